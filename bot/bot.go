@@ -1,0 +1,232 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/locales"
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// Config tunes the transport; zero values take the defaults.
+type Config struct {
+	Token       string
+	APIURL      string        // the Bot API server; "" is Telegram's
+	Workers     int           // per-chat ordered workers in this process; default 64
+	Group       string        // Redis consumer group; default "ocopbot"
+	Consumer    string        // this process's consumer name; default host-pid
+	ClaimAfter  time.Duration // take over updates a dead process left; default 60 s
+	PollTimeout time.Duration // long-polling timeout; default 50 s
+	HTTPClient  *http.Client
+}
+
+// Records is what the transport itself reads from storage.
+type Records interface {
+	ChatLocale(ctx context.Context, chatID int64) (string, error)
+}
+
+// Hooks let tests and benchmarks observe the transport.
+type Hooks struct {
+	// Done is called once an update is handled (duplicate is true when it
+	// was dropped at intake as already seen).
+	Done func(updateID int64, duplicate bool)
+}
+
+// Bot is the running transport.
+type Bot struct {
+	api     *tgbot.Bot
+	cfg     Config
+	engine  *flows.Engine
+	state   *storage.Redis
+	records Records
+	text    *locales.Catalog
+	log     *slog.Logger
+	hooks   Hooks
+}
+
+// New connects the transport. It does not call Telegram.
+func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records, text *locales.Catalog, log *slog.Logger, hooks Hooks) (*Bot, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.Group == "" {
+		cfg.Group = "ocopbot"
+	}
+	if cfg.Consumer == "" {
+		host, _ := os.Hostname()
+		cfg.Consumer = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	if cfg.ClaimAfter <= 0 {
+		cfg.ClaimAfter = time.Minute
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}
+	}
+	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks}
+	opts := []tgbot.Option{
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
+		// Intake only enqueues; running it synchronously with an unbuffered
+		// channel means the library asks Telegram for the next batch (which
+		// confirms this one) only after the update is safe in Redis.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithWorkers(1),
+		tgbot.WithUpdatesChannelCap(0),
+		tgbot.WithDefaultHandler(b.intake),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
+		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram client", slog.Any("err", err)) }),
+	}
+	if cfg.APIURL != "" {
+		opts = append(opts, tgbot.WithServerURL(cfg.APIURL))
+	}
+	api, err := tgbot.New(cfg.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create telegram client: %w", err)
+	}
+	b.api = api
+	return b, nil
+}
+
+// API exposes the Bot API client (other senders, tools).
+func (b *Bot) API() *tgbot.Bot { return b.api }
+
+// Run handles updates until ctx is cancelled, then finishes the updates in
+// hand and returns. With poll set it also takes updates in by long polling;
+// without, updates arrive through WebhookHandler.
+func (b *Bot) Run(ctx context.Context, poll bool) error {
+	if err := b.state.EnsureGroup(ctx, b.cfg.Group); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	if poll {
+		// Polling and webhooks exclude each other at Telegram.
+		if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+			b.log.Warn("delete webhook before polling", slog.Any("err", err))
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.api.Start(ctx)
+		}()
+	}
+	err := b.dispatch(ctx)
+	wg.Wait()
+	return err
+}
+
+// intake is the library's handler: it only makes the update durable.
+func (b *Bot) intake(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
+	payload, err := json.Marshal(u)
+	if err != nil {
+		b.log.Error("encode update", slog.Int64("update_id", u.ID), slog.Any("err", err))
+		return
+	}
+	// Keep trying while Redis is unreachable: returning would let the
+	// library confirm an update we never stored.
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		err = b.enqueue(ctx, u.ID, chatOf(u), payload)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		b.log.Error("enqueue update", slog.Int64("update_id", u.ID), slog.Any("err", err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byte) error {
+	fresh, err := b.state.EnqueueUpdate(ctx, updateID, chatID, payload)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		b.log.Info("duplicate update dropped", slog.Int64("update_id", updateID))
+		if b.hooks.Done != nil {
+			b.hooks.Done(updateID, true)
+		}
+	}
+	return nil
+}
+
+// WebhookHandler takes updates POSTed by Telegram. It answers 401 unless the
+// secret token header matches (go-telegram/bot's own handler answers 200
+// either way), and 200 only once the update is stored, so Telegram retries
+// anything we could not keep.
+func (b *Bot) WebhookHandler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if secret == "" || r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != secret {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var u models.Update
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&u); err != nil {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		payload, err := json.Marshal(&u)
+		if err == nil {
+			err = b.enqueue(r.Context(), u.ID, chatOf(&u), payload)
+		}
+		if err != nil {
+			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), slog.Any("err", err))
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// SetWebhook registers url with Telegram, with the secret it must echo.
+func (b *Bot) SetWebhook(ctx context.Context, url, secret string) error {
+	_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+		URL: url, SecretToken: secret, MaxConnections: 40,
+		AllowedUpdates: []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery},
+	})
+	if err != nil {
+		return fmt.Errorf("set webhook: %w", err)
+	}
+	return nil
+}
+
+// commands is the menu Telegram shows; names are ASCII, descriptions localised.
+var commands = []string{"start", "dangky", "hoso", "huy", "ngonngu", "trogiup"}
+
+// SetCommands publishes the command menu in every language; Vietnamese is
+// also the default for users whose language has none.
+func (b *Bot) SetCommands(ctx context.Context) error {
+	for _, lang := range append([]string{""}, locales.Languages...) {
+		p := b.text.Printer(lang)
+		cmds := make([]models.BotCommand, len(commands))
+		for i, c := range commands {
+			cmds[i] = models.BotCommand{Command: c, Description: p.T("command." + c)}
+		}
+		if _, err := b.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
+			return fmt.Errorf("set commands (%q): %w", lang, err)
+		}
+	}
+	return nil
+}
+
+var errGiveUp = errors.New("chat stayed busy")

@@ -1,0 +1,259 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// shutdownGrace bounds how long updates in hand may take after Run's
+// context is cancelled.
+const shutdownGrace = 10 * time.Second
+
+// dispatch reads the intake stream and hands each update to the worker of
+// its chat, until ctx is cancelled; then it lets the workers finish.
+func (b *Bot) dispatch(ctx context.Context) error {
+	// Work in hand finishes after ctx is cancelled, within shutdownGrace.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stop := context.AfterFunc(ctx, func() {
+		time.AfterFunc(shutdownGrace, cancelWork)
+	})
+	defer stop()
+
+	shards := make([]chan storage.QueuedUpdate, b.cfg.Workers)
+	var wg sync.WaitGroup
+	for i := range shards {
+		shards[i] = make(chan storage.QueuedUpdate, 16)
+		wg.Add(1)
+		go func(ch <-chan storage.QueuedUpdate) {
+			defer wg.Done()
+			for q := range ch {
+				b.process(work, q)
+			}
+		}(shards[i])
+	}
+	route := func(qs []storage.QueuedUpdate) {
+		for _, q := range qs {
+			i := q.ChatID % int64(len(shards))
+			if i < 0 {
+				i = -i
+			}
+			shards[i] <- q
+		}
+	}
+
+	nextClaim := time.Now()
+	var err error
+	for ctx.Err() == nil {
+		if time.Now().After(nextClaim) {
+			nextClaim = time.Now().Add(b.cfg.ClaimAfter / 2)
+			stale, cerr := b.state.ClaimStale(ctx, b.cfg.Group, b.cfg.Consumer, b.cfg.ClaimAfter)
+			if cerr != nil && ctx.Err() == nil {
+				b.log.Error("claim stale updates", slog.Any("err", cerr))
+			}
+			route(stale)
+		}
+		qs, rerr := b.state.ReadUpdates(ctx, b.cfg.Group, b.cfg.Consumer, 128, time.Second)
+		if rerr != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			b.log.Error("read updates", slog.Any("err", rerr))
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		route(qs)
+	}
+	for _, ch := range shards {
+		close(ch)
+	}
+	wg.Wait()
+	return err
+}
+
+// process handles one queued update and acknowledges it. An update whose
+// chat stays locked by another process is left unacknowledged, to be
+// claimed again later.
+func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
+	var u models.Update
+	if err := json.Unmarshal(q.Payload, &u); err != nil {
+		b.log.Error("decode queued update", slog.String("stream_id", q.StreamID), slog.Any("err", err))
+		b.ack(ctx, q)
+		return
+	}
+	if err := b.handle(ctx, &u); err != nil {
+		b.log.Error("handle update", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), slog.Any("err", err))
+		if errors.Is(err, errGiveUp) {
+			return
+		}
+	}
+	b.ack(ctx, q)
+	if b.hooks.Done != nil {
+		b.hooks.Done(u.ID, false)
+	}
+}
+
+func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) {
+	if err := b.state.AckUpdate(ctx, b.cfg.Group, q.StreamID); err != nil {
+		b.log.Error("ack update", slog.String("stream_id", q.StreamID), slog.Any("err", err))
+	}
+}
+
+// lock takes the chat, waiting while another process holds it.
+func (b *Bot) lock(ctx context.Context, chatID int64) (storage.Session, error) {
+	delay := 2 * time.Millisecond
+	deadline := time.Now().Add(b.cfg.ClaimAfter / 2)
+	for {
+		s, err := b.state.Lock(ctx, chatID)
+		if !errors.Is(err, storage.ErrBusy) {
+			return s, err
+		}
+		if time.Now().After(deadline) {
+			return storage.Session{}, errGiveUp
+		}
+		select {
+		case <-ctx.Done():
+			return storage.Session{}, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
+// handle runs one update through the flows under the chat's lock: read
+// state, decide, write state by compare-and-set, then send. State is written
+// before sending so that a reply is never shown for a step that was not
+// saved; a reply lost to a crash is recovered by /start, which shows the
+// current step again.
+func (b *Bot) handle(ctx context.Context, u *models.Update) error {
+	ev, ok := decode(u)
+	if !ok {
+		return nil
+	}
+	sess, err := b.lock(ctx, ev.chatID)
+	if err != nil {
+		return err
+	}
+	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: sess.Locale}
+	if chat.Locale == "" {
+		loc, err := b.records.ChatLocale(ctx, ev.chatID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			b.log.Warn("load chat locale", slog.Int64("chat_id", ev.chatID), slog.Any("err", err))
+		}
+		chat.Locale = loc
+	}
+	st, err := flows.DecodeState(sess.Data)
+	if err != nil {
+		// A state this binary cannot read must not wedge the chat forever.
+		b.log.Error("drop unreadable state", slog.Int64("chat_id", ev.chatID), slog.Any("err", err))
+		st = nil
+	}
+	next, res, herr := b.engine.Handle(ctx, &chat, st, ev.in)
+	if herr != nil {
+		b.log.Error("flow failed", slog.Int64("chat_id", ev.chatID), slog.Any("err", herr))
+		if err := b.state.Unlock(ctx, sess); err != nil {
+			b.log.Warn("unlock chat", slog.Int64("chat_id", ev.chatID), slog.Any("err", err))
+		}
+	} else {
+		var data []byte
+		if next != nil {
+			if data, err = next.Encode(); err != nil {
+				_ = b.state.Unlock(ctx, sess)
+				return err
+			}
+		}
+		if _, err := b.state.Save(ctx, sess, data, chat.Locale); err != nil {
+			if errors.Is(err, storage.ErrStale) {
+				// Only possible when our lock expired and another worker
+				// moved the chat on: its answer stands, ours is dropped.
+				b.log.Warn("state changed under us; reply dropped", slog.Int64("chat_id", ev.chatID))
+				return nil
+			}
+			return err
+		}
+	}
+	b.send(ctx, ev, res)
+	return nil
+}
+
+// send renders a flow's result. Replies to a user's own action are sent at
+// once; a 429 with a short wait is retried once, anything longer is dropped
+// (the user sees the step again on their next message), and a chat that
+// blocked the bot gets nothing more.
+func (b *Bot) send(ctx context.Context, ev event, res flows.Result) {
+	if ev.callbackID != "" {
+		b.call(ctx, ev.chatID, "answerCallbackQuery", func() error {
+			_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: ev.callbackID, Text: res.Toast})
+			return err
+		})
+	}
+	if res.ClearKeyboardOf != 0 {
+		b.call(ctx, ev.chatID, "editMessageReplyMarkup", func() error {
+			_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: ev.chatID, MessageID: res.ClearKeyboardOf})
+			return err
+		})
+	}
+	for _, r := range res.Replies {
+		var err error
+		switch {
+		case r.EditMessageID != 0:
+			err = b.call(ctx, ev.chatID, "editMessageText", func() error {
+				_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: ev.chatID, MessageID: r.EditMessageID, Text: r.Text, ReplyMarkup: markup(r)})
+				return err
+			})
+		case r.PhotoFileID != "":
+			err = b.call(ctx, ev.chatID, "sendPhoto", func() error {
+				_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: ev.chatID, Photo: &models.InputFileString{Data: r.PhotoFileID}, Caption: r.Text, ReplyMarkup: markup(r)})
+				return err
+			})
+		default:
+			err = b.call(ctx, ev.chatID, "sendMessage", func() error {
+				_, err := b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: ev.chatID, Text: r.Text, ReplyMarkup: markup(r)})
+				return err
+			})
+		}
+		if errors.Is(err, tgbot.ErrorForbidden) {
+			return
+		}
+	}
+}
+
+// maxInlineRetry is the longest 429 wait a reply in a conversation absorbs.
+const maxInlineRetry = 3 * time.Second
+
+func (b *Bot) call(ctx context.Context, chatID int64, method string, fn func() error) error {
+	err := fn()
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		wait := time.Duration(tooMany.RetryAfter) * time.Second
+		if wait <= maxInlineRetry {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+			err = fn()
+		}
+	}
+	if err != nil {
+		level := slog.LevelWarn
+		if errors.Is(err, tgbot.ErrorForbidden) {
+			level = slog.LevelInfo // the user blocked the bot: expected, not a fault
+		}
+		b.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), slog.Any("err", err))
+	}
+	return err
+}

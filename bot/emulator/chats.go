@@ -1,0 +1,303 @@
+package emulator
+
+import (
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const shardCount = 64
+
+// shard holds a slice of the chats, so that concurrent sends to different chats rarely share a lock.
+type shard struct {
+	mu    sync.RWMutex
+	chats map[int64]*chat
+}
+
+// chat is one conversation. Its mutex guards everything in it; lock order is chat.mu, then updates.mu, then
+// the Server's small locks (cbMu, limitMu, files.mu).
+type chat struct {
+	mu   sync.Mutex
+	id   int64
+	user User // the private chat's user, as last seen
+	msgs []record
+
+	blocked   bool
+	forgotten bool
+	bucket    bucket
+
+	keyboard    [][]Button // the reply keyboard shown under the input field
+	kbOneTime   bool
+	kbHidden    bool
+	action      string
+	actionAt    time.Time
+	answers     []CallbackAnswer
+	instanceKey string
+}
+
+// record is a stored message: its public view and what only the Bot API JSON needs.
+type record struct {
+	Message
+	photo    []*file
+	document *file
+	sticker  *file
+	editDate int64
+}
+
+func shardOf(id int64) int { return int(uint64(id) * 0x9E3779B97F4A7C15 >> 58) }
+
+// chat returns the chat with that id, creating it: the bot may write to anyone who could have started it.
+func (s *Server) chat(id int64) *chat {
+	sh := &s.shards[shardOf(id)]
+	sh.mu.RLock()
+	c := sh.chats[id]
+	sh.mu.RUnlock()
+	if c != nil {
+		return c
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if c = sh.chats[id]; c == nil {
+		c = &chat{id: id, user: User{ID: id, FirstName: "User " + strconv.FormatInt(id, 10)}}
+		sh.chats[id] = c
+	}
+	return c
+}
+
+// lookup returns the chat with that id, or nil.
+func (s *Server) lookup(id int64) *chat {
+	sh := &s.shards[shardOf(id)]
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.chats[id]
+}
+
+// reachable says whether the bot may write to the chat now (under c.mu).
+func (c *chat) reachable() *apiError {
+	switch {
+	case c.forgotten:
+		return errChatNotFound
+	case c.blocked:
+		return errBlocked
+	}
+	return nil
+}
+
+// get returns the message with that id, or nil (under c.mu). Message ids are 1, 2, 3… per chat.
+func (c *chat) get(id int64) *record {
+	if id < 1 || id > int64(len(c.msgs)) {
+		return nil
+	}
+	return &c.msgs[id-1]
+}
+
+// add appends a message with the next id and returns it (under c.mu).
+func (c *chat) add(from User, fromBot bool, now time.Time) *record {
+	c.msgs = append(c.msgs, record{Message: Message{
+		ID:      len(c.msgs) + 1,
+		ChatID:  c.id,
+		FromBot: fromBot,
+		From:    from,
+		Date:    now,
+	}})
+	return &c.msgs[len(c.msgs)-1]
+}
+
+// userSent records what a user's message does to the chat: it names the chat and uses a one-time keyboard.
+func (c *chat) userSent(from User) {
+	if c.id > 0 {
+		c.user = from
+	}
+	if c.kbOneTime {
+		c.kbHidden = true
+	}
+}
+
+func (c *chat) wireChat() wireChat {
+	switch {
+	case c.id > 0:
+		return wireChat{ID: c.id, Type: "private", FirstName: c.user.FirstName, LastName: c.user.LastName,
+			Username: c.user.Username}
+	case c.id < -1_000_000_000_000:
+		return wireChat{ID: c.id, Type: "supergroup", Title: "Group " + strconv.FormatInt(c.id, 10)}
+	default:
+		return wireChat{ID: c.id, Type: "group", Title: "Group " + strconv.FormatInt(c.id, 10)}
+	}
+}
+
+// wire renders a stored message as the Bot API's Message (under c.mu).
+func (s *Server) wire(c *chat, r *record) *wireMessage {
+	m := &wireMessage{
+		MessageID: r.ID,
+		Chat:      c.wireChat(),
+		Date:      r.Date.Unix(),
+		EditDate:  r.editDate,
+	}
+	if r.FromBot {
+		m.From = &s.me
+	} else {
+		u := toWireUser(r.From)
+		m.From = &u
+	}
+	switch {
+	case r.photo != nil || r.document != nil:
+		m.Caption, m.CaptionEntities = r.PlainText, r.Entities
+	case r.Contact != "":
+		m.Contact = &wireContact{PhoneNumber: r.Contact, FirstName: r.From.FirstName, LastName: r.From.LastName,
+			UserID: r.From.ID}
+	case r.sticker == nil:
+		m.Text, m.Entities = r.PlainText, r.Entities
+	}
+	for _, f := range r.photo {
+		m.Photo = append(m.Photo, wirePhotoSize{FileID: f.id, FileUniqueID: f.uniqueID, Width: f.width,
+			Height: f.height, FileSize: f.size})
+	}
+	if f := r.document; f != nil {
+		m.Document = &wireDocument{FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name, MimeType: f.mime,
+			FileSize: f.size}
+	}
+	if f := r.sticker; f != nil {
+		m.Sticker = &wireSticker{FileID: f.id, FileUniqueID: f.uniqueID, Type: "regular", Width: f.width,
+			Height: f.height, Emoji: "👍", FileSize: f.size}
+	}
+	if len(r.InlineKeyboard) > 0 {
+		m.ReplyMarkup = wireKeyboard(r.InlineKeyboard)
+	}
+	return m
+}
+
+func wireKeyboard(rows [][]Button) *wireInlineMarkup {
+	out := &wireInlineMarkup{InlineKeyboard: make([][]wireInlineButton, len(rows))}
+	for i, row := range rows {
+		out.InlineKeyboard[i] = make([]wireInlineButton, len(row))
+		for j, b := range row {
+			out.InlineKeyboard[i][j] = wireInlineButton{Text: b.Text, URL: b.URL, CallbackData: b.CallbackData}
+		}
+	}
+	return out
+}
+
+// Chat returns the chat's transcript in order: edits applied in place, deleted messages flagged.
+func (s *Server) Chat(chatID int64) []Message {
+	return s.messages(chatID, false)
+}
+
+// BotMessages returns the bot's messages of the chat, like Chat.
+func (s *Server) BotMessages(chatID int64) []Message {
+	return s.messages(chatID, true)
+}
+
+func (s *Server) messages(chatID int64, botOnly bool) []Message {
+	c := s.lookup(chatID)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Message, 0, len(c.msgs))
+	for i := range c.msgs {
+		if !botOnly || c.msgs[i].FromBot {
+			out = append(out, c.msgs[i].Message.clone())
+		}
+	}
+	return out
+}
+
+// LastBotMessage returns the bot's latest message in the chat that is not deleted. It is cheap enough to call in
+// a Wait condition on a long transcript.
+func (s *Server) LastBotMessage(chatID int64) (Message, bool) {
+	c := s.lookup(chatID)
+	if c == nil {
+		return Message{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.msgs) - 1; i >= 0; i-- {
+		if c.msgs[i].FromBot && !c.msgs[i].Deleted {
+			return c.msgs[i].Message.clone(), true
+		}
+	}
+	return Message{}, false
+}
+
+// MessageCount returns how many messages the chat has had, deleted ones included.
+func (s *Server) MessageCount(chatID int64) int {
+	c := s.lookup(chatID)
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.msgs)
+}
+
+// Chats returns the ids of every chat that has been used, in increasing order.
+func (s *Server) Chats() []int64 {
+	var ids []int64
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		for id := range sh.chats {
+			ids = append(ids, id)
+		}
+		sh.mu.RUnlock()
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Keyboard returns the reply keyboard the chat shows under its input field, or nil: the last one the bot sent,
+// until a ReplyKeyboardRemove, or until the user answers a one-time keyboard.
+func (s *Server) Keyboard(chatID int64) [][]Button {
+	c := s.lookup(chatID)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kbHidden {
+		return nil
+	}
+	return cloneRows(c.keyboard)
+}
+
+// ChatAction returns the chat's last sendChatAction and when it came; Telegram shows it for 5 seconds or until
+// the bot's next message.
+func (s *Server) ChatAction(chatID int64) (action string, at time.Time) {
+	c := s.lookup(chatID)
+	if c == nil {
+		return "", time.Time{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.action, c.actionAt
+}
+
+// CallbackAnswers returns the chat's button presses in order, with the bot's answers.
+func (s *Server) CallbackAnswers(chatID int64) []CallbackAnswer {
+	c := s.lookup(chatID)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.answers)
+}
+
+// BlockChat makes the user block the bot: sends to the chat answer 403 "Forbidden: bot was blocked by the user".
+func (s *Server) BlockChat(chatID int64) { s.setFault(chatID, func(c *chat) { c.blocked = true }) }
+
+// UnblockChat undoes BlockChat.
+func (s *Server) UnblockChat(chatID int64) { s.setFault(chatID, func(c *chat) { c.blocked = false }) }
+
+// ForgetChat makes the chat unknown to Telegram: sends to it answer 400 "Bad Request: chat not found".
+func (s *Server) ForgetChat(chatID int64) { s.setFault(chatID, func(c *chat) { c.forgotten = true }) }
+
+func (s *Server) setFault(chatID int64, set func(*chat)) {
+	c := s.chat(chatID)
+	c.mu.Lock()
+	set(c)
+	c.mu.Unlock()
+	s.notify()
+}

@@ -1,0 +1,194 @@
+package emulator
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+type markupKind int
+
+const (
+	markupNone markupKind = iota
+	markupInline
+	markupReply
+	markupRemove
+	markupForceReply
+)
+
+// markup is a parsed reply_markup.
+type markup struct {
+	kind    markupKind
+	rows    [][]Button // inline or reply keyboard
+	oneTime bool
+	resize  bool
+}
+
+// inlineButtonKinds are the optional fields of an InlineKeyboardButton, one of which a button must have.
+var inlineButtonKinds = []string{
+	"url", "callback_data", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
+	"switch_inline_query_chosen_chat", "callback_game", "pay", "web_app", "copy_text",
+}
+
+// parseMarkup parses reply_markup like telegram-bot-api's get_reply_markup, with the server's checks on
+// buttons. Edits take inline keyboards only.
+func parseMarkup(raw string, inlineOnly bool) (markup, *apiError) {
+	if raw == "" {
+		return markup{}, nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return markup{}, badRequest("object expected as reply markup")
+	}
+	var m markup
+	if kb, ok := obj["keyboard"]; ok {
+		rows, ok := kb.([]any)
+		if !ok {
+			return markup{}, badRequest(`field "keyboard" must be of type Array`)
+		}
+		for _, row := range rows {
+			buttons, ok := row.([]any)
+			if !ok {
+				return markup{}, badRequest(`field "keyboard" must be an Array of Arrays`)
+			}
+			var out []Button
+			for _, b := range buttons {
+				btn, aerr := keyboardButton(b)
+				if aerr != nil {
+					return markup{}, aerr
+				}
+				out = append(out, btn)
+			}
+			m.rows = append(m.rows, out)
+		}
+	}
+	var inline [][]Button
+	if kb, ok := obj["inline_keyboard"]; ok {
+		rows, ok := kb.([]any)
+		if !ok {
+			return markup{}, badRequest(`field "inline_keyboard" must be of type Array`)
+		}
+		for _, row := range rows {
+			buttons, ok := row.([]any)
+			if !ok {
+				return markup{}, badRequest(`field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays`)
+			}
+			var out []Button
+			for _, b := range buttons {
+				btn, aerr := inlineButton(b)
+				if aerr != nil {
+					return markup{}, aerr
+				}
+				out = append(out, btn)
+			}
+			inline = append(inline, out)
+		}
+	}
+	switch {
+	case len(m.rows) > 0:
+		m.kind = markupReply
+		m.oneTime = truthy(obj["one_time_keyboard"])
+		m.resize = truthy(obj["resize_keyboard"])
+	case len(inline) > 0:
+		m.kind, m.rows = markupInline, inline
+	case truthy(obj["remove_keyboard"]) || truthy(obj["hide_keyboard"]):
+		m.kind = markupRemove
+	case truthy(obj["force_reply"]) || truthy(obj["force_reply_keyboard"]):
+		m.kind = markupForceReply
+	}
+	if inlineOnly && m.kind != markupNone && m.kind != markupInline {
+		return markup{}, badRequest("inline keyboard expected")
+	}
+	return m, nil
+}
+
+func truthy(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true" || v == "1"
+	case float64:
+		return v != 0
+	}
+	return false
+}
+
+func keyboardButton(v any) (Button, *apiError) {
+	switch b := v.(type) {
+	case string:
+		return Button{Text: b}, nil
+	case map[string]any:
+		text, ok := b["text"].(string)
+		if !ok {
+			return Button{}, badRequest(`can't parse keyboard button: Field "text" must be of type String`)
+		}
+		return Button{Text: text, RequestContact: truthy(b["request_contact"])}, nil
+	}
+	return Button{}, badRequest("can't parse keyboard button: KeyboardButton must be a String or an Object")
+}
+
+func inlineButton(v any) (Button, *apiError) {
+	b, ok := v.(map[string]any)
+	if !ok {
+		return Button{}, badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+	}
+	text, ok := b["text"].(string)
+	if !ok {
+		return Button{}, badRequest(`can't parse inline keyboard button: Field "text" must be of type String`)
+	}
+	btn := Button{Text: text}
+	kind := ""
+	for _, k := range inlineButtonKinds {
+		if _, ok := b[k]; ok {
+			kind = k
+			break
+		}
+	}
+	switch kind {
+	case "":
+		return Button{}, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+	case "url":
+		u, ok := b["url"].(string)
+		if !ok {
+			return Button{}, badRequest(`can't parse inline keyboard button: Field "url" must be of type String`)
+		}
+		lower := strings.ToLower(u)
+		if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") &&
+			!strings.HasPrefix(lower, "tg://") {
+			return Button{}, badRequest("BUTTON_URL_INVALID")
+		}
+		btn.URL = u
+	case "callback_data":
+		d, ok := b["callback_data"].(string)
+		if !ok {
+			return Button{}, badRequest(`can't parse inline keyboard button: Field "callback_data" must be of type String`)
+		}
+		if d == "" || len(d) > 64 {
+			return Button{}, badRequest("BUTTON_DATA_INVALID")
+		}
+		btn.CallbackData = d
+	}
+	return btn, nil
+}
+
+// sameRows says whether two keyboards are equal, for "message is not modified".
+func sameRows(a, b [][]Button) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			if a[i][j] != b[i][j] {
+				return false
+			}
+		}
+	}
+	return true
+}

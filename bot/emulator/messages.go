@@ -1,0 +1,381 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// chatArg reads chat_id. Usernames (@channel) name no chat the emulator knows.
+func chatArg(a *args) (int64, *apiError) {
+	v := strings.TrimSpace(a.get("chat_id"))
+	if v == "" {
+		return 0, errChatIDEmpty
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id == 0 {
+		return 0, errChatNotFound
+	}
+	return id, nil
+}
+
+// openChat resolves chat_id for a method that writes to the chat, creating it, and returns it locked.
+func (s *Server) openChat(a *args) (*chat, *apiError) {
+	id, aerr := chatArg(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c := s.chat(id)
+	c.mu.Lock()
+	if aerr := c.reachable(); aerr != nil {
+		c.mu.Unlock()
+		return nil, aerr
+	}
+	return c, nil
+}
+
+// existingChat resolves chat_id for a method on existing messages and returns the chat locked.
+func (s *Server) existingChat(a *args) (*chat, *apiError) {
+	id, aerr := chatArg(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c := s.lookup(id)
+	if c == nil {
+		return nil, errChatNotFound
+	}
+	c.mu.Lock()
+	if aerr := c.reachable(); aerr != nil {
+		c.mu.Unlock()
+		return nil, aerr
+	}
+	return c, nil
+}
+
+// setMarkup applies a send's reply_markup to the new message and to the chat's reply keyboard (under c.mu).
+func (c *chat) setMarkup(r *record, m markup) {
+	switch m.kind {
+	case markupInline:
+		r.InlineKeyboard = m.rows
+	case markupReply:
+		r.ReplyKeyboard, r.OneTimeKeyboard, r.ResizeKeyboard = m.rows, m.oneTime, m.resize
+		c.keyboard, c.kbOneTime, c.kbHidden = m.rows, m.oneTime, false
+	case markupRemove:
+		r.RemoveKeyboard = true
+		c.keyboard, c.kbOneTime, c.kbHidden = nil, false, false
+	case markupForceReply:
+		r.ForceReply = true
+	}
+}
+
+// sendMessage answers https://core.telegram.org/bots/api#sendmessage.
+func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
+	parseMode := a.get("parse_mode")
+	text := a.get("text")
+	f, aerr := formatText(text, parseMode, a.get("entities"), false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	m, aerr := parseMarkup(a.get("reply_markup"), false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c, aerr := s.openChat(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.admit(c); aerr != nil {
+		c.mu.Unlock()
+		return nil, aerr
+	}
+	r := c.add(User{ID: s.me.ID, FirstName: s.me.FirstName, Username: s.me.Username}, true, s.now())
+	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
+	c.setMarkup(r, m)
+	c.action = ""
+	out := s.wire(c, r)
+	c.mu.Unlock()
+	s.notify()
+	return out, nil
+}
+
+// sendPhoto answers https://core.telegram.org/bots/api#sendphoto.
+func (s *Server) sendPhoto(r *http.Request, a *args) (any, *apiError) {
+	return s.sendMedia(r, a, kindPhoto)
+}
+
+// sendDocument answers https://core.telegram.org/bots/api#senddocument.
+func (s *Server) sendDocument(r *http.Request, a *args) (any, *apiError) {
+	return s.sendMedia(r, a, kindDocument)
+}
+
+func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiError) {
+	field, missing := "photo", "there is no photo in the request"
+	if kind == kindDocument {
+		field, missing = "document", "there is no document in the request"
+	}
+	in, aerr := fileArg(a, field, kind, missing)
+	if aerr != nil {
+		return nil, aerr
+	}
+	parseMode := a.get("parse_mode")
+	caption := a.get("caption")
+	f, aerr := formatText(caption, parseMode, a.get("caption_entities"), true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	m, aerr := parseMarkup(a.get("reply_markup"), false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if in, aerr = s.resolve(in, kind); aerr != nil {
+		return nil, aerr
+	}
+	if in.upload != nil && len(in.upload.data) == 0 {
+		return nil, badRequest("file must be non-empty")
+	}
+	if in.upload != nil && kind == kindPhoto {
+		if _, _, ok := imageSize(in.upload.data); !ok {
+			return nil, badRequest("IMAGE_PROCESS_FAILED")
+		}
+	}
+	c, aerr := s.openChat(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.admit(c); aerr != nil {
+		c.mu.Unlock()
+		return nil, aerr
+	}
+	r := c.add(User{ID: s.me.ID, FirstName: s.me.FirstName, Username: s.me.Username}, true, s.now())
+	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
+	switch {
+	case kind == kindPhoto && in.existing != nil:
+		r.photo = in.existing.group
+	case kind == kindPhoto && in.url:
+		r.photo = s.files.urlPhoto()
+	case kind == kindPhoto:
+		r.photo, _ = s.files.addPhoto(in.upload.data, true)
+	case in.existing != nil:
+		r.document = in.existing
+	case in.url:
+		r.document = s.files.addDocument("file", nil)
+	default:
+		r.document = s.files.addDocument(in.upload.name, in.upload.data)
+	}
+	if len(r.photo) > 0 {
+		r.PhotoFileID = r.photo[len(r.photo)-1].id
+	}
+	if r.document != nil {
+		r.DocumentFileID, r.DocumentName = r.document.id, r.document.name
+	}
+	c.setMarkup(r, m)
+	c.action = ""
+	out := s.wire(c, r)
+	c.mu.Unlock()
+	s.notify()
+	return out, nil
+}
+
+// editTarget finds the bot message an edit method names and returns its chat locked.
+func (s *Server) editTarget(a *args) (*chat, *record, *apiError) {
+	msgID := a.int("message_id")
+	if strings.TrimSpace(a.get("chat_id")) == "" && msgID == 0 {
+		if a.get("inline_message_id") == "" {
+			return nil, nil, badRequest("message identifier is not specified")
+		}
+		return nil, nil, errEditNotFound // inline messages are not emulated
+	}
+	c, aerr := s.existingChat(a)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	r := c.get(msgID)
+	switch {
+	case r == nil || r.Deleted:
+		aerr = errEditNotFound
+	case !r.FromBot:
+		aerr = errCantEdit
+	}
+	if aerr != nil {
+		c.mu.Unlock()
+		return nil, nil, aerr
+	}
+	return c, r, nil
+}
+
+// editMessageText answers https://core.telegram.org/bots/api#editmessagetext.
+func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
+	parseMode := a.get("parse_mode")
+	text := a.get("text")
+	f, aerr := formatText(text, parseMode, a.get("entities"), false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	m, aerr := parseMarkup(a.get("reply_markup"), true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c, r, aerr := s.editTarget(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	defer s.notify()
+	defer c.mu.Unlock()
+	switch {
+	case r.photo != nil || r.document != nil || r.sticker != nil:
+		return nil, badRequest("there is no text in the message to edit")
+	case r.PlainText == f.plain && sameEntities(r.Entities, f.entities) && sameRows(r.InlineKeyboard, m.rows):
+		return nil, errNotModified
+	}
+	if aerr := s.admit(c); aerr != nil {
+		return nil, aerr
+	}
+	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
+	r.InlineKeyboard = m.rows
+	s.edited(r)
+	return s.wire(c, r), nil
+}
+
+// editMessageCaption answers https://core.telegram.org/bots/api#editmessagecaption.
+func (s *Server) editMessageCaption(_ *http.Request, a *args) (any, *apiError) {
+	parseMode := a.get("parse_mode")
+	caption := a.get("caption")
+	f, aerr := formatText(caption, parseMode, a.get("caption_entities"), true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	m, aerr := parseMarkup(a.get("reply_markup"), true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c, r, aerr := s.editTarget(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	defer s.notify()
+	defer c.mu.Unlock()
+	switch {
+	case r.photo == nil && r.document == nil:
+		return nil, badRequest("there is no caption in the message to edit")
+	case r.PlainText == f.plain && sameEntities(r.Entities, f.entities) && sameRows(r.InlineKeyboard, m.rows):
+		return nil, errNotModified
+	}
+	if aerr := s.admit(c); aerr != nil {
+		return nil, aerr
+	}
+	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
+	r.InlineKeyboard = m.rows
+	s.edited(r)
+	return s.wire(c, r), nil
+}
+
+// editMessageReplyMarkup answers https://core.telegram.org/bots/api#editmessagereplymarkup.
+func (s *Server) editMessageReplyMarkup(_ *http.Request, a *args) (any, *apiError) {
+	m, aerr := parseMarkup(a.get("reply_markup"), true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c, r, aerr := s.editTarget(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	defer s.notify()
+	defer c.mu.Unlock()
+	if sameRows(r.InlineKeyboard, m.rows) {
+		return nil, errNotModified
+	}
+	if aerr := s.admit(c); aerr != nil {
+		return nil, aerr
+	}
+	r.InlineKeyboard = m.rows
+	s.edited(r)
+	return s.wire(c, r), nil
+}
+
+func (s *Server) edited(r *record) {
+	r.Edited = true
+	r.editDate = s.now().Unix()
+}
+
+func sameEntities(a, b []Entity) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// deleteMessage answers https://core.telegram.org/bots/api#deletemessage.
+func (s *Server) deleteMessage(_ *http.Request, a *args) (any, *apiError) {
+	c, aerr := s.existingChat(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	r := c.get(a.int("message_id"))
+	if r == nil || r.Deleted {
+		c.mu.Unlock()
+		return nil, errDeleteNotFound
+	}
+	r.Deleted = true
+	c.mu.Unlock()
+	s.notify()
+	return true, nil
+}
+
+// chatActions are sendChatAction's accepted actions.
+var chatActions = map[string]bool{
+	"cancel": true, "typing": true, "record_video": true, "upload_video": true, "record_audio": true,
+	"record_voice": true, "upload_audio": true, "upload_voice": true, "upload_photo": true,
+	"upload_document": true, "choose_sticker": true, "pick_up_location": true, "find_location": true,
+	"record_video_note": true, "upload_video_note": true,
+}
+
+// sendChatAction answers https://core.telegram.org/bots/api#sendchataction.
+func (s *Server) sendChatAction(_ *http.Request, a *args) (any, *apiError) {
+	action := strings.ToLower(a.get("action"))
+	if !chatActions[action] {
+		return nil, badRequest("wrong parameter action in request")
+	}
+	c, aerr := s.openChat(a)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c.action, c.actionAt = action, s.now()
+	if action == "cancel" {
+		c.action, c.actionAt = "", time.Time{}
+	}
+	c.mu.Unlock()
+	s.notify()
+	return true, nil
+}
+
+// answerCallbackQuery answers https://core.telegram.org/bots/api#answercallbackquery.
+func (s *Server) answerCallbackQuery(_ *http.Request, a *args) (any, *apiError) {
+	id := strings.TrimSpace(a.get("callback_query_id"))
+	s.cbMu.Lock()
+	q := s.queries[id]
+	delete(s.queries, id) // a query is answered once
+	s.cbMu.Unlock()
+	if q == nil {
+		return nil, errQueryInvalid
+	}
+	q.chat.mu.Lock()
+	for i := range q.chat.answers {
+		if ans := &q.chat.answers[i]; ans.QueryID == id {
+			ans.Answered, ans.Text, ans.ShowAlert, ans.URL = true, a.get("text"), a.bool("show_alert"), a.get("url")
+		}
+	}
+	q.chat.mu.Unlock()
+	s.notify()
+	return true, nil
+}
+
+// getMe answers https://core.telegram.org/bots/api#getme.
+func (s *Server) getMe(_ *http.Request, _ *args) (any, *apiError) {
+	return &wireMe{wireUser: s.me}, nil
+}

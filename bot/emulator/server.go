@@ -1,0 +1,262 @@
+package emulator
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Server.
+type Options struct {
+	Token       string // the accepted bot token; requests with another token get 401 Unauthorized
+	BotID       int64
+	BotUsername string
+	BotName     string           // the bot's first_name; "" uses BotUsername
+	Now         func() time.Time // nil = time.Now
+
+	// Limits like Telegram's; zero values disable them (tests of the conversation engine run without limits).
+	// Every message sent or edited takes a token from its chat's bucket and from the global one.
+	PerChatRate  float64 // messages per second per chat (Telegram: 1), token bucket
+	PerChatBurst int     // short bursts tolerated (e.g. 3); at least 1
+	GlobalRate   float64 // messages per second per bot (Telegram: 30)
+	GlobalBurst  int     // at least 1
+}
+
+// Server is the emulated Bot API. It is safe for concurrent use; Close stops its webhook sender.
+type Server struct {
+	opts Options
+	now  func() time.Time
+	me   wireUser
+
+	shards [shardCount]shard
+
+	upd updates
+
+	files fileStore
+
+	cbMu    sync.Mutex
+	queries map[string]*pendingQuery
+	cbSeq   int64
+
+	cmdMu    sync.RWMutex
+	commands map[commandKey][]BotCommand
+
+	limitMu    sync.Mutex
+	global     bucket
+	violations atomic.Int64
+
+	injMu    sync.Mutex
+	injFrac  float64
+	injAcc   float64
+	injRetry int
+	injOn    atomic.Bool
+
+	calls      [len(methodTable)]atomic.Int64
+	otherMu    sync.Mutex
+	otherCalls map[string]int
+
+	waiters atomic.Int32
+	waitMu  sync.Mutex
+	changed chan struct{}
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// New returns a Server; serve it with net/http (httptest.NewServer(s) in tests).
+func New(opts Options) *Server {
+	s := &Server{
+		opts:       opts,
+		now:        opts.Now,
+		queries:    make(map[string]*pendingQuery),
+		commands:   make(map[commandKey][]BotCommand),
+		otherCalls: make(map[string]int),
+		changed:    make(chan struct{}),
+		closed:     make(chan struct{}),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	name := opts.BotName
+	if name == "" {
+		name = opts.BotUsername
+	}
+	s.me = wireUser{ID: opts.BotID, IsBot: true, FirstName: name, Username: opts.BotUsername}
+	for i := range s.shards {
+		s.shards[i].chats = make(map[int64]*chat)
+	}
+	s.upd.init()
+	s.files.init()
+	return s
+}
+
+// Close stops the webhook sender and ends pending long polls. The Server still answers requests.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.stopWebhook()
+}
+
+type handlerFunc func(s *Server, r *http.Request, a *args) (any, *apiError)
+
+type method struct {
+	name string
+	fn   handlerFunc
+}
+
+// methodTable lists the implemented methods; Calls counts them by these names.
+var methodTable = [...]method{
+	{"getMe", (*Server).getMe},
+	{"getUpdates", (*Server).getUpdates},
+	{"setWebhook", (*Server).setWebhook},
+	{"deleteWebhook", (*Server).deleteWebhook},
+	{"getWebhookInfo", (*Server).getWebhookInfo},
+	{"setMyCommands", (*Server).setMyCommands},
+	{"getMyCommands", (*Server).getMyCommands},
+	{"deleteMyCommands", (*Server).deleteMyCommands},
+	{"sendMessage", (*Server).sendMessage},
+	{"editMessageText", (*Server).editMessageText},
+	{"editMessageCaption", (*Server).editMessageCaption},
+	{"editMessageReplyMarkup", (*Server).editMessageReplyMarkup},
+	{"deleteMessage", (*Server).deleteMessage},
+	{"answerCallbackQuery", (*Server).answerCallbackQuery},
+	{"sendChatAction", (*Server).sendChatAction},
+	{"sendPhoto", (*Server).sendPhoto},
+	{"sendDocument", (*Server).sendDocument},
+	{"getFile", (*Server).getFile},
+}
+
+// methodIndex finds a method by its exact name, then case-insensitively as Telegram does.
+var methodIndex = func() map[string]int {
+	m := make(map[string]int, 2*len(methodTable))
+	for i, mt := range methodTable {
+		m[mt.name] = i
+		m[strings.ToLower(mt.name)] = i
+	}
+	return m
+}()
+
+func lookupMethod(name string) (int, bool) {
+	if i, ok := methodIndex[name]; ok {
+		return i, true
+	}
+	i, ok := methodIndex[strings.ToLower(name)]
+	return i, ok
+}
+
+// ServeHTTP answers /bot<token>/<method> and /file/bot<token>/<file_path>.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			writeError(w, errInternal)
+		}
+	}()
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.serveFile(w, r, rest)
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
+	if !ok {
+		writeError(w, errNotFound)
+		return
+	}
+	token, name, ok := strings.Cut(rest, "/")
+	if !ok || name == "" {
+		writeError(w, errNotFound)
+		return
+	}
+	if !s.validToken(token) {
+		writeError(w, errUnauthorized)
+		return
+	}
+	i, ok := lookupMethod(name)
+	if !ok {
+		s.countOther(name)
+		writeError(w, errNotFound)
+		return
+	}
+	s.calls[i].Add(1)
+	a := getArgs()
+	defer putArgs(a)
+	if aerr := a.parse(w, r); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	result, aerr := methodTable[i].fn(s, r, a)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	writeResult(w, result)
+}
+
+func (s *Server) validToken(token string) bool {
+	return subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.Token)) == 1
+}
+
+// countOther counts unknown methods, up to a bound so that junk requests cannot grow the map for ever.
+func (s *Server) countOther(name string) {
+	s.otherMu.Lock()
+	defer s.otherMu.Unlock()
+	if _, ok := s.otherCalls[name]; ok || len(s.otherCalls) < 100 {
+		s.otherCalls[name]++
+	}
+}
+
+// Calls counts the requests per method, refused ones included (bad token excepted).
+func (s *Server) Calls() map[string]int {
+	out := make(map[string]int)
+	for i := range methodTable {
+		if n := s.calls[i].Load(); n > 0 {
+			out[methodTable[i].name] = int(n)
+		}
+	}
+	s.otherMu.Lock()
+	defer s.otherMu.Unlock()
+	for k, v := range s.otherCalls {
+		out[k] += v
+	}
+	return out
+}
+
+// Violations counts the requests refused with 429 because they broke Options' limits (not Set429Fraction's).
+func (s *Server) Violations() int { return int(s.violations.Load()) }
+
+// Wait blocks until cond holds or ctx is done. cond runs with no lock of the Server held, once at first and again
+// after every change of state (a message, an edit, an update queued or confirmed…), so it may call the Server.
+func (s *Server) Wait(ctx context.Context, cond func() bool) error {
+	s.waiters.Add(1)
+	defer s.waiters.Add(-1)
+	for {
+		// Take the channel before checking, so that a change made after the check closes this very channel.
+		s.waitMu.Lock()
+		ch := s.changed
+		s.waitMu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// notify wakes every Wait. It runs after each change, with the change's locks released; without waiters it costs
+// one atomic load.
+func (s *Server) notify() {
+	if s.waiters.Load() == 0 {
+		return
+	}
+	s.waitMu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.waitMu.Unlock()
+}

@@ -1,0 +1,339 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ocopbot/ocopbot/bot"
+	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
+	"github.com/ocopbot/ocopbot/storage"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+const testToken = "123456:TEST-token-for-the-emulator-0000"
+
+// harness runs the real bot against the Bot API emulator over HTTP, with a
+// database and Redis prefix of the test's own.
+type harness struct {
+	t    testing.TB
+	emu  *emulator.Server
+	srv  *httptest.Server
+	db   *storagetest.DB
+	rdb  *storage.Redis
+	text *locales.Catalog
+	now  func() time.Time
+
+	mu      sync.Mutex
+	done    map[int64]bool
+	changed chan struct{}
+	dups    atomic.Int64
+
+	procs []*process
+}
+
+// process is one running bot "process": stopping it and starting another
+// is a restart.
+type process struct {
+	bot    *bot.Bot
+	cancel context.CancelFunc
+	exited chan error
+}
+
+type harnessOptions struct {
+	workers  int
+	quiet    bool // discard logs (benchmarks)
+	noPoll   bool // take updates from the stream only (a second replica, or webhook mode)
+	twoLevel bool // also import the two-level unit tree of 1/7/2025, which then is in force
+}
+
+func newHarness(t testing.TB, opts ...harnessOptions) *harness {
+	t.Helper()
+	var o harnessOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	h := &harness{
+		t:       t,
+		emu:     emulator.New(emulator.Options{Token: testToken, BotID: 123456, BotUsername: "ocop_test_bot"}),
+		db:      storagetest.NewDB(t),
+		rdb:     storagetest.NewRedis(t, storage.RedisOptions{}),
+		done:    map[int64]bool{},
+		changed: make(chan struct{}),
+		now:     time.Now,
+	}
+	h.srv = httptest.NewServer(h.emu)
+	t.Cleanup(h.srv.Close)
+	text, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.text = text
+	t.Cleanup(h.stopAll)
+	if o.twoLevel {
+		f, err := os.Open(storagetest.DataFile(t, "vn-units-2025-07.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := h.db.Store.ImportUnits(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.start(o)
+	return h
+}
+
+func (h *harness) logger(quiet bool) *slog.Logger {
+	if quiet {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(testWriter{h.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// start runs one more bot process sharing the database and Redis.
+func (h *harness) start(o harnessOptions) *process {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	log := h.logger(o.quiet)
+	units, err := h.db.Store.ActiveUnits(ctx, h.now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	groups, err := h.db.Store.ProductGroups(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	engine := flows.New(flows.Config{Records: h.db.Store, Units: ocop.NewUnitIndex(units), Groups: groups, Text: h.text, Log: log, Now: h.now})
+	b, err := bot.New(bot.Config{
+		Token: testToken, APIURL: h.srv.URL, Workers: o.workers, PollTimeout: 2 * time.Second,
+		Consumer: fmt.Sprintf("test-%d", len(h.procs)),
+	}, engine, h.rdb, h.db.Store, h.text, log, bot.Hooks{Done: h.markDone})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := b.SetCommands(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+	p := &process{bot: b, cancel: cancel, exited: make(chan error, 1)}
+	go func() { p.exited <- b.Run(ctx, !o.noPoll) }()
+	h.procs = append(h.procs, p)
+	return p
+}
+
+func (p *process) stop(t testing.TB) {
+	p.cancel()
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Errorf("bot exited: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("bot did not stop within 30 s")
+	}
+}
+
+func (h *harness) stopAll() {
+	for _, p := range h.procs {
+		if p.cancel != nil {
+			p.cancel()
+			<-p.exited
+			p.cancel = nil
+		}
+	}
+}
+
+// restart stops every bot process and starts a new one, as a deploy would.
+func (h *harness) restart() {
+	for _, p := range h.procs {
+		if p.cancel != nil {
+			p.stop(h.t)
+			p.cancel = nil
+		}
+	}
+	h.start(harnessOptions{})
+}
+
+func (h *harness) markDone(updateID int64, duplicate bool) {
+	if duplicate {
+		h.dups.Add(1)
+	}
+	h.mu.Lock()
+	h.done[updateID] = true
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
+}
+
+// waitDups blocks until n duplicate updates were dropped at intake.
+func (h *harness) waitDups(n int64) {
+	h.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		h.mu.Lock()
+		ch := h.changed
+		h.mu.Unlock()
+		if h.dups.Load() >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			h.t.Fatalf("%d duplicates dropped, want %d", h.dups.Load(), n)
+		}
+	}
+}
+
+// waitDone blocks until the bot has finished update id.
+func (h *harness) waitDone(id int64) {
+	h.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		h.mu.Lock()
+		ok, ch := h.done[id], h.changed
+		h.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			h.t.Fatalf("update %d not handled within 20 s", id)
+		}
+	}
+}
+
+// user is a simulated Telegram user in a private chat with the bot.
+type user struct {
+	h    *harness
+	u    emulator.User
+	seen int // bot messages already looked at
+}
+
+func (h *harness) user(id int64) *user {
+	return &user{h: h, u: emulator.User{ID: id, FirstName: "Nông", LastName: "Dân", LanguageCode: "vi"}}
+}
+
+func (c *user) chatID() int64 { return c.u.ID }
+
+// say sends text and waits until the bot has handled it.
+func (c *user) say(text string) {
+	c.h.t.Helper()
+	c.h.waitDone(c.h.emu.SendText(c.chatID(), c.u, text))
+}
+
+func (c *user) shareContact(phone string) {
+	c.h.t.Helper()
+	c.h.waitDone(c.h.emu.ShareContact(c.chatID(), c.u, phone))
+}
+
+func (c *user) sendPhoto() {
+	c.h.t.Helper()
+	c.h.waitDone(c.h.emu.SendPhoto(c.chatID(), c.u, []byte("\x89PNG fake photo bytes"), ""))
+}
+
+func (c *user) sendSticker() {
+	c.h.t.Helper()
+	c.h.waitDone(c.h.emu.SendSticker(c.chatID(), c.u))
+}
+
+// press presses the button labelled label (exactly, or containing it) on
+// the newest bot message that shows one.
+func (c *user) press(label string) {
+	c.h.t.Helper()
+	msg, data := c.find(label)
+	c.pressOn(msg, data)
+}
+
+func (c *user) pressOn(msgID int, data string) {
+	c.h.t.Helper()
+	id, err := c.h.emu.PressButton(c.chatID(), c.u, msgID, data)
+	if err != nil {
+		c.h.t.Fatalf("press %q on message %d: %v", data, msgID, err)
+	}
+	c.h.waitDone(id)
+}
+
+func (c *user) find(label string) (msgID int, data string) {
+	c.h.t.Helper()
+	msgs := c.h.emu.BotMessages(c.chatID())
+	for pass := 0; pass < 2; pass++ {
+		for i := len(msgs) - 1; i >= 0; i-- {
+			for _, row := range msgs[i].InlineKeyboard {
+				for _, b := range row {
+					if (pass == 0 && b.Text == label) || (pass == 1 && strings.Contains(b.Text, label)) {
+						return msgs[i].ID, b.CallbackData
+					}
+				}
+			}
+		}
+	}
+	c.h.t.Fatalf("no button %q in chat %d; last bot message:\n%s", label, c.chatID(), c.lastText())
+	return 0, ""
+}
+
+// replies returns the bot messages sent since the last call.
+func (c *user) replies() []emulator.Message {
+	msgs := c.h.emu.BotMessages(c.chatID())
+	out := msgs[min(c.seen, len(msgs)):]
+	c.seen = len(msgs)
+	return out
+}
+
+func (c *user) last() emulator.Message {
+	msgs := c.h.emu.BotMessages(c.chatID())
+	if len(msgs) == 0 {
+		c.h.t.Fatalf("chat %d has no bot message", c.chatID())
+	}
+	return msgs[len(msgs)-1]
+}
+
+func (c *user) lastText() string {
+	msgs := c.h.emu.BotMessages(c.chatID())
+	if len(msgs) == 0 {
+		return "(none)"
+	}
+	return msgs[len(msgs)-1].Text
+}
+
+// expect checks that the bot's newest message contains every part.
+func (c *user) expect(parts ...string) {
+	c.h.t.Helper()
+	text := c.lastText()
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			c.h.t.Fatalf("chat %d: last bot message lacks %q; got:\n%s", c.chatID(), p, text)
+		}
+	}
+}
+
+// expectSome checks that some message since the previous call contains part.
+func (c *user) expectSome(part string) {
+	c.h.t.Helper()
+	var all []string
+	for _, m := range c.replies() {
+		if strings.Contains(m.Text, part) {
+			return
+		}
+		all = append(all, m.Text)
+	}
+	c.h.t.Fatalf("chat %d: no new bot message contains %q; new messages:\n%s", c.chatID(), part, strings.Join(all, "\n---\n"))
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
+	if err := storage.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := store.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "migrations: %d applied, schema at version %d\n", n, v)
+	return nil
+}
+
+func units(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "import" {
+		return fmt.Errorf("units: want `units import [--if-empty] FILE`: %w", errUsage)
+	}
+	args = args[1:]
+	ifEmpty := len(args) > 0 && args[0] == "--if-empty"
+	if ifEmpty {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		return fmt.Errorf("units import: want one FILE: %w", errUsage)
+	}
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if ifEmpty {
+		n, err := store.CountUnits(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintf(stdout, "units: %d already stored, nothing imported\n", n)
+			return nil
+		}
+	}
+	f, err := os.Open(args[0])
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("units import: %s does not exist (the public lists are in ../shared/data)", args[0])
+	}
+	if err != nil {
+		return fmt.Errorf("units import: %w", err)
+	}
+	defer f.Close()
+	res, err := store.ImportUnits(ctx, f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "units: %s tree: %d provinces, %d districts, %d communes\n", res.Tree, res.Provinces, res.Districts, res.Communes)
+	return nil
+}

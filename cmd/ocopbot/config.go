@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Config is every setting, read once from the environment.
+type Config struct {
+	BotToken      string
+	APIURL        string
+	DatabaseURL   string
+	RedisURL      string
+	WebhookURL    string
+	WebhookSecret string
+	HTTPAddr      string
+	LogFormat     string
+}
+
+// option is one environment variable with its default; secret ones are
+// never printed.
+type option struct {
+	name   string
+	def    string
+	secret bool
+	help   string
+	field  func(*Config) *string
+}
+
+var options = []option{
+	{"TELEGRAM_BOT_TOKEN", "", true, "bot token from @BotFather", func(c *Config) *string { return &c.BotToken }},
+	{"TELEGRAM_API_URL", "https://api.telegram.org", false, "Bot API server", func(c *Config) *string { return &c.APIURL }},
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ocopbot?sslmode=disable", false, "Postgres", func(c *Config) *string { return &c.DatabaseURL }},
+	{"REDIS_URL", "redis://127.0.0.1:6379/0", false, "Redis", func(c *Config) *string { return &c.RedisURL }},
+	{"WEBHOOK_URL", "", false, "public HTTPS URL for webhook mode; empty means long polling", func(c *Config) *string { return &c.WebhookURL }},
+	{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", func(c *Config) *string { return &c.WebhookSecret }},
+	{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", func(c *Config) *string { return &c.HTTPAddr }},
+	{"LOG_FORMAT", "json", false, "json or text", func(c *Config) *string { return &c.LogFormat }},
+}
+
+var (
+	tokenPattern  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+)
+
+// loadConfig reads the environment through getenv and validates it; every
+// message names the variable at fault.
+func loadConfig(getenv func(string) string) (Config, error) {
+	var c Config
+	for _, o := range options {
+		v := strings.TrimSpace(getenv(o.name))
+		if v == "" {
+			v = o.def
+		}
+		*o.field(&c) = v
+	}
+	var errs []error
+	if c.BotToken != "" && !tokenPattern.MatchString(c.BotToken) {
+		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<letters> as given by @BotFather"))
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("TELEGRAM_API_URL %q is not an http(s) URL", c.APIURL))
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, errors.New("DATABASE_URL must be a postgres:// URL"))
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		errs = append(errs, errors.New("REDIS_URL must be a redis:// URL"))
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, errors.New("WEBHOOK_URL must be an https:// URL (Telegram sends webhooks over HTTPS only)"))
+		}
+		if c.WebhookSecret == "" {
+			errs = append(errs, errors.New("WEBHOOK_SECRET is required when WEBHOOK_URL is set"))
+		}
+	}
+	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
+		errs = append(errs, errors.New("WEBHOOK_SECRET must be 16–256 characters of A-Z, a-z, 0-9, _ and -"))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT %q must be json or text", c.LogFormat))
+	}
+	return c, errors.Join(errs...)
+}
+
+// describe lists the settings for the log, hiding secrets.
+func (c Config) describe() []any {
+	var kv []any
+	for _, o := range options {
+		v := *o.field(&c)
+		if o.secret && v != "" {
+			v = "(set)"
+		}
+		if o.name == "DATABASE_URL" || o.name == "REDIS_URL" {
+			if u, err := url.Parse(v); err == nil && u.User != nil {
+				if _, has := u.User.Password(); has {
+					u.User = url.UserPassword(u.User.Username(), "xxx")
+					v = u.String()
+				}
+			}
+		}
+		kv = append(kv, strings.ToLower(o.name), v)
+	}
+	return kv
+}

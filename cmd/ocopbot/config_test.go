@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	const token = "123456789:AAFakeTokenFakeTokenFakeToken_-12"
+	cases := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // substring naming the variable; "" for success
+	}{
+		{"defaults", nil, ""},
+		{"good token", map[string]string{"TELEGRAM_BOT_TOKEN": token}, ""},
+		{"malformed token", map[string]string{"TELEGRAM_BOT_TOKEN": "abc"}, "TELEGRAM_BOT_TOKEN"},
+		{"bad api url", map[string]string{"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"},
+		{"bad database url", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{"bad redis url", map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
+		{"webhook needs https", map[string]string{"WEBHOOK_URL": "http://x.vn/hook", "WEBHOOK_SECRET": "0123456789abcdef"}, "WEBHOOK_URL"},
+		{"webhook needs a secret", map[string]string{"WEBHOOK_URL": "https://x.vn/hook"}, "WEBHOOK_SECRET is required"},
+		{"short secret", map[string]string{"WEBHOOK_URL": "https://x.vn/hook", "WEBHOOK_SECRET": "abc"}, "WEBHOOK_SECRET must be"},
+		{"webhook ok", map[string]string{"WEBHOOK_URL": "https://x.vn/hook", "WEBHOOK_SECRET": "0123456789abcdef"}, ""},
+		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadConfig(env(tc.env))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("got error %v, want none", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("got error %v, want one naming %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestDescribeHidesSecrets(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(env(map[string]string{
+		"TELEGRAM_BOT_TOKEN": "123456789:AAFakeTokenFakeTokenFakeToken_-12",
+		"WEBHOOK_URL":        "https://x.vn/hook", "WEBHOOK_SECRET": "0123456789abcdef",
+		"DATABASE_URL": "postgres://u:pw@h/db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, v := range c.describe() {
+		b.WriteString(v.(string) + " ")
+	}
+	for _, secret := range []string{"AAFakeToken", "0123456789abcdef", ":pw@"} {
+		if strings.Contains(b.String(), secret) {
+			t.Errorf("describe shows %q: %s", secret, b.String())
+		}
+	}
+}
+
+func TestServeWithoutTokenSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, env(nil), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "@BotFather") {
+		t.Fatalf("serve without a token: %v", err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), nil, env(nil), &out, &errb); err == nil {
+		t.Fatal("no subcommand: no error")
+	}
+	if !strings.Contains(errb.String(), "DATABASE_URL") {
+		t.Fatalf("usage does not list settings:\n%s", errb.String())
+	}
+	if err := run(context.Background(), []string{"version"}, env(nil), &out, &errb); err != nil || !strings.Contains(out.String(), "ocopbot") {
+		t.Fatalf("version: %v %q", err, out.String())
+	}
+}
+
+func TestLoggerRedactsIdentifiers(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	log := newLogger(&b, "json")
+	log.Info("x", "phone", "0912345678", "tax_code", "0100109106", "citizen_id", "079123456789", "chat_id", 5)
+	for _, s := range []string{"0912345678", "0100109106", "079123456789"} {
+		if strings.Contains(b.String(), s) {
+			t.Errorf("log shows %s: %s", s, b.String())
+		}
+	}
+}

@@ -1,0 +1,94 @@
+// Command ocopbot is the OCOP Telegram bot: one binary that serves the bot,
+// migrates the database and imports administrative units.
+//
+//	ocopbot serve                      run the bot (long polling, or webhook when WEBHOOK_URL is set)
+//	ocopbot migrate                    apply database migrations
+//	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV
+//	ocopbot version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+const usage = `usage:
+  ocopbot serve                            run the bot
+  ocopbot migrate                          apply database migrations
+  ocopbot units import [--if-empty] FILE   import administrative units (CSV)
+  ocopbot version                          print the version
+
+Settings come from the environment:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ocopbot:", err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("see usage above")
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return errUsage
+	}
+	if args[0] == "version" {
+		fmt.Fprintln(stdout, "ocopbot", version())
+		return nil
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(stderr, cfg.LogFormat)
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "units":
+		return units(ctx, cfg, args[1:], stdout)
+	}
+	printUsage(stderr)
+	return errUsage
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, o := range options {
+		def := o.def
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  %-20s %s; default %s\n", o.name, o.help, def)
+	}
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}

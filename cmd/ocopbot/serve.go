@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ocopbot/ocopbot/bot"
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+const webhookPath = "/telegram/webhook"
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if cfg.BotToken == "" {
+		return errors.New(`TELEGRAM_BOT_TOKEN is not set.
+  1. In Telegram, talk to @BotFather, send /newbot and copy the token it gives.
+  2. export TELEGRAM_BOT_TOKEN='123456789:AA…'   then run the command again`)
+	}
+	log.Info("starting ocopbot", append([]any{"version", version()}, cfg.describe()...)...)
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rdb, err := storage.OpenRedis(ctx, cfg.RedisURL, storage.RedisOptions{})
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	app, err := newApp(ctx, store, log, time.Now)
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(bot.Config{Token: cfg.BotToken, APIURL: cfg.APIURL}, app.engine, rdb, store, app.text, log, bot.Hooks{})
+	if err != nil {
+		return err
+	}
+	if err := b.SetCommands(ctx); err != nil {
+		log.Warn("set command menu", slog.Any("err", err))
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := store.Pool().Ping(r.Context()); err != nil {
+			http.Error(w, "postgres unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if err := rdb.Client().Ping(r.Context()).Err(); err != nil {
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	webhook := cfg.WebhookURL != ""
+	if webhook {
+		mux.Handle("POST "+webhookPath, b.WebhookHandler(cfg.WebhookSecret))
+	}
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		log.Info("http listening", slog.String("addr", cfg.HTTPAddr))
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	g.Go(func() error {
+		if webhook {
+			if err := b.SetWebhook(gctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
+				return err
+			}
+		}
+		err := b.Run(gctx, !webhook)
+		log.Info("bot stopped")
+		return err
+	})
+	return g.Wait()
+}
+
+// app is what serve wires besides the transport.
+type app struct {
+	engine *flows.Engine
+	text   *locales.Catalog
+}
+
+func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now func() time.Time) (*app, error) {
+	v, err := store.SchemaVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w (run `ocopbot migrate`)", err)
+	}
+	if want := storage.LatestSchemaVersion(); v != want {
+		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `ocopbot migrate`", v, want)
+	}
+	units, err := store.ActiveUnits(ctx, now())
+	if err != nil {
+		return nil, err
+	}
+	if len(units) == 0 {
+		return nil, errors.New("no administrative units stored: run `ocopbot units import FILE` (the public lists are in ../shared/data)")
+	}
+	groups, err := store.ProductGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	text, err := locales.Load(log)
+	if err != nil {
+		return nil, err
+	}
+	engine := flows.New(flows.Config{
+		Records: store, Units: ocop.NewUnitIndex(units), Groups: groups, Text: text, Log: log, Now: now,
+	})
+	return &app{engine: engine, text: text}, nil
+}

@@ -1,0 +1,58 @@
+package flows
+
+// InputKind says what a user sent.
+type InputKind int
+
+// The kinds of input a flow reacts to.
+const (
+	InputText        InputKind = iota + 1 // a plain text message
+	InputCommand                          // "/start", "/dangky"…; Command holds the name, Text the arguments
+	InputButton                           // an inline button press; Data holds its callback data
+	InputContact                          // a shared contact; Phone holds the number
+	InputPhoto                            // a photo; FileID holds the largest size
+	InputUnsupported                      // a sticker, voice, document, location… where the bot expects none
+)
+
+// Input is one user action, already decoded from the transport.
+type Input struct {
+	Kind      InputKind
+	Text      string
+	Command   string
+	Data      string
+	MessageID int // the bot message a button belongs to
+	Phone     string
+	FileID    string
+}
+
+// Button is an inline button.
+type Button struct {
+	Label string
+	Data  string // at most 64 bytes, Telegram's limit
+}
+
+// KeyButton is a reply-keyboard button.
+type KeyButton struct {
+	Label          string
+	RequestContact bool
+}
+
+// Reply is one thing the bot sends.
+type Reply struct {
+	Text           string
+	Buttons        [][]Button    // inline keyboard under the message
+	Keyboard       [][]KeyButton // reply keyboard replacing the user's keyboard
+	RemoveKeyboard bool          // take a reply keyboard away
+	EditMessageID  int           // edit this bot message in place instead of sending a new one
+	PhotoFileID    string        // send this photo with Text as its caption
+}
+
+// Result is a flow's answer to one input.
+type Result struct {
+	Replies []Reply
+	// Toast answers a button press (a short notice over the chat); the
+	// transport answers every press, with or without text.
+	Toast string
+	// ClearKeyboardOf is a bot message whose inline keyboard the transport
+	// removes, so that buttons already answered are not pressed again.
+	ClearKeyboardOf int
+}

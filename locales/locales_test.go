@@ -1,0 +1,162 @@
+package locales
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+)
+
+func messages(t *testing.T, c *Catalog, lang string) map[string]*i18n.Message {
+	t.Helper()
+	mf, err := c.Bundle().LoadMessageFileFS(files, lang+".toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*i18n.Message{}
+	for _, m := range mf.Messages {
+		out[m.ID] = m
+	}
+	return out
+}
+
+func load(t *testing.T) *Catalog {
+	t.Helper()
+	c, err := Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestSameMessagesInEveryLanguage fails when a language lacks a message the
+// other has (go-i18n would silently fall back to Vietnamese).
+func TestSameMessagesInEveryLanguage(t *testing.T) {
+	t.Parallel()
+	c := load(t)
+	vi, en := messages(t, c, "vi"), messages(t, c, "en")
+	for id := range vi {
+		if _, ok := en[id]; !ok {
+			t.Errorf("en lacks %s", id)
+		}
+	}
+	for id := range en {
+		if _, ok := vi[id]; !ok {
+			t.Errorf("vi lacks %s", id)
+		}
+	}
+	for id, m := range vi {
+		if m.Description == "" || en[id] != nil && en[id].Description == "" {
+			t.Errorf("%s has no description for translators", id)
+		}
+		// Vietnamese has the CLDR plural forms one and other: a message
+		// rendered with a count must define both or rendering fails.
+		if (m.One != "") != (en[id] != nil && en[id].One != "") {
+			t.Errorf("%s: plural in one language only", id)
+		}
+		if m.One != "" && m.Other == "" {
+			t.Errorf("vi %s: plural without other", id)
+		}
+	}
+}
+
+// templateData holds every key the code passes to a message.
+var templateData = map[string]any{
+	"Step": "Mã số thuế", "Producer": "HTX Tân Thông", "N": 3, "Total": 14, "Kind": "Hợp tác xã",
+	"Parent": "Huyện Củ Chi", "Query": "cu chi", "Count": 2, "Group": "Thực phẩm", "Max": 200,
+	"Phone": "0912345678", "Code": "OCOP-26-000001", "Product": "Mật ong", "Stars": 4,
+	"Status": "Đã gửi", "Date": "23/11/2026", "Len": 250, "Min": 10,
+}
+
+// TestEveryMessageRenders renders each message in each language, with
+// counts 1 and 5 for plurals, and fails on an error or a template key the
+// code never passes ("<no value>").
+func TestEveryMessageRenders(t *testing.T) {
+	t.Parallel()
+	c := load(t)
+	for _, lang := range Languages {
+		loc := i18n.NewLocalizer(c.Bundle(), lang)
+		for id, m := range messages(t, c, lang) {
+			counts := []any{nil}
+			if m.One != "" {
+				counts = []any{1, 5}
+			}
+			for _, n := range counts {
+				data := templateData
+				if n != nil {
+					data = map[string]any{}
+					for k, v := range templateData {
+						data[k] = v
+					}
+					data["Count"] = n
+				}
+				s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: n})
+				if err != nil {
+					t.Errorf("%s %s (count %v): %v", lang, id, n, err)
+					continue
+				}
+				if strings.Contains(s, "<no value>") || strings.TrimSpace(s) == "" {
+					t.Errorf("%s %s renders %q", lang, id, s)
+				}
+				if len([]rune(s)) > 4096 {
+					t.Errorf("%s %s is longer than a Telegram message", lang, id)
+				}
+			}
+		}
+	}
+}
+
+// TestCodeUsesOnlyKnownMessages scans the Go sources for message IDs passed
+// as literals and checks each exists, so a typo fails here and not in a
+// farmer's chat.
+func TestCodeUsesOnlyKnownMessages(t *testing.T) {
+	t.Parallel()
+	c := load(t)
+	vi := messages(t, c, "vi")
+	re := regexp.MustCompile(`\.(?:T|N)\("([a-z_.]+[a-z_])"`)
+	var used []string
+	for _, dir := range []string{"../flows", "../bot"} {
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, p := range paths {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+				used = append(used, m[1])
+			}
+		}
+	}
+	if len(used) < 30 {
+		t.Fatalf("found only %d message IDs in the sources; is the pattern right?", len(used))
+	}
+	slices.Sort(used)
+	for _, id := range slices.Compact(used) {
+		if _, ok := vi[id]; !ok {
+			t.Errorf("the code uses message %q, which is not in the catalogue", id)
+		}
+	}
+}
+
+func TestPrinterFallsBackToVietnamese(t *testing.T) {
+	t.Parallel()
+	c := load(t)
+	if got := c.Printer("fr").Lang; got != "vi" {
+		t.Fatalf("printer for fr speaks %q, want vi", got)
+	}
+	if got := c.Printer("en").T("reg.progress", "N", 1, "Total", 6); got != "Step 1/6" {
+		t.Fatalf("en reg.progress = %q", got)
+	}
+	if got := c.Printer("vi").N("records.header", 1); got != "Anh/Chị có 1 hồ sơ:" {
+		t.Fatalf("vi records.header(1) = %q", got)
+	}
+	if got := c.Printer("vi").T("no.such.message"); got != "[no.such.message]" {
+		t.Fatalf("missing message renders %q", got)
+	}
+}

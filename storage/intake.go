@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// seenTTL outlives the 24 hours Telegram keeps and may redeliver an update.
+const seenTTL = 48 * time.Hour
+
+// enqueueScript marks an update as seen and appends it to the intake stream
+// in one step, so a crash can neither lose an update it marked nor queue one
+// twice.
+var enqueueScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
+  return 0
+end
+redis.call('XADD', KEYS[2], '*', 'c', ARGV[1], 'u', ARGV[2])
+return 1
+`)
+
+// QueuedUpdate is an update waiting in the intake stream.
+type QueuedUpdate struct {
+	StreamID string // Redis stream entry id, for Ack
+	ChatID   int64
+	Payload  []byte // the update as Telegram sent it
+}
+
+// EnqueueUpdate stores an update durably unless its update_id was seen in
+// the last 48 hours. It reports whether the update was new.
+func (r *Redis) EnqueueUpdate(ctx context.Context, updateID, chatID int64, payload []byte) (bool, error) {
+	n, err := enqueueScript.Run(ctx, r.rdb, []string{r.seenKey(updateID), r.streamKey()},
+		chatID, payload, int64(seenTTL.Seconds())).Int64()
+	if err != nil {
+		return false, fmt.Errorf("enqueue update %d: %w", updateID, err)
+	}
+	return n == 1, nil
+}
+
+// EnsureGroup creates the consumer group of the intake stream if missing.
+func (r *Redis) EnsureGroup(ctx context.Context, group string) error {
+	err := r.rdb.XGroupCreateMkStream(ctx, r.streamKey(), group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create consumer group %s: %w", group, err)
+	}
+	return nil
+}
+
+// ReadUpdates waits up to block for new updates for this consumer.
+func (r *Redis) ReadUpdates(ctx context.Context, group, consumer string, count int, block time.Duration) ([]QueuedUpdate, error) {
+	res, err := r.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: group, Consumer: consumer, Streams: []string{r.streamKey(), ">"}, Count: int64(count), Block: block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read updates: %w", err)
+	}
+	var out []QueuedUpdate
+	for _, st := range res {
+		out = appendQueued(out, st.Messages)
+	}
+	return out, nil
+}
+
+// ClaimStale takes over updates another consumer read but did not finish
+// within minIdle: that consumer's process died.
+func (r *Redis) ClaimStale(ctx context.Context, group, consumer string, minIdle time.Duration) ([]QueuedUpdate, error) {
+	var out []QueuedUpdate
+	start := "0-0"
+	for {
+		msgs, next, err := r.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: r.streamKey(), Group: group, Consumer: consumer, MinIdle: minIdle, Start: start, Count: 100,
+		}).Result()
+		if err != nil {
+			return nil, fmt.Errorf("claim stale updates: %w", err)
+		}
+		out = appendQueued(out, msgs)
+		if next == "0-0" || len(msgs) == 0 {
+			return out, nil
+		}
+		start = next
+	}
+}
+
+// AckUpdate marks an update done and removes it from the stream.
+func (r *Redis) AckUpdate(ctx context.Context, group, streamID string) error {
+	pipe := r.rdb.Pipeline()
+	pipe.XAck(ctx, r.streamKey(), group, streamID)
+	pipe.XDel(ctx, r.streamKey(), streamID)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("ack update %s: %w", streamID, err)
+	}
+	return nil
+}
+
+// PendingUpdates counts updates queued or in flight (tests, health).
+func (r *Redis) PendingUpdates(ctx context.Context) (int64, error) {
+	n, err := r.rdb.XLen(ctx, r.streamKey()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count queued updates: %w", err)
+	}
+	return n, nil
+}
+
+func appendQueued(out []QueuedUpdate, msgs []redis.XMessage) []QueuedUpdate {
+	for _, m := range msgs {
+		c, _ := m.Values["c"].(string)
+		u, _ := m.Values["u"].(string)
+		chatID, _ := strconv.ParseInt(c, 10, 64)
+		out = append(out, QueuedUpdate{StreamID: m.ID, ChatID: chatID, Payload: []byte(u)})
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is the Redis side of storage: conversation state, update intake and
+// dedupe keys. Every key starts with prefix, so tests and deployments sharing
+// one Redis never see each other's keys.
+type Redis struct {
+	rdb      *redis.Client
+	prefix   string
+	stateTTL time.Duration
+	lockTTL  time.Duration
+}
+
+// RedisOptions tunes key lifetimes; zero values take the defaults.
+type RedisOptions struct {
+	Prefix   string        // default "ocop:"
+	StateTTL time.Duration // conversation lifetime since its last write; default 30 days
+	LockTTL  time.Duration // how long a crashed worker may hold a chat; default 30 s
+}
+
+// OpenRedis connects to Redis at url (redis://host:port/db) and checks it.
+func OpenRedis(ctx context.Context, url string, opts RedisOptions) (*Redis, error) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(o)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("ping redis: %w", err)
+	}
+	return NewRedis(rdb, opts), nil
+}
+
+// NewRedis wraps a client.
+func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
+	r := &Redis{rdb: rdb, prefix: opts.Prefix, stateTTL: opts.StateTTL, lockTTL: opts.LockTTL}
+	if r.prefix == "" {
+		r.prefix = "ocop:"
+	}
+	if r.stateTTL == 0 {
+		r.stateTTL = 30 * 24 * time.Hour
+	}
+	if r.lockTTL == 0 {
+		r.lockTTL = 30 * time.Second
+	}
+	return r
+}
+
+// Client exposes the client for tools (tests, benchmarks, rate limits).
+func (r *Redis) Client() *redis.Client { return r.rdb }
+
+// Prefix returns the key prefix.
+func (r *Redis) Prefix() string { return r.prefix }
+
+// Close closes the client.
+func (r *Redis) Close() error { return r.rdb.Close() }
+
+// Keys, all built here from the prefix.
+func (r *Redis) stateKey(chatID int64) string { return r.prefix + "chat:" + strconv.FormatInt(chatID, 10) }
+func (r *Redis) lockKey(chatID int64) string  { return r.prefix + "lock:" + strconv.FormatInt(chatID, 10) }
+func (r *Redis) seenKey(updateID int64) string {
+	return r.prefix + "seen:" + strconv.FormatInt(updateID, 10)
+}
+func (r *Redis) streamKey() string { return r.prefix + "updates" }
+
+// ScanStateKeys counts the conversation keys (tests and benchmarks).
+func (r *Redis) CountStates(ctx context.Context) (int, error) {
+	var n int
+	iter := r.rdb.Scan(ctx, 0, r.prefix+"chat:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		n++
+	}
+	if err := iter.Err(); err != nil {
+		return 0, fmt.Errorf("scan state keys: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteAll removes every key under the prefix (test clean-up; never FLUSHDB
+// on a shared Redis).
+func (r *Redis) DeleteAll(ctx context.Context) error {
+	iter := r.rdb.Scan(ctx, 0, r.prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("scan keys: %w", err)
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		if err := r.rdb.Del(ctx, keys[:n]...).Err(); err != nil {
+			return fmt.Errorf("delete keys: %w", err)
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+var errRedisNil = redis.Nil
+
+func isNil(err error) bool { return errors.Is(err, errRedisNil) }

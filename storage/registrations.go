@@ -1,0 +1,120 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// ProducerByOwner returns the producer a Telegram user manages, or ErrNotFound.
+func (s *Store) ProducerByOwner(ctx context.Context, userID int64) (ocop.Producer, error) {
+	const q = `
+SELECT id, owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, created_at
+FROM producers WHERE owner_user_id = $1`
+	var p ocop.Producer
+	err := s.pool.QueryRow(ctx, q, userID).Scan(&p.ID, &p.OwnerUserID, &p.ChatID, &p.Kind, &p.Name,
+		&p.Representative, &p.Phone, &p.TaxCode, &p.CitizenID, &p.UnitID, &p.CreatedAt)
+	if err != nil {
+		return ocop.Producer{}, fmt.Errorf("load producer of user %d: %w", userID, notFound(err))
+	}
+	return p, nil
+}
+
+// SubmitRegistration writes the producer (if new), the product, the
+// registration and its audit rows in one transaction, so a crash leaves
+// either all of them or none.
+func (s *Store) SubmitRegistration(ctx context.Context, sub ocop.Submission) (ocop.Registration, error) {
+	var reg ocop.Registration
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		p := sub.Producer
+		if p.ID == 0 {
+			const q = `
+INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+			err := tx.QueryRow(ctx, q, p.OwnerUserID, p.ChatID, string(p.Kind), p.Name, p.Representative,
+				p.Phone, p.TaxCode, p.CitizenID, p.UnitID).Scan(&p.ID)
+			if isUniqueViolation(err) {
+				return fmt.Errorf("insert producer: %w", ErrConflict)
+			}
+			if err != nil {
+				return fmt.Errorf("insert producer: %w", err)
+			}
+			if err := audit(ctx, tx, sub.ActorID, "producer.registered", "producer", p.ID, map[string]any{"kind": p.Kind, "unit_id": p.UnitID}); err != nil {
+				return err
+			}
+		} else {
+			err := tx.QueryRow(ctx, `SELECT unit_id FROM producers WHERE id = $1 AND owner_user_id = $2`, p.ID, sub.ActorID).Scan(&p.UnitID)
+			if err != nil {
+				return fmt.Errorf("check producer %d: %w", p.ID, notFound(err))
+			}
+		}
+		pr := sub.Product
+		const qp = `
+INSERT INTO products (producer_id, name, subgroup_code, description, photo_file_id, target_stars)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+		if err := tx.QueryRow(ctx, qp, p.ID, pr.Name, pr.SubgroupCode, pr.Description, pr.PhotoFileID, pr.TargetStars).Scan(&pr.ID); err != nil {
+			return fmt.Errorf("insert product: %w", err)
+		}
+		const qr = `
+INSERT INTO registrations (code, producer_id, product_id, unit_id)
+VALUES ('OCOP-' || to_char(now() AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YY') || '-' || lpad(nextval('registration_code_seq')::text, 6, '0'), $1, $2, $3)
+RETURNING id, code, status, submitted_at`
+		var status string
+		if err := tx.QueryRow(ctx, qr, p.ID, pr.ID, p.UnitID).Scan(&reg.ID, &reg.Code, &status, &reg.SubmittedAt); err != nil {
+			return fmt.Errorf("insert registration: %w", err)
+		}
+		reg.ProducerID, reg.ProductID, reg.ProductName, reg.TargetStars = p.ID, pr.ID, pr.Name, pr.TargetStars
+		reg.Status = ocop.RegistrationStatus(status)
+		return audit(ctx, tx, sub.ActorID, "registration.submitted", "registration", reg.ID, map[string]any{"code": reg.Code, "product_id": pr.ID})
+	})
+	if err != nil {
+		return ocop.Registration{}, fmt.Errorf("submit registration: %w", err)
+	}
+	return reg, nil
+}
+
+// RegistrationsByOwner lists the registrations of the producer a user
+// manages, newest first. A user sees only their own.
+func (s *Store) RegistrationsByOwner(ctx context.Context, userID int64) ([]ocop.Registration, error) {
+	const q = `
+SELECT r.id, r.code, r.producer_id, r.product_id, pr.name, pr.target_stars, r.status, r.submitted_at
+FROM registrations r
+JOIN producers p ON p.id = r.producer_id
+JOIN products pr ON pr.id = r.product_id
+WHERE p.owner_user_id = $1
+ORDER BY r.submitted_at DESC, r.id DESC
+LIMIT 50`
+	rows, err := s.pool.Query(ctx, q, userID)
+	if err != nil {
+		return nil, fmt.Errorf("query registrations of user %d: %w", userID, err)
+	}
+	regs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.Registration, error) {
+		var r ocop.Registration
+		var stars int16
+		var status string
+		err := row.Scan(&r.ID, &r.Code, &r.ProducerID, &r.ProductID, &r.ProductName, &stars, &status, &r.SubmittedAt)
+		r.TargetStars, r.Status = int(stars), ocop.RegistrationStatus(status)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read registrations of user %d: %w", userID, err)
+	}
+	return regs, nil
+}
+
+func audit(ctx context.Context, tx pgx.Tx, actor int64, action, entity string, entityID int64, details map[string]any) error {
+	d, err := json.Marshal(details)
+	if err != nil {
+		return fmt.Errorf("encode audit details: %w", err)
+	}
+	const q = `INSERT INTO audit_log (at, actor_user, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6)`
+	if _, err := tx.Exec(ctx, q, time.Now(), actor, action, entity, entityID, d); err != nil {
+		return fmt.Errorf("write audit %s: %w", action, err)
+	}
+	return nil
+}

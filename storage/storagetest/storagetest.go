@@ -1,0 +1,213 @@
+// Package storagetest gives each test its own Postgres database and Redis
+// key prefix on the real servers of this machine (DESIGN.md: no mocks of
+// our own storage).
+//
+// Databases are cloned from a template that is migrated, and loaded with
+// the pre-reform unit list, once per schema: CREATE DATABASE … TEMPLATE
+// copies it in a fraction of the time migrating and importing would take.
+package storagetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// AdminURL is the maintenance database tests create their databases from.
+func AdminURL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// RedisURL is the Redis tests use, each under its own prefix.
+func RedisURL() string {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+// DataFile returns the path of a public data file in ../shared/data, looked
+// up from the working directory upwards.
+func DataFile(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		for _, cand := range []string{
+			filepath.Join(dir, "shared", "data", name),
+			filepath.Join(dir, "..", "shared", "data", name),
+		} {
+			if _, err := os.Stat(cand); err == nil {
+				return cand
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("data file %s not found in any shared/data above the working directory", name)
+		}
+		dir = parent
+	}
+}
+
+// DB is a test's own database.
+type DB struct {
+	Store *storage.Store
+	URL   string
+	Name  string
+}
+
+// NewDB creates a database for the test from the template and drops it at
+// the end of the test.
+func NewDB(t testing.TB) *DB {
+	t.Helper()
+	ctx := context.Background()
+	tmpl := ensureTemplate(t)
+	name := "t_" + randomHex(8)
+	admin := connect(t, AdminURL())
+	defer admin.Close(ctx)
+	// Cloning needs the template idle; retry briefly if another test is
+	// cloning it at this instant.
+	var err error
+	for i := 0; i < 50; i++ {
+		_, err = admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmpl))
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	url := withDatabase(t, AdminURL(), name)
+	store, err := storage.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() {
+		store.Close()
+		c := connect(t, AdminURL())
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	return &DB{Store: store, URL: url, Name: name}
+}
+
+// NewRedis returns a Redis store under a prefix of the test's own, whose
+// keys are deleted at the end of the test.
+func NewRedis(t testing.TB, opts storage.RedisOptions) *storage.Redis {
+	t.Helper()
+	o, err := redis.ParseURL(RedisURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(o)
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("redis at %s: %v (run `make services`)", RedisURL(), err)
+	}
+	opts.Prefix = "test:" + randomHex(6) + ":"
+	r := storage.NewRedis(rdb, opts)
+	t.Cleanup(func() {
+		if err := r.DeleteAll(context.Background()); err != nil {
+			t.Logf("clean redis prefix: %v", err)
+		}
+		_ = rdb.Close()
+	})
+	return r
+}
+
+// ensureTemplate builds the template database for the current migrations
+// once; concurrent test binaries serialise on an advisory lock.
+func ensureTemplate(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	sum := sha256.New()
+	fmt.Fprint(sum, storage.MigrationsDigest())
+	unitsFile := DataFile(t, "vn-units-2025-03.csv")
+	fmt.Fprint(sum, "units:", filepath.Base(unitsFile))
+	name := "tmpl_" + hex.EncodeToString(sum.Sum(nil))[:16]
+
+	admin := connect(t, AdminURL())
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `SELECT pg_advisory_lock(7253110002)`); err != nil {
+		t.Fatalf("lock template: %v", err)
+	}
+	defer admin.Exec(ctx, `SELECT pg_advisory_unlock(7253110002)`)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, name).Scan(&exists); err != nil {
+		t.Fatalf("look up template: %v", err)
+	}
+	if exists {
+		return name
+	}
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
+		t.Fatalf("drop half-built template: %v", err)
+	}
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s`, name)); err != nil {
+		t.Fatalf("create template: %v", err)
+	}
+	store, err := storage.Open(ctx, withDatabase(t, AdminURL(), name))
+	if err != nil {
+		t.Fatalf("open template: %v", err)
+	}
+	if _, err := store.Migrate(ctx); err != nil {
+		store.Close()
+		t.Fatalf("migrate template: %v", err)
+	}
+	f, err := os.Open(unitsFile)
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	_, err = store.ImportUnits(ctx, f)
+	f.Close()
+	store.Close()
+	if err != nil {
+		t.Fatalf("import units into template: %v", err)
+	}
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s WITH IS_TEMPLATE true`, name)); err != nil {
+		t.Fatalf("mark template: %v", err)
+	}
+	return name
+}
+
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("postgres at %s: %v (run `make services`)", url, err)
+	}
+	return c
+}
+
+func withDatabase(t testing.TB, url, name string) string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

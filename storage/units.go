@@ -1,0 +1,179 @@
+package storage
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// The two trees the public unit files describe. The pre-reform tree is taken
+// as valid since 2000 (older history is not needed by OCOP, which began in
+// 2018) until the three-level structure was abolished on 1 July 2025.
+var (
+	treeThreeLevelFrom = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	treeThreeLevelTo   = time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
+	treeTwoLevelFrom   = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// UnitImport says what an import did.
+type UnitImport struct {
+	Tree      string // "3-level (before 1/7/2025)" or "2-level (from 1/7/2025)"
+	Provinces int
+	Districts int
+	Communes  int
+}
+
+type unitRow struct{ code, name, parentCode string }
+
+// ImportUnits reads one of the two CSV shapes of the public unit lists and
+// upserts its units, so importing the same file twice changes nothing:
+//
+//	province_code,province,district_code,district,ward_code,ward  (three levels, before 7/2025)
+//	province_code,province,ward_code,ward                         (two levels, from 7/2025)
+func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return UnitImport{}, fmt.Errorf("read header: %w", err)
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	var threeLevel bool
+	switch strings.Join(header, ",") {
+	case "province_code,province,district_code,district,ward_code,ward":
+		threeLevel = true
+	case "province_code,province,ward_code,ward":
+	default:
+		return UnitImport{}, fmt.Errorf("unknown unit file header %q: want province_code,province,district_code,district,ward_code,ward or province_code,province,ward_code,ward", strings.Join(header, ","))
+	}
+
+	var provinces, districts, communes []unitRow
+	seen := map[string]bool{}
+	add := func(list *[]unitRow, level, code, name, parent string) {
+		code, name = strings.TrimSpace(code), strings.TrimSpace(name)
+		if code == "" || name == "" {
+			return
+		}
+		key := level + "/" + code
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		*list = append(*list, unitRow{code: code, name: name, parentCode: parent})
+	}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return UnitImport{}, fmt.Errorf("read line %d: %w", line, err)
+		}
+		add(&provinces, "1", rec[0], rec[1], "")
+		if threeLevel {
+			add(&districts, "2", rec[2], rec[3], rec[0])
+			add(&communes, "3", rec[4], rec[5], rec[2])
+		} else {
+			add(&communes, "3", rec[2], rec[3], rec[0])
+		}
+	}
+	if len(provinces) == 0 {
+		return UnitImport{}, errors.New("unit file has no rows")
+	}
+
+	from, to, tree := treeTwoLevelFrom, (*time.Time)(nil), "2-level (from 1/7/2025)"
+	communeParentLevel := 1
+	if threeLevel {
+		end := treeThreeLevelTo
+		from, to, tree = treeThreeLevelFrom, &end, "3-level (before 1/7/2025)"
+		communeParentLevel = 2
+	}
+	err = s.WithTx(ctx, func(tx pgx.Tx) error {
+		if err := upsertUnits(ctx, tx, provinces, 1, 0, from, to); err != nil {
+			return err
+		}
+		if err := upsertUnits(ctx, tx, districts, 2, 1, from, to); err != nil {
+			return err
+		}
+		return upsertUnits(ctx, tx, communes, 3, communeParentLevel, from, to)
+	})
+	if err != nil {
+		return UnitImport{}, fmt.Errorf("import units: %w", err)
+	}
+	return UnitImport{Tree: tree, Provinces: len(provinces), Districts: len(districts), Communes: len(communes)}, nil
+}
+
+func upsertUnits(ctx context.Context, tx pgx.Tx, rows []unitRow, level, parentLevel int, from time.Time, to *time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	codes := make([]string, len(rows))
+	names := make([]string, len(rows))
+	kinds := make([]string, len(rows))
+	parents := make([]string, len(rows))
+	for i, r := range rows {
+		kind, _ := ocop.SplitUnitName(r.name)
+		codes[i], names[i], kinds[i], parents[i] = r.code, r.name, kind, r.parentCode
+	}
+	const q = `
+INSERT INTO admin_units (code, name, kind, level, parent_id, valid_from, valid_to)
+SELECT t.code, t.name, t.kind, $5,
+       (SELECT p.id FROM admin_units p WHERE p.code = t.parent AND p.level = $6 AND p.valid_from = $7),
+       $7, $8
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(code, name, kind, parent)
+ON CONFLICT (code, level, valid_from) DO UPDATE
+SET name = EXCLUDED.name, kind = EXCLUDED.kind, parent_id = EXCLUDED.parent_id, valid_to = EXCLUDED.valid_to`
+	if _, err := tx.Exec(ctx, q, codes, names, kinds, parents, level, parentLevel, from, to); err != nil {
+		return fmt.Errorf("upsert level %d units: %w", level, err)
+	}
+	return nil
+}
+
+// CountUnits reports how many units are stored, across all trees.
+func (s *Store) CountUnits(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM admin_units`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count units: %w", err)
+	}
+	return n, nil
+}
+
+// ActiveUnits returns the unit tree in force on day: the newest imported tree
+// that had started by then (or the oldest one, when day precedes them all).
+// Registration addresses are chosen from it.
+func (s *Store) ActiveUnits(ctx context.Context, day time.Time) ([]ocop.Unit, error) {
+	const q = `
+WITH tree AS (
+    SELECT coalesce(
+        (SELECT max(valid_from) FROM admin_units WHERE valid_from <= $1),
+        (SELECT min(valid_from) FROM admin_units)) AS valid_from
+)
+SELECT u.id, coalesce(u.parent_id, 0), u.level, u.code, u.name, u.kind
+FROM admin_units u JOIN tree ON u.valid_from = tree.valid_from
+ORDER BY u.id`
+	rows, err := s.pool.Query(ctx, q, day)
+	if err != nil {
+		return nil, fmt.Errorf("query active units: %w", err)
+	}
+	units, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.Unit, error) {
+		var u ocop.Unit
+		var level int16
+		err := row.Scan(&u.ID, &u.ParentID, &level, &u.Code, &u.Name, &u.Kind)
+		u.Level = int(level)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read active units: %w", err)
+	}
+	return units, nil
+}
