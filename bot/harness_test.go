@@ -36,8 +36,9 @@ type harness struct {
 	now  func() time.Time
 
 	mu      sync.Mutex
-	done    map[int64]bool
-	changed chan struct{}
+	done    map[int64]bool          // handled before anyone waited
+	waiters map[int64]chan struct{} // waiting for an update
+	changed chan struct{}           // closed on every dropped duplicate
 	dups    atomic.Int64
 
 	procs []*process
@@ -70,6 +71,7 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		db:      storagetest.NewDB(t),
 		rdb:     storagetest.NewRedis(t, storage.RedisOptions{}),
 		done:    map[int64]bool{},
+		waiters: map[int64]chan struct{}{},
 		changed: make(chan struct{}),
 		now:     time.Now,
 	}
@@ -173,14 +175,20 @@ func (h *harness) restart() {
 }
 
 func (h *harness) markDone(updateID int64, duplicate bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if duplicate {
 		h.dups.Add(1)
+		close(h.changed)
+		h.changed = make(chan struct{})
+		return
 	}
-	h.mu.Lock()
+	if ch, ok := h.waiters[updateID]; ok {
+		close(ch)
+		delete(h.waiters, updateID)
+		return
+	}
 	h.done[updateID] = true
-	close(h.changed)
-	h.changed = make(chan struct{})
-	h.mu.Unlock()
 }
 
 // waitDups blocks until n duplicate updates were dropped at intake.
@@ -205,19 +213,19 @@ func (h *harness) waitDups(n int64) {
 // waitDone blocks until the bot has finished update id.
 func (h *harness) waitDone(id int64) {
 	h.t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		h.mu.Lock()
-		ok, ch := h.done[id], h.changed
+	h.mu.Lock()
+	if h.done[id] {
+		delete(h.done, id)
 		h.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			h.t.Fatalf("update %d not handled within 20 s", id)
-		}
+		return
+	}
+	ch := make(chan struct{})
+	h.waiters[id] = ch
+	h.mu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(20 * time.Second):
+		h.t.Fatalf("update %d not handled within 20 s", id)
 	}
 }
 

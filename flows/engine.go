@@ -168,7 +168,7 @@ func (e *Engine) dispatch(t *turn) error {
 		return e.stepButton(t, action, arg)
 	}
 	if t.st != nil {
-		if t.in.Kind == InputText && ocop.Fold(t.in.Text) == "quay lai" {
+		if t.in.Kind == InputText && isBack(t) {
 			return e.back(t)
 		}
 		return e.stepInput(t)
@@ -192,7 +192,7 @@ func (e *Engine) command(t *turn) error {
 		}
 		return e.startRegistration(t)
 	case "hoso":
-		return e.records_(t)
+		return e.showRecords(t)
 	case "huy":
 		return e.askCancel(t)
 	case "ngonngu", "language":
@@ -217,7 +217,7 @@ func (e *Engine) globalAction(t *turn, action, arg string) error {
 		}
 		return e.startRegistration(t)
 	case "hoso":
-		return e.records_(t)
+		return e.showRecords(t)
 	case "lang":
 		if !e.text.Supported(arg) {
 			return e.oldButton(t)
@@ -298,8 +298,8 @@ func (e *Engine) oldButton(t *turn) error {
 	return nil
 }
 
-// records_ lists the user's own registrations (/hoso).
-func (e *Engine) records_(t *turn) error {
+// showRecords lists the user's own registrations (/hoso).
+func (e *Engine) showRecords(t *turn) error {
 	regs, err := e.records.RegistrationsByOwner(t.ctx, t.chat.UserID)
 	if err != nil {
 		return err
@@ -339,3 +339,10 @@ var vnTime = func() *time.Location {
 
 // errNotFound reports whether err says a record does not exist.
 func errNotFound(err error) bool { return errors.Is(err, ocop.ErrNotFound) }
+
+// isBack reports whether the user typed "back" (the label of the contact
+// keyboard's back button, or "quay lai" in any language).
+func isBack(t *turn) bool {
+	f := ocop.Fold(t.in.Text)
+	return f == "quay lai" || f == ocop.Fold(t.p.T("button.back"))
+}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -99,7 +97,7 @@ func (a *args) parse(w http.ResponseWriter, r *http.Request) *apiError {
 	mediaType, _, _ := strings.Cut(ct, ";")
 	switch strings.ToLower(strings.TrimSpace(mediaType)) {
 	case "multipart/form-data":
-		return a.parseMultipart(r, body)
+		return a.parseMultipart(ct, body)
 	case "application/json":
 		data, err := a.readAll(body, maxFieldBytes*4)
 		if err != nil {
@@ -179,45 +177,4 @@ func (a *args) parseJSON(data []byte) *apiError {
 		}
 	}
 	return nil
-}
-
-// parseMultipart streams the parts: values into strings, files into uploads.
-func (a *args) parseMultipart(r *http.Request, body io.Reader) *apiError {
-	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || params["boundary"] == "" {
-		return badRequest("can't parse multipart/form-data")
-	}
-	mr := multipart.NewReader(body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return bodyError(err)
-		}
-		name := p.FormName()
-		if name == "" {
-			continue
-		}
-		// go-telegram/bot writes files with CreateFormFile, which always sets a Content-Type, even when the
-		// file name is empty; plain fields have none.
-		filename := p.FileName()
-		if filename != "" || p.Header.Get("Content-Type") != "" {
-			data, err := io.ReadAll(io.LimitReader(p, maxUploadBytes+1))
-			if err != nil {
-				return bodyError(err)
-			}
-			if len(data) > maxUploadBytes {
-				return errTooLarge
-			}
-			a.uploads = append(a.uploads, upload{field: name, name: filename, data: data})
-			continue
-		}
-		val, aerr := a.readAll(p, maxFieldBytes)
-		if aerr != nil {
-			return aerr
-		}
-		a.kv = append(a.kv, kv{name, string(val)})
-	}
 }

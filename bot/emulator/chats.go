@@ -27,13 +27,12 @@ type chat struct {
 	forgotten bool
 	bucket    bucket
 
-	keyboard    [][]Button // the reply keyboard shown under the input field
-	kbOneTime   bool
-	kbHidden    bool
-	action      string
-	actionAt    time.Time
-	answers     []CallbackAnswer
-	instanceKey string
+	keyboard  [][]Button // the reply keyboard shown under the input field
+	kbOneTime bool
+	kbHidden  bool
+	action    string
+	actionAt  time.Time
+	answers   []CallbackAnswer
 }
 
 // record is a stored message: its public view and what only the Bot API JSON needs.

@@ -654,11 +654,11 @@ func parseMarkdownV2(s string) (string, []Entity, error) {
 		beginBytes int
 	}
 	var (
-		out               = make([]byte, 0, len(s))
-		entities          []Entity
-		stack             []open
-		offset            int
-		haveBlockquote    bool
+		out                = make([]byte, 0, len(s))
+		entities           []Entity
+		stack              []open
+		offset             int
+		haveBlockquote     bool
 		canStartBlockquote = true
 	)
 	for i := 0; i < len(s); i++ {

@@ -55,10 +55,15 @@ func (fs *fileStore) add(f *file, ext string) {
 	binary.BigEndian.PutUint32(raw[:4], uint32(f.kind))
 	binary.BigEndian.PutUint64(raw[4:], uint64(fs.seq))
 	// Telegram's ids are opaque base64; the prefixes mimic its photo, document and sticker ids.
-	prefix := map[fileKind]string{kindPhoto: "AgACAgIAAxkBAA", kindDocument: "BQACAgIAAxkBAA", kindSticker: "CAACAgIAAxkBAA"}[f.kind]
+	prefix, dir := "BQACAgIAAxkBAA", "documents"
+	switch f.kind {
+	case kindPhoto:
+		prefix, dir = "AgACAgIAAxkBAA", "photos"
+	case kindSticker:
+		prefix, dir = "CAACAgIAAxkBAA", "stickers"
+	}
 	f.id = prefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	f.uniqueID = "AQAD" + strconv.FormatInt(fs.seq, 36)
-	dir := map[fileKind]string{kindPhoto: "photos", kindDocument: "documents", kindSticker: "stickers"}[f.kind]
 	f.path = dir + "/file_" + strconv.FormatInt(fs.seq, 10) + ext
 	f.size = len(f.data)
 	fs.byID[f.id] = f
@@ -158,25 +163,26 @@ func fit(w, h, n int) (int, int) {
 	return max(1, w*n/h), n
 }
 
-// inputFile is a file argument of a send: an upload, or an existing file_id or URL.
+// inputFile is a file argument of a send: an upload, an existing file_id, or a URL.
 type inputFile struct {
-	existing *file
+	fileID   string
+	existing *file // fileID, once resolved
 	url      bool
 	upload   *upload
 }
 
 // fileArg reads a file argument like telegram-bot-api's get_input_file: a string (file_id, URL, or
 // "attach://<part>") or a file part of that name.
-func fileArg(a *args, field string, kind fileKind, missing string) (inputFile, *apiError) {
+func fileArg(a *args, field, missing string) (inputFile, *apiError) {
 	v := strings.TrimSpace(a.get(field))
 	if part, ok := strings.CutPrefix(v, "attach://"); ok {
 		field, v = part, ""
 	}
-	if v != "" {
-		if strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") {
-			return inputFile{url: true}, nil
-		}
-		return inputFile{existing: &file{id: v, kind: kind}}, nil // resolved by commit
+	switch {
+	case strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://"):
+		return inputFile{url: true}, nil
+	case v != "":
+		return inputFile{fileID: v}, nil
 	}
 	if up := a.upload(field); up != nil {
 		return inputFile{upload: up}, nil
@@ -184,12 +190,12 @@ func fileArg(a *args, field string, kind fileKind, missing string) (inputFile, *
 	return inputFile{}, badRequest(missing)
 }
 
-// resolve checks an existing file_id and its kind; uploads and URLs pass.
+// resolve finds an existing file_id and checks its kind; uploads and URLs pass.
 func (s *Server) resolve(in inputFile, kind fileKind) (inputFile, *apiError) {
-	if in.existing == nil {
+	if in.fileID == "" {
 		return in, nil
 	}
-	f := s.files.get(in.existing.id)
+	f := s.files.get(in.fileID)
 	switch {
 	case f == nil:
 		return in, errWrongFile

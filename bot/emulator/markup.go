@@ -35,6 +35,12 @@ func parseMarkup(raw string, inlineOnly bool) (markup, *apiError) {
 	if raw == "" {
 		return markup{}, nil
 	}
+	if m, aerr, ok := parseMarkupTyped(raw); ok {
+		if aerr == nil && inlineOnly && m.kind != markupNone && m.kind != markupInline {
+			aerr = badRequest("inline keyboard expected")
+		}
+		return m, aerr
+	}
 	var v any
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
@@ -103,6 +109,93 @@ func parseMarkup(raw string, inlineOnly bool) (markup, *apiError) {
 		return markup{}, badRequest("inline keyboard expected")
 	}
 	return m, nil
+}
+
+// typedMarkup is the usual reply_markup, decoded without maps. Anything it cannot hold (a string button, a
+// boolean sent as a string, a wrong type) goes to the generic path, which words the error like Telegram.
+type typedMarkup struct {
+	InlineKeyboard     [][]typedButton `json:"inline_keyboard"`
+	Keyboard           [][]typedButton `json:"keyboard"`
+	OneTimeKeyboard    bool            `json:"one_time_keyboard"`
+	ResizeKeyboard     bool            `json:"resize_keyboard"`
+	RemoveKeyboard     bool            `json:"remove_keyboard"`
+	HideKeyboard       bool            `json:"hide_keyboard"`
+	ForceReply         bool            `json:"force_reply"`
+	ForceReplyKeyboard bool            `json:"force_reply_keyboard"`
+}
+
+type typedButton struct {
+	Text           *string `json:"text"`
+	URL            *string `json:"url"`
+	CallbackData   *string `json:"callback_data"`
+	RequestContact bool    `json:"request_contact"`
+	// the other kinds of inline buttons, only to know one is there
+	LoginURL                     json.RawMessage `json:"login_url"`
+	SwitchInlineQuery            json.RawMessage `json:"switch_inline_query"`
+	SwitchInlineQueryCurrentChat json.RawMessage `json:"switch_inline_query_current_chat"`
+	SwitchInlineQueryChosenChat  json.RawMessage `json:"switch_inline_query_chosen_chat"`
+	CallbackGame                 json.RawMessage `json:"callback_game"`
+	Pay                          json.RawMessage `json:"pay"`
+	WebApp                       json.RawMessage `json:"web_app"`
+	CopyText                     json.RawMessage `json:"copy_text"`
+}
+
+// parseMarkupTyped is parseMarkup's fast path; ok is false when the generic path must decide.
+func parseMarkupTyped(raw string) (m markup, aerr *apiError, ok bool) {
+	var t typedMarkup
+	if json.Unmarshal([]byte(raw), &t) != nil || !strings.HasPrefix(strings.TrimSpace(raw), "{") {
+		return markup{}, nil, false
+	}
+	for _, row := range t.Keyboard {
+		out := make([]Button, len(row))
+		for i, b := range row {
+			if b.Text == nil {
+				return markup{}, nil, false
+			}
+			out[i] = Button{Text: *b.Text, RequestContact: b.RequestContact}
+		}
+		m.rows = append(m.rows, out)
+	}
+	var inline [][]Button
+	for _, row := range t.InlineKeyboard {
+		out := make([]Button, len(row))
+		for i, b := range row {
+			if b.Text == nil {
+				return markup{}, nil, false
+			}
+			out[i] = Button{Text: *b.Text}
+			switch {
+			case b.URL != nil:
+				lower := strings.ToLower(*b.URL)
+				if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") &&
+					!strings.HasPrefix(lower, "tg://") {
+					return markup{}, badRequest("BUTTON_URL_INVALID"), true
+				}
+				out[i].URL = *b.URL
+			case b.CallbackData != nil:
+				if d := *b.CallbackData; d == "" || len(d) > 64 {
+					return markup{}, badRequest("BUTTON_DATA_INVALID"), true
+				}
+				out[i].CallbackData = *b.CallbackData
+			case b.LoginURL == nil && b.SwitchInlineQuery == nil && b.SwitchInlineQueryCurrentChat == nil &&
+				b.SwitchInlineQueryChosenChat == nil && b.CallbackGame == nil && b.Pay == nil && b.WebApp == nil &&
+				b.CopyText == nil:
+				return markup{}, nil, false // a text button: the generic path words the error
+			}
+		}
+		inline = append(inline, out)
+	}
+	switch {
+	case len(m.rows) > 0:
+		m.kind, m.oneTime, m.resize = markupReply, t.OneTimeKeyboard, t.ResizeKeyboard
+	case len(inline) > 0:
+		m.kind, m.rows = markupInline, inline
+	case t.RemoveKeyboard || t.HideKeyboard:
+		m.kind = markupRemove
+	case t.ForceReply || t.ForceReplyKeyboard:
+		m.kind = markupForceReply
+	}
+	return m, nil, true
 }
 
 func truthy(v any) bool {

@@ -89,13 +89,12 @@ func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
 		c.mu.Unlock()
 		return nil, aerr
 	}
-	r := c.add(User{ID: s.me.ID, FirstName: s.me.FirstName, Username: s.me.Username}, true, s.now())
+	r := c.add(s.bot, true, s.now())
 	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
 	c.setMarkup(r, m)
 	c.action = ""
 	out := s.wire(c, r)
 	c.mu.Unlock()
-	s.notify()
 	return out, nil
 }
 
@@ -114,7 +113,7 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	if kind == kindDocument {
 		field, missing = "document", "there is no document in the request"
 	}
-	in, aerr := fileArg(a, field, kind, missing)
+	in, aerr := fileArg(a, field, missing)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -147,7 +146,7 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 		c.mu.Unlock()
 		return nil, aerr
 	}
-	r := c.add(User{ID: s.me.ID, FirstName: s.me.FirstName, Username: s.me.Username}, true, s.now())
+	r := c.add(s.bot, true, s.now())
 	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
 	switch {
 	case kind == kindPhoto && in.existing != nil:
@@ -173,7 +172,6 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	c.action = ""
 	out := s.wire(c, r)
 	c.mu.Unlock()
-	s.notify()
 	return out, nil
 }
 
@@ -220,7 +218,6 @@ func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	defer s.notify()
 	defer c.mu.Unlock()
 	switch {
 	case r.photo != nil || r.document != nil || r.sticker != nil:
@@ -253,7 +250,6 @@ func (s *Server) editMessageCaption(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	defer s.notify()
 	defer c.mu.Unlock()
 	switch {
 	case r.photo == nil && r.document == nil:
@@ -280,7 +276,6 @@ func (s *Server) editMessageReplyMarkup(_ *http.Request, a *args) (any, *apiErro
 	if aerr != nil {
 		return nil, aerr
 	}
-	defer s.notify()
 	defer c.mu.Unlock()
 	if sameRows(r.InlineKeyboard, m.rows) {
 		return nil, errNotModified
@@ -323,7 +318,6 @@ func (s *Server) deleteMessage(_ *http.Request, a *args) (any, *apiError) {
 	}
 	r.Deleted = true
 	c.mu.Unlock()
-	s.notify()
 	return true, nil
 }
 
@@ -350,7 +344,6 @@ func (s *Server) sendChatAction(_ *http.Request, a *args) (any, *apiError) {
 		c.action, c.actionAt = "", time.Time{}
 	}
 	c.mu.Unlock()
-	s.notify()
 	return true, nil
 }
 
@@ -371,7 +364,6 @@ func (s *Server) answerCallbackQuery(_ *http.Request, a *args) (any, *apiError) 
 		}
 	}
 	q.chat.mu.Unlock()
-	s.notify()
 	return true, nil
 }
 

@@ -15,7 +15,9 @@ type apiError struct {
 	retryAfter int
 }
 
-func badRequest(desc string) *apiError { return &apiError{code: http.StatusBadRequest, desc: "Bad Request: " + desc} }
+func badRequest(desc string) *apiError {
+	return &apiError{code: http.StatusBadRequest, desc: "Bad Request: " + desc}
+}
 
 func tooManyRequests(retryAfter int) *apiError {
 	return &apiError{
@@ -25,7 +27,9 @@ func tooManyRequests(retryAfter int) *apiError {
 	}
 }
 
-func conflict(desc string) *apiError { return &apiError{code: http.StatusConflict, desc: "Conflict: " + desc} }
+func conflict(desc string) *apiError {
+	return &apiError{code: http.StatusConflict, desc: "Conflict: " + desc}
+}
 
 var (
 	errUnauthorized   = &apiError{code: http.StatusUnauthorized, desc: "Unauthorized"}

@@ -30,7 +30,8 @@ type Options struct {
 type Server struct {
 	opts Options
 	now  func() time.Time
-	me   wireUser
+	me   wireUser // the bot, as the Bot API shows it
+	bot  User     // the bot, as Message.From shows it
 
 	shards [shardCount]shard
 
@@ -55,7 +56,7 @@ type Server struct {
 	injRetry int
 	injOn    atomic.Bool
 
-	calls      [len(methodTable)]atomic.Int64
+	calls      []atomic.Int64 // by methodTable index
 	otherMu    sync.Mutex
 	otherCalls map[string]int
 
@@ -75,6 +76,7 @@ func New(opts Options) *Server {
 		queries:    make(map[string]*pendingQuery),
 		commands:   make(map[commandKey][]BotCommand),
 		otherCalls: make(map[string]int),
+		calls:      make([]atomic.Int64, len(methodTable)),
 		changed:    make(chan struct{}),
 		closed:     make(chan struct{}),
 	}
@@ -86,6 +88,7 @@ func New(opts Options) *Server {
 		name = opts.BotUsername
 	}
 	s.me = wireUser{ID: opts.BotID, IsBot: true, FirstName: name, Username: opts.BotUsername}
+	s.bot = User{ID: opts.BotID, FirstName: name, Username: opts.BotUsername}
 	for i := range s.shards {
 		s.shards[i].chats = make(map[int64]*chat)
 	}
@@ -182,6 +185,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.calls[i].Add(1)
+	// Every request may change what Wait conditions read, Calls and Violations included; handlers change state
+	// and return, and this wakes the waiters once.
+	defer s.notify()
 	a := getArgs()
 	defer putArgs(a)
 	if aerr := a.parse(w, r); aerr != nil {
@@ -223,6 +229,16 @@ func (s *Server) Calls() map[string]int {
 		out[k] += v
 	}
 	return out
+}
+
+// CallCount counts the requests to one method, like Calls()[method] without building the map.
+func (s *Server) CallCount(method string) int {
+	if i, ok := lookupMethod(method); ok {
+		return int(s.calls[i].Load())
+	}
+	s.otherMu.Lock()
+	defer s.otherMu.Unlock()
+	return s.otherCalls[method]
 }
 
 // Violations counts the requests refused with 429 because they broke Options' limits (not Set429Fraction's).

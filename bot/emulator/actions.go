@@ -1,0 +1,121 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// pendingQuery is a callback query waiting for answerCallbackQuery.
+type pendingQuery struct {
+	chat *chat
+}
+
+// userMessage adds a user's message to the chat and queues the update carrying it. fill sets the content.
+func (s *Server) userMessage(chatID int64, from User, fill func(r *record)) int64 {
+	c := s.chat(chatID)
+	c.mu.Lock()
+	c.userSent(from)
+	r := c.add(from, false, s.now())
+	fill(r)
+	msg := s.wire(c, r)
+	id := s.enqueue(func(id int64) []byte { return mustJSON(wireUpdate{UpdateID: id, Message: msg}) })
+	c.mu.Unlock()
+	s.notify()
+	return id
+}
+
+// SendText makes the user send a text message in the chat. A text starting with "/" carries a bot_command
+// entity, as Telegram's clients send it.
+func (s *Server) SendText(chatID int64, from User, text string) int64 {
+	return s.userMessage(chatID, from, func(r *record) {
+		r.Text, r.PlainText, r.Entities = text, text, commandEntity(text)
+	})
+}
+
+// ShareContact makes the user share their own contact, as a request_contact button does.
+func (s *Server) ShareContact(chatID int64, from User, phone string) int64 {
+	return s.userMessage(chatID, from, func(r *record) { r.Contact = phone })
+}
+
+// SendPhoto makes the user send a photo. The bytes are stored (FileBytes, getFile) and the message carries two
+// sizes; bytes that are no JPEG, PNG, GIF or WebP get an 800×600 size.
+func (s *Server) SendPhoto(chatID int64, from User, data []byte, caption string) int64 {
+	group, _ := s.files.addPhoto(data, false)
+	return s.userMessage(chatID, from, func(r *record) {
+		r.photo, r.PhotoFileID = group, group[len(group)-1].id
+		r.Caption, r.PlainText = caption, caption
+	})
+}
+
+// SendDocument makes the user send a file.
+func (s *Server) SendDocument(chatID int64, from User, name string, data []byte) int64 {
+	f := s.files.addDocument(name, data)
+	return s.userMessage(chatID, from, func(r *record) {
+		r.document, r.DocumentFileID, r.DocumentName = f, f.id, f.name
+	})
+}
+
+// SendSticker makes the user send a sticker, always the same one.
+func (s *Server) SendSticker(chatID int64, from User) int64 {
+	f := s.files.stickerFile()
+	return s.userMessage(chatID, from, func(r *record) { r.sticker, r.StickerFileID = f, f.id })
+}
+
+// PressButton makes the user press the inline button with that callback data on a bot message, and queues the
+// callback_query. It fails with ErrMessageNotFound or ErrButtonNotFound when the chat shows no such button.
+func (s *Server) PressButton(chatID int64, from User, messageID int, data string) (int64, error) {
+	c := s.lookup(chatID)
+	if c == nil {
+		return 0, fmt.Errorf("press %q on message %d of chat %d: %w", data, messageID, chatID, ErrMessageNotFound)
+	}
+	c.mu.Lock()
+	r := c.get(int64(messageID))
+	if r == nil || r.Deleted || !r.FromBot {
+		c.mu.Unlock()
+		return 0, fmt.Errorf("press %q on message %d of chat %d: %w", data, messageID, chatID, ErrMessageNotFound)
+	}
+	if !hasButton(r.InlineKeyboard, data) {
+		c.mu.Unlock()
+		return 0, fmt.Errorf("press %q on message %d of chat %d: %w", data, messageID, chatID, ErrButtonNotFound)
+	}
+	s.cbMu.Lock()
+	s.cbSeq++
+	// Telegram's query ids are large decimal numbers; the bot id keeps them apart between servers.
+	queryID := strconv.FormatUint(uint64(s.opts.BotID)<<24+uint64(s.cbSeq), 10)
+	s.queries[queryID] = &pendingQuery{chat: c}
+	s.cbMu.Unlock()
+	c.answers = append(c.answers, CallbackAnswer{QueryID: queryID, ChatID: chatID, MessageID: messageID, From: from,
+		Data: data})
+	q := &wireCallbackQuery{
+		ID:           queryID,
+		From:         toWireUser(from),
+		Message:      s.wire(c, r),
+		ChatInstance: strconv.FormatUint(uint64(chatID)*0x9E3779B97F4A7C15>>1, 10),
+		Data:         data,
+	}
+	id := s.enqueue(func(id int64) []byte { return mustJSON(wireUpdate{UpdateID: id, CallbackQuery: q}) })
+	c.mu.Unlock()
+	s.notify()
+	return id, nil
+}
+
+func hasButton(rows [][]Button, data string) bool {
+	for _, row := range rows {
+		for _, b := range row {
+			if b.CallbackData != "" && b.CallbackData == data {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mustJSON encodes the emulator's own wire types, which always encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("emulator: encode %T: %v", v, err))
+	}
+	return b
+}

@@ -1,0 +1,397 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	maxLongPoll       = 50 * time.Second // telegram-bot-api's LONG_POLL_MAX_TIMEOUT
+	webhookTimeout    = 10 * time.Second
+	webhookMinBackoff = 10 * time.Millisecond
+	webhookMaxBackoff = 500 * time.Millisecond
+)
+
+// updates is the bot's update queue, shared by getUpdates and the webhook.
+type updates struct {
+	mu     sync.Mutex
+	queue  []queued
+	nextID int64
+	seq    uint64
+	ready  chan struct{} // closed and replaced when an update is queued
+	poller *longPoll
+	hook   *webhook
+}
+
+type queued struct {
+	seq       uint64
+	id        int64
+	raw       []byte
+	delivered bool
+}
+
+type longPoll struct {
+	terminated chan struct{}
+}
+
+type webhook struct {
+	url, secret    string
+	maxConnections int
+	allowed        []string
+	lastErrorDate  int64
+	lastErrorMsg   string
+	cancel         context.CancelFunc
+	done           chan struct{}
+}
+
+func (u *updates) init() {
+	u.nextID = 1
+	u.ready = make(chan struct{})
+}
+
+// push queues an update built for its update_id, and wakes the long poll and the webhook (under u.mu).
+func (u *updates) push(id int64, raw []byte) {
+	u.seq++
+	u.queue = append(u.queue, queued{seq: u.seq, id: id, raw: raw})
+	close(u.ready)
+	u.ready = make(chan struct{})
+}
+
+// enqueue assigns the next update_id to an update and queues it. Callers acting in a chat hold its lock, so that
+// a chat's updates queue in the order of its messages.
+func (s *Server) enqueue(build func(id int64) []byte) int64 {
+	s.upd.mu.Lock()
+	id := s.upd.nextID
+	s.upd.nextID++
+	s.upd.push(id, build(id))
+	s.upd.mu.Unlock()
+	return id
+}
+
+// InjectUpdate queues an arbitrary update. An update_id in it is kept, so that tests can send the same update
+// twice as Telegram's redeliveries do; without one, the next id is assigned.
+func (s *Server) InjectUpdate(raw []byte) (int64, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return 0, fmt.Errorf("inject update: %w", ErrInvalidUpdate)
+	}
+	s.upd.mu.Lock()
+	defer s.notify()
+	defer s.upd.mu.Unlock()
+	if v, ok := fields["update_id"]; ok {
+		var id int64
+		if err := json.Unmarshal(v, &id); err != nil {
+			return 0, fmt.Errorf("inject update: update_id %s: %w", v, ErrInvalidUpdate)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			return 0, fmt.Errorf("inject update: %w", ErrInvalidUpdate)
+		}
+		s.upd.nextID = max(s.upd.nextID, id+1)
+		s.upd.push(id, compact.Bytes())
+		return id, nil
+	}
+	id := s.upd.nextID
+	s.upd.nextID++
+	fields["update_id"] = json.RawMessage(fmt.Sprint(id))
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return 0, fmt.Errorf("inject update: %w", err)
+	}
+	s.upd.push(id, out)
+	return id, nil
+}
+
+// PendingUpdates counts the updates the bot has not confirmed (getUpdates) or acknowledged (webhook).
+func (s *Server) PendingUpdates() int {
+	s.upd.mu.Lock()
+	defer s.upd.mu.Unlock()
+	return len(s.upd.queue)
+}
+
+// getUpdates answers https://core.telegram.org/bots/api#getupdates. A new call ends a pending long poll with
+// 409, like Telegram when two bot instances poll.
+func (s *Server) getUpdates(r *http.Request, a *args) (any, *apiError) {
+	offset := a.int("offset")
+	limit := 100 // like telegram-bot-api's get_integer_arg: absent is the default, others are clamped
+	if strings.TrimSpace(a.get("limit")) != "" {
+		limit = int(min(max(a.int("limit"), 1), 100))
+	}
+	timeout := min(max(time.Duration(a.int("timeout"))*time.Second, 0), maxLongPoll)
+	var timer *time.Timer
+	u := &s.upd
+	u.mu.Lock()
+	if u.hook != nil {
+		u.mu.Unlock()
+		return nil, errWebhookActive
+	}
+	if u.poller != nil {
+		close(u.poller.terminated)
+		u.poller = nil
+	}
+	u.confirm(offset)
+	for {
+		if batch := u.take(limit); batch != nil || timeout == 0 {
+			u.mu.Unlock()
+			if timer != nil {
+				timer.Stop()
+			}
+			if batch == nil {
+				batch = rawJSON("[]")
+			}
+			return batch, nil
+		}
+		if timer == nil {
+			timer = time.NewTimer(timeout)
+		}
+		me := &longPoll{terminated: make(chan struct{})}
+		u.poller = me
+		ready := u.ready
+		u.mu.Unlock()
+		s.notify() // now rather than when the poll ends: the offset confirmed updates, and a poll is pending
+		var aerr *apiError
+		select {
+		case <-ready:
+		case <-me.terminated:
+			aerr = errTerminated
+		case <-timer.C:
+			timeout = 0
+		case <-r.Context().Done():
+			aerr = errClientGone
+		case <-s.closed:
+			timeout = 0
+		}
+		u.mu.Lock()
+		switch {
+		case u.poller == me:
+			u.poller = nil
+		case aerr == nil:
+			aerr = errTerminated // ended while we woke for another reason
+		}
+		if u.hook != nil && aerr != errClientGone {
+			aerr = errWebhookActive // setWebhook ended the poll
+		}
+		if aerr != nil {
+			u.mu.Unlock()
+			timer.Stop()
+			return nil, aerr
+		}
+	}
+}
+
+// confirm drops the updates an offset confirms: with offset N > 0, those with update_id < N that were already
+// returned; with N < 0, all but the last -N (under u.mu).
+func (u *updates) confirm(offset int64) {
+	switch {
+	case offset > 0:
+		u.queue = deleteFunc(u.queue, func(q queued) bool { return q.delivered && q.id < offset })
+	case offset < 0 && int64(len(u.queue)) > -offset:
+		n := copy(u.queue, u.queue[int64(len(u.queue))+offset:])
+		clear(u.queue[n:])
+		u.queue = u.queue[:n]
+	}
+}
+
+// take returns up to limit queued updates as a JSON array, or nil, and marks them returned (under u.mu).
+func (u *updates) take(limit int) rawJSON {
+	if len(u.queue) == 0 {
+		return nil
+	}
+	n := min(limit, len(u.queue))
+	size := 2
+	for _, q := range u.queue[:n] {
+		size += len(q.raw) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i := range u.queue[:n] {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, u.queue[i].raw...)
+		u.queue[i].delivered = true
+	}
+	return append(out, ']')
+}
+
+// deleteFunc is slices.DeleteFunc that also clears the dropped tail, so that update bodies can be collected.
+func deleteFunc(q []queued, del func(queued) bool) []queued {
+	out := q[:0]
+	for _, x := range q {
+		if !del(x) {
+			out = append(out, x)
+		}
+	}
+	clear(q[len(out):])
+	return out
+}
+
+// setWebhook answers https://core.telegram.org/bots/api#setwebhook. An empty url deletes the webhook. Plain http
+// is accepted, for tests.
+func (s *Server) setWebhook(_ *http.Request, a *args) (any, *apiError) {
+	raw := strings.TrimSpace(a.get("url"))
+	if raw == "" {
+		return s.removeWebhook(a.bool("drop_pending_updates"))
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, badRequest("bad webhook: An HTTPS URL must be provided for webhook")
+	}
+	secret := a.get("secret_token")
+	if len(secret) > 256 || strings.IndexFunc(secret, func(r rune) bool {
+		return !(r == '_' || r == '-' || r < 128 && isAlnum(byte(r)))
+	}) >= 0 {
+		return nil, badRequest("secret token contains unallowed characters")
+	}
+	maxConn := int(a.int("max_connections"))
+	if maxConn == 0 {
+		maxConn = 40
+	}
+	maxConn = min(max(maxConn, 1), 100)
+	var allowed []string
+	if v := a.get("allowed_updates"); v != "" {
+		_ = json.Unmarshal([]byte(v), &allowed) // accepted and ignored, like the brief's getUpdates
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &webhook{url: raw, secret: secret, maxConnections: maxConn, allowed: allowed, cancel: cancel,
+		done: make(chan struct{})}
+	old := s.swapWebhook(h, a.bool("drop_pending_updates"))
+	if old != nil {
+		old.cancel()
+		<-old.done
+	}
+	go s.deliver(ctx, h)
+	return described{true, "Webhook was set"}, nil
+}
+
+// deleteWebhook answers https://core.telegram.org/bots/api#deletewebhook.
+func (s *Server) deleteWebhook(_ *http.Request, a *args) (any, *apiError) {
+	return s.removeWebhook(a.bool("drop_pending_updates"))
+}
+
+func (s *Server) removeWebhook(drop bool) (any, *apiError) {
+	old := s.swapWebhook(nil, drop)
+	if old == nil {
+		return described{true, "Webhook is already deleted"}, nil
+	}
+	old.cancel()
+	<-old.done
+	return described{true, "Webhook was deleted"}, nil
+}
+
+// swapWebhook installs h (nil: none) and returns the previous webhook, still running.
+func (s *Server) swapWebhook(h *webhook, drop bool) *webhook {
+	u := &s.upd
+	u.mu.Lock()
+	old := u.hook
+	u.hook = h
+	if drop {
+		clear(u.queue)
+		u.queue = u.queue[:0]
+	}
+	if h != nil && u.poller != nil {
+		close(u.poller.terminated)
+		u.poller = nil
+	}
+	u.mu.Unlock()
+	s.notify()
+	return old
+}
+
+func (s *Server) stopWebhook() {
+	if old := s.swapWebhook(nil, false); old != nil {
+		old.cancel()
+		<-old.done
+	}
+}
+
+// getWebhookInfo answers https://core.telegram.org/bots/api#getwebhookinfo.
+func (s *Server) getWebhookInfo(_ *http.Request, _ *args) (any, *apiError) {
+	u := &s.upd
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	info := &wireWebhookInfo{PendingUpdateCount: len(u.queue)}
+	if h := u.hook; h != nil {
+		info.URL, info.MaxConnections, info.AllowedUpdates = h.url, h.maxConnections, h.allowed
+		info.LastErrorDate, info.LastErrorMessage = h.lastErrorDate, h.lastErrorMsg
+	}
+	return info, nil
+}
+
+// deliver POSTs queued updates to the webhook one at a time, in order, retrying each until the bot answers 2xx.
+func (s *Server) deliver(ctx context.Context, h *webhook) {
+	defer close(h.done)
+	client := &http.Client{Timeout: webhookTimeout}
+	backoff := time.Duration(0)
+	u := &s.upd
+	for {
+		u.mu.Lock()
+		if len(u.queue) == 0 {
+			ready := u.ready
+			u.mu.Unlock()
+			select {
+			case <-ready:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		next := u.queue[0]
+		u.mu.Unlock()
+
+		failure := post(ctx, client, h, next.raw)
+		if ctx.Err() != nil {
+			return
+		}
+		u.mu.Lock()
+		if failure == "" {
+			u.queue = deleteFunc(u.queue, func(q queued) bool { return q.seq == next.seq })
+		} else {
+			h.lastErrorDate, h.lastErrorMsg = s.now().Unix(), failure
+		}
+		u.mu.Unlock()
+		s.notify()
+		if failure == "" {
+			backoff = 0
+			continue
+		}
+		backoff = min(max(2*backoff, webhookMinBackoff), webhookMaxBackoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+// post sends one update and returns "" on success, or the failure as getWebhookInfo's last_error_message.
+func post(ctx context.Context, client *http.Client, h *webhook, body []byte) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(body))
+	if err != nil {
+		return "Invalid webhook URL: " + err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if h.secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", h.secret)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "Connection error: " + err.Error()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // drained to reuse the connection
+	_ = resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "Wrong response from the webhook: " + resp.Status
+	}
+	return ""
+}
