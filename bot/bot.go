@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -24,7 +25,7 @@ import (
 type Config struct {
 	Token       string
 	APIURL      string        // the Bot API server; "" is Telegram's
-	Workers     int           // per-chat ordered workers in this process; default 64
+	Workers     int           // per-chat ordered workers in this process; default 4 per CPU
 	Group       string        // Redis consumer group; default "ocopbot"
 	Consumer    string        // this process's consumer name; default host-pid
 	ClaimAfter  time.Duration // take over updates a dead process left; default 60 s
@@ -39,9 +40,10 @@ type Records interface {
 
 // Hooks let tests and benchmarks observe the transport.
 type Hooks struct {
-	// Done is called once an update is handled (duplicate is true when it
-	// was dropped at intake as already seen).
-	Done func(updateID int64, duplicate bool)
+	// Done is called once an update is handled, with the time its handling
+	// took from leaving the queue to the last reply sent; duplicate is true
+	// (and took 0) when it was dropped at intake as already seen.
+	Done func(updateID int64, duplicate bool, took time.Duration)
 }
 
 // Bot is the running transport.
@@ -59,7 +61,11 @@ type Bot struct {
 // New connects the transport. It does not call Telegram.
 func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records, text *locales.Catalog, log *slog.Logger, hooks Hooks) (*Bot, error) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 64
+		// Handling is CPU-bound against a near Bot API: more workers than
+		// a few per core only make each update wait for the CPU longer
+		// (BenchmarkRegistration). Against a distant one, where each step
+		// waits on Telegram's round trips, raise it (WORKERS).
+		cfg.Workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	if cfg.Group == "" {
 		cfg.Group = "ocopbot"
@@ -75,7 +81,13 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		cfg.PollTimeout = 50 * time.Second
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}
+		// Every worker may be mid-call at once: keep that many connections
+		// open instead of net/http's default of two per host, which makes
+		// busy workers dial a new TCP (and TLS) connection per request.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = cfg.Workers + 2
+		tr.MaxIdleConns = cfg.Workers + 2
+		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
 	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks}
 	opts := []tgbot.Option{
@@ -160,7 +172,7 @@ func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byt
 	if !fresh {
 		b.log.Info("duplicate update dropped", slog.Int64("update_id", updateID))
 		if b.hooks.Done != nil {
-			b.hooks.Done(updateID, true)
+			b.hooks.Done(updateID, true, 0)
 		}
 	}
 	return nil

@@ -84,9 +84,10 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	return err
 }
 
-// process handles one queued update and acknowledges it. An update whose
-// chat stays locked by another process is left unacknowledged, to be
-// claimed again later.
+// process handles one queued update. The update leaves the queue together
+// with the state write it causes (see storage.Redis.Save), or on its own
+// when it changes nothing. An update whose chat stays locked by another
+// process is left in the queue, to be claimed again later.
 func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 	var u models.Update
 	if err := json.Unmarshal(q.Payload, &u); err != nil {
@@ -94,15 +95,19 @@ func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 		b.ack(ctx, q)
 		return
 	}
-	if err := b.handle(ctx, &u); err != nil {
+	start := time.Now()
+	acked, err := b.handle(ctx, &u, storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID})
+	if err != nil {
 		b.log.Error("handle update", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), slog.Any("err", err))
 		if errors.Is(err, errGiveUp) {
 			return
 		}
 	}
-	b.ack(ctx, q)
+	if !acked {
+		b.ack(ctx, q)
+	}
 	if b.hooks.Done != nil {
-		b.hooks.Done(u.ID, false)
+		b.hooks.Done(u.ID, false, time.Since(start))
 	}
 }
 
@@ -138,14 +143,16 @@ func (b *Bot) lock(ctx context.Context, chatID int64) (storage.Session, error) {
 // before sending so that a reply is never shown for a step that was not
 // saved; a reply lost to a crash is recovered by /start, which shows the
 // current step again.
-func (b *Bot) handle(ctx context.Context, u *models.Update) error {
+//
+// It reports whether the state write also acknowledged the update.
+func (b *Bot) handle(ctx context.Context, u *models.Update, ack storage.StreamAck) (acked bool, err error) {
 	ev, ok := decode(u)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	sess, err := b.lock(ctx, ev.chatID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: sess.Locale}
 	if chat.Locale == "" {
@@ -172,21 +179,22 @@ func (b *Bot) handle(ctx context.Context, u *models.Update) error {
 		if next != nil {
 			if data, err = next.Encode(); err != nil {
 				_ = b.state.Unlock(ctx, sess)
-				return err
+				return false, err
 			}
 		}
-		if _, err := b.state.Save(ctx, sess, data, chat.Locale); err != nil {
+		if _, err := b.state.Save(ctx, sess, data, chat.Locale, ack); err != nil {
 			if errors.Is(err, storage.ErrStale) {
 				// Only possible when our lock expired and another worker
 				// moved the chat on: its answer stands, ours is dropped.
 				b.log.Warn("state changed under us; reply dropped", slog.Int64("chat_id", ev.chatID))
-				return nil
+				return true, nil
 			}
-			return err
+			return false, err
 		}
+		acked = true
 	}
 	b.send(ctx, ev, res)
-	return nil
+	return acked, nil
 }
 
 // send renders a flow's result. Replies to a user's own action are sent at

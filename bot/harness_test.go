@@ -35,11 +35,12 @@ type harness struct {
 	text *locales.Catalog
 	now  func() time.Time
 
-	mu      sync.Mutex
-	done    map[int64]bool          // handled before anyone waited
-	waiters map[int64]chan struct{} // waiting for an update
-	changed chan struct{}           // closed on every dropped duplicate
-	dups    atomic.Int64
+	mu       sync.Mutex
+	done     map[int64]bool          // handled before anyone waited
+	waiters  map[int64]chan struct{} // waiting for an update
+	changed  chan struct{}           // closed on every dropped duplicate
+	handling []time.Duration         // how long each update took the bot
+	dups     atomic.Int64
 
 	procs []*process
 }
@@ -174,8 +175,11 @@ func (h *harness) restart() {
 	h.start(harnessOptions{})
 }
 
-func (h *harness) markDone(updateID int64, duplicate bool) {
+func (h *harness) markDone(updateID int64, duplicate bool, took time.Duration) {
 	h.mu.Lock()
+	if !duplicate {
+		h.handling = append(h.handling, took)
+	}
 	defer h.mu.Unlock()
 	if duplicate {
 		h.dups.Add(1)

@@ -5,11 +5,14 @@ import (
 	"fmt"
 )
 
-// SaveChat records a private chat and the language its user chose.
+// SaveChat records a private chat and the language its user chose. An
+// unchanged chat is not rewritten: /start is frequent, and a write costs a
+// WAL flush.
 func (s *Store) SaveChat(ctx context.Context, chatID, userID int64, locale string) error {
 	const q = `
 INSERT INTO chats (chat_id, user_id, locale) VALUES ($1, $2, $3)
-ON CONFLICT (chat_id) DO UPDATE SET user_id = EXCLUDED.user_id, locale = EXCLUDED.locale, updated_at = now()`
+ON CONFLICT (chat_id) DO UPDATE SET user_id = EXCLUDED.user_id, locale = EXCLUDED.locale, updated_at = now()
+WHERE chats.user_id <> EXCLUDED.user_id OR chats.locale <> EXCLUDED.locale`
 	if _, err := s.pool.Exec(ctx, q, chatID, userID, locale); err != nil {
 		return fmt.Errorf("save chat %d: %w", chatID, err)
 	}

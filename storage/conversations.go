@@ -39,8 +39,15 @@ return redis.call('HMGET', KEYS[2], 'v', 'd', 'l')
 // saveScript writes the state only if its version is still the one read
 // (compare-and-set), bumps the version, refreshes the TTL and releases the
 // lock if this worker still holds it. An empty data argument clears the
-// conversation but keeps the version and locale.
+// conversation but keeps the version and locale. When given a stream entry
+// it acknowledges it in the same step, so an update's effect on the state
+// and its removal from the intake queue happen together: a crash can
+// neither apply an update twice nor lose one that was not applied.
 var saveScript = redis.NewScript(`
+if ARGV[7] ~= '' then
+  redis.call('XACK', KEYS[3], ARGV[6], ARGV[7])
+  redis.call('XDEL', KEYS[3], ARGV[7])
+end
 local v = tonumber(redis.call('HGET', KEYS[2], 'v') or '0')
 if v ~= tonumber(ARGV[2]) then
   if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -94,12 +101,19 @@ func (r *Redis) Lock(ctx context.Context, chatID int64) (Session, error) {
 	return s, nil
 }
 
+// StreamAck names an intake stream entry to acknowledge with a write.
+type StreamAck struct {
+	Group    string
+	StreamID string
+}
+
 // Save writes data (nil clears the conversation) and locale if the state is
-// still at s.Version, and releases the lock. It returns the new version, or
-// ErrStale when another writer got there first.
-func (r *Redis) Save(ctx context.Context, s Session, data []byte, locale string) (int64, error) {
-	v, err := saveScript.Run(ctx, r.rdb, []string{r.lockKey(s.ChatID), r.stateKey(s.ChatID)},
-		s.token, s.Version, data, locale, int64(r.stateTTL.Seconds())).Int64()
+// still at s.Version, acknowledges ack's entry if given, and releases the
+// lock. It returns the new version, or ErrStale when another writer got
+// there first.
+func (r *Redis) Save(ctx context.Context, s Session, data []byte, locale string, ack StreamAck) (int64, error) {
+	v, err := saveScript.Run(ctx, r.rdb, []string{r.lockKey(s.ChatID), r.stateKey(s.ChatID), r.streamKey()},
+		s.token, s.Version, data, locale, int64(r.stateTTL.Seconds()), ack.Group, ack.StreamID).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("save chat %d state: %w", s.ChatID, err)
 	}

@@ -66,8 +66,12 @@ func (r *Redis) Prefix() string { return r.prefix }
 func (r *Redis) Close() error { return r.rdb.Close() }
 
 // Keys, all built here from the prefix.
-func (r *Redis) stateKey(chatID int64) string { return r.prefix + "chat:" + strconv.FormatInt(chatID, 10) }
-func (r *Redis) lockKey(chatID int64) string  { return r.prefix + "lock:" + strconv.FormatInt(chatID, 10) }
+func (r *Redis) stateKey(chatID int64) string {
+	return r.prefix + "chat:" + strconv.FormatInt(chatID, 10)
+}
+func (r *Redis) lockKey(chatID int64) string {
+	return r.prefix + "lock:" + strconv.FormatInt(chatID, 10)
+}
 func (r *Redis) seenKey(updateID int64) string {
 	return r.prefix + "seen:" + strconv.FormatInt(updateID, 10)
 }

@@ -172,7 +172,7 @@ func TestConversationCompareAndSet(t *testing.T) {
 					return
 				}
 				n, _ := strconv.Atoi(string(s.Data))
-				if _, err := r.Save(ctx, s, []byte(strconv.Itoa(n+1)), "vi"); err != nil {
+				if _, err := r.Save(ctx, s, []byte(strconv.Itoa(n+1)), "vi", storage.StreamAck{}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -190,15 +190,15 @@ func TestConversationCompareAndSet(t *testing.T) {
 	}
 	// A writer holding a stale version is refused.
 	stale := s
-	if _, err := r.Save(ctx, s, []byte("x"), "vi"); err != nil {
+	if _, err := r.Save(ctx, s, []byte("x"), "vi", storage.StreamAck{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Save(ctx, stale, []byte("y"), "vi"); !errors.Is(err, storage.ErrStale) {
+	if _, err := r.Save(ctx, stale, []byte("y"), "vi", storage.StreamAck{}); !errors.Is(err, storage.ErrStale) {
 		t.Fatalf("stale save: %v, want ErrStale", err)
 	}
 	// Clearing keeps version and locale.
 	s, _ = r.Lock(ctx, 77)
-	if _, err := r.Save(ctx, s, nil, "en"); err != nil {
+	if _, err := r.Save(ctx, s, nil, "en", storage.StreamAck{}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ = r.Lock(ctx, 77)

@@ -13,16 +13,14 @@ type pendingQuery struct {
 
 // userMessage adds a user's message to the chat and queues the update carrying it. fill sets the content.
 func (s *Server) userMessage(chatID int64, from User, fill func(r *record)) int64 {
+	defer s.notify()
 	c := s.chat(chatID)
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.userSent(from)
-	r := c.add(from, false, s.now())
+	r := c.add(from, false, s.now(), s.opts.MaxMessagesPerChat)
 	fill(r)
-	msg := s.wire(c, r)
-	id := s.enqueue(func(id int64) []byte { return mustJSON(wireUpdate{UpdateID: id, Message: msg}) })
-	c.mu.Unlock()
-	s.notify()
-	return id
+	return s.enqueue("message", mustJSON(s.wire(c, r)))
 }
 
 // SendText makes the user send a text message in the chat. A text starting with "/" carries a bot_command
@@ -69,14 +67,14 @@ func (s *Server) PressButton(chatID int64, from User, messageID int, data string
 	if c == nil {
 		return 0, fmt.Errorf("press %q on message %d of chat %d: %w", data, messageID, chatID, ErrMessageNotFound)
 	}
+	defer s.notify()
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	r := c.get(int64(messageID))
 	if r == nil || r.Deleted || !r.FromBot {
-		c.mu.Unlock()
 		return 0, fmt.Errorf("press %q on message %d of chat %d: %w", data, messageID, chatID, ErrMessageNotFound)
 	}
 	if !hasButton(r.InlineKeyboard, data) {
-		c.mu.Unlock()
 		return 0, fmt.Errorf("press %q on message %d of chat %d: %w", data, messageID, chatID, ErrButtonNotFound)
 	}
 	s.cbMu.Lock()
@@ -94,10 +92,7 @@ func (s *Server) PressButton(chatID int64, from User, messageID int, data string
 		ChatInstance: strconv.FormatUint(uint64(chatID)*0x9E3779B97F4A7C15>>1, 10),
 		Data:         data,
 	}
-	id := s.enqueue(func(id int64) []byte { return mustJSON(wireUpdate{UpdateID: id, CallbackQuery: q}) })
-	c.mu.Unlock()
-	s.notify()
-	return id, nil
+	return s.enqueue("callback_query", mustJSON(q)), nil
 }
 
 func hasButton(rows [][]Button, data string) bool {

@@ -20,7 +20,8 @@ const benchChats = 200
 
 func benchServer(b *testing.B) (*Server, *httptest.Server, *http.Client) {
 	b.Helper()
-	s := New(Options{Token: testToken, BotID: 1, BotUsername: "bench_bot"})
+	// Bounded transcripts, as a long load run would use.
+	s := New(Options{Token: testToken, BotID: 1, BotUsername: "bench_bot", MaxMessagesPerChat: 1000})
 	hs := httptest.NewServer(s)
 	b.Cleanup(func() {
 		s.Close()
@@ -111,6 +112,40 @@ func BenchmarkSendMessageRaw(b *testing.B) {
 			_ = resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkServeHTTP measures the handler without the network: the emulator's own cost per sendMessage.
+func BenchmarkServeHTTP(b *testing.B) {
+	s := New(Options{Token: testToken, BotID: 1, BotUsername: "bench_bot", MaxMessagesPerChat: 1000})
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, f := range [][2]string{
+		{"chat_id", "1"},
+		{"text", "Sản phẩm của bạn đã được ghi nhận."},
+		{"reply_markup", `{"inline_keyboard":[[{"text":"Có","callback_data":"reg:yes"},{"text":"Không","callback_data":"reg:no"}]]}`},
+	} {
+		if err := w.WriteField(f[0], f[1]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	body, contentType := buf.Bytes(), w.FormDataContentType()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest(http.MethodPost, "/bot"+testToken+"/sendMessage", bytes.NewReader(body))
+			req.Header.Set("Content-Type", contentType)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d: %s", rec.Code, rec.Body)
 				return
 			}
 		}

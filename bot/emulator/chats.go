@@ -20,8 +20,10 @@ type shard struct {
 type chat struct {
 	mu   sync.Mutex
 	id   int64
-	user User // the private chat's user, as last seen
-	msgs []record
+	user User      // the private chat's user, as last seen
+	msgs []*record // msgs[i] has id dropped+i+1; pointers, so that growing the slice copies no message
+	// dropped counts the oldest messages forgotten under Options.MaxMessagesPerChat.
+	dropped int
 
 	blocked   bool
 	forgotten bool
@@ -85,22 +87,34 @@ func (c *chat) reachable() *apiError {
 
 // get returns the message with that id, or nil (under c.mu). Message ids are 1, 2, 3… per chat.
 func (c *chat) get(id int64) *record {
-	if id < 1 || id > int64(len(c.msgs)) {
+	i := id - 1 - int64(c.dropped)
+	if i < 0 || i >= int64(len(c.msgs)) {
 		return nil
 	}
-	return &c.msgs[id-1]
+	return c.msgs[i]
 }
 
-// add appends a message with the next id and returns it (under c.mu).
-func (c *chat) add(from User, fromBot bool, now time.Time) *record {
-	c.msgs = append(c.msgs, record{Message: Message{
-		ID:      len(c.msgs) + 1,
+// add appends a message with the next id and returns it (under c.mu). With a limit, it forgets the oldest
+// messages in batches, keeping at least the last limit ones, so that adding stays O(1).
+func (c *chat) add(from User, fromBot bool, now time.Time, limit int) *record {
+	if limit > 0 && len(c.msgs) >= 2*limit {
+		n := copy(c.msgs, c.msgs[len(c.msgs)-limit:])
+		clear(c.msgs[n:])
+		c.dropped += len(c.msgs) - n
+		c.msgs = c.msgs[:n]
+		if len(c.answers) > limit {
+			c.answers = append(c.answers[:0], c.answers[len(c.answers)-limit:]...)
+		}
+	}
+	r := &record{Message: Message{
+		ID:      c.dropped + len(c.msgs) + 1,
 		ChatID:  c.id,
 		FromBot: fromBot,
 		From:    from,
 		Date:    now,
-	}})
-	return &c.msgs[len(c.msgs)-1]
+	}}
+	c.msgs = append(c.msgs, r)
+	return r
 }
 
 // userSent records what a user's message does to the chat: it names the chat and uses a one-time keyboard.
@@ -177,7 +191,8 @@ func wireKeyboard(rows [][]Button) *wireInlineMarkup {
 	return out
 }
 
-// Chat returns the chat's transcript in order: edits applied in place, deleted messages flagged.
+// Chat returns the chat's transcript in order: edits applied in place, deleted messages flagged. Under
+// Options.MaxMessagesPerChat, only the last messages.
 func (s *Server) Chat(chatID int64) []Message {
 	return s.messages(chatID, false)
 }
@@ -194,10 +209,14 @@ func (s *Server) messages(chatID int64, botOnly bool) []Message {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]Message, 0, len(c.msgs))
-	for i := range c.msgs {
-		if !botOnly || c.msgs[i].FromBot {
-			out = append(out, c.msgs[i].Message.clone())
+	msgs := c.msgs
+	if limit := s.opts.MaxMessagesPerChat; limit > 0 && len(msgs) > limit {
+		msgs = msgs[len(msgs)-limit:]
+	}
+	out := make([]Message, 0, len(msgs))
+	for _, r := range msgs {
+		if !botOnly || r.FromBot {
+			out = append(out, r.Message.clone())
 		}
 	}
 	return out
@@ -220,7 +239,7 @@ func (s *Server) LastBotMessage(chatID int64) (Message, bool) {
 	return Message{}, false
 }
 
-// MessageCount returns how many messages the chat has had, deleted ones included.
+// MessageCount returns how many messages the chat has had, deleted and forgotten ones included: the last id.
 func (s *Server) MessageCount(chatID int64) int {
 	c := s.lookup(chatID)
 	if c == nil {
@@ -228,7 +247,7 @@ func (s *Server) MessageCount(chatID int64) int {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.msgs)
+	return c.dropped + len(c.msgs)
 }
 
 // Chats returns the ids of every chat that has been used, in increasing order.

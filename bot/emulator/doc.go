@@ -12,10 +12,17 @@
 // Telegram client would display, with edits applied in place and deleted messages flagged. Wait blocks until a
 // condition over that state holds, without polling.
 //
-// Faults and limits are opt-in: Options' rates enable Telegram's flood limits (429 with retry_after), BlockChat and
-// ForgetChat make a chat answer 403 and 400 for good, and Set429Fraction refuses a fixed share of sends.
+// Faults and limits are opt-in: Options' rates enable Telegram's flood limits (429 with retry_after), BlockChat
+// (until UnblockChat) and ForgetChat make sends to a chat answer 403 and 400, and Set429Fraction refuses a fixed
+// share of sends.
+// Options.MaxMessagesPerChat bounds the memory of long load runs.
+//
+// Texts with a parse_mode go through ports of tdlib's HTML, Markdown and MarkdownV2 parsers, so that markup
+// Telegram would refuse ("can't parse entities: …") is refused here too; Message keeps the raw text and the
+// displayed PlainText with its Entities.
 //
 // Where the emulator departs from Telegram on purpose:
+//   - any chat id is a chat the bot may write to, until ForgetChat; there are no groups' or channels' rules;
 //   - an update is dropped by getUpdates' offset only once it has been returned at least once, so an update
 //     injected with an old update_id (a redelivery) still reaches the bot;
 //   - webhooks may use plain http and are called one update at a time, in order;

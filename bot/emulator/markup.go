@@ -29,16 +29,38 @@ var inlineButtonKinds = []string{
 	"switch_inline_query_chosen_chat", "callback_game", "pay", "web_app", "copy_text",
 }
 
-// parseMarkup parses reply_markup like telegram-bot-api's get_reply_markup, with the server's checks on
-// buttons. Edits take inline keyboards only.
-func parseMarkup(raw string, inlineOnly bool) (markup, *apiError) {
+const markupCacheSize = 4096
+
+// markup returns reply_markup parsed, from a cache: a bot sends the same few keyboards again and again, and
+// decoding them was the costliest step of sendMessage. Edits take inline keyboards only.
+func (s *Server) markup(raw string, inlineOnly bool) (markup, *apiError) {
 	if raw == "" {
 		return markup{}, nil
 	}
-	if m, aerr, ok := parseMarkupTyped(raw); ok {
-		if aerr == nil && inlineOnly && m.kind != markupNone && m.kind != markupInline {
-			aerr = badRequest("inline keyboard expected")
+	s.markupMu.RLock()
+	m, ok := s.markups[raw]
+	s.markupMu.RUnlock()
+	if !ok {
+		var aerr *apiError
+		if m, aerr = parseMarkup(raw); aerr != nil {
+			return markup{}, aerr
 		}
+		s.markupMu.Lock()
+		if len(s.markups) >= markupCacheSize {
+			clear(s.markups)
+		}
+		s.markups[raw] = m // its rows are shared, never modified
+		s.markupMu.Unlock()
+	}
+	if inlineOnly && m.kind != markupNone && m.kind != markupInline {
+		return markup{}, badRequest("inline keyboard expected")
+	}
+	return m, nil
+}
+
+// parseMarkup parses reply_markup like telegram-bot-api's get_reply_markup, with the server's checks on buttons.
+func parseMarkup(raw string) (markup, *apiError) {
+	if m, aerr, ok := parseMarkupTyped(raw); ok {
 		return m, aerr
 	}
 	var v any
@@ -104,9 +126,6 @@ func parseMarkup(raw string, inlineOnly bool) (markup, *apiError) {
 		m.kind = markupRemove
 	case truthy(obj["force_reply"]) || truthy(obj["force_reply_keyboard"]):
 		m.kind = markupForceReply
-	}
-	if inlineOnly && m.kind != markupNone && m.kind != markupInline {
-		return markup{}, badRequest("inline keyboard expected")
 	}
 	return m, nil
 }

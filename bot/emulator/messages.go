@@ -77,7 +77,7 @@ func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	m, aerr := parseMarkup(a.get("reply_markup"), false)
+	m, aerr := s.markup(a.get("reply_markup"), false)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -85,17 +85,15 @@ func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	defer c.mu.Unlock()
 	if aerr := s.admit(c); aerr != nil {
-		c.mu.Unlock()
 		return nil, aerr
 	}
-	r := c.add(s.bot, true, s.now())
+	r := c.add(s.bot, true, s.now(), s.opts.MaxMessagesPerChat)
 	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
 	c.setMarkup(r, m)
 	c.action = ""
-	out := s.wire(c, r)
-	c.mu.Unlock()
-	return out, nil
+	return s.wire(c, r), nil
 }
 
 // sendPhoto answers https://core.telegram.org/bots/api#sendphoto.
@@ -123,7 +121,7 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	if aerr != nil {
 		return nil, aerr
 	}
-	m, aerr := parseMarkup(a.get("reply_markup"), false)
+	m, aerr := s.markup(a.get("reply_markup"), false)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -142,11 +140,11 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	if aerr != nil {
 		return nil, aerr
 	}
+	defer c.mu.Unlock()
 	if aerr := s.admit(c); aerr != nil {
-		c.mu.Unlock()
 		return nil, aerr
 	}
-	r := c.add(s.bot, true, s.now())
+	r := c.add(s.bot, true, s.now(), s.opts.MaxMessagesPerChat)
 	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
 	switch {
 	case kind == kindPhoto && in.existing != nil:
@@ -170,9 +168,7 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	}
 	c.setMarkup(r, m)
 	c.action = ""
-	out := s.wire(c, r)
-	c.mu.Unlock()
-	return out, nil
+	return s.wire(c, r), nil
 }
 
 // editTarget finds the bot message an edit method names and returns its chat locked.
@@ -210,7 +206,7 @@ func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	m, aerr := parseMarkup(a.get("reply_markup"), true)
+	m, aerr := s.markup(a.get("reply_markup"), true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -242,7 +238,7 @@ func (s *Server) editMessageCaption(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	m, aerr := parseMarkup(a.get("reply_markup"), true)
+	m, aerr := s.markup(a.get("reply_markup"), true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -268,7 +264,7 @@ func (s *Server) editMessageCaption(_ *http.Request, a *args) (any, *apiError) {
 
 // editMessageReplyMarkup answers https://core.telegram.org/bots/api#editmessagereplymarkup.
 func (s *Server) editMessageReplyMarkup(_ *http.Request, a *args) (any, *apiError) {
-	m, aerr := parseMarkup(a.get("reply_markup"), true)
+	m, aerr := s.markup(a.get("reply_markup"), true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -311,13 +307,12 @@ func (s *Server) deleteMessage(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	defer c.mu.Unlock()
 	r := c.get(a.int("message_id"))
 	if r == nil || r.Deleted {
-		c.mu.Unlock()
 		return nil, errDeleteNotFound
 	}
 	r.Deleted = true
-	c.mu.Unlock()
 	return true, nil
 }
 
@@ -339,11 +334,11 @@ func (s *Server) sendChatAction(_ *http.Request, a *args) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	defer c.mu.Unlock()
 	c.action, c.actionAt = action, s.now()
 	if action == "cancel" {
 		c.action, c.actionAt = "", time.Time{}
 	}
-	c.mu.Unlock()
 	return true, nil
 }
 
@@ -358,12 +353,12 @@ func (s *Server) answerCallbackQuery(_ *http.Request, a *args) (any, *apiError) 
 		return nil, errQueryInvalid
 	}
 	q.chat.mu.Lock()
+	defer q.chat.mu.Unlock()
 	for i := range q.chat.answers {
 		if ans := &q.chat.answers[i]; ans.QueryID == id {
 			ans.Answered, ans.Text, ans.ShowAlert, ans.URL = true, a.get("text"), a.bool("show_alert"), a.get("url")
 		}
 	}
-	q.chat.mu.Unlock()
 	return true, nil
 }
 

@@ -229,3 +229,33 @@ func TestBlockedChatKeepsTranscript(t *testing.T) {
 		t.Errorf("BotMessages = %+v, want the two delivered", msgs)
 	}
 }
+
+func TestMaxMessagesPerChat(t *testing.T) {
+	t.Parallel()
+	s, _, b := setup(t, Options{MaxMessagesPerChat: 3})
+	ctx := t.Context()
+	var first *models.Message
+	for i := range 10 {
+		m, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: 1, Text: strings.Repeat("x", i+1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = m
+		}
+		if m.ID != i+1 {
+			t.Fatalf("message %d has id %d", i, m.ID)
+		}
+	}
+	chat := s.Chat(1)
+	if len(chat) != 3 || chat[0].ID != 8 || chat[2].ID != 10 || s.MessageCount(1) != 10 {
+		t.Errorf("Chat = %d messages from id %d, count %d; want ids 8-10 of 10", len(chat), chat[0].ID, s.MessageCount(1))
+	}
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: 1, MessageID: first.ID, Text: "y"}); err == nil ||
+		!strings.Contains(err.Error(), "message to edit not found") {
+		t.Errorf("edit of a forgotten message = %v", err)
+	}
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: 1, MessageID: 10, Text: "y"}); err != nil {
+		t.Errorf("edit of the last message = %v", err)
+	}
+}

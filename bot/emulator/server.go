@@ -18,6 +18,10 @@ type Options struct {
 	BotName     string           // the bot's first_name; "" uses BotUsername
 	Now         func() time.Time // nil = time.Now
 
+	// MaxMessagesPerChat bounds the memory of long runs: a chat remembers at least its last that many messages
+	// (and button presses), older ones answer as deleted would. Zero keeps everything.
+	MaxMessagesPerChat int
+
 	// Limits like Telegram's; zero values disable them (tests of the conversation engine run without limits).
 	// Every message sent or edited takes a token from its chat's bucket and from the global one.
 	PerChatRate  float64 // messages per second per chat (Telegram: 1), token bucket
@@ -42,6 +46,9 @@ type Server struct {
 	cbMu    sync.Mutex
 	queries map[string]*pendingQuery
 	cbSeq   int64
+
+	markupMu sync.RWMutex
+	markups  map[string]markup // parsed reply_markup by its JSON
 
 	cmdMu    sync.RWMutex
 	commands map[commandKey][]BotCommand
@@ -75,6 +82,7 @@ func New(opts Options) *Server {
 		now:        opts.Now,
 		queries:    make(map[string]*pendingQuery),
 		commands:   make(map[commandKey][]BotCommand),
+		markups:    make(map[string]markup),
 		otherCalls: make(map[string]int),
 		calls:      make([]atomic.Int64, len(methodTable)),
 		changed:    make(chan struct{}),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,14 +66,21 @@ func (u *updates) push(id int64, raw []byte) {
 	u.ready = make(chan struct{})
 }
 
-// enqueue assigns the next update_id to an update and queues it. Callers acting in a chat hold its lock, so that
-// a chat's updates queue in the order of its messages.
-func (s *Server) enqueue(build func(id int64) []byte) int64 {
+// enqueue queues an update of one kind ("message", "callback_query") with its JSON payload and the next
+// update_id. Callers acting in a chat hold its lock, so that a chat's updates queue in the order of its messages.
+func (s *Server) enqueue(kind string, payload []byte) int64 {
 	s.upd.mu.Lock()
+	defer s.upd.mu.Unlock()
 	id := s.upd.nextID
 	s.upd.nextID++
-	s.upd.push(id, build(id))
-	s.upd.mu.Unlock()
+	raw := make([]byte, 0, len(payload)+len(kind)+32)
+	raw = append(raw, `{"update_id":`...)
+	raw = strconv.AppendInt(raw, id, 10)
+	raw = append(raw, `,"`...)
+	raw = append(raw, kind...)
+	raw = append(raw, `":`...)
+	raw = append(raw, payload...)
+	s.upd.push(id, append(raw, '}'))
 	return id
 }
 

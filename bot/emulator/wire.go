@@ -101,12 +101,6 @@ type wireCallbackQuery struct {
 	Data         string       `json:"data"`
 }
 
-type wireUpdate struct {
-	UpdateID      int64              `json:"update_id"`
-	Message       *wireMessage       `json:"message,omitempty"`
-	CallbackQuery *wireCallbackQuery `json:"callback_query,omitempty"`
-}
-
 type wireFile struct {
 	FileID       string `json:"file_id"`
 	FileUniqueID string `json:"file_unique_id"`

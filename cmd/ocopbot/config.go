@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +19,7 @@ type Config struct {
 	WebhookSecret string
 	HTTPAddr      string
 	LogFormat     string
+	Workers       string
 }
 
 // option is one environment variable with its default; secret ones are
@@ -39,6 +41,7 @@ var options = []option{
 	{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", func(c *Config) *string { return &c.WebhookSecret }},
 	{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", func(c *Config) *string { return &c.HTTPAddr }},
 	{"LOG_FORMAT", "json", false, "json or text", func(c *Config) *string { return &c.LogFormat }},
+	{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", func(c *Config) *string { return &c.Workers }},
 }
 
 var (
@@ -81,10 +84,21 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
 		errs = append(errs, errors.New("WEBHOOK_SECRET must be 16–256 characters of A-Z, a-z, 0-9, _ and -"))
 	}
+	if c.Workers != "" {
+		if n, err := strconv.Atoi(c.Workers); err != nil || n < 1 || n > 4096 {
+			errs = append(errs, fmt.Errorf("WORKERS %q must be a whole number from 1 to 4096", c.Workers))
+		}
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT %q must be json or text", c.LogFormat))
 	}
 	return c, errors.Join(errs...)
+}
+
+// workers returns WORKERS as a number (0: the transport's default).
+func (c Config) workers() int {
+	n, _ := strconv.Atoi(c.Workers)
+	return n
 }
 
 // describe lists the settings for the log, hiding secrets.

@@ -30,6 +30,8 @@ func TestLoadConfig(t *testing.T) {
 		{"short secret", map[string]string{"WEBHOOK_URL": "https://x.vn/hook", "WEBHOOK_SECRET": "abc"}, "WEBHOOK_SECRET must be"},
 		{"webhook ok", map[string]string{"WEBHOOK_URL": "https://x.vn/hook", "WEBHOOK_SECRET": "0123456789abcdef"}, ""},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"workers", map[string]string{"WORKERS": "32"}, ""},
+		{"workers not a number", map[string]string{"WORKERS": "many"}, "WORKERS"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,7 +41,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(bot.Config{Token: cfg.BotToken, APIURL: cfg.APIURL}, app.engine, rdb, store, app.text, log, bot.Hooks{})
+	b, err := bot.New(bot.Config{Token: cfg.BotToken, APIURL: cfg.APIURL, Workers: cfg.workers()}, app.engine, rdb, store, app.text, log, bot.Hooks{})
 	if err != nil {
 		return err
 	}
