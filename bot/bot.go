@@ -101,7 +101,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		tgbot.WithUpdatesChannelCap(0),
 		tgbot.WithDefaultHandler(b.intake),
 		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
-		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram client", slog.Any("err", err)) }),
+		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram client", errAttr(err)) }),
 	}
 	if cfg.APIURL != "" {
 		opts = append(opts, tgbot.WithServerURL(cfg.APIURL))

@@ -261,7 +261,7 @@ func (b *Bot) call(ctx context.Context, chatID int64, method string, fn func() e
 		if errors.Is(err, tgbot.ErrorForbidden) {
 			level = slog.LevelInfo // the user blocked the bot: expected, not a fault
 		}
-		b.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), slog.Any("err", err))
+		b.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), errAttr(err))
 	}
 	return err
 }

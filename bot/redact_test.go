@@ -1,0 +1,21 @@
+package bot
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestErrAttrMasksIdentifiers(t *testing.T) {
+	t.Parallel()
+	err := errors.New(`error decode response body for method sendMessage, {"text":"Điện thoại: 0912345678, MST 0100109106-001, CCCD 079 123 456 789, +84912345678"}`)
+	got := errAttr(err).Value.String()
+	for _, secret := range []string{"0912345678", "0100109106", "079 123 456 789", "84912345678"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("logged error still shows %q: %s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "sendMessage") {
+		t.Errorf("masking lost the context: %s", got)
+	}
+}

@@ -1,0 +1,144 @@
+package flows_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
+	"github.com/ocopbot/ocopbot/storage"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+// setup returns an engine over a database of the test's own (real
+// Postgres, the real unit tree) and a chat.
+func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
+	t.Helper()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	units, err := db.Store.ActiveUnits(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := db.Store.ProductGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	text, err := locales.Load(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := flows.New(flows.Config{Records: db.Store, Units: ocop.NewUnitIndex(units), Groups: groups, Text: text, Log: log})
+	return e, db.Store, &flows.Chat{ID: 11, UserID: 11}
+}
+
+func handle(t *testing.T, e *flows.Engine, c *flows.Chat, st *flows.State, in flows.Input) (*flows.State, flows.Result) {
+	t.Helper()
+	next, res, err := e.Handle(context.Background(), c, st, in)
+	if err != nil {
+		t.Fatalf("handle %+v: %v", in, err)
+	}
+	return next, res
+}
+
+func lastText(res flows.Result) string {
+	if len(res.Replies) == 0 {
+		return ""
+	}
+	return res.Replies[len(res.Replies)-1].Text
+}
+
+func TestHandleLeavesTheGivenStateAlone(t *testing.T) {
+	t.Parallel()
+	e, _, c := setup(t)
+	st, _ := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
+	before, _ := st.Encode()
+	next, _ := handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: "hop tac xa"})
+	after, _ := st.Encode()
+	if string(before) != string(after) {
+		t.Fatalf("Handle changed its input state:\n%s\n%s", before, after)
+	}
+	if next.Step != "name" || next.Answers["kind"] != "cooperative" {
+		t.Fatalf("next = %s %v, want the name step after a cooperative", next.Step, next.Answers)
+	}
+}
+
+func TestTypedChoices(t *testing.T) {
+	t.Parallel()
+	e, _, c := setup(t)
+	start, _ := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
+	cases := []struct {
+		text     string
+		wantKind string // "" when the step must be asked again
+	}{
+		{"Trang trại", "farm"},
+		{"trang trai", "farm"},
+		{"DOANH NGHIEP", "enterprise"},
+		{"to hop", "coop_group"},
+		{"h", ""}, // Hợp tác xã or Hộ sản xuất: ambiguous
+		{"xyz", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.text, func(t *testing.T) {
+			next, res := handle(t, e, c, start, flows.Input{Kind: flows.InputText, Text: tc.text})
+			if next.Answers["kind"] != tc.wantKind {
+				t.Fatalf("kind = %q, want %q", next.Answers["kind"], tc.wantKind)
+			}
+			if tc.wantKind == "" && !strings.Contains(res.Replies[0].Text, "chọn một nút") {
+				t.Fatalf("no explanation: %q", res.Replies[0].Text)
+			}
+		})
+	}
+}
+
+func TestOldButtonIsRefused(t *testing.T) {
+	t.Parallel()
+	e, _, c := setup(t)
+	st, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
+	old := res.Replies[len(res.Replies)-1].Buttons[0][0].Data // "Doanh nghiệp" on the first prompt
+	st, _ = handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: "trang trai"})
+	next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputButton, Data: old, MessageID: 7})
+	if next.Answers["kind"] != "farm" || next.Step != "name" {
+		t.Fatalf("an old button changed the state: %s %v", next.Step, next.Answers)
+	}
+	if !strings.Contains(res.Toast, "tin nhắn cũ") || res.ClearKeyboardOf != 7 {
+		t.Fatalf("old button answered with toast %q, clearing %d", res.Toast, res.ClearKeyboardOf)
+	}
+	// Forged data is refused the same way.
+	for _, data := range []string{"", "garbage", "x|nope|", "999|pick|enterprise"} {
+		n, r := handle(t, e, c, st, flows.Input{Kind: flows.InputButton, Data: data})
+		if n.Step != st.Step || r.Toast == "" {
+			t.Errorf("data %q: step %s toast %q", data, n.Step, r.Toast)
+		}
+	}
+}
+
+func TestRecordsFailureKeepsConversation(t *testing.T) {
+	t.Parallel()
+	e, store, c := setup(t)
+	st, _ := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
+	store.Close() // Postgres gone
+	next, res, err := e.Handle(context.Background(), c, st, flows.Input{Kind: flows.InputCommand, Command: "hoso"})
+	if err == nil {
+		t.Fatal("no error with the database closed")
+	}
+	if next != st || !strings.Contains(lastText(res), "thông tin đã nhập vẫn được giữ") {
+		t.Fatalf("on failure: state %p (want %p), reply %q", next, st, lastText(res))
+	}
+}
+
+func TestEnglishChat(t *testing.T) {
+	t.Parallel()
+	e, _, c := setup(t)
+	c.Locale = "en"
+	_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
+	if got := lastText(res); !strings.Contains(got, "Step 1/14") {
+		t.Fatalf("English prompt = %q", got)
+	}
+}
