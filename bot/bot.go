@@ -128,7 +128,7 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	if poll {
 		// Polling and webhooks exclude each other at Telegram.
 		if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
-			b.log.Warn("delete webhook before polling", slog.Any("err", err))
+			b.log.Warn("delete webhook before polling", errAttr(err))
 		}
 		wg.Add(1)
 		go func() {
@@ -145,7 +145,7 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 func (b *Bot) intake(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
 	payload, err := json.Marshal(u)
 	if err != nil {
-		b.log.Error("encode update", slog.Int64("update_id", u.ID), slog.Any("err", err))
+		b.log.Error("encode update", slog.Int64("update_id", u.ID), errAttr(err))
 		return
 	}
 	// Keep trying while Redis is unreachable: returning would let the
@@ -155,7 +155,7 @@ func (b *Bot) intake(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
 		if err == nil || ctx.Err() != nil {
 			return
 		}
-		b.log.Error("enqueue update", slog.Int64("update_id", u.ID), slog.Any("err", err))
+		b.log.Error("enqueue update", slog.Int64("update_id", u.ID), errAttr(err))
 		select {
 		case <-ctx.Done():
 			return
@@ -202,7 +202,7 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			err = b.enqueue(r.Context(), u.ID, chatOf(&u), payload)
 		}
 		if err != nil {
-			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), slog.Any("err", err))
+			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), errAttr(err))
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}

@@ -59,7 +59,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 			nextClaim = time.Now().Add(b.cfg.ClaimAfter / 2)
 			stale, cerr := b.state.ClaimStale(ctx, b.cfg.Group, b.cfg.Consumer, b.cfg.ClaimAfter)
 			if cerr != nil && ctx.Err() == nil {
-				b.log.Error("claim stale updates", slog.Any("err", cerr))
+				b.log.Error("claim stale updates", errAttr(cerr))
 			}
 			route(stale)
 		}
@@ -68,7 +68,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 			if ctx.Err() != nil {
 				break
 			}
-			b.log.Error("read updates", slog.Any("err", rerr))
+			b.log.Error("read updates", errAttr(rerr))
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -91,14 +91,14 @@ func (b *Bot) dispatch(ctx context.Context) error {
 func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 	var u models.Update
 	if err := json.Unmarshal(q.Payload, &u); err != nil {
-		b.log.Error("decode queued update", slog.String("stream_id", q.StreamID), slog.Any("err", err))
+		b.log.Error("decode queued update", slog.String("stream_id", q.StreamID), errAttr(err))
 		b.ack(ctx, q)
 		return
 	}
 	start := time.Now()
 	acked, err := b.handle(ctx, &u, storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID})
 	if err != nil {
-		b.log.Error("handle update", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), slog.Any("err", err))
+		b.log.Error("handle update", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), errAttr(err))
 		if errors.Is(err, errGiveUp) {
 			return
 		}
@@ -113,7 +113,7 @@ func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 
 func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) {
 	if err := b.state.AckUpdate(ctx, b.cfg.Group, q.StreamID); err != nil {
-		b.log.Error("ack update", slog.String("stream_id", q.StreamID), slog.Any("err", err))
+		b.log.Error("ack update", slog.String("stream_id", q.StreamID), errAttr(err))
 	}
 }
 
@@ -158,21 +158,21 @@ func (b *Bot) handle(ctx context.Context, u *models.Update, ack storage.StreamAc
 	if chat.Locale == "" {
 		loc, err := b.records.ChatLocale(ctx, ev.chatID)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			b.log.Warn("load chat locale", slog.Int64("chat_id", ev.chatID), slog.Any("err", err))
+			b.log.Warn("load chat locale", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		}
 		chat.Locale = loc
 	}
 	st, err := flows.DecodeState(sess.Data)
 	if err != nil {
 		// A state this binary cannot read must not wedge the chat forever.
-		b.log.Error("drop unreadable state", slog.Int64("chat_id", ev.chatID), slog.Any("err", err))
+		b.log.Error("drop unreadable state", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		st = nil
 	}
 	next, res, herr := b.engine.Handle(ctx, &chat, st, ev.in)
 	if herr != nil {
-		b.log.Error("flow failed", slog.Int64("chat_id", ev.chatID), slog.Any("err", herr))
+		b.log.Error("flow failed", slog.Int64("chat_id", ev.chatID), errAttr(herr))
 		if err := b.state.Unlock(ctx, sess); err != nil {
-			b.log.Warn("unlock chat", slog.Int64("chat_id", ev.chatID), slog.Any("err", err))
+			b.log.Warn("unlock chat", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		}
 	} else {
 		var data []byte
