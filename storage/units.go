@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,9 @@ type unitRow struct{ code, name, parentCode string }
 //
 //	province_code,province,district_code,district,ward_code,ward  (three levels, before 7/2025)
 //	province_code,province,ward_code,ward                         (two levels, from 7/2025)
-func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error) {
+//
+// With provinces given, only those provinces (by code) are imported.
+func (s *Store) ImportUnits(ctx context.Context, r io.Reader, provinces ...string) (UnitImport, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -57,7 +60,7 @@ func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error
 		return UnitImport{}, fmt.Errorf("unknown unit file header %q: want province_code,province,district_code,district,ward_code,ward or province_code,province,ward_code,ward", strings.Join(header, ","))
 	}
 
-	var provinces, districts, communes []unitRow
+	var provs, districts, communes []unitRow
 	seen := map[string]bool{}
 	add := func(list *[]unitRow, level, code, name, parent string) {
 		code, name = strings.TrimSpace(code), strings.TrimSpace(name)
@@ -79,7 +82,10 @@ func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error
 		if err != nil {
 			return UnitImport{}, fmt.Errorf("read line %d: %w", line, err)
 		}
-		add(&provinces, "1", rec[0], rec[1], "")
+		if len(provinces) > 0 && !slices.Contains(provinces, strings.TrimSpace(rec[0])) {
+			continue
+		}
+		add(&provs, "1", rec[0], rec[1], "")
 		if threeLevel {
 			add(&districts, "2", rec[2], rec[3], rec[0])
 			add(&communes, "3", rec[4], rec[5], rec[2])
@@ -87,8 +93,8 @@ func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error
 			add(&communes, "3", rec[2], rec[3], rec[0])
 		}
 	}
-	if len(provinces) == 0 {
-		return UnitImport{}, errors.New("unit file has no rows")
+	if len(provs) == 0 {
+		return UnitImport{}, errors.New("unit file has no rows (for the provinces asked)")
 	}
 
 	from, to, tree := treeTwoLevelFrom, (*time.Time)(nil), "2-level (from 1/7/2025)"
@@ -99,7 +105,7 @@ func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error
 		communeParentLevel = 2
 	}
 	err = s.WithTx(ctx, func(tx pgx.Tx) error {
-		if err := upsertUnits(ctx, tx, provinces, 1, 0, from, to); err != nil {
+		if err := upsertUnits(ctx, tx, provs, 1, 0, from, to); err != nil {
 			return err
 		}
 		if err := upsertUnits(ctx, tx, districts, 2, 1, from, to); err != nil {
@@ -110,7 +116,7 @@ func (s *Store) ImportUnits(ctx context.Context, r io.Reader) (UnitImport, error
 	if err != nil {
 		return UnitImport{}, fmt.Errorf("import units: %w", err)
 	}
-	return UnitImport{Tree: tree, Provinces: len(provinces), Districts: len(districts), Communes: len(communes)}, nil
+	return UnitImport{Tree: tree, Provinces: len(provs), Districts: len(districts), Communes: len(communes)}, nil
 }
 
 func upsertUnits(ctx context.Context, tx pgx.Tx, rows []unitRow, level, parentLevel int, from time.Time, to *time.Time) error {
@@ -148,16 +154,20 @@ func (s *Store) CountUnits(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// activeTree selects the valid_from of the tree in force on $1: the newest
+// imported tree that had started by then, or the oldest when $1 precedes
+// them all.
+const activeTree = `
+    SELECT coalesce(
+        (SELECT max(valid_from) FROM admin_units WHERE valid_from <= $1),
+        (SELECT min(valid_from) FROM admin_units)) AS valid_from`
+
 // ActiveUnits returns the unit tree in force on day: the newest imported tree
 // that had started by then (or the oldest one, when day precedes them all).
 // Registration addresses are chosen from it.
 func (s *Store) ActiveUnits(ctx context.Context, day time.Time) ([]ocop.Unit, error) {
 	const q = `
-WITH tree AS (
-    SELECT coalesce(
-        (SELECT max(valid_from) FROM admin_units WHERE valid_from <= $1),
-        (SELECT min(valid_from) FROM admin_units)) AS valid_from
-)
+WITH tree AS (` + activeTree + `)
 SELECT u.id, coalesce(u.parent_id, 0), u.level, u.code, u.name, u.kind
 FROM admin_units u JOIN tree ON u.valid_from = tree.valid_from
 ORDER BY u.id`
@@ -176,4 +186,18 @@ ORDER BY u.id`
 		return nil, fmt.Errorf("read active units: %w", err)
 	}
 	return units, nil
+}
+
+// UnitIDByCode returns the unit of a level with a GSO code in the tree
+// ActiveUnits gives for day.
+func (s *Store) UnitIDByCode(ctx context.Context, code string, level int, day time.Time) (int64, error) {
+	const q = `
+WITH tree AS (` + activeTree + `)
+SELECT u.id FROM admin_units u JOIN tree ON u.valid_from = tree.valid_from
+WHERE u.code = $2 AND u.level = $3`
+	var id int64
+	if err := s.pool.QueryRow(ctx, q, day, code, level).Scan(&id); err != nil {
+		return 0, fmt.Errorf("unit %s at level %d: %w", code, level, notFound(err))
+	}
+	return id, nil
 }
