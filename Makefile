@@ -4,23 +4,33 @@ BIN      := bin/ocopbot
 DATA_DIR ?= ../shared/data
 UNITS    ?= $(DATA_DIR)/vn-units-2025-03.csv
 
-.PHONY: run test build services migrate bench lint
+.PHONY: run test build services browser migrate bench lint
 
-## run: start Postgres/Redis if needed, migrate, import units on first run, serve the bot
+## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrating and
+## importing units on first run), without it run demo mode: a Bot API emulator and a web chat
 run: services build
-	$(BIN) migrate
-	$(BIN) units import --if-empty $(UNITS)
-	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) serve
+	@if [ -z "$${TELEGRAM_BOT_TOKEN:-}" ]; then \
+	  echo "TELEGRAM_BOT_TOKEN is not set: starting demo mode (no Telegram account needed)."; \
+	  LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) demo --units $(UNITS); \
+	else \
+	  $(BIN) migrate && $(BIN) units import --if-empty $(UNITS) && \
+	  LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) serve; \
+	fi
 
-## test: start Postgres/Redis if needed, check style and boundaries, run every test with -race
-test: services lint
-	$(GO) test -race -count=1 -timeout 20m ./...
+## test: start Postgres/Redis and install Chromium if needed, check style and boundaries,
+## run every test with -race; screenshots land in bin/test-artifacts
+test: services browser lint
+	@mkdir -p bin/test-artifacts
+	$(GO) test -race -count=1 -timeout 20m -artifacts -outputdir $(CURDIR)/bin/test-artifacts ./...
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ocopbot
 
 services:
 	@scripts/services.sh
+
+browser:
+	@scripts/browser.sh
 
 migrate: services build
 	$(BIN) migrate

@@ -85,6 +85,7 @@ func (s *Server) PressButton(chatID int64, from User, messageID int, data string
 	s.cbMu.Unlock()
 	c.answers = append(c.answers, CallbackAnswer{QueryID: queryID, ChatID: chatID, MessageID: messageID, From: from,
 		Data: data})
+	c.touch()
 	q := &wireCallbackQuery{
 		ID:           queryID,
 		From:         toWireUser(from),

@@ -35,6 +35,8 @@ type chat struct {
 	action    string
 	actionAt  time.Time
 	answers   []CallbackAnswer
+
+	version uint64 // bumped by touch on every change of what the chat shows; see ChatVersion
 }
 
 // record is a stored message: its public view and what only the Bot API JSON needs.
@@ -114,8 +116,12 @@ func (c *chat) add(from User, fromBot bool, now time.Time, limit int) *record {
 		Date:    now,
 	}}
 	c.msgs = append(c.msgs, r)
+	c.touch()
 	return r
 }
+
+// touch records a change of the chat (under c.mu). add touches; other changes call it themselves.
+func (c *chat) touch() { c.version++ }
 
 // userSent records what a user's message does to the chat: it names the chat and uses a one-time keyboard.
 func (c *chat) userSent(from User) {
@@ -250,6 +256,19 @@ func (s *Server) MessageCount(chatID int64) int {
 	return c.dropped + len(c.msgs)
 }
 
+// ChatVersion returns a number that grows whenever what the chat shows changes: a message added, edited or
+// deleted, the reply keyboard, a chat action, a button pressed or answered, a block. It is 0 for a chat never
+// used. A viewer waits for the next change with Wait(ctx, func() bool { return s.ChatVersion(id) != seen }).
+func (s *Server) ChatVersion(chatID int64) uint64 {
+	c := s.lookup(chatID)
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version
+}
+
 // Chats returns the ids of every chat that has been used, in increasing order.
 func (s *Server) Chats() []int64 {
 	var ids []int64
@@ -316,6 +335,7 @@ func (s *Server) setFault(chatID int64, set func(*chat)) {
 	c := s.chat(chatID)
 	c.mu.Lock()
 	set(c)
+	c.touch()
 	c.mu.Unlock()
 	s.notify()
 }

@@ -227,6 +227,7 @@ func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
 	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
 	r.InlineKeyboard = m.rows
 	s.edited(r)
+	c.touch()
 	return s.wire(c, r), nil
 }
 
@@ -259,6 +260,7 @@ func (s *Server) editMessageCaption(_ *http.Request, a *args) (any, *apiError) {
 	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
 	r.InlineKeyboard = m.rows
 	s.edited(r)
+	c.touch()
 	return s.wire(c, r), nil
 }
 
@@ -281,6 +283,7 @@ func (s *Server) editMessageReplyMarkup(_ *http.Request, a *args) (any, *apiErro
 	}
 	r.InlineKeyboard = m.rows
 	s.edited(r)
+	c.touch()
 	return s.wire(c, r), nil
 }
 
@@ -313,6 +316,7 @@ func (s *Server) deleteMessage(_ *http.Request, a *args) (any, *apiError) {
 		return nil, errDeleteNotFound
 	}
 	r.Deleted = true
+	c.touch()
 	return true, nil
 }
 
@@ -339,6 +343,7 @@ func (s *Server) sendChatAction(_ *http.Request, a *args) (any, *apiError) {
 	if action == "cancel" {
 		c.action, c.actionAt = "", time.Time{}
 	}
+	c.touch()
 	return true, nil
 }
 
@@ -359,6 +364,7 @@ func (s *Server) answerCallbackQuery(_ *http.Request, a *args) (any, *apiError) 
 			ans.Answered, ans.Text, ans.ShowAlert, ans.URL = true, a.get("text"), a.bool("show_alert"), a.get("url")
 		}
 	}
+	q.chat.touch()
 	return true, nil
 }
 

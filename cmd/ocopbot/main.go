@@ -2,6 +2,7 @@
 // migrates the database and imports administrative units.
 //
 //	ocopbot serve                      run the bot (long polling, or webhook when WEBHOOK_URL is set)
+//	ocopbot demo [--units FILE]        run with no Telegram account: emulator, web chat, demo data
 //	ocopbot migrate                    apply database migrations
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV
 //	ocopbot version
@@ -20,6 +21,8 @@ import (
 
 const usage = `usage:
   ocopbot serve                            run the bot
+  ocopbot demo [--units FILE]              run with no Telegram account: a Bot API emulator,
+                                           a web chat at HTTP_ADDR and demo data
   ocopbot migrate                          apply database migrations
   ocopbot units import [--if-empty] FILE   import administrative units (CSV)
   ocopbot version                          print the version
@@ -57,6 +60,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(stderr, cfg.LogFormat)
 	switch args[0] {
+	case "demo":
+		cfg.DatabaseURL = demoURL(getenv)
+		return demo(ctx, cfg, args[1:], log, stdout)
 	case "serve":
 		return serve(ctx, cfg, log)
 	case "migrate":

@@ -115,3 +115,13 @@ func scanKeys(rdb *redis.Client, pattern string) []string {
 	}
 	return keys
 }
+
+// cleanRedis deletes a test's keys.
+func cleanRedis(prefix string) {
+	o, _ := redis.ParseURL(storagetest.RedisURL())
+	rdb := redis.NewClient(o)
+	defer rdb.Close()
+	if keys := scanKeys(rdb, prefix+"*"); len(keys) > 0 {
+		rdb.Del(context.Background(), keys...)
+	}
+}

@@ -3,6 +3,7 @@ package ocop
 import (
 	"errors"
 	"strings"
+	"unicode"
 )
 
 // Phone number errors.
@@ -17,12 +18,16 @@ var (
 func NormalizePhone(s string) (string, error) {
 	var b strings.Builder
 	b.Grow(len(s))
-	for i, r := range strings.TrimSpace(s) {
+	plus := false
+	for _, r := range strings.TrimSpace(s) {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r == '+' && i == 0:
-		case r == ' ' || r == '.' || r == '-' || r == '(' || r == ')':
+		case r == '+' && !plus && b.Len() == 0:
+			// Only before the first digit, and only once: "(+84) 912…".
+			plus = true
+		case unicode.IsSpace(r) || r == '.' || r == '-' || r == '(' || r == ')':
+			// Separators; a number copied from a web page may hold a no-break space.
 		default:
 			return "", ErrPhoneFormat
 		}
@@ -31,7 +36,9 @@ func NormalizePhone(s string) (string, error) {
 	switch {
 	case len(d) == 11 && strings.HasPrefix(d, "84"):
 		d = "0" + d[2:]
-	case len(d) == 10 && d[0] == '0':
+	case len(d) == 10 && d[0] == '0' && !plus: // "+0912…" is no number
+	case len(d) == 11 && strings.HasPrefix(d, "02") && !plus, len(d) == 12 && strings.HasPrefix(d, "842"):
+		return "", ErrPhonePrefix // a landline: 02x and eight digits
 	default:
 		return "", ErrPhoneFormat
 	}

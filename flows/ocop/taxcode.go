@@ -3,6 +3,7 @@ package ocop
 import (
 	"errors"
 	"strings"
+	"unicode"
 )
 
 // Tax code and citizen ID errors.
@@ -19,7 +20,9 @@ var taxWeights = [9]int{31, 29, 23, 19, 17, 13, 7, 5, 3}
 // NormalizeTaxCode checks a mã số thuế: ten digits whose tenth is
 // 10 − (Σ digit×weight mod 11) — a remainder of 0 makes no valid code — and
 // an optional 3-digit branch suffix (001–999). It returns "0100109106" or
-// "0100109106-001".
+// "0100109106-001". Spaces and dots between digits are ignored and the dash
+// before a branch may be left out, so "0100109106 - 001" and
+// "0100109106001" are both "0100109106-001".
 func NormalizeTaxCode(s string) (string, error) {
 	var d []byte
 	dash := -1
@@ -27,7 +30,7 @@ func NormalizeTaxCode(s string) (string, error) {
 		switch {
 		case r >= '0' && r <= '9':
 			d = append(d, byte(r))
-		case r == ' ' || r == '.':
+		case unicode.IsSpace(r) || r == '.':
 		case r == '-' && dash < 0:
 			dash = len(d)
 		default:
@@ -76,7 +79,7 @@ func NormalizeCitizenID(s string) (string, error) {
 		switch {
 		case r >= '0' && r <= '9':
 			d = append(d, byte(r))
-		case r == ' ' || r == '.':
+		case unicode.IsSpace(r) || r == '.':
 		default:
 			return "", ErrCitizenIDFormat
 		}

@@ -20,7 +20,8 @@ var foldPool = sync.Pool{New: func() any {
 }}
 
 // Fold makes Vietnamese text comparable without accents or case: it
-// removes diacritics ("Hòa" and "Hoà" both give "hoa"), maps đ to d,
+// removes diacritics ("Hòa" and "Hoà" both give "hoa"), maps đ (and its
+// look-alike ð) to d,
 // lower-cases, and turns runs of spaces and punctuation into one space.
 // "CỦ CHI" → "cu chi", "Đắk Lắk" → "dak lak".
 func Fold(s string) string {
@@ -32,6 +33,11 @@ func Fold(s string) string {
 		}
 	}
 	if !ascii {
+		if !utf8.ValidString(s) {
+			// Invalid bytes separate words anyway; left in, they hide the
+			// rune after them from norm: Fold("\xf5Ż") was "ż", not "z".
+			s = strings.ToValidUTF8(s, " ")
+		}
 		t := foldPool.Get().(transform.Transformer)
 		out, _, err := transform.String(t, s)
 		t.Reset()
@@ -45,8 +51,8 @@ func Fold(s string) string {
 	space := false
 	for _, r := range s {
 		switch {
-		case r == 'đ' || r == 'Đ':
-			r = 'd'
+		case r == 'đ' || r == 'Đ' || r == 'ð' || r == 'Ð':
+			r = 'd' // Ð (eth) stands in for Đ in text from Latin-1 fonts and keyboards
 		case r < utf8.RuneSelf && r >= 'A' && r <= 'Z':
 			r += 'a' - 'A'
 		case r >= utf8.RuneSelf:

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Unit is an administrative unit: a province (level 1), a district
@@ -63,33 +64,60 @@ var aliases = map[string]string{"hcm": "ho chi minh", "tphcm": "ho chi minh", "h
 // ("Củ Chi"). Only the full kind words of official names are recognised.
 func SplitUnitName(name string) (kind, bare string) {
 	fields := strings.Fields(name)
-	folded := strings.Fields(Fold(name))
+	// Each kind word must be a whole field of the name: folding "Thị-xã"
+	// gives two words from one field, and counting folded words would cut
+	// the bare name in the wrong place.
+	var folded [2]string
+	for i := 0; i < len(folded) && i < len(fields); i++ {
+		folded[i] = Fold(fields[i])
+	}
 	for _, k := range kindWords[:9] {
 		n := len(k.words)
-		if len(fields) > n && len(folded) >= n && slices.Equal(folded[:n], k.words) {
+		if len(fields) > n && slices.Equal(folded[:n], k.words) {
 			return k.kind, strings.Join(fields[n:], " ")
 		}
 	}
 	return "", name
 }
 
+// query is a parsed search.
+type query struct {
+	kind  string   // a leading kind word's kind, or ""
+	words []string // the words after the kind word
+	// With a kind word, every word of the query, the kind word too: "quan"
+	// and "tinh" begin names as well ("Huyện Quan Hóa", "Thị xã Tịnh Biên").
+	all []string
+}
+
 // parseQuery folds a search and takes a leading kind word off it:
-// "huyen cu chi" → ("huyen", [cu chi]); "q1" → ("quan", [1]).
-func parseQuery(q string) (kind string, tokens []string) {
-	f := Fold(q)
+// "huyen cu chi" → ("huyen", [cu chi]); "q1" → ("quan", [1]); "tp hcm" →
+// ("thanh pho", [ho chi minh]).
+func parseQuery(s string) query {
+	f := Fold(s)
 	if a, ok := aliases[f]; ok {
 		f = a
 	}
-	tokens = strings.Fields(f)
+	tokens := strings.Fields(f)
+	kind, words := splitKind(tokens)
+	q := query{kind: kind, words: words}
+	if kind != "" {
+		if a, ok := aliases[strings.Join(words, " ")]; ok {
+			q.words = strings.Fields(a)
+		}
+		q.all = tokens
+	}
+	return q
+}
+
+// splitKind takes a leading kind word off folded tokens.
+func splitKind(tokens []string) (kind string, rest []string) {
 	if len(tokens) == 1 {
-		// "q1", "p12": an abbreviated kind glued to a number.
+		// "q1", "p12", "quan10": a kind word glued to a number.
 		t := tokens[0]
-		for i := 1; i < len(t) && i <= 2; i++ {
-			if _, err := strconv.Atoi(t[i:]); err == nil {
-				for _, k := range kindWords {
-					if len(k.words) == 1 && k.words[0] == t[:i] {
-						return k.kind, []string{t[i:]}
-					}
+		if i := strings.IndexAny(t, "0123456789"); i > 0 && strings.Trim(t[i:], "0123456789") == "" {
+			for _, k := range kindWords {
+				if len(k.words) == 1 && k.words[0] == t[:i] {
+					return k.kind, []string{t[i:]}
 				}
 			}
 		}
@@ -108,23 +136,52 @@ func parseQuery(q string) (kind string, tokens []string) {
 
 type entry struct {
 	Unit
-	tokens []string // folded words of the bare name
-	bare   string   // folded bare name
-	num    int      // the bare name as a number ("Quận 10"), or -1
+	key  string // " " + the folded bare name: w begins one of its words when key holds " "+w
+	num  int    // the bare name as a number ("Quận 10"), or -1
+	mask uint64 // the first characters of the bare name's words, as wordBit bits
+}
+
+// bare is the folded bare name.
+func (e *entry) bare() string { return e.key[1:] }
+
+// wordBit maps the first byte of a folded word to a bit: a query word can
+// only begin a name's word that starts with the same byte, so one AND turns
+// most units away before any string is compared.
+func wordBit(b byte) uint64 {
+	switch {
+	case b >= 'a' && b <= 'z':
+		return 1 << (b - 'a')
+	case b >= '0' && b <= '9':
+		return 1 << (26 + b - '0')
+	}
+	return 1 << (36 + b%28) // the lead byte of a rune Fold left alone
+}
+
+// wordMask is the wordBit of every word of folded words.
+func wordMask(words []string) uint64 {
+	var m uint64
+	for _, w := range words {
+		m |= wordBit(w[0])
+	}
+	return m
 }
 
 // UnitIndex searches administrative units by name, accent-insensitively.
 // It is built once from the unit tree and is safe for concurrent reads.
 type UnitIndex struct {
-	entries  []entry
-	byID     map[int64]int
+	entries  []entry         // sorted by level then name, so SearchAll reads them in order
+	byID     map[int64]int   // index in entries
 	children map[int64][]int // by parent ID (0: provinces), sorted by name
-	all      []int           // every unit, sorted by level then name
+	all      []int           // 0, 1, … len(entries)−1
+	// The entries' levels and masks again, side by side: a search over the
+	// whole country reads these 130 kB, not the entries' megabyte.
+	levels []int32
+	masks  []uint64
 }
 
 // NewUnitIndex folds every name once and sorts each parent's children.
 func NewUnitIndex(units []Unit) *UnitIndex {
-	ix := &UnitIndex{entries: make([]entry, len(units)), byID: make(map[int64]int, len(units)), children: map[int64][]int{}}
+	entries := make([]entry, len(units))
 	for i, u := range units {
 		_, bare := SplitUnitName(u.Name)
 		fb := Fold(bare)
@@ -132,24 +189,44 @@ func NewUnitIndex(units []Unit) *UnitIndex {
 		if err != nil {
 			num = -1
 		}
-		ix.entries[i] = entry{Unit: u, tokens: strings.Fields(fb), bare: fb, num: num}
-		ix.byID[u.ID] = i
-		ix.children[u.ParentID] = append(ix.children[u.ParentID], i)
-		ix.all = append(ix.all, i)
+		entries[i] = entry{Unit: u, key: " " + fb, num: num, mask: wordMask(strings.Fields(fb))}
+	}
+	// at[i] is where units[i] goes.
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(entries[a].Level, entries[b].Level), byName(&entries[a], &entries[b]))
+	})
+	at := make([]int, len(units))
+	ix := &UnitIndex{
+		entries:  make([]entry, len(units)),
+		byID:     make(map[int64]int, len(units)),
+		children: map[int64][]int{},
+		all:      make([]int, len(units)),
+	}
+	ix.levels, ix.masks = make([]int32, len(units)), make([]uint64, len(units))
+	for j, i := range order {
+		ix.entries[j] = entries[i]
+		ix.all[j] = j
+		ix.levels[j] = int32(entries[i].Level)
+		ix.masks[j] = entries[i].mask
+		at[i] = j
+	}
+	for i, u := range units { // in the given order: of two units with one ID, the last wins
+		ix.byID[u.ID] = at[i]
+		ix.children[u.ParentID] = append(ix.children[u.ParentID], at[i])
 	}
 	for _, list := range ix.children {
-		slices.SortFunc(list, ix.byName)
+		slices.SortStableFunc(list, func(a, b int) int { return byName(&ix.entries[a], &ix.entries[b]) })
 	}
-	slices.SortFunc(ix.all, func(a, b int) int {
-		return cmp.Or(cmp.Compare(ix.entries[a].Level, ix.entries[b].Level), ix.byName(a, b))
-	})
 	return ix
 }
 
 // byName orders bare names alphabetically, numbers first and numerically
 // ("Quận 2" before "Quận 10").
-func (ix *UnitIndex) byName(a, b int) int {
-	ea, eb := &ix.entries[a], &ix.entries[b]
+func byName(ea, eb *entry) int {
 	switch {
 	case ea.num >= 0 && eb.num >= 0:
 		return cmp.Or(cmp.Compare(ea.num, eb.num), cmp.Compare(ea.ID, eb.ID))
@@ -158,7 +235,7 @@ func (ix *UnitIndex) byName(a, b int) int {
 	case eb.num >= 0:
 		return 1
 	}
-	return cmp.Or(strings.Compare(ea.bare, eb.bare), cmp.Compare(ea.Kind, eb.Kind), cmp.Compare(ea.ID, eb.ID))
+	return cmp.Or(strings.Compare(ea.key, eb.key), cmp.Compare(ea.Kind, eb.Kind), cmp.Compare(ea.ID, eb.ID))
 }
 
 // Get returns the unit with id.
@@ -186,7 +263,11 @@ func (ix *UnitIndex) Children(parentID int64) []Unit {
 // them with the number of matches. Every word of the query must begin a
 // word of the unit's name, without regard to accents or case; a leading
 // kind word ("huyen", "q", "tp") is not matched against the name but ranks
-// units of that kind first. An empty query lists every unit by name.
+// units of that kind first, unless the whole query, kind word included,
+// matches a name better ("quan hoa" finds Huyện Quan Hóa before Huyện
+// Hoằng Hóa). A lone kind word lists the units of that kind, and any whose
+// name has a word it begins; an empty query lists every unit, by name. A
+// negative offset counts as 0.
 func (ix *UnitIndex) Search(query string, parentID int64, level, limit, offset int) ([]Unit, int) {
 	return ix.search(query, ix.children[parentID], level, limit, offset)
 }
@@ -199,64 +280,128 @@ func (ix *UnitIndex) SearchAll(query string, limit int) []Unit {
 }
 
 type hit struct {
-	i    int
-	rank int
+	i    int32 // index in entries
+	rank int32 // 0 … maxRank
 }
 
+// maxRank is the worst rank of a match: see pattern.match and search.
+const maxRank = 5
+
+// hitPool keeps the buffers of matches between searches: an empty query
+// over the whole country matches ten thousand units.
+var hitPool = sync.Pool{New: func() any { return new([]hit) }}
+
 func (ix *UnitIndex) search(query string, cands []int, level, limit, offset int) ([]Unit, int) {
-	kind, q := parseQuery(query)
-	joined := strings.Join(q, " ")
-	var hits []hit
+	q := parseQuery(query)
+	byKind, asName := q.patterns()
+	buf := hitPool.Get().(*[]hit)
+	defer hitPool.Put(buf)
+	hits := (*buf)[:0]
+	var counts [maxRank + 1]int
 	for _, i := range cands {
+		if level != 0 && int(ix.levels[i]) != level {
+			continue
+		}
+		if m := ix.masks[i]; m&byKind.mask != byKind.mask && (q.all == nil || m&asName.mask != asName.mask) {
+			continue // the common case: no word of the name starts like a word of the query
+		}
 		e := &ix.entries[i]
-		if level != 0 && e.Level != level {
-			continue
-		}
-		rank, ok := match(e, q, joined)
-		if !ok || (len(q) == 0 && kind != "" && e.Kind != kind) {
-			continue
-		}
-		if kind != "" && e.Kind != kind {
+		rank, ok := byKind.match(e)
+		if ok && q.kind != "" && e.Kind != q.kind {
+			// A lone kind word lists units of that kind; otherwise units of
+			// another kind rank after those of the kind asked for.
+			ok = len(q.words) > 0
 			rank += 3
 		}
-		hits = append(hits, hit{i, rank})
+		if q.all != nil {
+			// The kind word read as the beginning of a name, ranked just
+			// after the same match read as a kind.
+			if r, found := asName.match(e); found && (!ok || r+1 < rank) {
+				rank, ok = r+1, true
+			}
+		}
+		if !ok {
+			continue
+		}
+		hits = append(hits, hit{int32(i), int32(rank)})
+		counts[rank]++
 	}
-	// The candidates are in name order already: a stable sort on rank keeps it.
-	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.rank, b.rank) })
+	*buf = hits
 	total := len(hits)
+	offset = max(offset, 0)
 	if offset >= total || limit <= 0 {
 		return nil, total
 	}
-	hits = hits[offset:min(total, offset+limit)]
-	out := make([]Unit, len(hits))
-	for k, h := range hits {
-		out[k] = ix.entries[h.i].Unit
+	// The candidates are in name order already: taking the hits rank by
+	// rank keeps it, and needs no sort.
+	out := make([]Unit, 0, min(total-offset, limit)) // offset+limit may overflow
+	skip := offset
+	for r, n := range counts {
+		if n <= skip {
+			skip -= n
+			continue
+		}
+		for _, h := range hits {
+			if int(h.rank) != r {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, ix.entries[h.i].Unit)
+			if len(out) == cap(out) {
+				return out, total
+			}
+		}
 	}
 	return out, total
 }
 
-// match reports whether every query word begins a word of the name, and how
-// well: 0 the name is the query, 1 the name starts with it, 2 otherwise.
-func match(e *entry, q []string, joined string) (int, bool) {
-	if len(q) == 0 {
+// pattern is a query's words made ready to match.
+type pattern struct {
+	words []string // each word with a space before it
+	key   string   // a space and the words joined
+	mask  uint64
+}
+
+func newPattern(words []string) pattern {
+	p := pattern{words: make([]string, len(words)), key: " " + strings.Join(words, " "), mask: wordMask(words)}
+	for i, w := range words {
+		p.words[i] = " " + w
+	}
+	return p
+}
+
+// patterns makes the query's words, and all its words when it opens with a
+// kind word, ready to match.
+func (q *query) patterns() (byKind, asName pattern) {
+	byKind = newPattern(q.words)
+	if q.all != nil {
+		asName = newPattern(q.all)
+	}
+	return byKind, asName
+}
+
+// match reports whether every word of the pattern begins a word of the
+// name, and how well: 0 the name is the query, 1 the name starts with it,
+// 2 otherwise. No words match every name with rank 2.
+func (p *pattern) match(e *entry) (int, bool) {
+	if len(p.words) == 0 {
 		return 2, true
 	}
-	for _, w := range q {
-		found := false
-		for _, t := range e.tokens {
-			if strings.HasPrefix(t, w) {
-				found = true
-				break
-			}
-		}
-		if !found {
+	if e.mask&p.mask != p.mask {
+		return 0, false
+	}
+	for _, w := range p.words {
+		if !strings.Contains(e.key, w) {
 			return 0, false
 		}
 	}
 	switch {
-	case e.bare == joined:
+	case e.key == p.key:
 		return 0, true
-	case strings.HasPrefix(e.bare, joined):
+	case strings.HasPrefix(e.key, p.key):
 		return 1, true
 	}
 	return 2, true
