@@ -36,6 +36,8 @@ func NormalizePhone(s string) (string, error) {
 	switch {
 	case len(d) == 11 && strings.HasPrefix(d, "84"):
 		d = "0" + d[2:]
+	case len(d) == 12 && strings.HasPrefix(d, "840") && d[3] != '2':
+		d = d[2:] // "+84 0912 345 678": the country code written before the trunk 0
 	case len(d) == 10 && d[0] == '0' && !plus: // "+0912…" is no number
 	case len(d) == 11 && strings.HasPrefix(d, "02") && !plus, len(d) == 12 && strings.HasPrefix(d, "842"):
 		return "", ErrPhonePrefix // a landline: 02x and eight digits

@@ -22,6 +22,7 @@ func TestNormalizePhone(t *testing.T) {
 		{name: "plus 84", in: "+84912345678", want: "0912345678"},
 		{name: "contact share 84", in: "84912345678", want: "0912345678"},
 		{name: "parenthesised plus 84", in: "(+84) 912-345-678", want: "0912345678"},
+		{name: "country code before the trunk 0", in: "+84 0912 345 678", want: "0912345678"},
 		{name: "plus 84 spaced", in: "+84 912 345 678", want: "0912345678"},
 		{name: "surrounding spaces", in: "  0912345678\n", want: "0912345678"},
 		{name: "no-break space", in: "0912\u00a0345\u00a0678", want: "0912345678"},

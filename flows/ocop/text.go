@@ -98,7 +98,9 @@ func CleanText(s string, max int) (string, error) {
 		case r == '\n' || r == '\r' || r == '\t' || unicode.IsSpace(r):
 			space = true
 			continue
-		case unicode.IsControl(r) || r == utf8.RuneError:
+		// Bidirectional controls (U+202E…) can make a name display as
+		// another; they have no place in a producer's name.
+		case unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Bidi_Control, r):
 			return "", ErrTextControl
 		}
 		if space && b.Len() > 0 {

@@ -105,6 +105,7 @@ func TestCleanText(t *testing.T) {
 		{name: "NUL", in: "Trà\x00xanh", max: 100, wantErr: ocop.ErrTextControl},
 		{name: "escape", in: "Trà \x1b[31mxanh", max: 100, wantErr: ocop.ErrTextControl},
 		{name: "DEL", in: "Trà\x7f", max: 100, wantErr: ocop.ErrTextControl},
+		{name: "right-to-left override", in: "HTX \u202eanh", max: 100, wantErr: ocop.ErrTextControl},
 		{name: "C1 control", in: "Trà\u0080", max: 100, wantErr: ocop.ErrTextControl},
 		{name: "invalid UTF-8", in: "Tr\xe0 xanh", max: 100, wantErr: ocop.ErrTextControl},
 

@@ -191,7 +191,7 @@ func NewUnitIndex(units []Unit) *UnitIndex {
 		}
 		entries[i] = entry{Unit: u, key: " " + fb, num: num, mask: wordMask(strings.Fields(fb))}
 	}
-	// at[i] is where units[i] goes.
+	// Entries go in level then name order; at[i] is where units[i] went.
 	order := make([]int, len(units))
 	for i := range order {
 		order[i] = i
