@@ -46,3 +46,5 @@ lint:
 ## bench: the benchmarks whose figures the issues ask for
 bench: services
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./flows/ocop/ ./bot/...
+	$(GO) test -run '^$$' -bench ServeMemory -benchtime 1x -count 3 ./cmd/ocopbot/
+	scripts/bench-emulator.sh

@@ -2,14 +2,17 @@ package bot
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +59,8 @@ type Bot struct {
 	text    *locales.Catalog
 	log     *slog.Logger
 	hooks   Hooks
+	apiURL  string
+	lockTTL time.Duration
 }
 
 // New connects the transport. It does not call Telegram.
@@ -89,22 +94,18 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		tr.MaxIdleConns = cfg.Workers + 2
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
-	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks}
+	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks, lockTTL: state.LockTTL()}
+	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
+	if b.apiURL == "" {
+		b.apiURL = "https://api.telegram.org"
+	}
+	// The library sends; updates come in through poll (or the webhook),
+	// never through the library's own polling (see poll).
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(),
 		tgbot.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
-		// Intake only enqueues; running it synchronously with an unbuffered
-		// channel means the library asks Telegram for the next batch (which
-		// confirms this one) only after the update is safe in Redis.
-		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithWorkers(1),
-		tgbot.WithUpdatesChannelCap(0),
-		tgbot.WithDefaultHandler(b.intake),
-		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
+		tgbot.WithServerURL(b.apiURL),
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram client", errAttr(err)) }),
-	}
-	if cfg.APIURL != "" {
-		opts = append(opts, tgbot.WithServerURL(cfg.APIURL))
 	}
 	api, err := tgbot.New(cfg.Token, opts...)
 	if err != nil {
@@ -133,35 +134,12 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.api.Start(ctx)
+			b.poll(ctx)
 		}()
 	}
 	err := b.dispatch(ctx)
 	wg.Wait()
 	return err
-}
-
-// intake is the library's handler: it only makes the update durable.
-func (b *Bot) intake(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
-	payload, err := json.Marshal(u)
-	if err != nil {
-		b.log.Error("encode update", slog.Int64("update_id", u.ID), errAttr(err))
-		return
-	}
-	// Keep trying while Redis is unreachable: returning would let the
-	// library confirm an update we never stored.
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		err = b.enqueue(ctx, u.ID, chatOf(u), payload)
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		b.log.Error("enqueue update", slog.Int64("update_id", u.ID), errAttr(err))
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-	}
 }
 
 func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byte) error {
@@ -188,21 +166,21 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if secret == "" || r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != secret {
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		var u models.Update
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&u); err != nil {
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		var head struct {
+			ID int64 `json:"update_id"`
+		}
+		if err != nil || json.Unmarshal(raw, &head) != nil || !json.Valid(raw) {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		payload, err := json.Marshal(&u)
-		if err == nil {
-			err = b.enqueue(r.Context(), u.ID, chatOf(&u), payload)
-		}
-		if err != nil {
-			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), errAttr(err))
+		if err := b.enqueue(r.Context(), head.ID, rawChatID(raw), raw); err != nil {
+			b.log.Error("webhook enqueue", slog.Int64("update_id", head.ID), errAttr(err))
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
@@ -241,4 +219,6 @@ func (b *Bot) SetCommands(ctx context.Context) error {
 	return nil
 }
 
+// errGiveUp says a chat stayed locked by another worker: the update is left
+// in the queue.
 var errGiveUp = errors.New("chat stayed busy")

@@ -53,7 +53,6 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	}
 
 	nextClaim := time.Now()
-	var err error
 	for ctx.Err() == nil {
 		if time.Now().After(nextClaim) {
 			nextClaim = time.Now().Add(b.cfg.ClaimAfter / 2)
@@ -81,30 +80,29 @@ func (b *Bot) dispatch(ctx context.Context) error {
 		close(ch)
 	}
 	wg.Wait()
-	return err
+	return nil
 }
 
-// process handles one queued update. The update leaves the queue together
+// process handles one queued update. An update leaves the queue together
 // with the state write it causes (see storage.Redis.Save), or on its own
-// when it changes nothing. An update whose chat stays locked by another
-// process is left in the queue, to be claimed again later.
+// when it changes no state. On any error it stays in the queue and is
+// claimed again after ClaimAfter; only an update that cannot be decoded is
+// dropped.
 func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 	var u models.Update
 	if err := json.Unmarshal(q.Payload, &u); err != nil {
-		b.log.Error("decode queued update", slog.String("stream_id", q.StreamID), errAttr(err))
+		b.log.Error("undecodable update dropped", slog.String("stream_id", q.StreamID), errAttr(err))
 		b.ack(ctx, q)
 		return
 	}
+	// An update must be done before its chat lock can expire, or another
+	// worker could take the chat while this one still writes.
+	ctx, cancel := context.WithTimeout(ctx, b.lockTTL-5*time.Second)
+	defer cancel()
 	start := time.Now()
-	acked, err := b.handle(ctx, &u, storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID})
-	if err != nil {
-		b.log.Error("handle update", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), errAttr(err))
-		if errors.Is(err, errGiveUp) {
-			return
-		}
-	}
-	if !acked {
-		b.ack(ctx, q)
+	if err := b.handle(ctx, &u, q); err != nil {
+		b.log.Error("update left for a retry", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), errAttr(err))
+		return
 	}
 	if b.hooks.Done != nil {
 		b.hooks.Done(u.ID, false, time.Since(start))
@@ -118,11 +116,11 @@ func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) {
 }
 
 // lock takes the chat, waiting while another process holds it.
-func (b *Bot) lock(ctx context.Context, chatID int64) (storage.Session, error) {
+func (b *Bot) lock(ctx context.Context, chatID int64, entry storage.StreamAck) (storage.Session, error) {
 	delay := 2 * time.Millisecond
 	deadline := time.Now().Add(b.cfg.ClaimAfter / 2)
 	for {
-		s, err := b.state.Lock(ctx, chatID)
+		s, err := b.state.Lock(ctx, chatID, entry)
 		if !errors.Is(err, storage.ErrBusy) {
 			return s, err
 		}
@@ -139,20 +137,24 @@ func (b *Bot) lock(ctx context.Context, chatID int64) (storage.Session, error) {
 }
 
 // handle runs one update through the flows under the chat's lock: read
-// state, decide, write state by compare-and-set, then send. State is written
-// before sending so that a reply is never shown for a step that was not
-// saved; a reply lost to a crash is recovered by /start, which shows the
-// current step again.
-//
-// It reports whether the state write also acknowledged the update.
-func (b *Bot) handle(ctx context.Context, u *models.Update, ack storage.StreamAck) (acked bool, err error) {
+// state, decide, write state by compare-and-set (acknowledging the update in
+// the same step), then send. State is written before sending so that a reply
+// is never shown for a step that was not saved; a reply lost to a crash is
+// recovered by /start, which shows the current step again. It returns an
+// error only when the update should be tried again.
+func (b *Bot) handle(ctx context.Context, u *models.Update, q storage.QueuedUpdate) error {
 	ev, ok := decode(u)
 	if !ok {
-		return false, nil
+		b.ack(ctx, q)
+		return nil
 	}
-	sess, err := b.lock(ctx, ev.chatID)
+	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
+	sess, err := b.lock(ctx, ev.chatID, entry)
+	if errors.Is(err, storage.ErrHandled) {
+		return nil // a claimed copy of an update another worker finished
+	}
 	if err != nil {
-		return false, err
+		return err
 	}
 	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: sess.Locale}
 	if chat.Locale == "" {
@@ -170,31 +172,40 @@ func (b *Bot) handle(ctx context.Context, u *models.Update, ack storage.StreamAc
 	}
 	next, res, herr := b.engine.Handle(ctx, &chat, st, ev.in)
 	if herr != nil {
+		// Records could not be read or written: the state stays as it was,
+		// the user is told to try again, and the update is done.
 		b.log.Error("flow failed", slog.Int64("chat_id", ev.chatID), errAttr(herr))
-		if err := b.state.Unlock(ctx, sess); err != nil {
-			b.log.Warn("unlock chat", slog.Int64("chat_id", ev.chatID), errAttr(err))
+		b.unlock(ctx, sess)
+		b.ack(ctx, q)
+		b.send(ctx, ev, res)
+		return nil
+	}
+	var data []byte
+	if next != nil {
+		if data, err = next.Encode(); err != nil {
+			b.unlock(ctx, sess)
+			return err
 		}
-	} else {
-		var data []byte
-		if next != nil {
-			if data, err = next.Encode(); err != nil {
-				_ = b.state.Unlock(ctx, sess)
-				return false, err
-			}
-		}
-		if _, err := b.state.Save(ctx, sess, data, chat.Locale, ack); err != nil {
-			if errors.Is(err, storage.ErrStale) {
-				// Only possible when our lock expired and another worker
-				// moved the chat on: its answer stands, ours is dropped.
-				b.log.Warn("state changed under us; reply dropped", slog.Int64("chat_id", ev.chatID))
-				return true, nil
-			}
-			return false, err
-		}
-		acked = true
+	}
+	switch _, err := b.state.Save(ctx, sess, data, chat.Locale, entry); {
+	case errors.Is(err, storage.ErrHandled):
+		return nil
+	case errors.Is(err, storage.ErrStale):
+		// Only possible when our lock expired and another worker moved the
+		// chat on: this update is handled again against the new state.
+		return err
+	case err != nil:
+		b.unlock(ctx, sess)
+		return err
 	}
 	b.send(ctx, ev, res)
-	return acked, nil
+	return nil
+}
+
+func (b *Bot) unlock(ctx context.Context, sess storage.Session) {
+	if err := b.state.Unlock(context.WithoutCancel(ctx), sess); err != nil {
+		b.log.Warn("unlock chat", slog.Int64("chat_id", sess.ChatID), errAttr(err))
+	}
 }
 
 // send renders a flow's result. Replies to a user's own action are sent at

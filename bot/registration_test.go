@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // walkProducer answers the producer part of a registration in the
@@ -126,7 +127,7 @@ JOIN admin_units u ON u.id = r.unit_id WHERE p.owner_user_id = $1`, c.chatID()).
 
 func (h *harness) state(c *user) *flows.State {
 	h.t.Helper()
-	sess, err := h.rdb.Lock(context.Background(), c.chatID())
+	sess, err := h.rdb.Lock(context.Background(), c.chatID(), storage.StreamAck{})
 	if err != nil {
 		h.t.Fatalf("lock chat: %v", err)
 	}
@@ -372,7 +373,7 @@ func TestTwoProcessesShareAChat(t *testing.T) {
 
 func (h *harness) version(c *user) int64 {
 	h.t.Helper()
-	sess, err := h.rdb.Lock(context.Background(), c.chatID())
+	sess, err := h.rdb.Lock(context.Background(), c.chatID(), storage.StreamAck{})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -95,6 +95,9 @@ func (e *Engine) Handle(ctx context.Context, chat *Chat, st *State, in Input) (*
 		chat.Locale = locales.Default
 	}
 	t := &turn{ctx: ctx, chat: chat, p: e.text.Printer(chat.Locale), st: st.clone(), in: in}
+	if t.st != nil {
+		e.repair(t.st)
+	}
 	if in.Kind == InputButton && in.MessageID != 0 {
 		t.res.ClearKeyboardOf = in.MessageID
 	}

@@ -142,3 +142,26 @@ func TestEnglishChat(t *testing.T) {
 		t.Fatalf("English prompt = %q", got)
 	}
 }
+
+// A conversation saved under the three-level tree, resumed after the
+// operator switched to the two-level tree, is brought back to a step that
+// exists instead of leaving the user stuck.
+func TestStateFromAnotherTreeIsRepaired(t *testing.T) {
+	t.Parallel()
+	e, _, c := setup(t)
+	st := &flows.State{Flow: "reg", Step: "district", Seq: 3, Answers: map[string]string{
+		"kind": "farm", "name": "Trang trại", "rep": "An", "phone": "0912345678", "tax": "0100109106",
+		"province": "999999999", // not in this tree
+	}}
+	next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputCommand, Command: "start"})
+	if _, ok := next.Answers["province"]; ok {
+		t.Fatalf("a province the tree does not have is kept: %v", next.Answers)
+	}
+	if next.Step != "province" {
+		t.Fatalf("step = %q, want province", next.Step)
+	}
+	next, res = handle(t, e, c, next, flows.Input{Kind: flows.InputButton, Data: res.Replies[0].Buttons[0][0].Data})
+	if got := lastText(res); !strings.Contains(got, "Bước 6/14") {
+		t.Fatalf("after resuming: %q", got)
+	}
+}

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -80,7 +82,9 @@ func (e *Engine) provinceHasDistricts(st *State) bool {
 
 func (e *Engine) startRegistration(t *turn) error {
 	now := e.now()
-	st := &State{Flow: flowRegistration, Answers: map[string]string{}, Started: now, Updated: now}
+	var id [12]byte
+	_, _ = rand.Read(id[:])
+	st := &State{Flow: flowRegistration, Answers: map[string]string{}, Started: now, Updated: now, Submission: hex.EncodeToString(id[:])}
 	p, err := e.records.ProducerByOwner(t.ctx, t.chat.UserID)
 	switch {
 	case err == nil:
@@ -594,6 +598,8 @@ func (e *Engine) back(t *turn) error {
 		st.Step = steps[len(steps)-1]
 	case idx > 0:
 		st.Step = steps[idx-1]
+	case idx < 0:
+		e.repair(st)
 	}
 	e.prompt(t)
 	return nil
@@ -606,4 +612,40 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// repair brings a conversation saved under another unit tree (the operator
+// imported the tree of 1/7/2025 meanwhile) back to a step that exists: unit
+// answers the tree no longer has are forgotten, and a step that no longer
+// exists gives way to the first unanswered one.
+func (e *Engine) repair(st *State) {
+	if st.Flow != flowRegistration {
+		return
+	}
+	dropped := false
+	for _, k := range []string{stProvince, stDistrict, stCommune} {
+		id, _ := strconv.ParseInt(st.Answers[k], 10, 64)
+		if _, ok := e.units.Get(id); st.Answers[k] != "" && !ok {
+			dropped = true
+		}
+	}
+	if dropped {
+		delete(st.Answers, stProvince)
+		delete(st.Answers, stDistrict)
+		delete(st.Answers, stCommune)
+	}
+	steps := e.steps(st)
+	if !dropped && st.Step != stSummary && indexOf(steps, st.Step) >= 0 {
+		return
+	}
+	first := stSummary
+	for _, s := range steps {
+		if !e.answered(st, s) {
+			first = s
+			break
+		}
+	}
+	if dropped || st.Step != stSummary || first != stSummary {
+		st.Step, st.Page, st.Query = first, 0, ""
+	}
 }

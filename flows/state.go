@@ -20,9 +20,12 @@ type State struct {
 	Query  string `json:"q,omitempty"` // search text typed at a list step
 	Cancel bool   `json:"c,omitempty"` // asking "really cancel?"
 	// Keyboard is set while the phone step's contact keyboard is shown.
-	Keyboard bool      `json:"k,omitempty"`
-	Started  time.Time `json:"t0"`
-	Updated  time.Time `json:"t1"`
+	Keyboard bool `json:"k,omitempty"`
+	// Submission identifies this conversation's registration, so that
+	// submitting it twice registers it once.
+	Submission string    `json:"id,omitempty"`
+	Started    time.Time `json:"t0"`
+	Updated    time.Time `json:"t1"`
 }
 
 // Encode serialises s for storage.

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -92,7 +93,8 @@ func (e *Engine) submit(t *turn) error {
 	atoi := func(k string) int64 { v, _ := strconv.ParseInt(st.Answers[k], 10, 64); return v }
 	stars, _ := strconv.Atoi(st.Answers[stStars])
 	sub := ocop.Submission{
-		ActorID: t.chat.UserID,
+		ActorID:      t.chat.UserID,
+		SubmissionID: st.Submission,
 		Product: ocop.Product{
 			Name:         st.Answers[stPName],
 			SubgroupCode: st.Answers[stSubgroup],
@@ -122,8 +124,8 @@ func (e *Engine) submit(t *turn) error {
 	if err != nil {
 		return err
 	}
-	e.log.InfoContext(t.ctx, "registration submitted",
-		"registration_id", reg.ID, "producer_id", reg.ProducerID, "chat_id", t.chat.ID)
+	e.log.InfoContext(t.ctx, "registration submitted", slog.Int64("registration_id", reg.ID),
+		slog.Int64("producer_id", reg.ProducerID), slog.Int64("chat_id", t.chat.ID))
 	t.st = nil
 	t.say(Reply{Text: t.p.T("reg.done", "Code", reg.Code, "Product", reg.ProductName), Buttons: [][]Button{
 		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},

@@ -59,6 +59,10 @@ func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
 // Client exposes the client for tools (tests, benchmarks, rate limits).
 func (r *Redis) Client() *redis.Client { return r.rdb }
 
+// LockTTL is how long a chat lock lasts: handling one update must end
+// within it.
+func (r *Redis) LockTTL() time.Duration { return r.lockTTL }
+
 // Prefix returns the key prefix.
 func (r *Redis) Prefix() string { return r.prefix }
 
@@ -77,7 +81,7 @@ func (r *Redis) seenKey(updateID int64) string {
 }
 func (r *Redis) streamKey() string { return r.prefix + "updates" }
 
-// ScanStateKeys counts the conversation keys (tests and benchmarks).
+// CountStates counts the conversation keys (tests and benchmarks).
 func (r *Redis) CountStates(ctx context.Context) (int, error) {
 	var n int
 	iter := r.rdb.Scan(ctx, 0, r.prefix+"chat:*", 1000).Iterator()
@@ -111,6 +115,4 @@ func (r *Redis) DeleteAll(ctx context.Context) error {
 	return nil
 }
 
-var errRedisNil = redis.Nil
-
-func isNil(err error) bool { return errors.Is(err, errRedisNil) }
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,23 +29,36 @@ FROM producers WHERE owner_user_id = $1`
 // SubmitRegistration writes the producer (if new), the product, the
 // registration and its audit rows in one transaction, so a crash leaves
 // either all of them or none.
+//
+// A submission whose SubmissionID was written before returns that
+// registration and writes nothing: submitting twice registers once.
 func (s *Store) SubmitRegistration(ctx context.Context, sub ocop.Submission) (ocop.Registration, error) {
+	if sub.SubmissionID != "" {
+		reg, err := s.registrationBySubmission(ctx, sub.SubmissionID, sub.ActorID)
+		if err == nil || !errors.Is(err, ErrNotFound) {
+			return reg, err
+		}
+	}
 	var reg ocop.Registration
 	err := s.WithTx(ctx, func(tx pgx.Tx) error {
 		p := sub.Producer
 		if p.ID == 0 {
+			// The owner may have registered as a producer meanwhile (another
+			// device): the registration then goes to that producer.
 			const q = `
 INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (owner_user_id) DO NOTHING RETURNING id`
 			err := tx.QueryRow(ctx, q, p.OwnerUserID, p.ChatID, string(p.Kind), p.Name, p.Representative,
 				p.Phone, p.TaxCode, p.CitizenID, p.UnitID).Scan(&p.ID)
-			if isUniqueViolation(err) {
-				return fmt.Errorf("insert producer: %w", ErrConflict)
-			}
-			if err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				err = tx.QueryRow(ctx, `SELECT id, unit_id FROM producers WHERE owner_user_id = $1`, p.OwnerUserID).Scan(&p.ID, &p.UnitID)
+				if err != nil {
+					return fmt.Errorf("load existing producer: %w", err)
+				}
+			} else if err != nil {
 				return fmt.Errorf("insert producer: %w", err)
-			}
-			if err := audit(ctx, tx, sub.ActorID, "producer.registered", "producer", p.ID, map[string]any{"kind": p.Kind, "unit_id": p.UnitID}); err != nil {
+			} else if err := audit(ctx, tx, sub.ActorID, "producer.registered", "producer", p.ID, map[string]any{"kind": p.Kind, "unit_id": p.UnitID}); err != nil {
 				return err
 			}
 		} else {
@@ -60,22 +74,46 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 		if err := tx.QueryRow(ctx, qp, p.ID, pr.Name, pr.SubgroupCode, pr.Description, pr.PhotoFileID, pr.TargetStars).Scan(&pr.ID); err != nil {
 			return fmt.Errorf("insert product: %w", err)
 		}
+		// lpad would cut a number past 999999 to six digits: pad only.
 		const qr = `
-INSERT INTO registrations (code, producer_id, product_id, unit_id)
-VALUES ('OCOP-' || to_char(now() AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YY') || '-' || lpad(nextval('registration_code_seq')::text, 6, '0'), $1, $2, $3)
+WITH n AS (SELECT nextval('registration_code_seq')::text AS s)
+INSERT INTO registrations (code, producer_id, product_id, unit_id, submission_id)
+SELECT 'OCOP-' || to_char(now() AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YY') || '-' || lpad(n.s, greatest(6, length(n.s)), '0'),
+       $1, $2, $3, nullif($4, '')
+FROM n
 RETURNING id, code, status, submitted_at`
 		var status string
-		if err := tx.QueryRow(ctx, qr, p.ID, pr.ID, p.UnitID).Scan(&reg.ID, &reg.Code, &status, &reg.SubmittedAt); err != nil {
+		if err := tx.QueryRow(ctx, qr, p.ID, pr.ID, p.UnitID, sub.SubmissionID).Scan(&reg.ID, &reg.Code, &status, &reg.SubmittedAt); err != nil {
 			return fmt.Errorf("insert registration: %w", err)
 		}
 		reg.ProducerID, reg.ProductID, reg.ProductName, reg.TargetStars = p.ID, pr.ID, pr.Name, pr.TargetStars
 		reg.Status = ocop.RegistrationStatus(status)
 		return audit(ctx, tx, sub.ActorID, "registration.submitted", "registration", reg.ID, map[string]any{"code": reg.Code, "product_id": pr.ID})
 	})
+	if err != nil && sub.SubmissionID != "" && isUniqueViolation(err) {
+		// The same submission committed concurrently: answer with it.
+		return s.registrationBySubmission(ctx, sub.SubmissionID, sub.ActorID)
+	}
 	if err != nil {
 		return ocop.Registration{}, fmt.Errorf("submit registration: %w", err)
 	}
 	return reg, nil
+}
+
+func (s *Store) registrationBySubmission(ctx context.Context, submissionID string, owner int64) (ocop.Registration, error) {
+	const q = `
+SELECT r.id, r.code, r.producer_id, r.product_id, pr.name, pr.target_stars, r.status, r.submitted_at
+FROM registrations r JOIN producers p ON p.id = r.producer_id JOIN products pr ON pr.id = r.product_id
+WHERE r.submission_id = $1 AND p.owner_user_id = $2`
+	var r ocop.Registration
+	var stars int16
+	var status string
+	err := s.pool.QueryRow(ctx, q, submissionID, owner).Scan(&r.ID, &r.Code, &r.ProducerID, &r.ProductID, &r.ProductName, &stars, &status, &r.SubmittedAt)
+	if err != nil {
+		return ocop.Registration{}, fmt.Errorf("look up submission: %w", notFound(err))
+	}
+	r.TargetStars, r.Status = int(stars), ocop.RegistrationStatus(status)
+	return r, nil
 }
 
 // RegistrationsByOwner lists the registrations of the producer a user

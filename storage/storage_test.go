@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -163,7 +164,7 @@ func TestConversationCompareAndSet(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; {
-				s, err := r.Lock(ctx, 77)
+				s, err := r.Lock(ctx, 77, storage.StreamAck{})
 				if errors.Is(err, storage.ErrBusy) {
 					continue
 				}
@@ -181,7 +182,7 @@ func TestConversationCompareAndSet(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	s, err := r.Lock(ctx, 77)
+	s, err := r.Lock(ctx, 77, storage.StreamAck{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +198,11 @@ func TestConversationCompareAndSet(t *testing.T) {
 		t.Fatalf("stale save: %v, want ErrStale", err)
 	}
 	// Clearing keeps version and locale.
-	s, _ = r.Lock(ctx, 77)
+	s, _ = r.Lock(ctx, 77, storage.StreamAck{})
 	if _, err := r.Save(ctx, s, nil, "en", storage.StreamAck{}); err != nil {
 		t.Fatal(err)
 	}
-	s, _ = r.Lock(ctx, 77)
+	s, _ = r.Lock(ctx, 77, storage.StreamAck{})
 	if s.Data != nil || s.Locale != "en" || s.Version == 0 {
 		t.Fatalf("after clear: %+v", s)
 	}
@@ -234,5 +235,138 @@ func TestEnqueueDeduplicates(t *testing.T) {
 	}
 	if n, _ := r.PendingUpdates(ctx); n != 0 {
 		t.Fatalf("%d updates left after ack", n)
+	}
+}
+
+// TestSaveAcknowledgesItsUpdate covers an update's life in the queue: its
+// state write acknowledges it; a copy claimed by a second worker is then
+// refused before and at the write; a refused compare-and-set leaves the
+// update pending for another try.
+func TestSaveAcknowledgesItsUpdate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	if err := r.EnsureGroup(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	pending := func() int64 {
+		n, err := r.PendingUpdates(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, id := range []int64{1, 2} {
+		if _, err := r.EnqueueUpdate(ctx, id, 5, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.ReadUpdates(ctx, "g", "a", 10, 10*time.Millisecond)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("read %d (%v)", len(got), err)
+	}
+	first := storage.StreamAck{Group: "g", StreamID: got[0].StreamID}
+	second := storage.StreamAck{Group: "g", StreamID: got[1].StreamID}
+
+	// Worker A handles the first update; its write acknowledges it.
+	a, err := r.Lock(ctx, 5, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Worker B claimed the same entry meanwhile: it cannot even lock it
+	// once A is done, and could not write it if it had read it before.
+	bSess, err := r.Lock(ctx, 5, first)
+	if !errors.Is(err, storage.ErrBusy) {
+		t.Fatalf("second lock while A holds the chat: %v, want ErrBusy", err)
+	}
+	if _, err := r.Save(ctx, a, []byte("one"), "vi", first); err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(); n != 1 {
+		t.Fatalf("%d updates queued after the first was written, want 1", n)
+	}
+	if _, err := r.Lock(ctx, 5, first); !errors.Is(err, storage.ErrHandled) {
+		t.Fatalf("lock of an acknowledged update: %v, want ErrHandled", err)
+	}
+	_ = bSess
+
+	// A stale write of the second update leaves it queued.
+	s1, err := r.Lock(ctx, 5, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := s1
+	stale.Version--
+	if _, err := r.Save(ctx, stale, []byte("two"), "vi", second); !errors.Is(err, storage.ErrStale) {
+		t.Fatalf("stale save: %v, want ErrStale", err)
+	}
+	if n := pending(); n != 1 {
+		t.Fatalf("a refused write acknowledged its update: %d queued, want 1", n)
+	}
+	// Handled for real, then a late duplicate write changes nothing.
+	s2, err := r.Lock(ctx, 5, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := s2
+	if _, err := r.Save(ctx, s2, []byte("two"), "vi", second); err != nil {
+		t.Fatal(err)
+	}
+	late.Version++ // as if it had read the state after the first write
+	if _, err := r.Save(ctx, late, []byte("twice"), "vi", second); !errors.Is(err, storage.ErrHandled) {
+		t.Fatalf("write of an already acknowledged update: %v, want ErrHandled", err)
+	}
+	s3, _ := r.Lock(ctx, 5, storage.StreamAck{})
+	if string(s3.Data) != "two" || pending() != 0 {
+		t.Fatalf("state %q, %d queued; want \"two\" and none", s3.Data, pending())
+	}
+}
+
+func TestSubmitTwiceRegistersOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	sub := ocop.Submission{
+		ActorID: 51, SubmissionID: "abc123",
+		Producer: ocop.Producer{OwnerUserID: 51, ChatID: 51, Kind: ocop.KindFarm, Name: "Trang trại B",
+			Representative: "C", Phone: "0912345678", TaxCode: "0100109106", UnitID: someCommune(t, db.Store)},
+		Product: ocop.Product{Name: "Trứng gà", SubgroupCode: "1.1", Description: "Trứng gà thả vườn", TargetStars: 3},
+	}
+	first, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil || again.Code != first.Code {
+		t.Fatalf("second submission: %+v (%v), want the first %s", again, err, first.Code)
+	}
+	// A new submission from the same owner as a "new producer" (a second
+	// device) goes to the producer already there.
+	sub.SubmissionID = "def456"
+	other, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil || other.ProducerID != first.ProducerID || other.Code == first.Code {
+		t.Fatalf("submission from a second device: %+v (%v)", other, err)
+	}
+	var regs, producers int
+	_ = db.Store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM registrations), (SELECT count(*) FROM producers)`).Scan(&regs, &producers)
+	if regs != 2 || producers != 1 {
+		t.Fatalf("%d registrations, %d producers; want 2 and 1", regs, producers)
+	}
+}
+
+func TestRegistrationCodesPastAMillion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	if _, err := db.Store.Pool().Exec(ctx, `SELECT setval('registration_code_seq', 999999)`); err != nil {
+		t.Fatal(err)
+	}
+	sub := ocop.Submission{ActorID: 52,
+		Producer: ocop.Producer{OwnerUserID: 52, ChatID: 52, Kind: ocop.KindFarm, Name: "Trang trại D",
+			Representative: "E", Phone: "0912345678", TaxCode: "0100109106", UnitID: someCommune(t, db.Store)},
+		Product: ocop.Product{Name: "Sữa", SubgroupCode: "1.1", Description: "Sữa bò tươi", TargetStars: 3}}
+	reg, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil || !strings.HasSuffix(reg.Code, "-1000000") {
+		t.Fatalf("code after 999999: %q (%v)", reg.Code, err)
 	}
 }

@@ -111,6 +111,10 @@ func (s *Server) Close() {
 	s.stopWebhook()
 }
 
+// Done returns a channel closed by Close, so that a viewer's long poll (which waits with Wait) can end with the
+// emulator's own.
+func (s *Server) Done() <-chan struct{} { return s.closed }
+
 type handlerFunc func(s *Server, r *http.Request, a *args) (any, *apiError)
 
 type method struct {

@@ -109,3 +109,20 @@ func TestChatVersionWait(t *testing.T) {
 		t.Errorf("LastBotMessage = %+v, %v; want the text the Wait woke for", m, ok)
 	}
 }
+
+func TestDone(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Token: testToken})
+	select {
+	case <-s.Done():
+		t.Fatal("Done is closed before Close")
+	default:
+	}
+	s.Close()
+	s.Close() // twice is fine
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("Done is open after Close")
+	}
+}

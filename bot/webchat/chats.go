@@ -156,8 +156,8 @@ func fileURL(fileID string) string {
 }
 
 // getChat answers at once without after, or when the chat's version differs from after, or, with all, when
-// all_version differs from all; otherwise it waits up to pollTimeout for a change and then answers the chat as
-// it is.
+// all_version differs from all; otherwise it waits up to pollTimeout for a change, or for the emulator to close,
+// and then answers the chat as it is.
 func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.user(w, r)
 	if !ok {
@@ -179,13 +179,23 @@ func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.pollTimeout)
 		defer cancel()
+		// A closed emulator ends the poll, so that the HTTP server's Shutdown need not wait for open pages.
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			select {
+			case <-s.emu.Done():
+				cancel()
+			case <-stop:
+			}
+		}()
 		err = s.emu.Wait(ctx, func() bool {
 			return s.emu.ChatVersion(u.ID) != after || hasAll && s.allVersion() != all
 		})
 		switch {
 		case r.Context().Err() != nil:
 			return // the page went away or the server is stopping
-		case err != nil && !errors.Is(err, context.DeadlineExceeded):
+		case err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
 			writeError(w, errRequestFailed)
 			return
 		}

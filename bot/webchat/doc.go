@@ -29,11 +29,14 @@
 // URLs in answers (photo_url, document_url) are relative to the page. Errors are
 // {"code":"…","error":"<Vietnamese message>"} with a 4xx or 5xx status.
 //
-// Elements a browser test needs carry data-testid: user-<id> (sidebar items), add-user, msg (each message, with
-// data-from="bot" or "user" and data-id), msg-text, photo, doc-link, contact, inline-btn, reply-btn, composer,
-// send, attach (the file input), share-contact, menu, menu-cmd, start (shown while a chat is empty), dialog,
-// dialog-input, dialog-ok, dialog-cancel, toast, banner, status. The messages element (data-testid="messages")
-// has data-chat and data-version set once the page has shown that version of the chat.
+// Elements a browser test needs carry data-testid: user-list, user-<id> (its items, with "unread" inside when
+// another user's chat changed), add-user, whoami, status, messages, msg (each message, with data-from="bot" or
+// "user" and data-id), msg-text, photo, doc-link, contact, inline-btn (with data-callback-data), start (shown
+// while a chat is empty; it sends /start), reply-keyboard, reply-btn (data-request-contact="true" on a contact
+// button), menu, menu-list, menu-cmd, composer-form, composer, send, attach (the file input), share-contact,
+// dialog, dialog-input, dialog-ok, dialog-cancel, toast, banner. The messages element has data-chat, and
+// data-version once the page shows that version of the chat: after an action, wait for data-version to change
+// rather than for a time. Dialogs are part of the page, never window.prompt or alert.
 //
 // The page is a demonstration: it shows and drives every chat it lists to whoever reaches it, so it must not be
 // served where real users' chats are.

@@ -185,6 +185,32 @@ func (e *env) do(t *testing.T, req *http.Request) response {
 	return response{status: resp.StatusCode, header: resp.Header, body: body}
 }
 
+// getAsync sends a GET from another goroutine, for long polls; a failure comes back as status -1, since only the
+// test's goroutine may stop the test.
+func (e *env) getAsync(t *testing.T, path string) <-chan response {
+	out := make(chan response, 1)
+	go func() {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, e.srv.URL+path, nil)
+		if err != nil {
+			out <- response{status: -1, body: []byte(err.Error())}
+			return
+		}
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			out <- response{status: -1, body: []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			out <- response{status: -1, body: []byte(err.Error())}
+			return
+		}
+		out <- response{status: resp.StatusCode, header: resp.Header, body: body}
+	}()
+	return out
+}
+
 func (e *env) get(t *testing.T, path string) response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, e.srv.URL+path, nil)

@@ -87,18 +87,9 @@ func startDemo(ctx context.Context, cfg Config, unitsFile, redisPrefix string, l
 	// Telegram's limits, as Telegram applies them, so the demo shows the
 	// bot living within them.
 	emu := emulator.New(emulator.Options{Token: demoToken, BotID: 100000001, BotUsername: "ocopbot_demo", BotName: "OCOP (demo)",
-		PerChatRate: 1, PerChatBurst: 5, GlobalRate: 30, GlobalBurst: 30})
+		PerChatRate: 1, PerChatBurst: 5, GlobalRate: 30, GlobalBurst: 30, MaxMessagesPerChat: 1000})
 	chat := webchat.New(emu, webchat.Options{Title: "ocopbot — chế độ demo", Users: demoUsers})
-	mux := http.NewServeMux()
-	mux.Handle("/", chat)
-	apiHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { emu.ServeHTTP(w, r) })
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/bot") || strings.HasPrefix(r.URL.Path, "/file/bot") {
-			apiHandler.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emulatorHandler(emu, chat), ReadHeaderTimeout: 10 * time.Second}
 
 	app, err := newApp(ctx, store, log, time.Now)
 	if err == nil {
@@ -139,6 +130,18 @@ func (d *demoApp) run(ctx context.Context, srv *http.Server, ln net.Listener, b 
 		err = herr
 	}
 	d.done <- err
+}
+
+// emulatorHandler serves the Bot API (/bot<token>/…, /file/bot<token>/…)
+// from the emulator and everything else from the web chat.
+func emulatorHandler(emu *emulator.Server, chat *webchat.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/bot") || strings.HasPrefix(r.URL.Path, "/file/bot") {
+			emu.ServeHTTP(w, r)
+			return
+		}
+		chat.ServeHTTP(w, r)
+	})
 }
 
 func errAttr(err error) slog.Attr { return slog.String("err", err.Error()) }

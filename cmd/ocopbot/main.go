@@ -3,6 +3,7 @@
 //
 //	ocopbot serve                      run the bot (long polling, or webhook when WEBHOOK_URL is set)
 //	ocopbot demo [--units FILE]        run with no Telegram account: emulator, web chat, demo data
+//	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
 //	ocopbot migrate                    apply database migrations
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV
 //	ocopbot version
@@ -23,6 +24,7 @@ const usage = `usage:
   ocopbot serve                            run the bot
   ocopbot demo [--units FILE]              run with no Telegram account: a Bot API emulator,
                                            a web chat at HTTP_ADDR and demo data
+  ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone
   ocopbot migrate                          apply database migrations
   ocopbot units import [--if-empty] FILE   import administrative units (CSV)
   ocopbot version                          print the version
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demo(ctx, cfg, args[1:], log, stdout)
 	case "serve":
 		return serve(ctx, cfg, log)
+	case "emulator":
+		return emulatorCmd(ctx, cfg, args[1:], stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "units":

@@ -119,7 +119,8 @@ var ErrNotFound = errors.New("not found")
 // Submission is what a finished registration conversation hands over: the
 // producer (new when its ID is 0) and the product to register.
 type Submission struct {
-	Producer Producer
-	Product  Product
-	ActorID  int64 // the Telegram user submitting
+	Producer     Producer
+	Product      Product
+	ActorID      int64  // the Telegram user submitting
+	SubmissionID string // random per conversation: submitting twice registers once
 }

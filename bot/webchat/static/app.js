@@ -45,6 +45,8 @@
     toastReady: false,
     stick: true, // the view follows new messages while scrolled to the bottom
     actionTimer: 0,
+    usersSig: '',
+    emptyNode: null,
   };
 
   // ---- HTTP ----
@@ -142,6 +144,7 @@
   // ask shows a dialog with one input (or none, with input: false) and resolves to the value, or null when
   // cancelled. validate returns an error message to show, or ''.
   function ask({ heading, text = '', value = '', placeholder = '', ok = 'OK', input = true, inputMode = 'text', validate = () => '' }) {
+    if (!ui.dialog.hidden) return Promise.resolve(null); // one question at a time
     const box = ui.dialog.querySelector('form');
     const inp = ui.dialog.querySelector('.modal-input');
     const err = ui.dialog.querySelector('.modal-error');
@@ -208,7 +211,13 @@
     return usersLoading;
   }
 
+  // renderUsers rebuilds the list only when what it shows changed, so that elements stay put under a test's
+  // fingers.
   function renderUsers() {
+    const unread = (u) => u.id !== state.current && u.version > (state.seen.get(u.id) || 0);
+    const sig = JSON.stringify([state.current, state.users.map((u) => [u, unread(u)])]);
+    if (sig === state.usersSig) return;
+    state.usersSig = sig;
     const items = state.users.map((u) => {
       const li = el('li');
       li.dataset.testid = 'user-' + u.id;
@@ -220,8 +229,8 @@
       main.append(el('div', 'user-name', u.name), el('div', 'user-role', u.role), el('div', 'user-last', u.last_text || 'Chưa có tin nhắn'));
       const side = el('div', 'user-side');
       side.append(el('div', 'user-time', u.last_date ? hhmm(new Date(u.last_date * 1000)) : ''));
-      if (u.id !== state.current && u.version > (state.seen.get(u.id) || 0)) {
-        const badge = el('div', 'unread', '•');
+      if (unread(u)) {
+        const badge = el('div', 'unread');
         badge.dataset.testid = 'unread';
         badge.title = 'Có tin mới';
         side.append(badge);
@@ -272,6 +281,7 @@
     state.toastSeen.clear();
     state.toastReady = false;
     state.stick = true;
+    state.emptyNode = null;
     ui.messages.replaceChildren();
     ui.messages.dataset.chat = String(id);
     delete ui.messages.dataset.version;
@@ -299,12 +309,16 @@
         q = `?after=${state.version}`;
         if (state.allVersion !== null) q += `&all=${state.allVersion}`;
       }
+      const asked = Date.now();
       try {
         const chat = await api(`chats/${state.current}${q}`, { signal: ctrl.signal });
         if (gen !== state.gen) return;
         failures = 0;
         ui.banner.hidden = true;
+        const unchanged = chat.version === state.version && chat.all_version === state.allVersion;
         applyChat(chat);
+        // A poll returning quickly with nothing new means the server is stopping: do not spin.
+        if (unchanged && Date.now() - asked < 1000) await sleep(1000);
       } catch (e) {
         if (gen !== state.gen || e.name === 'AbortError') return;
         failures++;
@@ -397,7 +411,10 @@
       }
       nodes.push(node);
     }
-    if (!nodes.length) nodes.push(emptyState());
+    if (!nodes.length) {
+      state.emptyNode = state.emptyNode || emptyState();
+      nodes.push(state.emptyNode);
+    }
     const same = nodes.length === box.children.length && nodes.every((n, i) => n === box.children[i]);
     if (!same) box.replaceChildren(...nodes);
     if (state.stick) box.scrollTop = box.scrollHeight;
@@ -758,7 +775,16 @@
   });
   ui.shareContact.addEventListener('click', shareContact);
   ui.addUser.addEventListener('click', addUser);
-  ui.menu.addEventListener('click', () => { ui.menuList.hidden = !ui.menuList.hidden; });
+  ui.menu.addEventListener('click', (e) => {
+    e.stopPropagation();
+    ui.menuList.hidden = !ui.menuList.hidden;
+  });
+  document.addEventListener('click', (e) => {
+    if (!ui.menuList.hidden && !ui.menuList.contains(e.target)) ui.menuList.hidden = true;
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') ui.menuList.hidden = true;
+  });
   ui.messages.addEventListener('scroll', () => {
     const box = ui.messages;
     state.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 60;

@@ -1,0 +1,152 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// poll takes updates in by long polling. It is ours rather than
+// go-telegram/bot's because the library moves the offset — which confirms
+// updates to Telegram — before its handler has run: a crash then loses the
+// update in flight. Here the next offset is asked for only once the whole
+// batch is stored in the intake stream, so Telegram keeps anything not
+// stored and sends it again (the intake's dedupe drops what was).
+func (b *Bot) poll(ctx context.Context) {
+	var offset int64
+	delay := time.Duration(0)
+	for ctx.Err() == nil {
+		if delay > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+		}
+		batch, err := b.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			b.log.Warn("get updates", errAttr(err))
+			delay = min(max(2*delay, 100*time.Millisecond), 5*time.Second)
+			continue
+		}
+		delay = 0
+		for _, raw := range batch {
+			var head struct {
+				ID int64 `json:"update_id"`
+			}
+			if err := json.Unmarshal(raw, &head); err != nil {
+				b.log.Error("undecodable update skipped", errAttr(err))
+				continue
+			}
+			// Storing must finish even when shutdown begins, or the offset
+			// below would not be sent and the batch would come again anyway;
+			// either way nothing is lost.
+			if !b.store(context.WithoutCancel(ctx), head.ID, raw) {
+				return
+			}
+			offset = max(offset, head.ID+1)
+		}
+	}
+}
+
+// store keeps trying to enqueue an update while Redis is unreachable, for
+// at most a minute; it reports whether the update is stored.
+func (b *Bot) store(ctx context.Context, updateID int64, raw []byte) bool {
+	chatID := rawChatID(raw)
+	deadline := time.Now().Add(time.Minute)
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		err := b.enqueue(ctx, updateID, chatID, raw)
+		if err == nil {
+			return true
+		}
+		b.log.Error("enqueue update", slog.Int64("update_id", updateID), errAttr(err))
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(delay)
+	}
+}
+
+// rawChatID finds the chat of an update as Telegram sent it, without
+// decoding all of it (0 when it has none the bot handles).
+func rawChatID(raw []byte) int64 {
+	type chat struct {
+		ID int64 `json:"id"`
+	}
+	var u struct {
+		Message *struct {
+			Chat chat `json:"chat"`
+		} `json:"message"`
+		CallbackQuery *struct {
+			From    chat `json:"from"`
+			Message *struct {
+				Chat chat `json:"chat"`
+			} `json:"message"`
+		} `json:"callback_query"`
+	}
+	_ = json.Unmarshal(raw, &u)
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
+		return u.CallbackQuery.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		return u.CallbackQuery.From.ID
+	}
+	return 0
+}
+
+// getUpdates asks the Bot API for the updates from offset on, waiting up to
+// the poll timeout for one to arrive.
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
+	body, _ := json.Marshal(map[string]any{
+		"offset": offset, "timeout": int(b.cfg.PollTimeout.Seconds()),
+		"allowed_updates": []string{"message", "callback_query"},
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL+"/bot"+b.cfg.Token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("build getUpdates: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.cfg.HTTPClient.Do(req)
+	if err != nil {
+		// The URL holds the token: keep only what went wrong.
+		var uerr interface{ Unwrap() error }
+		if errors.As(err, &uerr) {
+			err = uerr.Unwrap()
+		}
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&r); err != nil {
+		return nil, fmt.Errorf("getUpdates: decode answer (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if !r.OK {
+		if r.Parameters.RetryAfter > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(time.Duration(r.Parameters.RetryAfter)*time.Second, time.Minute)):
+			}
+		}
+		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
+	}
+	return r.Result, nil
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/bot/webchat"
+)
+
+// emulatorCmd serves the Bot API emulator and its web chat alone, for
+// pointing a bot of one's own at it (TELEGRAM_API_URL) or for measuring the
+// emulator with an outside load generator.
+func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	limits := fs.Bool("limits", false, "apply Telegram's limits: 1 message/s per chat (bursts of 5), 30/s overall")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("emulator: %v: %w", err, errUsage)
+	}
+	token := cfg.BotToken
+	if token == "" {
+		token = demoToken
+	}
+	opts := emulator.Options{Token: token, BotID: 100000001, BotUsername: "ocopbot_emulator", BotName: "OCOP (emulator)", MaxMessagesPerChat: 1000}
+	if *limits {
+		opts.PerChatRate, opts.PerChatBurst, opts.GlobalRate, opts.GlobalBurst = 1, 5, 30, 30
+	}
+	emu := emulator.New(opts)
+	defer emu.Close()
+	chat := webchat.New(emu, webchat.Options{Title: "Bot API emulator", Users: demoUsers})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: emulatorHandler(emu, chat), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "Bot API emulator: TELEGRAM_API_URL=http://%s (token %s); web chat at http://%s\n", ln.Addr(), token, ln.Addr())
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
