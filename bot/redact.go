@@ -3,6 +3,7 @@ package bot
 import (
 	"log/slog"
 	"regexp"
+	"strings"
 )
 
 // longNumber matches what could be a phone number, tax code or citizen ID:
@@ -11,10 +12,18 @@ var longNumber = regexp.MustCompile(`\+?\d(?:[ .\-]?\d){8,}`)
 
 // errAttr logs an error from the Bot API client with long numbers masked.
 // The client's errors can quote a response body, and a response echoes the
-// message sent, which may show the user their own phone or tax code.
+// message sent, which may show the user their own phone, tax code, name or
+// address: a quoted body is cut off altogether.
 func errAttr(err error) slog.Attr {
 	if err == nil {
 		return slog.String("err", "")
 	}
-	return slog.String("err", longNumber.ReplaceAllString(err.Error(), "[number]"))
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "{["); i >= 0 {
+		msg = msg[:i] + "(body not logged)"
+	}
+	return slog.String("err", longNumber.ReplaceAllString(msg, "[number]"))
 }
+
+// ErrAttr is errAttr for the binary's own logs of transport errors.
+func ErrAttr(err error) slog.Attr { return errAttr(err) }

@@ -15,6 +15,9 @@ func TestErrAttrMasksIdentifiers(t *testing.T) {
 			t.Errorf("logged error still shows %q: %s", secret, got)
 		}
 	}
+	if strings.Contains(got, "Điện thoại") {
+		t.Errorf("a quoted response body is logged: %s", got)
+	}
 	if !strings.Contains(got, "sendMessage") {
 		t.Errorf("masking lost the context: %s", got)
 	}

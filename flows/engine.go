@@ -313,22 +313,43 @@ func (e *Engine) showRecords(t *turn) error {
 		}})
 		return nil
 	}
+	// One message holds at most 4,096 characters: long lists go in several.
 	var b strings.Builder
 	b.WriteString(t.p.N("records.header", len(regs)))
 	for i, r := range regs {
-		b.WriteString("\n\n")
-		b.WriteString(t.p.T("records.item",
+		item := t.p.T("records.item",
 			"N", i+1,
 			"Product", r.ProductName,
 			"Code", r.Code,
 			"Stars", r.TargetStars,
 			"Status", t.p.T("status."+string(r.Status)),
-			"Date", r.SubmittedAt.In(vnTime).Format("02/01/2006")))
+			"Date", r.SubmittedAt.In(vnTime).Format("02/01/2006"))
+		if utf16Len(b.String())+2+utf16Len(item) > maxMessage {
+			t.say(Reply{Text: b.String()})
+			b.Reset()
+		} else {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(item)
 	}
 	t.say(Reply{Text: b.String(), Buttons: [][]Button{
 		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},
 	}})
 	return nil
+}
+
+// maxMessage is Telegram's limit on a message's text, in UTF-16 code units.
+const maxMessage = 4096
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 // vnTime is the time zone dates are shown in.

@@ -165,3 +165,40 @@ func TestStateFromAnotherTreeIsRepaired(t *testing.T) {
 		t.Fatalf("after resuming: %q", got)
 	}
 }
+
+// TestLongRecordsListSplits checks that /hoso with many long product names
+// is sent as several messages, none over Telegram's 4,096 characters.
+func TestLongRecordsListSplits(t *testing.T) {
+	t.Parallel()
+	e, store, c := setup(t)
+	ctx := context.Background()
+	var unit int64
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM admin_units WHERE level = 3 LIMIT 1`).Scan(&unit); err != nil {
+		t.Fatal(err)
+	}
+	p := ocop.Producer{OwnerUserID: c.UserID, ChatID: c.ID, Kind: ocop.KindFarm, Name: "Trang trại",
+		Representative: "An", Phone: "0912345678", TaxCode: "0100109106", UnitID: unit}
+	for i := 0; i < 60; i++ {
+		name := strings.Repeat("Sản phẩm đặc sản vùng miền ", 5) + string(rune('A'+i%26))
+		reg, err := store.SubmitRegistration(ctx, ocop.Submission{ActorID: c.UserID, Producer: p,
+			Product: ocop.Product{Name: name, SubgroupCode: "1.1", Description: "Mô tả sản phẩm", TargetStars: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ID = reg.ProducerID
+	}
+	_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "hoso"})
+	if len(res.Replies) < 2 {
+		t.Fatalf("60 long registrations fit in %d message(s)", len(res.Replies))
+	}
+	total := 0
+	for _, r := range res.Replies {
+		if n := len([]rune(r.Text)); n > 4096 {
+			t.Errorf("a message has %d characters", n)
+		}
+		total += strings.Count(r.Text, "OCOP-")
+	}
+	if total != 60 || !strings.Contains(res.Replies[0].Text, "60 hồ sơ") {
+		t.Fatalf("%d registrations listed; header %q", total, res.Replies[0].Text[:40])
+	}
+}

@@ -126,7 +126,7 @@ JOIN producers p ON p.id = r.producer_id
 JOIN products pr ON pr.id = r.product_id
 WHERE p.owner_user_id = $1
 ORDER BY r.submitted_at DESC, r.id DESC
-LIMIT 50`
+LIMIT 200`
 	rows, err := s.pool.Query(ctx, q, userID)
 	if err != nil {
 		return nil, fmt.Errorf("query registrations of user %d: %w", userID, err)

@@ -11,15 +11,16 @@ import (
 
 // Config is every setting, read once from the environment.
 type Config struct {
-	BotToken      string
-	APIURL        string
-	DatabaseURL   string
-	RedisURL      string
-	WebhookURL    string
-	WebhookSecret string
-	HTTPAddr      string
-	LogFormat     string
-	Workers       string
+	BotToken        string
+	APIURL          string
+	DatabaseURL     string
+	RedisURL        string
+	WebhookURL      string
+	WebhookSecret   string
+	HTTPAddr        string
+	LogFormat       string
+	Workers         string
+	DemoDatabaseURL string
 }
 
 // option is one environment variable with its default; secret ones are
@@ -41,6 +42,7 @@ var options = []option{
 	{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", func(c *Config) *string { return &c.WebhookSecret }},
 	{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", func(c *Config) *string { return &c.HTTPAddr }},
 	{"LOG_FORMAT", "json", false, "json or text", func(c *Config) *string { return &c.LogFormat }},
+	{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", func(c *Config) *string { return &c.DemoDatabaseURL }},
 	{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", func(c *Config) *string { return &c.Workers }},
 }
 
@@ -69,6 +71,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		errs = append(errs, errors.New("DATABASE_URL must be a postgres:// URL"))
+	}
+	if u, err := url.Parse(c.DemoDatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, errors.New("DEMO_DATABASE_URL must be a postgres:// URL"))
+	} else if c.DemoDatabaseURL == c.DatabaseURL {
+		errs = append(errs, errors.New("DEMO_DATABASE_URL must differ from DATABASE_URL: demo data must not reach the real database"))
 	}
 	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 		errs = append(errs, errors.New("REDIS_URL must be a redis:// URL"))

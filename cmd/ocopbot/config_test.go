@@ -31,6 +31,7 @@ func TestLoadConfig(t *testing.T) {
 		{"webhook ok", map[string]string{"WEBHOOK_URL": "https://x.vn/hook", "WEBHOOK_SECRET": "0123456789abcdef"}, ""},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{"workers", map[string]string{"WORKERS": "32"}, ""},
+		{"demo database is the real one", map[string]string{"DATABASE_URL": "postgres://h/x", "DEMO_DATABASE_URL": "postgres://h/x"}, "DEMO_DATABASE_URL must differ"},
 		{"workers not a number", map[string]string{"WORKERS": "many"}, "WORKERS"},
 	}
 	for _, tc := range cases {

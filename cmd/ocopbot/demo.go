@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -23,8 +22,9 @@ import (
 // runs inside this process and talks to no one else.
 const demoToken = "100000001:DEMO-ocopbot-emulator-token-0000"
 
-// demoDatabase is the database demo mode uses unless DATABASE_URL is set,
-// so demo records never mix with real ones.
+// demoDatabase is the database demo mode uses by default
+// (DEMO_DATABASE_URL): never DATABASE_URL, so demo records cannot reach a
+// real database.
 const demoDatabase = "postgres://postgres@127.0.0.1:5432/ocopbot_demo?sslmode=disable"
 
 // demo runs ocopbot with no Telegram account: a Telegram Bot API emulator,
@@ -117,7 +117,7 @@ func (d *demoApp) run(ctx context.Context, srv *http.Server, ln net.Listener, b 
 		close(httpDone)
 	}()
 	if err := b.SetCommands(ctx); err != nil {
-		log.Warn("set command menu", errAttr(err))
+		log.Warn("set command menu", bot.ErrAttr(err))
 	}
 	err := b.Run(ctx, true)
 	emu.Close()
@@ -142,18 +142,6 @@ func emulatorHandler(emu *emulator.Server, chat *webchat.Server) http.Handler {
 		}
 		chat.ServeHTTP(w, r)
 	})
-}
-
-func errAttr(err error) slog.Attr { return slog.String("err", err.Error()) }
-
-// demoURL is the database demo mode uses: DATABASE_URL when it is set,
-// otherwise a database of its own.
-func demoURL(getenv func(string) string) string {
-	if v := strings.TrimSpace(getenv("DATABASE_URL")); v != "" {
-		return v
-	}
-	u, _ := url.Parse(demoDatabase)
-	return u.String()
 }
 
 // The simulated users the web chat starts with. Their chat IDs are their

@@ -43,6 +43,7 @@ func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Write
 	fmt.Fprintf(stdout, "Bot API emulator: TELEGRAM_API_URL=http://%s (token %s); web chat at http://%s\n", ln.Addr(), token, ln.Addr())
 	go func() {
 		<-ctx.Done()
+		emu.Close() // ends open long polls, so Shutdown need not wait for them
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(stderr, cfg.LogFormat)
 	switch args[0] {
 	case "demo":
-		cfg.DatabaseURL = demoURL(getenv)
+		cfg.DatabaseURL = cfg.DemoDatabaseURL
 		return demo(ctx, cfg, args[1:], log, stdout)
 	case "serve":
 		return serve(ctx, cfg, log)

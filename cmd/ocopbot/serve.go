@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -17,7 +18,8 @@ import (
 	"github.com/ocopbot/ocopbot/storage"
 )
 
-const webhookPath = "/telegram/webhook"
+// webhookPath is served when WEBHOOK_URL has no path of its own.
+const webhookPath = "/"
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.BotToken == "" {
@@ -46,7 +48,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	if err := b.SetCommands(ctx); err != nil {
-		log.Warn("set command menu", slog.Any("err", err))
+		log.Warn("set command menu", bot.ErrAttr(err))
 	}
 
 	mux := http.NewServeMux()
@@ -63,7 +65,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	webhook := cfg.WebhookURL != ""
 	if webhook {
-		mux.Handle("POST "+webhookPath, b.WebhookHandler(cfg.WebhookSecret))
+		// Telegram posts to WEBHOOK_URL: serve its path, whatever it is.
+		path := webhookPath
+		if u, err := url.Parse(cfg.WebhookURL); err == nil && u.Path != "" {
+			path = u.Path
+		}
+		mux.Handle("POST "+path, b.WebhookHandler(cfg.WebhookSecret))
+		log.Info("webhook mode", slog.String("path", path))
 	}
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
