@@ -8,11 +8,13 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -141,7 +143,11 @@ func ensureTemplate(t testing.TB) string {
 	sum := sha256.New()
 	fmt.Fprint(sum, storage.MigrationsDigest())
 	unitsFile := DataFile(t, "vn-units-2025-03.csv")
-	fmt.Fprint(sum, "units:", filepath.Base(unitsFile))
+	units, err := os.ReadFile(unitsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum.Write(units) // a changed unit list rebuilds the template too
 	name := "tmpl_" + hex.EncodeToString(sum.Sum(nil))[:16]
 
 	admin := connect(t, AdminURL())
@@ -171,13 +177,7 @@ func ensureTemplate(t testing.TB) string {
 		store.Close()
 		t.Fatalf("migrate template: %v", err)
 	}
-	f, err := os.Open(unitsFile)
-	if err != nil {
-		store.Close()
-		t.Fatal(err)
-	}
-	_, err = store.ImportUnits(ctx, f)
-	f.Close()
+	_, err = store.ImportUnits(ctx, bytes.NewReader(units))
 	store.Close()
 	if err != nil {
 		t.Fatalf("import units into template: %v", err)
@@ -197,13 +197,16 @@ func connect(t testing.TB, url string) *pgx.Conn {
 	return c
 }
 
-func withDatabase(t testing.TB, url, name string) string {
+// withDatabase returns url naming another database, keeping its user,
+// password and parameters.
+func withDatabase(t testing.TB, raw, name string) string {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(url)
+	u, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	u.Path = "/" + name
+	return u.String()
 }
 
 func randomHex(n int) string {
