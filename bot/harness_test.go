@@ -286,6 +286,17 @@ func (c *user) pressOn(msgID int, data string) {
 
 func (c *user) find(label string) (msgID int, data string) {
 	c.h.t.Helper()
+	// The newest message usually holds the button: look there before
+	// copying the whole transcript.
+	if m, ok := c.h.emu.LastBotMessage(c.chatID()); ok {
+		for _, row := range m.InlineKeyboard {
+			for _, b := range row {
+				if b.Text == label {
+					return m.ID, b.CallbackData
+				}
+			}
+		}
+	}
 	msgs := c.h.emu.BotMessages(c.chatID())
 	for pass := 0; pass < 2; pass++ {
 		for i := len(msgs) - 1; i >= 0; i-- {

@@ -57,8 +57,18 @@ var kindWords = []struct {
 	{KindCommune, []string{"x"}},
 }
 
-// aliases are abbreviations people use for the two largest cities.
-var aliases = map[string]string{"hcm": "ho chi minh", "tphcm": "ho chi minh", "hn": "ha noi", "sai gon": "ho chi minh"}
+// aliases are other names people use for a unit: abbreviations of the two
+// largest cities, and Thừa Thiên Huế, the province that became Thành phố
+// Huế on 1/1/2025. An alias is searched beside the words typed, never
+// instead of them: since 1/7/2025 "Sài Gòn" is also a ward of Ho Chi Minh
+// City (Phường Sài Gòn), which replacing the query would make unfindable.
+// A key never starts with a kind word: aliases are looked up after the kind
+// word is taken off ("tp hcm" → "hcm").
+var aliases = map[string]string{
+	"hcm": "ho chi minh", "tphcm": "ho chi minh", "sai gon": "ho chi minh",
+	"hn":             "ha noi",
+	"thua thien hue": "hue",
+}
 
 // SplitUnitName splits "Huyện Củ Chi" into its kind ("huyen") and bare name
 // ("Củ Chi"). Only the full kind words of official names are recognised.
@@ -87,24 +97,23 @@ type query struct {
 	// With a kind word, every word of the query, the kind word too: "quan"
 	// and "tinh" begin names as well ("Huyện Quan Hóa", "Thị xã Tịnh Biên").
 	all []string
+	// When words are an alias, the words of the name it stands for
+	// ("sai gon" → [ho chi minh]), else nil: matched and ranked like words.
+	alias []string
 }
 
 // parseQuery folds a search and takes a leading kind word off it:
 // "huyen cu chi" → ("huyen", [cu chi]); "q1" → ("quan", [1]); "tp hcm" →
-// ("thanh pho", [ho chi minh]).
+// ("thanh pho", [hcm], alias [ho chi minh]).
 func parseQuery(s string) query {
-	f := Fold(s)
-	if a, ok := aliases[f]; ok {
-		f = a
-	}
-	tokens := strings.Fields(f)
+	tokens := strings.Fields(Fold(s))
 	kind, words := splitKind(tokens)
 	q := query{kind: kind, words: words}
 	if kind != "" {
-		if a, ok := aliases[strings.Join(words, " ")]; ok {
-			q.words = strings.Fields(a)
-		}
 		q.all = tokens
+	}
+	if a, ok := aliases[strings.Join(words, " ")]; ok {
+		q.alias = strings.Fields(a)
 	}
 	return q
 }
@@ -267,7 +276,8 @@ func (ix *UnitIndex) Children(parentID int64) []Unit {
 // matches a name better ("quan hoa" finds Huyện Quan Hóa before Huyện
 // Hoằng Hóa). A lone kind word lists the units of that kind, and any whose
 // name has a word it begins; an empty query lists every unit, by name. A
-// negative offset counts as 0.
+// few other names ("hcm", "Sài Gòn", "Thừa Thiên Huế") also find the unit
+// they stand for, beside any unit they name. A negative offset counts as 0.
 func (ix *UnitIndex) Search(query string, parentID int64, level, limit, offset int) ([]Unit, int) {
 	return ix.search(query, ix.children[parentID], level, limit, offset)
 }
@@ -293,7 +303,7 @@ var hitPool = sync.Pool{New: func() any { return new([]hit) }}
 
 func (ix *UnitIndex) search(query string, cands []int, level, limit, offset int) ([]Unit, int) {
 	q := parseQuery(query)
-	byKind, asName := q.patterns()
+	byKind, asName, alias := q.patterns()
 	buf := hitPool.Get().(*[]hit)
 	defer hitPool.Put(buf)
 	hits := (*buf)[:0]
@@ -302,11 +312,17 @@ func (ix *UnitIndex) search(query string, cands []int, level, limit, offset int)
 		if level != 0 && int(ix.levels[i]) != level {
 			continue
 		}
-		if m := ix.masks[i]; m&byKind.mask != byKind.mask && (q.all == nil || m&asName.mask != asName.mask) {
+		if m := ix.masks[i]; m&byKind.mask != byKind.mask && (q.all == nil || m&asName.mask != asName.mask) &&
+			(q.alias == nil || m&alias.mask != alias.mask) {
 			continue // the common case: no word of the name starts like a word of the query
 		}
 		e := &ix.entries[i]
 		rank, ok := byKind.match(e)
+		if q.alias != nil {
+			if r, found := alias.match(e); found && (!ok || r < rank) {
+				rank, ok = r, true
+			}
+		}
 		if ok && q.kind != "" && e.Kind != q.kind {
 			// A lone kind word lists units of that kind; otherwise units of
 			// another kind rank after those of the kind asked for.
@@ -373,14 +389,17 @@ func newPattern(words []string) pattern {
 	return p
 }
 
-// patterns makes the query's words, and all its words when it opens with a
-// kind word, ready to match.
-func (q *query) patterns() (byKind, asName pattern) {
+// patterns makes the query's words, all its words when it opens with a
+// kind word, and its alias's words, ready to match.
+func (q *query) patterns() (byKind, asName, alias pattern) {
 	byKind = newPattern(q.words)
 	if q.all != nil {
 		asName = newPattern(q.all)
 	}
-	return byKind, asName
+	if q.alias != nil {
+		alias = newPattern(q.alias)
+	}
+	return byKind, asName, alias
 }
 
 // match reports whether every word of the pattern begins a word of the
