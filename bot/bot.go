@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,7 +29,7 @@ type Config struct {
 	APIURL      string        // the Bot API server; "" is Telegram's
 	Workers     int           // per-chat ordered workers in this process; default 4 per CPU
 	Group       string        // Redis consumer group; default "ocopbot"
-	Consumer    string        // this process's consumer name; default host-pid
+	Consumer    string        // this process's consumer name; default the host name, so a restart resumes its work
 	ClaimAfter  time.Duration // take over updates a dead process left; default 60 s
 	PollTimeout time.Duration // long-polling timeout; default 50 s
 	HTTPClient  *http.Client
@@ -76,8 +75,15 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		cfg.Group = "ocopbot"
 	}
 	if cfg.Consumer == "" {
-		host, _ := os.Hostname()
-		cfg.Consumer = host + "-" + strconv.Itoa(os.Getpid())
+		// Stable across restarts: a restarted process takes back at once
+		// the updates it had in hand when it died (see dispatch). Processes
+		// sharing a host and name stay correct: an update is applied once
+		// whoever holds it.
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "ocopbot-" + strconv.Itoa(os.Getpid())
+		}
+		cfg.Consumer = host
 	}
 	if cfg.ClaimAfter <= 0 {
 		cfg.ClaimAfter = time.Minute
@@ -218,7 +224,3 @@ func (b *Bot) SetCommands(ctx context.Context) error {
 	}
 	return nil
 }
-
-// errGiveUp says a chat stayed locked by another worker: the update is left
-// in the queue.
-var errGiveUp = errors.New("chat stayed busy")

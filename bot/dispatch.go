@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -52,7 +53,15 @@ func (b *Bot) dispatch(ctx context.Context) error {
 		}
 	}
 
-	nextClaim := time.Now()
+	// Updates this consumer had read but not finished when it last stopped
+	// (a crash, a kill) come first.
+	if mine, err := b.state.PendingOf(ctx, b.cfg.Group, b.cfg.Consumer); err != nil {
+		b.log.Error("read own pending updates", errAttr(err))
+	} else if len(mine) > 0 {
+		b.log.Info("resuming updates left in hand", slog.Int("updates", len(mine)))
+		route(mine)
+	}
+	nextClaim := time.Now().Add(b.cfg.ClaimAfter / 2)
 	for ctx.Err() == nil {
 		if time.Now().After(nextClaim) {
 			nextClaim = time.Now().Add(b.cfg.ClaimAfter / 2)
@@ -85,8 +94,10 @@ func (b *Bot) dispatch(ctx context.Context) error {
 
 // process handles one queued update. An update leaves the queue together
 // with the state write it causes (see storage.Redis.Save), or on its own
-// when it changes no state. On any error it stays in the queue and is
-// claimed again after ClaimAfter; only an update that cannot be decoded is
+// when it changes no state. On an error — Redis or Postgres unreachable, the
+// chat still locked by a process that died — it is tried again here, so a
+// chat's later updates never overtake it; only shutdown stops the tries,
+// leaving it queued for the next start. An update that cannot be decoded is
 // dropped.
 func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 	var u models.Update
@@ -95,18 +106,34 @@ func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
 		b.ack(ctx, q)
 		return
 	}
-	// An update must be done before its chat lock can expire, or another
-	// worker could take the chat while this one still writes.
-	ctx, cancel := context.WithTimeout(ctx, b.lockTTL-5*time.Second)
-	defer cancel()
 	start := time.Now()
-	if err := b.handle(ctx, &u, q); err != nil {
-		b.log.Error("update left for a retry", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), errAttr(err))
-		return
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		err := b.attempt(ctx, &u, q)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		b.log.Warn("update will be tried again", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), errAttr(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
 	}
 	if b.hooks.Done != nil {
 		b.hooks.Done(u.ID, false, time.Since(start))
 	}
+}
+
+// attempt handles an update once, within the chat lock's lifetime: it must
+// be done before the lock can expire, or another worker could take the chat
+// while this one still writes.
+func (b *Bot) attempt(ctx context.Context, u *models.Update, q storage.QueuedUpdate) error {
+	ctx, cancel := context.WithTimeout(ctx, b.lockTTL-5*time.Second)
+	defer cancel()
+	return b.handle(ctx, u, q)
 }
 
 func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) {
@@ -115,21 +142,18 @@ func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) {
 	}
 }
 
-// lock takes the chat, waiting while another process holds it.
+// lock takes the chat, waiting while another worker holds it (at most the
+// lock's lifetime, when its holder died).
 func (b *Bot) lock(ctx context.Context, chatID int64, entry storage.StreamAck) (storage.Session, error) {
 	delay := 2 * time.Millisecond
-	deadline := time.Now().Add(b.cfg.ClaimAfter / 2)
 	for {
 		s, err := b.state.Lock(ctx, chatID, entry)
 		if !errors.Is(err, storage.ErrBusy) {
 			return s, err
 		}
-		if time.Now().After(deadline) {
-			return storage.Session{}, errGiveUp
-		}
 		select {
 		case <-ctx.Done():
-			return storage.Session{}, ctx.Err()
+			return storage.Session{}, fmt.Errorf("chat %d stayed locked: %w", chatID, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 200*time.Millisecond)

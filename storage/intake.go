@@ -70,6 +70,30 @@ func (r *Redis) ReadUpdates(ctx context.Context, group, consumer string, count i
 	return out, nil
 }
 
+// PendingOf returns the updates consumer read and did not acknowledge: after
+// a restart under the same consumer name, the ones the crashed process had
+// in hand.
+func (r *Redis) PendingOf(ctx context.Context, group, consumer string) ([]QueuedUpdate, error) {
+	var out []QueuedUpdate
+	start := "0"
+	for {
+		res, err := r.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: group, Consumer: consumer, Streams: []string{r.streamKey(), start}, Count: 500,
+		}).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("read pending updates: %w", err)
+		}
+		n := len(out)
+		for _, st := range res {
+			out = appendQueued(out, st.Messages)
+		}
+		if len(out) == n {
+			return out, nil
+		}
+		start = out[len(out)-1].StreamID
+	}
+}
+
 // ClaimStale takes over updates another consumer read but did not finish
 // within minIdle: that consumer's process died.
 func (r *Redis) ClaimStale(ctx context.Context, group, consumer string, minIdle time.Duration) ([]QueuedUpdate, error) {
