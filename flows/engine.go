@@ -20,6 +20,7 @@ type Records interface {
 	SubmitRegistration(ctx context.Context, sub ocop.Submission) (ocop.Registration, error)
 	RegistrationsByOwner(ctx context.Context, userID int64) ([]ocop.Registration, error)
 	SaveChat(ctx context.Context, chatID, userID int64, locale string) error
+	RedeemInvite(ctx context.Context, code string, userID, chatID int64) (ocop.Official, error)
 }
 
 // Chat is who is talking: a private chat, its Telegram user and the
@@ -182,6 +183,9 @@ func (e *Engine) dispatch(t *turn) error {
 func (e *Engine) command(t *turn) error {
 	switch t.in.Command {
 	case "start":
+		if t.in.Text != "" { // a deep link: t.me/<bot>?start=<invite code>
+			return e.redeem(t, t.in.Text)
+		}
 		if t.st != nil {
 			return e.offerResume(t)
 		}
@@ -369,4 +373,29 @@ func errNotFound(err error) bool { return errors.Is(err, ocop.ErrNotFound) }
 func isBack(t *turn) bool {
 	f := ocop.Fold(t.in.Text)
 	return f == "quay lai" || f == ocop.Fold(t.p.T("button.back"))
+}
+
+// redeem binds the user to the unit of an invitation they opened.
+func (e *Engine) redeem(t *turn, code string) error {
+	off, err := e.records.RedeemInvite(t.ctx, code, t.chat.UserID, t.chat.ID)
+	switch {
+	case errors.Is(err, ocop.ErrInviteUsed):
+		t.say(Reply{Text: t.p.T("invite.used")})
+		return nil
+	case errors.Is(err, ocop.ErrInviteExpired):
+		t.say(Reply{Text: t.p.T("invite.expired")})
+		return nil
+	case errors.Is(err, ocop.ErrInviteUnknown):
+		t.say(Reply{Text: t.p.T("invite.unknown")})
+		return nil
+	case err != nil:
+		return err
+	}
+	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
+		return err
+	}
+	unit, _ := e.units.Get(off.UnitID)
+	e.log.InfoContext(t.ctx, "official bound", slog.Int64("chat_id", t.chat.ID), slog.Int64("unit_id", off.UnitID), slog.String("role", string(off.Role)))
+	t.say(Reply{Text: t.p.T("invite.ok", "Role", t.p.T("role."+string(off.Role)), "Unit", unit.Name)})
+	return nil
 }

@@ -71,7 +71,7 @@ var templateData = map[string]any{
 	"Step": "Mã số thuế", "Producer": "HTX Tân Thông", "N": 3, "Total": 14, "Kind": "Hợp tác xã",
 	"Parent": "Huyện Củ Chi", "Query": "cu chi", "Count": 2, "Group": "Thực phẩm", "Max": 200,
 	"Phone": "0912345678", "Code": "OCOP-26-000001", "Product": "Mật ong", "Stars": 4,
-	"Status": "Đã gửi", "Date": "23/11/2026", "Len": 250, "Min": 10,
+	"Status": "Đã gửi", "Date": "23/11/2026", "Len": 250, "Min": 10, "Role": "huyện", "Unit": "Huyện Củ Chi",
 }
 
 // TestEveryMessageRenders renders each message in each language, with

@@ -370,3 +370,80 @@ func TestRegistrationCodesPastAMillion(t *testing.T) {
 		t.Fatalf("code after 999999: %q (%v)", reg.Code, err)
 	}
 }
+
+func TestInviteLifecycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	s := db.Store
+	district, err := s.UnitIDByCode(ctx, "783", 2, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) // Huyện Củ Chi
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateInvite(ctx, district, ocop.RoleCommune, 0, time.Hour); err == nil {
+		t.Fatal("a commune role on a district was accepted")
+	}
+	code, err := s.CreateInvite(ctx, district, ocop.RoleDistrict, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM invites WHERE position($1::bytea IN code_hash) > 0`, []byte(code)).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("the code itself is stored (%d, %v)", stored, err)
+	}
+	// Five users race for one code: exactly one becomes the official.
+	var wg sync.WaitGroup
+	results := make([]error, 5)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, results[i] = s.RedeemInvite(ctx, code, int64(700+i), int64(700+i))
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ocop.ErrInviteUsed):
+			t.Errorf("loser got %v, want ErrInviteUsed", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d users redeemed one code", won)
+	}
+	var officials int
+	_ = s.Pool().QueryRow(ctx, `SELECT count(*) FROM officials WHERE unit_id = $1 AND role = 'district'`, district).Scan(&officials)
+	if officials != 1 {
+		t.Fatalf("%d officials bound", officials)
+	}
+
+	expired, _ := s.CreateInvite(ctx, district, ocop.RoleDistrict, 0, time.Hour)
+	if _, err := s.Pool().Exec(ctx, `UPDATE invites SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RedeemInvite(ctx, expired, 800, 800); !errors.Is(err, ocop.ErrInviteExpired) {
+		t.Fatalf("expired code: %v", err)
+	}
+	revoked, _ := s.CreateInvite(ctx, district, ocop.RoleDistrict, 0, time.Hour)
+	if err := s.RevokeInvite(ctx, revoked, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RedeemInvite(ctx, revoked, 801, 801); !errors.Is(err, ocop.ErrInviteUnknown) {
+		t.Fatalf("revoked code: %v", err)
+	}
+	if _, err := s.RedeemInvite(ctx, "made-up-code", 802, 802); !errors.Is(err, ocop.ErrInviteUnknown) {
+		t.Fatalf("unknown code: %v", err)
+	}
+	if _, err := s.OfficialByUser(ctx, 801); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a refused user is an official: %v", err)
+	}
+	var audits int
+	_ = s.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'invite'`).Scan(&audits)
+	// 3 created, 1 used, 4 refused races, 1 expired, 1 revoked, 1 refused revoked.
+	if audits != 11 {
+		t.Fatalf("%d invite audit rows, want 11", audits)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -100,6 +102,26 @@ func TestLoggerRedactsIdentifiers(t *testing.T) {
 	for _, s := range []string{"0912345678", "0100109106", "079123456789"} {
 		if strings.Contains(b.String(), s) {
 			t.Errorf("log shows %s: %s", s, b.String())
+		}
+	}
+}
+
+func TestInviteCommand(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	getenv := env(map[string]string{"DATABASE_URL": db.URL})
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"invite", "--unit", "783", "--role", "district", "--bot", "ocop_bot"}, getenv, &out, &errb)
+	if err != nil || !strings.Contains(out.String(), "https://t.me/ocop_bot?start=") {
+		t.Fatalf("invite: %v\n%s", err, out.String())
+	}
+	for _, bad := range [][]string{
+		{"invite", "--unit", "783", "--role", "commune"}, // a district is no commune
+		{"invite", "--unit", "99999", "--role", "district"},
+		{"invite", "--role", "district"},
+	} {
+		if err := run(context.Background(), bad, getenv, &out, &errb); err == nil {
+			t.Errorf("%v accepted", bad)
 		}
 	}
 }

@@ -26,6 +26,8 @@ const usage = `usage:
                                            a web chat at HTTP_ADDR and demo data
   ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone
   ocopbot migrate                          apply database migrations
+  ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province);
+         [--ttl 168h] [--bot NAME]         --revoke CODE revokes an unused invitation
   ocopbot units import [--if-empty] FILE   import administrative units (CSV)
   ocopbot version                          print the version
 
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log)
 	case "emulator":
 		return emulatorCmd(ctx, cfg, args[1:], stdout)
+	case "invite":
+		return invite(ctx, cfg, args[1:], stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "units":

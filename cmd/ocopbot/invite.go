@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// invite creates (or revokes) an invitation for an official, for the
+// administrator who starts the chain from the command line:
+//
+//	ocopbot invite --unit 783 --role district [--ttl 168h] [--bot NAME]
+//	ocopbot invite --revoke CODE
+func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("invite", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	unit := fs.String("unit", "", "GSO code of the unit (e.g. 783 for Huyện Củ Chi)")
+	role := fs.String("role", "", "commune, district or province")
+	ttl := fs.Duration("ttl", storage.DefaultInviteTTL, "how long the invitation stays usable")
+	botName := fs.String("bot", "", "bot username for the link (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
+	revoke := fs.String("revoke", "", "revoke this unused invitation code")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("invite: %v: %w", err, errUsage)
+	}
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *revoke != "" {
+		if err := store.RevokeInvite(ctx, *revoke, 0); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "invitation revoked")
+		return nil
+	}
+	r := ocop.Role(*role)
+	if *unit == "" || r.Level() == 0 || *ttl <= 0 {
+		return fmt.Errorf("invite: want --unit CODE --role commune|district|province [--ttl 168h]: %w", errUsage)
+	}
+	unitID, err := store.UnitIDByCode(ctx, *unit, r.Level(), time.Now())
+	if err != nil {
+		return fmt.Errorf("invite: no %s unit with code %s in the unit tree in force: %w", r, *unit, err)
+	}
+	code, err := store.CreateInvite(ctx, unitID, r, 0, *ttl)
+	if err != nil {
+		return err
+	}
+	name := *botName
+	if name == "" && cfg.BotToken != "" {
+		if api, err := tgbot.New(cfg.BotToken, tgbot.WithServerURL(cfg.APIURL), tgbot.WithSkipGetMe()); err == nil {
+			if me, err := api.GetMe(ctx); err == nil {
+				name = me.Username
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "Invitation for a %s official, valid %s, usable once:\n", r, ttl.String())
+	if name != "" {
+		fmt.Fprintf(stdout, "  https://t.me/%s?start=%s\n", name, code)
+	} else {
+		fmt.Fprintf(stdout, "  send the bot: /start %s\n  (or pass --bot NAME for a t.me link)\n", code)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package ocop
+
+import "errors"
+
+// Role is what an official does, by the level of the unit they work for.
+type Role string
+
+// Roles of officials.
+const (
+	RoleCommune  Role = "commune"  // xã/phường/thị trấn
+	RoleDistrict Role = "district" // quận/huyện/thị xã/thành phố thuộc tỉnh
+	RoleProvince Role = "province" // tỉnh/thành phố trực thuộc trung ương
+)
+
+// Level is the level of the units a role works for (1 province … 3 commune),
+// or 0 for an unknown role.
+func (r Role) Level() int {
+	switch r {
+	case RoleProvince:
+		return 1
+	case RoleDistrict:
+		return 2
+	case RoleCommune:
+		return 3
+	}
+	return 0
+}
+
+// Official is a Telegram user bound to a unit.
+type Official struct {
+	UserID int64
+	ChatID int64
+	UnitID int64
+	Role   Role
+}
+
+// Invitation errors, each answered with its own message.
+var (
+	ErrInviteUnknown = errors.New("invite code unknown or revoked")
+	ErrInviteUsed    = errors.New("invite code already used")
+	ErrInviteExpired = errors.New("invite code expired")
+)
+
+// InScope reports whether an official of unit own may see unit target: it
+// is that unit or lies below it.
+func (ix *UnitIndex) InScope(own, target int64) bool {
+	for id, n := target, 0; id != 0 && n < 8; n++ {
+		if id == own {
+			return true
+		}
+		u, ok := ix.Get(id)
+		if !ok {
+			return false
+		}
+		id = u.ParentID
+	}
+	return false
+}
