@@ -15,6 +15,9 @@ import (
 // hcmc is Ho Chi Minh City's province code: the demo loads its units only.
 const hcmc = "79"
 
+// demoOfficial is the web chat's demo district official (Anh Minh).
+const demoOfficial = 9002
+
 // demoProducer is a sample producer with one product, marked "(demo)".
 type demoProducer struct {
 	owner    int64
@@ -63,6 +66,23 @@ func seedDemo(ctx context.Context, store *storage.Store, unitsFile string, log *
 			return err
 		}
 		log.Info("demo units imported", slog.String("tree", res.Tree), slog.Int("districts", res.Districts), slog.Int("communes", res.Communes))
+	}
+	// Anh Minh of the web chat is Huyện Củ Chi's official, bound the way any
+	// official is: through an invitation.
+	if _, err := store.OfficialByUser(ctx, demoOfficial); errors.Is(err, storage.ErrNotFound) {
+		unit, err := store.UnitIDByCode(ctx, "783", 2, time.Now())
+		if err != nil {
+			return fmt.Errorf("demo official: %w", err)
+		}
+		code, err := store.CreateInvite(ctx, unit, ocop.RoleDistrict, 0, time.Hour)
+		if err != nil {
+			return err
+		}
+		if _, err := store.RedeemInvite(ctx, code, demoOfficial, demoOfficial); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
 	}
 	for _, d := range demoProducers {
 		if _, err := store.ProducerByOwner(ctx, d.owner); err == nil {

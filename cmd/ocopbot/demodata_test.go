@@ -37,6 +37,9 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatalf("run %d: %d units, %d producers (%d marked demo), %d registrations", run, units, producers, demo, regs)
 		}
 	}
+	if o, err := db.Store.OfficialByUser(ctx, demoOfficial); err != nil || o.Role != "district" {
+		t.Fatalf("demo official: %+v (%v)", o, err)
+	}
 	if err := seedDemo(ctx, db.Store, "/no/such/file.csv", log); err != nil {
 		t.Fatalf("units present: the file should not be needed: %v", err)
 	}
