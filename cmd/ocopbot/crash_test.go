@@ -3,19 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows"
-	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 // TestKillLosesNoUpdate runs the built binary, sends 300 updates from 100
@@ -26,40 +20,8 @@ import (
 func TestKillLosesNoUpdate(t *testing.T) {
 	t.Parallel()
 	const chats = 100
-	bin := filepath.Join(t.TempDir(), "ocopbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	db := storagetest.NewDB(t)
-	const token = "123456:CRASH-token-for-the-emulator-0"
-	emu := emulator.New(emulator.Options{Token: token, BotID: 123456, BotUsername: "crash_bot"})
-	srv := httptest.NewServer(emu)
-	defer srv.Close()
-	defer emu.Close()
-
-	// The binary uses the default key prefix: it gets a Redis database of
-	// its own (the memory benchmark uses 9).
-	const redisURL = "redis://127.0.0.1:6379/11"
-	o, _ := redis.ParseURL(redisURL)
-	rdb := redis.NewClient(o)
-	defer rdb.Close()
-	clean := func() {
-		if keys := scanKeys(rdb, "ocop:*"); len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	}
-	clean()
-	defer clean()
-
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+token, "TELEGRAM_API_URL="+srv.URL,
-			"DATABASE_URL="+db.URL, "REDIS_URL="+redisURL, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
-	}
+	env := newBinaryEnv(t, "11") // the memory benchmark uses 9
+	emu, rdb, start := env.emu, env.rdb, env.serve
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	wait := func(what string, cond func() bool) {

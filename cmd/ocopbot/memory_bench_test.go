@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,34 +22,11 @@ import (
 // the first. Run: go test -run '^$' -bench ServeMemory -benchtime 1x ./cmd/ocopbot/
 func BenchmarkServeMemory(b *testing.B) {
 	const conversations = 10_000
-	bin := filepath.Join(b.TempDir(), "ocopbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	db := storagetest.NewDB(b)
-	const token = "123456:BENCH-token-for-the-emulator-00"
-	emu := emulator.New(emulator.Options{Token: token, BotID: 123456, BotUsername: "bench_bot"})
-	srv := httptest.NewServer(emu)
-	defer srv.Close()
-
-	// The binary uses the default key prefix, so it gets a Redis database of
-	// its own, emptied before and after.
-	const redisURL = "redis://127.0.0.1:6379/9"
-	o, _ := redis.ParseURL(redisURL)
-	rdb := redis.NewClient(o)
-	defer rdb.Close()
-	clean := func() { rdb.Del(context.Background(), scanKeys(rdb, "ocop:*")...) }
-	clean()
-	defer clean()
+	env := newBinaryEnv(b, "9")
+	emu, rdb := env.emu, env.rdb
 
 	for b.Loop() {
-		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+token, "TELEGRAM_API_URL="+srv.URL,
-			"DATABASE_URL="+db.URL, "REDIS_URL="+redisURL, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")
-		cmd.Stderr = nil
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
+		cmd := env.serve()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		waitCalls(ctx, b, emu, "setMyCommands", 3)
 		time.Sleep(2 * time.Second) // let start-up garbage be collected before reading idle memory

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+// binaryEnv is the built binary pointed at the emulator, a database of the
+// test's own and a Redis database of its own: the binary uses the default
+// key prefix, so each caller names a Redis database no other uses.
+type binaryEnv struct {
+	tb       testing.TB
+	bin      string
+	emu      *emulator.Server
+	dbURL    string
+	redisURL string
+	rdb      *redis.Client
+	apiURL   string
+	token    string
+}
+
+func newBinaryEnv(tb testing.TB, redisDB string) *binaryEnv {
+	tb.Helper()
+	e := &binaryEnv{tb: tb, bin: filepath.Join(tb.TempDir(), "ocopbot"), token: "123456:BINARY-token-for-the-emulator-0",
+		redisURL: "redis://127.0.0.1:6379/" + redisDB}
+	if out, err := exec.Command("go", "build", "-o", e.bin, ".").CombinedOutput(); err != nil {
+		tb.Fatalf("build: %v\n%s", err, out)
+	}
+	e.dbURL = storagetest.NewDB(tb).URL
+	e.emu = emulator.New(emulator.Options{Token: e.token, BotID: 123456, BotUsername: "test_bot"})
+	srv := httptest.NewServer(e.emu)
+	e.apiURL = srv.URL
+	o, _ := redis.ParseURL(e.redisURL)
+	e.rdb = redis.NewClient(o)
+	clean := func() {
+		if keys := scanKeys(e.rdb, "ocop:*"); len(keys) > 0 {
+			e.rdb.Del(context.Background(), keys...)
+		}
+	}
+	clean()
+	tb.Cleanup(func() {
+		clean()
+		e.rdb.Close()
+		e.emu.Close()
+		srv.Close()
+	})
+	return e
+}
+
+// serve starts `ocopbot serve`.
+func (e *binaryEnv) serve() *exec.Cmd {
+	e.tb.Helper()
+	cmd := exec.Command(e.bin, "serve")
+	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+e.token, "TELEGRAM_API_URL="+e.apiURL,
+		"DATABASE_URL="+e.dbURL, "REDIS_URL="+e.redisURL, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")
+	if err := cmd.Start(); err != nil {
+		e.tb.Fatal(err)
+	}
+	return cmd
+}
