@@ -131,6 +131,13 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	if err := b.state.EnsureGroup(ctx, b.cfg.Group); err != nil {
 		return err
 	}
+	// The username goes into invitation links; without it they fall back
+	// to "/start CODE", so a failure here is not fatal.
+	if me, err := b.api.GetMe(ctx); err != nil {
+		b.log.Warn("get bot username", errAttr(err))
+	} else {
+		b.engine.SetBotName(me.Username)
+	}
 	var wg sync.WaitGroup
 	if poll {
 		// Polling and webhooks exclude each other at Telegram.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -255,6 +256,18 @@ func (b *Bot) send(ctx context.Context, ev event, res flows.Result) {
 		case r.EditMessageID != 0:
 			err = b.call(ctx, ev.chatID, "editMessageText", func() error {
 				_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: ev.chatID, MessageID: r.EditMessageID, Text: r.Text, ReplyMarkup: markup(r)})
+				return err
+			})
+		case r.Photo != nil:
+			err = b.call(ctx, ev.chatID, "sendPhoto", func() error {
+				_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: ev.chatID, Caption: r.Text, ReplyMarkup: markup(r),
+					Photo: &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}})
+				return err
+			})
+		case r.Document != nil:
+			err = b.call(ctx, ev.chatID, "sendDocument", func() error {
+				_, err := b.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: ev.chatID, Caption: r.Text, ReplyMarkup: markup(r),
+					Document: &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}})
 				return err
 			})
 		case r.PhotoFileID != "":

@@ -16,7 +16,6 @@ import (
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows"
-	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -57,7 +56,9 @@ type harnessOptions struct {
 	workers  int
 	quiet    bool // discard logs (benchmarks)
 	noPoll   bool // take updates from the stream only (a second replica, or webhook mode)
-	twoLevel bool // also import the two-level unit tree of 1/7/2025, which then is in force
+	twoLevel bool      // also import the two-level unit tree of 1/7/2025, which then is in force
+	merges   bool      // and the merges linking the two trees' communes
+	now      time.Time // a fixed clock; zero: time.Now
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -84,6 +85,9 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	}
 	h.text = text
 	t.Cleanup(h.stopAll)
+	if !o.now.IsZero() {
+		h.now = func() time.Time { return o.now }
+	}
 	if o.twoLevel {
 		f, err := os.Open(storagetest.DataFile(t, "vn-units-2025-07.csv"))
 		if err != nil {
@@ -91,6 +95,16 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		}
 		defer f.Close()
 		if _, err := h.db.Store.ImportUnits(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.merges {
+		f, err := os.Open(storagetest.DataFile(t, "vn-units-2025-07-merges.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := h.db.Store.ImportMerges(context.Background(), f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -117,7 +131,7 @@ func (h *harness) start(o harnessOptions) *process {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := h.logger(o.quiet)
-	units, err := h.db.Store.ActiveUnits(ctx, h.now())
+	atlas, err := h.db.Store.Atlas(ctx)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -125,7 +139,7 @@ func (h *harness) start(o harnessOptions) *process {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	engine := flows.New(flows.Config{Records: h.db.Store, Units: ocop.NewUnitIndex(units), Groups: groups, Text: h.text, Log: log, Now: h.now})
+	engine := flows.New(flows.Config{Records: h.db.Store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now})
 	b, err := bot.New(bot.Config{
 		Token: testToken, APIURL: h.srv.URL, Workers: o.workers, PollTimeout: 2 * time.Second,
 		Consumer: fmt.Sprintf("test-%d", len(h.procs)),

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -21,6 +22,15 @@ type Records interface {
 	RegistrationsByOwner(ctx context.Context, userID int64) ([]ocop.Registration, error)
 	SaveChat(ctx context.Context, chatID, userID int64, locale string) error
 	RedeemInvite(ctx context.Context, code string, userID, chatID int64) (ocop.Official, error)
+
+	// Officials.
+	OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error)
+	CreateInvite(ctx context.Context, unitID int64, role ocop.Role, createdBy int64, ttl time.Duration) (string, error)
+	Quotas(ctx context.Context) ([]ocop.Quota, error)
+	CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error)
+	ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error)
+	PendingRegistrations(ctx context.Context, communes []int64) (int, error)
+	CertifiedProducts(ctx context.Context, day time.Time, communes []int64) ([]ocop.CertifiedProduct, error)
 }
 
 // Chat is who is talking: a private chat, its Telegram user and the
@@ -34,7 +44,9 @@ type Chat struct {
 // Engine runs the conversations.
 type Engine struct {
 	records      Records
-	units        *ocop.UnitIndex
+	atlas        *ocop.Atlas
+	units        *ocop.UnitIndex // the tree in force when the engine started: addresses are chosen from it
+	botName      atomic.Pointer[string]
 	groups       []ocop.ProductGroup
 	text         *locales.Catalog
 	log          *slog.Logger
@@ -45,7 +57,7 @@ type Engine struct {
 // Config wires an Engine.
 type Config struct {
 	Records Records
-	Units   *ocop.UnitIndex     // the unit tree addresses are chosen from
+	Atlas   *ocop.Atlas         // every unit tree; addresses are chosen from the one in force
 	Groups  []ocop.ProductGroup // the product taxonomy
 	Text    *locales.Catalog
 	Log     *slog.Logger
@@ -54,10 +66,11 @@ type Config struct {
 
 // New returns an Engine.
 func New(cfg Config) *Engine {
-	e := &Engine{records: cfg.Records, units: cfg.Units, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now}
+	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now}
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.units = e.atlas.At(e.today()).Units
 	if e.log == nil {
 		e.log = slog.Default()
 	}
@@ -73,6 +86,17 @@ func New(cfg Config) *Engine {
 		}
 	}
 	return e
+}
+
+// SetBotName gives the bot's username, for the links of invitations.
+func (e *Engine) SetBotName(name string) { e.botName.Store(&name) }
+
+// BotName is the bot's username, "" until known.
+func (e *Engine) BotName() string {
+	if p := e.botName.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // turn is one input being handled.
@@ -205,6 +229,10 @@ func (e *Engine) command(t *turn) error {
 	case "ngonngu", "language":
 		e.languageMenu(t)
 		return nil
+	case "status", "tinhhinh":
+		return e.statusCommand(t)
+	case "moi", "invite":
+		return e.inviteCommand(t)
 	case "trogiup", "help":
 		t.say(Reply{Text: t.p.T("help")})
 		return nil
@@ -242,6 +270,10 @@ func (e *Engine) globalAction(t *turn, action, arg string) error {
 		return e.menu(t, true)
 	case "menu":
 		return e.menu(t, false)
+	case "st", "ch", "xl":
+		return e.statusButton(t, action, arg)
+	case "iv":
+		return e.inviteButton(t, arg)
 	}
 	return e.oldButton(t)
 }
@@ -394,7 +426,10 @@ func (e *Engine) redeem(t *turn, code string) error {
 	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
 		return err
 	}
-	unit, _ := e.units.Get(off.UnitID)
+	unit, ok := e.atlas.Unit(off.UnitID)
+	if !ok {
+		unit.Name = t.p.T("status.country")
+	}
 	e.log.InfoContext(t.ctx, "official bound", slog.Int64("chat_id", t.chat.ID), slog.Int64("unit_id", off.UnitID), slog.String("role", string(off.Role)))
 	t.say(Reply{Text: t.p.T("invite.ok", "Role", t.p.T("role."+string(off.Role)), "Unit", unit.Name)})
 	return nil

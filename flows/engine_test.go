@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -21,7 +20,7 @@ func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
 	t.Helper()
 	ctx := context.Background()
 	db := storagetest.NewDB(t)
-	units, err := db.Store.ActiveUnits(ctx, time.Now())
+	atlas, err := db.Store.Atlas(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +33,7 @@ func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := flows.New(flows.Config{Records: db.Store, Units: ocop.NewUnitIndex(units), Groups: groups, Text: text, Log: log})
+	e := flows.New(flows.Config{Records: db.Store, Atlas: atlas, Groups: groups, Text: text, Log: log})
 	return e, db.Store, &flows.Chat{ID: 11, UserID: 11}
 }
 

@@ -44,6 +44,14 @@ type Reply struct {
 	RemoveKeyboard bool          // take a reply keyboard away
 	EditMessageID  int           // edit this bot message in place instead of sending a new one
 	PhotoFileID    string        // send this photo with Text as its caption
+	Photo          *Upload       // send this image with Text as its caption
+	Document       *Upload       // send this file with Text as its caption
+}
+
+// Upload is a file the bot sends from memory.
+type Upload struct {
+	Name string
+	Data []byte
 }
 
 // Result is a flow's answer to one input.

@@ -72,6 +72,9 @@ var templateData = map[string]any{
 	"Parent": "Huyện Củ Chi", "Query": "cu chi", "Count": 2, "Group": "Thực phẩm", "Max": 200,
 	"Phone": "0912345678", "Code": "OCOP-26-000001", "Product": "Mật ong", "Stars": 4,
 	"Status": "Đã gửi", "Date": "23/11/2026", "Len": 250, "Min": 10, "Role": "huyện", "Unit": "Huyện Củ Chi",
+	"Input": "31/02/2025", "Name": "cu chi", "Three": 3, "Four": 1, "Five": 0, "Target": "≥ 3 sản phẩm OCOP",
+	"Value": "2", "Gap": "còn thiếu 1 sản phẩm", "Kinds": "Quận, thành phố", "Met": 9, "Units": 17,
+	"Names": "Xã An Phú, Xã Trung Lập Hạ", "Communes": 21, "Products": 5, "Link": "https://t.me/ocopbot?start=abc",
 }
 
 // TestEveryMessageRenders renders each message in each language, with

@@ -22,12 +22,16 @@ const DefaultInviteTTL = 7 * 24 * time.Hour
 // exists only in the link given to the invitee. createdBy is the inviting
 // official's user (0 from the command line).
 func (s *Store) CreateInvite(ctx context.Context, unitID int64, role ocop.Role, createdBy int64, ttl time.Duration) (string, error) {
-	var level int16
-	if err := s.pool.QueryRow(ctx, `SELECT level FROM admin_units WHERE id = $1`, unitID).Scan(&level); err != nil {
-		return "", fmt.Errorf("invite to unit %d: %w", unitID, notFound(err))
-	}
-	if role.Level() == 0 || int(level) != role.Level() {
-		return "", fmt.Errorf("role %q does not fit a unit of level %d", role, level)
+	var unit *int64
+	if role != ocop.RoleAdmin {
+		var level int16
+		if err := s.pool.QueryRow(ctx, `SELECT level FROM admin_units WHERE id = $1`, unitID).Scan(&level); err != nil {
+			return "", fmt.Errorf("invite to unit %d: %w", unitID, notFound(err))
+		}
+		if role.Level() == 0 || int(level) != role.Level() {
+			return "", fmt.Errorf("role %q does not fit a unit of level %d", role, level)
+		}
+		unit = &unitID
 	}
 	var raw [18]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -43,7 +47,7 @@ func (s *Store) CreateInvite(ctx context.Context, unitID int64, role ocop.Role, 
 	err := s.WithTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		const q = `INSERT INTO invites (code_hash, unit_id, role, created_by, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING id`
-		if err := tx.QueryRow(ctx, q, hash[:], unitID, string(role), creator, ttl.Seconds()).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, q, hash[:], unit, string(role), creator, ttl.Seconds()).Scan(&id); err != nil {
 			return fmt.Errorf("insert invite: %w", err)
 		}
 		return audit(ctx, tx, createdBy, "invite.created", "invite", id, map[string]any{"unit_id": unitID, "role": role})
@@ -66,7 +70,7 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, userID, chatID in
 		var role string
 		var expired, used, revoked bool
 		const q = `
-SELECT id, unit_id, role, expires_at < now(), used_at IS NOT NULL, revoked_at IS NOT NULL
+SELECT id, coalesce(unit_id, 0), role, expires_at < now(), used_at IS NOT NULL, revoked_at IS NOT NULL
 FROM invites WHERE code_hash = $1 FOR UPDATE`
 		err := tx.QueryRow(ctx, q, hash[:]).Scan(&id, &unit, &role, &expired, &used, &revoked)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -94,7 +98,7 @@ FROM invites WHERE code_hash = $1 FOR UPDATE`
 INSERT INTO officials (user_id, chat_id, unit_id, role, invite_id) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, unit_id = EXCLUDED.unit_id, role = EXCLUDED.role,
     invite_id = EXCLUDED.invite_id, updated_at = now(), revoked_at = NULL`
-		if _, err := tx.Exec(ctx, qo, userID, chatID, unit, role, id); err != nil {
+		if _, err := tx.Exec(ctx, qo, userID, chatID, nullID(unit), role, id); err != nil {
 			return fmt.Errorf("bind official: %w", err)
 		}
 		off = ocop.Official{UserID: userID, ChatID: chatID, UnitID: unit, Role: ocop.Role(role)}
@@ -127,11 +131,19 @@ func (s *Store) RevokeInvite(ctx context.Context, code string, by int64) error {
 func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error) {
 	var o ocop.Official
 	var role string
-	err := s.pool.QueryRow(ctx, `SELECT user_id, chat_id, unit_id, role FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID).
+	err := s.pool.QueryRow(ctx, `SELECT user_id, chat_id, coalesce(unit_id, 0), role FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID).
 		Scan(&o.UserID, &o.ChatID, &o.UnitID, &role)
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, notFound(err))
 	}
 	o.Role = ocop.Role(role)
 	return o, nil
+}
+
+// nullID is NULL for 0.
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -200,4 +201,92 @@ WHERE u.code = $2 AND u.level = $3`
 		return 0, fmt.Errorf("unit %s at level %d: %w", code, level, notFound(err))
 	}
 	return id, nil
+}
+
+// Atlas loads every unit tree and the merges linking their communes.
+func (s *Store) Atlas(ctx context.Context) (*ocop.Atlas, error) {
+	const q = `SELECT id, coalesce(parent_id, 0), level, code, name, kind, valid_from FROM admin_units ORDER BY valid_from, id`
+	rows, err := s.pool.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("query units: %w", err)
+	}
+	byTree := map[time.Time][]ocop.Unit{}
+	var froms []time.Time
+	var u ocop.Unit
+	var level int16
+	var from time.Time
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.ParentID, &level, &u.Code, &u.Name, &u.Kind, &from}, func() error {
+		u.Level = int(level)
+		if _, ok := byTree[from]; !ok {
+			froms = append(froms, from)
+		}
+		byTree[from] = append(byTree[from], u)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read units: %w", err)
+	}
+	trees := make([]ocop.Tree, 0, len(froms))
+	for _, f := range froms {
+		trees = append(trees, ocop.Tree{From: f, Units: ocop.NewUnitIndex(byTree[f])})
+	}
+	rows, err = s.pool.Query(ctx, `SELECT unit_id, old_unit_id, full_merge FROM admin_unit_origins`)
+	if err != nil {
+		return nil, fmt.Errorf("query unit merges: %w", err)
+	}
+	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ocop.UnitLink])
+	if err != nil {
+		return nil, fmt.Errorf("read unit merges: %w", err)
+	}
+	return ocop.NewAtlas(trees, links), nil
+}
+
+// mergesFile is the shape of the public file of the July 2025 merges.
+type mergesFile struct {
+	Data []struct {
+		Level2s []struct {
+			ID     string `json:"level2_id"`
+			Merges []struct {
+				OldID string `json:"old_id"`
+				Type  string `json:"type"`
+			} `json:"merges"`
+		} `json:"level2s"`
+	} `json:"data"`
+}
+
+// ImportMerges reads the public file of the July 2025 merges (for each new
+// commune, the old communes merged into it, wholly or in part) and records
+// them between the two imported trees. Links to a commune not imported (a
+// province left out) are skipped; importing twice changes nothing. It
+// returns the links stored.
+func (s *Store) ImportMerges(ctx context.Context, r io.Reader) (int, error) {
+	var f mergesFile
+	if err := json.NewDecoder(r).Decode(&f); err != nil {
+		return 0, fmt.Errorf("read merges file: %w", err)
+	}
+	var news, olds []string
+	var full []bool
+	for _, p := range f.Data {
+		for _, c := range p.Level2s {
+			for _, m := range c.Merges {
+				news, olds, full = append(news, c.ID), append(olds, m.OldID), append(full, m.Type == "full")
+			}
+		}
+	}
+	if len(news) == 0 {
+		return 0, errors.New("merges file has no communes: want {\"data\":[{\"level2s\":[{\"level2_id\",\"merges\":[{\"old_id\",\"type\"}]}]}]}")
+	}
+	const q = `
+INSERT INTO admin_unit_origins (unit_id, old_unit_id, full_merge)
+SELECT n.id, o.id, bool_or(t.full)
+FROM unnest($1::text[], $2::text[], $3::bool[]) AS t(new_code, old_code, full)
+JOIN admin_units n ON n.code = t.new_code AND n.level = 3 AND n.valid_from = $4
+JOIN admin_units o ON o.code = t.old_code AND o.level = 3 AND o.valid_from = $5
+GROUP BY n.id, o.id
+ON CONFLICT (unit_id, old_unit_id) DO UPDATE SET full_merge = EXCLUDED.full_merge`
+	tag, err := s.pool.Exec(ctx, q, news, olds, full, treeTwoLevelFrom, treeThreeLevelFrom)
+	if err != nil {
+		return 0, fmt.Errorf("import merges: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

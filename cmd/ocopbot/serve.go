@@ -13,7 +13,6 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/flows"
-	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -116,11 +115,11 @@ func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now fun
 	if want := storage.LatestSchemaVersion(); v != want {
 		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `ocopbot migrate`", v, want)
 	}
-	units, err := store.ActiveUnits(ctx, now())
+	atlas, err := store.Atlas(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(units) == 0 {
+	if len(atlas.Trees()) == 0 {
 		return nil, errors.New("no administrative units stored: run `ocopbot units import FILE` (the public lists are in ../shared/data)")
 	}
 	groups, err := store.ProductGroups(ctx)
@@ -132,7 +131,7 @@ func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now fun
 		return nil, err
 	}
 	engine := flows.New(flows.Config{
-		Records: store, Units: ocop.NewUnitIndex(units), Groups: groups, Text: text, Log: log, Now: now,
+		Records: store, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now,
 	})
 	return &app{engine: engine, text: text}, nil
 }

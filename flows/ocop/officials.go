@@ -10,7 +10,25 @@ const (
 	RoleCommune  Role = "commune"  // xã/phường/thị trấn
 	RoleDistrict Role = "district" // quận/huyện/thị xã/thành phố thuộc tỉnh
 	RoleProvince Role = "province" // tỉnh/thành phố trực thuộc trung ương
+	RoleAdmin    Role = "admin"    // the deployment's administrator: every unit, no unit of their own
 )
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r.Level() != 0 }
+
+// RoleForLevel is the role of officials of a unit of level (1 province … 3
+// commune).
+func RoleForLevel(level int) Role {
+	switch level {
+	case 1:
+		return RoleProvince
+	case 2:
+		return RoleDistrict
+	case 3:
+		return RoleCommune
+	}
+	return ""
+}
 
 // Level is the level of the units a role works for (1 province … 3 commune),
 // or 0 for an unknown role.
@@ -30,7 +48,7 @@ func (r Role) Level() int {
 type Official struct {
 	UserID int64
 	ChatID int64
-	UnitID int64
+	UnitID int64 // 0 for an administrator
 	Role   Role
 }
 

@@ -124,3 +124,43 @@ type Submission struct {
 	ActorID      int64  // the Telegram user submitting
 	SubmissionID string // random per conversation: submitting twice registers once
 }
+
+// Certificate is a council's decision recognising a product with 3–5 stars.
+// It counts from DecisionDate until the day before ValidUntil (36 months
+// later), or until the day before RevokedOn when it was revoked.
+type Certificate struct {
+	ID           int64
+	ProductID    int64
+	Stars        int
+	Score        float64 // 0 when not recorded
+	DecisionNo   string  // "2388/QĐ-UBND"
+	DecisionDate time.Time
+	IssuerUnitID int64 // 0 when not recorded
+	ValidUntil   time.Time
+	RevokedOn    time.Time // zero unless revoked
+}
+
+// ValidOn reports whether the certificate counts on day.
+func (c Certificate) ValidOn(day time.Time) bool {
+	return !day.Before(c.DecisionDate) && day.Before(c.ValidUntil) && (c.RevokedOn.IsZero() || day.Before(c.RevokedOn))
+}
+
+// CommuneTally is the count of recognised products of the producers of one
+// commune (as stored: of whichever unit tree the producer registered in).
+type CommuneTally struct {
+	UnitID int64
+	Tally  Tally
+}
+
+// CertifiedProduct is a product with the certificate that speaks for it on
+// a day: its best valid one, else its latest.
+type CertifiedProduct struct {
+	ProductID    int64
+	Product      string
+	Producer     string
+	ProducerKind ProducerKind
+	UnitID       int64 // the producer's commune, as stored
+	SubgroupCode string
+	Certificate  Certificate
+	Valid        bool // the certificate counts on the day asked
+}

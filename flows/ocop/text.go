@@ -231,3 +231,8 @@ func CleanText(s string, max int) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// Slug turns a name into a file-name part: "Huyện Củ Chi" → "huyen-cu-chi".
+func Slug(s string) string {
+	return strings.Join(strings.Fields(Fold(s)), "-")
+}

@@ -247,6 +247,18 @@ func byName(ea, eb *entry) int {
 	return cmp.Or(strings.Compare(ea.key, eb.key), cmp.Compare(ea.Kind, eb.Kind), cmp.Compare(ea.ID, eb.ID))
 }
 
+// ids returns the ID of every unit.
+func (ix *UnitIndex) ids() []int64 {
+	out := make([]int64, len(ix.entries))
+	for i := range ix.entries {
+		out[i] = ix.entries[i].ID
+	}
+	return out
+}
+
+// Len is the number of units.
+func (ix *UnitIndex) Len() int { return len(ix.entries) }
+
 // Get returns the unit with id.
 func (ix *UnitIndex) Get(id int64) (Unit, bool) {
 	i, ok := ix.byID[id]

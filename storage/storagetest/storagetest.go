@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -213,4 +214,48 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Cert is a certificate for AddProduct: stars, decision date and, when
+// revoked, the day it stopped counting (dates as YYYY-MM-DD).
+type Cert struct {
+	Stars   int
+	Decided string
+	Revoked string
+}
+
+// AddProduct registers a product of a new producer (owner, in commune) the
+// way the registration flow does, and records its certificates. It returns
+// the product's ID.
+func AddProduct(t testing.TB, store *storage.Store, owner, commune int64, name string, certs ...Cert) int64 {
+	t.Helper()
+	ctx := context.Background()
+	reg, err := store.SubmitRegistration(ctx, ocop.Submission{
+		Producer: ocop.Producer{OwnerUserID: owner, ChatID: owner, Kind: ocop.KindCooperative, Name: "HTX " + name,
+			Representative: "Nguyễn Văn A", Phone: "0912345678", TaxCode: "0100109106", UnitID: commune},
+		Product: ocop.Product{Name: name, SubgroupCode: "1.1", Description: "Sản phẩm thử", TargetStars: 3},
+		ActorID: owner,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs {
+		cert := ocop.Certificate{ProductID: reg.ProductID, Stars: c.Stars, DecisionNo: "1/QĐ-UBND", DecisionDate: day(t, c.Decided)}
+		if c.Revoked != "" {
+			cert.RevokedOn = day(t, c.Revoked)
+		}
+		if _, err := store.AddCertificate(ctx, cert, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return reg.ProductID
+}
+
+func day(t testing.TB, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -1,0 +1,268 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+// statusDay is the day the status tests ask about: "today" for their clock.
+var statusDay = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// seedCuChi stores a small HCMC dataset whose numbers the tests state by
+// hand. On 23/11/2026, in Huyện Củ Chi (21 communes):
+//
+//	Mật ong Phú Mỹ Hưng   4★ 10/01/2025                      counts (4★)
+//	Chuối An Phú          3★ 15/01/2024, ends 15/01/2027     counts (3★), expires within 90 days
+//	Bánh tráng An Phú     3★ 01/06/2023, ended 01/06/2026    does not count
+//	Rượu Củ Chi           5★ 01/09/2024, revoked 01/03/2026  does not count
+//	Trà Củ Chi            3★ 01/01/2023, then 4★ 20/12/2025  counts (4★)
+//	Nấm Tân Thông Hội     3★ 05/05/2026                      counts (3★)
+//
+// So: 4 recognised products (3★ 2, 4★ 2, 5★ 0), 1 expiring, 17 of 21
+// communes with none; against the huyện targets: an average of 2 per
+// commune needs 42 (38 short; 59 short of the encouraged 3), and 2 products
+// of 4★ are met. Elsewhere: one 4★ in Quận 1 and one 3★ in Hóc Môn.
+func seedCuChi(t *testing.T, h *harness) map[string]int64 {
+	t.Helper()
+	ctx := context.Background()
+	unit := func(code string, level int) int64 {
+		id, err := h.db.Store.UnitIDByCode(ctx, code, level, statusDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	u := map[string]int64{
+		"hcm": unit("79", 1), "cuchi": unit("783", 2), "hocmon": unit("784", 2),
+		"phumyhung": unit("27499", 3), "anphu": unit("27502", 3), "ttcuchi": unit("27496", 3),
+		"tanthonghoi": unit("27556", 3), "bennghe": unit("26740", 3), "tthocmon": unit("27559", 3),
+	}
+	type C = storagetest.Cert
+	storagetest.AddProduct(t, h.db.Store, 5001, u["phumyhung"], "Mật ong Phú Mỹ Hưng", C{Stars: 4, Decided: "2025-01-10"})
+	storagetest.AddProduct(t, h.db.Store, 5002, u["anphu"], "Chuối An Phú", C{Stars: 3, Decided: "2024-01-15"})
+	storagetest.AddProduct(t, h.db.Store, 5003, u["anphu"], "Bánh tráng An Phú", C{Stars: 3, Decided: "2023-06-01"})
+	storagetest.AddProduct(t, h.db.Store, 5004, u["ttcuchi"], "Rượu Củ Chi", C{Stars: 5, Decided: "2024-09-01", Revoked: "2026-03-01"})
+	storagetest.AddProduct(t, h.db.Store, 5005, u["ttcuchi"], "Trà Củ Chi", C{Stars: 3, Decided: "2023-01-01"}, C{Stars: 4, Decided: "2025-12-20"})
+	storagetest.AddProduct(t, h.db.Store, 5006, u["tanthonghoi"], "Nấm Tân Thông Hội", C{Stars: 3, Decided: "2026-05-05"})
+	storagetest.AddProduct(t, h.db.Store, 5007, u["bennghe"], "Cà phê Bến Nghé", C{Stars: 4, Decided: "2025-06-01"})
+	storagetest.AddProduct(t, h.db.Store, 5008, u["tthocmon"], "Bánh Hóc Môn", C{Stars: 3, Decided: "2025-06-01"})
+	// Two of Củ Chi's six registrations have been reviewed.
+	if _, err := h.db.Store.Pool().Exec(ctx, `UPDATE registrations SET status = 'evaluated' WHERE producer_id IN (SELECT id FROM producers WHERE owner_user_id IN (5001, 5002))`); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// bind makes user id an official of unit through an invitation, as the
+// administrator's command does.
+func bind(t *testing.T, h *harness, id, unit int64, role ocop.Role) *user {
+	t.Helper()
+	code, err := h.db.Store.CreateInvite(context.Background(), unit, role, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := h.user(id)
+	u.say("/start " + code)
+	u.expect("Anh/Chị đã được ghi nhận là cán bộ")
+	return u
+}
+
+// TestDistrictStatus: invite → bind → /status on the small dataset, with
+// every number stated by hand; a date in the past; the chart and the
+// workbook arrive and open; drill-down; scope.
+func TestDistrictStatus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: statusDay})
+	u := seedCuChi(t, h)
+	off := bind(t, h, 9201, u["cuchi"], ocop.RoleDistrict)
+
+	off.say("/status")
+	off.expect(
+		"📊 Huyện Củ Chi — tình hình OCOP ngày 23/11/2026",
+		"Sản phẩm OCOP còn hiệu lực: 4 (3★: 2 · 4★: 2 · 5★: 0)",
+		"❌ bình quân ≥ 2 sản phẩm/xã: hiện có 0,2, còn thiếu 38 sản phẩm",
+		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/xã: hiện có 0,2, còn thiếu 59 sản phẩm",
+		"✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)",
+		"Xã/phường chưa có sản phẩm: 17/21 — ",
+		"Sắp hết hạn trong 90 ngày: 1 sản phẩm",
+		"• Chuối An Phú (3★, Xã An Phú) — hết hạn 15/01/2027",
+		"Hồ sơ đăng ký chờ xét: 4",
+	)
+	text := off.lastText()
+	for _, none := range []string{"Xã Phú Mỹ Hưng", "Xã Tân Thông Hội", "Bánh tráng", "Rượu"} {
+		if strings.Contains(strings.SplitN(text, "Xã/phường chưa có sản phẩm", 2)[1], none+",") {
+			t.Errorf("%s is listed among communes with none or expiring", none)
+		}
+	}
+
+	// Accent-insensitive name, and a day in the past: on 01/03/2025 the
+	// expired, the revoked and the first tea certificate still counted and
+	// the mushrooms were not yet recognised: 5 products, 37 short of 42; the
+	// 5★ wine counts towards "4★ or more".
+	off.say("/status cu chi 01/03/2025")
+	off.expect("Huyện Củ Chi — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 5 (3★: 3 · 4★: 1 · 5★: 1)",
+		"còn thiếu 37 sản phẩm", "✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)", "Xã/phường chưa có sản phẩm: 18/21",
+		"Không có chứng nhận nào hết hạn trong 90 ngày tới.")
+	off.say("/status cu chi 31/02/2025")
+	off.expect("Ngày «31/02/2025» không đúng")
+
+	// Out of scope: a sibling district and the city; a commune below is fine.
+	off.say("/status Hóc Môn")
+	off.expect("Không tìm thấy đơn vị «Hóc Môn» trong phạm vi của Anh/Chị")
+	off.say("/status tp ho chi minh")
+	off.expect("Không tìm thấy đơn vị")
+	off.say("/status phu my hung")
+	off.expect("Xã Phú Mỹ Hưng — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 0 · 4★: 1 · 5★: 0)")
+
+	// Drill down from the district into the commune ranked first.
+	off.say("/status")
+	first := off.last().InlineKeyboard[0][0]
+	off.press(first.Text)
+	off.expect(first.Text + " — tình hình OCOP ngày 23/11/2026")
+
+	// The chart: a PNG of the announced size.
+	off.say("/status")
+	off.press("📈 Biểu đồ")
+	chart := off.last()
+	if chart.PhotoFileID == "" || !strings.Contains(chart.Caption, "Biểu đồ Huyện Củ Chi") {
+		t.Fatalf("no chart: %+v", chart)
+	}
+	data, ok := h.emu.FileBytes(chart.PhotoFileID)
+	if !ok {
+		t.Fatal("chart file not stored")
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("chart is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != report.ChartWidth || b.Dy() != report.ChartHeight {
+		t.Fatalf("chart is %v, want %d×%d", b, report.ChartWidth, report.ChartHeight)
+	}
+
+	// The workbook: a summary and one row per product with a certificate.
+	off.press("📄 Xuất Excel")
+	doc := off.last()
+	if doc.DocumentFileID == "" || doc.DocumentName != "ocop-huyen-cu-chi-2026-11-23.xlsx" {
+		t.Fatalf("no workbook: %+v", doc)
+	}
+	data, _ = h.emu.FileBytes(doc.DocumentFileID)
+	book, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("workbook does not open: %v", err)
+	}
+	defer book.Close()
+	if got := book.GetSheetList(); len(got) != 2 || got[0] != "Tổng hợp" || got[1] != "Sản phẩm" {
+		t.Fatalf("sheets = %v", got)
+	}
+	rows, err := book.GetRows("Sản phẩm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 7 { // header + six products of Củ Chi
+		t.Fatalf("product sheet has %d rows, want 7: %v", len(rows), rows)
+	}
+	state := map[string][]string{}
+	for _, r := range rows[1:] {
+		state[r[1]] = r
+	}
+	for name, want := range map[string]string{
+		"Mật ong Phú Mỹ Hưng": "Còn hiệu lực", "Bánh tráng An Phú": "Hết hạn", "Rượu Củ Chi": "Đã thu hồi", "Trà Củ Chi": "Còn hiệu lực",
+	} {
+		if r := state[name]; len(r) < 13 || r[12] != want {
+			t.Errorf("%s: row %v, want state %s", name, r, want)
+		}
+	}
+	if r := state["Trà Củ Chi"]; r[7] != "4" || r[4] != "Thị trấn Củ Chi" || r[5] != "Huyện Củ Chi" || r[11] != "20/12/2028" {
+		t.Errorf("tea row = %v, want its 4★ certificate of 20/12/2025 in Thị trấn Củ Chi", r)
+	}
+	summary, _ := book.GetRows("Tổng hợp")
+	if !strings.Contains(strings.Join(summary[0], " "), "Huyện Củ Chi") || summary[2][1] != "4" {
+		t.Errorf("summary starts %v", summary[:3])
+	}
+
+	// Producers may not use officials' commands.
+	farmer := h.user(5001)
+	farmer.say("/status")
+	farmer.expect("Lệnh này dành cho cán bộ")
+	farmer.say("/moi")
+	farmer.expect("Lệnh này dành cho cán bộ")
+}
+
+// TestInviteFromChat: a district official invites a commune official from
+// the chat; the link binds once; the commune official sees only their
+// commune.
+func TestInviteFromChat(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: statusDay})
+	u := seedCuChi(t, h)
+	off := bind(t, h, 9301, u["cuchi"], ocop.RoleDistrict)
+
+	off.say("/moi")
+	off.expect("Anh/Chị mời cán bộ cho đơn vị nào?")
+	kb := off.last().InlineKeyboard
+	if len(kb) != 11 || kb[0][0].Text != "Huyện Củ Chi, Thành phố Hồ Chí Minh" {
+		t.Fatalf("invite choices = %v, want the district and 10 communes", kb)
+	}
+	off.say("/moi an phu")
+	off.expect("Lời mời cán bộ cấp xã của Xã An Phú", "https://t.me/ocop_test_bot?start=")
+	code := regexp.MustCompile(`start=([A-Za-z0-9_-]+)`).FindStringSubmatch(off.lastText())[1]
+
+	commune := h.user(9302)
+	commune.say("/start " + code)
+	commune.expect("cán bộ cấp xã của Xã An Phú")
+	commune.say("/status")
+	commune.expect("Xã An Phú — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 1 · 4★: 0 · 5★: 0)",
+		"Sắp hết hạn trong 90 ngày: 1 sản phẩm")
+	commune.say("/status cu chi")
+	commune.expect("Không tìm thấy đơn vị «cu chi» trong phạm vi")
+	// A commune official may not invite for the district above.
+	commune.say("/moi huyen cu chi")
+	commune.expect("Không tìm thấy đơn vị")
+
+	h.user(9303).say("/start " + code)
+	h.user(9303).expect("đã được sử dụng")
+
+	var audits int
+	if err := h.db.Store.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM audit_log WHERE (action, actor_user) IN (('invite.created', 9301), ('invite.used', 9302), ('invite.refused', 9303))`).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 3 {
+		t.Errorf("audit rows for the invitation = %d, want created, used, refused", audits)
+	}
+}
+
+// TestCityStatus: the province official sees the city's rules over its
+// units below, counted by hand: of 17 quận and TP Thủ Đức none has 3
+// products and none 1 of 4★… but Quận 1 has one 4★; of 210 phường one
+// (Bến Nghé) has a product; of 5 huyện, Củ Chi has its two 4★ products.
+func TestCityStatus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: statusDay})
+	u := seedCuChi(t, h)
+	off := bind(t, h, 9401, u["hcm"], ocop.RoleProvince)
+	off.say("/status")
+	off.expect(
+		"📊 Thành phố Hồ Chí Minh — tình hình OCOP ngày 23/11/2026",
+		"Sản phẩm OCOP còn hiệu lực: 6 (3★: 3 · 4★: 3 · 5★: 0)",
+		"• Quận, thành phố — ≥ 3 sản phẩm OCOP: 0/17 đạt",
+		"• Quận, thành phố — khuyến khích ≥ 1 sản phẩm 4 sao trở lên: 1/17 đạt",
+		"• Phường — ≥ 1 sản phẩm OCOP: 1/210 đạt",
+		"• Huyện — bình quân ≥ 2 sản phẩm/xã: 0/5 đạt",
+		"• Huyện — ≥ 2 sản phẩm 4 sao trở lên: 1/5 đạt",
+		"Hồ sơ đăng ký chờ xét: 6",
+	)
+	off.say("/status quan 1")
+	off.expect("Quận 1 — tình hình", "❌ ≥ 3 sản phẩm OCOP: hiện có 1, còn thiếu 2 sản phẩm", "⭐ Khuyến khích ≥ 1 sản phẩm 4 sao trở lên: đạt (1)")
+}

@@ -1,0 +1,90 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// inviteTTL is how long an invitation made in the chat stays usable.
+const inviteTTL = 7 * 24 * time.Hour
+
+// inviteListed is how many units /moi offers as buttons.
+const inviteListed = 10
+
+// inviteCommand answers /moi [unit]: an official invites another official
+// for their own unit or a unit below it, in the unit tree in force today.
+func (e *Engine) inviteCommand(t *turn) error {
+	off, ok, err := e.official(t)
+	if !ok || err != nil {
+		return err
+	}
+	tree := e.atlas.At(e.today())
+	if name := strings.TrimSpace(t.in.Text); name != "" {
+		found := e.findInScope(off, tree, name)
+		switch len(found) {
+		case 0:
+			t.say(Reply{Text: t.p.T("status.not_found", "Name", name)})
+			return nil
+		case 1:
+			return e.createInvite(t, found[0])
+		}
+		return e.inviteChoice(t, found)
+	}
+	units := e.atlas.Roots(off, tree)
+	if len(units) == 1 {
+		children := tree.Units.Children(units[0].ID)
+		units = append(units, children[:min(len(children), inviteListed)]...)
+	}
+	if len(units) == 0 { // an administrator: any unit, by name
+		t.say(Reply{Text: t.p.T("invite.type_name")})
+		return nil
+	}
+	return e.inviteChoice(t, units)
+}
+
+func (e *Engine) inviteChoice(t *turn, units []ocop.Unit) error {
+	rows := make([][]Button, 0, len(units))
+	for _, u := range units {
+		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData("iv", strconv.FormatInt(u.ID, 10))}})
+	}
+	t.say(Reply{Text: t.p.T("invite.choose"), Buttons: rows})
+	return nil
+}
+
+// inviteButton makes the invitation for the unit pressed, after checking
+// the scope again: buttons can be forged.
+func (e *Engine) inviteButton(t *turn, arg string) error {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return e.oldButton(t)
+	}
+	off, ok, err := e.official(t)
+	if !ok || err != nil {
+		return err
+	}
+	u, ok := e.atlas.At(e.today()).Units.Get(id)
+	if !ok || !e.atlas.InScope(off, id) {
+		t.say(Reply{Text: t.p.T("status.out_of_scope")})
+		return nil
+	}
+	return e.createInvite(t, u)
+}
+
+// createInvite makes a single-use invitation for unit u and gives the link.
+func (e *Engine) createInvite(t *turn, u ocop.Unit) error {
+	role := ocop.RoleForLevel(u.Level)
+	code, err := e.records.CreateInvite(t.ctx, u.ID, role, t.chat.UserID, inviteTTL)
+	if err != nil {
+		return err
+	}
+	link := "/start " + code
+	if name := e.BotName(); name != "" {
+		link = "https://t.me/" + name + "?start=" + code
+	}
+	t.say(Reply{Text: t.p.T("invite.created", "Role", t.p.T("role."+string(role)), "Unit", u.Name, "Link", link,
+		"Date", e.now().Add(inviteTTL).In(vnTime).Format("02/01/2006 15:04"))})
+	return nil
+}

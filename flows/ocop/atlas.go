@@ -1,0 +1,235 @@
+package ocop
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Tree is one administrative-unit tree and the day it came into force: the
+// three-level tree until 30/6/2025, the two-level one from 1/7/2025.
+type Tree struct {
+	From  time.Time
+	Units *UnitIndex
+}
+
+// UnitLink says that commune Old (of an older tree) was merged, wholly or in
+// part, into commune New.
+type UnitLink struct {
+	New, Old int64
+	Full     bool
+}
+
+// Atlas holds every unit tree and links each commune to its counterpart in
+// the other trees, so that a producer registered in one tree counts in
+// another: a commune merged into a new one counts there, and a new commune
+// counts, back in time, at the old commune it mostly came from (the one
+// merged whole, else the first).
+type Atlas struct {
+	trees       []Tree            // oldest first
+	treeOf      map[int64]int     // unit ID → index in trees
+	counterpart map[int64][]int64 // commune → its counterparts, at most one per other tree
+	incoming    map[int64][]int64 // commune → communes of other trees whose counterpart it is
+}
+
+// NewAtlas links the trees through the merges between their communes.
+func NewAtlas(trees []Tree, links []UnitLink) *Atlas {
+	a := &Atlas{
+		trees:       slices.SortedFunc(slices.Values(trees), func(x, y Tree) int { return x.From.Compare(y.From) }),
+		treeOf:      map[int64]int{},
+		counterpart: map[int64][]int64{},
+		incoming:    map[int64][]int64{},
+	}
+	for i, t := range a.trees {
+		for _, id := range t.Units.ids() {
+			a.treeOf[id] = i
+		}
+	}
+	// Best link first: a whole merge before a partial one, then by ID, so the
+	// choice does not depend on the order links were stored in.
+	links = slices.Clone(links)
+	slices.SortFunc(links, func(x, y UnitLink) int {
+		if x.Full != y.Full {
+			if x.Full {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(x.New, y.New), cmp.Compare(x.Old, y.Old))
+	})
+	pick := func(from, to int64) {
+		tt, ok := a.treeOf[to]
+		if !ok {
+			return
+		}
+		for _, c := range a.counterpart[from] {
+			if a.treeOf[c] == tt {
+				return // already linked into that tree by a better link
+			}
+		}
+		a.counterpart[from] = append(a.counterpart[from], to)
+		a.incoming[to] = append(a.incoming[to], from)
+	}
+	for _, l := range links {
+		if _, ok := a.treeOf[l.Old]; !ok {
+			continue
+		}
+		pick(l.Old, l.New)
+		pick(l.New, l.Old)
+	}
+	return a
+}
+
+// Trees returns the trees, oldest first.
+func (a *Atlas) Trees() []Tree { return a.trees }
+
+// At returns the tree in force on day: the newest that had started, or the
+// oldest when day precedes them all.
+func (a *Atlas) At(day time.Time) *Tree {
+	if len(a.trees) == 0 {
+		return &Tree{Units: NewUnitIndex(nil)}
+	}
+	i := 0
+	for j, t := range a.trees {
+		if !t.From.After(day) {
+			i = j
+		}
+	}
+	return &a.trees[i]
+}
+
+// Unit returns the unit with id, in whichever tree holds it.
+func (a *Atlas) Unit(id int64) (Unit, bool) {
+	i, ok := a.treeOf[id]
+	if !ok {
+		return Unit{}, false
+	}
+	return a.trees[i].Units.Get(id)
+}
+
+// Holds reports whether unit id belongs to tree t.
+func (a *Atlas) Holds(t *Tree, id int64) bool {
+	_, ok := t.Units.Get(id)
+	return ok
+}
+
+// CommuneIn returns the commune of tree t that commune id counts at: itself
+// when t holds it, else its counterpart there.
+func (a *Atlas) CommuneIn(t *Tree, id int64) (int64, bool) {
+	if a.Holds(t, id) {
+		return id, true
+	}
+	for _, c := range a.counterpart[id] {
+		if a.Holds(t, c) {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// Sources returns every commune, of any tree, whose records count under
+// unit root of tree t: its own communes and those linked to them. A nil
+// result for root 0 means every commune.
+func (a *Atlas) Sources(t *Tree, root int64) []int64 {
+	if root == 0 {
+		return nil
+	}
+	var out []int64
+	for _, c := range Communes(t.Units, root) {
+		out = append(out, c.ID)
+		out = append(out, a.incoming[c.ID]...)
+	}
+	return out
+}
+
+// Communes returns the communes (level 3) at or under root, in tree order.
+func Communes(ix *UnitIndex, root int64) []Unit {
+	var out []Unit
+	var walk func(id int64)
+	walk = func(id int64) {
+		for _, c := range ix.Children(id) {
+			if c.Level == 3 {
+				out = append(out, c)
+				continue
+			}
+			walk(c.ID)
+		}
+	}
+	if u, ok := ix.Get(root); ok && u.Level == 3 {
+		return []Unit{u}
+	}
+	walk(root)
+	return out
+}
+
+// InScope reports whether official o may see unit target (of any tree): it
+// is their unit or lies below it; an administrator sees every unit. A unit
+// of another tree than the official's is in scope when every one of its
+// communes counts, in the official's tree, at or under the official's unit.
+func (a *Atlas) InScope(o Official, target int64) bool {
+	if o.Role == RoleAdmin {
+		_, ok := a.Unit(target)
+		return ok
+	}
+	ti, ok := a.treeOf[target]
+	oi, ok2 := a.treeOf[o.UnitID]
+	if !ok || !ok2 {
+		return false
+	}
+	own := a.trees[oi].Units
+	if ti == oi {
+		return own.InScope(o.UnitID, target)
+	}
+	communes := Communes(a.trees[ti].Units, target)
+	if len(communes) == 0 {
+		return false
+	}
+	for _, c := range communes {
+		there, ok := a.CommuneIn(&a.trees[oi], c.ID)
+		if !ok || !own.InScope(o.UnitID, there) {
+			return false
+		}
+	}
+	return true
+}
+
+// Roots returns the highest units of tree t that official o may see: their
+// own unit when t holds it, else the units of t wholly inside their scope
+// (several, when the official's unit was formed by a merge). An
+// administrator's root is the whole country: nil.
+func (a *Atlas) Roots(o Official, t *Tree) []Unit {
+	if o.Role == RoleAdmin {
+		return nil
+	}
+	if u, ok := t.Units.Get(o.UnitID); ok {
+		return []Unit{u}
+	}
+	var out []Unit
+	var walk func(parent int64)
+	walk = func(parent int64) {
+		for _, u := range t.Units.Children(parent) {
+			switch {
+			case a.InScope(o, u.ID):
+				out = append(out, u)
+			case u.Level < 3 && a.touches(o, t, u.ID):
+				walk(u.ID)
+			}
+		}
+	}
+	walk(0)
+	return out
+}
+
+// touches reports whether any commune under unit id of t counts in o's scope.
+func (a *Atlas) touches(o Official, t *Tree, id int64) bool {
+	oi, ok := a.treeOf[o.UnitID]
+	if !ok {
+		return false
+	}
+	for _, c := range Communes(t.Units, id) {
+		if there, ok := a.CommuneIn(&a.trees[oi], c.ID); ok && a.trees[oi].Units.InScope(o.UnitID, there) {
+			return true
+		}
+	}
+	return false
+}

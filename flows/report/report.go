@@ -1,0 +1,35 @@
+// Package report draws an official's status as a chart (PNG, with gonum
+// plot) and a workbook (XLSX, with excelize). It renders; the numbers come
+// from ocop.BuildStatus and the records.
+package report
+
+import (
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// Data is one unit's status with what the reports need besides.
+type Data struct {
+	Status   ocop.Status
+	Sources  []int64 // the stored communes counted (nil: all)
+	Until    time.Time
+	Tree     *ocop.Tree  // the unit tree in force on the day
+	Atlas    *ocop.Atlas // to name the communes of products stored in another tree
+	Products []ocop.CertifiedProduct
+	Groups   []ocop.ProductGroup
+}
+
+// Required is the number of products a unit needs to meet its minimum
+// targets on recognised products (a count, or an average per commune):
+// what the chart sets beside its count. 0 when it has no such target.
+func Required(r ocop.UnitResult) int {
+	need := 0
+	for _, t := range r.Targets {
+		switch t.Quota.Metric {
+		case ocop.MetricRecognised, ocop.MetricAvgPerCommune:
+			need = max(need, r.Tally.Recognised()+t.Gap)
+		}
+	}
+	return need
+}

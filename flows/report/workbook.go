@@ -1,0 +1,175 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
+)
+
+// Workbook writes the status as an XLSX workbook: a summary sheet (counts,
+// targets, child units) and one row per product with its certificate.
+func Workbook(d Data, p locales.Printer) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	summary, products := p.T("xlsx.sheet_summary"), p.T("xlsx.sheet_products")
+	if err := f.SetSheetName("Sheet1", summary); err != nil {
+		return nil, err
+	}
+	if _, err := f.NewSheet(products); err != nil {
+		return nil, err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("dd/mm/yyyy")})
+	if err != nil {
+		return nil, err
+	}
+	if err := writeSummary(f, summary, bold, d, p); err != nil {
+		return nil, fmt.Errorf("summary sheet: %w", err)
+	}
+	if err := writeProducts(f, products, bold, date, d, p); err != nil {
+		return nil, fmt.Errorf("products sheet: %w", err)
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Printer) error {
+	st := d.Status
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	row := 0
+	put := func(style int, values ...any) error {
+		row++
+		cells := make([]any, len(values))
+		for i, v := range values {
+			cells[i] = excelize.Cell{StyleID: style, Value: v}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		return sw.SetRow(cell, cells)
+	}
+	if err := sw.SetColWidth(1, 1, 40); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, 9, 14); err != nil {
+		return err
+	}
+	steps := [][]any{
+		{bold, p.T("xlsx.title", "Unit", unitName(d, p), "Date", st.Day.Format("02/01/2006"))},
+		{0},
+		{0, p.T("xlsx.recognised"), st.Tally.Recognised()},
+		{0, "3★", st.Tally.Stars[3]},
+		{0, "4★", st.Tally.Stars[4]},
+		{0, "5★", st.Tally.Stars[5]},
+		{0, p.T("xlsx.expiring"), st.Tally.Expiring},
+		{0, p.T("xlsx.communes"), st.Communes},
+		{0, p.T("xlsx.empty"), len(st.Empty)},
+		{0},
+	}
+	if len(st.Targets) > 0 {
+		steps = append(steps, []any{bold, p.T("xlsx.target"), p.T("xlsx.minimum"), p.T("xlsx.encouraged"), p.T("xlsx.value"), p.T("xlsx.met"), p.T("xlsx.gap")})
+		for _, t := range st.Targets {
+			steps = append(steps, []any{0, p.T("metricname." + string(t.Quota.Metric)), t.Quota.Minimum, t.Quota.Encouraged, t.Value, yesNo(p, t.Met), t.Gap})
+		}
+		steps = append(steps, []any{0})
+	}
+	if len(st.Children) > 0 {
+		steps = append(steps, []any{bold, p.T("xlsx.unit"), p.T("xlsx.communes"), "3★", "4★", "5★", p.T("xlsx.recognised"), p.T("xlsx.required"), p.T("xlsx.gap")})
+		for _, c := range st.Children {
+			steps = append(steps, []any{0, c.Unit.Name, c.Communes, c.Tally.Stars[3], c.Tally.Stars[4], c.Tally.Stars[5], c.Tally.Recognised(), Required(c), c.Gap})
+		}
+	}
+	for _, s := range steps {
+		if err := put(s[0].(int), s[1:]...); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+func yesNo(p locales.Printer, ok bool) string {
+	if ok {
+		return p.T("xlsx.yes")
+	}
+	return p.T("xlsx.no")
+}
+
+func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p locales.Printer) error {
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	widths := []float64{6, 36, 32, 18, 24, 24, 24, 8, 8, 20, 14, 14, 14}
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	head := []string{"xlsx.no_col", "xlsx.product", "xlsx.producer", "xlsx.kind", "xlsx.commune", "xlsx.parent",
+		"xlsx.group", "xlsx.stars", "xlsx.score", "xlsx.decision", "xlsx.decision_date", "xlsx.valid_until", "xlsx.state"}
+	cells := make([]any, len(head))
+	for i, h := range head {
+		cells[i] = excelize.Cell{StyleID: bold, Value: p.T(h)}
+	}
+	if err := sw.SetRow("A1", cells, excelize.RowOpts{StyleID: bold}); err != nil {
+		return err
+	}
+	groups := map[string]string{}
+	for _, g := range d.Groups {
+		for _, s := range g.Subgroups {
+			groups[s.Code] = g.Name(p.Lang)
+		}
+	}
+	row := make([]any, len(head))
+	for i, x := range d.Products {
+		commune, parent := "", ""
+		if id, ok := d.Atlas.CommuneIn(d.Tree, x.UnitID); ok {
+			if u, ok := d.Atlas.Unit(id); ok {
+				commune = u.Name
+				if pu, ok := d.Atlas.Unit(u.ParentID); ok {
+					parent = pu.Name
+				}
+			}
+		}
+		c := x.Certificate
+		var score any
+		if c.Score > 0 {
+			score = c.Score
+		}
+		row[0], row[1], row[2] = i+1, x.Product, x.Producer
+		row[3] = p.T("kind." + string(x.ProducerKind))
+		row[4], row[5], row[6] = commune, parent, groups[x.SubgroupCode]
+		row[7], row[8], row[9] = c.Stars, score, c.DecisionNo
+		row[10] = excelize.Cell{StyleID: date, Value: c.DecisionDate}
+		row[11] = excelize.Cell{StyleID: date, Value: c.ValidUntil}
+		row[12] = p.T(certState(x))
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// certState names where a product's certificate stands on the day asked.
+func certState(x ocop.CertifiedProduct) string {
+	switch {
+	case x.Valid:
+		return "xlsx.state_valid"
+	case !x.Certificate.RevokedOn.IsZero():
+		return "xlsx.state_revoked"
+	}
+	return "xlsx.state_expired"
+}

@@ -1,0 +1,201 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// validOn is the condition of a certificate (alias c) counting on day $1.
+const validOn = `c.decision_date <= $1 AND c.valid_until > $1 AND (c.revoked_on IS NULL OR c.revoked_on > $1)`
+
+// CommuneTallies counts, per producer commune, the products holding a valid
+// certificate on day, by their best stars, and how many of them lose their
+// last valid certificate by until. With communes nil every commune is
+// counted; else only those.
+//
+// Two queries, not one with an optional filter: a filtered count walks the
+// indexes from the communes down (a district reads a few hundred rows), the
+// national one aggregates every certificate in one pass.
+func (s *Store) CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error) {
+	const filtered = `
+SELECT p.unit_id, b.stars, count(*)::int, (count(*) FILTER (WHERE b.until <= $2))::int
+FROM producers p
+JOIN products pr ON pr.producer_id = p.id
+CROSS JOIN LATERAL (
+    SELECT max(c.stars) AS stars, max(c.valid_until) AS until
+    FROM certificates c WHERE c.product_id = pr.id AND ` + validOn + `
+) b
+WHERE p.unit_id = ANY($3) AND b.stars IS NOT NULL
+GROUP BY 1, 2`
+	const all = `
+WITH b AS (
+    SELECT c.product_id, max(c.stars) AS stars, max(c.valid_until) AS until
+    FROM certificates c WHERE ` + validOn + `
+    GROUP BY c.product_id
+)
+SELECT p.unit_id, b.stars, count(*)::int, (count(*) FILTER (WHERE b.until <= $2))::int
+FROM b JOIN products pr ON pr.id = b.product_id JOIN producers p ON p.id = pr.producer_id
+GROUP BY 1, 2`
+	var rows pgx.Rows
+	var err error
+	if communes == nil {
+		rows, err = s.pool.Query(ctx, all, day, until)
+	} else {
+		rows, err = s.pool.Query(ctx, filtered, day, until, communes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("count certified products: %w", err)
+	}
+	byUnit := map[int64]int{}
+	var out []ocop.CommuneTally
+	var unit int64
+	var stars int16
+	var n, expiring int
+	_, err = pgx.ForEachRow(rows, []any{&unit, &stars, &n, &expiring}, func() error {
+		i, ok := byUnit[unit]
+		if !ok {
+			i = len(out)
+			byUnit[unit] = i
+			out = append(out, ocop.CommuneTally{UnitID: unit})
+		}
+		out[i].Tally.Stars[stars] += n
+		out[i].Tally.Expiring += expiring
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read certified counts: %w", err)
+	}
+	return out, nil
+}
+
+// ExpiringProducts lists the products of the communes (nil: all) whose last
+// valid certificate on day ends by until, soonest first, at most limit.
+func (s *Store) ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error) {
+	const q = `
+SELECT pr.id, pr.name, p.name, p.kind, p.unit_id, pr.subgroup_code,
+       c.id, c.stars, coalesce(c.score, 0)::float8, c.decision_no, c.decision_date, c.valid_until
+FROM certificates c
+JOIN products pr ON pr.id = c.product_id
+JOIN producers p ON p.id = pr.producer_id
+WHERE ` + validOn + ` AND c.valid_until <= $2 AND {scope}
+  AND NOT EXISTS (
+    SELECT 1 FROM certificates c2
+    WHERE c2.product_id = c.product_id AND (c2.valid_until, c2.id) > (c.valid_until, c.id)
+      AND c2.decision_date <= $1 AND (c2.revoked_on IS NULL OR c2.revoked_on > $1))
+ORDER BY c.valid_until, pr.name
+LIMIT $3`
+	rows, err := s.pool.Query(ctx, scoped(q, "p.unit_id", 4, communes), day, until, limit, communes)
+	if err != nil {
+		return nil, fmt.Errorf("list expiring products: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.CertifiedProduct, error) {
+		var cp ocop.CertifiedProduct
+		var stars int16
+		err := r.Scan(&cp.ProductID, &cp.Product, &cp.Producer, &cp.ProducerKind, &cp.UnitID, &cp.SubgroupCode,
+			&cp.Certificate.ID, &stars, &cp.Certificate.Score, &cp.Certificate.DecisionNo, &cp.Certificate.DecisionDate, &cp.Certificate.ValidUntil)
+		cp.Certificate.ProductID, cp.Certificate.Stars, cp.Valid = cp.ProductID, int(stars), true
+		return cp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read expiring products: %w", err)
+	}
+	return out, nil
+}
+
+// scoped fills the {scope} of a query: col = ANY($n) for a list of
+// communes, true for all (communes nil, then $n is ignored). Two texts, not
+// "$n IS NULL OR …": a cached statement's generic plan could not use the
+// index on col for the latter, and a district would scan the country.
+func scoped(q, col string, n int, communes []int64) string {
+	cond := "($" + strconv.Itoa(n) + "::bigint[] IS NULL)"
+	if communes != nil {
+		cond = col + " = ANY($" + strconv.Itoa(n) + ")"
+	}
+	return strings.Replace(q, "{scope}", cond, 1)
+}
+
+// PendingRegistrations counts the registrations of the communes (nil: all)
+// waiting for review.
+func (s *Store) PendingRegistrations(ctx context.Context, communes []int64) (int, error) {
+	const q = `
+SELECT count(*) FROM registrations
+WHERE status IN ('submitted', 'in_review') AND {scope}`
+	var n int
+	if err := s.pool.QueryRow(ctx, scoped(q, "unit_id", 1, communes), communes).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending registrations: %w", err)
+	}
+	return n, nil
+}
+
+// CertifiedProducts lists every product of the communes (nil: all) with a
+// certificate decided by day, each with the certificate that speaks for it
+// then: its best valid one, else its latest. Ordered by commune, then name.
+func (s *Store) CertifiedProducts(ctx context.Context, day time.Time, communes []int64) ([]ocop.CertifiedProduct, error) {
+	const q = `
+SELECT * FROM (
+    SELECT DISTINCT ON (pr.id)
+           pr.id, pr.name, p.name, p.kind, p.unit_id, pr.subgroup_code,
+           c.id, c.stars, coalesce(c.score, 0)::float8, c.decision_no, c.decision_date, c.valid_until,
+           coalesce(c.revoked_on, '0001-01-01'), coalesce(c.issuer_unit_id, 0),
+           (c.valid_until > $1 AND (c.revoked_on IS NULL OR c.revoked_on > $1)) AS valid
+    FROM producers p
+    JOIN products pr ON pr.producer_id = p.id
+    JOIN certificates c ON c.product_id = pr.id
+    WHERE c.decision_date <= $1 AND {scope}
+    ORDER BY pr.id, valid DESC, c.stars DESC, c.decision_date DESC
+) x ORDER BY 5, 2, 1`
+	rows, err := s.pool.Query(ctx, scoped(q, "p.unit_id", 2, communes), day, communes)
+	if err != nil {
+		return nil, fmt.Errorf("list certified products: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.CertifiedProduct, error) {
+		var cp ocop.CertifiedProduct
+		var stars int16
+		c := &cp.Certificate
+		err := r.Scan(&cp.ProductID, &cp.Product, &cp.Producer, &cp.ProducerKind, &cp.UnitID, &cp.SubgroupCode,
+			&c.ID, &stars, &c.Score, &c.DecisionNo, &c.DecisionDate, &c.ValidUntil, &c.RevokedOn, &c.IssuerUnitID, &cp.Valid)
+		c.ProductID, c.Stars = cp.ProductID, int(stars)
+		if c.RevokedOn.Year() == 1 {
+			c.RevokedOn = time.Time{}
+		}
+		return cp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read certified products: %w", err)
+	}
+	return out, nil
+}
+
+// AddCertificate records a certificate; ValidUntil defaults to 36 months
+// after the decision. The council-result flow and the data generator write
+// through it.
+func (s *Store) AddCertificate(ctx context.Context, c ocop.Certificate, actor int64) (int64, error) {
+	if c.ValidUntil.IsZero() {
+		c.ValidUntil = ocop.CertificateExpiry(c.DecisionDate)
+	}
+	var id int64
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		const q = `
+INSERT INTO certificates (product_id, stars, score, decision_no, decision_date, issuer_unit_id, valid_until, revoked_on)
+VALUES ($1, $2, nullif($3, 0::float8), $4, $5, nullif($6, 0::bigint), $7, $8) RETURNING id`
+		var revoked *time.Time
+		if !c.RevokedOn.IsZero() {
+			revoked = &c.RevokedOn
+		}
+		if err := tx.QueryRow(ctx, q, c.ProductID, c.Stars, c.Score, c.DecisionNo, c.DecisionDate, c.IssuerUnitID, c.ValidUntil, revoked).Scan(&id); err != nil {
+			return fmt.Errorf("insert certificate: %w", err)
+		}
+		return audit(ctx, tx, actor, "certificate.added", "certificate", id, map[string]any{"product_id": c.ProductID, "stars": c.Stars, "decision_no": c.DecisionNo})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
