@@ -36,8 +36,9 @@ var statusDay = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 func seedCuChi(t *testing.T, h *harness) map[string]int64 {
 	t.Helper()
 	ctx := context.Background()
+	// Producers registered in the three-level tree, in force on 1/3/2025.
 	unit := func(code string, level int) int64 {
-		id, err := h.db.Store.UnitIDByCode(ctx, code, level, statusDay)
+		id, err := h.db.Store.UnitIDByCode(ctx, code, level, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,4 +266,53 @@ func TestCityStatus(t *testing.T) {
 	)
 	off.say("/status quan 1")
 	off.expect("Quận 1 — tình hình", "❌ ≥ 3 sản phẩm OCOP: hiện có 1, còn thiếu 2 sản phẩm", "⭐ Khuyến khích ≥ 1 sản phẩm 4 sao trở lên: đạt (1)")
+}
+
+// TestStatusAcrossTrees: with both unit trees and the merges imported, the
+// producers registered in the three-level tree count in the two-level tree
+// in force today (Xã An Phú and Xã Phú Mỹ Hưng became Xã An Nhơn Tây), and
+// an official of a new unit asks about a day of the old tree through the
+// old units wholly inside their own.
+func TestStatusAcrossTrees(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: statusDay, twoLevel: true, merges: true})
+	seedCuChi(t, h)
+	ctx := context.Background()
+	newUnit := func(code string, level int) int64 {
+		id, err := h.db.Store.UnitIDByCode(ctx, code, level, statusDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+
+	commune := bind(t, h, 9501, newUnit("27508", 3), ocop.RoleCommune)
+	commune.say("/status")
+	commune.expect("Xã An Nhơn Tây — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 2 (3★: 1 · 4★: 1 · 5★: 0)",
+		"Sắp hết hạn trong 90 ngày: 1 sản phẩm")
+	commune.say("/status 01/03/2025")
+	commune.expect("Anh/Chị chọn đơn vị:")
+	commune.press("Xã An Phú, Huyện Củ Chi")
+	commune.expect("Xã An Phú — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 2 (3★: 2 · 4★: 0 · 5★: 0)")
+	commune.say("/status tan thong hoi 01/03/2025") // merged into Xã Củ Chi, not theirs
+	commune.expect("Không tìm thấy đơn vị")
+
+	city := bind(t, h, 9502, newUnit("79", 1), ocop.RoleProvince)
+	city.say("/status")
+	city.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 6 (3★: 3 · 4★: 3 · 5★: 0)",
+		"• Phường — ≥ 1 sản phẩm OCOP: 1/113 đạt")
+	if strings.Contains(city.lastText(), "Quận, thành phố") {
+		t.Error("the two-level tree has no quận, yet their rule is shown")
+	}
+	city.say("/status 01/03/2025")
+	var labels []string
+	for _, row := range city.last().InlineKeyboard {
+		labels = append(labels, row[0].Text)
+	}
+	if strings.Join(labels, "; ") != "Tỉnh Bà Rịa - Vũng Tàu; Tỉnh Bình Dương; Thành phố Hồ Chí Minh" {
+		t.Fatalf("old provinces offered = %v", labels)
+	}
+	city.press("Thành phố Hồ Chí Minh")
+	city.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 5 (3★: 3 · 4★: 1 · 5★: 1)",
+		"• Quận, thành phố — ≥ 3 sản phẩm OCOP: 0/17 đạt")
 }

@@ -278,8 +278,8 @@ func (s *Store) ImportMerges(ctx context.Context, r io.Reader) (int, error) {
 	}
 	const q = `
 INSERT INTO admin_unit_origins (unit_id, old_unit_id, full_merge)
-SELECT n.id, o.id, bool_or(t.full)
-FROM unnest($1::text[], $2::text[], $3::bool[]) AS t(new_code, old_code, full)
+SELECT n.id, o.id, bool_or(t.whole)
+FROM unnest($1::text[], $2::text[], $3::bool[]) AS t(new_code, old_code, whole)
 JOIN admin_units n ON n.code = t.new_code AND n.level = 3 AND n.valid_from = $4
 JOIN admin_units o ON o.code = t.old_code AND o.level = 3 AND o.valid_from = $5
 GROUP BY n.id, o.id
