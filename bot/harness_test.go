@@ -54,8 +54,8 @@ type process struct {
 
 type harnessOptions struct {
 	workers  int
-	quiet    bool // discard logs (benchmarks)
-	noPoll   bool // take updates from the stream only (a second replica, or webhook mode)
+	quiet    bool      // discard logs (benchmarks)
+	noPoll   bool      // take updates from the stream only (a second replica, or webhook mode)
 	twoLevel bool      // also import the two-level unit tree of 1/7/2025, which then is in force
 	merges   bool      // and the merges linking the two trees' communes
 	now      time.Time // a fixed clock; zero: time.Now

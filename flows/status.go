@@ -413,6 +413,10 @@ func (e *Engine) sendChart(t *turn, id int64, day time.Time) error {
 	if err != nil {
 		return err
 	}
+	if len(d.Status.Children) == 0 {
+		t.say(Reply{Text: t.p.T("status.no_chart")})
+		return nil
+	}
 	png, err := report.Chart(d, t.p)
 	if err != nil {
 		return fmt.Errorf("draw chart: %w", err)

@@ -25,14 +25,15 @@ const validOn = `c.decision_date <= $1 AND c.valid_until > $1 AND (c.revoked_on 
 // national one aggregates every certificate in one pass.
 func (s *Store) CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error) {
 	const filtered = `
-SELECT p.unit_id, b.stars, count(*)::int, (count(*) FILTER (WHERE b.until <= $2))::int
-FROM producers p
-JOIN products pr ON pr.producer_id = p.id
-CROSS JOIN LATERAL (
-    SELECT max(c.stars) AS stars, max(c.valid_until) AS until
-    FROM certificates c WHERE c.product_id = pr.id AND ` + validOn + `
+SELECT unit_id, stars, count(*)::int, (count(*) FILTER (WHERE until <= $2))::int
+FROM (
+    SELECT p.unit_id, max(c.stars) AS stars, max(c.valid_until) AS until
+    FROM producers p
+    JOIN products pr ON pr.producer_id = p.id
+    JOIN certificates c ON c.product_id = pr.id
+    WHERE p.unit_id = ANY($3) AND ` + validOn + `
+    GROUP BY pr.id, p.unit_id
 ) b
-WHERE p.unit_id = ANY($3) AND b.stars IS NOT NULL
 GROUP BY 1, 2`
 	const all = `
 WITH b AS (

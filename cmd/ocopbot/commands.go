@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -66,10 +70,65 @@ func units(ctx context.Context, cfg Config, args []string, stdout io.Writer) err
 		return fmt.Errorf("units import: %w", err)
 	}
 	defer f.Close()
+	if strings.HasSuffix(args[0], ".json") {
+		n, err := store.ImportMerges(ctx, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "units: %d merge links between the two trees\n", n)
+		return nil
+	}
 	res, err := store.ImportUnits(ctx, f)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "units: %s tree: %d provinces, %d districts, %d communes\n", res.Tree, res.Provinces, res.Districts, res.Communes)
 	return nil
+}
+
+// quotas lists the targets or imports them from a CSV file.
+func quotas(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "list" && (args[0] != "import" || len(args) != 2) {
+		return fmt.Errorf("quotas: want `quotas list` or `quotas import FILE` (header %s): %w", storage.QuotaHeader, errUsage)
+	}
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if args[0] == "import" {
+		f, err := os.Open(args[1])
+		if err != nil {
+			return fmt.Errorf("quotas import: %w", err)
+		}
+		defer f.Close()
+		n, err := store.ImportQuotas(ctx, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "quotas: %d rows imported\n", n)
+		return nil
+	}
+	qs, err := store.Quotas(ctx)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(stdout)
+	_ = w.Write(strings.Split(storage.QuotaHeader, ","))
+	for _, q := range qs {
+		applies, enc, to := "self", "", ""
+		if q.Below {
+			applies = "below"
+		}
+		if q.Encouraged > 0 {
+			enc = strconv.FormatFloat(q.Encouraged, 'f', -1, 64)
+		}
+		if !q.To.IsZero() {
+			to = q.To.Format(time.DateOnly)
+		}
+		_ = w.Write([]string{q.UnitCode, strconv.Itoa(q.UnitLevel), applies, strings.Join(q.Kinds, "|"), string(q.Metric),
+			strconv.FormatFloat(q.Minimum, 'f', -1, 64), enc, q.From.Format(time.DateOnly), to, q.Source})
+	}
+	w.Flush()
+	return w.Error()
 }

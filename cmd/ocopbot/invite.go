@@ -42,12 +42,15 @@ func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 		return nil
 	}
 	r := ocop.Role(*role)
-	if *unit == "" || r.Level() == 0 || *ttl <= 0 {
-		return fmt.Errorf("invite: want --unit CODE --role commune|district|province [--ttl 168h]: %w", errUsage)
+	if !r.Valid() || (*unit == "") != (r == ocop.RoleAdmin) || *ttl <= 0 {
+		return fmt.Errorf("invite: want --unit CODE --role commune|district|province, or --role admin alone [--ttl 168h]: %w", errUsage)
 	}
-	unitID, err := store.UnitIDByCode(ctx, *unit, r.Level(), time.Now())
-	if err != nil {
-		return fmt.Errorf("invite: no %s unit with code %s in the unit tree in force: %w", r, *unit, err)
+	var unitID int64
+	if r != ocop.RoleAdmin {
+		unitID, err = store.UnitIDByCode(ctx, *unit, r.Level(), time.Now())
+		if err != nil {
+			return fmt.Errorf("invite: no %s unit with code %s in the unit tree in force: %w", r, *unit, err)
+		}
 	}
 	code, err := store.CreateInvite(ctx, unitID, r, 0, *ttl)
 	if err != nil {

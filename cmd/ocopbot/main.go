@@ -5,7 +5,9 @@
 //	ocopbot demo [--units FILE]        run with no Telegram account: emulator, web chat, demo data
 //	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
 //	ocopbot migrate                    apply database migrations
-//	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV
+//	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
+//	ocopbot quotas list | import FILE  show or set the targets
+//	ocopbot generate                   a national dataset for benchmarks
 //	ocopbot version
 package main
 
@@ -26,9 +28,12 @@ const usage = `usage:
                                            a web chat at HTTP_ADDR and demo data
   ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone
   ocopbot migrate                          apply database migrations
-  ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province);
-         [--ttl 168h] [--bot NAME]         --revoke CODE revokes an unused invitation
-  ocopbot units import [--if-empty] FILE   import administrative units (CSV)
+  ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province;
+         [--ttl 168h] [--bot NAME]         --role admin needs no unit); --revoke CODE revokes
+  ocopbot units import [--if-empty] FILE   import administrative units (CSV), or the July 2025
+                                           merges between the two trees (JSON)
+  ocopbot quotas list | import FILE        show the targets, or upsert them from a CSV
+  ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
   ocopbot version                          print the version
 
 Settings come from the environment:
@@ -77,6 +82,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, cfg, stdout)
 	case "units":
 		return units(ctx, cfg, args[1:], stdout)
+	case "quotas":
+		return quotas(ctx, cfg, args[1:], stdout)
+	case "generate":
+		return generate(ctx, cfg, args[1:], stdout)
 	}
 	printUsage(stderr)
 	return errUsage

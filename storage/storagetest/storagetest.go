@@ -198,6 +198,16 @@ func connect(t testing.TB, url string) *pgx.Conn {
 	return c
 }
 
+// DatabaseURL is the URL of database name on the test server.
+func DatabaseURL(name string) (string, error) {
+	u, err := url.Parse(AdminURL())
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
 // withDatabase returns url naming another database, keeping its user,
 // password and parameters.
 func withDatabase(t testing.TB, raw, name string) string {
