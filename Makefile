@@ -47,4 +47,5 @@ lint:
 bench: services
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./flows/ocop/ ./bot/...
 	$(GO) test -run '^$$' -bench ServeMemory -benchtime 1x -count 3 ./cmd/ocopbot/
+	$(GO) test -run '^$$' -bench Status -benchtime 200x -count 3 ./cmd/ocopbot/
 	scripts/bench-emulator.sh

@@ -96,8 +96,16 @@ func seedDemo(ctx context.Context, store *storage.Store, unitsFile string, log *
 		}
 		p := d.producer
 		p.OwnerUserID, p.ChatID, p.UnitID = d.owner, d.owner, unit
-		if _, err := store.SubmitRegistration(ctx, ocop.Submission{ActorID: d.owner, Producer: p, Product: d.product}); err != nil {
+		reg, err := store.SubmitRegistration(ctx, ocop.Submission{ActorID: d.owner, Producer: p, Product: d.product})
+		if err != nil {
 			return fmt.Errorf("demo producer %s: %w", d.producer.Name, err)
+		}
+		// Recognised two years ago, so Anh Minh's /status has something to
+		// count and one certificate to renew next year.
+		cert := ocop.Certificate{ProductID: reg.ProductID, Stars: d.product.TargetStars, Score: 60 + 10*float64(d.product.TargetStars-3),
+			DecisionNo: "2388/QĐ-UBND", DecisionDate: time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)}
+		if _, err := store.AddCertificate(ctx, cert, 0); err != nil {
+			return fmt.Errorf("demo certificate of %s: %w", d.product.Name, err)
 		}
 	}
 	return nil
