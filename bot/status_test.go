@@ -38,11 +38,7 @@ func seedCuChi(t *testing.T, h *harness) map[string]int64 {
 	ctx := context.Background()
 	// Producers registered in the three-level tree, in force on 1/3/2025.
 	unit := func(code string, level int) int64 {
-		id, err := h.db.Store.UnitIDByCode(ctx, code, level, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return unitOn(t, h, code, level, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
 	}
 	u := map[string]int64{
 		"hcm": unit("79", 1), "cuchi": unit("783", 2), "hocmon": unit("784", 2),
@@ -63,6 +59,16 @@ func seedCuChi(t *testing.T, h *harness) map[string]int64 {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// unitOn is the unit with a GSO code in the tree in force on day.
+func unitOn(t *testing.T, h *harness, code string, level int, day time.Time) int64 {
+	t.Helper()
+	id, err := h.db.Store.UnitIDByCode(context.Background(), code, level, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // bind makes user id an official of unit through an invitation, as the
@@ -277,14 +283,7 @@ func TestStatusAcrossTrees(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{now: statusDay, twoLevel: true, merges: true})
 	seedCuChi(t, h)
-	ctx := context.Background()
-	newUnit := func(code string, level int) int64 {
-		id, err := h.db.Store.UnitIDByCode(ctx, code, level, statusDay)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	newUnit := func(code string, level int) int64 { return unitOn(t, h, code, level, statusDay) }
 
 	commune := bind(t, h, 9501, newUnit("27508", 3), ocop.RoleCommune)
 	commune.say("/status")

@@ -124,10 +124,7 @@ func BenchmarkStatus(b *testing.B) {
 		if u, ok := users[unitID]; ok {
 			return u
 		}
-		user := 800_000_000 + int64(len(users))
-		if _, err := store.Pool().Exec(ctx, `DELETE FROM officials WHERE user_id = $1`, user); err != nil {
-			b.Fatal(err)
-		}
+		user := 800_000_000 + int64(len(users)) // a rerun binds it again: redeeming replaces the binding
 		code, err := store.CreateInvite(ctx, unitID, role, 0, time.Hour)
 		if err != nil {
 			b.Fatal(err)
@@ -167,20 +164,7 @@ func BenchmarkStatus(b *testing.B) {
 	b.Run("district", func(b *testing.B) { run(b, sample, ocop.RoleDistrict, status) })
 	b.Run("province", func(b *testing.B) { run(b, provinces, ocop.RoleProvince, status) })
 	b.Run("country", func(b *testing.B) {
-		admin := ocop.Unit{ID: 0, Name: "cả nước"}
-		if _, ok := users[0]; !ok {
-			user := int64(799_999_999)
-			_, _ = store.Pool().Exec(ctx, `DELETE FROM officials WHERE user_id = $1`, user)
-			code, err := store.CreateInvite(ctx, 0, ocop.RoleAdmin, 0, time.Hour)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := store.RedeemInvite(ctx, code, user, user); err != nil {
-				b.Fatal(err)
-			}
-			users[0] = user
-		}
-		run(b, []ocop.Unit{admin}, ocop.RoleAdmin, status)
+		run(b, []ocop.Unit{{ID: 0, Name: "cả nước"}}, ocop.RoleAdmin, status)
 	})
 	b.Run("xlsx-province", func(b *testing.B) {
 		largest := provinces[:5]
