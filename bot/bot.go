@@ -118,6 +118,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		return nil, fmt.Errorf("create telegram client: %w", err)
 	}
 	b.api = api
+	engine.SetFiles(b)
 	return b, nil
 }
 

@@ -66,6 +66,8 @@ func decode(u *models.Update) (ev event, ok bool) {
 		ev.in = flows.Input{Kind: flows.InputContact, Phone: m.Contact.PhoneNumber}
 	case len(m.Photo) > 0:
 		ev.in = flows.Input{Kind: flows.InputPhoto, FileID: m.Photo[len(m.Photo)-1].FileID}
+	case m.Document != nil:
+		ev.in = flows.Input{Kind: flows.InputDocument, FileID: m.Document.FileID, FileName: m.Document.FileName, FileSize: m.Document.FileSize}
 	default:
 		ev.in = flows.Input{Kind: flows.InputUnsupported}
 	}

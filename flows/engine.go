@@ -31,6 +31,13 @@ type Records interface {
 	ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error)
 	PendingRegistrations(ctx context.Context, communes []int64) (int, error)
 	CertifiedProducts(ctx context.Context, day time.Time, communes []int64) ([]ocop.CertifiedProduct, error)
+
+	// Council results and notifications.
+	Authorities(ctx context.Context) (ocop.Authorities, error)
+	Applicants(ctx context.Context, codes []string) (map[string]ocop.Applicant, error)
+	AwaitingResults(ctx context.Context, communes []int64, limit int) ([]ocop.Applicant, error)
+	RecordResults(ctx context.Context, results []ocop.Result) (ocop.Recorded, error)
+	Undelivered(ctx context.Context, units []int64, olderThan time.Duration, limit int) ([]ocop.Notification, int, error)
 }
 
 // Chat is who is talking: a private chat, its Telegram user and the
@@ -51,6 +58,7 @@ type Engine struct {
 	text         *locales.Catalog
 	log          *slog.Logger
 	now          func() time.Time
+	files        Files
 	hasDistricts bool
 }
 
@@ -62,11 +70,12 @@ type Config struct {
 	Text    *locales.Catalog
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	Files   Files            // fetches documents users send; nil: none can be read
 }
 
 // New returns an Engine.
 func New(cfg Config) *Engine {
-	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now}
+	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now, files: cfg.Files}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -87,6 +96,10 @@ func New(cfg Config) *Engine {
 	}
 	return e
 }
+
+// SetFiles sets how documents users send are fetched (the transport,
+// which is created after the engine).
+func (e *Engine) SetFiles(f Files) { e.files = f }
 
 // SetBotName gives the bot's username, for the links of invitations.
 func (e *Engine) SetBotName(name string) { e.botName.Store(&name) }
@@ -195,6 +208,9 @@ func (e *Engine) dispatch(t *turn) error {
 		}
 		return e.stepButton(t, action, arg)
 	}
+	if t.in.Kind == InputDocument && (t.st == nil || t.st.Flow == flowResult) {
+		return e.importDocument(t)
+	}
 	if t.st != nil {
 		if t.in.Kind == InputText && isBack(t) {
 			return e.back(t)
@@ -233,6 +249,10 @@ func (e *Engine) command(t *turn) error {
 		return e.statusCommand(t)
 	case "moi", "invite":
 		return e.inviteCommand(t)
+	case "ketqua", "results":
+		return e.resultCommand(t)
+	case "thongbao", "undelivered":
+		return e.undeliveredCommand(t)
 	case "trogiup", "help":
 		t.say(Reply{Text: t.p.T("help")})
 		return nil
@@ -274,6 +294,11 @@ func (e *Engine) globalAction(t *turn, action, arg string) error {
 		return e.statusButton(t, action, arg)
 	case "iv":
 		return e.inviteButton(t, arg)
+	case "kq":
+		if t.st != nil {
+			return e.offerResume(t)
+		}
+		return e.startResult(t, "")
 	}
 	return e.oldButton(t)
 }
@@ -306,7 +331,11 @@ func (e *Engine) languageMenu(t *turn) {
 func (e *Engine) offerResume(t *turn) error {
 	t.st.Seq++
 	t.st.Cancel = false
-	t.say(Reply{Text: t.p.T("resume.ask", "Step", e.stepLabel(t, t.st.Step)), Buttons: [][]Button{
+	key := "resume.ask"
+	if t.st.Flow == flowResult {
+		key = "resume.ask_result"
+	}
+	t.say(Reply{Text: t.p.T(key, "Step", e.stepLabel(t, t.st.Step)), Buttons: [][]Button{
 		{{Label: t.p.T("button.continue"), Data: stepData(t.st, "resume", "")}},
 		{{Label: t.p.T("button.restart"), Data: stepData(t.st, "restart", "")}},
 	}})

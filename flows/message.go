@@ -10,7 +10,8 @@ const (
 	InputButton                           // an inline button press; Data holds its callback data
 	InputContact                          // a shared contact; Phone holds the number
 	InputPhoto                            // a photo; FileID holds the largest size
-	InputUnsupported                      // a sticker, voice, document, location… where the bot expects none
+	InputUnsupported                      // a sticker, voice, location… where the bot expects none
+	InputDocument                         // a file; FileID, FileName and FileSize describe it
 )
 
 // Input is one user action, already decoded from the transport.
@@ -22,6 +23,8 @@ type Input struct {
 	MessageID int // the bot message a button belongs to
 	Phone     string
 	FileID    string
+	FileName  string
+	FileSize  int64
 }
 
 // Button is an inline button.

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,9 @@ func (e *Engine) startRegistration(t *turn) error {
 
 // stepLabel names a step for the resume question.
 func (e *Engine) stepLabel(t *turn, step string) string {
+	if step == rsConfirm {
+		step = stSummary
+	}
 	return t.p.T("step." + step)
 }
 
@@ -113,6 +117,13 @@ func (e *Engine) prompt(t *turn) {
 
 func (e *Engine) promptEdit(t *turn, editID int) {
 	st := t.st
+	if st.Flow == flowResult {
+		if err := e.promptResult(t); err != nil {
+			e.log.ErrorContext(t.ctx, "result prompt", slog.Any("err", err))
+			t.say(Reply{Text: t.p.T("error.internal")})
+		}
+		return
+	}
 	st.Seq++
 	st.Cancel = false
 	if st.Step == stSummary {
@@ -288,6 +299,9 @@ func (e *Engine) stepButton(t *turn, action, arg string) error {
 	if action != "cancel" {
 		st.Cancel = false
 	}
+	if st.Flow == flowResult && action != "cancel" && action != "cancelask" {
+		return e.resultButton(t, action, arg)
+	}
 	switch action {
 	case "resume":
 		e.prompt(t)
@@ -385,8 +399,15 @@ func (e *Engine) pick(t *turn, arg string) error {
 func (e *Engine) stepInput(t *turn) error {
 	st := t.st
 	st.Cancel = false
+	if st.Flow == flowResult {
+		if t.in.Kind != InputText {
+			t.say(Reply{Text: t.p.T("error.text_expected")})
+			return e.promptResult(t)
+		}
+		return e.resultInput(t, t.in.Text)
+	}
 	in := t.in
-	if in.Kind == InputUnsupported || (in.Kind == InputPhoto && st.Step != stPhoto) || (in.Kind == InputContact && st.Step != stPhone) {
+	if in.Kind == InputUnsupported || in.Kind == InputDocument || (in.Kind == InputPhoto && st.Step != stPhoto) || (in.Kind == InputContact && st.Step != stPhone) {
 		key := "error.text_expected"
 		switch st.Step {
 		case stPhoto:
@@ -591,6 +612,9 @@ func (e *Engine) answered(st *State, step string) bool {
 
 func (e *Engine) back(t *turn) error {
 	st := t.st
+	if st.Flow == flowResult {
+		return e.resultBack(t)
+	}
 	st.Cancel, st.Page, st.Query = false, 0, ""
 	steps := e.steps(st)
 	switch idx := indexOf(steps, st.Step); {

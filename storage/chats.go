@@ -7,9 +7,11 @@ import (
 
 // SaveChat records a private chat and the language its user chose. An
 // unchanged chat is not rewritten: /start is frequent, and a write costs a
-// WAL flush.
+// WAL flush. A user who writes again has unblocked the bot: the chat is
+// reachable again.
 func (s *Store) SaveChat(ctx context.Context, chatID, userID int64, locale string) error {
 	const q = `
+WITH back AS (DELETE FROM unreachable_chats WHERE chat_id = $1)
 INSERT INTO chats (chat_id, user_id, locale) VALUES ($1, $2, $3)
 ON CONFLICT (chat_id) DO UPDATE SET user_id = EXCLUDED.user_id, locale = EXCLUDED.locale, updated_at = now()
 WHERE chats.user_id <> EXCLUDED.user_id OR chats.locale <> EXCLUDED.locale`

@@ -103,7 +103,9 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		}
 		applied++
 	}
-	return applied, nil
+	// River's tables, under the same lock.
+	n, err := s.migrateJobs(ctx)
+	return applied + n, err
 }
 
 // SchemaVersion reports the highest applied migration (0 before the first).
@@ -133,5 +135,6 @@ func MigrationsDigest() string {
 	for _, m := range ms {
 		fmt.Fprintf(h, "%d %s\n%s\n", m.version, m.name, m.sql)
 	}
+	fmt.Fprintf(h, "river %d\n", jobsVersion())
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
@@ -23,6 +24,7 @@ var ErrConflict = errors.New("conflict")
 // Store is the Postgres side of storage.
 type Store struct {
 	pool *pgxpool.Pool
+	jobs *river.Client[pgx.Tx] // inserts jobs only
 }
 
 // Open connects to Postgres and checks the connection.
@@ -53,7 +55,12 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("ping postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	if s.jobs, err = newJobClient(s); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close releases every connection.

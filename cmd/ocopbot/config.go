@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/bot"
 )
 
 // Config is every setting, read once from the environment.
@@ -21,6 +24,9 @@ type Config struct {
 	LogFormat       string
 	Workers         string
 	DemoDatabaseURL string
+	SendRate        string
+	SendWorkers     string
+	JobTimeout      string
 }
 
 // option is one environment variable with its default; secret ones are
@@ -44,6 +50,9 @@ var options = []option{
 	{"LOG_FORMAT", "json", false, "json or text", func(c *Config) *string { return &c.LogFormat }},
 	{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", func(c *Config) *string { return &c.DemoDatabaseURL }},
 	{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", func(c *Config) *string { return &c.Workers }},
+	{"SEND_RATE", "29.5", false, "messages per second the notification sender allows the whole bot (all processes)", func(c *Config) *string { return &c.SendRate }},
+	{"SEND_WORKERS", "16", false, "notifications sent at once per process", func(c *Config) *string { return &c.SendWorkers }},
+	{"JOB_TIMEOUT", "30s", false, "longest a notification send may take; a job left by a dead process is retried after twice this", func(c *Config) *string { return &c.JobTimeout }},
 }
 
 var (
@@ -96,6 +105,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("WORKERS %q must be a whole number from 1 to 4096", c.Workers))
 		}
 	}
+	if v, err := strconv.ParseFloat(c.SendRate, 64); err != nil || v < 0.1 || v > 1000 {
+		errs = append(errs, fmt.Errorf("SEND_RATE %q must be a number of messages per second from 0.1 to 1000", c.SendRate))
+	}
+	if n, err := strconv.Atoi(c.SendWorkers); err != nil || n < 1 || n > 1024 {
+		errs = append(errs, fmt.Errorf("SEND_WORKERS %q must be a whole number from 1 to 1024", c.SendWorkers))
+	}
+	if d, err := time.ParseDuration(c.JobTimeout); err != nil || d < time.Second || d > time.Hour {
+		errs = append(errs, fmt.Errorf("JOB_TIMEOUT %q must be a duration from 1s to 1h, like 30s", c.JobTimeout))
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT %q must be json or text", c.LogFormat))
 	}
@@ -106,6 +124,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 func (c Config) workers() int {
 	n, _ := strconv.Atoi(c.Workers)
 	return n
+}
+
+// notify returns the sender's settings.
+func (c Config) notify() bot.NotifyConfig {
+	rate, _ := strconv.ParseFloat(c.SendRate, 64)
+	n, _ := strconv.Atoi(c.SendWorkers)
+	d, _ := time.ParseDuration(c.JobTimeout)
+	return bot.NotifyConfig{Workers: n, JobTimeout: d, Limits: bot.Limits{Global: rate}}
 }
 
 // describe lists the settings for the log, hiding secrets.

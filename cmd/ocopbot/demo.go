@@ -95,9 +95,13 @@ func startDemo(ctx context.Context, cfg Config, unitsFile, redisPrefix string, l
 	if err == nil {
 		var b *bot.Bot
 		b, err = bot.New(bot.Config{Token: demoToken, APIURL: base, Workers: cfg.workers()}, app.engine, rdb, store, app.text, log, bot.Hooks{})
+		var n *bot.Notifier
+		if err == nil {
+			n, err = bot.NewNotifier(b, store, cfg.notify())
+		}
 		if err == nil {
 			d := &demoApp{URL: base, Store: store, Emu: emu, done: make(chan error, 1)}
-			go d.run(ctx, srv, ln, b, emu, store, rdb, log)
+			go d.run(ctx, srv, ln, b, n, emu, store, rdb, log)
 			return d, nil
 		}
 	}
@@ -106,7 +110,7 @@ func startDemo(ctx context.Context, cfg Config, unitsFile, redisPrefix string, l
 	return fail(err)
 }
 
-func (d *demoApp) run(ctx context.Context, srv *http.Server, ln net.Listener, b *bot.Bot, emu *emulator.Server, store *storage.Store, rdb *storage.Redis, log *slog.Logger) {
+func (d *demoApp) run(ctx context.Context, srv *http.Server, ln net.Listener, b *bot.Bot, n *bot.Notifier, emu *emulator.Server, store *storage.Store, rdb *storage.Redis, log *slog.Logger) {
 	defer store.Close()
 	defer rdb.Close()
 	httpDone := make(chan error, 1)
@@ -119,7 +123,12 @@ func (d *demoApp) run(ctx context.Context, srv *http.Server, ln net.Listener, b 
 	if err := b.SetCommands(ctx); err != nil {
 		log.Warn("set command menu", bot.ErrAttr(err))
 	}
+	sent := make(chan error, 1)
+	go func() { sent <- runNotifier(ctx, n, log) }()
 	err := b.Run(ctx, true)
+	if nerr := <-sent; err == nil {
+		err = nerr
+	}
 	emu.Close()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

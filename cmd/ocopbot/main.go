@@ -7,6 +7,7 @@
 //	ocopbot migrate                    apply database migrations
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
+//	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
 //	ocopbot generate                   a national dataset for benchmarks
 //	ocopbot version
 package main
@@ -33,6 +34,11 @@ const usage = `usage:
   ocopbot units import [--if-empty] FILE   import administrative units (CSV), or the July 2025
                                            merges between the two trees (JSON)
   ocopbot quotas list | import FILE        show the targets, or upsert them from a CSV
+  ocopbot results import [--unit CODE      record council results from an XLSX/CSV file (columns:
+         --level province|district] FILE   Mã hồ sơ, Điểm, Số quyết định, Ngày quyết định), all
+                                           or none; without --unit, as the central level
+  ocopbot results revoke --code CODE       revoke a certificate from a day and tell the producer
+         --date DD/MM/YYYY --reason TEXT
   ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
   ocopbot version                          print the version
 
@@ -84,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return units(ctx, cfg, args[1:], stdout)
 	case "quotas":
 		return quotas(ctx, cfg, args[1:], stdout)
+	case "results":
+		return results(ctx, cfg, args[1:], stdout, stderr)
 	case "generate":
 		return generate(ctx, cfg, args[1:], stdout)
 	}

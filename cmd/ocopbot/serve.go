@@ -49,6 +49,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := b.SetCommands(ctx); err != nil {
 		log.Warn("set command menu", bot.ErrAttr(err))
 	}
+	notifier, err := bot.NewNotifier(b, store, cfg.notify())
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -88,6 +92,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
+	g.Go(func() error { return runNotifier(gctx, notifier, log) })
 	g.Go(func() error {
 		if webhook {
 			if err := b.SetWebhook(gctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
@@ -99,6 +104,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	})
 	return g.Wait()
+}
+
+// runNotifier sends notifications until ctx ends, then lets the sends in
+// flight finish.
+func runNotifier(ctx context.Context, n *bot.Notifier, log *slog.Logger) error {
+	if err := n.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	n.Stop(ctx, 10*time.Second)
+	log.Info("notification sender stopped")
+	return nil
 }
 
 // app is what serve wires besides the transport.

@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// Limits are the sender's rates, shared by every process through Redis.
+// Telegram allows about 30 messages a second per bot and 1 a second per
+// chat; the defaults stay just under, so that network jitter, which can
+// bunch messages sent apart, does not cross Telegram's line.
+type Limits struct {
+	Global       float64 // messages per second for the whole bot; default 29.5
+	GlobalBurst  int     // default 3
+	PerChat      float64 // messages per second per chat; default 1
+	PerChatBurst int     // default 1
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Global <= 0 {
+		l.Global = 29.5
+	}
+	if l.GlobalBurst <= 0 {
+		l.GlobalBurst = 3
+	}
+	if l.PerChat <= 0 {
+		l.PerChat = 1
+	}
+	if l.PerChatBurst <= 0 {
+		l.PerChatBurst = 1
+	}
+	return l
+}
+
+// limiter takes send permits from GCRA buckets in Redis (redis_rate):
+// every process sharing Redis and the key prefix shares the rates.
+type limiter struct {
+	rl             *redis_rate.Limiter
+	prefix         string
+	global, perCht redis_rate.Limit
+}
+
+func newLimiter(state *storage.Redis, l Limits) *limiter {
+	l = l.withDefaults()
+	return &limiter{
+		rl:     redis_rate.NewLimiter(state.Client()),
+		prefix: state.Prefix() + "send:",
+		global: rateLimit(l.Global, l.GlobalBurst),
+		perCht: rateLimit(l.PerChat, l.PerChatBurst),
+	}
+}
+
+// rateLimit expresses a fractional rate in redis_rate's whole events per
+// period.
+func rateLimit(perSecond float64, burst int) redis_rate.Limit {
+	return redis_rate.Limit{Rate: int(math.Round(perSecond * 1000)), Period: 1000 * time.Second, Burst: burst}
+}
+
+// take waits for a permit to send to chatID. When the chat's own rate is
+// spent it returns how long to come back after instead of waiting: the
+// caller snoozes the job and frees its worker. The global rate is waited
+// for here, since its permits come every few tens of milliseconds.
+func (l *limiter) take(ctx context.Context, chatID int64) (later time.Duration, err error) {
+	res, err := l.rl.Allow(ctx, l.prefix+"chat:"+strconv.FormatInt(chatID, 10), l.perCht)
+	if err != nil {
+		return 0, fmt.Errorf("per-chat rate: %w", err)
+	}
+	if res.Allowed == 0 {
+		return res.RetryAfter, nil
+	}
+	for {
+		res, err := l.rl.Allow(ctx, l.prefix+"global", l.global)
+		if err != nil {
+			return 0, fmt.Errorf("global rate: %w", err)
+		}
+		if res.Allowed > 0 {
+			return 0, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(res.RetryAfter):
+		}
+	}
+}

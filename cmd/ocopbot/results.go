@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// results imports council results or revokes a certificate:
+//
+//	ocopbot results import [--unit CODE --level province|district] [--lang vi] FILE
+//	ocopbot results revoke --code OCOP-25-000123 --date 01/12/2026 --reason TEXT
+//
+// An import speaks for an office: the province or district with GSO code
+// --unit (the stars it may recognise apply), or, without --unit, the
+// central level. Rows outside its scope are refused like in the chat.
+func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "import" && args[0] != "revoke" {
+		return fmt.Errorf("results: want `results import [--unit CODE --level province|district] FILE` or `results revoke --code CODE --date DD/MM/YYYY --reason TEXT`: %w", errUsage)
+	}
+	fs := flag.NewFlagSet("results "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	unit := fs.String("unit", "", "GSO code of the office's unit; empty: central level")
+	level := fs.String("level", "province", "level of --unit: province or district")
+	lang := fs.String("lang", "vi", "language of the error list: vi or en")
+	code := fs.String("code", "", "registration code (revoke)")
+	date := fs.String("date", "", "first day the certificate no longer counts, DD/MM/YYYY (revoke)")
+	reason := fs.String("reason", "", "reason told to the producer (revoke)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("results: %w", errUsage)
+	}
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if args[0] == "revoke" {
+		day, ok := report.ParseDate(*date)
+		if *code == "" || !ok || *reason == "" {
+			return fmt.Errorf("results revoke: want --code CODE --date DD/MM/YYYY --reason TEXT: %w", errUsage)
+		}
+		if err := store.RevokeCertificate(ctx, *code, day, *reason, 0); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("results revoke: %s has no certificate in force on %s", *code, day.Format("02/01/2006"))
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "results: certificate of %s revoked from %s; the producer will be told\n", *code, day.Format("02/01/2006"))
+		return nil
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("results import: want one FILE (.xlsx or .csv): %w", errUsage)
+	}
+	path := fs.Arg(0)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("results import: %w", err)
+	}
+	off := ocop.Official{Role: ocop.RoleAdmin}
+	if *unit != "" {
+		lv := map[string]int{"province": 1, "district": 2}[*level]
+		if lv == 0 {
+			return fmt.Errorf("results import: --level must be province or district: %w", errUsage)
+		}
+		id, err := store.UnitIDByCode(ctx, *unit, lv, time.Now())
+		if err != nil {
+			return fmt.Errorf("results import: no %s with code %s in the unit tree in force: %w", *level, *unit, err)
+		}
+		off = ocop.Official{UnitID: id, Role: ocop.RoleForLevel(lv)}
+	}
+	app, err := newApp(ctx, store, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), time.Now)
+	if err != nil {
+		return err
+	}
+	rep, err := app.engine.ImportResults(ctx, off, filepath.Base(path), data, app.text.Printer(*lang))
+	if err != nil {
+		return err
+	}
+	if len(rep.Errors) > 0 {
+		for _, e := range rep.Errors {
+			fmt.Fprintln(stderr, e)
+		}
+		return fmt.Errorf("results import: %d errors; nothing was recorded", len(rep.Errors))
+	}
+	fmt.Fprintf(stdout, "results: %d recorded (%d certificates), %d already recorded, %d notifications queued\n",
+		rep.Recorded.New, rep.Recorded.Certificates, rep.Recorded.Unchanged, rep.Recorded.Notifications)
+	return nil
+}

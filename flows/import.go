@@ -1,0 +1,259 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/locales"
+)
+
+// Files fetches what users send.
+type Files interface {
+	Fetch(ctx context.Context, fileID string) ([]byte, error)
+}
+
+const (
+	maxImportBytes  = 5 << 20 // a results file: far more rows than a council decides at once
+	maxImportRows   = 5000
+	maxErrorsListed = 30
+)
+
+// ImportReport says what a results file did: Errors (one line per bad row,
+// in the reader's language) when nothing was written, else the counts.
+type ImportReport struct {
+	Errors   []string
+	Recorded ocop.Recorded
+}
+
+// importColumns are the header words of a results file, folded; the
+// first that a header cell starts with names its column.
+var importColumns = map[string][]string{
+	"code":  {"ma ho so", "ma", "code", "registration"},
+	"score": {"diem", "score"},
+	"dno":   {"so quyet dinh", "so qd", "quyet dinh", "decision no", "decision number", "decision"},
+	"date":  {"ngay quyet dinh", "ngay qd", "ngay", "decision date", "date"},
+}
+
+// ImportResults checks every row of a results file (registration code,
+// score, decision number, decision date) and records them all in one
+// transaction, or — when any row is wrong — writes nothing and lists the
+// errors. off is who imports: their scope and office apply to every row.
+func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name string, data []byte, p locales.Printer) (ImportReport, error) {
+	office, ok := ocop.OfficeOf(off.Role)
+	if !ok {
+		return ImportReport{Errors: []string{p.T("results.commune")}}, nil
+	}
+	rows, err := report.ReadTable(name, data)
+	if errors.Is(err, report.ErrFileType) {
+		return ImportReport{Errors: []string{p.T("import.error.type")}}, nil
+	}
+	if err != nil {
+		return ImportReport{Errors: []string{p.T("import.error.unreadable")}}, nil
+	}
+	head, cols, missing := findHeader(rows)
+	if len(missing) > 0 {
+		return ImportReport{Errors: []string{p.T("import.error.header", "Columns", strings.Join(missing, ", "))}}, nil
+	}
+	if len(rows)-head-1 > maxImportRows {
+		return ImportReport{Errors: []string{p.T("import.error.too_many", "Max", maxImportRows)}}, nil
+	}
+	auth, err := e.records.Authorities(ctx)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	type row struct {
+		line int
+		r    ocop.Result
+	}
+	var good []row
+	var errs []string
+	bad := func(line int, msg string) { errs = append(errs, p.T("import.row", "Line", line, "Error", msg)) }
+	cell := func(rec []string, col string) string {
+		if i := cols[col]; i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	seen := map[string]int{} // code + decision number → line
+	for i, rec := range rows[head+1:] {
+		line := head + 2 + i
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue
+		}
+		code := strings.ToUpper(cell(rec, "code"))
+		score, okScore := ocop.ParseScore(cell(rec, "score"))
+		dno, okNo := ocop.CleanDecisionNo(cell(rec, "dno"))
+		day, okDay := report.ParseDate(cell(rec, "date"))
+		switch {
+		case code == "":
+			bad(line, p.T("import.error.no_code"))
+			continue
+		case !okScore:
+			bad(line, p.T("results.error.score"))
+			continue
+		case !okNo:
+			bad(line, p.T("results.error.decision_no"))
+			continue
+		case !okDay:
+			bad(line, p.T("results.error.date"))
+			continue
+		case day.After(e.today()):
+			bad(line, p.T("results.error.date_future"))
+			continue
+		}
+		key := code + "\x00" + dno
+		if first, dup := seen[key]; dup {
+			bad(line, p.T("import.error.duplicate", "Line", first))
+			continue
+		}
+		seen[key] = line
+		stars, _ := ocop.StarsFromScore(score)
+		r := ocop.Result{Code: code, Score: score, Stars: stars, DecisionNo: dno, DecisionDate: day,
+			IssuerUnitID: off.UnitID, RecordedBy: off.UserID}
+		if msg := authorityError(p, auth, office, r); msg != "" {
+			bad(line, msg)
+			continue
+		}
+		good = append(good, row{line, r})
+	}
+	codes := make([]string, len(good))
+	for i, g := range good {
+		codes[i] = g.r.Code
+	}
+	found, err := e.records.Applicants(ctx, codes)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	results := make([]ocop.Result, 0, len(good))
+	lineOf := map[string]int{}
+	for _, g := range good {
+		a, ok := found[g.r.Code]
+		switch {
+		case !ok || !e.atlas.InScope(off, a.CommuneID):
+			bad(g.line, p.T("results.error.code_unknown", "Code", short(g.r.Code, 40)))
+			continue
+		case a.Status == ocop.StatusWithdrawn || a.Status == ocop.StatusRejected:
+			bad(g.line, p.T("results.error.code_closed", "Code", a.Code, "Status", p.T("status."+string(a.Status))))
+			continue
+		}
+		g.r.RegistrationID, g.r.ProductID = a.RegistrationID, a.ProductID
+		lineOf[g.r.Code] = g.line
+		results = append(results, g.r)
+	}
+	if len(errs) == 0 && len(results) == 0 {
+		errs = append(errs, p.T("import.error.empty"))
+	}
+	if len(errs) > 0 {
+		return ImportReport{Errors: sortedErrors(errs)}, nil
+	}
+	done, err := e.records.RecordResults(ctx, results)
+	if msg, ok := rowErrorText(p, err); ok {
+		var re *ocop.RowError
+		errors.As(err, &re)
+		return ImportReport{Errors: []string{p.T("import.row", "Line", lineOf[re.Code], "Error", msg)}}, nil
+	}
+	if err != nil {
+		return ImportReport{}, err
+	}
+	return ImportReport{Recorded: done}, nil
+}
+
+// sortedErrors orders row errors by line (they are found in two passes).
+func sortedErrors(errs []string) []string {
+	lineOf := func(s string) int {
+		f := strings.FieldsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+		if len(f) == 0 {
+			return 0
+		}
+		n, _ := strconv.Atoi(f[0])
+		return n
+	}
+	out := append([]string(nil), errs...)
+	sort.SliceStable(out, func(i, j int) bool { return lineOf(out[i]) < lineOf(out[j]) })
+	return out
+}
+
+// findHeader finds the header row among the first rows and the column of
+// each field; missing names the fields it lacks (in the file's words).
+func findHeader(rows [][]string) (head int, cols map[string]int, missing []string) {
+	var best map[string]int
+	bestRow := 0
+	for i := 0; i < len(rows) && i < 10; i++ {
+		c := map[string]int{}
+		for j, cell := range rows[i] {
+			f := ocop.Fold(cell)
+			for _, field := range []string{"code", "score", "dno", "date"} {
+				if _, done := c[field]; done {
+					continue
+				}
+				for _, w := range importColumns[field] {
+					if f == w || strings.HasPrefix(f, w+" ") || strings.HasPrefix(f, w+"(") {
+						c[field] = j
+						break
+					}
+				}
+				if _, done := c[field]; done {
+					break
+				}
+			}
+		}
+		if len(c) > len(best) {
+			best, bestRow = c, i
+		}
+		if len(c) == 4 {
+			break
+		}
+	}
+	names := map[string]string{"code": "Mã hồ sơ", "score": "Điểm", "dno": "Số quyết định", "date": "Ngày quyết định"}
+	for _, field := range []string{"code", "score", "dno", "date"} {
+		if _, ok := best[field]; !ok {
+			missing = append(missing, names[field])
+		}
+	}
+	return bestRow, best, missing
+}
+
+// importDocument answers a file an official sends: a results file.
+func (e *Engine) importDocument(t *turn) error {
+	off, _, ok, err := e.resultOffice(t)
+	if !ok || err != nil {
+		return err
+	}
+	if t.in.FileSize > maxImportBytes {
+		t.say(Reply{Text: t.p.T("import.error.too_big", "MB", maxImportBytes>>20)})
+		return nil
+	}
+	if e.files == nil {
+		return errors.New("no file fetcher configured")
+	}
+	data, err := e.files.Fetch(t.ctx, t.in.FileID)
+	if err != nil {
+		return fmt.Errorf("fetch results file: %w", err)
+	}
+	rep, err := e.ImportResults(t.ctx, off, t.in.FileName, data, t.p)
+	if err != nil {
+		return err
+	}
+	if len(rep.Errors) > 0 {
+		list := rep.Errors
+		more := 0
+		if len(list) > maxErrorsListed {
+			list, more = list[:maxErrorsListed], len(list)-maxErrorsListed
+		}
+		text := t.p.N("import.failed", len(rep.Errors)) + "\n" + strings.Join(list, "\n")
+		if more > 0 {
+			text += "\n" + t.p.T("import.more_errors", "N", more)
+		}
+		e.sayLong(t, text, nil)
+		return nil
+	}
+	t.say(Reply{Text: t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates,
+		"Unchanged", rep.Recorded.Unchanged)})
+	return nil
+}

@@ -1,0 +1,135 @@
+package flows
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
+)
+
+// Notice renders a notification in its recipient's language. The sender
+// calls it when it sends, so a notification queued before a user changed
+// language arrives in the new one.
+func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
+	p := e.text.Printer(n.Locale)
+	switch n.Kind {
+	case ocop.NoticeResult:
+		var r ocop.ResultNotice
+		if err := json.Unmarshal(n.Payload, &r); err != nil {
+			return Reply{}, fmt.Errorf("decode result notice %d: %w", n.ID, err)
+		}
+		return Reply{Text: resultNoticeText(p, r), Buttons: [][]Button{
+			{{Label: p.T("button.my_records"), Data: globalData("hoso")}},
+		}}, nil
+	case ocop.NoticeResultSummary:
+		var s ocop.SummaryNotice
+		if err := json.Unmarshal(n.Payload, &s); err != nil {
+			return Reply{}, fmt.Errorf("decode summary notice %d: %w", n.ID, err)
+		}
+		return Reply{Text: summaryNoticeText(p, s)}, nil
+	case ocop.NoticeRevoked:
+		var r ocop.RevokedNotice
+		if err := json.Unmarshal(n.Payload, &r); err != nil {
+			return Reply{}, fmt.Errorf("decode revocation notice %d: %w", n.ID, err)
+		}
+		return Reply{Text: p.T("notice.revoked", "Product", r.Product, "Stars", r.Stars, "DecisionNo", r.DecisionNo,
+			"Date", day(r.RevokedOn), "Reason", r.Reason)}, nil
+	}
+	return Reply{}, fmt.Errorf("notification %d: unknown kind %q", n.ID, n.Kind)
+}
+
+func day(t time.Time) string { return t.Format("02/01/2006") }
+
+func resultNoticeText(p locales.Printer, r ocop.ResultNotice) string {
+	args := []any{"Product", r.Product, "Code", r.Code, "Score", scoreText(p, r.Score), "Stars", r.Stars,
+		"DecisionNo", r.DecisionNo, "Date", day(r.DecisionDate)}
+	if !ocop.IsOCOP(r.Stars) {
+		text := p.T("notice.result_low", args...)
+		if r.PreviousStars > 0 {
+			text += "\n" + p.T("notice.result_lost", "Previous", r.PreviousStars)
+		}
+		return text
+	}
+	text := p.T("notice.result", append(args, "Until", day(r.ValidUntil))...)
+	if r.PreviousStars > 0 {
+		text += "\n" + p.T("notice.result_replaces", "Previous", r.PreviousStars)
+	}
+	return text
+}
+
+func summaryNoticeText(p locales.Printer, s ocop.SummaryNotice) string {
+	var b strings.Builder
+	b.WriteString(p.N("notice.summary", len(s.Results)))
+	for i, r := range s.Results {
+		line := p.T("notice.summary_item", "Product", r.Product, "Producer", r.Producer, "Score", scoreText(p, r.Score),
+			"Stars", r.Stars, "DecisionNo", r.DecisionNo)
+		if utf16Len(b.String())+utf16Len(line)+80 > maxMessage {
+			b.WriteString("\n" + p.T("notice.summary_more", "N", len(s.Results)-i))
+			break
+		}
+		b.WriteString("\n" + line)
+	}
+	return b.String()
+}
+
+// undeliveredAge is how long a queued notification may wait before
+// officials see it as undelivered.
+const undeliveredAge = 15 * time.Minute
+
+// undeliveredCommand answers /thongbao: the notifications of the
+// official's units that did not reach their recipient.
+func (e *Engine) undeliveredCommand(t *turn) error {
+	off, ok, err := e.official(t)
+	if !ok || err != nil {
+		return err
+	}
+	var units []int64
+	if off.Role != ocop.RoleAdmin {
+		units = e.scopeUnits(off)
+	}
+	list, total, err := e.records.Undelivered(t.ctx, units, undeliveredAge, 20)
+	if err != nil {
+		return err
+	}
+	if total == 0 {
+		t.say(Reply{Text: t.p.T("undelivered.none")})
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(t.p.N("undelivered.header", total))
+	for _, n := range list {
+		who := n.Recipient
+		if who == "" {
+			who = t.p.T("undelivered.official")
+		}
+		b.WriteString("\n" + t.p.T("undelivered.item", "When", n.CreatedAt.In(vnTime).Format("02/01 15:04"),
+			"Kind", t.p.T("notice.kind."+n.Kind), "Who", who, "Status", t.p.T("notice.status."+n.Status), "Attempts", n.Attempts))
+	}
+	e.sayLong(t, b.String(), nil)
+	return nil
+}
+
+// scopeUnits is every unit an official answers for, in any tree: the
+// communes (whose producers' notifications carry them) and the units
+// between (whose officials' summaries do).
+func (e *Engine) scopeUnits(off ocop.Official) []int64 {
+	out := []int64{off.UnitID}
+	for _, tree := range e.atlas.Trees() {
+		tr := tree
+		out = append(out, e.atlas.Sources(&tr, off.UnitID)...)
+		var walk func(id int64)
+		walk = func(id int64) {
+			for _, c := range tr.Units.Children(id) {
+				out = append(out, c.ID)
+				walk(c.ID)
+			}
+		}
+		if _, ok := tr.Units.Get(off.UnitID); ok {
+			walk(off.UnitID)
+		}
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+const notificationColumns = `
+SELECT n.id, n.kind, n.chat_id, coalesce(c.locale, ''), n.payload, n.status, n.attempts, coalesce(n.message_id, 0),
+       coalesce(n.last_error, ''), n.created_at, coalesce(n.sent_at, '0001-01-01'), coalesce(p.name, '')
+FROM notifications n
+LEFT JOIN chats c ON c.chat_id = n.chat_id
+LEFT JOIN producers p ON p.id = n.producer_id`
+
+func scanNotification(r pgx.CollectableRow) (ocop.Notification, error) {
+	var n ocop.Notification
+	err := r.Scan(&n.ID, &n.Kind, &n.ChatID, &n.Locale, &n.Payload, &n.Status, &n.Attempts, &n.MessageID,
+		&n.LastError, &n.CreatedAt, &n.SentAt, &n.Recipient)
+	if n.SentAt.Year() == 1 {
+		n.SentAt = time.Time{}
+	}
+	return n, err
+}
+
+// Notification loads one notification, and whether its chat is known to be
+// unreachable.
+func (s *Store) Notification(ctx context.Context, id int64) (ocop.Notification, bool, error) {
+	rows, err := s.pool.Query(ctx, notificationColumns+`,
+LATERAL (SELECT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = n.chat_id) AS gone) g
+WHERE n.id = $1`, id)
+	if err != nil {
+		return ocop.Notification{}, false, fmt.Errorf("load notification %d: %w", id, err)
+	}
+	var gone bool
+	n, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (ocop.Notification, error) {
+		var n ocop.Notification
+		err := r.Scan(&n.ID, &n.Kind, &n.ChatID, &n.Locale, &n.Payload, &n.Status, &n.Attempts, &n.MessageID,
+			&n.LastError, &n.CreatedAt, &n.SentAt, &n.Recipient, &gone)
+		return n, err
+	})
+	if err != nil {
+		return ocop.Notification{}, false, fmt.Errorf("load notification %d: %w", id, notFound(err))
+	}
+	return n, gone, nil
+}
+
+// NotificationSent records a delivered notification and Telegram's id of
+// the message.
+func (s *Store) NotificationSent(ctx context.Context, id, messageID int64) error {
+	_, err := s.pool.Exec(ctx, `
+UPDATE notifications SET status = 'sent', attempts = attempts + 1, message_id = $2, last_error = NULL,
+       sent_at = now(), updated_at = now()
+WHERE id = $1`, id, messageID)
+	if err != nil {
+		return fmt.Errorf("mark notification %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// NotificationBlocked records that Telegram refused the chat for good: the
+// notification is not sent, and neither is anything else for that chat
+// until its user writes /start again.
+func (s *Store) NotificationBlocked(ctx context.Context, id, chatID int64, reason string) error {
+	return s.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+INSERT INTO unreachable_chats (chat_id, reason) VALUES ($1, $2) ON CONFLICT (chat_id) DO NOTHING`, chatID, reason); err != nil {
+			return fmt.Errorf("mark chat unreachable: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+UPDATE notifications SET status = 'blocked', last_error = $2, updated_at = now() WHERE id = $1`, id, reason); err != nil {
+			return fmt.Errorf("mark notification %d blocked: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// NotificationFailed records a failed attempt; final marks the
+// notification failed for good.
+func (s *Store) NotificationFailed(ctx context.Context, id int64, reason string, final bool) error {
+	_, err := s.pool.Exec(ctx, `
+UPDATE notifications SET attempts = attempts + 1, last_error = $2, updated_at = now(),
+       status = CASE WHEN $3 THEN 'failed' ELSE status END
+WHERE id = $1`, id, reason, final)
+	if err != nil {
+		return fmt.Errorf("record failed notification %d: %w", id, err)
+	}
+	return nil
+}
+
+// Undelivered lists the notifications of the units (nil: all) that have
+// not reached their chat: blocked, failed, or queued for longer than
+// olderThan. Newest first; total counts them all.
+func (s *Store) Undelivered(ctx context.Context, units []int64, olderThan time.Duration, limit int) ([]ocop.Notification, int, error) {
+	const where = `
+WHERE (n.status IN ('blocked', 'failed') OR (n.status = 'queued' AND n.created_at < now() - $2::interval)) AND {scope}`
+	var total int
+	if err := s.pool.QueryRow(ctx, scoped(`SELECT count(*) FROM notifications n`+where, "n.unit_id", 1, units), units, olderThan).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count undelivered notifications: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, scoped(notificationColumns+where+` ORDER BY n.created_at DESC, n.id DESC LIMIT $3`, "n.unit_id", 1, units), units, olderThan, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list undelivered notifications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanNotification)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read undelivered notifications: %w", err)
+	}
+	return out, total, nil
+}

@@ -1,0 +1,299 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// Authorities reads the recognition table.
+func (s *Store) Authorities(ctx context.Context) (ocop.Authorities, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT regime, valid_from, coalesce(valid_to, '0001-01-01'), level, min_stars, max_stars
+FROM recognition_authority ORDER BY valid_from, level`)
+	if err != nil {
+		return nil, fmt.Errorf("read recognition authority: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.Authority, error) {
+		var a ocop.Authority
+		var office string
+		var lo, hi int16
+		err := r.Scan(&a.Regime, &a.From, &a.To, &office, &lo, &hi)
+		if a.To.Year() == 1 {
+			a.To = time.Time{}
+		}
+		a.Office, a.MinStars, a.MaxStars = ocop.Office(office), int(lo), int(hi)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read recognition authority: %w", err)
+	}
+	return out, nil
+}
+
+const applicantColumns = `
+SELECT r.id, r.code, r.product_id, pr.name, p.name, p.unit_id, r.status, pr.target_stars,
+       coalesce(l.decision_no, ''), coalesce(l.decision_date, '0001-01-01'), coalesce(l.score, 0)::float8, coalesce(l.stars, 0)
+FROM registrations r
+JOIN products pr ON pr.id = r.product_id
+JOIN producers p ON p.id = r.producer_id
+LEFT JOIN LATERAL (
+    SELECT decision_no, decision_date, score, stars FROM council_results cr
+    WHERE cr.product_id = r.product_id ORDER BY decision_date DESC, id DESC LIMIT 1
+) l ON true`
+
+func scanApplicant(r pgx.CollectableRow) (ocop.Applicant, error) {
+	var a ocop.Applicant
+	var status string
+	var target, stars int16
+	err := r.Scan(&a.RegistrationID, &a.Code, &a.ProductID, &a.ProductName, &a.ProducerName, &a.CommuneID, &status, &target,
+		&a.LastDecisionNo, &a.LastDecisionDate, &a.LastScore, &stars)
+	a.Status, a.TargetStars, a.LastStars = ocop.RegistrationStatus(status), int(target), int(stars)
+	if a.LastDecisionDate.Year() == 1 {
+		a.LastDecisionDate = time.Time{}
+	}
+	return a, err
+}
+
+// Applicants finds registrations by code (case-insensitive); codes not
+// found are absent from the map, which is keyed by the upper-case code.
+func (s *Store) Applicants(ctx context.Context, codes []string) (map[string]ocop.Applicant, error) {
+	up := make([]string, len(codes))
+	for i, c := range codes {
+		up[i] = strings.ToUpper(strings.TrimSpace(c))
+	}
+	rows, err := s.pool.Query(ctx, applicantColumns+` WHERE r.code = ANY($1)`, up)
+	if err != nil {
+		return nil, fmt.Errorf("find registrations: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanApplicant)
+	if err != nil {
+		return nil, fmt.Errorf("read registrations: %w", err)
+	}
+	out := make(map[string]ocop.Applicant, len(list))
+	for _, a := range list {
+		out[a.Code] = a
+	}
+	return out, nil
+}
+
+// AwaitingResults lists the registrations of the communes (nil: all) that
+// have no council result yet, oldest first.
+func (s *Store) AwaitingResults(ctx context.Context, communes []int64, limit int) ([]ocop.Applicant, error) {
+	q := scoped(applicantColumns+`
+WHERE r.status IN ('submitted', 'in_review') AND {scope}
+ORDER BY r.submitted_at, r.id LIMIT $2`, "r.unit_id", 1, communes)
+	rows, err := s.pool.Query(ctx, q, communes, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list registrations awaiting results: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanApplicant)
+	if err != nil {
+		return nil, fmt.Errorf("read registrations awaiting results: %w", err)
+	}
+	return out, nil
+}
+
+// RecordResults writes council results, all or none, in one transaction:
+// each result, the certificate it earns (3★ and above), the end of the
+// certificate it supersedes, and the notifications it causes with their
+// jobs. A result identical to one already recorded (same product and
+// decision number, score and date) is skipped, so a file imported twice
+// changes nothing; a different one under the same number is refused with
+// ErrResultConflict, as is a result older than the product's latest
+// (ErrResultOutdated), each wrapped in a *ocop.RowError.
+func (s *Store) RecordResults(ctx context.Context, results []ocop.Result) (ocop.Recorded, error) {
+	var done ocop.Recorded
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		done = ocop.Recorded{}
+		var notices []int64
+		summaries := map[int64]*officialSummary{} // by official's user id
+		for _, r := range results {
+			n, err := s.recordResult(ctx, tx, r, summaries)
+			if err != nil {
+				return &ocop.RowError{Code: r.Code, Err: err}
+			}
+			if n.id == 0 {
+				done.Unchanged++
+				continue
+			}
+			done.New++
+			if n.certified {
+				done.Certificates++
+			}
+			notices = append(notices, n.id)
+		}
+		for _, sum := range summaries {
+			id, err := insertNotification(ctx, tx, ocop.NoticeResultSummary, sum.chatID, 0, sum.unitID, ocop.SummaryNotice{Results: sum.results})
+			if err != nil {
+				return err
+			}
+			notices = append(notices, id)
+		}
+		done.Notifications = len(notices)
+		return s.insertNotifyJobs(ctx, tx, notices)
+	})
+	return done, err
+}
+
+type officialSummary struct {
+	chatID, unitID int64
+	results        []ocop.ResultNotice
+}
+
+type recordedResult struct {
+	id        int64 // the producer's notification; 0 when the result was already there
+	certified bool
+}
+
+func (s *Store) recordResult(ctx context.Context, tx pgx.Tx, r ocop.Result, summaries map[int64]*officialSummary) (recordedResult, error) {
+	// The product's row lock orders concurrent results for it.
+	var producerID, chatID, communeID int64
+	var product, producer string
+	err := tx.QueryRow(ctx, `
+SELECT pr.name, p.id, p.name, p.chat_id, p.unit_id
+FROM products pr JOIN producers p ON p.id = pr.producer_id WHERE pr.id = $1 FOR UPDATE OF pr`, r.ProductID).
+		Scan(&product, &producerID, &producer, &chatID, &communeID)
+	if err != nil {
+		return recordedResult{}, fmt.Errorf("lock product %d: %w", r.ProductID, notFound(err))
+	}
+	var sameScore, sameDate bool
+	err = tx.QueryRow(ctx, `
+SELECT score = $3::numeric(5,2), decision_date = $4 FROM council_results WHERE product_id = $1 AND decision_no = $2`,
+		r.ProductID, r.DecisionNo, r.Score, r.DecisionDate).Scan(&sameScore, &sameDate)
+	switch {
+	case err == nil && sameScore && sameDate:
+		return recordedResult{}, nil
+	case err == nil:
+		return recordedResult{}, ocop.ErrResultConflict
+	case !errors.Is(err, pgx.ErrNoRows):
+		return recordedResult{}, fmt.Errorf("read earlier result: %w", err)
+	}
+	var later bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM council_results WHERE product_id = $1 AND decision_date > $2)`,
+		r.ProductID, r.DecisionDate).Scan(&later); err != nil {
+		return recordedResult{}, fmt.Errorf("read later results: %w", err)
+	}
+	if later {
+		return recordedResult{}, ocop.ErrResultOutdated
+	}
+	var resultID int64
+	if err := tx.QueryRow(ctx, `
+INSERT INTO council_results (registration_id, product_id, score, stars, decision_no, decision_date, issuer_unit_id, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, 0::bigint), nullif($8, 0::bigint)) RETURNING id`,
+		r.RegistrationID, r.ProductID, r.Score, r.Stars, r.DecisionNo, r.DecisionDate, r.IssuerUnitID, r.RecordedBy).Scan(&resultID); err != nil {
+		return recordedResult{}, fmt.Errorf("insert result: %w", err)
+	}
+	// The certificate in force when this decision is taken ends with it.
+	var previous int16
+	if err := tx.QueryRow(ctx, `
+WITH ended AS (
+    UPDATE certificates SET revoked_on = $2, ended_by_result = $3
+    WHERE product_id = $1 AND decision_date <= $2 AND valid_until > $2 AND revoked_on IS NULL
+    RETURNING stars)
+SELECT coalesce(max(stars), 0) FROM ended`, r.ProductID, r.DecisionDate, resultID).Scan(&previous); err != nil {
+		return recordedResult{}, fmt.Errorf("end superseded certificate: %w", err)
+	}
+	if r.Certified() {
+		if _, err := tx.Exec(ctx, `
+WITH c AS (
+    INSERT INTO certificates (product_id, stars, score, decision_no, decision_date, issuer_unit_id, valid_until, result_id)
+    VALUES ($1, $2, $3, $4, $5, nullif($6, 0::bigint), $7, $8) RETURNING id)
+SELECT id FROM c`, r.ProductID, r.Stars, r.Score, r.DecisionNo, r.DecisionDate, r.IssuerUnitID, r.ValidUntil(), resultID); err != nil {
+			return recordedResult{}, fmt.Errorf("insert certificate: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'evaluated', updated_at = now() WHERE id = $1`, r.RegistrationID); err != nil {
+		return recordedResult{}, fmt.Errorf("mark registration evaluated: %w", err)
+	}
+	notice := ocop.ResultNotice{
+		Code: r.Code, Product: product, Producer: producer, Score: r.Score, Stars: r.Stars,
+		DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate, ValidUntil: r.ValidUntil(), PreviousStars: int(previous),
+	}
+	id, err := insertNotification(ctx, tx, ocop.NoticeResult, chatID, producerID, communeID, notice)
+	if err != nil {
+		return recordedResult{}, err
+	}
+	// The officials of the producer's commune and of its district (where
+	// the tree has districts) hear of it in one summary per batch; the
+	// official who records it already knows.
+	rows, err := tx.Query(ctx, `
+SELECT o.user_id, o.chat_id, o.unit_id FROM officials o
+WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (
+    SELECT u.id FROM admin_units u WHERE u.id = $1
+    UNION ALL
+    SELECT d.id FROM admin_units u JOIN admin_units d ON d.id = u.parent_id WHERE u.id = $1 AND d.level = 2)`,
+		communeID, r.RecordedBy)
+	if err != nil {
+		return recordedResult{}, fmt.Errorf("find officials to tell: %w", err)
+	}
+	var user, chat, unit int64
+	if _, err := pgx.ForEachRow(rows, []any{&user, &chat, &unit}, func() error {
+		sum := summaries[user]
+		if sum == nil {
+			sum = &officialSummary{chatID: chat, unitID: unit}
+			summaries[user] = sum
+		}
+		sum.results = append(sum.results, notice)
+		return nil
+	}); err != nil {
+		return recordedResult{}, fmt.Errorf("read officials to tell: %w", err)
+	}
+	details := map[string]any{"code": r.Code, "score": r.Score, "stars": r.Stars, "decision_no": r.DecisionNo}
+	if err := audit(ctx, tx, r.RecordedBy, "result.recorded", "council_result", resultID, details); err != nil {
+		return recordedResult{}, err
+	}
+	return recordedResult{id: id, certified: r.Certified()}, nil
+}
+
+// RevokeCertificate ends the product's certificate in force on day, from
+// that day, and tells the producer. It returns ErrNotFound when the
+// registration has no certificate in force then.
+func (s *Store) RevokeCertificate(ctx context.Context, code string, on time.Time, reason string, actor int64) error {
+	return s.WithTx(ctx, func(tx pgx.Tx) error {
+		var n ocop.RevokedNotice
+		var certID, producerID, chatID, communeID int64
+		var stars int16
+		err := tx.QueryRow(ctx, `
+UPDATE certificates c SET revoked_on = $2
+FROM registrations r, products pr, producers p
+WHERE r.code = upper($1) AND c.product_id = r.product_id AND pr.id = r.product_id AND p.id = r.producer_id
+  AND c.decision_date <= $2 AND c.valid_until > $2 AND c.revoked_on IS NULL
+RETURNING c.id, c.stars, c.decision_no, pr.name, p.id, p.chat_id, p.unit_id`, strings.TrimSpace(code), on).
+			Scan(&certID, &stars, &n.DecisionNo, &n.Product, &producerID, &chatID, &communeID)
+		if err != nil {
+			return fmt.Errorf("revoke certificate of %s: %w", code, notFound(err))
+		}
+		n.Stars, n.RevokedOn, n.Reason = int(stars), on, reason
+		id, err := insertNotification(ctx, tx, ocop.NoticeRevoked, chatID, producerID, communeID, n)
+		if err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, actor, "certificate.revoked", "certificate", certID, map[string]any{"code": code, "reason": reason}); err != nil {
+			return err
+		}
+		return s.insertNotifyJobs(ctx, tx, []int64{id})
+	})
+}
+
+func insertNotification(ctx context.Context, tx pgx.Tx, kind string, chatID, producerID, unitID int64, payload any) (int64, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return 0, fmt.Errorf("encode %s notification: %w", kind, err)
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `
+INSERT INTO notifications (kind, chat_id, producer_id, unit_id, payload)
+VALUES ($1, $2, nullif($3, 0::bigint), nullif($4, 0::bigint), $5) RETURNING id`, kind, chatID, producerID, unitID, raw).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert %s notification: %w", kind, err)
+	}
+	return id, nil
+}
