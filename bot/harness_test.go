@@ -42,14 +42,16 @@ type harness struct {
 	dups     atomic.Int64
 
 	procs []*process
+	opts  harnessOptions
 }
 
 // process is one running bot "process": stopping it and starting another
 // is a restart.
 type process struct {
-	bot    *bot.Bot
-	cancel context.CancelFunc
-	exited chan error
+	bot      *bot.Bot
+	notifier *bot.Notifier
+	cancel   context.CancelFunc
+	exited   chan error
 }
 
 type harnessOptions struct {
@@ -59,6 +61,9 @@ type harnessOptions struct {
 	twoLevel bool      // also import the two-level unit tree of 1/7/2025, which then is in force
 	merges   bool      // and the merges linking the two trees' communes
 	now      time.Time // a fixed clock; zero: time.Now
+	notify   bool      // run the notification sender too
+	limits   bool      // the emulator applies Telegram's rate limits
+	sendRate float64   // the sender's global rate; 0: its default
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -67,9 +72,14 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	eo := emulator.Options{Token: testToken, BotID: 123456, BotUsername: "ocop_test_bot"}
+	if o.limits {
+		eo.PerChatRate, eo.PerChatBurst, eo.GlobalRate, eo.GlobalBurst = 1, 3, 30, 30
+	}
 	h := &harness{
 		t:       t,
-		emu:     emulator.New(emulator.Options{Token: testToken, BotID: 123456, BotUsername: "ocop_test_bot"}),
+		opts:    o,
+		emu:     emulator.New(eo),
 		db:      storagetest.NewDB(t),
 		rdb:     storagetest.NewRedis(t, storage.RedisOptions{}),
 		done:    map[int64]bool{},
@@ -151,7 +161,23 @@ func (h *harness) start(o harnessOptions) *process {
 		h.t.Fatal(err)
 	}
 	p := &process{bot: b, cancel: cancel, exited: make(chan error, 1)}
-	go func() { p.exited <- b.Run(ctx, !o.noPoll) }()
+	if o.notify {
+		n, err := bot.NewNotifier(b, h.db.Store, bot.NotifyConfig{Workers: 8, JobTimeout: 5 * time.Second, Limits: bot.Limits{Global: o.sendRate}})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if err := n.Start(ctx); err != nil {
+			h.t.Fatal(err)
+		}
+		p.notifier = n
+	}
+	go func() {
+		err := b.Run(ctx, !o.noPoll)
+		if p.notifier != nil {
+			p.notifier.Stop(ctx, 5*time.Second)
+		}
+		p.exited <- err
+	}()
 	h.procs = append(h.procs, p)
 	return p
 }
@@ -186,7 +212,7 @@ func (h *harness) restart() {
 			p.cancel = nil
 		}
 	}
-	h.start(harnessOptions{})
+	h.start(h.opts)
 }
 
 func (h *harness) markDone(updateID int64, duplicate bool, took time.Duration) {

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,9 +31,9 @@ func scanNotification(r pgx.CollectableRow) (ocop.Notification, error) {
 // Notification loads one notification, and whether its chat is known to be
 // unreachable.
 func (s *Store) Notification(ctx context.Context, id int64) (ocop.Notification, bool, error) {
-	rows, err := s.pool.Query(ctx, notificationColumns+`,
-LATERAL (SELECT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = n.chat_id) AS gone) g
-WHERE n.id = $1`, id)
+	q := strings.Replace(notificationColumns, "\nFROM notifications n",
+		", EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = n.chat_id)\nFROM notifications n", 1)
+	rows, err := s.pool.Query(ctx, q+` WHERE n.id = $1`, id)
 	if err != nil {
 		return ocop.Notification{}, false, fmt.Errorf("load notification %d: %w", id, err)
 	}

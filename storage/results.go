@@ -45,8 +45,12 @@ FROM registrations r
 JOIN products pr ON pr.id = r.product_id
 JOIN producers p ON p.id = r.producer_id
 LEFT JOIN LATERAL (
-    SELECT decision_no, decision_date, score, stars FROM council_results cr
-    WHERE cr.product_id = r.product_id ORDER BY decision_date DESC, id DESC LIMIT 1
+    SELECT decision_no, decision_date, score, stars FROM (
+        SELECT decision_no, decision_date, score, stars, 1 AS o FROM council_results cr WHERE cr.product_id = r.product_id
+        UNION ALL -- certificates recorded before results were (no result row)
+        SELECT decision_no, decision_date, coalesce(score, 0), stars, 0 FROM certificates c
+        WHERE c.product_id = r.product_id AND c.result_id IS NULL
+    ) x ORDER BY decision_date DESC, o DESC LIMIT 1
 ) l ON true`
 
 func scanApplicant(r pgx.CollectableRow) (ocop.Applicant, error) {
