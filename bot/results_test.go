@@ -402,4 +402,3 @@ func result(t *testing.T, h *harness, product int64, score float64, decided stri
 	d, _ := time.Parse(time.DateOnly, decided)
 	return ocop.Result{RegistrationID: reg, ProductID: product, Code: code, Score: score, Stars: stars, DecisionNo: "9/QĐ-UBND", DecisionDate: d}
 }
-

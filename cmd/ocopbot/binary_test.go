@@ -26,6 +26,7 @@ type binaryEnv struct {
 	rdb      *redis.Client
 	apiURL   string
 	token    string
+	extraEnv []string // more settings for serve
 }
 
 func newBinaryEnv(tb testing.TB, redisDB string) *binaryEnv {
@@ -62,6 +63,7 @@ func (e *binaryEnv) serve() *exec.Cmd {
 	cmd := exec.Command(e.bin, "serve")
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+e.token, "TELEGRAM_API_URL="+e.apiURL,
 		"DATABASE_URL="+e.dbURL, "REDIS_URL="+e.redisURL, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")
+	cmd.Env = append(cmd.Env, e.extraEnv...)
 	if err := cmd.Start(); err != nil {
 		e.tb.Fatal(err)
 	}

@@ -269,3 +269,49 @@ func day(t testing.TB, s string) time.Time {
 	}
 	return d
 }
+
+// SeedResults registers n products of n producers (chats from firstChat)
+// and records a 3★ result for each in one batch, as an import does.
+func SeedResults(tb testing.TB, store *storage.Store, n int, firstChat int64) {
+	tb.Helper()
+	ctx := context.Background()
+	commune, err := store.UnitIDByCode(ctx, "27502", 3, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, err = store.Pool().Exec(ctx, `
+WITH p AS (
+    INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, unit_id)
+    SELECT $1 + i, $1 + i, 'cooperative', 'HTX số ' || i, 'Nguyễn Văn A', '0912345678', '0100109106', $2 FROM generate_series(0, $3 - 1) i
+    RETURNING id, owner_user_id),
+pr AS (
+    INSERT INTO products (producer_id, name, subgroup_code, description, target_stars)
+    SELECT id, 'Sản phẩm ' || (owner_user_id - $1), '1.1', 'Sản phẩm thử', 3 FROM p
+    RETURNING id, producer_id)
+INSERT INTO registrations (code, producer_id, product_id, unit_id)
+SELECT 'OCOP-26-' || lpad((9000000 + pr.id)::text, 7, '0'), pr.producer_id, pr.id, $2 FROM pr`, firstChat, commune, n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rows, err := store.Pool().Query(ctx, `SELECT id, code, product_id FROM registrations ORDER BY id`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var results []ocop.Result
+	for rows.Next() {
+		var r ocop.Result
+		if err := rows.Scan(&r.RegistrationID, &r.Code, &r.ProductID); err != nil {
+			tb.Fatal(err)
+		}
+		r.Score, r.Stars, r.DecisionNo, r.DecisionDate = 60, 3, "100/QĐ-UBND", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		results = append(results, r)
+	}
+	rows.Close()
+	for len(results) > 0 {
+		batch := results[:min(1000, len(results))]
+		results = results[len(batch):]
+		if _, err := store.RecordResults(ctx, batch); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
