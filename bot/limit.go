@@ -42,18 +42,18 @@ func (l Limits) withDefaults() Limits {
 // limiter takes send permits from GCRA buckets in Redis (redis_rate):
 // every process sharing Redis and the key prefix shares the rates.
 type limiter struct {
-	rl             *redis_rate.Limiter
-	prefix         string
-	global, perCht redis_rate.Limit
+	rl              *redis_rate.Limiter
+	prefix          string
+	global, perChat redis_rate.Limit
 }
 
 func newLimiter(state *storage.Redis, l Limits) *limiter {
 	l = l.withDefaults()
 	return &limiter{
-		rl:     redis_rate.NewLimiter(state.Client()),
-		prefix: state.Prefix() + "send:",
-		global: rateLimit(l.Global, l.GlobalBurst),
-		perCht: rateLimit(l.PerChat, l.PerChatBurst),
+		rl:      redis_rate.NewLimiter(state.Client()),
+		prefix:  state.Prefix() + "send:",
+		global:  rateLimit(l.Global, l.GlobalBurst),
+		perChat: rateLimit(l.PerChat, l.PerChatBurst),
 	}
 }
 
@@ -68,7 +68,7 @@ func rateLimit(perSecond float64, burst int) redis_rate.Limit {
 // caller snoozes the job and frees its worker. The global rate is waited
 // for here, since its permits come every few tens of milliseconds.
 func (l *limiter) take(ctx context.Context, chatID int64) (later time.Duration, err error) {
-	res, err := l.rl.Allow(ctx, l.prefix+"chat:"+strconv.FormatInt(chatID, 10), l.perCht)
+	res, err := l.rl.Allow(ctx, l.prefix+"chat:"+strconv.FormatInt(chatID, 10), l.perChat)
 	if err != nil {
 		return 0, fmt.Errorf("per-chat rate: %w", err)
 	}

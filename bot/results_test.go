@@ -358,13 +358,13 @@ func TestSenderHonours429And403(t *testing.T) {
 	}
 	// A later notification to a blocked chat is not even tried.
 	calls := h.emu.CallCount("sendMessage")
-	second := h.db.Store.Pool()
+	pool := h.db.Store.Pool()
 	var product int64
-	if err := second.QueryRow(ctx, `INSERT INTO products (producer_id, name, subgroup_code, description, target_stars)
+	if err := pool.QueryRow(ctx, `INSERT INTO products (producer_id, name, subgroup_code, description, target_stars)
 SELECT id, 'Sản phẩm thứ hai', '1.1', 'Sản phẩm thử', 3 FROM producers WHERE owner_user_id = 7003 RETURNING id`).Scan(&product); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := second.Exec(ctx, `INSERT INTO registrations (code, producer_id, product_id, unit_id)
+	if _, err := pool.Exec(ctx, `INSERT INTO registrations (code, producer_id, product_id, unit_id)
 SELECT 'OCOP-26-777777', producer_id, id, $2 FROM products WHERE id = $1`, product, u["anphu"]); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -72,8 +71,12 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 		r    ocop.Result
 	}
 	var good []row
-	var errs []string
-	bad := func(line int, msg string) { errs = append(errs, p.T("import.row", "Line", line, "Error", msg)) }
+	type rowError struct {
+		line int
+		msg  string
+	}
+	var errs []rowError // found in two passes: sorted by line before they are shown
+	bad := func(line int, msg string) { errs = append(errs, rowError{line, msg}) }
 	cell := func(rec []string, col string) string {
 		if i := cols[col]; i < len(rec) {
 			return strings.TrimSpace(rec[i])
@@ -147,10 +150,15 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 		results = append(results, g.r)
 	}
 	if len(errs) == 0 && len(results) == 0 {
-		errs = append(errs, p.T("import.error.empty"))
+		return ImportReport{Errors: []string{p.T("import.error.empty")}}, nil
 	}
 	if len(errs) > 0 {
-		return ImportReport{Errors: sortedErrors(errs)}, nil
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].line < errs[j].line })
+		out := make([]string, len(errs))
+		for i, e := range errs {
+			out[i] = p.T("import.row", "Line", e.line, "Error", e.msg)
+		}
+		return ImportReport{Errors: out}, nil
 	}
 	done, err := e.records.RecordResults(ctx, results)
 	if msg, ok := rowErrorText(p, err); ok {
@@ -162,21 +170,6 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 		return ImportReport{}, err
 	}
 	return ImportReport{Recorded: done}, nil
-}
-
-// sortedErrors orders row errors by line (they are found in two passes).
-func sortedErrors(errs []string) []string {
-	lineOf := func(s string) int {
-		f := strings.FieldsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
-		if len(f) == 0 {
-			return 0
-		}
-		n, _ := strconv.Atoi(f[0])
-		return n
-	}
-	out := append([]string(nil), errs...)
-	sort.SliceStable(out, func(i, j int) bool { return lineOf(out[i]) < lineOf(out[j]) })
-	return out
 }
 
 // findHeader finds the header row among the first rows and the column of

@@ -249,12 +249,11 @@ func (e *Engine) resultInput(t *turn, text string) error {
 	text = strings.TrimSpace(text)
 	switch st.Step {
 	case rsCode:
-		off, office, ok, err := e.resultOffice(t)
+		off, _, ok, err := e.resultOffice(t)
 		if !ok || err != nil {
 			t.st = nil
 			return err
 		}
-		_ = office
 		code := strings.ToUpper(text)
 		found, err := e.records.Applicants(t.ctx, []string{code})
 		if err != nil {

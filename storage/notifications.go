@@ -18,10 +18,13 @@ FROM notifications n
 LEFT JOIN chats c ON c.chat_id = n.chat_id
 LEFT JOIN producers p ON p.id = n.producer_id`
 
-func scanNotification(r pgx.CollectableRow) (ocop.Notification, error) {
+func scanNotification(r pgx.CollectableRow) (ocop.Notification, error) { return scanNotificationAnd(r) }
+
+// scanNotificationAnd scans notificationColumns, then extra columns.
+func scanNotificationAnd(r pgx.CollectableRow, extra ...any) (ocop.Notification, error) {
 	var n ocop.Notification
-	err := r.Scan(&n.ID, &n.Kind, &n.ChatID, &n.Locale, &n.Payload, &n.Status, &n.Attempts, &n.MessageID,
-		&n.LastError, &n.CreatedAt, &n.SentAt, &n.Recipient)
+	err := r.Scan(append([]any{&n.ID, &n.Kind, &n.ChatID, &n.Locale, &n.Payload, &n.Status, &n.Attempts, &n.MessageID,
+		&n.LastError, &n.CreatedAt, &n.SentAt, &n.Recipient}, extra...)...)
 	if n.SentAt.Year() == 1 {
 		n.SentAt = time.Time{}
 	}
@@ -39,10 +42,7 @@ func (s *Store) Notification(ctx context.Context, id int64) (ocop.Notification, 
 	}
 	var gone bool
 	n, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (ocop.Notification, error) {
-		var n ocop.Notification
-		err := r.Scan(&n.ID, &n.Kind, &n.ChatID, &n.Locale, &n.Payload, &n.Status, &n.Attempts, &n.MessageID,
-			&n.LastError, &n.CreatedAt, &n.SentAt, &n.Recipient, &gone)
-		return n, err
+		return scanNotificationAnd(r, &gone)
 	})
 	if err != nil {
 		return ocop.Notification{}, false, fmt.Errorf("load notification %d: %w", id, notFound(err))
