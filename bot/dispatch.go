@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -247,6 +248,9 @@ func (b *Bot) send(ctx context.Context, ev event, res flows.Result) {
 	if res.ClearKeyboardOf != 0 {
 		b.call(ctx, ev.chatID, "editMessageReplyMarkup", func() error {
 			_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: ev.chatID, MessageID: res.ClearKeyboardOf})
+			if err != nil && strings.Contains(err.Error(), "message is not modified") {
+				return nil // a second tap on a button already cleared
+			}
 			return err
 		})
 	}

@@ -33,6 +33,8 @@ type harness struct {
 	rdb  *storage.Redis
 	text *locales.Catalog
 	now  func() time.Time
+	// clock is the time now returns when the test set one (setClock).
+	clock atomic.Pointer[time.Time]
 
 	mu       sync.Mutex
 	done     map[int64]bool          // handled before anyone waited
@@ -96,7 +98,8 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	h.text = text
 	t.Cleanup(h.stopAll)
 	if !o.now.IsZero() {
-		h.now = func() time.Time { return o.now }
+		h.setClock(o.now)
+		h.now = func() time.Time { return *h.clock.Load() }
 	}
 	if o.twoLevel {
 		f, err := os.Open(storagetest.DataFile(t, "vn-units-2025-07.csv"))
@@ -121,6 +124,9 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	h.start(o)
 	return h
 }
+
+// setClock moves the bot's clock (harnesses made with a fixed now).
+func (h *harness) setClock(t time.Time) { h.clock.Store(&t) }
 
 func (h *harness) logger(quiet bool) *slog.Logger {
 	if quiet {
@@ -162,7 +168,8 @@ func (h *harness) start(o harnessOptions) *process {
 	}
 	p := &process{bot: b, cancel: cancel, exited: make(chan error, 1)}
 	if o.notify {
-		n, err := bot.NewNotifier(b, h.db.Store, bot.NotifyConfig{Workers: 8, JobTimeout: 5 * time.Second, Limits: bot.Limits{Global: o.sendRate}})
+		n, err := bot.NewNotifier(b, h.db.Store, bot.NotifyConfig{Workers: 8, JobTimeout: 5 * time.Second, Limits: bot.Limits{Global: o.sendRate},
+			Renewals: bot.RenewalConfig{Now: h.now}})
 		if err != nil {
 			h.t.Fatal(err)
 		}

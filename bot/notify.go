@@ -24,11 +24,13 @@ type NotifyConfig struct {
 	Workers    int           // sends in flight in this process; default 16
 	JobTimeout time.Duration // one send, waits for the rate included; default 30 s
 	Limits     Limits
+	Renewals   RenewalConfig
 }
 
 // Notifier sends what the bot sends on its own (council results,
 // reminders): River jobs written in the same transaction as their cause,
-// worked here within Telegram's limits. A job left running by a process
+// worked here within Telegram's limits. It also runs the daily renewal
+// sweep and the weekly digest (renewals.go). A job left running by a process
 // that died is taken up again once RescueStuckJobsAfter has passed.
 type Notifier struct {
 	client *river.Client[pgx.Tx]
@@ -43,14 +45,25 @@ func NewNotifier(b *Bot, store *storage.Store, cfg NotifyConfig) (*Notifier, err
 	if cfg.JobTimeout <= 0 {
 		cfg.JobTimeout = 30 * time.Second
 	}
+	cfg.Renewals.defaults()
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &notifyWorker{b: b, store: store, limit: newLimiter(b.state, cfg.Limits)}); err != nil {
 		return nil, fmt.Errorf("register notify worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &sweepWorker{store: store, cfg: cfg.Renewals, log: b.log}); err != nil {
+		return nil, fmt.Errorf("register sweep worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &digestWorker{b: b, store: store, cfg: cfg.Renewals}); err != nil {
+		return nil, fmt.Errorf("register digest worker: %w", err)
+	}
 	client, err := river.NewClient(riverpgxv5.New(store.Pool()), &river.Config{
-		Queues:     map[string]river.QueueConfig{storage.NotifyQueue: {MaxWorkers: cfg.Workers}},
-		Workers:    workers,
-		JobTimeout: cfg.JobTimeout,
+		Queues: map[string]river.QueueConfig{
+			storage.NotifyQueue: {MaxWorkers: cfg.Workers},
+			storage.SweepQueue:  {MaxWorkers: 1},
+		},
+		Workers:      workers,
+		PeriodicJobs: periodicJobs(cfg.Renewals),
+		JobTimeout:   cfg.JobTimeout,
 		// A send takes a second at most; a job still "running" after
 		// this was in the hands of a process that died.
 		RescueStuckJobsAfter: 2*cfg.JobTimeout + 5*time.Second,

@@ -38,6 +38,13 @@ type Records interface {
 	AwaitingResults(ctx context.Context, communes []int64, limit int) ([]ocop.Applicant, error)
 	RecordResults(ctx context.Context, results []ocop.Result) (ocop.Recorded, error)
 	Undelivered(ctx context.Context, units []int64, olderThan time.Duration, limit int) ([]ocop.Notification, int, error)
+
+	// Renewals.
+	AnswerRenewal(ctx context.Context, userID, certificateID int64, answer ocop.RenewalAnswer, at time.Time) (ocop.RenewalOutcome, error)
+	RenewalTally(ctx context.Context, day time.Time, communes []int64) (ocop.RenewalTally, error)
+	RenewalRequests(ctx context.Context, communes []int64, limit int) ([]ocop.RenewalRequest, int, error)
+	UnreachableProducers(ctx context.Context, day time.Time, communes []int64, limit int) ([]ocop.UnreachableNotice, int, error)
+	SetDigest(ctx context.Context, userID int64, on bool) error
 }
 
 // Chat is who is talking: a private chat, its Telegram user and the
@@ -253,6 +260,10 @@ func (e *Engine) command(t *turn) error {
 		return e.resultCommand(t)
 	case "thongbao", "undelivered":
 		return e.undeliveredCommand(t)
+	case "giahan", "renewals":
+		return e.renewalCommand(t)
+	case "bantin", "digest":
+		return e.digestCommand(t)
 	case "trogiup", "help":
 		t.say(Reply{Text: t.p.T("help")})
 		return nil
@@ -299,6 +310,10 @@ func (e *Engine) globalAction(t *turn, action, arg string) error {
 			return e.offerResume(t)
 		}
 		return e.startResult(t, "")
+	case "rn":
+		return e.renewalButton(t, arg)
+	case "dg":
+		return e.digestButton(t, arg)
 	}
 	return e.oldButton(t)
 }
@@ -418,13 +433,7 @@ func utf16Len(s string) int {
 }
 
 // vnTime is the time zone dates are shown in.
-var vnTime = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
+var vnTime = ocop.Vietnam
 
 // errNotFound reports whether err says a record does not exist.
 func errNotFound(err error) bool { return errors.Is(err, ocop.ErrNotFound) }

@@ -15,6 +15,9 @@ import (
 // language arrives in the new one.
 func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 	p := e.text.Printer(n.Locale)
+	if r, ok, err := e.renewalNotice(p, n); ok {
+		return r, err
+	}
 	switch n.Kind {
 	case ocop.NoticeResult:
 		var r ocop.ResultNotice

@@ -20,6 +20,16 @@ func TestNoticesRender(t *testing.T) {
 	low := res
 	low.Score, low.Stars, low.ValidUntil, low.PreviousStars = 41, 2, time.Time{}, 0
 	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	until := ocop.CertificateExpiry(day)
+	reminder := ocop.ReminderNotice{CertificateID: 9, Stage: 30, Code: res.Code, Product: "Mật ong", Stars: 4, DecisionNo: res.DecisionNo, ValidUntil: until}
+	expired := reminder
+	expired.Stage = 0
+	item := ocop.CertificateItem{Code: res.Code, Product: "Mật ong", Producer: "HTX Tân Thông", Stars: 4, ValidUntil: until}
+	answer := ocop.AnswerNotice{CertificateItem: item, Answer: ocop.AnswerUpgrade, TargetStars: 5, Previous: ocop.AnswerLapse}
+	gone := ocop.UnreachableNotice{CertificateItem: item, Representative: "Lê Thị B", Phone: "0912345678", Stage: 7}
+	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	digest := ocop.DigestNotice{Unit: "Huyện Củ Chi", From: monday.AddDate(0, 0, -7), Until: monday.AddDate(0, 0, 90), Expiring: 12,
+		Soonest: []ocop.CertificateItem{item}, Received: 1, Answers: []ocop.AnswerNotice{answer}}
 	cases := []struct {
 		kind, lang string
 		payload    any
@@ -30,6 +40,13 @@ func TestNoticesRender(t *testing.T) {
 		{ocop.NoticeResult, "vi", low, []string{"41/100 — 2 sao", "chưa đạt 3 sao"}},
 		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{res, low}}, []string{"(2 sản phẩm)", "HTX Tân Thông: 72,5 điểm, 4 sao"}},
 		{ocop.NoticeRevoked, "vi", ocop.RevokedNotice{Product: "Mật ong", Stars: 4, DecisionNo: "2388/QĐ-UBND", RevokedOn: day, Reason: "Vi phạm"}, []string{"bị thu hồi từ ngày 28/06/2024", "Lý do: Vi phạm"}},
+		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc gia hạn", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "hết hạn ngày 28/06/2027 — còn 30 ngày"}},
+		{ocop.NoticeReminder, "en", reminder, []string{"renewal reminder", "expires on 28/06/2027 — 30 days left"}},
+		{ocop.NoticeExpired, "vi", expired, []string{"đã hết hạn từ ngày 28/06/2027", "không còn được tính"}},
+		{ocop.NoticeRenewalAnswer, "vi", answer, []string{"HTX Tân Thông — sản phẩm Mật ong (4 sao", "Đăng ký nâng hạng lên 5 sao", "(Trước đó: Không gia hạn)"}},
+		{ocop.NoticeRenewalAnswer, "en", answer, []string{"Upgrade to 5 stars", "(Before: Do not renew)"}},
+		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc gia hạn (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
+		{ocop.NoticeDigest, "vi", digest, []string{"Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 12 sản phẩm", "• Mật ong — HTX Tân Thông (4 sao): 28/06/2027", "… và 11 mục khác", "Trả lời nhắc hạn từ ngày 16/11/2026: 1"}},
 	}
 	for _, c := range cases {
 		r, err := e.Notice(ocop.Notification{ID: 1, Kind: c.kind, Locale: c.lang, Payload: raw(c.payload)})
@@ -40,6 +57,15 @@ func TestNoticesRender(t *testing.T) {
 			if !strings.Contains(r.Text, w) {
 				t.Errorf("%s/%s lacks %q:\n%s", c.kind, c.lang, w, r.Text)
 			}
+		}
+	}
+	// The reminder's answers, without the upgrade for 5★.
+	for stars, want := range map[int]int{4: 3, 5: 2} {
+		r := reminder
+		r.Stars = stars
+		reply, err := e.Notice(ocop.Notification{ID: 3, Kind: ocop.NoticeReminder, Locale: "vi", Payload: raw(r)})
+		if err != nil || len(reply.Buttons) != want {
+			t.Errorf("%d★ reminder: %d answers (%v), want %d", stars, len(reply.Buttons), err, want)
 		}
 	}
 	if _, err := e.Notice(ocop.Notification{ID: 2, Kind: "nonsense", Payload: raw(struct{}{})}); err == nil {

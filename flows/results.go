@@ -62,8 +62,8 @@ func (e *Engine) startResult(t *turn, code string) error {
 	return e.promptResult(t)
 }
 
-// scopeCommunes is the communes an official answers for (nil: all).
-func (e *Engine) scopeCommunes(off ocop.Official) []int64 {
+// ScopeCommunes is the communes an official answers for (nil: all).
+func (e *Engine) ScopeCommunes(off ocop.Official) []int64 {
 	if off.Role == ocop.RoleAdmin {
 		return nil
 	}
@@ -86,7 +86,7 @@ func (e *Engine) promptResult(t *turn) error {
 		if err != nil {
 			return err
 		}
-		waiting, err := e.records.AwaitingResults(t.ctx, e.scopeCommunes(off), resultChoices)
+		waiting, err := e.records.AwaitingResults(t.ctx, e.ScopeCommunes(off), resultChoices)
 		if err != nil {
 			return err
 		}

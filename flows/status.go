@@ -56,10 +56,7 @@ func parseDay(s string) (time.Time, bool) {
 }
 
 // today is the current day in Vietnam, as a UTC date.
-func (e *Engine) today() time.Time {
-	n := e.now().In(vnTime)
-	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-}
+func (e *Engine) today() time.Time { return ocop.LocalDay(e.now()) }
 
 func dayArg(day time.Time) string { return day.Format("20060102") }
 
@@ -229,6 +226,10 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	if err != nil {
 		return err
 	}
+	renewals, err := e.records.RenewalTally(t.ctx, day, d.Sources)
+	if err != nil {
+		return err
+	}
 	st := d.Status
 	p := t.p
 	var b strings.Builder
@@ -307,6 +308,9 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 			line(p.T("status.expiring_item", "Product", x.Product, "Stars", x.Certificate.Stars, "Unit", commune,
 				"Date", x.Certificate.ValidUntil.Format("02/01/2006")))
 		}
+	}
+	if r := renewalStatus(p, renewals); r != "" {
+		line(r)
 	}
 	line(p.N("status.pending", pending))
 

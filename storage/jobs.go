@@ -67,7 +67,7 @@ func jobsVersion() int {
 	return all[len(all)-1].Version
 }
 
-// insertNotifyJobs enqueues the notifications ids inside tx.
+// insertNotifyJobs enqueues the jobs of notifications just inserted in tx.
 func (s *Store) insertNotifyJobs(ctx context.Context, tx pgx.Tx, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -76,8 +76,41 @@ func (s *Store) insertNotifyJobs(ctx context.Context, tx pgx.Tx, ids []int64) er
 	for i, id := range ids {
 		params[i] = river.InsertManyParams{Args: NotifyArgs{ID: id}}
 	}
-	if _, err := s.jobs.InsertManyTx(ctx, tx, params); err != nil {
+	// COPY, not one INSERT per job: the ids are new notifications' rows, so
+	// no unique conflict can arise (the fast path cannot skip one).
+	if _, err := s.jobs.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue notifications: %w", err)
 	}
 	return nil
+}
+
+// SweepQueue holds the daily and weekly sweeps, one at a time.
+const SweepQueue = "sweep"
+
+// SweepArgs queues the reminders due on Day (yyyy-mm-dd, Vietnam's date).
+type SweepArgs struct {
+	Day string `json:"day"`
+}
+
+// Kind names the job in river_job.
+func (SweepArgs) Kind() string { return "renewal_sweep" }
+
+// InsertOpts: one sweep per day, however many processes or restarts ask.
+func (SweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: SweepQueue, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// DigestArgs queues the weekly digests of the week starting Week
+// (yyyy-mm-dd, a Monday). Only the week makes it unique: the day it runs
+// is taken when it runs.
+type DigestArgs struct {
+	Week string `json:"week"`
+}
+
+// Kind names the job in river_job.
+func (DigestArgs) Kind() string { return "digest" }
+
+// InsertOpts: one digest run per week.
+func (DigestArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: SweepQueue, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }

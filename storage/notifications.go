@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -72,9 +73,20 @@ func (s *Store) NotificationBlocked(ctx context.Context, id, chatID int64, reaso
 INSERT INTO unreachable_chats (chat_id, reason) VALUES ($1, $2) ON CONFLICT (chat_id) DO NOTHING`, chatID, reason); err != nil {
 			return fmt.Errorf("mark chat unreachable: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `
-UPDATE notifications SET status = 'blocked', last_error = $2, updated_at = now() WHERE id = $1`, id, reason); err != nil {
+		var kind string
+		var payload []byte
+		err := tx.QueryRow(ctx, `
+UPDATE notifications SET status = 'blocked', last_error = $2, updated_at = now() WHERE id = $1 AND status = 'queued'
+RETURNING kind, payload`, id, reason).Scan(&kind, &payload)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows): // settled already
+			return nil
+		case err != nil:
 			return fmt.Errorf("mark notification %d blocked: %w", id, err)
+		}
+		// A reminder the producer cannot get is for officials to pass on.
+		if kind == ocop.NoticeReminder || kind == ocop.NoticeExpired {
+			return s.reportUnreachable(ctx, tx, payload)
 		}
 		return nil
 	})

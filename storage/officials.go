@@ -131,8 +131,8 @@ func (s *Store) RevokeInvite(ctx context.Context, code string, by int64) error {
 func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error) {
 	var o ocop.Official
 	var role string
-	err := s.pool.QueryRow(ctx, `SELECT user_id, chat_id, coalesce(unit_id, 0), role FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID).
-		Scan(&o.UserID, &o.ChatID, &o.UnitID, &role)
+	err := s.pool.QueryRow(ctx, `SELECT user_id, chat_id, coalesce(unit_id, 0), role, digest FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID).
+		Scan(&o.UserID, &o.ChatID, &o.UnitID, &role, &o.Digest)
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, notFound(err))
 	}

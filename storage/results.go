@@ -89,10 +89,13 @@ func (s *Store) Applicants(ctx context.Context, codes []string) (map[string]ocop
 }
 
 // AwaitingResults lists the registrations of the communes (nil: all) that
-// have no council result yet, oldest first.
+// have no council result yet, and those whose producer asked for a
+// re-evaluation or an upgrade, oldest first.
 func (s *Store) AwaitingResults(ctx context.Context, communes []int64, limit int) ([]ocop.Applicant, error) {
 	q := scoped(applicantColumns+`
-WHERE r.status IN ('submitted', 'in_review') AND {scope}
+WHERE (r.status IN ('submitted', 'in_review') OR EXISTS (
+    SELECT 1 FROM renewal_requests q WHERE q.product_id = r.product_id AND q.status = 'open' AND q.answer <> 'lapse'))
+  AND {scope}
 ORDER BY r.submitted_at, r.id LIMIT $2`, "r.unit_id", 1, communes)
 	rows, err := s.pool.Query(ctx, q, communes, limit)
 	if err != nil {
@@ -216,6 +219,12 @@ SELECT id FROM c`, r.ProductID, r.Stars, r.Score, r.DecisionNo, r.DecisionDate, 
 	}
 	if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'evaluated', updated_at = now() WHERE id = $1`, r.RegistrationID); err != nil {
 		return recordedResult{}, fmt.Errorf("mark registration evaluated: %w", err)
+	}
+	// The council's result settles the producer's renewal request.
+	if _, err := tx.Exec(ctx, `
+UPDATE renewal_requests SET status = 'done', result_id = $2, updated_at = now() WHERE product_id = $1 AND status = 'open'`,
+		r.ProductID, resultID); err != nil {
+		return recordedResult{}, fmt.Errorf("settle renewal request: %w", err)
 	}
 	notice := ocop.ResultNotice{
 		Code: r.Code, Product: product, Producer: producer, Score: r.Score, Stars: r.Stars,

@@ -27,6 +27,9 @@ type Config struct {
 	SendRate        string
 	SendWorkers     string
 	JobTimeout      string
+	ReminderStages  string
+	ReminderHour    string
+	DigestWeekday   string
 }
 
 // option is one environment variable with its default; secret ones are
@@ -53,6 +56,9 @@ var options = []option{
 	{"SEND_RATE", "29.5", false, "messages per second the notification sender allows the whole bot (all processes)", func(c *Config) *string { return &c.SendRate }},
 	{"SEND_WORKERS", "16", false, "notifications sent at once per process", func(c *Config) *string { return &c.SendWorkers }},
 	{"JOB_TIMEOUT", "30s", false, "longest a notification send may take; a job left by a dead process is retried after twice this", func(c *Config) *string { return &c.JobTimeout }},
+	{"REMINDER_STAGES", "90,60,30,7", false, "days before a certificate expires that its producer is reminded", func(c *Config) *string { return &c.ReminderStages }},
+	{"REMINDER_HOUR", "8", false, "hour (Vietnam's time, 1–23) of the daily reminder sweep and the weekly digest", func(c *Config) *string { return &c.ReminderHour }},
+	{"DIGEST_WEEKDAY", "1", false, "day of the officials' weekly digest: 1 Monday … 6 Saturday", func(c *Config) *string { return &c.DigestWeekday }},
 }
 
 var (
@@ -114,6 +120,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if d, err := time.ParseDuration(c.JobTimeout); err != nil || d < time.Second || d > time.Hour {
 		errs = append(errs, fmt.Errorf("JOB_TIMEOUT %q must be a duration from 1s to 1h, like 30s", c.JobTimeout))
 	}
+	if _, err := c.stages(); err != nil {
+		errs = append(errs, err)
+	}
+	if n, err := strconv.Atoi(c.ReminderHour); err != nil || n < 1 || n > 23 {
+		errs = append(errs, fmt.Errorf("REMINDER_HOUR %q must be an hour from 1 to 23", c.ReminderHour))
+	}
+	if n, err := strconv.Atoi(c.DigestWeekday); err != nil || n < 1 || n > 6 {
+		errs = append(errs, fmt.Errorf("DIGEST_WEEKDAY %q must be a day from 1 (Monday) to 6 (Saturday)", c.DigestWeekday))
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT %q must be json or text", c.LogFormat))
 	}
@@ -131,7 +146,24 @@ func (c Config) notify() bot.NotifyConfig {
 	rate, _ := strconv.ParseFloat(c.SendRate, 64)
 	n, _ := strconv.Atoi(c.SendWorkers)
 	d, _ := time.ParseDuration(c.JobTimeout)
-	return bot.NotifyConfig{Workers: n, JobTimeout: d, Limits: bot.Limits{Global: rate}}
+	stages, _ := c.stages()
+	hour, _ := strconv.Atoi(c.ReminderHour)
+	weekday, _ := strconv.Atoi(c.DigestWeekday)
+	return bot.NotifyConfig{Workers: n, JobTimeout: d, Limits: bot.Limits{Global: rate},
+		Renewals: bot.RenewalConfig{Stages: stages, Hour: hour, DigestDay: time.Weekday(weekday)}}
+}
+
+// stages reads REMINDER_STAGES: days from 1 to 365, separated by commas.
+func (c Config) stages() ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(c.ReminderStages, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 365 {
+			return nil, fmt.Errorf("REMINDER_STAGES %q must be days before expiry from 1 to 365, separated by commas, like 90,60,30,7", c.ReminderStages)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // describe lists the settings for the log, hiding secrets.

@@ -35,6 +35,11 @@ func TestLoadConfig(t *testing.T) {
 		{"workers", map[string]string{"WORKERS": "32"}, ""},
 		{"demo database is the real one", map[string]string{"DATABASE_URL": "postgres://h/x", "DEMO_DATABASE_URL": "postgres://h/x"}, "DEMO_DATABASE_URL must differ"},
 		{"workers not a number", map[string]string{"WORKERS": "many"}, "WORKERS"},
+		{"reminder stages", map[string]string{"REMINDER_STAGES": "120, 30,7"}, ""},
+		{"reminder stage zero", map[string]string{"REMINDER_STAGES": "90,0"}, "REMINDER_STAGES"},
+		{"reminder stages not numbers", map[string]string{"REMINDER_STAGES": "ba tháng"}, "REMINDER_STAGES"},
+		{"reminder hour", map[string]string{"REMINDER_HOUR": "24"}, "REMINDER_HOUR"},
+		{"digest on sunday", map[string]string{"DIGEST_WEEKDAY": "0"}, "DIGEST_WEEKDAY"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,6 +50,7 @@ type Official struct {
 	ChatID int64
 	UnitID int64 // 0 for an administrator
 	Role   Role
+	Digest bool // asked for the weekly digest
 }
 
 // Invitation errors, each answered with its own message.

@@ -1,0 +1,223 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+// TestRenewalReminders runs a renewal season through the emulator: the
+// daily sweep reminds six producers 27 days before their certificates end;
+// they press each of the three answers (one twice at once, one changing
+// their mind), one has blocked the bot and is listed to officials with
+// their phone instead; officials are told of every answer, see them in
+// /status and /giahan, and the re-evaluation among /ketqua's registrations;
+// a council result settles it; the weekly digest reaches the district
+// official who asked for it; on the expiry day the producers are told,
+// and a second process sweeping the same day sends nothing again.
+func TestRenewalReminders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC), notify: true})
+	ctx := context.Background()
+	registered := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	cuchi, anphu := unitOn(t, h, "783", 2, registered), unitOn(t, h, "27502", 3, registered)
+	commune := bind(t, h, 9601, anphu, ocop.RoleCommune)
+	district := bind(t, h, 9602, cuchi, ocop.RoleDistrict)
+	type C = storagetest.Cert
+	products := map[int64]int64{}
+	for owner, p := range map[int64]struct {
+		name  string
+		stars int
+	}{7401: {"Mật ong Tràm", 3}, 7402: {"Trà Atiso", 4}, 7403: {"Bánh Pía", 3}, 7404: {"Nước mắm", 3}, 7405: {"Rượu Sim", 5}, 7406: {"Chè lam", 3}} {
+		products[owner] = storagetest.AddProduct(t, h.db.Store, owner, anphu, p.name, C{Stars: p.stars, Decided: "2023-12-20"})
+	}
+	h.emu.BlockChat(7404)
+	settled := func(what string) {
+		t.Helper()
+		h.waitFor(what, func() bool {
+			return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
+				h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
+		})
+	}
+	notifier := h.procs[0].notifier
+
+	// 23/11/2026, 10:00 in Vietnam: 27 days before 20/12/2026.
+	h.setClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	if err := notifier.Sweep(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("six reminders", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == 6 })
+	settled("reminders sent")
+	for owner, name := range map[int64]string{7401: "Mật ong Tràm", 7402: "Trà Atiso", 7403: "Bánh Pía", 7405: "Rượu Sim", 7406: "Chè lam"} {
+		p := h.user(owner)
+		p.expect("Nhắc gia hạn chứng nhận OCOP", "Sản phẩm: "+name, "hết hạn ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
+		labels := buttonLabels(p.last().InlineKeyboard)
+		want := "Đăng ký đánh giá lại|Đăng ký nâng hạng sao|Không gia hạn"
+		if owner == 7405 {
+			want = "Đăng ký đánh giá lại|Không gia hạn" // 5★ has no higher rank
+		}
+		if labels != want {
+			t.Errorf("%s: buttons %q, want %q", name, labels, want)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder' AND chat_id = 7404 AND status = 'blocked'`); n != 1 {
+		t.Fatalf("the blocked producer's reminder: %d blocked, want 1", n)
+	}
+	// Both officials hear, once each, whom to call instead.
+	for _, o := range []*user{commune, district} {
+		o.expect("Không gửi được tin nhắc gia hạn (30 ngày trước hạn)", "Nước mắm", "người đại diện Nguyễn Văn A, ĐT 0912345678")
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'unreachable'`); n != 2 {
+		t.Errorf("unreachable notices: %d, want 2", n)
+	}
+
+	// The three answers. Mật ong Tràm's producer taps twice at once.
+	p1 := h.user(7401)
+	msg, data := p1.find("Đăng ký đánh giá lại")
+	var ids []int64
+	for range 2 {
+		id, err := h.emu.PressButton(7401, p1.u, msg, data)
+		if errors.Is(err, emulator.ErrButtonNotFound) && len(ids) == 1 {
+			// The bot cleared the keyboard between the two calls: no
+			// double tap this time.
+			t.Log("the second tap came too late")
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		h.waitDone(id)
+	}
+	texts := strings.Join(h.botTexts(7401), "\n")
+	if !containsAll(texts, "Đã ghi nhận: Anh/Chị đăng ký đánh giá lại sản phẩm Mật ong Tràm") ||
+		len(ids) == 2 && !strings.Contains(texts, "không có gì thay đổi") {
+		t.Errorf("double tap: got\n%s", texts)
+	}
+	p2 := h.user(7402)
+	p2.press("Đăng ký nâng hạng sao")
+	p2.expect("Đã ghi nhận: Anh/Chị đăng ký nâng hạng sản phẩm Trà Atiso", "lên 5 sao")
+	p3 := h.user(7403)
+	p3.press("Không gia hạn")
+	p3.expect("Anh/Chị không gia hạn chứng nhận OCOP của sản phẩm Bánh Pía", "hết hạn ngày 20/12/2026")
+	p6 := h.user(7406)
+	p6.press("Không gia hạn")
+	p6.press("Đăng ký đánh giá lại")
+	p6.expect("Đã đổi lựa chọn từ «Không gia hạn» sang «Đăng ký đánh giá lại»")
+	if n := h.count(`SELECT count(*) FROM renewal_requests`); n != 4 {
+		t.Fatalf("renewal requests: %d, want 4", n)
+	}
+	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE answer = 'reevaluate' AND status = 'open'`); n != 2 {
+		t.Errorf("open re-evaluations: %d, want 2", n)
+	}
+	settled("answers told")
+	// Five answers (the double tap counted once, the change of mind twice),
+	// each to both officials.
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'renewal_answer' AND status = 'sent'`); n != 10 {
+		t.Errorf("answers told to officials: %d, want 10", n)
+	}
+	dtexts := strings.Join(h.botTexts(district.chatID()), "\n---\n")
+	if !containsAll(dtexts, "Trả lời nhắc gia hạn", "HTX Trà Atiso — sản phẩm Trà Atiso (4 sao", "Đăng ký nâng hạng lên 5 sao",
+		"HTX Chè lam", "(Trước đó: Không gia hạn)", "HTX Bánh Pía") {
+		t.Errorf("district's notices:\n%s", dtexts)
+	}
+
+	// Officials' views.
+	district.say("/status")
+	district.expectSome("Gia hạn: 2 đăng ký đánh giá lại, 1 nâng hạng, 1 không gia hạn; 1 đã nhắc chưa trả lời, 1 không liên lạc được")
+	district.say("/giahan")
+	district.expect("Trả lời nhắc gia hạn đang mở: 4", h.codeOf(products[7401])+" · Mật ong Tràm", "Đăng ký nâng hạng lên 5 sao",
+		"Chưa liên lạc được qua bot (1)", "Nước mắm", "ĐT 0912345678")
+	commune.say("/giahan")
+	commune.expect("Trả lời nhắc gia hạn đang mở: 4")
+	h.user(7405).say("/giahan")
+	h.user(7405).expect("dành cho cán bộ")
+	district.say("/ketqua")
+	if !strings.Contains(buttonLabels(district.last().InlineKeyboard), h.codeOf(products[7401])) {
+		t.Errorf("the re-evaluation is not among /ketqua's registrations: %q", buttonLabels(district.last().InlineKeyboard))
+	}
+	district.say("/huy")
+	district.press("Có, hủy")
+
+	// The council re-evaluates Mật ong Tràm: the request is settled.
+	if _, err := h.db.Store.RecordResults(ctx, []ocop.Result{result(t, h, products[7401], 75, "2026-11-23")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE product_id = $1 AND status = 'done' AND result_id IS NOT NULL`, products[7401]); n != 1 {
+		t.Errorf("the result did not settle the request")
+	}
+	settled("result told")
+	p1.press("Đăng ký nâng hạng sao")
+	p1.expect("đã có kết quả đánh giá mới")
+
+	// The weekly digest, for the district official who asks.
+	commune.say("/bantin")
+	commune.expect("Bản tin tuần dành cho cán bộ cấp huyện và cấp tỉnh")
+	district.say("/bantin")
+	district.expect("Anh/Chị chưa nhận bản tin OCOP hằng tuần")
+	district.press("Nhận bản tin hằng tuần")
+	district.expect("Anh/Chị đang nhận bản tin OCOP hằng tuần")
+	if err := notifier.Digest(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the digest", func() bool {
+		return h.count(`SELECT count(*) FROM notifications WHERE kind = 'digest' AND status = 'sent'`) == 1
+	})
+	district.expect("Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 5 sản phẩm",
+		"• Bánh Pía — HTX Bánh Pía (3 sao): 20/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
+	if err := notifier.Digest(ctx, day.AddDate(0, 0, 2)); err != nil { // the same week again
+		t.Fatal(err)
+	}
+
+	// 20/12/2026: the certificates end, and their producers are told; the
+	// one re-evaluated has a new certificate and hears nothing.
+	h.setClock(time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC))
+	expiry := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	second := h.start(h.opts) // a second process shares the database
+	for _, n := range []interface {
+		Sweep(context.Context, time.Time) error
+	}{notifier, second.notifier, notifier} {
+		if err := n.Sweep(ctx, expiry); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitFor("expiry notices", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired'`) == 5 })
+	settled("expiry notices sent")
+	for _, owner := range []int64{7402, 7403, 7405, 7406} {
+		h.user(owner).expect("đã hết hạn từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
+	}
+	if strings.Contains(strings.Join(h.botTexts(7401), "\n"), "đã hết hạn") {
+		t.Error("the re-evaluated product's producer was told it expired")
+	}
+	district.expect("Không gửi được tin báo hết hạn", "Nước mắm")
+	// Nothing twice: one reminder and one expiry notice per certificate,
+	// one digest.
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind IN ('reminder', 'expired') GROUP BY chat_id ORDER BY 1 DESC LIMIT 1`); n != 2 {
+		t.Errorf("a producer got %d reminders and notices, want at most 2", n)
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'digest'`); n != 1 {
+		t.Errorf("digests: %d, want 1", n)
+	}
+	if n := h.count(`SELECT count(*) FROM river_job WHERE kind = 'renewal_sweep'`); n > 3 { // 1/9 at start, 23/11, 20/12
+		t.Errorf("%d sweep jobs: the same day was swept twice", n)
+	}
+}
+
+func buttonLabels(rows [][]emulator.Button) string {
+	var out []string
+	for _, row := range rows {
+		for _, b := range row {
+			out = append(out, b.Text)
+		}
+	}
+	return strings.Join(out, "|")
+}

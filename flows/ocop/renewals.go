@@ -1,0 +1,172 @@
+package ocop
+
+import (
+	"errors"
+	"slices"
+	"time"
+)
+
+// Renewal: a certificate is valid 36 months and the issuing office must
+// tell the producer at least 30 days before it ends. The bot reminds the
+// producer at stages before expiry, takes their answer, and tells them when
+// it has expired.
+
+// DefaultReminderStages are the days before expiry a producer is reminded.
+var DefaultReminderStages = []int{90, 60, 30, 7}
+
+// ExpiredNoticeWindow is how long after expiry a producer not yet told is
+// still told (after an outage); older expiries are history, not news.
+const ExpiredNoticeWindow = 30
+
+// ReminderStages sorts stages most distant first, without repeats or
+// non-positive days; nil when none is left.
+func ReminderStages(days []int) []int {
+	var out []int
+	for _, d := range days {
+		if d > 0 && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
+}
+
+// DueStage is the reminder due when daysLeft days remain: the most urgent
+// stage whose day has come (after an outage the earlier ones are skipped:
+// no 90-day reminder at day 20), 0 for the expiry notice when daysLeft ≤ 0,
+// and -1 when no stage has come yet. stages is sorted as ReminderStages.
+func DueStage(daysLeft int, stages []int) int {
+	if daysLeft <= 0 {
+		return 0
+	}
+	due := -1
+	for _, s := range stages {
+		if s >= daysLeft {
+			due = s
+		}
+	}
+	return due
+}
+
+// RenewalAnswer is what a producer answers a reminder.
+type RenewalAnswer string
+
+// The three answers.
+const (
+	AnswerReevaluate RenewalAnswer = "reevaluate" // đăng ký đánh giá lại
+	AnswerUpgrade    RenewalAnswer = "upgrade"    // đăng ký nâng hạng sao
+	AnswerLapse      RenewalAnswer = "lapse"      // không gia hạn
+)
+
+// Valid reports whether a is one of the three answers.
+func (a RenewalAnswer) Valid() bool {
+	return a == AnswerReevaluate || a == AnswerUpgrade || a == AnswerLapse
+}
+
+// Renewal request statuses: open until a council result settles it.
+const (
+	RenewalOpen = "open"
+	RenewalDone = "done"
+)
+
+var (
+	// ErrRenewalSettled: the certificate was replaced or revoked, or a
+	// council has already re-evaluated the product: nothing to answer.
+	ErrRenewalSettled = errors.New("renewal already settled")
+	// ErrNoUpgrade: a 5★ product has no higher rank.
+	ErrNoUpgrade = errors.New("no higher rank than 5 stars")
+)
+
+// RenewalRequest is a producer's answer recorded against a certificate.
+type RenewalRequest struct {
+	ID            int64
+	CertificateID int64
+	CertificateItem
+	UnitID      int64 // the producer's commune
+	Answer      RenewalAnswer
+	TargetStars int // for an upgrade
+	Status      string
+	AnsweredAt  time.Time
+}
+
+// RenewalOutcome is what answering did: Previous is the answer it replaced
+// ("" when first), Unchanged says the same answer was already recorded.
+type RenewalOutcome struct {
+	Request   RenewalRequest
+	Previous  RenewalAnswer
+	Unchanged bool
+}
+
+// Swept counts what one sweep queued.
+type Swept struct {
+	Reminders int // reminders before expiry
+	Expired   int // expiry notices
+}
+
+// RenewalTally is where the renewals of some communes stand on a day.
+type RenewalTally struct {
+	Reevaluate  int // open requests to re-evaluate
+	Upgrade     int // open requests to upgrade
+	Lapse       int // producers letting a certificate still in force lapse
+	Unanswered  int // reminded, certificate still in force, no answer yet
+	Unreachable int // reminders that could not be delivered: call them
+}
+
+// Notification kinds of renewal.
+const (
+	NoticeReminder      = "reminder"       // to the producer: the certificate ends soon
+	NoticeExpired       = "expired"        // to the producer: it has ended
+	NoticeRenewalAnswer = "renewal_answer" // to officials: a producer answered
+	NoticeUnreachable   = "unreachable"    // to officials: a reminder could not be delivered
+	NoticeDigest        = "digest"         // to officials who asked: the weekly digest
+)
+
+// ReminderNotice is the payload of a reminder or an expiry notice.
+type ReminderNotice struct {
+	CertificateID int64     `json:"certificate_id"`
+	Stage         int       `json:"stage"` // days before expiry; 0 for the expiry notice
+	Code          string    `json:"code"`
+	Product       string    `json:"product"`
+	Stars         int       `json:"stars"`
+	DecisionNo    string    `json:"decision_no"`
+	ValidUntil    time.Time `json:"valid_until"`
+}
+
+// CertificateItem names a certificate in officials' notices.
+type CertificateItem struct {
+	Code       string    `json:"code"`
+	Product    string    `json:"product"`
+	Producer   string    `json:"producer"`
+	Stars      int       `json:"stars"`
+	ValidUntil time.Time `json:"valid_until"`
+}
+
+// AnswerNotice is the payload of an officials' notice of a producer's
+// answer, and a line of the digest.
+type AnswerNotice struct {
+	CertificateItem
+	Answer      RenewalAnswer `json:"answer"`
+	TargetStars int           `json:"target_stars,omitempty"`
+	Previous    RenewalAnswer `json:"previous,omitempty"`
+}
+
+// UnreachableNotice names, to officials, a producer whom a reminder could
+// not reach, with how to reach them otherwise.
+type UnreachableNotice struct {
+	CertificateItem
+	Representative string `json:"representative"`
+	Phone          string `json:"phone"`
+	Stage          int    `json:"stage"`
+}
+
+// DigestNotice is the weekly digest of an official's units.
+type DigestNotice struct {
+	Unit     string            `json:"unit"`
+	From     time.Time         `json:"from"`  // answers received since
+	Until    time.Time         `json:"until"` // expiring before
+	Expiring int               `json:"expiring"`
+	Soonest  []CertificateItem `json:"soonest"` // the first to expire
+	Received int               `json:"received"`
+	Answers  []AnswerNotice    `json:"answers"` // received in the week, newest first
+}

@@ -1,0 +1,503 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// dueReminders lists, for the day $1, each certificate with a reminder or
+// an expiry notice due and not yet queued, with its stage: the most urgent
+// one whose day has come, so a sweep after an outage sends only that one.
+// A certificate counts while it is the product's latest (on that day) and
+// not revoked; reminders stop once the producer has answered. The
+// valid_until index bounds the scan to the certificates near their end.
+const dueReminders = `
+SELECT c.id, d.stage
+FROM certificates c
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN c.valid_until <= $1::date THEN 0
+                ELSE (SELECT min(x) FROM unnest($2::int[]) x WHERE x >= c.valid_until - $1::date) END AS stage
+) d
+WHERE c.valid_until > $1::date - $3::int AND c.valid_until <= $1::date + $4::int
+  AND c.revoked_on IS NULL
+  AND NOT EXISTS (SELECT 1 FROM certificates n
+                  WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until AND n.decision_date <= $1::date)
+  AND (d.stage = 0 OR NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id))
+  AND NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = c.id AND r.stage <= d.stage)
+ORDER BY c.id`
+
+// queueReminders records a batch of due reminders with their notifications.
+// The primary key of certificate_reminders decides, row by row, which
+// sweep queues a reminder when two run at once: the other skips it.
+const queueReminders = `
+WITH due AS (SELECT * FROM unnest($1::bigint[], $2::smallint[]) AS t (certificate_id, stage)),
+ins AS (
+    INSERT INTO certificate_reminders (certificate_id, stage, due_on, notification_id)
+    SELECT due.certificate_id, due.stage, $3::date, nextval(pg_get_serial_sequence('notifications', 'id')) FROM due
+    WHERE NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = due.certificate_id AND r.stage <= due.stage)
+    ON CONFLICT DO NOTHING
+    RETURNING certificate_id, stage, notification_id)
+INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload)
+SELECT ins.notification_id, CASE WHEN ins.stage = 0 THEN 'expired' ELSE 'reminder' END, p.chat_id, p.id, p.unit_id,
+       jsonb_build_object('certificate_id', c.id, 'stage', ins.stage, 'code', coalesce(g.code, ''), 'product', pr.name,
+                          'stars', c.stars, 'decision_no', c.decision_no,
+                          'valid_until', to_char(c.valid_until, 'YYYY-MM-DD"T00:00:00Z"'))
+FROM ins
+JOIN certificates c ON c.id = ins.certificate_id
+JOIN products pr ON pr.id = c.product_id
+JOIN producers p ON p.id = pr.producer_id
+LEFT JOIN registrations g ON g.product_id = pr.id
+RETURNING id, kind`
+
+// SweepReminders queues the reminders and expiry notices due on day, in
+// transactions of at most batch reminders (with their notifications and
+// jobs): a sweep cut short keeps what it committed, and the next one
+// queues the rest. It may run again, or in several processes at once:
+// each reminder is queued once.
+func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int, batch int) (ocop.Swept, error) {
+	stages = ocop.ReminderStages(stages)
+	if len(stages) == 0 {
+		return ocop.Swept{}, errors.New("sweep reminders: no stages")
+	}
+	if batch <= 0 {
+		batch = 2000
+	}
+	rows, err := s.pool.Query(ctx, dueReminders, day, stages, ocop.ExpiredNoticeWindow, stages[0])
+	if err != nil {
+		return ocop.Swept{}, fmt.Errorf("find due reminders: %w", err)
+	}
+	var certs []int64
+	var due []int16
+	var cert int64
+	var stage int16
+	if _, err := pgx.ForEachRow(rows, []any{&cert, &stage}, func() error {
+		certs, due = append(certs, cert), append(due, stage)
+		return nil
+	}); err != nil {
+		return ocop.Swept{}, fmt.Errorf("read due reminders: %w", err)
+	}
+	var done ocop.Swept
+	for len(certs) > 0 {
+		n := min(batch, len(certs))
+		err := s.WithTx(ctx, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, queueReminders, certs[:n], due[:n], day)
+			if err != nil {
+				return fmt.Errorf("queue reminders: %w", err)
+			}
+			var ids []int64
+			var id int64
+			var kind string
+			var got ocop.Swept
+			if _, err := pgx.ForEachRow(rows, []any{&id, &kind}, func() error {
+				ids = append(ids, id)
+				if kind == ocop.NoticeExpired {
+					got.Expired++
+				} else {
+					got.Reminders++
+				}
+				return nil
+			}); err != nil {
+				return fmt.Errorf("queue reminders: %w", err)
+			}
+			if err := s.insertNotifyJobs(ctx, tx, ids); err != nil {
+				return err
+			}
+			done.Reminders += got.Reminders
+			done.Expired += got.Expired
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		certs, due = certs[n:], due[n:]
+	}
+	return done, nil
+}
+
+// responsibleOfficials are the officials told of a certificate's renewal:
+// those of the producer's commune ($1), of the unit above it (the district,
+// or the province where there are no districts), and of the unit that
+// issued the certificate ($2).
+const responsibleOfficials = `
+SELECT o.chat_id, o.unit_id FROM officials o
+WHERE o.revoked_at IS NULL AND o.unit_id IN (
+    SELECT $1::bigint
+    UNION ALL SELECT u.parent_id FROM admin_units u WHERE u.id = $1 AND u.parent_id IS NOT NULL
+    UNION ALL SELECT c.issuer_unit_id FROM certificates c WHERE c.id = $2 AND c.issuer_unit_id IS NOT NULL)`
+
+// tellOfficials queues one notification of kind for each official
+// responsible for the certificate, and their jobs.
+func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, communeID, certificateID int64, payload any) (int, error) {
+	rows, err := tx.Query(ctx, responsibleOfficials, communeID, certificateID)
+	if err != nil {
+		return 0, fmt.Errorf("find officials to tell: %w", err)
+	}
+	type official struct{ chat, unit int64 }
+	var who []official
+	var o official
+	if _, err := pgx.ForEachRow(rows, []any{&o.chat, &o.unit}, func() error {
+		who = append(who, o)
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("read officials to tell: %w", err)
+	}
+	ids := make([]int64, 0, len(who))
+	for _, o := range who {
+		id, err := insertNotification(ctx, tx, kind, o.chat, 0, o.unit, payload)
+		if err != nil {
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	return len(ids), s.insertNotifyJobs(ctx, tx, ids)
+}
+
+// reportUnreachable tells the responsible officials that a reminder or an
+// expiry notice could not reach its producer, with the producer's phone so
+// that they can call instead.
+func (s *Store) reportUnreachable(ctx context.Context, tx pgx.Tx, payload []byte) error {
+	var r ocop.ReminderNotice
+	if err := json.Unmarshal(payload, &r); err != nil {
+		return fmt.Errorf("decode reminder: %w", err)
+	}
+	n := ocop.UnreachableNotice{Stage: r.Stage}
+	n.Code, n.Product, n.Stars, n.ValidUntil = r.Code, r.Product, r.Stars, r.ValidUntil
+	var communeID int64
+	err := tx.QueryRow(ctx, `
+SELECT p.name, p.representative, p.phone, p.unit_id
+FROM certificates c JOIN products pr ON pr.id = c.product_id JOIN producers p ON p.id = pr.producer_id
+WHERE c.id = $1`, r.CertificateID).Scan(&n.Producer, &n.Representative, &n.Phone, &communeID)
+	if err != nil {
+		return fmt.Errorf("read unreachable producer: %w", notFound(err))
+	}
+	_, err = s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
+	return err
+}
+
+// AnswerRenewal records the answer of the user who owns the certificate's
+// product, tells the responsible officials, and returns what it did. A
+// certificate not theirs is ErrNotFound; one already replaced, revoked or
+// re-evaluated is ErrRenewalSettled; an upgrade of 5★ is ErrNoUpgrade. The
+// same answer twice changes nothing.
+func (s *Store) AnswerRenewal(ctx context.Context, userID, certificateID int64, answer ocop.RenewalAnswer, at time.Time) (ocop.RenewalOutcome, error) {
+	if !answer.Valid() {
+		return ocop.RenewalOutcome{}, fmt.Errorf("renewal answer %q: %w", answer, ErrNotFound)
+	}
+	var out ocop.RenewalOutcome
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		out = ocop.RenewalOutcome{}
+		r := &out.Request
+		var settled bool
+		var stars int16
+		var productID, producerID int64
+		err := tx.QueryRow(ctx, `
+SELECT c.id, c.stars, c.valid_until, pr.id, pr.name, p.id, p.name, p.unit_id, coalesce(g.code, ''),
+       c.revoked_on IS NOT NULL OR EXISTS (
+           SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until)
+FROM certificates c
+JOIN products pr ON pr.id = c.product_id
+JOIN producers p ON p.id = pr.producer_id
+LEFT JOIN registrations g ON g.product_id = pr.id
+WHERE c.id = $1 AND p.owner_user_id = $2
+FOR UPDATE OF c`, certificateID, userID).Scan(&r.CertificateID, &stars, &r.ValidUntil, &productID, &r.Product,
+			&producerID, &r.Producer, &r.UnitID, &r.Code, &settled)
+		if err != nil {
+			return fmt.Errorf("find certificate %d: %w", certificateID, notFound(err))
+		}
+		r.Stars = int(stars)
+		if settled {
+			return ocop.ErrRenewalSettled
+		}
+		var previous, status string
+		err = tx.QueryRow(ctx, `SELECT id, answer, status, answered_at FROM renewal_requests WHERE certificate_id = $1`, certificateID).
+			Scan(&r.ID, &previous, &status, &r.AnsweredAt)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("read renewal request: %w", err)
+		case status == ocop.RenewalDone:
+			return ocop.ErrRenewalSettled
+		}
+		out.Previous = ocop.RenewalAnswer(previous)
+		if answer == ocop.AnswerUpgrade && r.Stars >= 5 {
+			return ocop.ErrNoUpgrade
+		}
+		r.Answer, r.Status = answer, ocop.RenewalOpen
+		if answer == ocop.AnswerUpgrade {
+			r.TargetStars = r.Stars + 1
+		}
+		if out.Previous == answer {
+			out.Unchanged = true
+			return nil
+		}
+		if err := tx.QueryRow(ctx, `
+INSERT INTO renewal_requests (certificate_id, product_id, producer_id, unit_id, answer, target_stars, answered_at)
+VALUES ($1, $2, $3, $4, $5, nullif($6, 0), $7)
+ON CONFLICT (certificate_id) DO UPDATE
+SET answer = excluded.answer, target_stars = excluded.target_stars, answered_at = excluded.answered_at, updated_at = now()
+RETURNING id, answered_at`, certificateID, productID, producerID, r.UnitID, answer, r.TargetStars, at).Scan(&r.ID, &r.AnsweredAt); err != nil {
+			return fmt.Errorf("record renewal answer: %w", err)
+		}
+		notice := ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: answer, TargetStars: r.TargetStars, Previous: out.Previous}
+		if _, err := s.tellOfficials(ctx, tx, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
+			return err
+		}
+		return audit(ctx, tx, userID, "renewal.answered", "certificate", certificateID,
+			map[string]any{"answer": answer, "previous": previous, "code": r.Code})
+	})
+	return out, err
+}
+
+// renewalScope limits a renewal query to the producers of some communes
+// ($n; nil: all).
+func renewalScope(q string, n int, communes []int64) string {
+	return scoped(q, "p.unit_id", n, communes)
+}
+
+// RenewalTally counts the renewals of the communes (nil: all) on day.
+func (s *Store) RenewalTally(ctx context.Context, day time.Time, communes []int64) (ocop.RenewalTally, error) {
+	var t ocop.RenewalTally
+	err := s.pool.QueryRow(ctx, renewalScope(`
+SELECT count(*) FILTER (WHERE q.status = 'open' AND q.answer = 'reevaluate'),
+       count(*) FILTER (WHERE q.status = 'open' AND q.answer = 'upgrade'),
+       count(*) FILTER (WHERE q.status = 'open' AND q.answer = 'lapse' AND c.valid_until > $1)
+FROM renewal_requests q
+JOIN producers p ON p.id = q.producer_id
+JOIN certificates c ON c.id = q.certificate_id
+WHERE {scope}`, 2, communes), day, communes).Scan(&t.Reevaluate, &t.Upgrade, &t.Lapse)
+	if err != nil {
+		return t, fmt.Errorf("count renewal answers: %w", err)
+	}
+	err = s.pool.QueryRow(ctx, awaitingAnswers(`
+SELECT count(*) FILTER (WHERE NOT blocked), count(*) FILTER (WHERE blocked) FROM ({awaiting}) x`, communes), day, communes).
+		Scan(&t.Unanswered, &t.Unreachable)
+	if err != nil {
+		return t, fmt.Errorf("count unanswered reminders: %w", err)
+	}
+	return t, nil
+}
+
+// awaitingAnswers fills {awaiting} of q with the certificates in force on
+// $1 of the communes $2 (nil: all) whose producer was reminded and has not
+// answered, and whether the latest reminder could not be delivered. A
+// reminded certificate still in force ends within a year (stages are at
+// most 365 days), which bounds the scan of the valid_until index; a list
+// of communes walks from their producers instead.
+func awaitingAnswers(q string, communes []int64) string {
+	scope := "($2::bigint[] IS NULL)"
+	if communes != nil {
+		scope = `c.product_id IN (SELECT pr.id FROM producers p JOIN products pr ON pr.producer_id = p.id WHERE p.unit_id = ANY($2))`
+	}
+	return strings.Replace(q, "{awaiting}", `
+SELECT c.id, c.valid_until, r.stage, n.status = 'blocked' AS blocked
+FROM certificates c
+CROSS JOIN LATERAL (
+    SELECT r.stage, r.notification_id FROM certificate_reminders r
+    WHERE r.certificate_id = c.id AND r.stage > 0 ORDER BY r.stage LIMIT 1) r
+JOIN notifications n ON n.id = r.notification_id
+WHERE c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL AND `+scope+`
+  AND NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id)`, 1)
+}
+
+// UnreachableProducers lists the producers of the communes (nil: all)
+// whose latest reminder could not be delivered and who have not answered,
+// soonest expiry first, with how to call them; total counts them all.
+func (s *Store) UnreachableProducers(ctx context.Context, day time.Time, communes []int64, limit int) ([]ocop.UnreachableNotice, int, error) {
+	rows, err := s.pool.Query(ctx, awaitingAnswers(`
+SELECT coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, p.representative, p.phone, x.stage, count(*) OVER ()
+FROM ({awaiting}) x
+JOIN certificates c ON c.id = x.id
+JOIN products pr ON pr.id = c.product_id
+JOIN producers p ON p.id = pr.producer_id
+LEFT JOIN registrations g ON g.product_id = pr.id
+WHERE x.blocked ORDER BY c.valid_until, pr.name LIMIT $3`, communes), day, communes, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list unreachable producers: %w", err)
+	}
+	var total int
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.UnreachableNotice, error) {
+		var n ocop.UnreachableNotice
+		var stars, stage int16
+		err := r.Scan(&n.Code, &n.Product, &n.Producer, &stars, &n.ValidUntil, &n.Representative, &n.Phone, &stage, &total)
+		n.Stars, n.Stage = int(stars), int(stage)
+		return n, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("read unreachable producers: %w", err)
+	}
+	return out, total, nil
+}
+
+const renewalColumns = `
+SELECT q.id, q.certificate_id, coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, q.unit_id, q.answer,
+       coalesce(q.target_stars, 0), q.status, q.answered_at
+FROM renewal_requests q
+JOIN certificates c ON c.id = q.certificate_id
+JOIN products pr ON pr.id = q.product_id
+JOIN producers p ON p.id = q.producer_id
+LEFT JOIN registrations g ON g.product_id = q.product_id`
+
+func scanRenewal(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewalAnd(row) }
+
+// scanRenewalAnd scans renewalColumns, then extra columns.
+func scanRenewalAnd(row pgx.CollectableRow, extra ...any) (ocop.RenewalRequest, error) {
+	var r ocop.RenewalRequest
+	var stars, target int16
+	var answer string
+	err := row.Scan(append([]any{&r.ID, &r.CertificateID, &r.Code, &r.Product, &r.Producer, &stars, &r.ValidUntil, &r.UnitID,
+		&answer, &target, &r.Status, &r.AnsweredAt}, extra...)...)
+	r.Stars, r.TargetStars, r.Answer = int(stars), int(target), ocop.RenewalAnswer(answer)
+	return r, err
+}
+
+// RenewalRequests lists the open renewal requests of the communes (nil:
+// all), newest first; total counts them all.
+func (s *Store) RenewalRequests(ctx context.Context, communes []int64, limit int) ([]ocop.RenewalRequest, int, error) {
+	var total int
+	if err := s.pool.QueryRow(ctx, renewalScope(`
+SELECT count(*) FROM renewal_requests q JOIN producers p ON p.id = q.producer_id WHERE q.status = 'open' AND {scope}`, 1, communes),
+		communes).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count renewal requests: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, renewalScope(renewalColumns+`
+WHERE q.status = 'open' AND {scope} ORDER BY q.answered_at DESC, q.id DESC LIMIT $2`, 1, communes), communes, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list renewal requests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanRenewal)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read renewal requests: %w", err)
+	}
+	return out, total, nil
+}
+
+// SetDigest turns the weekly digest on or off for an official.
+func (s *Store) SetDigest(ctx context.Context, userID int64, on bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE officials SET digest = $2, updated_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID, on)
+	if err != nil {
+		return fmt.Errorf("set digest: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Digest sizes: the lines a digest lists of each kind.
+const digestItems = 10
+
+// QueueDigests queues the weekly digest of week (its Monday) for every
+// official of a district or province who asked for it, as of day: the
+// certificates of their communes expiring in the next 90 days and the
+// renewal answers received in the 7 days before day. scope gives an
+// official's communes. One digest per official and week, whatever runs
+// again.
+func (s *Store) QueueDigests(ctx context.Context, week, day time.Time, scope func(ocop.Official) []int64) (int, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT o.user_id, o.chat_id, o.unit_id, o.role, u.name FROM officials o JOIN admin_units u ON u.id = o.unit_id
+WHERE o.digest AND o.revoked_at IS NULL AND o.role IN ('district', 'province')
+  AND NOT EXISTS (SELECT 1 FROM official_digests d WHERE d.user_id = o.user_id AND d.week = $1)
+ORDER BY o.user_id`, week)
+	if err != nil {
+		return 0, fmt.Errorf("find digest readers: %w", err)
+	}
+	type reader struct {
+		off  ocop.Official
+		unit string
+	}
+	readers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (reader, error) {
+		var x reader
+		var role string
+		err := r.Scan(&x.off.UserID, &x.off.ChatID, &x.off.UnitID, &role, &x.unit)
+		x.off.Role = ocop.Role(role)
+		return x, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read digest readers: %w", err)
+	}
+	queued := 0
+	for _, x := range readers {
+		d := ocop.DigestNotice{Unit: x.unit, From: day.AddDate(0, 0, -7), Until: day.AddDate(0, 0, 90)}
+		communes := scope(x.off)
+		if communes == nil {
+			communes = []int64{}
+		}
+		if err := s.digestContent(ctx, day, communes, &d); err != nil {
+			return queued, err
+		}
+		err := s.WithTx(ctx, func(tx pgx.Tx) error {
+			id, err := insertNotification(ctx, tx, ocop.NoticeDigest, x.off.ChatID, 0, x.off.UnitID, d)
+			if err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO official_digests (user_id, week, notification_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				x.off.UserID, week, id)
+			if err != nil {
+				return fmt.Errorf("record digest: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return errAlreadyQueued
+			}
+			return s.insertNotifyJobs(ctx, tx, []int64{id})
+		})
+		switch {
+		case errors.Is(err, errAlreadyQueued):
+		case err != nil:
+			return queued, err
+		default:
+			queued++
+		}
+	}
+	return queued, nil
+}
+
+// errAlreadyQueued rolls back a digest another process queued first.
+var errAlreadyQueued = errors.New("digest already queued")
+
+func (s *Store) digestContent(ctx context.Context, day time.Time, communes []int64, d *ocop.DigestNotice) error {
+	rows, err := s.pool.Query(ctx, `
+SELECT coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, count(*) OVER ()
+FROM producers p
+JOIN products pr ON pr.producer_id = p.id
+JOIN certificates c ON c.product_id = pr.id
+LEFT JOIN registrations g ON g.product_id = pr.id
+WHERE p.unit_id = ANY($3) AND `+validOn+` AND c.valid_until <= $2
+  AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until)
+ORDER BY c.valid_until, pr.name LIMIT $4`, day, d.Until, communes, digestItems)
+	if err != nil {
+		return fmt.Errorf("list expiring for digest: %w", err)
+	}
+	d.Soonest, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.CertificateItem, error) {
+		var c ocop.CertificateItem
+		var stars int16
+		err := r.Scan(&c.Code, &c.Product, &c.Producer, &stars, &c.ValidUntil, &d.Expiring)
+		c.Stars = int(stars)
+		return c, err
+	})
+	if err != nil {
+		return fmt.Errorf("read expiring for digest: %w", err)
+	}
+	withTotal := strings.Replace(renewalColumns, "\nFROM renewal_requests q", ", count(*) OVER ()\nFROM renewal_requests q", 1)
+	rows, err = s.pool.Query(ctx, withTotal+`
+WHERE p.unit_id = ANY($1) AND q.answered_at >= $2 AND q.answered_at < $3
+ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, d.From, day.AddDate(0, 0, 1), digestItems)
+	if err != nil {
+		return fmt.Errorf("list answers for digest: %w", err)
+	}
+	d.Answers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.AnswerNotice, error) {
+		r, err := scanRenewalAnd(row, &d.Received)
+		return ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: r.Answer, TargetStars: r.TargetStars}, err
+	})
+	if err != nil {
+		return fmt.Errorf("read answers for digest: %w", err)
+	}
+	return nil
+}
