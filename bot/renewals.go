@@ -22,15 +22,13 @@ type RenewalConfig struct {
 	Stages    []int        // days before expiry; default 90, 60, 30, 7
 	Hour      int          // local hour of the daily sweep and the digest; default 8
 	DigestDay time.Weekday // default Monday
-	Batch     int          // reminders queued per transaction; default 2,000
 	Now       func() time.Time
 }
 
 func (c *RenewalConfig) defaults() {
-	if len(ocop.ReminderStages(c.Stages)) == 0 {
+	if c.Stages = ocop.ReminderStages(c.Stages); len(c.Stages) == 0 {
 		c.Stages = ocop.DefaultReminderStages
 	}
-	c.Stages = ocop.ReminderStages(c.Stages)
 	if c.Hour <= 0 || c.Hour > 23 {
 		c.Hour = 8
 	}
@@ -130,7 +128,7 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[storage.SweepArgs
 		return river.JobCancel(fmt.Errorf("sweep day %q: %w", job.Args.Day, err))
 	}
 	start := time.Now()
-	n, err := w.store.SweepReminders(ctx, day, w.cfg.Stages, w.cfg.Batch)
+	n, err := w.store.SweepReminders(ctx, day, w.cfg.Stages, 0)
 	if err != nil {
 		return fmt.Errorf("sweep %s: %w", job.Args.Day, err)
 	}
@@ -162,8 +160,8 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[storage.DigestAr
 	return nil
 }
 
-// Sweep queues the sweep of day now, as the daily job does (the command
-// line, and tests that move the clock). The day's sweep runs once.
+// Sweep queues the sweep of day now, as the daily job does, for tests that
+// move the clock. The day's sweep runs once.
 func (n *Notifier) Sweep(ctx context.Context, day time.Time) error {
 	if _, err := n.client.Insert(ctx, storage.SweepArgs{Day: day.Format(time.DateOnly)}, nil); err != nil {
 		return fmt.Errorf("queue sweep: %w", err)

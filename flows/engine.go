@@ -403,7 +403,7 @@ func (e *Engine) showRecords(t *turn) error {
 			"Code", r.Code,
 			"Stars", r.TargetStars,
 			"Status", t.p.T("status."+string(r.Status)),
-			"Date", r.SubmittedAt.In(vnTime).Format("02/01/2006"))
+			"Date", r.SubmittedAt.In(ocop.Vietnam).Format("02/01/2006"))
 		if utf16Len(b.String())+2+utf16Len(item) > maxMessage {
 			t.say(Reply{Text: b.String()})
 			b.Reset()
@@ -431,9 +431,6 @@ func utf16Len(s string) int {
 	}
 	return n
 }
-
-// vnTime is the time zone dates are shown in.
-var vnTime = ocop.Vietnam
 
 // errNotFound reports whether err says a record does not exist.
 func errNotFound(err error) bool { return errors.Is(err, ocop.ErrNotFound) }

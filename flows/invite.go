@@ -85,6 +85,6 @@ func (e *Engine) createInvite(t *turn, u ocop.Unit) error {
 		link = "https://t.me/" + name + "?start=" + code
 	}
 	t.say(Reply{Text: t.p.T("invite.created", "Role", t.p.T("role."+string(role)), "Unit", u.Name, "Link", link,
-		"Date", e.now().Add(inviteTTL).In(vnTime).Format("02/01/2006 15:04"))})
+		"Date", e.now().Add(inviteTTL).In(ocop.Vietnam).Format("02/01/2006 15:04"))})
 	return nil
 }

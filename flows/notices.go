@@ -15,33 +15,41 @@ import (
 // language arrives in the new one.
 func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 	p := e.text.Printer(n.Locale)
-	if r, ok, err := e.renewalNotice(p, n); ok {
-		return r, err
-	}
 	switch n.Kind {
 	case ocop.NoticeResult:
-		var r ocop.ResultNotice
-		if err := json.Unmarshal(n.Payload, &r); err != nil {
-			return Reply{}, fmt.Errorf("decode result notice %d: %w", n.ID, err)
-		}
-		return Reply{Text: resultNoticeText(p, r), Buttons: [][]Button{
-			{{Label: p.T("button.my_records"), Data: globalData("hoso")}},
-		}}, nil
+		return render(n, func(r ocop.ResultNotice) Reply {
+			return Reply{Text: resultNoticeText(p, r), Buttons: [][]Button{
+				{{Label: p.T("button.my_records"), Data: globalData("hoso")}},
+			}}
+		})
 	case ocop.NoticeResultSummary:
-		var s ocop.SummaryNotice
-		if err := json.Unmarshal(n.Payload, &s); err != nil {
-			return Reply{}, fmt.Errorf("decode summary notice %d: %w", n.ID, err)
-		}
-		return Reply{Text: summaryNoticeText(p, s)}, nil
+		return render(n, func(s ocop.SummaryNotice) Reply { return Reply{Text: summaryNoticeText(p, s)} })
 	case ocop.NoticeRevoked:
-		var r ocop.RevokedNotice
-		if err := json.Unmarshal(n.Payload, &r); err != nil {
-			return Reply{}, fmt.Errorf("decode revocation notice %d: %w", n.ID, err)
-		}
-		return Reply{Text: p.T("notice.revoked", "Product", r.Product, "Stars", r.Stars, "DecisionNo", r.DecisionNo,
-			"Date", day(r.RevokedOn), "Reason", r.Reason)}, nil
+		return render(n, func(r ocop.RevokedNotice) Reply {
+			return Reply{Text: p.T("notice.revoked", "Product", r.Product, "Stars", r.Stars, "DecisionNo", r.DecisionNo,
+				"Date", day(r.RevokedOn), "Reason", r.Reason)}
+		})
+	case ocop.NoticeReminder, ocop.NoticeExpired:
+		return render(n, func(r ocop.ReminderNotice) Reply { return e.reminderText(p, r) })
+	case ocop.NoticeRenewalAnswer:
+		return render(n, func(a ocop.AnswerNotice) Reply { return Reply{Text: answerNoticeText(p, a)} })
+	case ocop.NoticeUnreachable:
+		return render(n, func(u ocop.UnreachableNotice) Reply {
+			return Reply{Text: p.T("notice.unreachable", "Stage", u.Stage) + "\n" + unreachableLine(p, u)}
+		})
+	case ocop.NoticeDigest:
+		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d)} })
 	}
 	return Reply{}, fmt.Errorf("notification %d: unknown kind %q", n.ID, n.Kind)
+}
+
+// render decodes a notification's payload and renders it.
+func render[T any](n ocop.Notification, text func(T) Reply) (Reply, error) {
+	var v T
+	if err := json.Unmarshal(n.Payload, &v); err != nil {
+		return Reply{}, fmt.Errorf("decode %s notice %d: %w", n.Kind, n.ID, err)
+	}
+	return text(v), nil
 }
 
 func day(t time.Time) string { return t.Format("02/01/2006") }
@@ -108,7 +116,7 @@ func (e *Engine) undeliveredCommand(t *turn) error {
 		if who == "" {
 			who = t.p.T("undelivered.official")
 		}
-		b.WriteString("\n" + t.p.T("undelivered.item", "When", n.CreatedAt.In(vnTime).Format("02/01 15:04"),
+		b.WriteString("\n" + t.p.T("undelivered.item", "When", n.CreatedAt.In(ocop.Vietnam).Format("02/01 15:04"),
 			"Kind", t.p.T("notice.kind."+n.Kind), "Who", who, "Status", t.p.T("notice.status."+n.Status), "Attempts", n.Attempts))
 	}
 	e.sayLong(t, b.String(), nil)

@@ -1,9 +1,8 @@
 package flows
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,11 +13,40 @@ import (
 // Renewal: the reminders before a certificate ends, the producer's answer
 // (three buttons under the reminder), and what officials see of it.
 
-// answerCodes are the answers as they travel in a button's data.
-var answerCodes = map[string]ocop.RenewalAnswer{"r": ocop.AnswerReevaluate, "u": ocop.AnswerUpgrade, "n": ocop.AnswerLapse}
+// answerCodes are the answers, in the order their buttons are shown, with
+// the code each travels as in a button's data ("<certificate>|<code>").
+var answerCodes = []answerCode{{"r", ocop.AnswerReevaluate}, {"u", ocop.AnswerUpgrade}, {"n", ocop.AnswerLapse}}
 
-func answerButton(p locales.Printer, certificateID int64, code string) Button {
-	return Button{Label: p.T("button.renewal." + string(answerCodes[code])), Data: globalData("rn", strconv.FormatInt(certificateID, 10), code)}
+type answerCode struct {
+	code   string
+	answer ocop.RenewalAnswer
+}
+
+func answerButton(p locales.Printer, certificateID int64, a ocop.RenewalAnswer) Button {
+	for _, c := range answerCodes {
+		if c.answer == a {
+			return Button{Label: p.T("button.renewal." + string(a)), Data: globalData("rn", strconv.FormatInt(certificateID, 10), c.code)}
+		}
+	}
+	panic("no button for renewal answer " + string(a))
+}
+
+// answerRows are the buttons of the answers a producer may give for a
+// certificate of stars, one per row, but except (the answer already given)
+// and an upgrade of 5★.
+func answerRows(p locales.Printer, certificateID int64, stars int, except ocop.RenewalAnswer) [][]Button {
+	var rows [][]Button
+	for _, c := range answerCodes {
+		if c.answer != except && (c.answer != ocop.AnswerUpgrade || ocop.CanUpgrade(stars)) {
+			rows = append(rows, []Button{answerButton(p, certificateID, c.answer)})
+		}
+	}
+	return rows
+}
+
+// answerName names an answer.
+func answerName(p locales.Printer, a ocop.RenewalAnswer) string {
+	return p.T("renewal.answer." + string(a))
 }
 
 // reminderText renders a reminder (stage > 0) or an expiry notice, with
@@ -26,7 +54,7 @@ func answerButton(p locales.Printer, certificateID int64, code string) Button {
 func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
 	args := []any{"Product", r.Product, "Code", r.Code, "Stars", r.Stars, "DecisionNo", r.DecisionNo, "Date", day(r.ValidUntil)}
 	if r.Stage == 0 {
-		return Reply{Text: p.T("notice.expired", args...), Buttons: [][]Button{{answerButton(p, r.CertificateID, "r")}}}
+		return Reply{Text: p.T("notice.expired", args...), Buttons: [][]Button{{answerButton(p, r.CertificateID, ocop.AnswerReevaluate)}}}
 	}
 	// Days left when it is sent, which a queue held back by Telegram may
 	// have made fewer than the stage.
@@ -34,12 +62,7 @@ func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
 	if left <= 0 || left > r.Stage {
 		left = r.Stage
 	}
-	rows := [][]Button{{answerButton(p, r.CertificateID, "r")}}
-	if r.Stars < 5 {
-		rows = append(rows, []Button{answerButton(p, r.CertificateID, "u")})
-	}
-	rows = append(rows, []Button{answerButton(p, r.CertificateID, "n")})
-	return Reply{Text: p.N("notice.reminder", left, args...), Buttons: rows}
+	return Reply{Text: p.N("notice.reminder", left, args...), Buttons: answerRows(p, r.CertificateID, r.Stars, "")}
 }
 
 // renewalButton records the producer's answer to a reminder:
@@ -47,10 +70,11 @@ func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
 func (e *Engine) renewalButton(t *turn, arg string) error {
 	idText, code, _ := strings.Cut(arg, "|")
 	id, err := strconv.ParseInt(idText, 10, 64)
-	answer, ok := answerCodes[code]
-	if err != nil || !ok {
+	i := slices.IndexFunc(answerCodes, func(c answerCode) bool { return c.code == code })
+	if err != nil || i < 0 {
 		return e.oldButton(t)
 	}
+	answer := answerCodes[i].answer
 	out, err := e.records.AnswerRenewal(t.ctx, t.chat.UserID, id, answer, e.now())
 	switch {
 	case errNotFound(err):
@@ -68,43 +92,45 @@ func (e *Engine) renewalButton(t *turn, arg string) error {
 	}
 	r := out.Request
 	if out.Unchanged {
-		t.say(Reply{Text: t.p.T("renewal.unchanged", "Answer", t.p.T("renewal.answer."+string(r.Answer)), "Product", r.Product)})
+		t.say(Reply{Text: t.p.T("renewal.unchanged", "Answer", answerName(t.p, r.Answer), "Product", r.Product)})
 		return nil
 	}
 	var b strings.Builder
 	if out.Previous != "" {
-		b.WriteString(t.p.T("renewal.changed", "Previous", t.p.T("renewal.answer."+string(out.Previous)),
-			"Answer", t.p.T("renewal.answer."+string(r.Answer))) + "\n")
+		b.WriteString(t.p.T("renewal.changed", "Previous", answerName(t.p, out.Previous),
+			"Answer", answerName(t.p, r.Answer)) + "\n")
 	}
 	b.WriteString(t.p.T("renewal.recorded."+string(r.Answer), "Product", r.Product, "Code", r.Code,
 		"Target", r.TargetStars, "Date", day(r.ValidUntil)))
 	// The other answers stay under the confirmation, for a change of mind.
-	var rows [][]Button
-	for _, c := range []string{"r", "u", "n"} {
-		if answerCodes[c] != r.Answer && (c != "u" || r.Stars < 5) {
-			rows = append(rows, []Button{answerButton(t.p, r.CertificateID, c)})
-		}
-	}
-	t.say(Reply{Text: b.String(), Buttons: rows})
+	t.say(Reply{Text: b.String(), Buttons: answerRows(t.p, r.CertificateID, r.Stars, r.Answer)})
 	return nil
 }
 
 // answerNoticeText tells officials a producer's answer.
 func answerNoticeText(p locales.Printer, a ocop.AnswerNotice) string {
 	text := p.T("notice.renewal_answer", "Producer", a.Producer, "Product", a.Product, "Code", a.Code, "Stars", a.Stars,
-		"Date", day(a.ValidUntil), "Answer", answerLabel(p, a))
+		"Date", day(a.ValidUntil), "Answer", answerLabel(p, a.Answer, a.TargetStars))
 	if a.Previous != "" {
-		text += "\n" + p.T("notice.renewal_previous", "Previous", p.T("renewal.answer."+string(a.Previous)))
+		text += "\n" + p.T("notice.renewal_previous", "Previous", answerName(p, a.Previous))
 	}
 	return text
 }
 
 // answerLabel names an answer, with the rank asked for an upgrade.
-func answerLabel(p locales.Printer, a ocop.AnswerNotice) string {
-	if a.Answer == ocop.AnswerUpgrade {
-		return p.T("renewal.answer.upgrade_to", "Target", a.TargetStars)
+func answerLabel(p locales.Printer, a ocop.RenewalAnswer, target int) string {
+	if a == ocop.AnswerUpgrade {
+		return p.T("renewal.answer.upgrade_to", "Target", target)
 	}
-	return p.T("renewal.answer." + string(a.Answer))
+	return answerName(p, a)
+}
+
+// appendMore adds "… and N more" when shown is fewer than total.
+func appendMore(lines []string, p locales.Printer, total, shown int) []string {
+	if more := total - shown; more > 0 {
+		lines = append(lines, p.N("list.more", more))
+	}
+	return lines
 }
 
 func unreachableLine(p locales.Printer, u ocop.UnreachableNotice) string {
@@ -119,47 +145,14 @@ func digestText(p locales.Printer, d ocop.DigestNotice) string {
 		lines = append(lines, p.T("digest.expiring_item", "Product", c.Product, "Producer", c.Producer, "Stars", c.Stars,
 			"Date", day(c.ValidUntil)))
 	}
-	if more := d.Expiring - len(d.Soonest); more > 0 {
-		lines = append(lines, p.N("list.more", more))
-	}
+	lines = appendMore(lines, p, d.Expiring, len(d.Soonest))
 	lines = append(lines, "", p.N("digest.answers", d.Received, "Date", day(d.From)))
 	for _, a := range d.Answers {
-		lines = append(lines, p.T("digest.answer_item", "Product", a.Product, "Producer", a.Producer, "Answer", answerLabel(p, a)))
+		lines = append(lines, p.T("digest.answer_item", "Product", a.Product, "Producer", a.Producer, "Answer", answerLabel(p, a.Answer, a.TargetStars)))
 	}
-	if more := d.Received - len(d.Answers); more > 0 {
-		lines = append(lines, p.N("list.more", more))
-	}
+	lines = appendMore(lines, p, d.Received, len(d.Answers))
 	lines = append(lines, "", p.T("digest.footer"))
 	return strings.Join(lines, "\n")
-}
-
-// renewalNotice renders the renewal kinds of notification; ok is false
-// for other kinds.
-func (e *Engine) renewalNotice(p locales.Printer, n ocop.Notification) (Reply, bool, error) {
-	var into any
-	var render func() Reply
-	switch n.Kind {
-	case ocop.NoticeReminder, ocop.NoticeExpired:
-		var r ocop.ReminderNotice
-		into, render = &r, func() Reply { return e.reminderText(p, r) }
-	case ocop.NoticeRenewalAnswer:
-		var a ocop.AnswerNotice
-		into, render = &a, func() Reply { return Reply{Text: answerNoticeText(p, a)} }
-	case ocop.NoticeUnreachable:
-		var u ocop.UnreachableNotice
-		into, render = &u, func() Reply {
-			return Reply{Text: p.T("notice.unreachable", "Stage", u.Stage) + "\n" + unreachableLine(p, u)}
-		}
-	case ocop.NoticeDigest:
-		var d ocop.DigestNotice
-		into, render = &d, func() Reply { return Reply{Text: digestText(p, d)} }
-	default:
-		return Reply{}, false, nil
-	}
-	if err := json.Unmarshal(n.Payload, into); err != nil {
-		return Reply{}, true, fmt.Errorf("decode %s notice %d: %w", n.Kind, n.ID, err)
-	}
-	return render(), true, nil
 }
 
 // renewalListed is how many requests and unreachable producers /giahan
@@ -190,20 +183,16 @@ func (e *Engine) renewalCommand(t *turn) error {
 	lines := []string{t.p.N("renewal.list_header", total)}
 	for _, r := range reqs {
 		lines = append(lines, t.p.T("renewal.list_item", "Code", r.Code, "Product", r.Product, "Producer", r.Producer,
-			"Answer", answerLabel(t.p, ocop.AnswerNotice{Answer: r.Answer, TargetStars: r.TargetStars}),
-			"When", r.AnsweredAt.In(vnTime).Format("02/01"), "Date", day(r.ValidUntil)))
+			"Answer", answerLabel(t.p, r.Answer, r.TargetStars),
+			"When", r.AnsweredAt.In(ocop.Vietnam).Format("02/01"), "Date", day(r.ValidUntil)))
 	}
-	if more := total - len(reqs); more > 0 {
-		lines = append(lines, t.p.N("list.more", more))
-	}
+	lines = appendMore(lines, t.p, total, len(reqs))
 	if unreachable > 0 {
 		lines = append(lines, "", t.p.N("renewal.unreachable_header", unreachable))
 		for _, u := range gone {
 			lines = append(lines, unreachableLine(t.p, u))
 		}
-		if more := unreachable - len(gone); more > 0 {
-			lines = append(lines, t.p.N("list.more", more))
-		}
+		lines = appendMore(lines, t.p, unreachable, len(gone))
 	}
 	if total > 0 {
 		lines = append(lines, "", t.p.T("renewal.list_footer"))
@@ -225,23 +214,11 @@ func renewalStatus(p locales.Printer, r ocop.RenewalTally) string {
 // digestCommand answers /bantin: whether the official gets the weekly
 // digest, with a button to change it.
 func (e *Engine) digestCommand(t *turn) error {
-	off, ok, err := e.official(t)
+	off, ok, err := e.digestReader(t)
 	if !ok || err != nil {
 		return err
 	}
-	return e.showDigest(t, off)
-}
-
-func (e *Engine) showDigest(t *turn, off ocop.Official) error {
-	if off.Role != ocop.RoleDistrict && off.Role != ocop.RoleProvince {
-		t.say(Reply{Text: t.p.T("digest.not_for_role")})
-		return nil
-	}
-	if off.Digest {
-		t.say(Reply{Text: t.p.T("digest.on"), Buttons: [][]Button{{{Label: t.p.T("button.digest_off"), Data: globalData("dg", "off")}}}})
-	} else {
-		t.say(Reply{Text: t.p.T("digest.off"), Buttons: [][]Button{{{Label: t.p.T("button.digest_on"), Data: globalData("dg", "on")}}}})
-	}
+	showDigest(t, off.Digest)
 	return nil
 }
 
@@ -250,17 +227,38 @@ func (e *Engine) digestButton(t *turn, arg string) error {
 	if arg != "on" && arg != "off" {
 		return e.oldButton(t)
 	}
-	off, ok, err := e.official(t)
+	off, ok, err := e.digestReader(t)
 	if !ok || err != nil {
 		return err
 	}
-	if off.Role != ocop.RoleDistrict && off.Role != ocop.RoleProvince {
-		t.say(Reply{Text: t.p.T("digest.not_for_role")})
-		return nil
-	}
-	off.Digest = arg == "on"
-	if err := e.records.SetDigest(t.ctx, off.UserID, off.Digest); err != nil {
+	if err := e.records.SetDigest(t.ctx, off.UserID, arg == "on"); err != nil {
 		return err
 	}
-	return e.showDigest(t, off)
+	showDigest(t, arg == "on")
+	return nil
+}
+
+// digestReader is the official of the turn if the digest is for them
+// (district and province officials); ok is false when the user was told
+// otherwise.
+func (e *Engine) digestReader(t *turn) (ocop.Official, bool, error) {
+	off, ok, err := e.official(t)
+	if !ok || err != nil {
+		return off, false, err
+	}
+	if off.Role != ocop.RoleDistrict && off.Role != ocop.RoleProvince {
+		t.say(Reply{Text: t.p.T("digest.not_for_role")})
+		return off, false, nil
+	}
+	return off, true, nil
+}
+
+// showDigest says whether the digest is on, with the button that turns it
+// the other way.
+func showDigest(t *turn, on bool) {
+	text, button, next := "digest.off", "button.digest_on", "on"
+	if on {
+		text, button, next = "digest.on", "button.digest_off", "off"
+	}
+	t.say(Reply{Text: t.p.T(text), Buttons: [][]Button{{{Label: t.p.T(button), Data: globalData("dg", next)}}}})
 }

@@ -122,42 +122,31 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 	return done, nil
 }
 
-// responsibleOfficials are the officials told of a certificate's renewal:
-// those of the producer's commune ($1), of the unit above it (the district,
-// or the province where there are no districts), and of the unit that
-// issued the certificate ($2).
-const responsibleOfficials = `
-SELECT o.chat_id, o.unit_id FROM officials o
+// tellOfficials queues a notification of kind for each official
+// responsible for the certificate, and their jobs: those of the producer's
+// commune, of the unit above it (the district, or the province where there
+// are no districts), and of the unit that issued the certificate.
+func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, communeID, certificateID int64, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s notification: %w", kind, err)
+	}
+	rows, err := tx.Query(ctx, `
+INSERT INTO notifications (kind, chat_id, unit_id, payload)
+SELECT $3, o.chat_id, o.unit_id, $4 FROM officials o
 WHERE o.revoked_at IS NULL AND o.unit_id IN (
     SELECT $1::bigint
     UNION ALL SELECT u.parent_id FROM admin_units u WHERE u.id = $1 AND u.parent_id IS NOT NULL
-    UNION ALL SELECT c.issuer_unit_id FROM certificates c WHERE c.id = $2 AND c.issuer_unit_id IS NOT NULL)`
-
-// tellOfficials queues one notification of kind for each official
-// responsible for the certificate, and their jobs.
-func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, communeID, certificateID int64, payload any) (int, error) {
-	rows, err := tx.Query(ctx, responsibleOfficials, communeID, certificateID)
+    UNION ALL SELECT c.issuer_unit_id FROM certificates c WHERE c.id = $2 AND c.issuer_unit_id IS NOT NULL)
+RETURNING id`, communeID, certificateID, kind, body)
 	if err != nil {
-		return 0, fmt.Errorf("find officials to tell: %w", err)
+		return fmt.Errorf("queue %s notifications: %w", kind, err)
 	}
-	type official struct{ chat, unit int64 }
-	var who []official
-	var o official
-	if _, err := pgx.ForEachRow(rows, []any{&o.chat, &o.unit}, func() error {
-		who = append(who, o)
-		return nil
-	}); err != nil {
-		return 0, fmt.Errorf("read officials to tell: %w", err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("queue %s notifications: %w", kind, err)
 	}
-	ids := make([]int64, 0, len(who))
-	for _, o := range who {
-		id, err := insertNotification(ctx, tx, kind, o.chat, 0, o.unit, payload)
-		if err != nil {
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	return len(ids), s.insertNotifyJobs(ctx, tx, ids)
+	return s.insertNotifyJobs(ctx, tx, ids)
 }
 
 // reportUnreachable tells the responsible officials that a reminder or an
@@ -178,8 +167,7 @@ WHERE c.id = $1`, r.CertificateID).Scan(&n.Producer, &n.Representative, &n.Phone
 	if err != nil {
 		return fmt.Errorf("read unreachable producer: %w", notFound(err))
 	}
-	_, err = s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
-	return err
+	return s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
 }
 
 // AnswerRenewal records the answer of the user who owns the certificate's
@@ -227,7 +215,7 @@ FOR UPDATE OF c`, certificateID, userID).Scan(&r.CertificateID, &stars, &r.Valid
 			return ocop.ErrRenewalSettled
 		}
 		out.Previous = ocop.RenewalAnswer(previous)
-		if answer == ocop.AnswerUpgrade && r.Stars >= 5 {
+		if answer == ocop.AnswerUpgrade && !ocop.CanUpgrade(r.Stars) {
 			return ocop.ErrNoUpgrade
 		}
 		r.Answer, r.Status = answer, ocop.RenewalOpen
@@ -247,7 +235,7 @@ RETURNING id, answered_at`, certificateID, productID, producerID, r.UnitID, answ
 			return fmt.Errorf("record renewal answer: %w", err)
 		}
 		notice := ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: answer, TargetStars: r.TargetStars, Previous: out.Previous}
-		if _, err := s.tellOfficials(ctx, tx, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
+		if err := s.tellOfficials(ctx, tx, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
 			return err
 		}
 		return audit(ctx, tx, userID, "renewal.answered", "certificate", certificateID,
@@ -256,23 +244,16 @@ RETURNING id, answered_at`, certificateID, productID, producerID, r.UnitID, answ
 	return out, err
 }
 
-// renewalScope limits a renewal query to the producers of some communes
-// ($n; nil: all).
-func renewalScope(q string, n int, communes []int64) string {
-	return scoped(q, "p.unit_id", n, communes)
-}
-
 // RenewalTally counts the renewals of the communes (nil: all) on day.
 func (s *Store) RenewalTally(ctx context.Context, day time.Time, communes []int64) (ocop.RenewalTally, error) {
 	var t ocop.RenewalTally
-	err := s.pool.QueryRow(ctx, renewalScope(`
+	err := s.pool.QueryRow(ctx, scoped(`
 SELECT count(*) FILTER (WHERE q.status = 'open' AND q.answer = 'reevaluate'),
        count(*) FILTER (WHERE q.status = 'open' AND q.answer = 'upgrade'),
        count(*) FILTER (WHERE q.status = 'open' AND q.answer = 'lapse' AND c.valid_until > $1)
 FROM renewal_requests q
-JOIN producers p ON p.id = q.producer_id
 JOIN certificates c ON c.id = q.certificate_id
-WHERE {scope}`, 2, communes), day, communes).Scan(&t.Reevaluate, &t.Upgrade, &t.Lapse)
+WHERE {scope}`, "q.unit_id", 2, communes), day, communes).Scan(&t.Reevaluate, &t.Upgrade, &t.Lapse)
 	if err != nil {
 		return t, fmt.Errorf("count renewal answers: %w", err)
 	}
@@ -336,24 +317,24 @@ WHERE x.blocked ORDER BY c.valid_until, pr.name LIMIT $3`, communes), day, commu
 	return out, total, nil
 }
 
+// renewalColumns are the renewal requests as scanRenewal reads them, with
+// the number of rows the query finds before its LIMIT.
 const renewalColumns = `
 SELECT q.id, q.certificate_id, coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, q.unit_id, q.answer,
-       coalesce(q.target_stars, 0), q.status, q.answered_at
+       coalesce(q.target_stars, 0), q.status, q.answered_at, count(*) OVER ()
 FROM renewal_requests q
 JOIN certificates c ON c.id = q.certificate_id
 JOIN products pr ON pr.id = q.product_id
 JOIN producers p ON p.id = q.producer_id
 LEFT JOIN registrations g ON g.product_id = q.product_id`
 
-func scanRenewal(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewalAnd(row) }
-
-// scanRenewalAnd scans renewalColumns, then extra columns.
-func scanRenewalAnd(row pgx.CollectableRow, extra ...any) (ocop.RenewalRequest, error) {
+// scanRenewal scans renewalColumns into a request and total.
+func scanRenewal(row pgx.CollectableRow, total *int) (ocop.RenewalRequest, error) {
 	var r ocop.RenewalRequest
 	var stars, target int16
 	var answer string
-	err := row.Scan(append([]any{&r.ID, &r.CertificateID, &r.Code, &r.Product, &r.Producer, &stars, &r.ValidUntil, &r.UnitID,
-		&answer, &target, &r.Status, &r.AnsweredAt}, extra...)...)
+	err := row.Scan(&r.ID, &r.CertificateID, &r.Code, &r.Product, &r.Producer, &stars, &r.ValidUntil, &r.UnitID,
+		&answer, &target, &r.Status, &r.AnsweredAt, total)
 	r.Stars, r.TargetStars, r.Answer = int(stars), int(target), ocop.RenewalAnswer(answer)
 	return r, err
 }
@@ -361,18 +342,13 @@ func scanRenewalAnd(row pgx.CollectableRow, extra ...any) (ocop.RenewalRequest, 
 // RenewalRequests lists the open renewal requests of the communes (nil:
 // all), newest first; total counts them all.
 func (s *Store) RenewalRequests(ctx context.Context, communes []int64, limit int) ([]ocop.RenewalRequest, int, error) {
-	var total int
-	if err := s.pool.QueryRow(ctx, renewalScope(`
-SELECT count(*) FROM renewal_requests q JOIN producers p ON p.id = q.producer_id WHERE q.status = 'open' AND {scope}`, 1, communes),
-		communes).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count renewal requests: %w", err)
-	}
-	rows, err := s.pool.Query(ctx, renewalScope(renewalColumns+`
-WHERE q.status = 'open' AND {scope} ORDER BY q.answered_at DESC, q.id DESC LIMIT $2`, 1, communes), communes, limit)
+	rows, err := s.pool.Query(ctx, scoped(renewalColumns+`
+WHERE q.status = 'open' AND {scope} ORDER BY q.answered_at DESC, q.id DESC LIMIT $2`, "q.unit_id", 1, communes), communes, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list renewal requests: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanRenewal)
+	var total int
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewal(row, &total) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("read renewal requests: %w", err)
 	}
@@ -424,14 +400,19 @@ ORDER BY o.user_id`, week)
 		return 0, fmt.Errorf("read digest readers: %w", err)
 	}
 	queued := 0
+	content := map[int64]ocop.DigestNotice{} // officials of one unit read the same digest
 	for _, x := range readers {
-		d := ocop.DigestNotice{Unit: x.unit, From: day.AddDate(0, 0, -7), Until: day.AddDate(0, 0, 90)}
-		communes := scope(x.off)
-		if communes == nil {
-			communes = []int64{}
-		}
-		if err := s.digestContent(ctx, day, communes, &d); err != nil {
-			return queued, err
+		d, ok := content[x.off.UnitID]
+		if !ok {
+			d = ocop.DigestNotice{Unit: x.unit, From: day.AddDate(0, 0, -7), Until: day.AddDate(0, 0, 90)}
+			communes := scope(x.off)
+			if communes == nil {
+				communes = []int64{}
+			}
+			if err := s.digestContent(ctx, day, communes, &d); err != nil {
+				return queued, err
+			}
+			content[x.off.UnitID] = d
 		}
 		err := s.WithTx(ctx, func(tx pgx.Tx) error {
 			id, err := insertNotification(ctx, tx, ocop.NoticeDigest, x.off.ChatID, 0, x.off.UnitID, d)
@@ -485,15 +466,14 @@ ORDER BY c.valid_until, pr.name LIMIT $4`, day, d.Until, communes, digestItems)
 	if err != nil {
 		return fmt.Errorf("read expiring for digest: %w", err)
 	}
-	withTotal := strings.Replace(renewalColumns, "\nFROM renewal_requests q", ", count(*) OVER ()\nFROM renewal_requests q", 1)
-	rows, err = s.pool.Query(ctx, withTotal+`
-WHERE p.unit_id = ANY($1) AND q.answered_at >= $2 AND q.answered_at < $3
+	rows, err = s.pool.Query(ctx, renewalColumns+`
+WHERE q.unit_id = ANY($1) AND q.answered_at >= $2 AND q.answered_at < $3
 ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, d.From, day.AddDate(0, 0, 1), digestItems)
 	if err != nil {
 		return fmt.Errorf("list answers for digest: %w", err)
 	}
 	d.Answers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.AnswerNotice, error) {
-		r, err := scanRenewalAnd(row, &d.Received)
+		r, err := scanRenewal(row, &d.Received)
 		return ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: r.Answer, TargetStars: r.TargetStars}, err
 	})
 	if err != nil {

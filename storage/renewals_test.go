@@ -182,7 +182,7 @@ func TestRemindersOverThreeYears(t *testing.T) {
 				want[s] = []time.Time{on}
 			}
 		}
-		d := ocop.DueStage(int(until.Sub(resume).Hours()/24), stages)
+		d := dueStage(int(until.Sub(resume).Hours()/24), stages)
 		if d >= 0 && inOutage(until.AddDate(0, 0, -d)) && (d > 0 || until.After(resume.AddDate(0, 0, -ocop.ExpiredNoticeWindow))) {
 			want[d] = []time.Time{resume}
 		}
@@ -340,4 +340,22 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// dueStage is, in Go, what the sweep's SQL decides: the reminder due when
+// daysLeft days remain is the most urgent stage whose day has come (after
+// an outage the earlier ones are skipped: no 90-day reminder at day 20), 0
+// for the expiry notice when daysLeft ≤ 0, and -1 when no stage has come
+// yet. stages is sorted as ocop.ReminderStages.
+func dueStage(daysLeft int, stages []int) int {
+	if daysLeft <= 0 {
+		return 0
+	}
+	due := -1
+	for _, s := range stages {
+		if s >= daysLeft {
+			due = s
+		}
+	}
+	return due
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -15,41 +13,13 @@ import (
 // sweepStore is a copy of the national dataset the sweep may write to (the
 // status benchmarks keep theirs untouched), dropped at the end.
 func sweepStore(b *testing.B) *storage.Store {
-	ctx := context.Background()
 	src := nationalStore(b)
 	var name string
-	if err := src.Pool().QueryRow(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+	if err := src.Pool().QueryRow(context.Background(), `SELECT current_database()`).Scan(&name); err != nil {
 		b.Fatal(err)
 	}
 	src.Close() // a template must have no connections
-	admin, err := pgx.Connect(ctx, storagetest.AdminURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	const copyName = "ocopbot_bench_sweep"
-	for _, q := range []string{`DROP DATABASE IF EXISTS ` + copyName, `CREATE DATABASE ` + copyName + ` TEMPLATE ` + name} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	url, err := storagetest.DatabaseURL(copyName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, err := storage.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		store.Close()
-		c, err := pgx.Connect(context.Background(), storagetest.AdminURL())
-		if err == nil {
-			_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+copyName+` WITH (FORCE)`)
-			_ = c.Close(context.Background())
-		}
-	})
-	return store
+	return storagetest.CloneDB(b, name).Store
 }
 
 // forgetReminders empties what sweeps wrote, for a sweep from scratch.

@@ -32,23 +32,6 @@ func ReminderStages(days []int) []int {
 	return out
 }
 
-// DueStage is the reminder due when daysLeft days remain: the most urgent
-// stage whose day has come (after an outage the earlier ones are skipped:
-// no 90-day reminder at day 20), 0 for the expiry notice when daysLeft ≤ 0,
-// and -1 when no stage has come yet. stages is sorted as ReminderStages.
-func DueStage(daysLeft int, stages []int) int {
-	if daysLeft <= 0 {
-		return 0
-	}
-	due := -1
-	for _, s := range stages {
-		if s >= daysLeft {
-			due = s
-		}
-	}
-	return due
-}
-
 // RenewalAnswer is what a producer answers a reminder.
 type RenewalAnswer string
 
@@ -77,6 +60,9 @@ var (
 	// ErrNoUpgrade: a 5★ product has no higher rank.
 	ErrNoUpgrade = errors.New("no higher rank than 5 stars")
 )
+
+// CanUpgrade says whether a product of stars may ask for a higher rank.
+func CanUpgrade(stars int) bool { return stars < 5 }
 
 // RenewalRequest is a producer's answer recorded against a certificate.
 type RenewalRequest struct {

@@ -14,8 +14,8 @@ CREATE TABLE certificate_reminders (
 
 -- The producer's answer to a reminder: re-evaluate, upgrade, or let it
 -- lapse. One per certificate; the producer may change it until a council
--- result settles it (status done). unit_id is the producer's commune, for
--- officials' scope.
+-- result settles it (status done). unit_id is the producer's commune, which
+-- officials' lists are scoped by.
 CREATE TABLE renewal_requests (
     id             bigserial PRIMARY KEY,
     certificate_id bigint   NOT NULL UNIQUE REFERENCES certificates (id),
@@ -41,6 +41,3 @@ CREATE TABLE official_digests (
     notification_id bigint NOT NULL REFERENCES notifications (id),
     PRIMARY KEY (user_id, week)
 );
-
--- Which reminders could not be delivered, for officials to call instead.
-CREATE INDEX notifications_blocked_kind ON notifications (kind) WHERE status = 'blocked';

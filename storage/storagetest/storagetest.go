@@ -79,8 +79,14 @@ type DB struct {
 // the end of the test.
 func NewDB(t testing.TB) *DB {
 	t.Helper()
+	return CloneDB(t, ensureTemplate(t))
+}
+
+// CloneDB creates a database for the test as a copy of the database tmpl,
+// which must have no connections open, and drops it at the end of the test.
+func CloneDB(t testing.TB, tmpl string) *DB {
+	t.Helper()
 	ctx := context.Background()
-	tmpl := ensureTemplate(t)
 	name := "t_" + randomHex(8)
 	admin := connect(t, AdminURL())
 	defer admin.Close(ctx)
