@@ -320,8 +320,8 @@ func TestDuplicateUpdateHandledOnce(t *testing.T) {
 		t.Errorf("bot sent %d messages for one update delivered 3 times and /start, want 2", got)
 	}
 	st := h.state(c)
-	if st.Step != "rep" || st.Answers["name"] != "HTX Dịch vụ Nông nghiệp Bình Mỹ" {
-		t.Fatalf("state = %s %v, want the name answered once and the representative asked", st.Step, st.Answers)
+	if st.Step != "rep" || st.Reg.Name != "HTX Dịch vụ Nông nghiệp Bình Mỹ" {
+		t.Fatalf("state = %s %+v, want the name answered once and the representative asked", st.Step, st.Reg)
 	}
 }
 
@@ -337,8 +337,8 @@ func TestConcurrentUpdatesOfOneChat(t *testing.T) {
 	h.waitDone(a)
 	h.waitDone(b)
 	st := h.state(c)
-	if st.Step != "phone" || st.Answers["name"] != "HTX Rau sạch Phú Lộc" || st.Answers["rep"] != "Võ Thị Hạnh" {
-		t.Fatalf("state = %s %v, want name then representative, now at phone", st.Step, st.Answers)
+	if st.Step != "phone" || st.Reg.Name != "HTX Rau sạch Phú Lộc" || st.Reg.Rep != "Võ Thị Hạnh" {
+		t.Fatalf("state = %s %+v, want name then representative, now at phone", st.Step, st.Reg)
 	}
 }
 

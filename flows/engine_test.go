@@ -63,8 +63,8 @@ func TestHandleLeavesTheGivenStateAlone(t *testing.T) {
 	if string(before) != string(after) {
 		t.Fatalf("Handle changed its input state:\n%s\n%s", before, after)
 	}
-	if next.Step != "name" || next.Answers["kind"] != "cooperative" {
-		t.Fatalf("next = %s %v, want the name step after a cooperative", next.Step, next.Answers)
+	if next.Step != "name" || next.Reg.Kind != "cooperative" {
+		t.Fatalf("next = %s %+v, want the name step after a cooperative", next.Step, next.Reg)
 	}
 }
 
@@ -86,8 +86,8 @@ func TestTypedChoices(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.text, func(t *testing.T) {
 			next, res := handle(t, e, c, start, flows.Input{Kind: flows.InputText, Text: tc.text})
-			if next.Answers["kind"] != tc.wantKind {
-				t.Fatalf("kind = %q, want %q", next.Answers["kind"], tc.wantKind)
+			if string(next.Reg.Kind) != tc.wantKind {
+				t.Fatalf("kind = %q, want %q", next.Reg.Kind, tc.wantKind)
 			}
 			if tc.wantKind == "" && !strings.Contains(res.Replies[0].Text, "chọn một nút") {
 				t.Fatalf("no explanation: %q", res.Replies[0].Text)
@@ -103,8 +103,8 @@ func TestOldButtonIsRefused(t *testing.T) {
 	old := res.Replies[len(res.Replies)-1].Buttons[0][0].Data // "Doanh nghiệp" on the first prompt
 	st, _ = handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: "trang trai"})
 	next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputButton, Data: old, MessageID: 7})
-	if next.Answers["kind"] != "farm" || next.Step != "name" {
-		t.Fatalf("an old button changed the state: %s %v", next.Step, next.Answers)
+	if next.Reg.Kind != "farm" || next.Step != "name" {
+		t.Fatalf("an old button changed the state: %s %+v", next.Step, next.Reg)
 	}
 	if !strings.Contains(res.Toast, "tin nhắn cũ") || res.ClearKeyboardOf != 7 {
 		t.Fatalf("old button answered with toast %q, clearing %d", res.Toast, res.ClearKeyboardOf)
@@ -148,13 +148,13 @@ func TestEnglishChat(t *testing.T) {
 func TestStateFromAnotherTreeIsRepaired(t *testing.T) {
 	t.Parallel()
 	e, _, c := setup(t)
-	st := &flows.State{Flow: "reg", Step: "district", Seq: 3, Answers: map[string]string{
-		"kind": "farm", "name": "Trang trại", "rep": "An", "phone": "0912345678", "tax": "0100109106",
-		"province": "999999999", // not in this tree
+	st := &flows.State{Flow: "reg", Step: "district", Seq: 3, Reg: &flows.RegistrationAnswers{
+		Kind: "farm", Name: "Trang trại", Rep: "An", Phone: "0912345678", TaxCode: "0100109106",
+		Province: 999999999, // not in this tree
 	}}
 	next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputCommand, Command: "start"})
-	if _, ok := next.Answers["province"]; ok {
-		t.Fatalf("a province the tree does not have is kept: %v", next.Answers)
+	if next.Reg.Province != 0 {
+		t.Fatalf("a province the tree does not have is kept: %+v", next.Reg)
 	}
 	if next.Step != "province" {
 		t.Fatalf("step = %q, want province", next.Step)

@@ -1,12 +1,21 @@
 package flows
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
+
+// InviteRecords are what invitations read and write.
+type InviteRecords interface {
+	CreateInvite(ctx context.Context, unitID int64, role ocop.Role, createdBy int64, ttl time.Duration) (string, error)
+	RedeemInvite(ctx context.Context, code string, userID, chatID int64) (ocop.Official, error)
+}
 
 // inviteTTL is how long an invitation made in the chat stays usable.
 const inviteTTL = 7 * 24 * time.Hour
@@ -23,15 +32,14 @@ func (e *Engine) inviteCommand(t *turn) error {
 	}
 	tree := e.atlas.At(e.today())
 	if name := strings.TrimSpace(t.in.Text); name != "" {
-		found := e.findInScope(off, tree, name)
-		switch len(found) {
+		switch found := e.findInScope(t, off, tree, name); len(found) {
 		case 0:
-			t.say(Reply{Text: t.p.T("status.not_found", "Name", name)})
 			return nil
 		case 1:
 			return e.createInvite(t, found[0])
+		default:
+			return e.inviteChoice(t, found)
 		}
-		return e.inviteChoice(t, found)
 	}
 	units := e.atlas.Roots(off, tree)
 	if len(units) == 1 {
@@ -86,5 +94,33 @@ func (e *Engine) createInvite(t *turn, u ocop.Unit) error {
 	}
 	t.say(Reply{Text: t.p.T("invite.created", "Role", t.p.T("role."+string(role)), "Unit", u.Name, "Link", link,
 		"Date", e.now().Add(inviteTTL).In(ocop.Vietnam).Format("02/01/2006 15:04"))})
+	return nil
+}
+
+// redeem binds the user to the unit of an invitation they opened.
+func (e *Engine) redeem(t *turn, code string) error {
+	off, err := e.records.RedeemInvite(t.ctx, code, t.chat.UserID, t.chat.ID)
+	switch {
+	case errors.Is(err, ocop.ErrInviteUsed):
+		t.say(Reply{Text: t.p.T("invite.used")})
+		return nil
+	case errors.Is(err, ocop.ErrInviteExpired):
+		t.say(Reply{Text: t.p.T("invite.expired")})
+		return nil
+	case errors.Is(err, ocop.ErrInviteUnknown):
+		t.say(Reply{Text: t.p.T("invite.unknown")})
+		return nil
+	case err != nil:
+		return err
+	}
+	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
+		return err
+	}
+	unit, ok := e.atlas.Unit(off.UnitID)
+	if !ok {
+		unit.Name = t.p.T("status.country")
+	}
+	e.log.InfoContext(t.ctx, "official bound", slog.Int64("chat_id", t.chat.ID), slog.Int64("unit_id", off.UnitID), slog.String("role", string(off.Role)))
+	t.say(Reply{Text: t.p.T("invite.ok", "Role", t.p.T("role."+string(off.Role)), "Unit", unit.Name)})
 	return nil
 }

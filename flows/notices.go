@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -86,6 +87,11 @@ func summaryNoticeText(p locales.Printer, s ocop.SummaryNotice) string {
 	return b.String()
 }
 
+// NoticeRecords are what officials read of notifications.
+type NoticeRecords interface {
+	Undelivered(ctx context.Context, units []int64, olderThan time.Duration, limit int) ([]ocop.Notification, int, error)
+}
+
 // undeliveredAge is how long a queued notification may wait before
 // officials see it as undelivered.
 const undeliveredAge = 15 * time.Minute
@@ -119,7 +125,7 @@ func (e *Engine) undeliveredCommand(t *turn) error {
 		b.WriteString("\n" + t.p.T("undelivered.item", "When", n.CreatedAt.In(ocop.Vietnam).Format("02/01 15:04"),
 			"Kind", t.p.T("notice.kind."+n.Kind), "Who", who, "Status", t.p.T("notice.status."+n.Status), "Attempts", n.Attempts))
 	}
-	e.sayLong(t, b.String(), nil)
+	sayLong(t, b.String(), nil)
 	return nil
 }
 

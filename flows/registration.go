@@ -1,18 +1,21 @@
 package flows
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"log/slog"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
-// The registration conversation's steps. Answers are stored under the
-// step's name; the tax step stores a household's CCCD under ansCitizenID.
+// The registration conversation (/dangky): the producer (kind, name,
+// representative, phone, tax code or CCCD, address), then the product
+// (name, group, sub-group, description, photo, stars), a summary to check
+// and edit, and the submission. A producer already registered is asked
+// for the product only.
 const (
 	flowRegistration = "reg"
 
@@ -31,10 +34,11 @@ const (
 	stPhoto    = "photo"
 	stStars    = "stars"
 	stSummary  = "summary"
+)
 
-	ansCitizenID = "cid"
-	ansProducer  = "producer" // ID of an already registered producer
-	ansNoPhoto   = "-"
+var (
+	producerSteps = []string{stKind, stName, stRep, stPhone, stTax, stProvince, stDistrict, stCommune}
+	productSteps  = []string{stPName, stGroup, stSubgroup, stDesc, stPhoto, stStars}
 )
 
 // Limits on free-text answers, in characters.
@@ -44,22 +48,57 @@ const (
 	maxProductName = 150
 	maxDesc        = 1000
 	minDesc        = 10
-	unitPageSize   = 8
 )
 
-var (
-	producerSteps = []string{stKind, stName, stRep, stPhone, stTax, stProvince, stDistrict, stCommune}
-	productSteps  = []string{stPName, stGroup, stSubgroup, stDesc, stPhoto, stStars}
-)
+// RegistrationAnswers are the answers of a registration so far; a zero
+// field is a step not answered yet.
+type RegistrationAnswers struct {
+	// ProducerID is set when the user's producer is already registered:
+	// only the product is asked.
+	ProducerID  int64             `json:"producer,omitempty"`
+	Kind        ocop.ProducerKind `json:"kind,omitempty"`
+	Name        string            `json:"name,omitempty"`
+	Rep         string            `json:"rep,omitempty"`
+	Phone       string            `json:"phone,omitempty"`
+	TaxCode     string            `json:"tax,omitempty"`
+	CitizenID   string            `json:"cid,omitempty"` // a household owner's CCCD, instead of a tax code
+	Province    int64             `json:"province,omitempty"`
+	District    int64             `json:"district,omitempty"`
+	Commune     int64             `json:"commune,omitempty"`
+	ProductName string            `json:"pname,omitempty"`
+	Group       string            `json:"group,omitempty"`
+	Subgroup    string            `json:"subgroup,omitempty"`
+	Desc        string            `json:"desc,omitempty"`
+	Photo       string            `json:"photo,omitempty"` // Telegram's file id
+	NoPhoto     bool              `json:"nophoto,omitempty"`
+	Stars       int               `json:"stars,omitempty"`
+}
+
+// RegistrationRecords are what registering reads and writes.
+type RegistrationRecords interface {
+	ProducerByOwner(ctx context.Context, userID int64) (ocop.Producer, error)
+	SubmitRegistration(ctx context.Context, sub ocop.Submission) (ocop.Registration, error)
+}
+
+type registration struct {
+	e      *Engine
+	picker unitPicker // over the tree in force when the engine started
+}
+
+func newRegistration(e *Engine) *registration {
+	return &registration{e: e, picker: newUnitPicker(e.atlas.At(e.today()).Units)}
+}
+
+func (r *registration) name() string { return flowRegistration }
 
 // steps lists the steps this conversation goes through, in order. The
 // district step exists only where the unit tree has districts (not in the
 // two-level tree in force since 1/7/2025).
-func (e *Engine) steps(st *State) []string {
+func (r *registration) steps(a *RegistrationAnswers) []string {
 	var out []string
-	if st.Answers[ansProducer] == "" {
+	if a.ProducerID == 0 {
 		for _, s := range producerSteps {
-			if s == stDistrict && !e.provinceHasDistricts(st) {
+			if s == stDistrict && !r.picker.hasDistricts(a.Province) {
 				continue
 			}
 			out = append(out, s)
@@ -68,462 +107,147 @@ func (e *Engine) steps(st *State) []string {
 	return append(out, productSteps...)
 }
 
-func (e *Engine) provinceHasDistricts(st *State) bool {
-	id, _ := strconv.ParseInt(st.Answers[stProvince], 10, 64)
-	if id == 0 {
-		return e.hasDistricts
-	}
-	for _, c := range e.units.Children(id) {
-		if c.Level == 2 {
-			return true
-		}
-	}
-	return false
+func (r *registration) answered(a *RegistrationAnswers, step string) bool {
+	return map[string]bool{
+		stKind: a.Kind != "", stName: a.Name != "", stRep: a.Rep != "", stPhone: a.Phone != "",
+		stTax:      a.TaxCode != "" || a.CitizenID != "",
+		stProvince: a.Province != 0, stDistrict: a.District != 0, stCommune: a.Commune != 0,
+		stPName: a.ProductName != "", stGroup: a.Group != "", stSubgroup: a.Subgroup != "", stDesc: a.Desc != "",
+		stPhoto: a.Photo != "" || a.NoPhoto, stStars: a.Stars != 0,
+	}[step]
 }
 
-func (e *Engine) startRegistration(t *turn) error {
-	now := e.now()
+// firstUnanswered is the step to ask next: the summary once all are
+// answered.
+func (r *registration) firstUnanswered(a *RegistrationAnswers) string {
+	for _, s := range r.steps(a) {
+		if !r.answered(a, s) {
+			return s
+		}
+	}
+	return stSummary
+}
+
+func (r *registration) start(t *turn, _ string) error {
+	now := r.e.now()
 	var id [12]byte
 	_, _ = rand.Read(id[:])
-	st := &State{Flow: flowRegistration, Answers: map[string]string{}, Started: now, Updated: now, Submission: hex.EncodeToString(id[:])}
-	p, err := e.records.ProducerByOwner(t.ctx, t.chat.UserID)
+	st := &State{Version: stateVersion, Flow: flowRegistration, Reg: &RegistrationAnswers{}, Started: now, Updated: now,
+		Submission: hex.EncodeToString(id[:])}
+	p, err := r.e.records.ProducerByOwner(t.ctx, t.chat.UserID)
 	switch {
 	case err == nil:
-		st.Answers[ansProducer] = strconv.FormatInt(p.ID, 10)
+		st.Reg.ProducerID = p.ID
 		t.say(Reply{Text: t.p.T("reg.intro_product", "Producer", p.Name)})
 	case errNotFound(err):
 		t.say(Reply{Text: t.p.T("reg.intro")})
 	default:
 		return err
 	}
-	st.Step = e.steps(st)[0]
+	st.Step = r.steps(st.Reg)[0]
 	t.st = st
-	e.prompt(t)
-	return nil
+	return r.prompt(t, 0)
 }
 
-// stepLabel names a step for the resume question.
-func (e *Engine) stepLabel(t *turn, step string) string {
-	if step == rsConfirm {
-		step = stSummary
-	}
-	return t.p.T("step." + step)
+func (r *registration) resumeQuestion(p locales.Printer, step string) string {
+	return p.T("resume.ask", "Step", p.T("step."+step))
 }
 
-// prompt asks the current step's question.
-func (e *Engine) prompt(t *turn) {
-	e.promptEdit(t, 0)
-}
-
-func (e *Engine) promptEdit(t *turn, editID int) {
-	st := t.st
-	if st.Flow == flowResult {
-		if err := e.promptResult(t); err != nil {
-			e.log.ErrorContext(t.ctx, "result prompt", slog.Any("err", err))
-			t.say(Reply{Text: t.p.T("error.internal")})
-		}
-		return
-	}
-	st.Seq++
-	st.Cancel = false
+// prompt asks the current step's question; editID edits that message in
+// place (paging through a list) instead of sending a new one.
+func (r *registration) prompt(t *turn, editID int) error {
+	st, a := t.st, t.st.Reg
+	newPrompt(st)
 	if st.Step == stSummary {
-		e.closeKeyboard(t, "")
-		t.say(e.summary(t))
-		return
+		closeKeyboard(t, "")
+		t.say(r.summary(t))
+		return nil
 	}
-	steps := e.steps(st)
-	idx := indexOf(steps, st.Step)
-	header := t.p.T("reg.progress", "N", idx+1, "Total", len(steps)) + "\n"
-	back := []Button{{Label: t.p.T("button.back"), Data: stepData(st, "back", "")}}
-	if idx == 0 {
-		back = nil
-	}
-	var r Reply
+	steps := r.steps(a)
+	idx := slices.Index(steps, st.Step)
+	header := progress(t.p, idx, len(steps))
+	var reply Reply
 	switch st.Step {
 	case stKind:
-		r.Text = header + t.p.T("reg.ask.kind")
-		for _, k := range ocop.ProducerKinds {
-			r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("kind." + string(k)), Data: stepData(st, "pick", string(k))}})
+		reply.Text = header + t.p.T("reg.ask.kind")
+		for _, c := range r.choices(t) {
+			reply.Buttons = append(reply.Buttons, []Button{{Label: c.label, Data: stepData(st, "pick", c.value)}})
 		}
 	case stName:
-		r.Text = header + t.p.T("reg.ask.name", "Kind", t.p.T("kind."+st.Answers[stKind]))
+		reply.Text = header + t.p.T("reg.ask.name", "Kind", t.p.T("kind."+string(a.Kind)))
 	case stRep:
-		r.Text = header + t.p.T("reg.ask.rep")
+		reply.Text = header + t.p.T("reg.ask.rep")
 	case stPhone:
 		st.Keyboard = true
 		t.say(Reply{Text: header + t.p.T("reg.ask.phone"), Keyboard: [][]KeyButton{
 			{{Label: t.p.T("button.share_phone"), RequestContact: true}},
 			{{Label: t.p.T("button.back")}},
 		}})
-		return
+		return nil
 	case stTax:
-		if st.Answers[stKind] == string(ocop.KindHousehold) {
-			r.Text = header + t.p.T("reg.ask.tax_household")
+		if a.Kind == ocop.KindHousehold {
+			reply.Text = header + t.p.T("reg.ask.tax_household")
 		} else {
-			r.Text = header + t.p.T("reg.ask.tax")
+			reply.Text = header + t.p.T("reg.ask.tax")
 		}
 	case stProvince, stDistrict, stCommune:
-		r = e.unitPrompt(t, header)
+		parent, level := r.unitScope(st)
+		reply = r.picker.prompt(t, header, parent, level)
 	case stPName:
-		r.Text = header + t.p.T("reg.ask.pname")
+		reply.Text = header + t.p.T("reg.ask.pname")
 	case stGroup:
-		r.Text = header + t.p.T("reg.ask.group")
-		for _, g := range e.groups {
-			r.Buttons = append(r.Buttons, []Button{{Label: g.Code + ". " + g.Name(t.p.Lang), Data: stepData(st, "pick", g.Code)}})
+		reply.Text = header + t.p.T("reg.ask.group")
+		for _, g := range r.e.groups {
+			reply.Buttons = append(reply.Buttons, []Button{{Label: g.Code + ". " + g.Name(t.p.Lang), Data: stepData(st, "pick", g.Code)}})
 		}
 	case stSubgroup:
-		g, _ := e.group(st.Answers[stGroup])
-		r.Text = header + t.p.T("reg.ask.subgroup", "Group", g.Name(t.p.Lang))
+		g, _ := r.e.group(a.Group)
+		reply.Text = header + t.p.T("reg.ask.subgroup", "Group", g.Name(t.p.Lang))
 		for _, sg := range g.Subgroups {
-			r.Buttons = append(r.Buttons, []Button{{Label: sg.Name(t.p.Lang), Data: stepData(st, "pick", sg.Code)}})
+			reply.Buttons = append(reply.Buttons, []Button{{Label: sg.Name(t.p.Lang), Data: stepData(st, "pick", sg.Code)}})
 		}
 	case stDesc:
-		r.Text = header + t.p.T("reg.ask.desc", "Max", maxDesc)
+		reply.Text = header + t.p.T("reg.ask.desc", "Max", maxDesc)
 	case stPhoto:
-		r.Text = header + t.p.T("reg.ask.photo")
-		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.skip_photo"), Data: stepData(st, "skip", "")}})
+		reply.Text = header + t.p.T("reg.ask.photo")
+		reply.Buttons = append(reply.Buttons, []Button{{Label: t.p.T("button.skip_photo"), Data: stepData(st, "skip", "")}})
 	case stStars:
-		r.Text = header + t.p.T("reg.ask.stars")
-		r.Buttons = append(r.Buttons, []Button{
-			{Label: "3 ★", Data: stepData(st, "pick", "3")},
-			{Label: "4 ★", Data: stepData(st, "pick", "4")},
-			{Label: "5 ★", Data: stepData(st, "pick", "5")},
-		})
+		reply.Text = header + t.p.T("reg.ask.stars")
+		var row []Button
+		for _, s := range []string{"3", "4", "5"} {
+			row = append(row, Button{Label: s + " ★", Data: stepData(st, "pick", s)})
+		}
+		reply.Buttons = append(reply.Buttons, row)
 	}
-	if back != nil {
-		r.Buttons = append(r.Buttons, back)
+	if back := backRow(t, idx); back != nil {
+		reply.Buttons = append(reply.Buttons, back)
 	}
-	r.EditMessageID = editID
+	reply.EditMessageID = editID
 	if editID == 0 {
-		e.closeKeyboard(t, "")
+		closeKeyboard(t, "")
 	}
-	t.say(r)
+	t.say(reply)
+	return nil
 }
 
-// closeKeyboard takes away the contact-sharing keyboard of the phone step
-// once the conversation has moved on. Telegram removes a reply keyboard only
-// with a message of its own, so ack carries it ("" for a neutral notice).
-func (e *Engine) closeKeyboard(t *turn, ack string) {
-	if t.st == nil || !t.st.Keyboard {
-		return
-	}
-	t.st.Keyboard = false
-	if ack == "" {
-		ack = t.p.T("reg.keyboard_closed")
-	}
-	t.say(Reply{Text: ack, RemoveKeyboard: true})
-}
-
-// unitScope says which units a unit step chooses among.
-func (e *Engine) unitScope(st *State) (parent int64, level int) {
-	id := func(k string) int64 { v, _ := strconv.ParseInt(st.Answers[k], 10, 64); return v }
+// unitScope says which units the current unit step chooses among.
+func (r *registration) unitScope(st *State) (parent int64, level int) {
+	a := st.Reg
 	switch st.Step {
 	case stProvince:
 		return 0, 1
 	case stDistrict:
-		return id(stProvince), 2
-	default:
-		if e.provinceHasDistricts(st) {
-			return id(stDistrict), 3
-		}
-		return id(stProvince), 3
+		return a.Province, 2
 	}
+	if r.picker.hasDistricts(a.Province) {
+		return a.District, 3
+	}
+	return a.Province, 3
 }
 
-func (e *Engine) unitPrompt(t *turn, header string) Reply {
-	st := t.st
-	parent, level := e.unitScope(st)
-	units, total := e.units.Search(st.Query, parent, level, unitPageSize, st.Page*unitPageSize)
-	if total > 0 && len(units) == 0 { // the page no longer exists
-		st.Page = 0
-		units, total = e.units.Search(st.Query, parent, level, unitPageSize, 0)
-	}
-	var r Reply
-	r.Text = header + t.p.T("reg.ask."+st.Step)
-	if parent != 0 {
-		if u, ok := e.units.Get(parent); ok {
-			r.Text = header + t.p.T("reg.ask."+st.Step+"_in", "Parent", u.Name)
-		}
-	}
-	if st.Query != "" {
-		r.Text += "\n" + t.p.N("reg.unit_results", total, "Query", st.Query)
-	}
-	for i := 0; i < len(units); i += 2 {
-		row := []Button{{Label: units[i].Name, Data: stepData(st, "pick", strconv.FormatInt(units[i].ID, 10))}}
-		if i+1 < len(units) {
-			row = append(row, Button{Label: units[i+1].Name, Data: stepData(st, "pick", strconv.FormatInt(units[i+1].ID, 10))})
-		}
-		r.Buttons = append(r.Buttons, row)
-	}
-	pages := (total + unitPageSize - 1) / unitPageSize
-	if pages > 1 {
-		var nav []Button
-		if st.Page > 0 {
-			nav = append(nav, Button{Label: t.p.T("button.prev"), Data: stepData(st, "page", strconv.Itoa(st.Page-1))})
-		}
-		nav = append(nav, Button{Label: strconv.Itoa(st.Page+1) + "/" + strconv.Itoa(pages), Data: stepData(st, "page", strconv.Itoa(st.Page))})
-		if st.Page+1 < pages {
-			nav = append(nav, Button{Label: t.p.T("button.next"), Data: stepData(st, "page", strconv.Itoa(st.Page+1))})
-		}
-		r.Buttons = append(r.Buttons, nav)
-	}
-	if st.Query != "" {
-		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.show_all"), Data: stepData(st, "all", "")}})
-	}
-	return r
-}
-
-func (e *Engine) group(code string) (ocop.ProductGroup, bool) {
-	for _, g := range e.groups {
-		if g.Code == code {
-			return g, true
-		}
-	}
-	return ocop.ProductGroup{}, false
-}
-
-func (e *Engine) subgroup(code string) (ocop.ProductGroup, ocop.ProductSubgroup, bool) {
-	for _, g := range e.groups {
-		for _, sg := range g.Subgroups {
-			if sg.Code == code {
-				return g, sg, true
-			}
-		}
-	}
-	return ocop.ProductGroup{}, ocop.ProductSubgroup{}, false
-}
-
-// stepButton handles a press on a button of the prompt now shown.
-func (e *Engine) stepButton(t *turn, action, arg string) error {
-	st := t.st
-	if action != "cancel" {
-		st.Cancel = false
-	}
-	if st.Flow == flowResult && action != "cancel" && action != "cancelask" {
-		return e.resultButton(t, action, arg)
-	}
-	switch action {
-	case "resume":
-		e.prompt(t)
-		return nil
-	case "restart":
-		t.st = nil
-		return e.startRegistration(t)
-	case "cancel":
-		if arg == "yes" {
-			t.st = nil
-			t.say(Reply{Text: t.p.T("cancel.done"), RemoveKeyboard: true})
-			return e.menu(t, false)
-		}
-		e.prompt(t)
-		return nil
-	case "cancelask":
-		return e.askCancel(t)
-	case "back":
-		return e.back(t)
-	case "page":
-		n, err := strconv.Atoi(arg)
-		if err != nil || n < 0 {
-			return e.oldButton(t)
-		}
-		st.Page = n
-		t.res.ClearKeyboardOf = 0
-		e.promptEdit(t, t.in.MessageID)
-		return nil
-	case "all":
-		st.Query, st.Page = "", 0
-		t.res.ClearKeyboardOf = 0
-		e.promptEdit(t, t.in.MessageID)
-		return nil
-	case "skip":
-		if st.Step != stPhoto {
-			return e.oldButton(t)
-		}
-		e.answer(t, stPhoto, ansNoPhoto, "")
-		return nil
-	case "edit":
-		if st.Step != stSummary || indexOf(e.steps(st), arg) < 0 {
-			return e.oldButton(t)
-		}
-		st.Step, st.Page, st.Query = arg, 0, ""
-		e.prompt(t)
-		return nil
-	case "submit":
-		if st.Step != stSummary {
-			return e.oldButton(t)
-		}
-		return e.submit(t)
-	case "pick":
-		return e.pick(t, arg)
-	}
-	return e.oldButton(t)
-}
-
-// pick takes a choice made with a button, checking it belongs to the step.
-func (e *Engine) pick(t *turn, arg string) error {
-	st := t.st
-	switch st.Step {
-	case stKind:
-		if !ocop.ProducerKind(arg).Valid() {
-			return e.oldButton(t)
-		}
-	case stGroup:
-		if _, ok := e.group(arg); !ok {
-			return e.oldButton(t)
-		}
-	case stSubgroup:
-		g, _, ok := e.subgroup(arg)
-		if !ok || g.Code != st.Answers[stGroup] {
-			return e.oldButton(t)
-		}
-	case stStars:
-		if arg != "3" && arg != "4" && arg != "5" {
-			return e.oldButton(t)
-		}
-	case stProvince, stDistrict, stCommune:
-		id, _ := strconv.ParseInt(arg, 10, 64)
-		u, ok := e.units.Get(id)
-		parent, level := e.unitScope(st)
-		if !ok || u.ParentID != parent || u.Level != level {
-			return e.oldButton(t)
-		}
-	default:
-		return e.oldButton(t)
-	}
-	e.answer(t, st.Step, arg, "")
-	return nil
-}
-
-// stepInput handles typed text, a contact, a photo or anything else sent
-// while a step waits for an answer.
-func (e *Engine) stepInput(t *turn) error {
-	st := t.st
-	st.Cancel = false
-	if st.Flow == flowResult {
-		if t.in.Kind != InputText {
-			t.say(Reply{Text: t.p.T("error.text_expected")})
-			return e.promptResult(t)
-		}
-		return e.resultInput(t, t.in.Text)
-	}
-	in := t.in
-	if in.Kind == InputUnsupported || in.Kind == InputDocument || (in.Kind == InputPhoto && st.Step != stPhoto) || (in.Kind == InputContact && st.Step != stPhone) {
-		key := "error.text_expected"
-		switch st.Step {
-		case stPhoto:
-			key = "error.photo_expected"
-		case stKind, stGroup, stSubgroup, stStars, stSummary:
-			key = "error.choose_button"
-		}
-		return e.retry(t, t.p.T(key))
-	}
-	switch st.Step {
-	case stKind, stGroup, stSubgroup, stStars:
-		if v, ok := e.matchChoice(t, in.Text); ok {
-			return e.pick(t, v)
-		}
-		return e.retry(t, t.p.T("error.choose_button"))
-	case stName, stRep, stPName, stDesc:
-		max := map[string]int{stName: maxName, stRep: maxRep, stPName: maxProductName, stDesc: maxDesc}[st.Step]
-		v, err := ocop.CleanText(in.Text, max)
-		var tooLong *ocop.TooLongError
-		switch {
-		case errors.As(err, &tooLong):
-			return e.retry(t, t.p.T("error.too_long", "Max", tooLong.Max, "Len", len([]rune(strings.TrimSpace(in.Text)))))
-		case err != nil:
-			return e.retry(t, t.p.T("error.text_invalid"))
-		case len([]rune(v)) < 2 || (st.Step == stDesc && len([]rune(v)) < minDesc):
-			return e.retry(t, t.p.T("error.too_short", "Min", map[bool]int{true: minDesc, false: 2}[st.Step == stDesc]))
-		}
-		e.answer(t, st.Step, v, "")
-		return nil
-	case stPhone:
-		raw := in.Text
-		if in.Kind == InputContact {
-			raw = in.Phone
-		}
-		v, err := ocop.NormalizePhone(raw)
-		switch {
-		case errors.Is(err, ocop.ErrPhonePrefix):
-			return e.retry(t, t.p.T("error.phone_prefix"))
-		case err != nil:
-			return e.retry(t, t.p.T("error.phone_format"))
-		}
-		e.answer(t, stPhone, v, t.p.T("reg.phone_saved", "Phone", v))
-		return nil
-	case stTax:
-		return e.taxInput(t)
-	case stProvince, stDistrict, stCommune:
-		q := strings.TrimSpace(in.Text)
-		if len([]rune(q)) > 60 {
-			return e.retry(t, t.p.T("error.too_long", "Max", 60, "Len", len([]rune(q))))
-		}
-		st.Query, st.Page = q, 0
-		parent, level := e.unitScope(st)
-		if _, total := e.units.Search(q, parent, level, 1, 0); total == 0 {
-			st.Query = ""
-			return e.retry(t, t.p.T("error.unit_not_found", "Query", q))
-		}
-		e.prompt(t)
-		return nil
-	case stPhoto:
-		if in.Kind != InputPhoto {
-			return e.retry(t, t.p.T("error.photo_expected"))
-		}
-		e.answer(t, stPhoto, in.FileID, "")
-		return nil
-	case stSummary:
-		return e.retry(t, t.p.T("error.choose_button"))
-	}
-	return e.retry(t, t.p.T("error.choose_button"))
-}
-
-func (e *Engine) taxInput(t *turn) error {
-	raw := strings.TrimSpace(t.in.Text)
-	household := t.st.Answers[stKind] == string(ocop.KindHousehold)
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		if r == ' ' || r == '.' {
-			return -1
-		}
-		return r
-	}, raw)
-	if household && len(digits) == 12 {
-		v, err := ocop.NormalizeCitizenID(raw)
-		switch {
-		case errors.Is(err, ocop.ErrCitizenIDProvince):
-			return e.retry(t, t.p.T("error.citizen_id_province"))
-		case err != nil:
-			return e.retry(t, t.p.T("error.citizen_id_format"))
-		}
-		delete(t.st.Answers, stTax)
-		e.answer(t, ansCitizenID, v, "")
-		return nil
-	}
-	v, err := ocop.NormalizeTaxCode(raw)
-	switch {
-	case errors.Is(err, ocop.ErrTaxCodeChecksum):
-		return e.retry(t, t.p.T("error.tax_checksum"))
-	case err != nil && household:
-		return e.retry(t, t.p.T("error.tax_format_household"))
-	case err != nil:
-		return e.retry(t, t.p.T("error.tax_format"))
-	}
-	delete(t.st.Answers, ansCitizenID)
-	e.answer(t, stTax, v, "")
-	return nil
-}
-
-// matchChoice finds the choice of a button step whose label the user typed,
-// accent-insensitively ("hop tac xa" picks Hợp tác xã).
-func (e *Engine) matchChoice(t *turn, text string) (string, bool) {
-	q := ocop.Fold(text)
-	if q == "" {
-		return "", false
-	}
-	type choice struct{ label, value string }
+// choices are the answers of the current button step, with their labels
+// in the user's language, for matching what they type.
+func (r *registration) choices(t *turn) []choice {
 	var cs []choice
 	switch t.st.Step {
 	case stKind:
@@ -531,11 +255,11 @@ func (e *Engine) matchChoice(t *turn, text string) (string, bool) {
 			cs = append(cs, choice{t.p.T("kind." + string(k)), string(k)})
 		}
 	case stGroup:
-		for _, g := range e.groups {
+		for _, g := range r.e.groups {
 			cs = append(cs, choice{g.Name(t.p.Lang), g.Code}, choice{g.Code, g.Code})
 		}
 	case stSubgroup:
-		g, _ := e.group(t.st.Answers[stGroup])
+		g, _ := r.e.group(t.st.Reg.Group)
 		for _, sg := range g.Subgroups {
 			cs = append(cs, choice{sg.Name(t.p.Lang), sg.Code})
 		}
@@ -544,131 +268,155 @@ func (e *Engine) matchChoice(t *turn, text string) (string, bool) {
 			cs = append(cs, choice{s, s}, choice{s + " sao", s}, choice{s + " stars", s})
 		}
 	}
-	for _, c := range cs {
-		if ocop.Fold(c.label) == q {
-			return c.value, true
-		}
-	}
-	var found string
-	for _, c := range cs {
-		if strings.HasPrefix(ocop.Fold(c.label), q) {
-			if found != "" && found != c.value {
-				return "", false // ambiguous
-			}
-			found = c.value
-		}
-	}
-	return found, found != ""
+	return cs
 }
 
-// retry explains what was wrong and asks the same step again.
-func (e *Engine) retry(t *turn, msg string) error {
-	t.say(Reply{Text: msg})
-	e.prompt(t)
-	return nil
-}
-
-// answer stores a step's answer, forgets answers that depended on the old
-// one, and moves on to the first step still unanswered: the next step when
-// going forward, the summary when editing from it.
-func (e *Engine) answer(t *turn, key, value, ack string) {
+// button handles the buttons of a step: a choice, a page of units, skip
+// the photo, edit an answer from the summary, submit.
+func (r *registration) button(t *turn, action, arg string) error {
 	st := t.st
-	old, had := st.Answers[key]
-	st.Answers[key] = value
-	if had && old != value {
-		switch key {
-		case stProvince:
-			delete(st.Answers, stDistrict)
-			delete(st.Answers, stCommune)
-		case stDistrict:
-			delete(st.Answers, stCommune)
-		case stGroup:
-			delete(st.Answers, stSubgroup)
-		case stKind:
-			if value != string(ocop.KindHousehold) && st.Answers[ansCitizenID] != "" {
-				delete(st.Answers, ansCitizenID)
-			}
+	switch action {
+	case "page", "all":
+		if !r.picker.turnPage(t, action, arg) {
+			return r.e.oldButton(t)
 		}
-	}
-	st.Step, st.Page, st.Query = stSummary, 0, ""
-	for _, s := range e.steps(st) {
-		if !e.answered(st, s) {
-			st.Step = s
-			break
+		t.res.ClearKeyboardOf = 0
+		return r.prompt(t, t.in.MessageID)
+	case "skip":
+		if st.Step != stPhoto {
+			return r.e.oldButton(t)
 		}
+		st.Reg.Photo, st.Reg.NoPhoto = "", true
+		return r.next(t, "")
+	case "edit":
+		if st.Step != stSummary || !slices.Contains(r.steps(st.Reg), arg) {
+			return r.e.oldButton(t)
+		}
+		st.Step, st.Page, st.Query = arg, 0, ""
+		return r.prompt(t, 0)
+	case "submit":
+		if st.Step != stSummary {
+			return r.e.oldButton(t)
+		}
+		return r.submit(t)
+	case "pick":
+		return r.pick(t, arg)
 	}
+	return r.e.oldButton(t)
+}
+
+// pick takes a choice made with a button (or typed), checking it belongs
+// to the step: buttons can be forged.
+func (r *registration) pick(t *turn, arg string) error {
+	st, a := t.st, t.st.Reg
+	switch st.Step {
+	case stKind:
+		k := ocop.ProducerKind(arg)
+		if !k.Valid() {
+			return r.e.oldButton(t)
+		}
+		if k != ocop.KindHousehold {
+			a.CitizenID = "" // only a household answers with a CCCD
+		}
+		a.Kind = k
+	case stGroup:
+		if _, ok := r.e.group(arg); !ok {
+			return r.e.oldButton(t)
+		}
+		if a.Group != arg {
+			a.Subgroup = ""
+		}
+		a.Group = arg
+	case stSubgroup:
+		g, _, ok := r.e.subgroup(arg)
+		if !ok || g.Code != a.Group {
+			return r.e.oldButton(t)
+		}
+		a.Subgroup = arg
+	case stStars:
+		n, err := strconv.Atoi(arg)
+		if err != nil || !ocop.IsOCOP(n) {
+			return r.e.oldButton(t)
+		}
+		a.Stars = n
+	case stProvince, stDistrict, stCommune:
+		id, _ := strconv.ParseInt(arg, 10, 64)
+		parent, level := r.unitScope(st)
+		if !r.picker.valid(id, parent, level) {
+			return r.e.oldButton(t)
+		}
+		r.setUnit(a, st.Step, id)
+	default:
+		return r.e.oldButton(t)
+	}
+	return r.next(t, "")
+}
+
+// setUnit answers a unit step; a different province or district forgets
+// the units chosen below it.
+func (r *registration) setUnit(a *RegistrationAnswers, step string, id int64) {
+	switch step {
+	case stProvince:
+		if a.Province != id {
+			a.District, a.Commune = 0, 0
+		}
+		a.Province = id
+	case stDistrict:
+		if a.District != id {
+			a.Commune = 0
+		}
+		a.District = id
+	case stCommune:
+		a.Commune = id
+	}
+}
+
+// next moves on to the first step still unanswered: the next step when
+// going forward, the summary when editing from it. ack, when set, is said
+// as the contact keyboard closes.
+func (r *registration) next(t *turn, ack string) error {
+	st := t.st
+	st.Step, st.Page, st.Query = r.firstUnanswered(st.Reg), 0, ""
 	if ack != "" {
-		e.closeKeyboard(t, ack)
+		closeKeyboard(t, ack)
 	}
-	e.prompt(t)
+	return r.prompt(t, 0)
 }
 
-func (e *Engine) answered(st *State, step string) bool {
-	if step == stTax {
-		return st.Answers[stTax] != "" || st.Answers[ansCitizenID] != ""
-	}
-	return st.Answers[step] != ""
-}
-
-func (e *Engine) back(t *turn) error {
+func (r *registration) back(t *turn) error {
 	st := t.st
-	if st.Flow == flowResult {
-		return e.resultBack(t)
-	}
-	st.Cancel, st.Page, st.Query = false, 0, ""
-	steps := e.steps(st)
-	switch idx := indexOf(steps, st.Step); {
+	st.Page, st.Query = 0, ""
+	steps := r.steps(st.Reg)
+	switch idx := slices.Index(steps, st.Step); {
 	case st.Step == stSummary:
 		st.Step = steps[len(steps)-1]
 	case idx > 0:
 		st.Step = steps[idx-1]
 	case idx < 0:
-		e.repair(st)
+		r.repair(st)
 	}
-	e.prompt(t)
-	return nil
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
+	return r.prompt(t, 0)
 }
 
 // repair brings a conversation saved under another unit tree (the operator
 // imported the tree of 1/7/2025 meanwhile) back to a step that exists: unit
 // answers the tree no longer has are forgotten, and a step that no longer
 // exists gives way to the first unanswered one.
-func (e *Engine) repair(st *State) {
-	if st.Flow != flowRegistration {
-		return
-	}
+func (r *registration) repair(st *State) {
+	a := st.Reg
 	dropped := false
-	for _, k := range []string{stProvince, stDistrict, stCommune} {
-		id, _ := strconv.ParseInt(st.Answers[k], 10, 64)
-		if _, ok := e.units.Get(id); st.Answers[k] != "" && !ok {
+	for _, id := range []int64{a.Province, a.District, a.Commune} {
+		if id != 0 && !r.picker.known(id) {
 			dropped = true
 		}
 	}
 	if dropped {
-		delete(st.Answers, stProvince)
-		delete(st.Answers, stDistrict)
-		delete(st.Answers, stCommune)
+		a.Province, a.District, a.Commune = 0, 0, 0
 	}
-	steps := e.steps(st)
-	if !dropped && st.Step != stSummary && indexOf(steps, st.Step) >= 0 {
+	if !dropped && st.Step != stSummary && slices.Contains(r.steps(a), st.Step) {
 		return
 	}
-	first := stSummary
-	for _, s := range steps {
-		if !e.answered(st, s) {
-			first = s
-			break
-		}
-	}
+	first := r.firstUnanswered(a)
 	if dropped || st.Step != stSummary || first != stSummary {
 		st.Step, st.Page, st.Query = first, 0, ""
 	}

@@ -1,10 +1,12 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
@@ -12,6 +14,14 @@ import (
 
 // Renewal: the reminders before a certificate ends, the producer's answer
 // (three buttons under the reminder), and what officials see of it.
+
+// RenewalRecords are what renewals read and write.
+type RenewalRecords interface {
+	AnswerRenewal(ctx context.Context, userID, certificateID int64, answer ocop.RenewalAnswer, at time.Time) (ocop.RenewalOutcome, error)
+	RenewalRequests(ctx context.Context, communes []int64, limit int) ([]ocop.RenewalRequest, int, error)
+	UnreachableProducers(ctx context.Context, day time.Time, communes []int64, limit int) ([]ocop.UnreachableNotice, int, error)
+	SetDigest(ctx context.Context, userID int64, on bool) error
+}
 
 // answerCodes are the answers, in the order their buttons are shown, with
 // the code each travels as in a button's data ("<certificate>|<code>").
@@ -22,13 +32,8 @@ type answerCode struct {
 	answer ocop.RenewalAnswer
 }
 
-func answerButton(p locales.Printer, certificateID int64, a ocop.RenewalAnswer) Button {
-	for _, c := range answerCodes {
-		if c.answer == a {
-			return Button{Label: p.T("button.renewal." + string(a)), Data: globalData("rn", strconv.FormatInt(certificateID, 10), c.code)}
-		}
-	}
-	panic("no button for renewal answer " + string(a))
+func answerButton(p locales.Printer, certificateID int64, c answerCode) Button {
+	return Button{Label: p.T("button.renewal." + string(c.answer)), Data: globalData("rn", strconv.FormatInt(certificateID, 10), c.code)}
 }
 
 // answerRows are the buttons of the answers a producer may give for a
@@ -38,7 +43,7 @@ func answerRows(p locales.Printer, certificateID int64, stars int, except ocop.R
 	var rows [][]Button
 	for _, c := range answerCodes {
 		if c.answer != except && (c.answer != ocop.AnswerUpgrade || ocop.CanUpgrade(stars)) {
-			rows = append(rows, []Button{answerButton(p, certificateID, c.answer)})
+			rows = append(rows, []Button{answerButton(p, certificateID, c)})
 		}
 	}
 	return rows
@@ -54,7 +59,7 @@ func answerName(p locales.Printer, a ocop.RenewalAnswer) string {
 func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
 	args := []any{"Product", r.Product, "Code", r.Code, "Stars", r.Stars, "DecisionNo", r.DecisionNo, "Date", day(r.ValidUntil)}
 	if r.Stage == 0 {
-		return Reply{Text: p.T("notice.expired", args...), Buttons: [][]Button{{answerButton(p, r.CertificateID, ocop.AnswerReevaluate)}}}
+		return Reply{Text: p.T("notice.expired", args...), Buttons: [][]Button{{answerButton(p, r.CertificateID, answerCodes[0])}}} // re-evaluate
 	}
 	// Days left when it is sent, which a queue held back by Telegram may
 	// have made fewer than the stage.
@@ -197,7 +202,7 @@ func (e *Engine) renewalCommand(t *turn) error {
 	if total > 0 {
 		lines = append(lines, "", t.p.T("renewal.list_footer"))
 	}
-	e.sayLong(t, strings.Join(lines, "\n"), nil)
+	sayLong(t, strings.Join(lines, "\n"), nil)
 	return nil
 }
 

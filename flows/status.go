@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -12,6 +13,16 @@ import (
 	"github.com/ocopbot/ocopbot/locales"
 )
 
+// StatusRecords are what /status reads.
+type StatusRecords interface {
+	Quotas(ctx context.Context) ([]ocop.Quota, error)
+	CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error)
+	ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error)
+	PendingRegistrations(ctx context.Context, communes []int64) (int, error)
+	CertifiedProducts(ctx context.Context, day time.Time, communes []int64) ([]ocop.CertifiedProduct, error)
+	RenewalTally(ctx context.Context, day time.Time, communes []int64) (ocop.RenewalTally, error)
+}
+
 // expiringWindow is how far ahead /status looks for certificates ending.
 const expiringWindow = 90 * 24 * time.Hour
 
@@ -22,20 +33,6 @@ const (
 	statusExpiring  = 5  // expiring certificates listed
 	statusDrillDown = 8  // child units offered as buttons
 )
-
-// official returns the official the chat's user is; when they are none, it
-// tells them the command is for officials and returns ok false.
-func (e *Engine) official(t *turn) (ocop.Official, bool, error) {
-	o, err := e.records.OfficialByUser(t.ctx, t.chat.UserID)
-	if errNotFound(err) {
-		t.say(Reply{Text: t.p.T("official.only")})
-		return ocop.Official{}, false, nil
-	}
-	if err != nil {
-		return ocop.Official{}, false, err
-	}
-	return o, true, nil
-}
 
 var dateArg = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
 
@@ -55,10 +52,21 @@ func parseDay(s string) (time.Time, bool) {
 	return day, true
 }
 
-// today is the current day in Vietnam, as a UTC date.
-func (e *Engine) today() time.Time { return ocop.LocalDay(e.now()) }
-
+// dayArg is a day as buttons carry it: "20250630".
 func dayArg(day time.Time) string { return day.Format("20060102") }
+
+func parseDayArg(s string) (time.Time, bool) {
+	d, err := time.Parse("20060102", s)
+	return d, err == nil
+}
+
+// ScopeCommunes is the communes an official answers for (nil: all).
+func (e *Engine) ScopeCommunes(off ocop.Official) []int64 {
+	if off.Role == ocop.RoleAdmin {
+		return nil
+	}
+	return e.atlas.Sources(e.atlas.At(e.today()), off.UnitID)
+}
 
 // statusCommand answers /status [unit] [dd/mm/yyyy].
 func (e *Engine) statusCommand(t *turn) error {
@@ -91,22 +99,22 @@ func (e *Engine) statusCommand(t *turn) error {
 		}
 		return e.chooseUnit(t, roots, "st", day)
 	}
-	found := e.findInScope(off, tree, name)
-	switch len(found) {
+	switch found := e.findInScope(t, off, tree, name); len(found) {
 	case 0:
-		t.say(Reply{Text: t.p.T("status.not_found", "Name", name)})
 		return nil
 	case 1:
 		return e.showStatus(t, off, found[0].ID, day)
+	default:
+		return e.chooseUnit(t, found, "st", day)
 	}
-	return e.chooseUnit(t, found, "st", day)
 }
 
-// findInScope finds the units of tree named name that off may see. A name
-// that is some unit's whole name, or its name without the kind word, picks
-// that unit when it is the highest such ("cu chi" is Huyện Củ Chi, not Thị
-// trấn Củ Chi); otherwise every match is returned, best first.
-func (e *Engine) findInScope(off ocop.Official, tree *ocop.Tree, name string) []ocop.Unit {
+// findInScope finds the units of tree named name that off may see, and
+// says so when there is none. A name that is some unit's whole name, or its
+// name without the kind word, picks that unit when it is the highest such
+// ("cu chi" is Huyện Củ Chi, not Thị trấn Củ Chi); otherwise every match is
+// returned, best first.
+func (e *Engine) findInScope(t *turn, off ocop.Official, tree *ocop.Tree, name string) []ocop.Unit {
 	var found []ocop.Unit
 	for _, u := range tree.Units.SearchAll(name, 50) {
 		if e.atlas.InScope(off, u.ID) {
@@ -124,10 +132,10 @@ func (e *Engine) findInScope(off ocop.Official, tree *ocop.Tree, name string) []
 	if len(exact) == 1 || len(exact) > 1 && exact[0].Level < exact[1].Level {
 		return exact[:1] // SearchAll puts higher levels first among equals
 	}
-	if len(found) > statusDrillDown {
-		found = found[:statusDrillDown]
+	if len(found) == 0 {
+		t.say(Reply{Text: t.p.T("status.not_found", "Name", name)})
 	}
-	return found
+	return found[:min(len(found), statusDrillDown)]
 }
 
 // chooseUnit asks which of several units the official means.
@@ -155,8 +163,8 @@ func (e *Engine) unitLabel(u ocop.Unit) string {
 func (e *Engine) statusButton(t *turn, action, arg string) error {
 	idText, dayText, _ := strings.Cut(arg, "|")
 	id, err1 := strconv.ParseInt(idText, 10, 64)
-	day, err2 := time.Parse("20060102", dayText)
-	if err1 != nil || err2 != nil {
+	day, ok := parseDayArg(dayText)
+	if err1 != nil || !ok {
 		return e.oldButton(t)
 	}
 	off, ok, err := e.official(t)
@@ -334,27 +342,8 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	} else {
 		rows = append(rows, []Button{{Label: p.T("button.excel"), Data: globalData("xl", arg...)}})
 	}
-	e.sayLong(t, b.String(), rows)
+	sayLong(t, b.String(), rows)
 	return nil
-}
-
-// sayLong sends text, split at line ends into messages Telegram accepts,
-// with the buttons under the last.
-func (e *Engine) sayLong(t *turn, text string, buttons [][]Button) {
-	for utf16Len(text) > maxMessage {
-		cut := 0
-		for i, r := range text {
-			if r == '\n' && utf16Len(text[:i]) <= maxMessage {
-				cut = i
-			}
-		}
-		if cut == 0 {
-			break
-		}
-		t.say(Reply{Text: text[:cut]})
-		text = text[cut+1:]
-	}
-	t.say(Reply{Text: text, Buttons: buttons})
 }
 
 // targetName says what a target asks, for a level of it.
@@ -366,21 +355,24 @@ func targetName(p locales.Printer, q ocop.Quota, level float64) string {
 func targetLine(p locales.Printer, tg ocop.Target) string {
 	q := tg.Quota
 	value := number(p, tg.Value)
-	var lines []string
-	if q.Minimum > 0 {
-		if tg.Met {
-			lines = append(lines, p.T("status.target_met", "Target", targetName(p, q, q.Minimum), "Value", value))
-		} else {
-			lines = append(lines, p.T("status.target_gap", "Target", targetName(p, q, q.Minimum), "Value", value,
-				"Gap", p.N("gap."+string(q.Metric), tg.Gap)))
-		}
+	levels := []struct {
+		level float64
+		met   bool
+		gap   int
+		key   string
+	}{
+		{q.Minimum, tg.Met, tg.Gap, "status.target"},
+		{q.Encouraged, tg.EncouragedMet, tg.EncouragedGap, "status.encouraged"},
 	}
-	if q.Encouraged > 0 {
-		if tg.EncouragedMet {
-			lines = append(lines, p.T("status.encouraged_met", "Target", targetName(p, q, q.Encouraged), "Value", value))
-		} else {
-			lines = append(lines, p.T("status.encouraged_gap", "Target", targetName(p, q, q.Encouraged), "Value", value,
-				"Gap", p.N("gap."+string(q.Metric), tg.EncouragedGap)))
+	var lines []string
+	for _, l := range levels {
+		switch {
+		case l.level <= 0:
+		case l.met:
+			lines = append(lines, p.T(l.key+"_met", "Target", targetName(p, q, l.level), "Value", value))
+		default:
+			lines = append(lines, p.T(l.key+"_gap", "Target", targetName(p, q, l.level), "Value", value,
+				"Gap", p.N("gap."+string(q.Metric), l.gap)))
 		}
 	}
 	return strings.Join(lines, "\n")

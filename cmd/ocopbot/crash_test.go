@@ -97,8 +97,8 @@ func TestKillLosesNoUpdate(t *testing.T) {
 			continue
 		}
 		want := fmt.Sprintf("Trang trại số %d", i)
-		if st.Step != "rep" || st.Answers["kind"] != "farm" || st.Answers["name"] != want || st.Answers["rep"] != "" {
-			t.Errorf("chat %d: step %s answers %v; want the representative's step after kind farm and name %q", i, st.Step, st.Answers, want)
+		if st.Step != "rep" || st.Reg.Kind != "farm" || st.Reg.Name != want || st.Reg.Rep != "" {
+			t.Errorf("chat %d: step %s answers %+v; want the representative's step after kind farm and name %q", i, st.Step, st.Reg, want)
 		}
 	}
 	t.Logf("killed after %d replies; %d replies in all", sentBefore, emu.Calls()["sendMessage"])

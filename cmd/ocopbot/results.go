@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -78,11 +80,15 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		}
 		off = ocop.Official{UnitID: id, Role: ocop.RoleForLevel(lv)}
 	}
-	app, err := newApp(ctx, store, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), time.Now)
+	atlas, err := store.Atlas(ctx)
 	if err != nil {
 		return err
 	}
-	rep, err := app.engine.ImportResults(ctx, off, filepath.Base(path), data, app.text.Printer(*lang))
+	text, err := locales.Load(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	rep, err := flows.ResultImport{Records: store, Atlas: atlas}.Run(ctx, off, filepath.Base(path), data, text.Printer(*lang))
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
@@ -39,11 +40,24 @@ var importColumns = map[string][]string{
 	"date":  {"ngay quyet dinh", "ngay qd", "ngay", "decision date", "date"},
 }
 
-// ImportResults checks every row of a results file (registration code,
-// score, decision number, decision date) and records them all in one
-// transaction, or — when any row is wrong — writes nothing and lists the
-// errors. off is who imports: their scope and office apply to every row.
-func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name string, data []byte, p locales.Printer) (ImportReport, error) {
+// ResultImport records files of council results: sent in the chat by an
+// official, or given to `ocopbot results import`.
+type ResultImport struct {
+	Records ResultRecords
+	Atlas   *ocop.Atlas
+	Now     func() time.Time // nil: time.Now
+}
+
+// Run checks every row of a results file (registration code, score,
+// decision number, decision date) and records them all in one transaction,
+// or — when any row is wrong — writes nothing and lists the errors. off is
+// who imports: their scope and office apply to every row.
+func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, data []byte, p locales.Printer) (ImportReport, error) {
+	now := ri.Now
+	if now == nil {
+		now = time.Now
+	}
+	today := ocop.LocalDay(now())
 	office, ok := ocop.OfficeOf(off.Role)
 	if !ok {
 		return ImportReport{Errors: []string{p.T("results.commune")}}, nil
@@ -62,7 +76,7 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 	if len(rows)-head-1 > maxImportRows {
 		return ImportReport{Errors: []string{p.T("import.error.too_many", "Max", maxImportRows)}}, nil
 	}
-	auth, err := e.records.Authorities(ctx)
+	auth, err := ri.Records.Authorities(ctx)
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -106,7 +120,7 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 		case !okDay:
 			bad(line, p.T("results.error.date"))
 			continue
-		case day.After(e.today()):
+		case day.After(today):
 			bad(line, p.T("results.error.date_future"))
 			continue
 		}
@@ -129,7 +143,7 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 	for i, g := range good {
 		codes[i] = g.r.Code
 	}
-	found, err := e.records.Applicants(ctx, codes)
+	found, err := ri.Records.Applicants(ctx, codes)
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -138,7 +152,7 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 	for _, g := range good {
 		a, ok := found[g.r.Code]
 		switch {
-		case !ok || !e.atlas.InScope(off, a.CommuneID):
+		case !ok || !ri.Atlas.InScope(off, a.CommuneID):
 			bad(g.line, p.T("results.error.code_unknown", "Code", short(g.r.Code, 40)))
 			continue
 		case a.Status == ocop.StatusWithdrawn || a.Status == ocop.StatusRejected:
@@ -153,14 +167,14 @@ func (e *Engine) ImportResults(ctx context.Context, off ocop.Official, name stri
 		return ImportReport{Errors: []string{p.T("import.error.empty")}}, nil
 	}
 	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].line < errs[j].line })
+		slices.SortStableFunc(errs, func(a, b rowError) int { return a.line - b.line })
 		out := make([]string, len(errs))
 		for i, e := range errs {
 			out[i] = p.T("import.row", "Line", e.line, "Error", e.msg)
 		}
 		return ImportReport{Errors: out}, nil
 	}
-	done, err := e.records.RecordResults(ctx, results)
+	done, err := ri.Records.RecordResults(ctx, results)
 	if msg, ok := rowErrorText(p, err); ok {
 		var re *ocop.RowError
 		errors.As(err, &re)
@@ -214,7 +228,7 @@ func findHeader(rows [][]string) (head int, cols map[string]int, missing []strin
 
 // importDocument answers a file an official sends: a results file.
 func (e *Engine) importDocument(t *turn) error {
-	off, _, ok, err := e.resultOffice(t)
+	off, _, ok, err := e.result.office(t)
 	if !ok || err != nil {
 		return err
 	}
@@ -229,7 +243,7 @@ func (e *Engine) importDocument(t *turn) error {
 	if err != nil {
 		return fmt.Errorf("fetch results file: %w", err)
 	}
-	rep, err := e.ImportResults(t.ctx, off, t.in.FileName, data, t.p)
+	rep, err := ResultImport{Records: e.records, Atlas: e.atlas, Now: e.now}.Run(t.ctx, off, t.in.FileName, data, t.p)
 	if err != nil {
 		return err
 	}
@@ -243,7 +257,7 @@ func (e *Engine) importDocument(t *turn) error {
 		if more > 0 {
 			text += "\n" + t.p.T("import.more_errors", "N", more)
 		}
-		e.sayLong(t, text, nil)
+		sayLong(t, text, nil)
 		return nil
 	}
 	t.say(Reply{Text: t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates,

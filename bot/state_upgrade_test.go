@@ -1,0 +1,59 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// A registration stored in Redis by the previous release — its answers a
+// map of strings, no schema version — resumes where it was after the
+// upgrade: the user continues at the stars step, the summary shows the old
+// answers, and the registration is submitted with them.
+func TestOldFormStateResumes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	c := h.user(7101)
+	var province, district, commune int64
+	var communeName string
+	if err := h.db.Store.Pool().QueryRow(ctx, `
+		SELECT p.id, d.id, x.id, x.name FROM admin_units x
+		JOIN admin_units d ON d.id = x.parent_id JOIN admin_units p ON p.id = d.parent_id
+		WHERE x.level = 3 AND d.level = 2 ORDER BY x.id LIMIT 1`).Scan(&province, &district, &commune, &communeName); err != nil {
+		t.Fatal(err)
+	}
+	old := fmt.Sprintf(`{"f":"reg","s":"stars","n":14,"a":{"kind":"farm","name":"Trang trại Hoa Lan",`+
+		`"rep":"Nguyễn Văn An","phone":"0912345678","tax":"0100109106","province":"%d","district":"%d",`+
+		`"commune":"%d","pname":"Mật ong rừng U Minh","group":"1","subgroup":"1.1",`+
+		`"desc":"Mật ong rừng nguyên chất, thu hoạch thủ công","photo":"-"},`+
+		`"id":"0123456789abcdef01234567","t0":"2026-11-20T08:00:00Z","t1":"2026-11-20T08:10:00Z"}`,
+		province, district, commune)
+	if err := h.rdb.Client().HSet(ctx, h.rdb.Prefix()+fmt.Sprintf("chat:%d", c.chatID()), "v", 7, "d", old, "l", "vi").Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	c.say("/start")
+	c.expect("đăng ký dở ở bước «Hạng sao»")
+	c.press("▶️ Tiếp tục")
+	c.expect("Bước 14/14")
+	c.say("4 sao")
+	c.expect("Trang trại Hoa Lan", "Nguyễn Văn An", "0912345678", "0100109106", communeName, "Mật ong rừng U Minh", "4 ★")
+	c.press("✅ Gửi đăng ký")
+	c.expect("Đã gửi đăng ký sản phẩm «Mật ong rừng U Minh»")
+
+	var name, product string
+	var stars int
+	var unit int64
+	if err := h.db.Store.Pool().QueryRow(ctx, `
+		SELECT pr.name, pr.unit_id, p.name, p.target_stars FROM products p JOIN producers pr ON pr.id = p.producer_id
+		WHERE pr.owner_user_id = $1`, c.chatID()).Scan(&name, &unit, &product, &stars); err != nil {
+		t.Fatal(err)
+	}
+	if name != "Trang trại Hoa Lan" || unit != commune || product != "Mật ong rừng U Minh" || stars != 4 {
+		t.Fatalf("stored %q in unit %d, product %q %d★; want the old answers, commune %d, 4★", name, unit, product, stars, commune)
+	}
+	if st := h.state(c); st != nil {
+		t.Fatalf("state left after submitting: %+v", st)
+	}
+}

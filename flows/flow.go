@@ -1,0 +1,233 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
+)
+
+// Flow is one conversation: a user answers its steps in order, may go
+// back, edit from its summary, cancel, and come back days later. Each flow
+// lives in a file of its own (registration.go, result.go) and keeps its
+// answers in a typed struct of State. What every flow does alike —
+// numbered buttons, back, cancel, resume, the progress header, old buttons —
+// is written once, here, and in the engine.
+type Flow interface {
+	// name is the flow's name in State.Flow.
+	name() string
+	// start begins the flow (t.st is nil); arg is what the command
+	// carried ("/ketqua OCOP-…").
+	start(t *turn, arg string) error
+	// prompt asks the current step's question, or shows the summary.
+	prompt(t *turn, editID int) error
+	// input takes a message sent at the current step.
+	input(t *turn) error
+	// button takes a press on a button of the prompt now shown, other
+	// than back, cancel, resume and restart.
+	button(t *turn, action, arg string) error
+	// back goes to the previous step.
+	back(t *turn) error
+	// resumeQuestion asks whether to continue at step or start again.
+	resumeQuestion(p locales.Printer, step string) string
+}
+
+// Global button actions carry no sequence number: they stay valid on any
+// message (the menu under /start, the buttons after a finished registration).
+const globalPrefix = "x|"
+
+func globalData(action string, arg ...string) string {
+	return globalPrefix + action + "|" + strings.Join(arg, "|")
+}
+
+// stepData builds the callback data of a button bound to the prompt now
+// shown: "<seq>|<action>|<arg>".
+func stepData(st *State, action, arg string) string {
+	return strconv.Itoa(st.Seq) + "|" + action + "|" + arg
+}
+
+func parseData(data string) (seq int, global bool, action, arg string, ok bool) {
+	head, rest, ok := strings.Cut(data, "|")
+	if !ok {
+		return 0, false, "", "", false
+	}
+	action, arg, _ = strings.Cut(rest, "|")
+	if head == "x" {
+		return 0, true, action, arg, true
+	}
+	seq, err := strconv.Atoi(head)
+	if err != nil {
+		return 0, false, "", "", false
+	}
+	return seq, false, action, arg, true
+}
+
+// newPrompt numbers the prompt about to be shown, so the buttons of the
+// previous one no longer work.
+func newPrompt(st *State) {
+	st.Seq++
+	st.Cancel = false
+}
+
+// progress is the "Bước 3/14" header of step idx (from 0) of total.
+func progress(p locales.Printer, idx, total int) string {
+	if idx < 0 {
+		return ""
+	}
+	return p.T("reg.progress", "N", idx+1, "Total", total) + "\n"
+}
+
+// backRow is the row with the back button, or nil on the first step.
+func backRow(t *turn, idx int) []Button {
+	if idx <= 0 {
+		return nil
+	}
+	return []Button{{Label: t.p.T("button.back"), Data: stepData(t.st, "back", "")}}
+}
+
+// summaryFooter is the last row of a summary: back and cancel.
+func summaryFooter(t *turn) []Button {
+	return []Button{
+		{Label: t.p.T("button.back"), Data: stepData(t.st, "back", "")},
+		{Label: t.p.T("button.cancel"), Data: stepData(t.st, "cancelask", "")},
+	}
+}
+
+// stepButton handles a press on a button of the prompt now shown: what
+// every flow does alike here, the rest by the flow.
+func (e *Engine) stepButton(t *turn, f Flow, action, arg string) error {
+	if action != "cancel" {
+		t.st.Cancel = false
+	}
+	switch action {
+	case "resume":
+		return f.prompt(t, 0)
+	case "restart":
+		t.st = nil
+		return f.start(t, "")
+	case "cancel":
+		if arg == "yes" {
+			t.st = nil
+			t.say(Reply{Text: t.p.T("cancel.done"), RemoveKeyboard: true})
+			return e.menu(t, false)
+		}
+		return f.prompt(t, 0)
+	case "cancelask":
+		return e.askCancel(t)
+	case "back":
+		t.st.Cancel = false
+		return f.back(t)
+	}
+	return f.button(t, action, arg)
+}
+
+// offerResume asks whether to continue the conversation in progress or
+// start it again.
+func (e *Engine) offerResume(t *turn, f Flow) error {
+	newPrompt(t.st)
+	t.say(Reply{Text: f.resumeQuestion(t.p, t.st.Step), Buttons: [][]Button{
+		{{Label: t.p.T("button.continue"), Data: stepData(t.st, "resume", "")}},
+		{{Label: t.p.T("button.restart"), Data: stepData(t.st, "restart", "")}},
+	}})
+	return nil
+}
+
+func (e *Engine) askCancel(t *turn) error {
+	if t.st == nil {
+		t.say(Reply{Text: t.p.T("cancel.nothing"), RemoveKeyboard: true})
+		return nil
+	}
+	t.st.Seq++
+	t.st.Cancel = true
+	t.say(Reply{Text: t.p.T("cancel.confirm"), Buttons: [][]Button{{
+		{Label: t.p.T("button.cancel_yes"), Data: stepData(t.st, "cancel", "yes")},
+		{Label: t.p.T("button.cancel_no"), Data: stepData(t.st, "cancel", "no")},
+	}}})
+	return nil
+}
+
+// oldButton answers a press on a button that no longer applies, and asks
+// the current step again.
+func (e *Engine) oldButton(t *turn) error {
+	t.res.Toast = t.p.T("error.old_button")
+	t.res.ClearKeyboardOf = t.in.MessageID
+	if t.st != nil {
+		t.say(Reply{Text: t.p.T("error.old_button")})
+		return e.flow(t.st).prompt(t, 0)
+	}
+	return nil
+}
+
+// retry explains what was wrong and asks the same step again.
+func retry(t *turn, f Flow, msg string) error {
+	t.say(Reply{Text: msg})
+	return f.prompt(t, 0)
+}
+
+// closeKeyboard takes away the contact-sharing keyboard of the phone step
+// once the conversation has moved on. Telegram removes a reply keyboard only
+// with a message of its own, so ack carries it ("" for a neutral notice).
+func closeKeyboard(t *turn, ack string) {
+	if t.st == nil || !t.st.Keyboard {
+		return
+	}
+	t.st.Keyboard = false
+	if ack == "" {
+		ack = t.p.T("reg.keyboard_closed")
+	}
+	t.say(Reply{Text: ack, RemoveKeyboard: true})
+}
+
+// pageRow is the navigation row of a list shown page by page: previous,
+// "2/5", next; nil when it fits one page.
+func pageRow(t *turn, page, total, size int) []Button {
+	pages := (total + size - 1) / size
+	if pages <= 1 {
+		return nil
+	}
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, Button{Label: t.p.T("button.prev"), Data: stepData(t.st, "page", strconv.Itoa(page-1))})
+	}
+	nav = append(nav, Button{Label: strconv.Itoa(page+1) + "/" + strconv.Itoa(pages), Data: stepData(t.st, "page", strconv.Itoa(page))})
+	if page+1 < pages {
+		nav = append(nav, Button{Label: t.p.T("button.next"), Data: stepData(t.st, "page", strconv.Itoa(page+1))})
+	}
+	return nav
+}
+
+// choice is one answer of a button step, by its label.
+type choice struct{ label, value string }
+
+// matchChoice finds the choice whose label the user typed,
+// accent-insensitively ("hop tac xa" picks Hợp tác xã); a prefix picks when
+// it fits one value only.
+func matchChoice(text string, cs []choice) (string, bool) {
+	q := ocop.Fold(text)
+	if q == "" {
+		return "", false
+	}
+	for _, c := range cs {
+		if ocop.Fold(c.label) == q {
+			return c.value, true
+		}
+	}
+	var found string
+	for _, c := range cs {
+		if strings.HasPrefix(ocop.Fold(c.label), q) {
+			if found != "" && found != c.value {
+				return "", false // ambiguous
+			}
+			found = c.value
+		}
+	}
+	return found, found != ""
+}
+
+// isBack reports whether the user typed "back" (the label of the contact
+// keyboard's back button, or "quay lai" in any language).
+func isBack(t *turn) bool {
+	f := ocop.Fold(t.in.Text)
+	return f == "quay lai" || f == ocop.Fold(t.p.T("button.back"))
+}

@@ -1,0 +1,30 @@
+package flows
+
+// The language flow: /ngonngu offers the languages; a press (also the
+// menu's "English" button) switches the chat and carries on where it was.
+
+func (e *Engine) languageMenu(t *turn) error {
+	t.say(Reply{Text: t.p.T("lang.choose"), Buttons: [][]Button{{
+		{Label: "Tiếng Việt", Data: globalData("lang", "vi")},
+		{Label: "English", Data: globalData("lang", "en")},
+	}}})
+	return nil
+}
+
+// chooseLanguage switches the chat to lang, then asks the current step
+// again in it, or shows the menu.
+func (e *Engine) chooseLanguage(t *turn, lang string) error {
+	if !e.text.Supported(lang) {
+		return e.oldButton(t)
+	}
+	t.chat.Locale = lang
+	t.p = e.text.Printer(lang)
+	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, lang); err != nil {
+		return err
+	}
+	t.res.Toast = t.p.T("lang.changed")
+	if t.st != nil {
+		return e.flow(t.st).prompt(t, 0)
+	}
+	return e.menu(t, true)
+}

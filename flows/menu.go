@@ -1,0 +1,116 @@
+package flows
+
+import (
+	"strings"
+	"unicode/utf16"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// The menu: /start, the greeting and its buttons, /trogiup, and /hoso (the
+// producer's own registrations).
+
+// startCommand answers /start: a deep link's invitation code, the question
+// whether to resume, or the greeting.
+func (e *Engine) startCommand(t *turn) error {
+	if t.in.Text != "" { // a deep link: t.me/<bot>?start=<invite code>
+		return e.redeem(t, t.in.Text)
+	}
+	if t.st != nil {
+		return e.offerResume(t, e.flow(t.st))
+	}
+	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
+		return err
+	}
+	return e.menu(t, true)
+}
+
+// menu shows the greeting (on /start) or the short menu.
+func (e *Engine) menu(t *turn, greet bool) error {
+	text := t.p.T("menu.short")
+	if greet {
+		text = t.p.T("start.greeting")
+	}
+	other := "en"
+	if t.chat.Locale == "en" {
+		other = "vi"
+	}
+	t.say(Reply{Text: text, Buttons: [][]Button{
+		{{Label: t.p.T("button.register"), Data: globalData("reg")}},
+		{{Label: t.p.T("button.my_records"), Data: globalData("hoso")}},
+		{{Label: t.p.T("button.switch_lang"), Data: globalData("lang", other)}},
+	}})
+	return nil
+}
+
+func (e *Engine) help(t *turn) error {
+	t.say(Reply{Text: t.p.T("help")})
+	return nil
+}
+
+// showRecords lists the user's own registrations (/hoso).
+func (e *Engine) showRecords(t *turn) error {
+	regs, err := e.records.RegistrationsByOwner(t.ctx, t.chat.UserID)
+	if err != nil {
+		return err
+	}
+	if len(regs) == 0 {
+		t.say(Reply{Text: t.p.T("records.none"), Buttons: [][]Button{
+			{{Label: t.p.T("button.register"), Data: globalData("reg")}},
+		}})
+		return nil
+	}
+	lines := make([]string, 0, len(regs)+1)
+	lines = append(lines, t.p.N("records.header", len(regs)))
+	for i, r := range regs {
+		lines = append(lines, t.p.T("records.item",
+			"N", i+1,
+			"Product", r.ProductName,
+			"Code", r.Code,
+			"Stars", r.TargetStars,
+			"Status", t.p.T("status."+string(r.Status)),
+			"Date", r.SubmittedAt.In(ocop.Vietnam).Format("02/01/2006")))
+	}
+	sayParts(t, lines, "\n\n", [][]Button{
+		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},
+	})
+	return nil
+}
+
+// maxMessage is Telegram's limit on a message's text, in UTF-16 code units.
+const maxMessage = 4096
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// sayLong sends text, split at line ends into messages Telegram accepts,
+// with the buttons under the last.
+func sayLong(t *turn, text string, buttons [][]Button) {
+	sayParts(t, strings.Split(text, "\n"), "\n", buttons)
+}
+
+// sayParts sends parts joined by sep, as few messages as Telegram's limit
+// allows, never splitting a part; the buttons go under the last.
+func sayParts(t *turn, parts []string, sep string, buttons [][]Button) {
+	var b strings.Builder
+	n := 0 // UTF-16 length of b
+	for i, part := range parts {
+		l := utf16Len(part)
+		if i > 0 && n+utf16Len(sep)+l > maxMessage {
+			t.say(Reply{Text: b.String()})
+			b.Reset()
+			n = 0
+		} else if i > 0 {
+			b.WriteString(sep)
+			n += utf16Len(sep)
+		}
+		b.WriteString(part)
+		n += l
+	}
+	t.say(Reply{Text: b.String(), Buttons: buttons})
+}

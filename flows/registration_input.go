@@ -1,0 +1,131 @@
+package flows
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// What a producer types (or shares, or sends) at a registration step, and
+// how each answer is checked: every refusal says why and asks again.
+
+// input handles typed text, a contact, a photo or anything else sent while
+// a step waits for an answer.
+func (r *registration) input(t *turn) error {
+	st, a, in := t.st, t.st.Reg, t.in
+	if in.Kind == InputUnsupported || in.Kind == InputDocument || (in.Kind == InputPhoto && st.Step != stPhoto) ||
+		(in.Kind == InputContact && st.Step != stPhone) {
+		key := "error.text_expected"
+		switch st.Step {
+		case stPhoto:
+			key = "error.photo_expected"
+		case stKind, stGroup, stSubgroup, stStars, stSummary:
+			key = "error.choose_button"
+		}
+		return retry(t, r, t.p.T(key))
+	}
+	switch st.Step {
+	case stKind, stGroup, stSubgroup, stStars:
+		if v, ok := matchChoice(in.Text, r.choices(t)); ok {
+			return r.pick(t, v)
+		}
+	case stName, stRep, stPName, stDesc:
+		return r.textInput(t)
+	case stPhone:
+		raw := in.Text
+		if in.Kind == InputContact {
+			raw = in.Phone
+		}
+		v, err := ocop.NormalizePhone(raw)
+		switch {
+		case errors.Is(err, ocop.ErrPhonePrefix):
+			return retry(t, r, t.p.T("error.phone_prefix"))
+		case err != nil:
+			return retry(t, r, t.p.T("error.phone_format"))
+		}
+		a.Phone = v
+		return r.next(t, t.p.T("reg.phone_saved", "Phone", v))
+	case stTax:
+		return r.taxInput(t)
+	case stProvince, stDistrict, stCommune:
+		parent, level := r.unitScope(st)
+		if msg, ok := r.picker.search(t, in.Text, parent, level); !ok {
+			return retry(t, r, msg)
+		}
+		return r.prompt(t, 0)
+	case stPhoto:
+		if in.Kind != InputPhoto {
+			return retry(t, r, t.p.T("error.photo_expected"))
+		}
+		a.Photo, a.NoPhoto = in.FileID, false
+		return r.next(t, "")
+	}
+	return retry(t, r, t.p.T("error.choose_button"))
+}
+
+// textInput takes a free-text answer: a name, the representative, the
+// product's name or description.
+func (r *registration) textInput(t *turn) error {
+	st, a := t.st, t.st.Reg
+	limit, least := map[string]int{stName: maxName, stRep: maxRep, stPName: maxProductName, stDesc: maxDesc}[st.Step], 2
+	if st.Step == stDesc {
+		least = minDesc
+	}
+	v, err := ocop.CleanText(t.in.Text, limit)
+	var tooLong *ocop.TooLongError
+	switch {
+	case errors.As(err, &tooLong):
+		return retry(t, r, t.p.T("error.too_long", "Max", tooLong.Max, "Len", len([]rune(strings.TrimSpace(t.in.Text)))))
+	case err != nil:
+		return retry(t, r, t.p.T("error.text_invalid"))
+	case len([]rune(v)) < least:
+		return retry(t, r, t.p.T("error.too_short", "Min", least))
+	}
+	switch st.Step {
+	case stName:
+		a.Name = v
+	case stRep:
+		a.Rep = v
+	case stPName:
+		a.ProductName = v
+	case stDesc:
+		a.Desc = v
+	}
+	return r.next(t, "")
+}
+
+// taxInput takes a tax code, or a household owner's 12-digit CCCD.
+func (r *registration) taxInput(t *turn) error {
+	a := t.st.Reg
+	raw := strings.TrimSpace(t.in.Text)
+	household := a.Kind == ocop.KindHousehold
+	digits := strings.Map(func(c rune) rune {
+		if c == ' ' || c == '.' {
+			return -1
+		}
+		return c
+	}, raw)
+	if household && len(digits) == 12 {
+		v, err := ocop.NormalizeCitizenID(raw)
+		switch {
+		case errors.Is(err, ocop.ErrCitizenIDProvince):
+			return retry(t, r, t.p.T("error.citizen_id_province"))
+		case err != nil:
+			return retry(t, r, t.p.T("error.citizen_id_format"))
+		}
+		a.TaxCode, a.CitizenID = "", v
+		return r.next(t, "")
+	}
+	v, err := ocop.NormalizeTaxCode(raw)
+	switch {
+	case errors.Is(err, ocop.ErrTaxCodeChecksum):
+		return retry(t, r, t.p.T("error.tax_checksum"))
+	case err != nil && household:
+		return retry(t, r, t.p.T("error.tax_format_household"))
+	case err != nil:
+		return retry(t, r, t.p.T("error.tax_format"))
+	}
+	a.TaxCode, a.CitizenID = v, ""
+	return r.next(t, "")
+}

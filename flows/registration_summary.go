@@ -1,0 +1,150 @@
+package flows
+
+import (
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// The end of a registration: the summary with a button to edit each
+// answer, and the submission.
+
+// summary shows every answer with a button to edit each, and the button
+// that submits.
+func (r *registration) summary(t *turn) Reply {
+	st, a, p := t.st, t.st.Reg, t.p
+	var b strings.Builder
+	b.WriteString(p.T("reg.summary.title"))
+	line := func(labelID, value string) {
+		b.WriteString("\n• ")
+		b.WriteString(p.T(labelID))
+		b.WriteString(": ")
+		b.WriteString(value)
+	}
+	edit := func(step string) Button {
+		return Button{Label: "✏️ " + p.T("step."+step), Data: stepData(st, "edit", step)}
+	}
+	var rows [][]Button
+	if a.ProducerID == 0 {
+		b.WriteString("\n\n" + p.T("reg.summary.producer"))
+		line("field.kind", p.T("kind."+string(a.Kind)))
+		line("field.name", a.Name)
+		line("field.rep", a.Rep)
+		line("field.phone", a.Phone)
+		if a.CitizenID != "" {
+			line("field.citizen_id", a.CitizenID)
+		} else {
+			line("field.tax", a.TaxCode)
+		}
+		line("field.address", r.address(a.Commune))
+		rows = append(rows,
+			[]Button{edit(stKind), edit(stName)},
+			[]Button{edit(stRep), edit(stPhone)},
+			[]Button{edit(stTax), edit(stProvince)})
+	}
+	b.WriteString("\n\n" + p.T("reg.summary.product"))
+	line("field.pname", a.ProductName)
+	g, sg, _ := r.e.subgroup(a.Subgroup)
+	line("field.group", g.Name(p.Lang)+" › "+sg.Name(p.Lang))
+	line("field.desc", a.Desc)
+	photo := p.T("field.photo_yes")
+	if a.NoPhoto {
+		photo = p.T("field.photo_no")
+	}
+	line("field.photo", photo)
+	line("field.stars", strconv.Itoa(a.Stars)+" ★")
+	b.WriteString("\n\n" + p.T("reg.summary.hint"))
+	rows = append(rows,
+		[]Button{edit(stPName), edit(stGroup)},
+		[]Button{edit(stDesc), edit(stPhoto)},
+		[]Button{edit(stStars)},
+		[]Button{{Label: p.T("button.submit"), Data: stepData(st, "submit", "")}},
+		summaryFooter(t),
+	)
+	return Reply{Text: b.String(), Buttons: rows}
+}
+
+// address writes a commune with its parents: "Xã Tân Thông Hội, Huyện Củ
+// Chi, Thành phố Hồ Chí Minh".
+func (r *registration) address(id int64) string {
+	var parts []string
+	for id != 0 {
+		u, ok := r.picker.units.Get(id)
+		if !ok {
+			break
+		}
+		parts = append(parts, u.Name)
+		id = u.ParentID
+	}
+	return strings.Join(parts, ", ")
+}
+
+// submit writes producer, product and registration in one transaction and
+// clears the conversation only once that has committed.
+func (r *registration) submit(t *turn) error {
+	st, a := t.st, t.st.Reg
+	if first := r.firstUnanswered(a); first != stSummary { // not through the buttons; be safe
+		st.Step = first
+		return r.prompt(t, 0)
+	}
+	sub := ocop.Submission{
+		ActorID:      t.chat.UserID,
+		SubmissionID: st.Submission,
+		Product: ocop.Product{
+			Name:         a.ProductName,
+			SubgroupCode: a.Subgroup,
+			Description:  a.Desc,
+			TargetStars:  a.Stars,
+			PhotoFileID:  a.Photo,
+		},
+	}
+	if a.ProducerID != 0 {
+		sub.Producer = ocop.Producer{ID: a.ProducerID, OwnerUserID: t.chat.UserID}
+	} else {
+		sub.Producer = ocop.Producer{
+			OwnerUserID:    t.chat.UserID,
+			ChatID:         t.chat.ID,
+			Kind:           a.Kind,
+			Name:           a.Name,
+			Representative: a.Rep,
+			Phone:          a.Phone,
+			TaxCode:        a.TaxCode,
+			CitizenID:      a.CitizenID,
+			UnitID:         a.Commune,
+		}
+	}
+	reg, err := r.e.records.SubmitRegistration(t.ctx, sub)
+	if err != nil {
+		return err
+	}
+	r.e.log.InfoContext(t.ctx, "registration submitted", slog.Int64("registration_id", reg.ID),
+		slog.Int64("producer_id", reg.ProducerID), slog.Int64("chat_id", t.chat.ID))
+	t.st = nil
+	t.say(Reply{Text: t.p.T("reg.done", "Code", reg.Code, "Product", reg.ProductName), Buttons: [][]Button{
+		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},
+		{{Label: t.p.T("button.my_records"), Data: globalData("hoso")}},
+	}})
+	return nil
+}
+
+func (e *Engine) group(code string) (ocop.ProductGroup, bool) {
+	for _, g := range e.groups {
+		if g.Code == code {
+			return g, true
+		}
+	}
+	return ocop.ProductGroup{}, false
+}
+
+func (e *Engine) subgroup(code string) (ocop.ProductGroup, ocop.ProductSubgroup, bool) {
+	for _, g := range e.groups {
+		for _, sg := range g.Subgroups {
+			if sg.Code == code {
+				return g, sg, true
+			}
+		}
+	}
+	return ocop.ProductGroup{}, ocop.ProductSubgroup{}, false
+}

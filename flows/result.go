@@ -1,0 +1,449 @@
+package flows
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/locales"
+)
+
+// The council-result conversation (/ketqua): pick a registration, enter
+// the score, the decision number and date, confirm.
+const (
+	flowResult = "result"
+
+	rsCode    = "r_code"
+	rsScore   = "r_score"
+	rsDecNo   = "r_dno"
+	rsDecDate = "r_ddate"
+	rsConfirm = "r_confirm"
+
+	resultChoices = 8 // registrations offered as buttons
+)
+
+var resultSteps = []string{rsCode, rsScore, rsDecNo, rsDecDate}
+
+// ResultAnswers are the answers of a council result so far.
+type ResultAnswers struct {
+	Code           string    `json:"code,omitempty"`
+	RegistrationID int64     `json:"reg,omitempty"`
+	ProductID      int64     `json:"prod,omitempty"`
+	Product        string    `json:"product,omitempty"`
+	Producer       string    `json:"producer,omitempty"`
+	Score          *float64  `json:"score,omitempty"` // nil until answered: 0 is a score
+	DecisionNo     string    `json:"dno,omitempty"`
+	DecisionDate   time.Time `json:"date,omitzero"`
+	// Editing is set while an answer is changed from the confirmation:
+	// the next answer goes back to it.
+	Editing bool `json:"editing,omitempty"`
+}
+
+// draft is the result the answers describe, ok false while incomplete.
+func (a *ResultAnswers) draft() (ocop.Result, bool) {
+	if a.Score == nil || a.DecisionDate.IsZero() || a.RegistrationID == 0 || a.DecisionNo == "" {
+		return ocop.Result{}, false
+	}
+	stars, _ := ocop.StarsFromScore(*a.Score)
+	return ocop.Result{RegistrationID: a.RegistrationID, ProductID: a.ProductID, Code: a.Code, Score: *a.Score, Stars: stars,
+		DecisionNo: a.DecisionNo, DecisionDate: a.DecisionDate}, true
+}
+
+func (a *ResultAnswers) answered(step string) bool {
+	switch step {
+	case rsCode:
+		return a.Code != ""
+	case rsScore:
+		return a.Score != nil
+	case rsDecNo:
+		return a.DecisionNo != ""
+	case rsDecDate:
+		return !a.DecisionDate.IsZero()
+	}
+	return false
+}
+
+// ResultRecords are what recording council results reads and writes.
+type ResultRecords interface {
+	Authorities(ctx context.Context) (ocop.Authorities, error)
+	Applicants(ctx context.Context, codes []string) (map[string]ocop.Applicant, error)
+	AwaitingResults(ctx context.Context, communes []int64, limit int) ([]ocop.Applicant, error)
+	RecordResults(ctx context.Context, results []ocop.Result) (ocop.Recorded, error)
+}
+
+type resultFlow struct{ e *Engine }
+
+func (f *resultFlow) name() string { return flowResult }
+
+func (f *resultFlow) resumeQuestion(p locales.Printer, step string) string {
+	if step == rsConfirm {
+		step = stSummary
+	}
+	return p.T("resume.ask_result", "Step", p.T("step."+step))
+}
+
+// office returns the official and the office they speak for; when they may
+// record no result it says why and returns ok false.
+func (f *resultFlow) office(t *turn) (ocop.Official, ocop.Office, bool, error) {
+	off, ok, err := f.e.official(t)
+	if !ok || err != nil {
+		return off, "", false, err
+	}
+	office, ok := ocop.OfficeOf(off.Role)
+	if !ok {
+		t.say(Reply{Text: t.p.T("results.commune")})
+		return off, "", false, nil
+	}
+	return off, office, true, nil
+}
+
+func (f *resultFlow) start(t *turn, code string) error {
+	if _, _, ok, err := f.office(t); !ok || err != nil {
+		return err
+	}
+	now := f.e.now()
+	t.st = &State{Version: stateVersion, Flow: flowResult, Step: rsCode, Result: &ResultAnswers{}, Started: now, Updated: now}
+	if code != "" {
+		return f.answer(t, code)
+	}
+	return f.prompt(t, 0)
+}
+
+func (f *resultFlow) prompt(t *turn, _ int) error {
+	st, a := t.st, t.st.Result
+	newPrompt(st)
+	if st.Step == rsConfirm {
+		return f.confirm(t)
+	}
+	idx := slices.Index(resultSteps, st.Step)
+	header := progress(t.p, idx, len(resultSteps))
+	var r Reply
+	switch st.Step {
+	case rsCode:
+		off, ok, err := f.e.official(t)
+		if !ok || err != nil {
+			return err
+		}
+		waiting, err := f.e.records.AwaitingResults(t.ctx, f.e.ScopeCommunes(off), resultChoices)
+		if err != nil {
+			return err
+		}
+		r.Text = header + t.p.T("results.ask.code")
+		if len(waiting) == 0 {
+			r.Text = header + t.p.T("results.ask.code_none")
+		}
+		for _, w := range waiting {
+			r.Buttons = append(r.Buttons, []Button{{Label: w.Code + " · " + short(w.ProductName, 28), Data: stepData(st, "pick", w.Code)}})
+		}
+	case rsScore:
+		r.Text = header + t.p.T("results.ask.score", "Applicant", applicantLine(t.p, a))
+	case rsDecNo:
+		r.Text = header + t.p.T("results.ask.decision_no")
+	case rsDecDate:
+		r.Text = header + t.p.T("results.ask.decision_date")
+		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.today"), Data: stepData(st, "pick", dayArg(f.e.today()))}})
+	}
+	if back := backRow(t, idx); back != nil {
+		r.Buttons = append(r.Buttons, back)
+	}
+	t.say(r)
+	return nil
+}
+
+// applicantLine describes the chosen registration.
+func applicantLine(p locales.Printer, a *ResultAnswers) string {
+	return p.T("results.applicant", "Code", a.Code, "Product", a.Product, "Producer", a.Producer)
+}
+
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// confirm is the flow's summary: the result, the certificate it makes and
+// the one it replaces, with buttons to record, edit or cancel.
+func (f *resultFlow) confirm(t *turn) error {
+	st := t.st
+	// The product's latest result is read now, not when it was picked: one
+	// may have been recorded since.
+	r, last, ok, err := f.current(t)
+	if !ok || err != nil {
+		return err
+	}
+	text := t.p.T("results.confirm",
+		"Applicant", applicantLine(t.p, st.Result),
+		"Score", scoreText(t.p, r.Score), "Stars", r.Stars,
+		"DecisionNo", r.DecisionNo, "Date", r.DecisionDate.Format("02/01/2006"))
+	if r.Certified() {
+		text += "\n" + t.p.T("results.confirm_certificate", "Until", r.ValidUntil().Format("02/01/2006"))
+	} else {
+		text += "\n" + t.p.T("results.confirm_no_certificate")
+	}
+	if last.LastDecisionNo != "" {
+		text += "\n" + t.p.T("results.confirm_replaces", "Last", t.p.T("results.last", "Score", scoreText(t.p, last.LastScore),
+			"Stars", last.LastStars, "DecisionNo", last.LastDecisionNo, "Date", last.LastDecisionDate.Format("02/01/2006")))
+	}
+	t.say(Reply{Text: text, Buttons: [][]Button{
+		{{Label: t.p.T("button.record_result"), Data: stepData(st, "submit", "")}},
+		{
+			{Label: t.p.T("button.edit_score"), Data: stepData(st, "edit", rsScore)},
+			{Label: t.p.T("button.edit_decision_no"), Data: stepData(st, "edit", rsDecNo)},
+			{Label: t.p.T("button.edit_date"), Data: stepData(st, "edit", rsDecDate)},
+		},
+		{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", "")}},
+	}})
+	return nil
+}
+
+// current is the result the answers describe and its registration as it
+// is now (zero when gone). An incomplete draft goes back to the first step
+// and returns ok false.
+func (f *resultFlow) current(t *turn) (ocop.Result, ocop.Applicant, bool, error) {
+	r, ok := t.st.Result.draft()
+	if !ok {
+		t.st.Step = rsCode
+		return r, ocop.Applicant{}, false, f.prompt(t, 0)
+	}
+	found, err := f.e.records.Applicants(t.ctx, []string{r.Code})
+	if err != nil {
+		return r, ocop.Applicant{}, false, err
+	}
+	return r, found[r.Code], true, nil
+}
+
+func (f *resultFlow) button(t *turn, action, arg string) error {
+	st := t.st
+	switch action {
+	case "pick":
+		if st.Step != rsCode && st.Step != rsDecDate {
+			return f.e.oldButton(t)
+		}
+		return f.answer(t, arg)
+	case "edit":
+		if st.Step != rsConfirm || slices.Index(resultSteps, arg) < 1 {
+			return f.e.oldButton(t)
+		}
+		st.Step = arg
+		st.Result.Editing = true
+		return f.prompt(t, 0)
+	case "submit":
+		if st.Step != rsConfirm {
+			return f.e.oldButton(t)
+		}
+		return f.submit(t)
+	}
+	return f.e.oldButton(t)
+}
+
+func (f *resultFlow) back(t *turn) error {
+	st := t.st
+	switch i := slices.Index(resultSteps, st.Step); {
+	case st.Step == rsConfirm:
+		st.Step = rsDecDate
+	case i > 0:
+		st.Step = resultSteps[i-1]
+	}
+	return f.prompt(t, 0)
+}
+
+// next moves to the next unanswered step, or back to the confirmation when
+// an answer was being edited from it.
+func (f *resultFlow) next(t *turn) error {
+	st, a := t.st, t.st.Result
+	st.Step = rsConfirm
+	if a.Editing {
+		a.Editing = false
+		return f.prompt(t, 0)
+	}
+	for _, s := range resultSteps {
+		if !a.answered(s) {
+			st.Step = s
+			break
+		}
+	}
+	return f.prompt(t, 0)
+}
+
+func (f *resultFlow) input(t *turn) error {
+	if t.in.Kind != InputText {
+		return retry(t, f, t.p.T("error.text_expected"))
+	}
+	return f.answer(t, t.in.Text)
+}
+
+// answer takes a typed answer (or a picked one) for the current step.
+func (f *resultFlow) answer(t *turn, text string) error {
+	st, a := t.st, t.st.Result
+	text = strings.TrimSpace(text)
+	switch st.Step {
+	case rsCode:
+		return f.pickCode(t, text)
+	case rsScore:
+		v, ok := ocop.ParseScore(text)
+		if !ok {
+			return retry(t, f, t.p.T("results.error.score"))
+		}
+		a.Score = &v
+		if !a.DecisionDate.IsZero() {
+			if msg, err := f.checkAuthority(t); msg != "" || err != nil {
+				a.Score = nil
+				return f.refuse(t, msg, err)
+			}
+		}
+	case rsDecNo:
+		no, ok := ocop.CleanDecisionNo(text)
+		if !ok {
+			return retry(t, f, t.p.T("results.error.decision_no"))
+		}
+		a.DecisionNo = no
+	case rsDecDate:
+		day, ok := report.ParseDate(text)
+		if !ok {
+			day, ok = parseDayArg(text)
+		}
+		if !ok {
+			return retry(t, f, t.p.T("results.error.date"))
+		}
+		if msg, err := f.checkDate(t, day); msg != "" || err != nil {
+			return f.refuse(t, msg, err)
+		}
+		a.DecisionDate = day
+		if msg, err := f.checkAuthority(t); msg != "" || err != nil {
+			// The stars come from the score: that is what to look at again.
+			a.Score, a.Editing = nil, false
+			st.Step = rsScore
+			return f.refuse(t, msg, err)
+		}
+	default:
+		return retry(t, f, t.p.T("error.choose_button"))
+	}
+	return f.next(t)
+}
+
+// refuse explains why an answer cannot be taken, or fails the turn when
+// the check itself could not be made.
+func (f *resultFlow) refuse(t *turn, msg string, err error) error {
+	if err != nil {
+		return err
+	}
+	return retry(t, f, msg)
+}
+
+// pickCode takes the registration the result is for, by its code.
+func (f *resultFlow) pickCode(t *turn, text string) error {
+	off, _, ok, err := f.office(t)
+	if !ok || err != nil {
+		t.st = nil
+		return err
+	}
+	code := strings.ToUpper(text)
+	found, err := f.e.records.Applicants(t.ctx, []string{code})
+	if err != nil {
+		return err
+	}
+	ap, ok := found[code]
+	if !ok || !f.e.atlas.InScope(off, ap.CommuneID) {
+		return retry(t, f, t.p.T("results.error.code_unknown", "Code", short(text, 40)))
+	}
+	if ap.Status == ocop.StatusWithdrawn || ap.Status == ocop.StatusRejected {
+		return retry(t, f, t.p.T("results.error.code_closed", "Code", ap.Code, "Status", t.p.T("status."+string(ap.Status))))
+	}
+	a := t.st.Result
+	a.Code, a.RegistrationID, a.ProductID, a.Product, a.Producer = ap.Code, ap.RegistrationID, ap.ProductID, ap.ProductName, ap.ProducerName
+	return f.next(t)
+}
+
+// checkDate explains why a decision date cannot be used ("" when it can).
+func (f *resultFlow) checkDate(t *turn, day time.Time) (string, error) {
+	if day.After(f.e.today()) {
+		return t.p.T("results.error.date_future"), nil
+	}
+	auth, err := f.e.authorities(t.ctx)
+	if err != nil {
+		return "", err
+	}
+	if auth.Regime(day) == "" {
+		return t.p.T("results.error.date_regime"), nil
+	}
+	return "", nil
+}
+
+// checkAuthority explains why this official may not record the draft
+// result ("" when they may).
+func (f *resultFlow) checkAuthority(t *turn) (string, error) {
+	r, ok := t.st.Result.draft()
+	if !ok {
+		return "", nil
+	}
+	off, err := f.e.lookupOfficial(t)
+	if errNotFound(err) {
+		return t.p.T("official.only"), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	office, _ := ocop.OfficeOf(off.Role)
+	auth, err := f.e.authorities(t.ctx)
+	if err != nil {
+		return "", err
+	}
+	return authorityError(t.p, auth, office, r), nil
+}
+
+// submit records the confirmed result.
+func (f *resultFlow) submit(t *turn) error {
+	st := t.st
+	off, office, ok, err := f.office(t)
+	if !ok || err != nil {
+		t.st = nil
+		return err
+	}
+	// The registration and the authority are checked again: time has
+	// passed since they were chosen, and buttons can be forged.
+	r, a, ok, err := f.current(t)
+	if !ok || err != nil {
+		return err
+	}
+	if a.RegistrationID != r.RegistrationID || !f.e.atlas.InScope(off, a.CommuneID) {
+		st.Step = rsCode
+		return retry(t, f, t.p.T("results.error.code_unknown", "Code", r.Code))
+	}
+	auth, err := f.e.authorities(t.ctx)
+	if err != nil {
+		return err
+	}
+	if msg := authorityError(t.p, auth, office, r); msg != "" {
+		st.Result.Score = nil
+		st.Step = rsScore
+		return retry(t, f, msg)
+	}
+	r.IssuerUnitID, r.RecordedBy = off.UnitID, t.chat.UserID
+	done, err := f.e.records.RecordResults(t.ctx, []ocop.Result{r})
+	if msg, ok := rowErrorText(t.p, err); ok {
+		st.Result.DecisionNo = ""
+		st.Step = rsDecNo
+		return retry(t, f, msg)
+	}
+	if err != nil {
+		return err
+	}
+	t.st = nil
+	if done.New == 0 {
+		t.say(Reply{Text: t.p.T("results.unchanged")})
+		return nil
+	}
+	text := t.p.T("results.recorded", "Code", r.Code, "Stars", r.Stars)
+	if r.Certified() {
+		text += "\n" + t.p.T("results.confirm_certificate", "Until", r.ValidUntil().Format("02/01/2006"))
+	}
+	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Buttons: [][]Button{
+		{{Label: t.p.T("button.next_result"), Data: globalData("kq")}},
+	}})
+	return nil
+}
