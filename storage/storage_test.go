@@ -56,25 +56,32 @@ func TestImportUnitsBothShapes(t *testing.T) {
 		t.Errorf("units after re-import %d, before %d, want %d", after, before, 63+696+10035)
 	}
 
-	old, err := db.Store.ActiveUnits(ctx, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-	if err != nil || len(old) != before {
-		t.Fatalf("with only the old tree, active units = %d (%v), want it all", len(old), err)
+	// The tree in force on a day: the newest that had started, or the
+	// oldest before them all.
+	treeOn := func(day time.Time) *ocop.UnitIndex {
+		t.Helper()
+		atlas, err := db.Store.Atlas(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return atlas.At(day).Units
+	}
+	if old := treeOn(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)); old.Len() != before {
+		t.Fatalf("with only the old tree, active units = %d, want it all", old.Len())
 	}
 
 	res = importFile(t, db.Store, "vn-units-2025-07.csv")
 	if res.Provinces != 34 || res.Districts != 0 || res.Communes != 3321 {
 		t.Errorf("two-level import = %+v, want 34/0/3321", res)
 	}
-	now, err := db.Store.ActiveUnits(ctx, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-	if err != nil || len(now) != 34+3321 {
-		t.Fatalf("active units in 2026 = %d (%v), want the two-level tree", len(now), err)
+	ix := treeOn(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	if ix.Len() != 34+3321 {
+		t.Fatalf("active units in 2026 = %d, want the two-level tree", ix.Len())
 	}
-	then, err := db.Store.ActiveUnits(ctx, time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC))
-	if err != nil || len(then) != before {
-		t.Fatalf("active units in 2024 = %d (%v), want the three-level tree", len(then), err)
+	if then := treeOn(time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)); then.Len() != before {
+		t.Fatalf("active units in 2024 = %d, want the three-level tree", then.Len())
 	}
 	// Communes of the two-level tree hang directly under their province.
-	ix := ocop.NewUnitIndex(now)
 	hcm := ix.SearchAll("ho chi minh", 1)
 	if len(hcm) != 1 || hcm[0].Level != 1 {
 		t.Fatalf("no HCMC province in the two-level tree: %+v", hcm)
