@@ -31,27 +31,19 @@ func chatArg(a *args) (int64, *apiError) {
 }
 
 // openChat resolves chat_id for a method that writes to the chat, creating it, and returns it locked.
-func (s *Server) openChat(a *args) (*chat, *apiError) {
-	id, aerr := chatArg(a)
-	if aerr != nil {
-		return nil, aerr
-	}
-	c := s.chat(id)
-	c.mu.Lock()
-	if aerr := c.reachable(); aerr != nil {
-		c.mu.Unlock()
-		return nil, aerr
-	}
-	return c, nil
-}
+func (s *Server) openChat(a *args) (*chat, *apiError) { return s.lockChat(a, s.chat) }
 
 // existingChat resolves chat_id for a method on existing messages and returns the chat locked.
-func (s *Server) existingChat(a *args) (*chat, *apiError) {
+func (s *Server) existingChat(a *args) (*chat, *apiError) { return s.lockChat(a, s.lookup) }
+
+// lockChat resolves chat_id with find, which gives nil for a chat it does not know, and returns the chat locked
+// if the bot may write to it.
+func (s *Server) lockChat(a *args, find func(id int64) *chat) (*chat, *apiError) {
 	id, aerr := chatArg(a)
 	if aerr != nil {
 		return nil, aerr
 	}
-	c := s.lookup(id)
+	c := find(id)
 	if c == nil {
 		return nil, errChatNotFound
 	}
@@ -108,6 +100,16 @@ func (t content) setIn(r *record, caption bool) {
 	r.ParseMode, r.PlainText, r.Entities = t.parseMode, t.plain, t.entities
 }
 
+// sendArgs reads what every send method takes: the text, or the caption, and reply_markup.
+func (s *Server) sendArgs(a *args, caption bool) (content, markup, *apiError) {
+	t, aerr := contentArg(a, caption)
+	if aerr != nil {
+		return content{}, markup{}, aerr
+	}
+	m, aerr := s.markup(a.get("reply_markup"), false)
+	return t, m, aerr
+}
+
 // post adds a bot message to the chat chat_id names, filled by fill, with the reply markup m.
 func (s *Server) post(a *args, m markup, fill func(r *record)) (any, *apiError) {
 	c, aerr := s.openChat(a)
@@ -127,11 +129,7 @@ func (s *Server) post(a *args, m markup, fill func(r *record)) (any, *apiError) 
 
 // sendMessage answers https://core.telegram.org/bots/api#sendmessage.
 func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
-	t, aerr := contentArg(a, false)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m, aerr := s.markup(a.get("reply_markup"), false)
+	t, m, aerr := s.sendArgs(a, false)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -157,11 +155,7 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	if aerr != nil {
 		return nil, aerr
 	}
-	t, aerr := contentArg(a, true)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m, aerr := s.markup(a.get("reply_markup"), false)
+	t, m, aerr := s.sendArgs(a, true)
 	if aerr != nil {
 		return nil, aerr
 	}
