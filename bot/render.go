@@ -10,25 +10,29 @@ import (
 func markup(r flows.Reply) models.ReplyMarkup {
 	switch {
 	case len(r.Buttons) > 0:
-		kb := make([][]models.InlineKeyboardButton, len(r.Buttons))
-		for i, row := range r.Buttons {
-			kb[i] = make([]models.InlineKeyboardButton, len(row))
-			for j, b := range row {
-				kb[i][j] = models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data}
-			}
-		}
+		kb := keyboard(r.Buttons, func(b flows.Button) models.InlineKeyboardButton {
+			return models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data}
+		})
 		return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
 	case len(r.Keyboard) > 0:
-		kb := make([][]models.KeyboardButton, len(r.Keyboard))
-		for i, row := range r.Keyboard {
-			kb[i] = make([]models.KeyboardButton, len(row))
-			for j, b := range row {
-				kb[i][j] = models.KeyboardButton{Text: b.Label, RequestContact: b.RequestContact}
-			}
-		}
+		kb := keyboard(r.Keyboard, func(b flows.KeyButton) models.KeyboardButton {
+			return models.KeyboardButton{Text: b.Label, RequestContact: b.RequestContact}
+		})
 		return &models.ReplyKeyboardMarkup{Keyboard: kb, ResizeKeyboard: true, OneTimeKeyboard: true}
 	case r.RemoveKeyboard:
 		return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}
 	return nil
+}
+
+// keyboard renders rows of buttons, each with render.
+func keyboard[B, T any](rows [][]B, render func(B) T) [][]T {
+	kb := make([][]T, len(rows))
+	for i, row := range rows {
+		kb[i] = make([]T, len(row))
+		for j, b := range row {
+			kb[i][j] = render(b)
+		}
+	}
+	return kb
 }

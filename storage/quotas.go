@@ -19,7 +19,7 @@ import (
 func (s *Store) Quotas(ctx context.Context) ([]ocop.Quota, error) {
 	const q = `
 SELECT id, unit_code, unit_level, applies_to = 'below', kinds, metric, minimum::float8, coalesce(encouraged, 0)::float8,
-       valid_from, coalesce(valid_to, '0001-01-01'), source
+       valid_from, valid_to, source
 FROM quotas ORDER BY id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
@@ -28,11 +28,8 @@ FROM quotas ORDER BY id`
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.Quota, error) {
 		var qt ocop.Quota
 		var level int16
-		err := r.Scan(&qt.ID, &qt.UnitCode, &level, &qt.Below, &qt.Kinds, &qt.Metric, &qt.Minimum, &qt.Encouraged, &qt.From, &qt.To, &qt.Source)
+		err := r.Scan(&qt.ID, &qt.UnitCode, &level, &qt.Below, &qt.Kinds, &qt.Metric, &qt.Minimum, &qt.Encouraged, &qt.From, orZero(&qt.To), &qt.Source)
 		qt.UnitLevel = int(level)
-		if qt.To.Year() == 1 {
-			qt.To = time.Time{}
-		}
 		return qt, err
 	})
 	if err != nil {

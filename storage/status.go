@@ -144,7 +144,7 @@ SELECT * FROM (
     SELECT DISTINCT ON (pr.id)
            pr.id, pr.name, p.name, p.kind, p.unit_id, pr.subgroup_code,
            c.id, c.stars, coalesce(c.score, 0)::float8, c.decision_no, c.decision_date, c.valid_until,
-           coalesce(c.revoked_on, '0001-01-01'), coalesce(c.issuer_unit_id, 0),
+           c.revoked_on, coalesce(c.issuer_unit_id, 0),
            (c.valid_until > $1 AND (c.revoked_on IS NULL OR c.revoked_on > $1)) AS valid
     FROM producers p
     JOIN products pr ON pr.producer_id = p.id
@@ -161,11 +161,8 @@ SELECT * FROM (
 		var stars int16
 		c := &cp.Certificate
 		err := r.Scan(&cp.ProductID, &cp.Product, &cp.Producer, &cp.ProducerKind, &cp.UnitID, &cp.SubgroupCode,
-			&c.ID, &stars, &c.Score, &c.DecisionNo, &c.DecisionDate, &c.ValidUntil, &c.RevokedOn, &c.IssuerUnitID, &cp.Valid)
+			&c.ID, &stars, &c.Score, &c.DecisionNo, &c.DecisionDate, &c.ValidUntil, orZero(&c.RevokedOn), &c.IssuerUnitID, &cp.Valid)
 		c.ProductID, c.Stars = cp.ProductID, int(stars)
-		if c.RevokedOn.Year() == 1 {
-			c.RevokedOn = time.Time{}
-		}
 		return cp, err
 	})
 	if err != nil {

@@ -2,8 +2,16 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+)
+
+var (
+	// ErrMessageNotFound is returned when a user acts on a message the chat does not show.
+	ErrMessageNotFound = errors.New("message not found")
+	// ErrButtonNotFound is returned when a message has no inline button with the pressed data.
+	ErrButtonNotFound = errors.New("button not found")
 )
 
 // pendingQuery is a callback query waiting for answerCallbackQuery.

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -75,6 +76,12 @@ func (s *Server) lookup(id int64) *chat {
 	defer sh.mu.RUnlock()
 	return sh.chats[id]
 }
+
+var (
+	errChatIDEmpty  = badRequest("chat_id is empty")
+	errChatNotFound = badRequest("chat not found")
+	errBlocked      = &apiError{code: http.StatusForbidden, desc: "Forbidden: bot was blocked by the user"}
+)
 
 // reachable says whether the bot may write to the chat now (under c.mu).
 func (c *chat) reachable() *apiError {
@@ -208,65 +215,60 @@ func (s *Server) BotMessages(chatID int64) []Message {
 	return s.messages(chatID, true)
 }
 
-func (s *Server) messages(chatID int64, botOnly bool) []Message {
+func (s *Server) messages(chatID int64, botOnly bool) (out []Message) {
+	s.readChat(chatID, func(c *chat) {
+		msgs := c.msgs
+		if limit := s.opts.MaxMessagesPerChat; limit > 0 && len(msgs) > limit {
+			msgs = msgs[len(msgs)-limit:]
+		}
+		out = make([]Message, 0, len(msgs))
+		for _, r := range msgs {
+			if !botOnly || r.FromBot {
+				out = append(out, r.Message.clone())
+			}
+		}
+	})
+	return out
+}
+
+// readChat runs f on the chat under its lock; for a chat never used it does nothing, so the readers below
+// return their zero values.
+func (s *Server) readChat(chatID int64, f func(c *chat)) {
 	c := s.lookup(chatID)
 	if c == nil {
-		return nil
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	msgs := c.msgs
-	if limit := s.opts.MaxMessagesPerChat; limit > 0 && len(msgs) > limit {
-		msgs = msgs[len(msgs)-limit:]
-	}
-	out := make([]Message, 0, len(msgs))
-	for _, r := range msgs {
-		if !botOnly || r.FromBot {
-			out = append(out, r.Message.clone())
-		}
-	}
-	return out
+	f(c)
 }
 
 // LastBotMessage returns the bot's latest message in the chat that is not deleted. It is cheap enough to call in
 // a Wait condition on a long transcript.
-func (s *Server) LastBotMessage(chatID int64) (Message, bool) {
-	c := s.lookup(chatID)
-	if c == nil {
-		return Message{}, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		if c.msgs[i].FromBot && !c.msgs[i].Deleted {
-			return c.msgs[i].Message.clone(), true
+func (s *Server) LastBotMessage(chatID int64) (m Message, ok bool) {
+	s.readChat(chatID, func(c *chat) {
+		for i := len(c.msgs) - 1; i >= 0; i-- {
+			if c.msgs[i].FromBot && !c.msgs[i].Deleted {
+				m, ok = c.msgs[i].Message.clone(), true
+				return
+			}
 		}
-	}
-	return Message{}, false
+	})
+	return m, ok
 }
 
 // MessageCount returns how many messages the chat has had, deleted and forgotten ones included: the last id.
-func (s *Server) MessageCount(chatID int64) int {
-	c := s.lookup(chatID)
-	if c == nil {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.dropped + len(c.msgs)
+func (s *Server) MessageCount(chatID int64) (n int) {
+	s.readChat(chatID, func(c *chat) { n = c.dropped + len(c.msgs) })
+	return n
 }
 
 // ChatVersion returns a number that grows whenever what the chat shows changes: a message added, edited or
 // deleted, the reply keyboard, a chat action, a button pressed or answered, a block. It is 0 for a chat never
 // used. A viewer waits for the next change with Wait(ctx, func() bool { return s.ChatVersion(id) != seen }).
-func (s *Server) ChatVersion(chatID int64) uint64 {
-	c := s.lookup(chatID)
-	if c == nil {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.version
+func (s *Server) ChatVersion(chatID int64) (v uint64) {
+	s.readChat(chatID, func(c *chat) { v = c.version })
+	return v
 }
 
 // Chats returns the ids of every chat that has been used, in increasing order.
@@ -286,40 +288,26 @@ func (s *Server) Chats() []int64 {
 
 // Keyboard returns the reply keyboard the chat shows under its input field, or nil: the last one the bot sent,
 // until a ReplyKeyboardRemove, or until the user answers a one-time keyboard.
-func (s *Server) Keyboard(chatID int64) [][]Button {
-	c := s.lookup(chatID)
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.kbHidden {
-		return nil
-	}
-	return cloneRows(c.keyboard)
+func (s *Server) Keyboard(chatID int64) (rows [][]Button) {
+	s.readChat(chatID, func(c *chat) {
+		if !c.kbHidden {
+			rows = cloneRows(c.keyboard)
+		}
+	})
+	return rows
 }
 
 // ChatAction returns the chat's last sendChatAction and when it came; Telegram shows it for 5 seconds or until
 // the bot's next message.
 func (s *Server) ChatAction(chatID int64) (action string, at time.Time) {
-	c := s.lookup(chatID)
-	if c == nil {
-		return "", time.Time{}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.action, c.actionAt
+	s.readChat(chatID, func(c *chat) { action, at = c.action, c.actionAt })
+	return action, at
 }
 
 // CallbackAnswers returns the chat's button presses in order, with the bot's answers.
-func (s *Server) CallbackAnswers(chatID int64) []CallbackAnswer {
-	c := s.lookup(chatID)
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.answers)
+func (s *Server) CallbackAnswers(chatID int64) (answers []CallbackAnswer) {
+	s.readChat(chatID, func(c *chat) { answers = slices.Clone(c.answers) })
+	return answers
 }
 
 // BlockChat makes the user block the bot: sends to the chat answer 403 "Forbidden: bot was blocked by the user".

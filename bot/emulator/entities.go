@@ -19,6 +19,12 @@ const (
 	maxRawText    = 1 << 15 // bytes, before parsing
 )
 
+var (
+	errTextEmpty      = badRequest("message text is empty")
+	errTextTooLong    = badRequest("message is too long")
+	errCaptionTooLong = badRequest("message caption is too long")
+)
+
 // formatted is a text as Telegram stores it: markup applied, trimmed.
 type formatted struct {
 	plain    string
@@ -644,6 +650,26 @@ func reservedError(c byte) error {
 	return errorf("Character '%c' is reserved and must be escaped with the preceding '\\'", c)
 }
 
+// markdownV2URL reads the URL of a link or custom emoji, from s[start:] just after its "(", with backslash escapes
+// undone. It returns the URL and the index of the closing ")".
+func markdownV2URL(s string, start int) (url string, end int, err error) {
+	var u []byte
+	i := start
+	for i < len(s) && s[i] != ')' {
+		if n := byteAt(s, i+1); s[i] == '\\' && n > 0 && n <= 126 {
+			u = append(u, n)
+			i += 2
+			continue
+		}
+		u = append(u, s[i])
+		i++
+	}
+	if byteAt(s, i) != ')' {
+		return "", i, errorf("Can't find end of a URL at byte offset %d", start)
+	}
+	return string(u), i, nil
+}
+
 // parseMarkdownV2 ports tdlib's parse_markdown_v2.
 func parseMarkdownV2(s string) (string, []Entity, error) {
 	type open struct {
@@ -810,22 +836,10 @@ func parseMarkdownV2(s string) (string, []Entity, error) {
 			if byteAt(s, i+1) != '(' {
 				url = string(out[top.beginBytes:])
 			} else {
-				i += 2
-				start := i
-				var u []byte
-				for i < len(s) && s[i] != ')' {
-					if n := byteAt(s, i+1); s[i] == '\\' && n > 0 && n <= 126 {
-						u = append(u, n)
-						i += 2
-						continue
-					}
-					u = append(u, s[i])
-					i++
+				var err error
+				if url, i, err = markdownV2URL(s, i+2); err != nil {
+					return "", nil, err
 				}
-				if byteAt(s, i) != ')' {
-					return "", nil, errorf("Can't find end of a URL at byte offset %d", start)
-				}
-				url = string(u)
 			}
 			if url = checkedLink(url); url == "" {
 				skip = true
@@ -836,22 +850,11 @@ func parseMarkdownV2(s string) (string, []Entity, error) {
 			if byteAt(s, i+1) != '(' {
 				return "", nil, parseError("The entity must contain a tg://emoji or tg://time URL")
 			}
-			i += 2
-			start := i
-			var u []byte
-			for i < len(s) && s[i] != ')' {
-				if n := byteAt(s, i+1); s[i] == '\\' && n > 0 && n <= 126 {
-					u = append(u, n)
-					i += 2
-					continue
-				}
-				u = append(u, s[i])
-				i++
+			link, end, err := markdownV2URL(s, i+2)
+			if err != nil {
+				return "", nil, err
 			}
-			if byteAt(s, i) != ')' {
-				return "", nil, errorf("Can't find end of a URL at byte offset %d", start)
-			}
-			link := string(u)
+			i = end
 			if id, ok := strings.CutPrefix(link, "tg://emoji?id="); ok && id != "" {
 				arg = id
 			} else if t, ok := strings.CutPrefix(link, "tg://time?unix="); ok {

@@ -16,6 +16,12 @@ import (
 	"sync"
 )
 
+var (
+	errWrongFile     = badRequest("wrong file identifier/HTTP URL specified")
+	errInvalidFileID = badRequest("invalid file_id")
+	errFileMismatch  = badRequest("type of file mismatch")
+)
+
 type fileKind int
 
 const (

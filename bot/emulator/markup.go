@@ -71,48 +71,22 @@ func parseMarkup(raw string) (markup, *apiError) {
 	if !ok {
 		return markup{}, badRequest("object expected as reply markup")
 	}
-	var m markup
+	var (
+		m      markup
+		inline [][]Button
+		aerr   *apiError
+	)
 	if kb, ok := obj["keyboard"]; ok {
-		rows, ok := kb.([]any)
-		if !ok {
-			return markup{}, badRequest(`field "keyboard" must be of type Array`)
-		}
-		for _, row := range rows {
-			buttons, ok := row.([]any)
-			if !ok {
-				return markup{}, badRequest(`field "keyboard" must be an Array of Arrays`)
-			}
-			var out []Button
-			for _, b := range buttons {
-				btn, aerr := keyboardButton(b)
-				if aerr != nil {
-					return markup{}, aerr
-				}
-				out = append(out, btn)
-			}
-			m.rows = append(m.rows, out)
+		m.rows, aerr = buttonRows(kb, "keyboard", `field "keyboard" must be an Array of Arrays`, keyboardButton)
+		if aerr != nil {
+			return markup{}, aerr
 		}
 	}
-	var inline [][]Button
 	if kb, ok := obj["inline_keyboard"]; ok {
-		rows, ok := kb.([]any)
-		if !ok {
-			return markup{}, badRequest(`field "inline_keyboard" must be of type Array`)
-		}
-		for _, row := range rows {
-			buttons, ok := row.([]any)
-			if !ok {
-				return markup{}, badRequest(`field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays`)
-			}
-			var out []Button
-			for _, b := range buttons {
-				btn, aerr := inlineButton(b)
-				if aerr != nil {
-					return markup{}, aerr
-				}
-				out = append(out, btn)
-			}
-			inline = append(inline, out)
+		inline, aerr = buttonRows(kb, "inline_keyboard",
+			`field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays`, inlineButton)
+		if aerr != nil {
+			return markup{}, aerr
 		}
 	}
 	switch {
@@ -128,6 +102,32 @@ func parseMarkup(raw string) (markup, *apiError) {
 		m.kind = markupForceReply
 	}
 	return m, nil
+}
+
+// buttonRows reads a keyboard field, an Array of Arrays of buttons each read by button. notNested is Telegram's
+// refusal of a row that is not an Array.
+func buttonRows(v any, field, notNested string, button func(any) (Button, *apiError)) ([][]Button, *apiError) {
+	rows, ok := v.([]any)
+	if !ok {
+		return nil, badRequest(`field "` + field + `" must be of type Array`)
+	}
+	var out [][]Button
+	for _, row := range rows {
+		buttons, ok := row.([]any)
+		if !ok {
+			return nil, badRequest(notNested)
+		}
+		var line []Button
+		for _, b := range buttons {
+			btn, aerr := button(b)
+			if aerr != nil {
+				return nil, aerr
+			}
+			line = append(line, btn)
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }
 
 // typedMarkup is the usual reply_markup, decoded without maps. Anything it cannot hold (a string button, a

@@ -2,9 +2,19 @@ package emulator
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+)
+
+var (
+	errNotModified = badRequest("message is not modified: specified new message content and reply markup " +
+		"are exactly the same as a current content and reply markup of the message")
+	errEditNotFound   = badRequest("message to edit not found")
+	errDeleteNotFound = badRequest("message to delete not found")
+	errCantEdit       = badRequest("message can't be edited")
+	errQueryInvalid   = badRequest("query is too old and response timeout expired or query ID is invalid")
 )
 
 // chatArg reads chat_id. Usernames (@channel) name no chat the emulator knows.
@@ -21,27 +31,19 @@ func chatArg(a *args) (int64, *apiError) {
 }
 
 // openChat resolves chat_id for a method that writes to the chat, creating it, and returns it locked.
-func (s *Server) openChat(a *args) (*chat, *apiError) {
-	id, aerr := chatArg(a)
-	if aerr != nil {
-		return nil, aerr
-	}
-	c := s.chat(id)
-	c.mu.Lock()
-	if aerr := c.reachable(); aerr != nil {
-		c.mu.Unlock()
-		return nil, aerr
-	}
-	return c, nil
-}
+func (s *Server) openChat(a *args) (*chat, *apiError) { return s.lockChat(a, s.chat) }
 
 // existingChat resolves chat_id for a method on existing messages and returns the chat locked.
-func (s *Server) existingChat(a *args) (*chat, *apiError) {
+func (s *Server) existingChat(a *args) (*chat, *apiError) { return s.lockChat(a, s.lookup) }
+
+// lockChat resolves chat_id with find, which gives nil for a chat it does not know, and returns the chat locked
+// if the bot may write to it.
+func (s *Server) lockChat(a *args, find func(id int64) *chat) (*chat, *apiError) {
 	id, aerr := chatArg(a)
 	if aerr != nil {
 		return nil, aerr
 	}
-	c := s.lookup(id)
+	c := find(id)
 	if c == nil {
 		return nil, errChatNotFound
 	}
@@ -69,18 +71,47 @@ func (c *chat) setMarkup(r *record, m markup) {
 	}
 }
 
-// sendMessage answers https://core.telegram.org/bots/api#sendmessage.
-func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
-	parseMode := a.get("parse_mode")
-	text := a.get("text")
-	f, aerr := formatText(text, parseMode, a.get("entities"), false)
+// content is the text or the caption a method sets: as sent, and formatted.
+type content struct {
+	raw       string
+	parseMode string
+	formatted
+}
+
+// contentArg reads a method's text, or its caption, with parse_mode and its entities.
+func contentArg(a *args, caption bool) (content, *apiError) {
+	field, entities := "text", "entities"
+	if caption {
+		field, entities = "caption", "caption_entities"
+	}
+	t := content{raw: a.get(field), parseMode: a.get("parse_mode")}
+	var aerr *apiError
+	t.formatted, aerr = formatText(t.raw, t.parseMode, a.get(entities), caption)
+	return t, aerr
+}
+
+// setIn stores the content as the message's text or caption.
+func (t content) setIn(r *record, caption bool) {
+	if caption {
+		r.Caption = t.raw
+	} else {
+		r.Text = t.raw
+	}
+	r.ParseMode, r.PlainText, r.Entities = t.parseMode, t.plain, t.entities
+}
+
+// sendArgs reads what every send method takes: the text, or the caption, and reply_markup.
+func (s *Server) sendArgs(a *args, caption bool) (content, markup, *apiError) {
+	t, aerr := contentArg(a, caption)
 	if aerr != nil {
-		return nil, aerr
+		return content{}, markup{}, aerr
 	}
 	m, aerr := s.markup(a.get("reply_markup"), false)
-	if aerr != nil {
-		return nil, aerr
-	}
+	return t, m, aerr
+}
+
+// post adds a bot message to the chat chat_id names, filled by fill, with the reply markup m.
+func (s *Server) post(a *args, m markup, fill func(r *record)) (any, *apiError) {
 	c, aerr := s.openChat(a)
 	if aerr != nil {
 		return nil, aerr
@@ -90,10 +121,19 @@ func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
 		return nil, aerr
 	}
 	r := c.add(s.bot, true, s.now(), s.opts.MaxMessagesPerChat)
-	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
+	fill(r)
 	c.setMarkup(r, m)
 	c.action = ""
 	return s.wire(c, r), nil
+}
+
+// sendMessage answers https://core.telegram.org/bots/api#sendmessage.
+func (s *Server) sendMessage(_ *http.Request, a *args) (any, *apiError) {
+	t, m, aerr := s.sendArgs(a, false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return s.post(a, m, func(r *record) { t.setIn(r, false) })
 }
 
 // sendPhoto answers https://core.telegram.org/bots/api#sendphoto.
@@ -115,13 +155,7 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 	if aerr != nil {
 		return nil, aerr
 	}
-	parseMode := a.get("parse_mode")
-	caption := a.get("caption")
-	f, aerr := formatText(caption, parseMode, a.get("caption_entities"), true)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m, aerr := s.markup(a.get("reply_markup"), false)
+	t, m, aerr := s.sendArgs(a, true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -136,39 +170,29 @@ func (s *Server) sendMedia(_ *http.Request, a *args, kind fileKind) (any, *apiEr
 			return nil, badRequest("IMAGE_PROCESS_FAILED")
 		}
 	}
-	c, aerr := s.openChat(a)
-	if aerr != nil {
-		return nil, aerr
-	}
-	defer c.mu.Unlock()
-	if aerr := s.admit(c); aerr != nil {
-		return nil, aerr
-	}
-	r := c.add(s.bot, true, s.now(), s.opts.MaxMessagesPerChat)
-	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
-	switch {
-	case kind == kindPhoto && in.existing != nil:
-		r.photo = in.existing.group
-	case kind == kindPhoto && in.url:
-		r.photo = s.files.urlPhoto()
-	case kind == kindPhoto:
-		r.photo, _ = s.files.addPhoto(in.upload.data, true)
-	case in.existing != nil:
-		r.document = in.existing
-	case in.url:
-		r.document = s.files.addDocument("file", nil)
-	default:
-		r.document = s.files.addDocument(in.upload.name, in.upload.data)
-	}
-	if len(r.photo) > 0 {
-		r.PhotoFileID = r.photo[len(r.photo)-1].id
-	}
-	if r.document != nil {
-		r.DocumentFileID, r.DocumentName = r.document.id, r.document.name
-	}
-	c.setMarkup(r, m)
-	c.action = ""
-	return s.wire(c, r), nil
+	return s.post(a, m, func(r *record) {
+		t.setIn(r, true)
+		switch {
+		case kind == kindPhoto && in.existing != nil:
+			r.photo = in.existing.group
+		case kind == kindPhoto && in.url:
+			r.photo = s.files.urlPhoto()
+		case kind == kindPhoto:
+			r.photo, _ = s.files.addPhoto(in.upload.data, true)
+		case in.existing != nil:
+			r.document = in.existing
+		case in.url:
+			r.document = s.files.addDocument("file", nil)
+		default:
+			r.document = s.files.addDocument(in.upload.name, in.upload.data)
+		}
+		if len(r.photo) > 0 {
+			r.PhotoFileID = r.photo[len(r.photo)-1].id
+		}
+		if r.document != nil {
+			r.DocumentFileID, r.DocumentName = r.document.id, r.document.name
+		}
+	})
 }
 
 // editTarget finds the bot message an edit method names and returns its chat locked.
@@ -198,14 +222,9 @@ func (s *Server) editTarget(a *args) (*chat, *record, *apiError) {
 	return c, r, nil
 }
 
-// editMessageText answers https://core.telegram.org/bots/api#editmessagetext.
-func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
-	parseMode := a.get("parse_mode")
-	text := a.get("text")
-	f, aerr := formatText(text, parseMode, a.get("entities"), false)
-	if aerr != nil {
-		return nil, aerr
-	}
+// edit changes the bot message an edit method names: check may refuse, seeing the message and the new inline
+// keyboard m; then set changes the message and m replaces its keyboard.
+func (s *Server) edit(a *args, check func(r *record, m markup) *apiError, set func(r *record)) (any, *apiError) {
 	m, aerr := s.markup(a.get("reply_markup"), true)
 	if aerr != nil {
 		return nil, aerr
@@ -215,93 +234,60 @@ func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
 		return nil, aerr
 	}
 	defer c.mu.Unlock()
-	switch {
-	case r.photo != nil || r.document != nil || r.sticker != nil:
-		return nil, badRequest("there is no text in the message to edit")
-	case r.PlainText == f.plain && sameEntities(r.Entities, f.entities) && sameRows(r.InlineKeyboard, m.rows):
-		return nil, errNotModified
+	if aerr := check(r, m); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := s.admit(c); aerr != nil {
 		return nil, aerr
 	}
-	r.Text, r.ParseMode, r.PlainText, r.Entities = text, parseMode, f.plain, f.entities
+	set(r)
 	r.InlineKeyboard = m.rows
-	s.edited(r)
+	r.Edited = true
+	r.editDate = s.now().Unix()
 	c.touch()
 	return s.wire(c, r), nil
+}
+
+// editMessageText answers https://core.telegram.org/bots/api#editmessagetext.
+func (s *Server) editMessageText(_ *http.Request, a *args) (any, *apiError) {
+	return s.editContent(a, false)
 }
 
 // editMessageCaption answers https://core.telegram.org/bots/api#editmessagecaption.
 func (s *Server) editMessageCaption(_ *http.Request, a *args) (any, *apiError) {
-	parseMode := a.get("parse_mode")
-	caption := a.get("caption")
-	f, aerr := formatText(caption, parseMode, a.get("caption_entities"), true)
+	return s.editContent(a, true)
+}
+
+// editContent replaces a message's text, or a photo's or document's caption.
+func (s *Server) editContent(a *args, caption bool) (any, *apiError) {
+	t, aerr := contentArg(a, caption)
 	if aerr != nil {
 		return nil, aerr
 	}
-	m, aerr := s.markup(a.get("reply_markup"), true)
-	if aerr != nil {
-		return nil, aerr
+	check := func(r *record, m markup) *apiError {
+		hasCaption := r.photo != nil || r.document != nil
+		switch {
+		case !caption && (hasCaption || r.sticker != nil):
+			return badRequest("there is no text in the message to edit")
+		case caption && !hasCaption:
+			return badRequest("there is no caption in the message to edit")
+		case r.PlainText == t.plain && slices.Equal(r.Entities, t.entities) && sameRows(r.InlineKeyboard, m.rows):
+			return errNotModified
+		}
+		return nil
 	}
-	c, r, aerr := s.editTarget(a)
-	if aerr != nil {
-		return nil, aerr
-	}
-	defer c.mu.Unlock()
-	switch {
-	case r.photo == nil && r.document == nil:
-		return nil, badRequest("there is no caption in the message to edit")
-	case r.PlainText == f.plain && sameEntities(r.Entities, f.entities) && sameRows(r.InlineKeyboard, m.rows):
-		return nil, errNotModified
-	}
-	if aerr := s.admit(c); aerr != nil {
-		return nil, aerr
-	}
-	r.Caption, r.ParseMode, r.PlainText, r.Entities = caption, parseMode, f.plain, f.entities
-	r.InlineKeyboard = m.rows
-	s.edited(r)
-	c.touch()
-	return s.wire(c, r), nil
+	return s.edit(a, check, func(r *record) { t.setIn(r, caption) })
 }
 
 // editMessageReplyMarkup answers https://core.telegram.org/bots/api#editmessagereplymarkup.
 func (s *Server) editMessageReplyMarkup(_ *http.Request, a *args) (any, *apiError) {
-	m, aerr := s.markup(a.get("reply_markup"), true)
-	if aerr != nil {
-		return nil, aerr
-	}
-	c, r, aerr := s.editTarget(a)
-	if aerr != nil {
-		return nil, aerr
-	}
-	defer c.mu.Unlock()
-	if sameRows(r.InlineKeyboard, m.rows) {
-		return nil, errNotModified
-	}
-	if aerr := s.admit(c); aerr != nil {
-		return nil, aerr
-	}
-	r.InlineKeyboard = m.rows
-	s.edited(r)
-	c.touch()
-	return s.wire(c, r), nil
-}
-
-func (s *Server) edited(r *record) {
-	r.Edited = true
-	r.editDate = s.now().Unix()
-}
-
-func sameEntities(a, b []Entity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+	check := func(r *record, m markup) *apiError {
+		if sameRows(r.InlineKeyboard, m.rows) {
+			return errNotModified
 		}
+		return nil
 	}
-	return true
+	return s.edit(a, check, func(*record) {})
 }
 
 // deleteMessage answers https://core.telegram.org/bots/api#deletemessage.

@@ -31,30 +31,13 @@ func conflict(desc string) *apiError {
 	return &apiError{code: http.StatusConflict, desc: "Conflict: " + desc}
 }
 
+// Refusals of any method; each method's own are declared beside it.
 var (
-	errUnauthorized   = &apiError{code: http.StatusUnauthorized, desc: "Unauthorized"}
-	errNotFound       = &apiError{code: http.StatusNotFound, desc: "Not Found"}
-	errInternal       = &apiError{code: http.StatusInternalServerError, desc: "Internal Server Error"}
-	errTooLarge       = &apiError{code: http.StatusRequestEntityTooLarge, desc: "Request Entity Too Large"}
-	errClientGone     = &apiError{}
-	errChatIDEmpty    = badRequest("chat_id is empty")
-	errChatNotFound   = badRequest("chat not found")
-	errBlocked        = &apiError{code: http.StatusForbidden, desc: "Forbidden: bot was blocked by the user"}
-	errTextEmpty      = badRequest("message text is empty")
-	errTextTooLong    = badRequest("message is too long")
-	errCaptionTooLong = badRequest("message caption is too long")
-	errNotModified    = badRequest("message is not modified: specified new message content and reply markup " +
-		"are exactly the same as a current content and reply markup of the message")
-	errEditNotFound   = badRequest("message to edit not found")
-	errDeleteNotFound = badRequest("message to delete not found")
-	errCantEdit       = badRequest("message can't be edited")
-	errQueryInvalid   = badRequest("query is too old and response timeout expired or query ID is invalid")
-	errWrongFile      = badRequest("wrong file identifier/HTTP URL specified")
-	errInvalidFileID  = badRequest("invalid file_id")
-	errFileMismatch   = badRequest("type of file mismatch")
-	errWebhookActive  = conflict("can't use getUpdates method while webhook is active; use deleteWebhook to " +
-		"delete the webhook first")
-	errTerminated = conflict("terminated by other getUpdates request; make sure that only one bot instance is running")
+	errUnauthorized = &apiError{code: http.StatusUnauthorized, desc: "Unauthorized"}
+	errNotFound     = &apiError{code: http.StatusNotFound, desc: "Not Found"}
+	errInternal     = &apiError{code: http.StatusInternalServerError, desc: "Internal Server Error"}
+	errTooLarge     = &apiError{code: http.StatusRequestEntityTooLarge, desc: "Request Entity Too Large"}
+	errClientGone   = &apiError{}
 )
 
 // rawJSON is a result already encoded.

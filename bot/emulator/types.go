@@ -1,18 +1,8 @@
 package emulator
 
 import (
-	"errors"
 	"slices"
 	"time"
-)
-
-var (
-	// ErrMessageNotFound is returned when a user acts on a message the chat does not show.
-	ErrMessageNotFound = errors.New("message not found")
-	// ErrButtonNotFound is returned when a message has no inline button with the pressed data.
-	ErrButtonNotFound = errors.New("button not found")
-	// ErrInvalidUpdate is returned by InjectUpdate for anything but a JSON object.
-	ErrInvalidUpdate = errors.New("invalid update")
 )
 
 // User is a Telegram user talking to the bot.

@@ -20,17 +20,6 @@ const (
 	actionShown    = 5 * time.Second
 )
 
-var (
-	errBadAfter      = &apiError{http.StatusBadRequest, "bad_after", "Tham số after hoặc all không hợp lệ."}
-	errEmptyText     = &apiError{http.StatusBadRequest, "empty_text", "Tin nhắn trống."}
-	errTextTooLong   = &apiError{http.StatusBadRequest, "text_too_long", "Tin nhắn dài quá 4096 ký tự."}
-	errBadPress      = &apiError{http.StatusBadRequest, "bad_press", "Thiếu mã tin nhắn hoặc dữ liệu của nút."}
-	errMessageGone   = &apiError{http.StatusNotFound, "message_not_found", "Tin nhắn này không còn nữa."}
-	errButtonGone    = &apiError{http.StatusConflict, "button_not_found", "Nút này không còn nữa: bot đã đổi bàn phím."}
-	errBadPhone      = &apiError{http.StatusBadRequest, "bad_phone", "Số điện thoại không hợp lệ. Ví dụ: 0912345678."}
-	errRequestFailed = &apiError{http.StatusServiceUnavailable, "unavailable", "Máy chủ đang dừng. Vui lòng thử lại."}
-)
-
 // chatView is a chat as the page shows it.
 type chatView struct {
 	ChatID        int64                 `json:"chat_id"`
@@ -203,83 +192,83 @@ func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.view(u))
 }
 
-func (s *Server) postText(w http.ResponseWriter, r *http.Request) {
+// onChat answers a POST on the chat of the user the path names: act reads the request and acts as the user;
+// the answer is act's refusal, or the chat as it then is.
+func (s *Server) onChat(w http.ResponseWriter, r *http.Request, act func(u User) *apiError) {
 	u, ok := s.user(w, r)
 	if !ok {
 		return
 	}
-	var in struct {
-		Text string `json:"text"`
-	}
-	if aerr := decodeJSON(w, r, &in); aerr != nil {
+	if aerr := act(u); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	// Telegram's apps trim what is typed and refuse to send nothing.
-	text := strings.TrimSpace(in.Text)
-	switch {
-	case text == "":
-		writeError(w, errEmptyText)
-		return
-	case utf8.RuneCountInString(text) > maxTextLen:
-		writeError(w, errTextTooLong)
-		return
-	}
-	s.emu.SendText(u.ID, u.emuUser(), text)
 	writeJSON(w, http.StatusOK, s.view(u))
 }
 
-func (s *Server) postPress(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.user(w, r)
-	if !ok {
-		return
+// onChatJSON is onChat for a request whose body is one JSON object, decoded into in before act runs.
+func (s *Server) onChatJSON(w http.ResponseWriter, r *http.Request, in any, act func(u User) *apiError) {
+	s.onChat(w, r, func(u User) *apiError {
+		if aerr := decodeJSON(w, r, in); aerr != nil {
+			return aerr
+		}
+		return act(u)
+	})
+}
+
+func (s *Server) postText(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Text string `json:"text"`
 	}
+	s.onChatJSON(w, r, &in, func(u User) *apiError {
+		// Telegram's apps trim what is typed and refuse to send nothing.
+		text := strings.TrimSpace(in.Text)
+		switch {
+		case text == "":
+			return errEmptyText
+		case utf8.RuneCountInString(text) > maxTextLen:
+			return errTextTooLong
+		}
+		s.emu.SendText(u.ID, u.emuUser(), text)
+		return nil
+	})
+}
+
+func (s *Server) postPress(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		MessageID int    `json:"message_id"`
 		Data      string `json:"data"`
 	}
-	if aerr := decodeJSON(w, r, &in); aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if in.MessageID <= 0 || in.Data == "" || len(in.Data) > maxCallbackLen {
-		writeError(w, errBadPress)
-		return
-	}
-	if _, err := s.emu.PressButton(u.ID, u.emuUser(), in.MessageID, in.Data); err != nil {
-		switch {
-		case errors.Is(err, emulator.ErrButtonNotFound):
-			writeError(w, errButtonGone)
-		case errors.Is(err, emulator.ErrMessageNotFound):
-			writeError(w, errMessageGone)
-		default:
-			s.log.ErrorContext(r.Context(), "press button", slog.Int64("chat_id", u.ID), slog.Any("error", err))
-			writeError(w, errInternal)
+	s.onChatJSON(w, r, &in, func(u User) *apiError {
+		if in.MessageID <= 0 || in.Data == "" || len(in.Data) > maxCallbackLen {
+			return errBadPress
 		}
-		return
-	}
-	writeJSON(w, http.StatusOK, s.view(u))
+		_, err := s.emu.PressButton(u.ID, u.emuUser(), in.MessageID, in.Data)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, emulator.ErrButtonNotFound):
+			return errButtonGone
+		case errors.Is(err, emulator.ErrMessageNotFound):
+			return errMessageGone
+		}
+		s.log.ErrorContext(r.Context(), "press button", slog.Int64("chat_id", u.ID), slog.Any("error", err))
+		return errInternal
+	})
 }
 
 func (s *Server) postContact(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.user(w, r)
-	if !ok {
-		return
-	}
 	var in struct {
 		Phone string `json:"phone"`
 	}
-	if aerr := decodeJSON(w, r, &in); aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	phone, ok := contactPhone(in.Phone)
-	if !ok {
-		writeError(w, errBadPhone)
-		return
-	}
-	s.emu.ShareContact(u.ID, u.emuUser(), phone)
-	writeJSON(w, http.StatusOK, s.view(u))
+	s.onChatJSON(w, r, &in, func(u User) *apiError {
+		phone, ok := contactPhone(in.Phone)
+		if !ok {
+			return errBadPhone
+		}
+		s.emu.ShareContact(u.ID, u.emuUser(), phone)
+		return nil
+	})
 }
 
 // contactPhone turns a typed number into what a Telegram contact share carries: international digits with a

@@ -21,14 +21,6 @@ const (
 	maxFileID     = 200
 )
 
-var (
-	errNotMultipart   = &apiError{http.StatusBadRequest, "bad_upload", "Hãy gửi tệp dạng multipart/form-data, trường \"file\"."}
-	errNoFile         = &apiError{http.StatusBadRequest, "no_file", "Chưa chọn tệp, hoặc tệp trống."}
-	errUploadTooBig   = &apiError{http.StatusRequestEntityTooLarge, "file_too_large", "Tệp lớn quá 10 MB."}
-	errCaptionTooLong = &apiError{http.StatusBadRequest, "caption_too_long", "Chú thích dài quá 1024 ký tự."}
-	errFileNotFound   = &apiError{http.StatusNotFound, "file_not_found", "Không tìm thấy tệp này."}
-)
-
 // photoTypes are the images Telegram's apps send as photos; anything else goes as a document.
 var photoTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
 
@@ -44,21 +36,18 @@ type upload struct {
 // not say as=document, else as a document named like the file. The caption goes with a photo only: the emulator's
 // SendDocument takes none.
 func (s *Server) postUpload(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.user(w, r)
-	if !ok {
-		return
-	}
-	in, aerr := readUpload(w, r)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if !in.asDocument && photoTypes[http.DetectContentType(in.data)] {
-		s.emu.SendPhoto(u.ID, u.emuUser(), in.data, in.caption)
-	} else {
-		s.emu.SendDocument(u.ID, u.emuUser(), in.name, in.data)
-	}
-	writeJSON(w, http.StatusOK, s.view(u))
+	s.onChat(w, r, func(u User) *apiError {
+		in, aerr := readUpload(w, r)
+		if aerr != nil {
+			return aerr
+		}
+		if !in.asDocument && photoTypes[http.DetectContentType(in.data)] {
+			s.emu.SendPhoto(u.ID, u.emuUser(), in.data, in.caption)
+		} else {
+			s.emu.SendDocument(u.ID, u.emuUser(), in.name, in.data)
+		}
+		return nil
+	})
 }
 
 // readUpload streams the multipart form, holding at most maxUpload bytes of file.

@@ -184,30 +184,6 @@ func (s *Server) notFound(w http.ResponseWriter, _ *http.Request) {
 	writeError(w, errNoRoute)
 }
 
-// apiError is an answer to a request the API refuses: a status, a stable code for programs and a Vietnamese
-// message for the person.
-type apiError struct {
-	status  int
-	code    string
-	message string
-}
-
-var (
-	errInternal    = &apiError{http.StatusInternalServerError, "internal", "Máy chủ gặp lỗi. Vui lòng thử lại."}
-	errCrossOrigin = &apiError{http.StatusForbidden, "cross_origin", "Yêu cầu từ trang khác bị từ chối."}
-	errMethod      = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "Phương thức không được hỗ trợ."}
-	errNoRoute     = &apiError{http.StatusNotFound, "not_found", "Không tìm thấy trang này."}
-	errBadJSON     = &apiError{http.StatusBadRequest, "bad_json", "Dữ liệu gửi lên không phải JSON hợp lệ."}
-	errBodyTooBig  = &apiError{http.StatusRequestEntityTooLarge, "too_large", "Dữ liệu gửi lên quá lớn."}
-)
-
-func writeError(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.status, struct {
-		Code  string `json:"code"`
-		Error string `json:"error"`
-	}{e.code, e.message})
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -17,13 +17,6 @@ const (
 	defaultRole = "Người dùng (demo)"
 )
 
-var (
-	errUnknownUser = &apiError{http.StatusNotFound, "unknown_user", "Không có người dùng này."}
-	errBadName     = &apiError{http.StatusBadRequest, "bad_name", "Tên phải có từ 1 đến 64 ký tự và không chứa ký tự điều khiển."}
-	errBadRole     = &apiError{http.StatusBadRequest, "bad_role", "Vai trò phải có tối đa 64 ký tự và không chứa ký tự điều khiển."}
-	errTooMany     = &apiError{http.StatusConflict, "too_many_users", "Đã đủ 100 người dùng, không thể thêm nữa."}
-)
-
 // userView is a user as GET users lists it, with what the sidebar shows of its chat.
 type userView struct {
 	ID       int64  `json:"id"`

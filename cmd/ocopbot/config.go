@@ -32,33 +32,36 @@ type Config struct {
 	DigestWeekday   string
 }
 
-// option is one environment variable with its default; secret ones are
-// never printed.
+// option is one environment variable with its default and the field it
+// sets; secret ones are never printed.
 type option struct {
 	name   string
 	def    string
 	secret bool
 	help   string
-	field  func(*Config) *string
+	field  *string
 }
 
-var options = []option{
-	{"TELEGRAM_BOT_TOKEN", "", true, "bot token from @BotFather", func(c *Config) *string { return &c.BotToken }},
-	{"TELEGRAM_API_URL", "https://api.telegram.org", false, "Bot API server", func(c *Config) *string { return &c.APIURL }},
-	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ocopbot?sslmode=disable", false, "Postgres", func(c *Config) *string { return &c.DatabaseURL }},
-	{"REDIS_URL", "redis://127.0.0.1:6379/0", false, "Redis", func(c *Config) *string { return &c.RedisURL }},
-	{"WEBHOOK_URL", "", false, "public HTTPS URL for webhook mode; empty means long polling", func(c *Config) *string { return &c.WebhookURL }},
-	{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", func(c *Config) *string { return &c.WebhookSecret }},
-	{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", func(c *Config) *string { return &c.HTTPAddr }},
-	{"LOG_FORMAT", "json", false, "json or text", func(c *Config) *string { return &c.LogFormat }},
-	{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", func(c *Config) *string { return &c.DemoDatabaseURL }},
-	{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", func(c *Config) *string { return &c.Workers }},
-	{"SEND_RATE", "29.5", false, "messages per second the notification sender allows the whole bot (all processes)", func(c *Config) *string { return &c.SendRate }},
-	{"SEND_WORKERS", "16", false, "notifications sent at once per process", func(c *Config) *string { return &c.SendWorkers }},
-	{"JOB_TIMEOUT", "30s", false, "longest a notification send may take; a job left by a dead process is retried after twice this", func(c *Config) *string { return &c.JobTimeout }},
-	{"REMINDER_STAGES", "90,60,30,7", false, "days before a certificate expires that its producer is reminded", func(c *Config) *string { return &c.ReminderStages }},
-	{"REMINDER_HOUR", "8", false, "hour (Vietnam's time, 1–23) of the daily reminder sweep and the weekly digest", func(c *Config) *string { return &c.ReminderHour }},
-	{"DIGEST_WEEKDAY", "1", false, "day of the officials' weekly digest: 1 Monday … 6 Saturday", func(c *Config) *string { return &c.DigestWeekday }},
+// options lists every variable, each bound to its field of c.
+func (c *Config) options() []option {
+	return []option{
+		{"TELEGRAM_BOT_TOKEN", "", true, "bot token from @BotFather", &c.BotToken},
+		{"TELEGRAM_API_URL", "https://api.telegram.org", false, "Bot API server", &c.APIURL},
+		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ocopbot?sslmode=disable", false, "Postgres", &c.DatabaseURL},
+		{"REDIS_URL", "redis://127.0.0.1:6379/0", false, "Redis", &c.RedisURL},
+		{"WEBHOOK_URL", "", false, "public HTTPS URL for webhook mode; empty means long polling", &c.WebhookURL},
+		{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", &c.WebhookSecret},
+		{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", &c.HTTPAddr},
+		{"LOG_FORMAT", "json", false, "json or text", &c.LogFormat},
+		{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", &c.DemoDatabaseURL},
+		{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", &c.Workers},
+		{"SEND_RATE", "29.5", false, "messages per second the notification sender allows the whole bot (all processes)", &c.SendRate},
+		{"SEND_WORKERS", "16", false, "notifications sent at once per process", &c.SendWorkers},
+		{"JOB_TIMEOUT", "30s", false, "longest a notification send may take; a job left by a dead process is retried after twice this", &c.JobTimeout},
+		{"REMINDER_STAGES", "90,60,30,7", false, "days before a certificate expires that its producer is reminded", &c.ReminderStages},
+		{"REMINDER_HOUR", "8", false, "hour (Vietnam's time, 1–23) of the daily reminder sweep and the weekly digest", &c.ReminderHour},
+		{"DIGEST_WEEKDAY", "1", false, "day of the officials' weekly digest: 1 Monday … 6 Saturday", &c.DigestWeekday},
+	}
 }
 
 var (
@@ -70,12 +73,12 @@ var (
 // message names the variable at fault.
 func loadConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	for _, o := range options {
+	for _, o := range c.options() {
 		v := strings.TrimSpace(getenv(o.name))
 		if v == "" {
 			v = o.def
 		}
-		*o.field(&c) = v
+		*o.field = v
 	}
 	var errs []error
 	if c.BotToken != "" && !tokenPattern.MatchString(c.BotToken) {
@@ -169,8 +172,8 @@ func (c Config) stages() ([]int, error) {
 // describe lists the settings for the log, hiding secrets.
 func (c Config) describe() []any {
 	var kv []any
-	for _, o := range options {
-		v := *o.field(&c)
+	for _, o := range c.options() {
+		v := *o.field
 		if o.secret && v != "" {
 			v = "(set)"
 		}

@@ -19,10 +19,9 @@ import (
 // emulator with an outside load generator.
 func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	limits := fs.Bool("limits", false, "apply Telegram's limits: 1 message/s per chat (bursts of 5), 30/s overall")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("emulator: %v: %w", err, errUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	token := cfg.BotToken
 	if token == "" {

@@ -24,13 +24,12 @@ var National = Dataset{Producers: 100_000, Products: 200_000, Certificates: 300_
 //	ocopbot generate [--producers 100000] [--products 200000] [--certificates 300000]
 func generate(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	d := National
 	fs.IntVar(&d.Producers, "producers", d.Producers, "producers")
 	fs.IntVar(&d.Products, "products", d.Products, "products")
 	fs.IntVar(&d.Certificates, "certificates", d.Certificates, "certificates (at most 2 per product)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("generate: %v: %w", err, errUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	store, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -20,14 +20,17 @@ import (
 //	ocopbot invite --revoke CODE
 func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("invite", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	unit := fs.String("unit", "", "GSO code of the unit (e.g. 783 for Huyện Củ Chi)")
 	role := fs.String("role", "", "commune, district or province")
 	ttl := fs.Duration("ttl", storage.DefaultInviteTTL, "how long the invitation stays usable")
 	botName := fs.String("bot", "", "bot username for the link (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
 	revoke := fs.String("revoke", "", "revoke this unused invitation code")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("invite: %v: %w", err, errUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	r := ocop.Role(*role)
+	if *revoke == "" && (!r.Valid() || (*unit == "") != (r == ocop.RoleAdmin) || *ttl <= 0) {
+		return fmt.Errorf("invite: want --unit CODE --role commune|district|province, or --role admin alone [--ttl 168h]: %w", errUsage)
 	}
 	store, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -40,10 +43,6 @@ func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 		}
 		fmt.Fprintln(stdout, "invitation revoked")
 		return nil
-	}
-	r := ocop.Role(*role)
-	if !r.Valid() || (*unit == "") != (r == ocop.RoleAdmin) || *ttl <= 0 {
-		return fmt.Errorf("invite: want --unit CODE --role commune|district|province, or --role admin alone [--ttl 168h]: %w", errUsage)
 	}
 	var unitID int64
 	if r != ocop.RoleAdmin {

@@ -5,6 +5,7 @@
 //	ocopbot demo [--units FILE]        run with no Telegram account: emulator, web chat, demo data
 //	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
 //	ocopbot migrate                    apply database migrations
+//	ocopbot invite --unit CODE --role ROLE   invite an official; --revoke CODE revokes
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
@@ -15,6 +16,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -101,13 +103,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, usage)
-	for _, o := range options {
+	for _, o := range new(Config).options() {
 		def := o.def
 		if def == "" {
 			def = "(empty)"
 		}
 		fmt.Fprintf(w, "  %-20s %s; default %s\n", o.name, o.help, def)
 	}
+}
+
+// parseFlags parses a subcommand's flags without printing: a mistake is a
+// usage error naming the subcommand.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
+	}
+	return nil
 }
 
 func version() string {

@@ -1,0 +1,58 @@
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// WebhookHandler takes updates POSTed by Telegram. It answers 401 unless the
+// secret token header matches (go-telegram/bot's own handler answers 200
+// either way), and 200 only once the update is stored, so Telegram retries
+// anything we could not keep.
+func (b *Bot) WebhookHandler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		var head struct {
+			ID int64 `json:"update_id"`
+		}
+		if err != nil || json.Unmarshal(raw, &head) != nil || !json.Valid(raw) {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		if err := b.enqueue(r.Context(), head.ID, rawChatID(raw), raw); err != nil {
+			b.log.Error("webhook enqueue", slog.Int64("update_id", head.ID), errAttr(err))
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// SetWebhook registers url with Telegram, with the secret it must echo.
+func (b *Bot) SetWebhook(ctx context.Context, url, secret string) error {
+	_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+		URL: url, SecretToken: secret, MaxConnections: 40,
+		AllowedUpdates: []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery},
+	})
+	if err != nil {
+		return fmt.Errorf("set webhook: %w", err)
+	}
+	return nil
+}
