@@ -34,10 +34,12 @@ WHERE c.valid_until > $1::date - $3::int AND c.valid_until <= $1::date + $4::int
   AND NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = c.id AND r.stage <= d.stage)
 ORDER BY c.id`
 
-// queueReminders records a batch of due reminders with their notifications.
-// The primary key of certificate_reminders decides, row by row, which
-// sweep queues a reminder when two run at once: the other skips it.
-const queueReminders = `
+// recordReminders records a batch of due reminders and returns each with
+// what its notice says. The primary key of certificate_reminders decides,
+// row by row, which sweep queues a reminder when two run at once: the
+// other skips it. Each reminder draws its notification's id, inserted
+// after it in the same transaction (the foreign key is deferred).
+const recordReminders = `
 WITH due AS (SELECT * FROM unnest($1::bigint[], $2::smallint[]) AS t (certificate_id, stage)),
 ins AS (
     INSERT INTO certificate_reminders (certificate_id, stage, due_on, notification_id)
@@ -45,17 +47,88 @@ ins AS (
     WHERE NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = due.certificate_id AND r.stage <= due.stage)
     ON CONFLICT DO NOTHING
     RETURNING certificate_id, stage, notification_id)
-INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload)
-SELECT ins.notification_id, CASE WHEN ins.stage = 0 THEN 'expired' ELSE 'reminder' END, p.chat_id, p.id, p.unit_id,
-       jsonb_build_object('certificate_id', c.id, 'stage', ins.stage, 'code', coalesce(g.code, ''), 'product', pr.name,
-                          'stars', c.stars, 'decision_no', c.decision_no,
-                          'valid_until', to_char(c.valid_until, 'YYYY-MM-DD"T00:00:00Z"'))
+SELECT ins.notification_id, ins.certificate_id, ins.stage, p.chat_id, p.id AS producer_id, p.unit_id,
+       g.code, pr.name AS product, c.stars, c.decision_no, c.valid_until
 FROM ins
 JOIN certificates c ON c.id = ins.certificate_id
 JOIN products pr ON pr.id = c.product_id
 JOIN producers p ON p.id = pr.producer_id
-LEFT JOIN registrations g ON g.product_id = pr.id
-RETURNING id, kind`
+LEFT JOIN registrations g ON g.product_id = pr.id`
+
+// recordedReminder is a row of recordReminders.
+type recordedReminder struct {
+	NotificationID int64     `db:"notification_id"`
+	CertificateID  int64     `db:"certificate_id"`
+	Stage          int16     `db:"stage"`
+	ChatID         int64     `db:"chat_id"`
+	ProducerID     int64     `db:"producer_id"`
+	UnitID         int64     `db:"unit_id"`
+	Code           *string   `db:"code"` // products registered before the bot have none
+	Product        string    `db:"product"`
+	Stars          int16     `db:"stars"`
+	DecisionNo     string    `db:"decision_no"`
+	ValidUntil     time.Time `db:"valid_until"`
+}
+
+// notice is the payload of the reminder's notification: read by
+// flows.Engine.Notice, and by NotificationBlocked when it cannot be sent.
+func (r recordedReminder) notice() ocop.ReminderNotice {
+	n := ocop.ReminderNotice{CertificateID: r.CertificateID, Stage: int(r.Stage), Product: r.Product,
+		Stars: int(r.Stars), DecisionNo: r.DecisionNo, ValidUntil: r.ValidUntil}
+	if r.Code != nil {
+		n.Code = *r.Code
+	}
+	return n
+}
+
+// insertReminderNotices inserts the notifications of reminders just
+// recorded, under the ids they drew.
+const insertReminderNotices = `
+INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload)
+SELECT id, kind, chat_id, producer_id, unit_id, payload::jsonb
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
+     AS t (id, kind, chat_id, producer_id, unit_id, payload)`
+
+// queueReminders records a batch of due reminders with their
+// notifications, and says how many of each kind it queued.
+func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, stages []int16, day time.Time) (ocop.Swept, error) {
+	rows, err := tx.Query(ctx, recordReminders, certs, stages, day)
+	if err != nil {
+		return ocop.Swept{}, fmt.Errorf("record reminders: %w", err)
+	}
+	recorded, err := pgx.CollectRows(rows, pgx.RowToStructByName[recordedReminder])
+	if err != nil {
+		return ocop.Swept{}, fmt.Errorf("record reminders: %w", err)
+	}
+	var got ocop.Swept
+	n := len(recorded)
+	ids, kinds, chats, producers, units, payloads :=
+		make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]string, n)
+	for i, r := range recorded {
+		body, err := json.Marshal(r.notice())
+		if err != nil {
+			return ocop.Swept{}, fmt.Errorf("encode reminder of certificate %d: %w", r.CertificateID, err)
+		}
+		kinds[i] = ocop.NoticeReminder
+		if r.Stage == 0 {
+			kinds[i] = ocop.NoticeExpired
+			got.Expired++
+		} else {
+			got.Reminders++
+		}
+		ids[i], chats[i], producers[i], units[i], payloads[i] = r.NotificationID, r.ChatID, r.ProducerID, r.UnitID, string(body)
+	}
+	if n == 0 {
+		return got, nil
+	}
+	if _, err := tx.Exec(ctx, insertReminderNotices, ids, kinds, chats, producers, units, payloads); err != nil {
+		return ocop.Swept{}, fmt.Errorf("insert reminder notifications: %w", err)
+	}
+	if err := s.insertNotifyJobs(ctx, tx, ids); err != nil {
+		return ocop.Swept{}, err
+	}
+	return got, nil
+}
 
 // SweepReminders queues the reminders and expiry notices due on day, in
 // transactions of at most batch reminders (with their notifications and
@@ -88,26 +161,8 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 	for len(certs) > 0 {
 		n := min(batch, len(certs))
 		err := s.WithTx(ctx, func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, queueReminders, certs[:n], due[:n], day)
+			got, err := s.queueReminders(ctx, tx, certs[:n], due[:n], day)
 			if err != nil {
-				return fmt.Errorf("queue reminders: %w", err)
-			}
-			var ids []int64
-			var id int64
-			var kind string
-			var got ocop.Swept
-			if _, err := pgx.ForEachRow(rows, []any{&id, &kind}, func() error {
-				ids = append(ids, id)
-				if kind == ocop.NoticeExpired {
-					got.Expired++
-				} else {
-					got.Reminders++
-				}
-				return nil
-			}); err != nil {
-				return fmt.Errorf("queue reminders: %w", err)
-			}
-			if err := s.insertNotifyJobs(ctx, tx, ids); err != nil {
 				return err
 			}
 			done.Reminders += got.Reminders
