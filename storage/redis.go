@@ -81,19 +81,6 @@ func (r *Redis) seenKey(updateID int64) string {
 }
 func (r *Redis) streamKey() string { return r.prefix + "updates" }
 
-// CountStates counts the conversation keys (tests and benchmarks).
-func (r *Redis) CountStates(ctx context.Context) (int, error) {
-	var n int
-	iter := r.rdb.Scan(ctx, 0, r.prefix+"chat:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		n++
-	}
-	if err := iter.Err(); err != nil {
-		return 0, fmt.Errorf("scan state keys: %w", err)
-	}
-	return n, nil
-}
-
 // DeleteAll removes every key under the prefix (test clean-up; never FLUSHDB
 // on a shared Redis).
 func (r *Redis) DeleteAll(ctx context.Context) error {

@@ -163,34 +163,8 @@ const activeTree = `
         (SELECT max(valid_from) FROM admin_units WHERE valid_from <= $1),
         (SELECT min(valid_from) FROM admin_units)) AS valid_from`
 
-// ActiveUnits returns the unit tree in force on day: the newest imported tree
-// that had started by then (or the oldest one, when day precedes them all).
-// Registration addresses are chosen from it.
-func (s *Store) ActiveUnits(ctx context.Context, day time.Time) ([]ocop.Unit, error) {
-	const q = `
-WITH tree AS (` + activeTree + `)
-SELECT u.id, coalesce(u.parent_id, 0), u.level, u.code, u.name, u.kind
-FROM admin_units u JOIN tree ON u.valid_from = tree.valid_from
-ORDER BY u.id`
-	rows, err := s.pool.Query(ctx, q, day)
-	if err != nil {
-		return nil, fmt.Errorf("query active units: %w", err)
-	}
-	units, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.Unit, error) {
-		var u ocop.Unit
-		var level int16
-		err := row.Scan(&u.ID, &u.ParentID, &level, &u.Code, &u.Name, &u.Kind)
-		u.Level = int(level)
-		return u, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read active units: %w", err)
-	}
-	return units, nil
-}
-
-// UnitIDByCode returns the unit of a level with a GSO code in the tree
-// ActiveUnits gives for day.
+// UnitIDByCode returns the unit of a level with a GSO code in the tree in
+// force on day (activeTree).
 func (s *Store) UnitIDByCode(ctx context.Context, code string, level int, day time.Time) (int64, error) {
 	const q = `
 WITH tree AS (` + activeTree + `)
