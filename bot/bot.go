@@ -118,9 +118,6 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 	return b, nil
 }
 
-// API exposes the Bot API client (other senders, tools).
-func (b *Bot) API() *tgbot.Bot { return b.api }
-
 // Run handles updates until ctx is cancelled, then finishes the updates in
 // hand and returns. With poll set it also takes updates in by long polling;
 // without, updates arrive through WebhookHandler.

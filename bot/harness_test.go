@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/bot/jobs"
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
@@ -51,7 +52,7 @@ type harness struct {
 // is a restart.
 type process struct {
 	bot      *bot.Bot
-	notifier *bot.Notifier
+	notifier *jobs.Queue
 	cancel   context.CancelFunc
 	exited   chan error
 }
@@ -168,8 +169,8 @@ func (h *harness) start(o harnessOptions) *process {
 	}
 	p := &process{bot: b, cancel: cancel, exited: make(chan error, 1)}
 	if o.notify {
-		n, err := bot.NewNotifier(b, h.db.Store, bot.NotifyConfig{Workers: 8, JobTimeout: 5 * time.Second, Limits: bot.Limits{Global: o.sendRate},
-			Renewals: bot.RenewalConfig{Now: h.now}})
+		n, err := jobs.New(h.db.Store, b.Sender(bot.Limits{Global: o.sendRate}), engine,
+			jobs.Config{Workers: 8, JobTimeout: 5 * time.Second, Now: h.now, Log: log})
 		if err != nil {
 			h.t.Fatal(err)
 		}

@@ -125,15 +125,6 @@ func (r *Redis) AckUpdate(ctx context.Context, group, streamID string) error {
 	return nil
 }
 
-// PendingUpdates counts updates queued or in flight (tests, health).
-func (r *Redis) PendingUpdates(ctx context.Context) (int64, error) {
-	n, err := r.rdb.XLen(ctx, r.streamKey()).Result()
-	if err != nil {
-		return 0, fmt.Errorf("count queued updates: %w", err)
-	}
-	return n, nil
-}
-
 func appendQueued(out []QueuedUpdate, msgs []redis.XMessage) []QueuedUpdate {
 	for _, m := range msgs {
 		c, _ := m.Values["c"].(string)

@@ -2,42 +2,42 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 )
 
 // Jobs are River's: rows in river_job, inserted in the same transaction as
-// the change that causes them (a transactional outbox), worked by the
-// bot's River client.
+// the change that causes them (a transactional outbox). The process's one
+// River client lives in package bot/jobs; the store reaches it through
+// JobQueue, so storage does not depend on who works the jobs.
 
-// NotifyQueue is the queue of everything the bot sends on its own.
-const NotifyQueue = "notify"
-
-// NotifyArgs sends one row of notifications.
-type NotifyArgs struct {
-	ID int64 `json:"id"`
+// JobQueue enqueues the jobs that send notifications, inside the
+// transaction that inserted their rows.
+type JobQueue interface {
+	InsertNotifyTx(ctx context.Context, tx pgx.Tx, ids []int64) error
 }
 
-// Kind names the job in river_job.
-func (NotifyArgs) Kind() string { return "notify" }
+// ErrNoJobQueue is returned by a write that causes notifications on a
+// store that was given no JobQueue.
+var ErrNoJobQueue = errors.New("the store has no job queue (SetJobQueue)")
 
-// InsertOpts: a notification is one job, whatever retries or re-inserts
-// happen; twelve attempts with River's backoff span about a day.
-func (NotifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: NotifyQueue, MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// SetJobQueue gives the store the queue its writes enqueue notifications
+// on. Call it once, before the store is shared.
+func (s *Store) SetJobQueue(q JobQueue) { s.jobs = q }
 
-// newJobClient is an insert-only River client: it works no jobs.
-func newJobClient(s *Store) (*river.Client[pgx.Tx], error) {
-	c, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{})
-	if err != nil {
-		return nil, fmt.Errorf("create job client: %w", err)
+// insertNotifyJobs enqueues the jobs of notifications just inserted in tx.
+func (s *Store) insertNotifyJobs(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	if s.jobs == nil {
+		return fmt.Errorf("enqueue notifications: %w", ErrNoJobQueue)
 	}
-	return c, nil
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.jobs.InsertNotifyTx(ctx, tx, ids)
 }
 
 // migrateJobs brings River's own tables up to date.
@@ -65,52 +65,4 @@ func jobsVersion() int {
 		return 0
 	}
 	return all[len(all)-1].Version
-}
-
-// insertNotifyJobs enqueues the jobs of notifications just inserted in tx.
-func (s *Store) insertNotifyJobs(ctx context.Context, tx pgx.Tx, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: NotifyArgs{ID: id}}
-	}
-	// COPY, not one INSERT per job: the ids are new notifications' rows, so
-	// no unique conflict can arise (the fast path cannot skip one).
-	if _, err := s.jobs.InsertManyFastTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("enqueue notifications: %w", err)
-	}
-	return nil
-}
-
-// SweepQueue holds the daily and weekly sweeps, one at a time.
-const SweepQueue = "sweep"
-
-// SweepArgs queues the reminders due on Day (yyyy-mm-dd, Vietnam's date).
-type SweepArgs struct {
-	Day string `json:"day"`
-}
-
-// Kind names the job in river_job.
-func (SweepArgs) Kind() string { return "renewal_sweep" }
-
-// InsertOpts: one sweep per day, however many processes or restarts ask.
-func (SweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: SweepQueue, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-// DigestArgs queues the weekly digests of the week starting Week
-// (yyyy-mm-dd, a Monday). Only the week makes it unique: the day it runs
-// is taken when it runs.
-type DigestArgs struct {
-	Week string `json:"week"`
-}
-
-// Kind names the job in river_job.
-func (DigestArgs) Kind() string { return "digest" }
-
-// InsertOpts: one digest run per week.
-func (DigestArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: SweepQueue, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }

@@ -34,10 +34,12 @@ WHERE c.valid_until > $1::date - $3::int AND c.valid_until <= $1::date + $4::int
   AND NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = c.id AND r.stage <= d.stage)
 ORDER BY c.id`
 
-// queueReminders records a batch of due reminders with their notifications.
-// The primary key of certificate_reminders decides, row by row, which
-// sweep queues a reminder when two run at once: the other skips it.
-const queueReminders = `
+// recordReminders records a batch of due reminders and returns each with
+// what its notice says. The primary key of certificate_reminders decides,
+// row by row, which sweep queues a reminder when two run at once: the
+// other skips it. Each reminder draws its notification's id, inserted
+// after it in the same transaction (the foreign key is deferred).
+const recordReminders = `
 WITH due AS (SELECT * FROM unnest($1::bigint[], $2::smallint[]) AS t (certificate_id, stage)),
 ins AS (
     INSERT INTO certificate_reminders (certificate_id, stage, due_on, notification_id)
@@ -45,17 +47,88 @@ ins AS (
     WHERE NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = due.certificate_id AND r.stage <= due.stage)
     ON CONFLICT DO NOTHING
     RETURNING certificate_id, stage, notification_id)
-INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload)
-SELECT ins.notification_id, CASE WHEN ins.stage = 0 THEN 'expired' ELSE 'reminder' END, p.chat_id, p.id, p.unit_id,
-       jsonb_build_object('certificate_id', c.id, 'stage', ins.stage, 'code', coalesce(g.code, ''), 'product', pr.name,
-                          'stars', c.stars, 'decision_no', c.decision_no,
-                          'valid_until', to_char(c.valid_until, 'YYYY-MM-DD"T00:00:00Z"'))
+SELECT ins.notification_id, ins.certificate_id, ins.stage, p.chat_id, p.id AS producer_id, p.unit_id,
+       g.code, pr.name AS product, c.stars, c.decision_no, c.valid_until
 FROM ins
 JOIN certificates c ON c.id = ins.certificate_id
 JOIN products pr ON pr.id = c.product_id
 JOIN producers p ON p.id = pr.producer_id
-LEFT JOIN registrations g ON g.product_id = pr.id
-RETURNING id, kind`
+LEFT JOIN registrations g ON g.product_id = pr.id`
+
+// recordedReminder is a row of recordReminders.
+type recordedReminder struct {
+	NotificationID int64     `db:"notification_id"`
+	CertificateID  int64     `db:"certificate_id"`
+	Stage          int16     `db:"stage"`
+	ChatID         int64     `db:"chat_id"`
+	ProducerID     int64     `db:"producer_id"`
+	UnitID         int64     `db:"unit_id"`
+	Code           *string   `db:"code"` // products registered before the bot have none
+	Product        string    `db:"product"`
+	Stars          int16     `db:"stars"`
+	DecisionNo     string    `db:"decision_no"`
+	ValidUntil     time.Time `db:"valid_until"`
+}
+
+// notice is the payload of the reminder's notification: read by
+// flows.Engine.Notice, and by NotificationBlocked when it cannot be sent.
+func (r recordedReminder) notice() ocop.ReminderNotice {
+	n := ocop.ReminderNotice{CertificateID: r.CertificateID, Stage: int(r.Stage), Product: r.Product,
+		Stars: int(r.Stars), DecisionNo: r.DecisionNo, ValidUntil: r.ValidUntil}
+	if r.Code != nil {
+		n.Code = *r.Code
+	}
+	return n
+}
+
+// insertReminderNotices inserts the notifications of reminders just
+// recorded, under the ids they drew.
+const insertReminderNotices = `
+INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload)
+SELECT id, kind, chat_id, producer_id, unit_id, payload::jsonb
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
+     AS t (id, kind, chat_id, producer_id, unit_id, payload)`
+
+// queueReminders records a batch of due reminders with their
+// notifications, and says how many of each kind it queued.
+func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, stages []int16, day time.Time) (ocop.Swept, error) {
+	rows, err := tx.Query(ctx, recordReminders, certs, stages, day)
+	if err != nil {
+		return ocop.Swept{}, fmt.Errorf("record reminders: %w", err)
+	}
+	recorded, err := pgx.CollectRows(rows, pgx.RowToStructByName[recordedReminder])
+	if err != nil {
+		return ocop.Swept{}, fmt.Errorf("record reminders: %w", err)
+	}
+	var got ocop.Swept
+	n := len(recorded)
+	ids, kinds, chats, producers, units, payloads :=
+		make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]string, n)
+	for i, r := range recorded {
+		body, err := json.Marshal(r.notice())
+		if err != nil {
+			return ocop.Swept{}, fmt.Errorf("encode reminder of certificate %d: %w", r.CertificateID, err)
+		}
+		kinds[i] = ocop.NoticeReminder
+		if r.Stage == 0 {
+			kinds[i] = ocop.NoticeExpired
+			got.Expired++
+		} else {
+			got.Reminders++
+		}
+		ids[i], chats[i], producers[i], units[i], payloads[i] = r.NotificationID, r.ChatID, r.ProducerID, r.UnitID, string(body)
+	}
+	if n == 0 {
+		return got, nil
+	}
+	if _, err := tx.Exec(ctx, insertReminderNotices, ids, kinds, chats, producers, units, payloads); err != nil {
+		return ocop.Swept{}, fmt.Errorf("insert reminder notifications: %w", err)
+	}
+	if err := s.insertNotifyJobs(ctx, tx, ids); err != nil {
+		return ocop.Swept{}, err
+	}
+	return got, nil
+}
 
 // SweepReminders queues the reminders and expiry notices due on day, in
 // transactions of at most batch reminders (with their notifications and
@@ -88,26 +161,8 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 	for len(certs) > 0 {
 		n := min(batch, len(certs))
 		err := s.WithTx(ctx, func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, queueReminders, certs[:n], due[:n], day)
+			got, err := s.queueReminders(ctx, tx, certs[:n], due[:n], day)
 			if err != nil {
-				return fmt.Errorf("queue reminders: %w", err)
-			}
-			var ids []int64
-			var id int64
-			var kind string
-			var got ocop.Swept
-			if _, err := pgx.ForEachRow(rows, []any{&id, &kind}, func() error {
-				ids = append(ids, id)
-				if kind == ocop.NoticeExpired {
-					got.Expired++
-				} else {
-					got.Reminders++
-				}
-				return nil
-			}); err != nil {
-				return fmt.Errorf("queue reminders: %w", err)
-			}
-			if err := s.insertNotifyJobs(ctx, tx, ids); err != nil {
 				return err
 			}
 			done.Reminders += got.Reminders
@@ -363,121 +418,6 @@ func (s *Store) SetDigest(ctx context.Context, userID int64, on bool) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return ErrNotFound
-	}
-	return nil
-}
-
-// Digest sizes: the lines a digest lists of each kind.
-const digestItems = 10
-
-// QueueDigests queues the weekly digest of week (its Monday) for every
-// official of a district or province who asked for it, as of day: the
-// certificates of their communes expiring in the next 90 days and the
-// renewal answers received in the 7 days before day. scope gives an
-// official's communes. One digest per official and week, whatever runs
-// again.
-func (s *Store) QueueDigests(ctx context.Context, week, day time.Time, scope func(ocop.Official) []int64) (int, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT o.user_id, o.chat_id, o.unit_id, o.role, u.name FROM officials o JOIN admin_units u ON u.id = o.unit_id
-WHERE o.digest AND o.revoked_at IS NULL AND o.role IN ('district', 'province')
-  AND NOT EXISTS (SELECT 1 FROM official_digests d WHERE d.user_id = o.user_id AND d.week = $1)
-ORDER BY o.user_id`, week)
-	if err != nil {
-		return 0, fmt.Errorf("find digest readers: %w", err)
-	}
-	type reader struct {
-		off  ocop.Official
-		unit string
-	}
-	readers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (reader, error) {
-		var x reader
-		var role string
-		err := r.Scan(&x.off.UserID, &x.off.ChatID, &x.off.UnitID, &role, &x.unit)
-		x.off.Role = ocop.Role(role)
-		return x, err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("read digest readers: %w", err)
-	}
-	queued := 0
-	content := map[int64]ocop.DigestNotice{} // officials of one unit read the same digest
-	for _, x := range readers {
-		d, ok := content[x.off.UnitID]
-		if !ok {
-			d = ocop.DigestNotice{Unit: x.unit, From: day.AddDate(0, 0, -7), Until: day.AddDate(0, 0, 90)}
-			communes := scope(x.off)
-			if communes == nil {
-				communes = []int64{}
-			}
-			if err := s.digestContent(ctx, day, communes, &d); err != nil {
-				return queued, err
-			}
-			content[x.off.UnitID] = d
-		}
-		err := s.WithTx(ctx, func(tx pgx.Tx) error {
-			id, err := insertNotification(ctx, tx, ocop.NoticeDigest, x.off.ChatID, 0, x.off.UnitID, d)
-			if err != nil {
-				return err
-			}
-			tag, err := tx.Exec(ctx, `INSERT INTO official_digests (user_id, week, notification_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				x.off.UserID, week, id)
-			if err != nil {
-				return fmt.Errorf("record digest: %w", err)
-			}
-			if tag.RowsAffected() == 0 {
-				return errAlreadyQueued
-			}
-			return s.insertNotifyJobs(ctx, tx, []int64{id})
-		})
-		switch {
-		case errors.Is(err, errAlreadyQueued):
-		case err != nil:
-			return queued, err
-		default:
-			queued++
-		}
-	}
-	return queued, nil
-}
-
-// errAlreadyQueued rolls back a digest another process queued first.
-var errAlreadyQueued = errors.New("digest already queued")
-
-func (s *Store) digestContent(ctx context.Context, day time.Time, communes []int64, d *ocop.DigestNotice) error {
-	rows, err := s.pool.Query(ctx, `
-SELECT coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, count(*) OVER ()
-FROM producers p
-JOIN products pr ON pr.producer_id = p.id
-JOIN certificates c ON c.product_id = pr.id
-LEFT JOIN registrations g ON g.product_id = pr.id
-WHERE p.unit_id = ANY($3) AND `+validOn+` AND c.valid_until <= $2
-  AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until)
-ORDER BY c.valid_until, pr.name LIMIT $4`, day, d.Until, communes, digestItems)
-	if err != nil {
-		return fmt.Errorf("list expiring for digest: %w", err)
-	}
-	d.Soonest, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.CertificateItem, error) {
-		var c ocop.CertificateItem
-		var stars int16
-		err := r.Scan(&c.Code, &c.Product, &c.Producer, &stars, &c.ValidUntil, &d.Expiring)
-		c.Stars = int(stars)
-		return c, err
-	})
-	if err != nil {
-		return fmt.Errorf("read expiring for digest: %w", err)
-	}
-	rows, err = s.pool.Query(ctx, renewalColumns+`
-WHERE q.unit_id = ANY($1) AND q.answered_at >= $2 AND q.answered_at < $3
-ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, d.From, day.AddDate(0, 0, 1), digestItems)
-	if err != nil {
-		return fmt.Errorf("list answers for digest: %w", err)
-	}
-	d.Answers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.AnswerNotice, error) {
-		r, err := scanRenewal(row, &d.Received)
-		return ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: r.Answer, TargetStars: r.TargetStars}, err
-	})
-	if err != nil {
-		return fmt.Errorf("read answers for digest: %w", err)
 	}
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
@@ -26,7 +25,7 @@ var ErrConflict = errors.New("conflict")
 // Store is the Postgres side of storage.
 type Store struct {
 	pool *pgxpool.Pool
-	jobs *river.Client[pgx.Tx] // inserts jobs only
+	jobs JobQueue // where notifications' jobs go; see SetJobQueue
 }
 
 // Open connects to Postgres and checks the connection.
@@ -62,12 +61,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("ping postgres: %w", err)
 	}
-	s := &Store{pool: pool}
-	if s.jobs, err = newJobClient(s); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return s, nil
+	return &Store{pool: pool}, nil
 }
 
 // Close releases every connection.

@@ -164,7 +164,7 @@ const activeTree = `
         (SELECT min(valid_from) FROM admin_units)) AS valid_from`
 
 // UnitIDByCode returns the unit of a level with a GSO code in the tree in
-// force on day.
+// force on day (activeTree).
 func (s *Store) UnitIDByCode(ctx context.Context, code string, level int, day time.Time) (int64, error) {
 	const q = `
 WITH tree AS (` + activeTree + `)

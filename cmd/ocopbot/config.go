@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/bot"
+	"github.com/ocopbot/ocopbot/bot/jobs"
 )
 
 // Config is every setting, read once from the environment.
@@ -144,16 +146,20 @@ func (c Config) workers() int {
 	return n
 }
 
-// notify returns the sender's settings.
-func (c Config) notify() bot.NotifyConfig {
+// limits returns the sender's rates.
+func (c Config) limits() bot.Limits {
 	rate, _ := strconv.ParseFloat(c.SendRate, 64)
+	return bot.Limits{Global: rate}
+}
+
+// jobs returns the settings of the background work.
+func (c Config) jobs(log *slog.Logger) jobs.Config {
 	n, _ := strconv.Atoi(c.SendWorkers)
 	d, _ := time.ParseDuration(c.JobTimeout)
 	stages, _ := c.stages()
 	hour, _ := strconv.Atoi(c.ReminderHour)
 	weekday, _ := strconv.Atoi(c.DigestWeekday)
-	return bot.NotifyConfig{Workers: n, JobTimeout: d, Limits: bot.Limits{Global: rate},
-		Renewals: bot.RenewalConfig{Stages: stages, Hour: hour, DigestDay: time.Weekday(weekday)}}
+	return jobs.Config{Workers: n, JobTimeout: d, Stages: stages, Hour: hour, DigestDay: time.Weekday(weekday), Log: log}
 }
 
 // stages reads REMINDER_STAGES: days from 1 to 365, separated by commas.

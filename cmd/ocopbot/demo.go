@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/bot/webchat"
 	"github.com/ocopbot/ocopbot/storage"
@@ -55,90 +51,37 @@ type demoApp struct {
 
 func (d *demoApp) wait() error { return <-d.done }
 
+// startDemo wires the application as serve does, with the demo's settings:
+// its own database (migrated and seeded), Redis prefix, and the emulator
+// and web chat served at HTTP_ADDR as the Bot API.
 func startDemo(ctx context.Context, cfg Config, unitsFile, redisPrefix string, log *slog.Logger) (*demoApp, error) {
 	if err := storage.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	store, err := storage.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*demoApp, error) {
-		store.Close()
-		return nil, err
-	}
-	if _, err := store.Migrate(ctx); err != nil {
-		return fail(err)
-	}
-	if err := seedDemo(ctx, store, unitsFile, log); err != nil {
-		return fail(err)
-	}
-	rdb, err := storage.OpenRedis(ctx, cfg.RedisURL, storage.RedisOptions{Prefix: redisPrefix})
-	if err != nil {
-		return fail(err)
-	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		rdb.Close()
-		return fail(fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
-	}
-	base := "http://" + ln.Addr().String()
-
 	// Telegram's limits, as Telegram applies them, so the demo shows the
 	// bot living within them.
 	emu := emulator.New(emulator.Options{Token: demoToken, BotID: 100000001, BotUsername: "ocopbot_demo", BotName: "OCOP (demo)",
 		PerChatRate: 1, PerChatBurst: 5, GlobalRate: 30, GlobalBurst: 30, MaxMessagesPerChat: 1000})
 	chat := webchat.New(emu, webchat.Options{Title: "ocopbot — chế độ demo", Users: demoUsers})
-	srv := &http.Server{Handler: emulatorHandler(emu, chat), ReadHeaderTimeout: 10 * time.Second}
-
-	app, err := newApp(ctx, store, log, time.Now)
-	if err == nil {
-		var b *bot.Bot
-		b, err = bot.New(bot.Config{Token: demoToken, APIURL: base, Workers: cfg.workers()}, app.engine, rdb, store, app.text, log, bot.Hooks{})
-		var n *bot.Notifier
-		if err == nil {
-			n, err = bot.NewNotifier(b, store, cfg.notify())
-		}
-		if err == nil {
-			d := &demoApp{URL: base, Store: store, Emu: emu, done: make(chan error, 1)}
-			go d.run(ctx, srv, ln, b, n, emu, store, rdb, log)
-			return d, nil
-		}
+	svc, err := startService(ctx, cfg, settings{
+		token:       demoToken,
+		redisPrefix: redisPrefix,
+		prepare: func(ctx context.Context, store *storage.Store) error {
+			if _, err := store.Migrate(ctx); err != nil {
+				return err
+			}
+			return seedDemo(ctx, store, unitsFile, log)
+		},
+		web:     emulatorHandler(emu, chat),
+		stopped: emu.Close,
+	}, log)
+	if err != nil {
+		emu.Close()
+		return nil, err
 	}
-	ln.Close()
-	rdb.Close()
-	return fail(err)
-}
-
-func (d *demoApp) run(ctx context.Context, srv *http.Server, ln net.Listener, b *bot.Bot, n *bot.Notifier, emu *emulator.Server, store *storage.Store, rdb *storage.Redis, log *slog.Logger) {
-	defer store.Close()
-	defer rdb.Close()
-	httpDone := make(chan error, 1)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			httpDone <- err
-		}
-		close(httpDone)
-	}()
-	if err := b.SetCommands(ctx); err != nil {
-		log.Warn("set command menu", bot.ErrAttr(err))
-	}
-	sent := make(chan error, 1)
-	go func() { sent <- runNotifier(ctx, n, log) }()
-	err := b.Run(ctx, true)
-	if nerr := <-sent; err == nil {
-		err = nerr
-	}
-	emu.Close()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if serr := srv.Shutdown(sctx); err == nil {
-		err = serr
-	}
-	if herr := <-httpDone; err == nil {
-		err = herr
-	}
-	d.done <- err
+	d := &demoApp{URL: svc.url, Store: svc.store, Emu: emu, done: make(chan error, 1)}
+	go func() { d.done <- svc.run(ctx) }()
+	return d, nil
 }
 
 // emulatorHandler serves the Bot API (/bot<token>/…, /file/bot<token>/…)

@@ -26,6 +26,7 @@ func TestKillLosesNoNotification(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	storagetest.Queue(t, store)
 	storagetest.SeedResults(t, store, n, 40_000_000)
 
 	first := env.serve()

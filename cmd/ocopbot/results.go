@@ -41,7 +41,7 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("results: %w", errUsage)
 	}
-	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ocopbot/ocopbot/bot/jobs"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -108,6 +110,7 @@ func CloneDB(t testing.TB, tmpl string) *DB {
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
+	Queue(t, store)
 	t.Cleanup(func() {
 		store.Close()
 		c := connect(t, AdminURL())
@@ -117,6 +120,19 @@ func CloneDB(t testing.TB, tmpl string) *DB {
 		}
 	})
 	return &DB{Store: store, URL: url, Name: name}
+}
+
+// Queue gives store a job queue that inserts the jobs its writes cause and
+// works none, as a command-line import has: tests that send start a
+// queue of their own with a sender. It returns the queue.
+func Queue(t testing.TB, store *storage.Store) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.New(store, nil, nil, jobs.Config{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("job queue: %v", err)
+	}
+	store.SetJobQueue(q)
+	return q
 }
 
 // NewRedis returns a Redis store under a prefix of the test's own, whose

@@ -1,12 +1,10 @@
-package bot
+package jobs
 
 import (
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
-
-	"github.com/ocopbot/ocopbot/storage"
 )
 
 // TestSweepSchedule: the daily sweep fires at the configured hour of
@@ -40,7 +38,7 @@ func TestSweepSchedule(t *testing.T) {
 	start := func(now string) (sweep, digest river.JobArgs) {
 		// The clock moves on before River asks: the start's jobs keep the
 		// start's day.
-		c := RenewalConfig{Now: func() time.Time { return utc(now).Add(48 * time.Hour) }}
+		c := Config{Now: func() time.Time { return utc(now).Add(48 * time.Hour) }}
 		c.defaults()
 		sweep, _ = sweepJob(c, utc(now))()
 		digest, _ = digestJob(c, utc(now))()
@@ -51,9 +49,9 @@ func TestSweepSchedule(t *testing.T) {
 		sweep, digest river.JobArgs
 	}{
 		{"2026-11-23 00:00", nil, nil}, // Monday 07:00 in Vietnam: before the hour
-		{"2026-11-23 02:00", storage.SweepArgs{Day: "2026-11-23"}, storage.DigestArgs{Week: "2026-11-23"}},
-		{"2026-11-22 05:00", storage.SweepArgs{Day: "2026-11-22"}, storage.DigestArgs{Week: "2026-11-16"}}, // Sunday noon
-		{"2026-11-24 23:30", nil, storage.DigestArgs{Week: "2026-11-23"}},                                  // Wednesday 06:30
+		{"2026-11-23 02:00", SweepArgs{Day: "2026-11-23"}, DigestArgs{Week: "2026-11-23"}},
+		{"2026-11-22 05:00", SweepArgs{Day: "2026-11-22"}, DigestArgs{Week: "2026-11-16"}}, // Sunday noon
+		{"2026-11-24 23:30", nil, DigestArgs{Week: "2026-11-23"}},                          // Wednesday 06:30
 	} {
 		s, d := start(tc.now)
 		if s != tc.sweep || d != tc.digest {

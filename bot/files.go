@@ -1,0 +1,39 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"github.com/ocopbot/ocopbot/flows"
+)
+
+// Fetch downloads a file a user sent (flows.Files).
+func (b *Bot) Fetch(ctx context.Context, fileID string) ([]byte, error) {
+	f, err := b.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+	if err != nil {
+		return nil, fmt.Errorf("get file: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.api.FileDownloadLink(f), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("download file: %s", resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 20<<20))
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", err)
+	}
+	return data, nil
+}
+
+var _ flows.Files = (*Bot)(nil)

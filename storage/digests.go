@@ -1,0 +1,136 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// The weekly digest of officials: who reads it, what goes in it, and the
+// row that makes it once per official and week. What it says is put
+// together by the digest job (bot/jobs).
+
+// DigestReader is an official who asked for the weekly digest.
+type DigestReader struct {
+	UserID int64  `db:"user_id"`
+	ChatID int64  `db:"chat_id"`
+	UnitID int64  `db:"unit_id"`
+	Role   string `db:"role"`
+	Unit   string `db:"unit"` // the unit's name
+}
+
+// DigestReaders lists the officials of a district or province who asked for
+// the weekly digest and have none queued for week (its Monday).
+func (s *Store) DigestReaders(ctx context.Context, week time.Time) ([]DigestReader, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT o.user_id, o.chat_id, o.unit_id, o.role, u.name AS unit FROM officials o JOIN admin_units u ON u.id = o.unit_id
+WHERE o.digest AND o.revoked_at IS NULL AND o.role IN ('district', 'province')
+  AND NOT EXISTS (SELECT 1 FROM official_digests d WHERE d.user_id = o.user_id AND d.week = $1)
+ORDER BY o.user_id`, week)
+	if err != nil {
+		return nil, fmt.Errorf("find digest readers: %w", err)
+	}
+	readers, err := pgx.CollectRows(rows, pgx.RowToStructByName[DigestReader])
+	if err != nil {
+		return nil, fmt.Errorf("read digest readers: %w", err)
+	}
+	return readers, nil
+}
+
+// expiringRow is a row of ExpiringCertificates.
+type expiringRow struct {
+	Code       string    `db:"code"`
+	Product    string    `db:"product"`
+	Producer   string    `db:"producer"`
+	Stars      int16     `db:"stars"`
+	ValidUntil time.Time `db:"valid_until"`
+	Total      int       `db:"total"`
+}
+
+// ExpiringCertificates lists the latest certificates of the communes'
+// products valid on day and ending by until, soonest first, at most
+// limit; total counts them all.
+func (s *Store) ExpiringCertificates(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertificateItem, int, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT coalesce(g.code, '') AS code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, count(*) OVER () AS total
+FROM producers p
+JOIN products pr ON pr.producer_id = p.id
+JOIN certificates c ON c.product_id = pr.id
+LEFT JOIN registrations g ON g.product_id = pr.id
+WHERE p.unit_id = ANY($3) AND `+validOn+` AND c.valid_until <= $2
+  AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until)
+ORDER BY c.valid_until, pr.name LIMIT $4`, day, until, communes, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list expiring certificates: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[expiringRow])
+	if err != nil {
+		return nil, 0, fmt.Errorf("read expiring certificates: %w", err)
+	}
+	out := make([]ocop.CertificateItem, len(found))
+	total := 0
+	for i, r := range found {
+		out[i] = ocop.CertificateItem{Code: r.Code, Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
+		total = r.Total
+	}
+	return out, total, nil
+}
+
+// AnswersReceived lists the renewal answers of the communes received from
+// from until before to, newest first, at most limit; total counts them
+// all.
+func (s *Store) AnswersReceived(ctx context.Context, communes []int64, from, to time.Time, limit int) ([]ocop.RenewalRequest, int, error) {
+	rows, err := s.pool.Query(ctx, renewalColumns+`
+WHERE q.unit_id = ANY($1) AND q.answered_at >= $2 AND q.answered_at < $3
+ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, from, to, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list renewal answers: %w", err)
+	}
+	var total int
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewal(row, &total) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("read renewal answers: %w", err)
+	}
+	return out, total, nil
+}
+
+// QueueDigest queues the digest d of week for the reader, with its job,
+// unless one is queued already: it reports whether it queued this one.
+func (s *Store) QueueDigest(ctx context.Context, r DigestReader, week time.Time, d ocop.DigestNotice) (bool, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return false, fmt.Errorf("encode digest: %w", err)
+	}
+	queued := false
+	err = s.WithTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `
+INSERT INTO notifications (kind, chat_id, unit_id, payload) VALUES ($1, $2, $3, $4) RETURNING id`,
+			ocop.NoticeDigest, r.ChatID, r.UnitID, body).Scan(&id); err != nil {
+			return fmt.Errorf("insert digest notification: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO official_digests (user_id, week, notification_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			r.UserID, week, id)
+		if err != nil {
+			return fmt.Errorf("record digest: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errAlreadyQueued
+		}
+		queued = true
+		return s.insertNotifyJobs(ctx, tx, []int64{id})
+	})
+	if errors.Is(err, errAlreadyQueued) {
+		return false, nil
+	}
+	return queued && err == nil, err
+}
+
+// errAlreadyQueued rolls back a digest another process queued first.
+var errAlreadyQueued = errors.New("digest already queued")
