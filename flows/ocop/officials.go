@@ -59,19 +59,3 @@ var (
 	ErrInviteUsed    = errors.New("invite code already used")
 	ErrInviteExpired = errors.New("invite code expired")
 )
-
-// InScope reports whether an official of unit own may see unit target: it
-// is that unit or lies below it.
-func (ix *UnitIndex) InScope(own, target int64) bool {
-	for id, n := target, 0; id != 0 && n < 8; n++ {
-		if id == own {
-			return true
-		}
-		u, ok := ix.Get(id)
-		if !ok {
-			return false
-		}
-		id = u.ParentID
-	}
-	return false
-}

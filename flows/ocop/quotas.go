@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // Metric is what a quota counts.
@@ -32,7 +34,7 @@ type Quota struct {
 	UnitCode   string
 	UnitLevel  int
 	Below      bool
-	Kinds      []string // folded kind words: KindUrbanDistrict, KindWard…
+	Kinds      []string // folded kind words: units.KindUrbanDistrict, units.KindWard…
 	Metric     Metric
 	Minimum    float64
 	Encouraged float64 // 0: no encouraged level
@@ -47,7 +49,7 @@ func (q Quota) Covers(day time.Time) bool {
 
 // AppliesTo reports whether the quota sets a target for u, whose ancestors
 // (parent first) are given.
-func (q Quota) AppliesTo(u Unit, ancestors []Unit) bool {
+func (q Quota) AppliesTo(u units.Unit, ancestors []units.Unit) bool {
 	if !q.Below {
 		return u.Code == q.UnitCode && u.Level == q.UnitLevel
 	}

@@ -39,18 +39,3 @@ const CertificateValidityMonths = 36
 func CertificateExpiry(decision time.Time) time.Time {
 	return decision.AddDate(0, CertificateValidityMonths, 0)
 }
-
-// Vietnam is the time zone the programme keeps dates in.
-var Vietnam = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
-
-// LocalDay is t's date in Vietnam, as a UTC midnight (how dates are kept).
-func LocalDay(t time.Time) time.Time {
-	l := t.In(Vietnam)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}

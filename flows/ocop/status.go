@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // Status is how a unit (or the whole country) stands against its targets on
 // a day.
 type Status struct {
-	Unit     Unit // zero for the whole country
+	Unit     units.Unit // zero for the whole country
 	Day      time.Time
 	Tally    Tally
 	Communes int // communes at or under the unit
@@ -21,12 +23,12 @@ type Status struct {
 	// targets first.
 	Children []UnitResult
 	// Empty are the communes at or under the unit with no recognised product.
-	Empty []Unit
+	Empty []units.Unit
 }
 
 // UnitResult is one unit's count and targets.
 type UnitResult struct {
-	Unit     Unit
+	Unit     units.Unit
 	Tally    Tally
 	Communes int
 	Targets  []Target
@@ -59,9 +61,9 @@ type node struct {
 
 // BuildStatus measures unit root of ix (0: the whole country) on day from
 // counts, the tallies of ix's communes, against quotas.
-func BuildStatus(ix *UnitIndex, root int64, counts map[int64]Tally, quotas []Quota, day time.Time) Status {
+func BuildStatus(ix *units.UnitIndex, root int64, counts map[int64]Tally, quotas []Quota, day time.Time) Status {
 	st := Status{Day: day}
-	var ancestors []Unit // of root, parent first
+	var ancestors []units.Unit // of root, parent first
 	if u, ok := ix.Get(root); ok {
 		st.Unit = u
 		for p, ok := ix.Get(u.ParentID); ok; p, ok = ix.Get(p.ParentID) {
@@ -74,7 +76,7 @@ func BuildStatus(ix *UnitIndex, root int64, counts map[int64]Tally, quotas []Quo
 			inForce = append(inForce, q)
 		}
 	}
-	targetsOf := func(u Unit, anc []Unit, n node) []Target {
+	targetsOf := func(u units.Unit, anc []units.Unit, n node) []Target {
 		var out []Target
 		for _, q := range inForce {
 			if q.AppliesTo(u, anc) {
@@ -88,8 +90,8 @@ func BuildStatus(ix *UnitIndex, root int64, counts map[int64]Tally, quotas []Quo
 
 	// walk sums the subtree of u (whose ancestors are anc, parent first)
 	// and measures every unit below root against its targets.
-	var walk func(u Unit, anc []Unit, depth int) node
-	walk = func(u Unit, anc []Unit, depth int) node {
+	var walk func(u units.Unit, anc []units.Unit, depth int) node
+	walk = func(u units.Unit, anc []units.Unit, depth int) node {
 		var n node
 		if u.Level == 3 {
 			n = node{tally: counts[u.ID], communes: 1}
@@ -99,7 +101,7 @@ func BuildStatus(ix *UnitIndex, root int64, counts map[int64]Tally, quotas []Quo
 				st.Empty = append(st.Empty, u)
 			}
 		}
-		below := append([]Unit{u}, anc...)
+		below := append([]units.Unit{u}, anc...)
 		for _, c := range ix.Children(u.ID) {
 			cn := walk(c, below, depth+1)
 			n.tally.add(cn.tally)
@@ -141,9 +143,9 @@ func BuildStatus(ix *UnitIndex, root int64, counts map[int64]Tally, quotas []Quo
 	}
 	st.Tally, st.Communes = top.tally, top.communes
 
-	var childAnc []Unit
+	var childAnc []units.Unit
 	if root != 0 {
-		childAnc = append([]Unit{st.Unit}, ancestors...)
+		childAnc = append([]units.Unit{st.Unit}, ancestors...)
 	}
 	for _, c := range ix.Children(root) {
 		n := children[c.ID]

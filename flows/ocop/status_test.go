@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // TestBuildStatus measures a small hand-made tree: a province with an
@@ -12,26 +13,26 @@ import (
 // HCMC-style quotas, with every number worked out by hand.
 func TestBuildStatus(t *testing.T) {
 	t.Parallel()
-	ix := ocop.NewUnitIndex([]ocop.Unit{
-		{ID: 1, Level: 1, Code: "79", Name: "Thành phố Hồ Chí Minh", Kind: ocop.KindCity},
-		{ID: 10, ParentID: 1, Level: 2, Code: "760", Name: "Quận 1", Kind: ocop.KindUrbanDistrict},
-		{ID: 11, ParentID: 10, Level: 3, Code: "a", Name: "Phường Bến Nghé", Kind: ocop.KindWard},
-		{ID: 12, ParentID: 10, Level: 3, Code: "b", Name: "Phường Đa Kao", Kind: ocop.KindWard},
-		{ID: 20, ParentID: 1, Level: 2, Code: "783", Name: "Huyện Củ Chi", Kind: ocop.KindRuralDistrict},
-		{ID: 21, ParentID: 20, Level: 3, Code: "c", Name: "Xã An Phú", Kind: ocop.KindCommune},
-		{ID: 22, ParentID: 20, Level: 3, Code: "d", Name: "Xã Bình Mỹ", Kind: ocop.KindCommune},
-		{ID: 23, ParentID: 20, Level: 3, Code: "e", Name: "Thị trấn Củ Chi", Kind: ocop.KindTownship},
+	ix := units.NewUnitIndex([]units.Unit{
+		{ID: 1, Level: 1, Code: "79", Name: "Thành phố Hồ Chí Minh", Kind: units.KindCity},
+		{ID: 10, ParentID: 1, Level: 2, Code: "760", Name: "Quận 1", Kind: units.KindUrbanDistrict},
+		{ID: 11, ParentID: 10, Level: 3, Code: "a", Name: "Phường Bến Nghé", Kind: units.KindWard},
+		{ID: 12, ParentID: 10, Level: 3, Code: "b", Name: "Phường Đa Kao", Kind: units.KindWard},
+		{ID: 20, ParentID: 1, Level: 2, Code: "783", Name: "Huyện Củ Chi", Kind: units.KindRuralDistrict},
+		{ID: 21, ParentID: 20, Level: 3, Code: "c", Name: "Xã An Phú", Kind: units.KindCommune},
+		{ID: 22, ParentID: 20, Level: 3, Code: "d", Name: "Xã Bình Mỹ", Kind: units.KindCommune},
+		{ID: 23, ParentID: 20, Level: 3, Code: "e", Name: "Thị trấn Củ Chi", Kind: units.KindTownship},
 	})
 	from := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 	below := func(kinds []string, m ocop.Metric, min, enc float64) ocop.Quota {
 		return ocop.Quota{UnitCode: "79", UnitLevel: 1, Below: true, Kinds: kinds, Metric: m, Minimum: min, Encouraged: enc, From: from}
 	}
 	quotas := []ocop.Quota{
-		below([]string{ocop.KindUrbanDistrict, ocop.KindCity}, ocop.MetricRecognised, 3, 4),
-		below([]string{ocop.KindUrbanDistrict, ocop.KindCity}, ocop.MetricFourStar, 0, 1),
-		below([]string{ocop.KindWard}, ocop.MetricRecognised, 1, 0),
-		below([]string{ocop.KindRuralDistrict}, ocop.MetricAvgPerCommune, 2, 3),
-		below([]string{ocop.KindRuralDistrict}, ocop.MetricFourStar, 2, 0),
+		below([]string{units.KindUrbanDistrict, units.KindCity}, ocop.MetricRecognised, 3, 4),
+		below([]string{units.KindUrbanDistrict, units.KindCity}, ocop.MetricFourStar, 0, 1),
+		below([]string{units.KindWard}, ocop.MetricRecognised, 1, 0),
+		below([]string{units.KindRuralDistrict}, ocop.MetricAvgPerCommune, 2, 3),
+		below([]string{units.KindRuralDistrict}, ocop.MetricFourStar, 2, 0),
 		// Ended before the day asked: ignored.
 		{UnitCode: "79", UnitLevel: 1, Metric: ocop.MetricRecognised, Minimum: 100, From: from, To: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units/unitstest"
 )
 
 func TestNormalizeTaxCode(t *testing.T) {
@@ -152,7 +153,7 @@ func TestNormalizeCitizenID(t *testing.T) {
 // province's GSO code padded to three digits.
 func TestCitizenIDProvincesMatchUnits(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-03.csv")
+	units := unitstest.Load(t, "vn-units-2025-03.csv")
 	provinces := map[string]string{}
 	for _, u := range units {
 		if u.Level == 1 {

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -46,7 +47,7 @@ func Chart(d Data, p locales.Printer) ([]byte, error) {
 	}
 
 	pl := plot.New()
-	title := p.T("chart.title", "Unit", unitName(d, p), "Date", d.Status.Day.Format("02/01/2006"))
+	title := p.T("chart.title", "Unit", unitName(d, p), "Date", dates.Format(d.Status.Day))
 	if len(d.Status.Children) > chartUnits {
 		title += "\n" + p.T("chart.truncated", "N", chartUnits, "Total", len(d.Status.Children))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
@@ -78,9 +79,9 @@ func printer(t *testing.T, lang string) locales.Printer {
 // the announced size.
 func TestChartIsAPNGOfItsSize(t *testing.T) {
 	t.Parallel()
-	st := ocop.Status{Unit: ocop.Unit{ID: 1, Name: "Thành phố Hồ Chí Minh"}, Day: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+	st := ocop.Status{Unit: units.Unit{ID: 1, Name: "Thành phố Hồ Chí Minh"}, Day: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
 	for i := range 60 {
-		r := ocop.UnitResult{Unit: ocop.Unit{ID: int64(i + 2), Name: "Phường Đa Kao " + strings.Repeat("ữ", i%3)}}
+		r := ocop.UnitResult{Unit: units.Unit{ID: int64(i + 2), Name: "Phường Đa Kao " + strings.Repeat("ữ", i%3)}}
 		r.Tally.Stars[3] = i % 4
 		st.Children = append(st.Children, r)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // Data is one unit's status with what the reports need besides.
@@ -14,8 +15,8 @@ type Data struct {
 	Status   ocop.Status
 	Sources  []int64 // the stored communes counted (nil: all)
 	Until    time.Time
-	Tree     *ocop.Tree  // the unit tree in force on the day
-	Atlas    *ocop.Atlas // to name the communes of products stored in another tree
+	Tree     *units.Tree  // the unit tree in force on the day
+	Atlas    *units.Atlas // to name the communes of products stored in another tree
 	Products []ocop.CertifiedProduct
 	Groups   []ocop.ProductGroup
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -18,7 +16,7 @@ var ErrFileType = errors.New("not an .xlsx or .csv file")
 
 // ReadTable reads the rows of a CSV file (comma or semicolon separated, as
 // Excel writes it in Vietnamese locales) or of an XLSX workbook's first
-// sheet. XLSX dates come as day serials, which ParseDate reads.
+// sheet. XLSX dates come as day serials, which dates.Parse reads.
 func ReadTable(name string, data []byte) ([][]string, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
@@ -51,37 +49,4 @@ func ReadTable(name string, data []byte) ([][]string, error) {
 		return rows, nil
 	}
 	return nil, ErrFileType
-}
-
-// ParseDate reads a day written dd/mm/yyyy (also with - or .), yyyy-mm-dd,
-// or as a spreadsheet's day serial (45471 = 28/06/2024).
-func ParseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseFloat(s, 64); err == nil && n > 30000 && n < 80000 {
-		t, err := excelize.ExcelDateToTime(n, false)
-		if err != nil {
-			return time.Time{}, false
-		}
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, true
-	}
-	var d, m, y int
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
-	if len(parts) != 3 {
-		return time.Time{}, false
-	}
-	var err1, err2, err3 error
-	d, err1 = strconv.Atoi(parts[0])
-	m, err2 = strconv.Atoi(parts[1])
-	y, err3 = strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil || y < 2000 || y > 2100 {
-		return time.Time{}, false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d || int(t.Month()) != m {
-		return time.Time{}, false
-	}
-	return t, true
 }

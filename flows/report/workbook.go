@@ -5,6 +5,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -67,7 +68,7 @@ func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Pr
 		return err
 	}
 	steps := [][]any{
-		{bold, p.T("xlsx.title", "Unit", unitName(d, p), "Date", st.Day.Format("02/01/2006"))},
+		{bold, p.T("xlsx.title", "Unit", unitName(d, p), "Date", dates.Format(st.Day))},
 		{0},
 		{0, p.T("xlsx.recognised"), st.Tally.Recognised()},
 		{0, "3★", st.Tally.Stars[3]},

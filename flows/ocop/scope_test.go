@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/flows/units/unitstest"
 )
 
 // TestScopeMatrix: an official sees their own unit and those below it,
@@ -11,8 +13,9 @@ import (
 // parent and a unit of another province, on the real unit tree.
 func TestScopeMatrix(t *testing.T) {
 	t.Parallel()
-	ix := ocop.NewUnitIndex(loadUnits(t, "vn-units-2025-03.csv"))
-	find := func(query string, parent int64, level int) ocop.Unit {
+	ix := units.NewUnitIndex(unitstest.Load(t, "vn-units-2025-03.csv"))
+	atlas := units.NewAtlas([]units.Tree{{Units: ix}}, nil)
+	find := func(query string, parent int64, level int) units.Unit {
 		t.Helper()
 		got, _ := ix.Search(query, parent, level, 1, 0)
 		if len(got) == 0 {
@@ -30,12 +33,12 @@ func TestScopeMatrix(t *testing.T) {
 	phucxa := find("phuc xa", badinh.ID, 3)
 
 	type cell struct {
-		target ocop.Unit
+		target units.Unit
 		want   bool
 	}
 	cases := []struct {
 		role  ocop.Role
-		own   ocop.Unit
+		own   units.Unit
 		cells map[string]cell
 	}{
 		{ocop.RoleProvince, hcm, map[string]cell{
@@ -53,12 +56,18 @@ func TestScopeMatrix(t *testing.T) {
 			t.Fatalf("%s official's unit %s has level %d", c.role, c.own.Name, c.own.Level)
 		}
 		for name, cl := range c.cells {
-			if got := ix.InScope(c.own.ID, cl.target.ID); got != cl.want {
+			o := ocop.Official{UnitID: c.own.ID, Role: c.role}
+			if got := ocop.InScope(atlas, o, cl.target.ID); got != cl.want {
 				t.Errorf("%s of %s sees %s (%s): %v, want %v", c.role, c.own.Name, cl.target.Name, name, got, cl.want)
 			}
 		}
 	}
-	if ix.InScope(cuchi.ID, 0) || ix.InScope(cuchi.ID, -5) {
+	district := ocop.Official{UnitID: cuchi.ID, Role: ocop.RoleDistrict}
+	if ocop.InScope(atlas, district, 0) || ocop.InScope(atlas, district, -5) {
 		t.Error("an unknown unit is in scope")
+	}
+	admin := ocop.Official{Role: ocop.RoleAdmin}
+	if !ocop.InScope(atlas, admin, phucxa.ID) || ocop.InScope(atlas, admin, -5) {
+		t.Error("an administrator does not see every known unit, and only those")
 	}
 }

@@ -1,4 +1,4 @@
-package ocop_test
+package vntext_test
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 func TestFold(t *testing.T) {
@@ -44,35 +44,14 @@ func TestFold(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := ocop.Fold(tt.in)
+			got := vntext.Fold(tt.in)
 			if got != tt.want {
 				t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
 			}
-			if again := ocop.Fold(got); again != got {
+			if again := vntext.Fold(got); again != got {
 				t.Errorf("Fold(%q) = %q, want it unchanged", got, again)
 			}
 		})
-	}
-}
-
-// TestFoldUnitNames folds every unit name of both lists in NFC and NFD:
-// the two must agree, and the result must be plain ASCII — every
-// Vietnamese letter has an ASCII base.
-func TestFoldUnitNames(t *testing.T) {
-	t.Parallel()
-	for _, file := range []string{"vn-units-2025-03.csv", "vn-units-2025-07.csv"} {
-		for _, u := range loadUnits(t, file) {
-			got := ocop.Fold(u.Name)
-			if nfd := ocop.Fold(norm.NFD.String(u.Name)); nfd != got {
-				t.Errorf("Fold(NFD %q) = %q, want %q as for NFC", u.Name, nfd, got)
-			}
-			for i := range len(got) {
-				if got[i] >= utf8.RuneSelf {
-					t.Errorf("Fold(%q) = %q, want ASCII", u.Name, got)
-					break
-				}
-			}
-		}
 	}
 }
 
@@ -100,14 +79,14 @@ func TestCleanText(t *testing.T) {
 		{name: "max counts after cleaning", in: "  Củ \n\n Chi  ", max: 6, want: "Củ Chi"},
 		{name: "max counts NFC runes", in: norm.NFD.String("Củ Chi"), max: 6, want: "Củ Chi"},
 
-		{name: "empty", in: "", max: 100, wantErr: ocop.ErrTextEmpty},
-		{name: "only spaces", in: " \t\r\n\u00a0 ", max: 100, wantErr: ocop.ErrTextEmpty},
-		{name: "NUL", in: "Trà\x00xanh", max: 100, wantErr: ocop.ErrTextControl},
-		{name: "escape", in: "Trà \x1b[31mxanh", max: 100, wantErr: ocop.ErrTextControl},
-		{name: "DEL", in: "Trà\x7f", max: 100, wantErr: ocop.ErrTextControl},
-		{name: "right-to-left override", in: "HTX \u202eanh", max: 100, wantErr: ocop.ErrTextControl},
-		{name: "C1 control", in: "Trà\u0080", max: 100, wantErr: ocop.ErrTextControl},
-		{name: "invalid UTF-8", in: "Tr\xe0 xanh", max: 100, wantErr: ocop.ErrTextControl},
+		{name: "empty", in: "", max: 100, wantErr: vntext.ErrTextEmpty},
+		{name: "only spaces", in: " \t\r\n\u00a0 ", max: 100, wantErr: vntext.ErrTextEmpty},
+		{name: "NUL", in: "Trà\x00xanh", max: 100, wantErr: vntext.ErrTextControl},
+		{name: "escape", in: "Trà \x1b[31mxanh", max: 100, wantErr: vntext.ErrTextControl},
+		{name: "DEL", in: "Trà\x7f", max: 100, wantErr: vntext.ErrTextControl},
+		{name: "right-to-left override", in: "HTX \u202eanh", max: 100, wantErr: vntext.ErrTextControl},
+		{name: "C1 control", in: "Trà\u0080", max: 100, wantErr: vntext.ErrTextControl},
+		{name: "invalid UTF-8", in: "Tr\xe0 xanh", max: 100, wantErr: vntext.ErrTextControl},
 
 		{name: "one rune too long", in: "Củ Chi!", max: 6, wantLen: 7},
 		{name: "long Vietnamese", in: strings.Repeat("Đắk ", 30), max: 100, wantLen: 119},
@@ -116,10 +95,10 @@ func TestCleanText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ocop.CleanText(tt.in, tt.max)
+			got, err := vntext.CleanText(tt.in, tt.max)
 			switch {
 			case tt.wantLen > 0:
-				var tl *ocop.TooLongError
+				var tl *vntext.TooLongError
 				if !errors.As(err, &tl) || tl.Max != tt.max || tl.Len != tt.wantLen || got != "" {
 					t.Errorf("CleanText(%q, %d) = %q, %v; want \"\", &TooLongError{Max: %d, Len: %d}", tt.in, tt.max, got, err, tt.max, tt.wantLen)
 				}
@@ -138,7 +117,7 @@ func TestCleanText(t *testing.T) {
 
 func TestTooLongErrorMessage(t *testing.T) {
 	t.Parallel()
-	err := error(&ocop.TooLongError{Max: 60, Len: 61})
+	err := error(&vntext.TooLongError{Max: 60, Len: 61})
 	if got, want := err.Error(), "text has 61 characters, at most 60 allowed"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
@@ -152,11 +131,11 @@ func FuzzFold(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := ocop.Fold(s)
+		got := vntext.Fold(s)
 		if !utf8.ValidString(got) {
 			t.Errorf("Fold(%q) = %q, not valid UTF-8", s, got)
 		}
-		if again := ocop.Fold(got); again != got {
+		if again := vntext.Fold(got); again != got {
 			t.Errorf("Fold(Fold(%q)) = %q, want %q", s, again, got)
 		}
 		if lower := strings.ToLower(got); lower != got {
@@ -171,7 +150,7 @@ func FuzzFold(f *testing.F) {
 				break
 			}
 		}
-		if nfd := ocop.Fold(norm.NFD.String(s)); utf8.ValidString(s) && nfd != got {
+		if nfd := vntext.Fold(norm.NFD.String(s)); utf8.ValidString(s) && nfd != got {
 			t.Errorf("Fold(NFD %q) = %q, want %q as for the input", s, nfd, got)
 		}
 	})
@@ -185,9 +164,9 @@ func FuzzCleanText(f *testing.F) {
 		f.Add(s, 20)
 	}
 	f.Fuzz(func(t *testing.T, s string, max int) {
-		got, err := ocop.CleanText(s, max)
+		got, err := vntext.CleanText(s, max)
 		if err != nil {
-			var tl *ocop.TooLongError
+			var tl *vntext.TooLongError
 			switch {
 			case got != "":
 				t.Errorf("CleanText(%q, %d) = %q with error %v, want \"\"", s, max, got, err)
@@ -195,7 +174,7 @@ func FuzzCleanText(f *testing.F) {
 				if tl.Max != max || tl.Len <= max {
 					t.Errorf("CleanText(%q, %d): %+v, want Max %d and Len above it", s, max, tl, max)
 				}
-			case !errors.Is(err, ocop.ErrTextEmpty) && !errors.Is(err, ocop.ErrTextControl):
+			case !errors.Is(err, vntext.ErrTextEmpty) && !errors.Is(err, vntext.ErrTextControl):
 				t.Errorf("CleanText(%q, %d): unexpected error %v", s, max, err)
 			}
 			return
@@ -209,7 +188,7 @@ func FuzzCleanText(f *testing.F) {
 		if strings.Contains(got, "  ") || strings.TrimSpace(got) != got || strings.ContainsAny(got, "\r\n\t") {
 			t.Errorf("CleanText(%q, %d) = %q, want single spaces between words only", s, max, got)
 		}
-		if again, err := ocop.CleanText(got, max); err != nil || again != got {
+		if again, err := vntext.CleanText(got, max); err != nil || again != got {
 			t.Errorf("CleanText(%q, %d) = %q, %v; want it unchanged", got, max, again, err)
 		}
 	})
@@ -227,7 +206,7 @@ func BenchmarkFold(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.in)))
 			for b.Loop() {
-				ocop.Fold(bc.in)
+				vntext.Fold(bc.in)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package ocop
+package units
 
 import (
 	"cmp"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 // Unit is an administrative unit: a province (level 1), a district
@@ -79,7 +81,7 @@ func SplitUnitName(name string) (kind, bare string) {
 	// the bare name in the wrong place.
 	var folded [2]string
 	for i := 0; i < len(folded) && i < len(fields); i++ {
-		folded[i] = Fold(fields[i])
+		folded[i] = vntext.Fold(fields[i])
 	}
 	for _, k := range kindWords[:9] {
 		n := len(k.words)
@@ -106,7 +108,7 @@ type query struct {
 // "huyen cu chi" → ("huyen", [cu chi]); "q1" → ("quan", [1]); "tp hcm" →
 // ("thanh pho", [hcm], alias [ho chi minh]).
 func parseQuery(s string) query {
-	tokens := strings.Fields(Fold(s))
+	tokens := strings.Fields(vntext.Fold(s))
 	kind, words := splitKind(tokens)
 	q := query{kind: kind, words: words}
 	if kind != "" {
@@ -163,7 +165,7 @@ func wordBit(b byte) uint64 {
 	case b >= '0' && b <= '9':
 		return 1 << (26 + b - '0')
 	}
-	return 1 << (36 + b%28) // the lead byte of a rune Fold left alone
+	return 1 << (36 + b%28) // the lead byte of a rune vntext.Fold left alone
 }
 
 // wordMask is the wordBit of every word of folded words.
@@ -193,7 +195,7 @@ func NewUnitIndex(units []Unit) *UnitIndex {
 	entries := make([]entry, len(units))
 	for i, u := range units {
 		_, bare := SplitUnitName(u.Name)
-		fb := Fold(bare)
+		fb := vntext.Fold(bare)
 		num, err := strconv.Atoi(fb)
 		if err != nil {
 			num = -1
@@ -277,6 +279,21 @@ func (ix *UnitIndex) Children(parentID int64) []Unit {
 		out[i] = ix.entries[j].Unit
 	}
 	return out
+}
+
+// Within reports whether unit target is unit own or lies below it.
+func (ix *UnitIndex) Within(own, target int64) bool {
+	for id, n := target, 0; id != 0 && n < 8; n++ {
+		if id == own {
+			return true
+		}
+		u, ok := ix.Get(id)
+		if !ok {
+			return false
+		}
+		id = u.ParentID
+	}
+	return false
 }
 
 // Search finds the units under parentID (0: provinces) of the given level

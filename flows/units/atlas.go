@@ -1,4 +1,4 @@
-package ocop
+package units
 
 import (
 	"cmp"
@@ -162,23 +162,20 @@ func Communes(ix *UnitIndex, root int64) []Unit {
 	return out
 }
 
-// InScope reports whether official o may see unit target (of any tree): it
-// is their unit or lies below it; an administrator sees every unit. A unit
-// of another tree than the official's is in scope when every one of its
-// communes counts, in the official's tree, at or under the official's unit.
-func (a *Atlas) InScope(o Official, target int64) bool {
-	if o.Role == RoleAdmin {
-		_, ok := a.Unit(target)
-		return ok
-	}
+// Within reports whether unit target (of any tree) counts at or under unit
+// own: target is own or lies below it, or, when target belongs to another
+// tree than own, every one of its communes counts, in own's tree, at or
+// under own. Who may see what (an administrator sees every unit) is
+// ocop.InScope's to say.
+func (a *Atlas) Within(own, target int64) bool {
 	ti, ok := a.treeOf[target]
-	oi, ok2 := a.treeOf[o.UnitID]
+	oi, ok2 := a.treeOf[own]
 	if !ok || !ok2 {
 		return false
 	}
-	own := a.trees[oi].Units
+	tree := a.trees[oi].Units
 	if ti == oi {
-		return own.InScope(o.UnitID, target)
+		return tree.Within(own, target)
 	}
 	communes := Communes(a.trees[ti].Units, target)
 	if len(communes) == 0 {
@@ -186,22 +183,18 @@ func (a *Atlas) InScope(o Official, target int64) bool {
 	}
 	for _, c := range communes {
 		there, ok := a.CommuneIn(&a.trees[oi], c.ID)
-		if !ok || !own.InScope(o.UnitID, there) {
+		if !ok || !tree.Within(own, there) {
 			return false
 		}
 	}
 	return true
 }
 
-// Roots returns the highest units of tree t that official o may see: their
-// own unit when t holds it, else the units of t wholly inside their scope
-// (several, when the official's unit was formed by a merge). An
-// administrator's root is the whole country: nil.
-func (a *Atlas) Roots(o Official, t *Tree) []Unit {
-	if o.Role == RoleAdmin {
-		return nil
-	}
-	if u, ok := t.Units.Get(o.UnitID); ok {
+// RootsWithin returns the highest units of tree t within unit own: own
+// itself when t holds it, else the units of t wholly within own (several,
+// when own was formed by a merge).
+func (a *Atlas) RootsWithin(t *Tree, own int64) []Unit {
+	if u, ok := t.Units.Get(own); ok {
 		return []Unit{u}
 	}
 	var out []Unit
@@ -209,9 +202,9 @@ func (a *Atlas) Roots(o Official, t *Tree) []Unit {
 	walk = func(parent int64) {
 		for _, u := range t.Units.Children(parent) {
 			switch {
-			case a.InScope(o, u.ID):
+			case a.Within(own, u.ID):
 				out = append(out, u)
-			case u.Level < 3 && a.touches(o, t, u.ID):
+			case u.Level < 3 && a.touches(t, u.ID, own):
 				walk(u.ID)
 			}
 		}
@@ -220,14 +213,14 @@ func (a *Atlas) Roots(o Official, t *Tree) []Unit {
 	return out
 }
 
-// touches reports whether any commune under unit id of t counts in o's scope.
-func (a *Atlas) touches(o Official, t *Tree, id int64) bool {
-	oi, ok := a.treeOf[o.UnitID]
+// touches reports whether any commune under unit id of t counts within own.
+func (a *Atlas) touches(t *Tree, id, own int64) bool {
+	oi, ok := a.treeOf[own]
 	if !ok {
 		return false
 	}
 	for _, c := range Communes(t.Units, id) {
-		if there, ok := a.CommuneIn(&a.trees[oi], c.ID); ok && a.trees[oi].Units.InScope(o.UnitID, there) {
+		if there, ok := a.CommuneIn(&a.trees[oi], c.ID); ok && a.trees[oi].Units.Within(own, there) {
 			return true
 		}
 	}

@@ -1,142 +1,20 @@
-package ocop_test
+package units_test
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/flows/units/unitstest"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
-
-// The unit lists live in shared/data beside the repository (see its
-// README); they are read in place, never copied into the repository.
-
-// findDataDir walks up from the working directory to the first
-// shared/data, trying "<dir>/shared/data" and "<dir>/../shared/data" at each
-// level: tests run in flows/ocop, CI runs in a clone with shared/ beside it.
-func findDataDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find shared/data: %w", err)
-	}
-	for {
-		for _, c := range []string{filepath.Join(dir, "shared", "data"), filepath.Join(dir, "..", "shared", "data")} {
-			if st, err := os.Stat(filepath.Join(c, "vn-units-2025-03.csv")); err == nil && !st.IsDir() {
-				return c, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no shared/data with vn-units-2025-03.csv above the working directory: %w", fs.ErrNotExist)
-		}
-		dir = parent
-	}
-}
-
-var dataDir = sync.OnceValues(findDataDir)
-
-// unitFiles caches each file's units: the tests and benchmarks share them
-// read-only.
-var unitFiles sync.Map // file name → func() ([]ocop.Unit, error)
-
-// loadUnits reads one of the unit lists into a tree: provinces (level 1),
-// districts (level 2, the March 2025 list only) and communes (level 3),
-// with IDs assigned in file order and kinds from ocop.SplitUnitName.
-func loadUnits(tb testing.TB, file string) []ocop.Unit {
-	tb.Helper()
-	f, _ := unitFiles.LoadOrStore(file, sync.OnceValues(func() ([]ocop.Unit, error) { return readUnits(file) }))
-	units, err := f.(func() ([]ocop.Unit, error))()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return units
-}
-
-func readUnits(file string) ([]ocop.Unit, error) {
-	dir, err := dataDir()
-	if err != nil {
-		return nil, err
-	}
-	fh, err := os.Open(filepath.Join(dir, file))
-	if err != nil {
-		return nil, fmt.Errorf("read units: %w", err)
-	}
-	defer fh.Close()
-	r := csv.NewReader(fh)
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("read units %s: %w", file, err)
-	}
-	threeLevels := slices.Equal(header, []string{"province_code", "province", "district_code", "district", "ward_code", "ward"})
-	if !threeLevels && !slices.Equal(header, []string{"province_code", "province", "ward_code", "ward"}) {
-		return nil, fmt.Errorf("read units %s: unknown header %q", file, header)
-	}
-	var units []ocop.Unit
-	ids := map[[2]string]int64{} // (level, code) → ID
-	add := func(level int, code, name string, parent int64) int64 {
-		key := [2]string{fmt.Sprint(level), code}
-		if id, ok := ids[key]; ok {
-			return id
-		}
-		id := int64(len(units) + 1)
-		kind, _ := ocop.SplitUnitName(name)
-		units = append(units, ocop.Unit{ID: id, ParentID: parent, Level: level, Code: code, Name: name, Kind: kind})
-		ids[key] = id
-		return id
-	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read units %s: %w", file, err)
-		}
-		parent := add(1, rec[0], rec[1], 0)
-		if threeLevels {
-			parent = add(2, rec[2], rec[3], parent)
-			rec = rec[2:]
-		}
-		if rec[2] != "" { // island districts have no commune
-			add(3, rec[2], rec[3], parent)
-		}
-	}
-	return units, nil
-}
-
-// indexes caches one index per file.
-var indexes sync.Map // file name → func() *ocop.UnitIndex
-
-func loadIndex(tb testing.TB, file string) *ocop.UnitIndex {
-	tb.Helper()
-	units := loadUnits(tb, file)
-	f, _ := indexes.LoadOrStore(file, sync.OnceValue(func() *ocop.UnitIndex { return ocop.NewUnitIndex(units) }))
-	return f.(func() *ocop.UnitIndex)()
-}
-
-// unitByCode finds a unit of a level by its GSO code.
-func unitByCode(tb testing.TB, units []ocop.Unit, level int, code string) ocop.Unit {
-	tb.Helper()
-	for _, u := range units {
-		if u.Level == level && u.Code == code {
-			return u
-		}
-	}
-	tb.Fatalf("no level %d unit with code %s", level, code)
-	return ocop.Unit{}
-}
 
 func TestLoadUnits(t *testing.T) {
 	t.Parallel()
@@ -151,7 +29,7 @@ func TestLoadUnits(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
 			var got [4]int
-			for _, u := range loadUnits(t, tt.file) {
+			for _, u := range unitstest.Load(t, tt.file) {
 				got[u.Level]++
 				if u.Kind == "" {
 					t.Errorf("%s (level %d): no kind", u.Name, u.Level)
@@ -169,24 +47,24 @@ func TestSplitUnitName(t *testing.T) {
 	tests := []struct {
 		name, kind, bare string
 	}{
-		{name: "Tỉnh Đắk Lắk", kind: ocop.KindProvince, bare: "Đắk Lắk"},
-		{name: "Thành phố Hồ Chí Minh", kind: ocop.KindCity, bare: "Hồ Chí Minh"},
-		{name: "Quận 1", kind: ocop.KindUrbanDistrict, bare: "1"},
-		{name: "Huyện Củ Chi", kind: ocop.KindRuralDistrict, bare: "Củ Chi"},
-		{name: "Thị xã Trảng Bàng", kind: ocop.KindTown, bare: "Trảng Bàng"},
-		{name: "Thành phố Thủ Đức", kind: ocop.KindCity, bare: "Thủ Đức"},
-		{name: "Phường Phúc Xá", kind: ocop.KindWard, bare: "Phúc Xá"},
-		{name: "Xã An Phú", kind: ocop.KindCommune, bare: "An Phú"},
-		{name: "Thị trấn Củ Chi", kind: ocop.KindTownship, bare: "Củ Chi"},
-		{name: "Đặc khu Phú Quốc", kind: ocop.KindSpecialZone, bare: "Phú Quốc"},
-		{name: "Tỉnh Bà Rịa - Vũng Tàu", kind: ocop.KindProvince, bare: "Bà Rịa - Vũng Tàu"},
-		{name: "Thành phố Phan Rang-Tháp Chàm", kind: ocop.KindCity, bare: "Phan Rang-Tháp Chàm"},
-		{name: "Xã Xà Phiên", kind: ocop.KindCommune, bare: "Xà Phiên"},
-		{name: "Xã Thị Trấn", kind: ocop.KindCommune, bare: "Thị Trấn"},
-		{name: "Huyện Quan Hóa", kind: ocop.KindRuralDistrict, bare: "Quan Hóa"},
-		{name: "Thị xã Kỳ Anh", kind: ocop.KindTown, bare: "Kỳ Anh"},
-		{name: "HUYỆN CỦ CHI", kind: ocop.KindRuralDistrict, bare: "CỦ CHI"},
-		{name: "Huyện  Củ  Chi", kind: ocop.KindRuralDistrict, bare: "Củ Chi"},
+		{name: "Tỉnh Đắk Lắk", kind: units.KindProvince, bare: "Đắk Lắk"},
+		{name: "Thành phố Hồ Chí Minh", kind: units.KindCity, bare: "Hồ Chí Minh"},
+		{name: "Quận 1", kind: units.KindUrbanDistrict, bare: "1"},
+		{name: "Huyện Củ Chi", kind: units.KindRuralDistrict, bare: "Củ Chi"},
+		{name: "Thị xã Trảng Bàng", kind: units.KindTown, bare: "Trảng Bàng"},
+		{name: "Thành phố Thủ Đức", kind: units.KindCity, bare: "Thủ Đức"},
+		{name: "Phường Phúc Xá", kind: units.KindWard, bare: "Phúc Xá"},
+		{name: "Xã An Phú", kind: units.KindCommune, bare: "An Phú"},
+		{name: "Thị trấn Củ Chi", kind: units.KindTownship, bare: "Củ Chi"},
+		{name: "Đặc khu Phú Quốc", kind: units.KindSpecialZone, bare: "Phú Quốc"},
+		{name: "Tỉnh Bà Rịa - Vũng Tàu", kind: units.KindProvince, bare: "Bà Rịa - Vũng Tàu"},
+		{name: "Thành phố Phan Rang-Tháp Chàm", kind: units.KindCity, bare: "Phan Rang-Tháp Chàm"},
+		{name: "Xã Xà Phiên", kind: units.KindCommune, bare: "Xà Phiên"},
+		{name: "Xã Thị Trấn", kind: units.KindCommune, bare: "Thị Trấn"},
+		{name: "Huyện Quan Hóa", kind: units.KindRuralDistrict, bare: "Quan Hóa"},
+		{name: "Thị xã Kỳ Anh", kind: units.KindTown, bare: "Kỳ Anh"},
+		{name: "HUYỆN CỦ CHI", kind: units.KindRuralDistrict, bare: "CỦ CHI"},
+		{name: "Huyện  Củ  Chi", kind: units.KindRuralDistrict, bare: "Củ Chi"},
 
 		{name: "Huyện", kind: "", bare: "Huyện"},
 		{name: "Thành phố", kind: "", bare: "Thành phố"},
@@ -199,7 +77,7 @@ func TestSplitUnitName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			kind, bare := ocop.SplitUnitName(tt.name)
+			kind, bare := units.SplitUnitName(tt.name)
 			if kind != tt.kind || bare != tt.bare {
 				t.Errorf("SplitUnitName(%q) = %q, %q; want %q, %q", tt.name, kind, bare, tt.kind, tt.bare)
 			}
@@ -215,7 +93,7 @@ func FuzzSplitUnitName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		kind, bare := ocop.SplitUnitName(name)
+		kind, bare := units.SplitUnitName(name)
 		if kind == "" {
 			if bare != name {
 				t.Errorf("SplitUnitName(%q) = %q, %q; want the name back with no kind", name, kind, bare)
@@ -223,13 +101,13 @@ func FuzzSplitUnitName(f *testing.F) {
 			return
 		}
 		// The kind words and the bare name fold back to the name.
-		if got, want := strings.TrimSpace(kind+" "+ocop.Fold(bare)), ocop.Fold(name); got != want || bare == "" {
+		if got, want := strings.TrimSpace(kind+" "+vntext.Fold(bare)), vntext.Fold(name); got != want || bare == "" {
 			t.Errorf("SplitUnitName(%q) = %q, %q; folded back %q, want %q", name, kind, bare, got, want)
 		}
 	})
 }
 
-func names(units []ocop.Unit) []string {
+func names(units []units.Unit) []string {
 	out := make([]string, len(units))
 	for i, u := range units {
 		out[i] = u.Name
@@ -239,13 +117,13 @@ func names(units []ocop.Unit) []string {
 
 func TestUnitSearch(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-03.csv")
-	ix := loadIndex(t, "vn-units-2025-03.csv")
-	hcm := unitByCode(t, units, 1, "79")
-	cuChi := unitByCode(t, units, 2, "783")
-	quan3 := unitByCode(t, units, 2, "770")
-	thanhHoa := unitByCode(t, units, 1, "38")
-	anGiang := unitByCode(t, units, 1, "89")
+	units := unitstest.Load(t, "vn-units-2025-03.csv")
+	ix := unitstest.Index(t, "vn-units-2025-03.csv")
+	hcm := unitstest.ByCode(t, units, 1, "79")
+	cuChi := unitstest.ByCode(t, units, 2, "783")
+	quan3 := unitstest.ByCode(t, units, 2, "770")
+	thanhHoa := unitstest.ByCode(t, units, 1, "38")
+	anGiang := unitstest.ByCode(t, units, 1, "89")
 	tests := []struct {
 		name   string
 		query  string
@@ -324,9 +202,9 @@ func TestUnitSearch(t *testing.T) {
 
 func TestUnitSearchNoMatch(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-03.csv")
-	ix := loadIndex(t, "vn-units-2025-03.csv")
-	hcm := unitByCode(t, units, 1, "79")
+	units := unitstest.Load(t, "vn-units-2025-03.csv")
+	ix := unitstest.Index(t, "vn-units-2025-03.csv")
+	hcm := unitstest.ByCode(t, units, 1, "79")
 	tests := []struct {
 		name   string
 		query  string
@@ -354,9 +232,9 @@ func TestUnitSearchNoMatch(t *testing.T) {
 // numeric order, then the others by folded name.
 func TestUnitSearchEmptyQuery(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-03.csv")
-	ix := loadIndex(t, "vn-units-2025-03.csv")
-	hcm := unitByCode(t, units, 1, "79")
+	units := unitstest.Load(t, "vn-units-2025-03.csv")
+	ix := unitstest.Index(t, "vn-units-2025-03.csv")
+	hcm := unitstest.ByCode(t, units, 1, "79")
 	got, total := ix.Search("", hcm.ID, 2, 100, 0)
 	want := []string{
 		"Quận 1", "Quận 3", "Quận 4", "Quận 5", "Quận 6", "Quận 7", "Quận 8", "Quận 10", "Quận 11", "Quận 12",
@@ -386,9 +264,9 @@ func TestUnitSearchEmptyQuery(t *testing.T) {
 // pages put together are the whole list, and the total never changes.
 func TestUnitSearchPaging(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-03.csv")
-	ix := loadIndex(t, "vn-units-2025-03.csv")
-	hcm := unitByCode(t, units, 1, "79")
+	unitList := unitstest.Load(t, "vn-units-2025-03.csv")
+	ix := unitstest.Index(t, "vn-units-2025-03.csv")
+	hcm := unitstest.ByCode(t, unitList, 1, "79")
 	for _, query := range []string{"", "quan", "b", "xyzzy"} {
 		all, total := ix.Search(query, hcm.ID, 2, 1000, 0)
 		if len(all) != total {
@@ -397,7 +275,7 @@ func TestUnitSearchPaging(t *testing.T) {
 		for limit := 1; limit <= total+1; limit++ {
 			t.Run(fmt.Sprintf("%q by %d", query, limit), func(t *testing.T) {
 				t.Parallel()
-				var got []ocop.Unit
+				var got []units.Unit
 				for offset := 0; offset <= total; offset += limit {
 					page, n := ix.Search(query, hcm.ID, 2, limit, offset)
 					if n != total || len(page) > limit {
@@ -424,7 +302,7 @@ func TestUnitSearchPaging(t *testing.T) {
 
 func TestUnitSearchAll(t *testing.T) {
 	t.Parallel()
-	ix := loadIndex(t, "vn-units-2025-03.csv")
+	ix := unitstest.Index(t, "vn-units-2025-03.csv")
 	tests := []struct {
 		query string
 		want  string
@@ -457,13 +335,13 @@ func TestUnitSearchAll(t *testing.T) {
 // communes hang directly under their province.
 func TestUnitSearchTwoLevels(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-07.csv")
-	ix := loadIndex(t, "vn-units-2025-07.csv")
+	units := unitstest.Load(t, "vn-units-2025-07.csv")
+	ix := unitstest.Index(t, "vn-units-2025-07.csv")
 	hcm := ix.SearchAll("ho chi minh", 1)
 	if len(hcm) != 1 || hcm[0].Level != 1 || hcm[0].Code != "79" {
 		t.Fatalf("SearchAll(\"ho chi minh\") = %+v, want the province", hcm)
 	}
-	if want := unitByCode(t, units, 1, "79"); hcm[0] != want {
+	if want := unitstest.ByCode(t, units, 1, "79"); hcm[0] != want {
 		t.Errorf("SearchAll(\"ho chi minh\") = %+v, want %+v", hcm[0], want)
 	}
 	tests := []struct {
@@ -499,15 +377,15 @@ func TestUnitSearchTwoLevels(t *testing.T) {
 
 func TestUnitIndexGetAndChildren(t *testing.T) {
 	t.Parallel()
-	units := loadUnits(t, "vn-units-2025-03.csv")
-	ix := loadIndex(t, "vn-units-2025-03.csv")
-	for _, u := range units {
+	unitList := unitstest.Load(t, "vn-units-2025-03.csv")
+	ix := unitstest.Index(t, "vn-units-2025-03.csv")
+	for _, u := range unitList {
 		if got, ok := ix.Get(u.ID); !ok || got != u {
 			t.Fatalf("Get(%d) = %+v, %v; want %+v, true", u.ID, got, ok, u)
 		}
 	}
-	for _, id := range []int64{0, -1, int64(len(units) + 1)} {
-		if got, ok := ix.Get(id); ok || got != (ocop.Unit{}) {
+	for _, id := range []int64{0, -1, int64(len(unitList) + 1)} {
+		if got, ok := ix.Get(id); ok || got != (units.Unit{}) {
 			t.Errorf("Get(%d) = %+v, %v; want the zero Unit, false", id, got, ok)
 		}
 	}
@@ -528,10 +406,10 @@ func TestUnitIndexGetAndChildren(t *testing.T) {
 			count += len(ix.Children(d.ID))
 		}
 	}
-	if count != len(units) {
-		t.Errorf("the tree from Children holds %d units, want %d", count, len(units))
+	if count != len(unitList) {
+		t.Errorf("the tree from Children holds %d units, want %d", count, len(unitList))
 	}
-	island := unitByCode(t, units, 2, "471") // Huyện Cồn Cỏ
+	island := unitstest.ByCode(t, unitList, 2, "471") // Huyện Cồn Cỏ
 	if got := ix.Children(island.ID); len(got) != 0 {
 		t.Errorf("Children(%s) = %q, want none", island.Name, names(got))
 	}
@@ -539,7 +417,7 @@ func TestUnitIndexGetAndChildren(t *testing.T) {
 		t.Errorf("Children(-1) = %q, want none", names(got))
 	}
 	// Children are copies: changing one leaves the index alone.
-	hcm := unitByCode(t, units, 1, "79")
+	hcm := unitstest.ByCode(t, unitList, 1, "79")
 	c := ix.Children(hcm.ID)
 	c[0].Name = "changed"
 	if again := ix.Children(hcm.ID); again[0].Name != "Quận 1" {
@@ -549,8 +427,8 @@ func TestUnitIndexGetAndChildren(t *testing.T) {
 
 // smallUnits is a tree for fuzzing: two provinces, a few districts and
 // communes, with the awkward names of the real ones.
-func smallUnits() []ocop.Unit {
-	units := []ocop.Unit{
+func smallUnits() []units.Unit {
+	unitList := []units.Unit{
 		{ID: 1, Level: 1, Code: "79", Name: "Thành phố Hồ Chí Minh"},
 		{ID: 2, Level: 1, Code: "38", Name: "Tỉnh Thanh Hóa"},
 		{ID: 3, ParentID: 1, Level: 2, Code: "760", Name: "Quận 1"},
@@ -568,14 +446,14 @@ func smallUnits() []ocop.Unit {
 		{ID: 15, ParentID: 3, Level: 3, Code: "26737", Name: "Phường 1"},
 		{ID: 16, ParentID: 1, Level: 3, Code: "26740", Name: "Phường Sài Gòn"}, // named like an alias
 	}
-	for i := range units {
-		units[i].Kind, _ = ocop.SplitUnitName(units[i].Name)
+	for i := range unitList {
+		unitList[i].Kind, _ = units.SplitUnitName(unitList[i].Name)
 	}
-	return units
+	return unitList
 }
 
 func FuzzUnitSearch(f *testing.F) {
-	ix := ocop.NewUnitIndex(smallUnits())
+	ix := units.NewUnitIndex(smallUnits())
 	parents := []int64{0, 1, 2, 3, 6, -1, 99}
 	for _, s := range []string{
 		"", "cu chi", "CỦ CHI", "huyen cu chi", "q1", "Q.1", "quan", "quan hoa", "tp hcm", "hcm", "h", "p", "p1",
@@ -639,11 +517,11 @@ func timeCalls(b *testing.B, call func()) {
 // BenchmarkUnitSearch searches the March 2025 tree: 63 provinces, 696
 // districts and 10,035 communes. The target is p99 ≤ 1 ms for SearchAll.
 func BenchmarkUnitSearch(b *testing.B) {
-	units := loadUnits(b, "vn-units-2025-03.csv")
-	ix := loadIndex(b, "vn-units-2025-03.csv")
-	hcm := unitByCode(b, units, 1, "79")
-	cuChi := unitByCode(b, units, 2, "783")
-	var sink []ocop.Unit
+	unitList := unitstest.Load(b, "vn-units-2025-03.csv")
+	ix := unitstest.Index(b, "vn-units-2025-03.csv")
+	hcm := unitstest.ByCode(b, unitList, 1, "79")
+	cuChi := unitstest.ByCode(b, unitList, 2, "783")
+	var sink []units.Unit
 	b.Run("district in HCMC", func(b *testing.B) {
 		timeCalls(b, func() { sink, _ = ix.Search("cu chi", hcm.ID, 2, 10, 0) })
 	})
@@ -659,9 +537,30 @@ func BenchmarkUnitSearch(b *testing.B) {
 }
 
 func BenchmarkNewUnitIndex(b *testing.B) {
-	units := loadUnits(b, "vn-units-2025-03.csv")
+	unitList := unitstest.Load(b, "vn-units-2025-03.csv")
 	b.ReportAllocs()
 	for b.Loop() {
-		ocop.NewUnitIndex(units)
+		units.NewUnitIndex(unitList)
+	}
+}
+
+// TestFoldUnitNames folds every unit name of both lists in NFC and NFD:
+// the two must agree, and the result must be plain ASCII — every
+// Vietnamese letter has an ASCII base.
+func TestFoldUnitNames(t *testing.T) {
+	t.Parallel()
+	for _, file := range []string{"vn-units-2025-03.csv", "vn-units-2025-07.csv"} {
+		for _, u := range unitstest.Load(t, file) {
+			got := vntext.Fold(u.Name)
+			if nfd := vntext.Fold(norm.NFD.String(u.Name)); nfd != got {
+				t.Errorf("Fold(NFD %q) = %q, want %q as for NFC", u.Name, nfd, got)
+			}
+			for i := range len(got) {
+				if got[i] >= utf8.RuneSelf {
+					t.Errorf("Fold(%q) = %q, want ASCII", u.Name, got)
+					break
+				}
+			}
+		}
 	}
 }

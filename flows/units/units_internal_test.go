@@ -1,8 +1,10 @@
-package ocop
+package units
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 // referenceMatch is the plain statement of pattern.match: every query word
@@ -48,7 +50,7 @@ func FuzzPatternMatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, q string) {
 		ix := NewUnitIndex([]Unit{{ID: 1, Level: 3, Name: name}})
 		e := &ix.entries[0]
-		words := strings.Fields(Fold(q))
+		words := strings.Fields(vntext.Fold(q))
 		p := newPattern(words)
 		wantRank, wantOK := referenceMatch(e.bare(), words)
 		gotRank, gotOK := p.match(e)

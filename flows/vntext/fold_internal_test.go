@@ -1,4 +1,4 @@
-package ocop
+package vntext
 
 import (
 	"testing"

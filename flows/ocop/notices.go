@@ -1,0 +1,127 @@
+package ocop
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Notices are the messages the bot sends on its own (results, revocations,
+// renewal reminders, officials' summaries and digests): their kinds,
+// statuses, the stored Notification and the JSON payload of each kind.
+
+// Notification kinds.
+const (
+	NoticeResult        = "result"         // to the producer: their product's result
+	NoticeResultSummary = "result_summary" // to commune/district officials: results in their unit
+	NoticeRevoked       = "revoked"        // to the producer: a certificate was revoked
+)
+
+// Notification statuses.
+const (
+	NoticeQueued  = "queued"
+	NoticeSent    = "sent"
+	NoticeBlocked = "blocked" // the chat blocked the bot or no longer exists
+	NoticeFailed  = "failed"  // every attempt failed
+)
+
+// Notification kinds of renewal.
+const (
+	NoticeReminder      = "reminder"       // to the producer: the certificate ends soon
+	NoticeExpired       = "expired"        // to the producer: it has ended
+	NoticeRenewalAnswer = "renewal_answer" // to officials: a producer answered
+	NoticeUnreachable   = "unreachable"    // to officials: a reminder could not be delivered
+	NoticeDigest        = "digest"         // to officials who asked: the weekly digest
+)
+
+// Notification is one message the bot sends on its own.
+type Notification struct {
+	ID        int64
+	Kind      string
+	ChatID    int64
+	Locale    string // the recipient's language ("" when unknown)
+	Payload   json.RawMessage
+	Status    string
+	Attempts  int
+	MessageID int64
+	LastError string
+	CreatedAt time.Time
+	SentAt    time.Time
+	Recipient string // the producer's name, or the official's role and unit
+}
+
+// ResultNotice is the payload of a result notification, and one line of a
+// summary.
+type ResultNotice struct {
+	Code          string    `json:"code"`
+	Product       string    `json:"product"`
+	Producer      string    `json:"producer,omitempty"`
+	Score         float64   `json:"score"`
+	Stars         int       `json:"stars"`
+	DecisionNo    string    `json:"decision_no"`
+	DecisionDate  time.Time `json:"decision_date"`
+	ValidUntil    time.Time `json:"valid_until,omitzero"`
+	PreviousStars int       `json:"previous_stars,omitempty"` // the certificate it replaces
+}
+
+// SummaryNotice is the payload of an officials' summary.
+type SummaryNotice struct {
+	Results []ResultNotice `json:"results"`
+}
+
+// RevokedNotice is the payload of a revocation notification.
+type RevokedNotice struct {
+	Product    string    `json:"product"`
+	Stars      int       `json:"stars"`
+	DecisionNo string    `json:"decision_no"`
+	RevokedOn  time.Time `json:"revoked_on"`
+	Reason     string    `json:"reason"`
+}
+
+// ReminderNotice is the payload of a reminder or an expiry notice.
+type ReminderNotice struct {
+	CertificateID int64     `json:"certificate_id"`
+	Stage         int       `json:"stage"` // days before expiry; 0 for the expiry notice
+	Code          string    `json:"code"`
+	Product       string    `json:"product"`
+	Stars         int       `json:"stars"`
+	DecisionNo    string    `json:"decision_no"`
+	ValidUntil    time.Time `json:"valid_until"`
+}
+
+// CertificateItem names a certificate in officials' notices.
+type CertificateItem struct {
+	Code       string    `json:"code"`
+	Product    string    `json:"product"`
+	Producer   string    `json:"producer"`
+	Stars      int       `json:"stars"`
+	ValidUntil time.Time `json:"valid_until"`
+}
+
+// AnswerNotice is the payload of an officials' notice of a producer's
+// answer, and a line of the digest.
+type AnswerNotice struct {
+	CertificateItem
+	Answer      RenewalAnswer `json:"answer"`
+	TargetStars int           `json:"target_stars,omitempty"`
+	Previous    RenewalAnswer `json:"previous,omitempty"`
+}
+
+// UnreachableNotice names, to officials, a producer whom a reminder could
+// not reach, with how to reach them otherwise.
+type UnreachableNotice struct {
+	CertificateItem
+	Representative string `json:"representative"`
+	Phone          string `json:"phone"`
+	Stage          int    `json:"stage"`
+}
+
+// DigestNotice is the weekly digest of an official's units.
+type DigestNotice struct {
+	Unit     string            `json:"unit"`
+	From     time.Time         `json:"from"`  // answers received since
+	Until    time.Time         `json:"until"` // expiring before
+	Expiring int               `json:"expiring"`
+	Soonest  []CertificateItem `json:"soonest"` // the first to expire
+	Received int               `json:"received"`
+	Answers  []AnswerNotice    `json:"answers"` // received in the week, newest first
+}
