@@ -8,7 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -44,7 +46,7 @@ type Chat struct {
 // button action or the flow it belongs to.
 type Engine struct {
 	records Records
-	atlas   *ocop.Atlas
+	atlas   *units.Atlas
 	groups  []ocop.ProductGroup
 	text    *locales.Catalog
 	log     *slog.Logger
@@ -65,7 +67,7 @@ type Engine struct {
 // Config wires an Engine.
 type Config struct {
 	Records Records
-	Atlas   *ocop.Atlas         // every unit tree; addresses are chosen from the one in force
+	Atlas   *units.Atlas        // every unit tree; addresses are chosen from the one in force
 	Groups  []ocop.ProductGroup // the product taxonomy
 	Text    *locales.Catalog
 	Log     *slog.Logger
@@ -275,7 +277,7 @@ func (e *Engine) authorities(ctx context.Context) (ocop.Authorities, error) {
 }
 
 // today is the current day in Vietnam, as a UTC date.
-func (e *Engine) today() time.Time { return ocop.LocalDay(e.now()) }
+func (e *Engine) today() time.Time { return dates.LocalDay(e.now()) }
 
 // errNotFound reports whether err says a record does not exist.
 func errNotFound(err error) bool { return errors.Is(err, ocop.ErrNotFound) }

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -204,18 +204,18 @@ type choice struct{ label, value string }
 // accent-insensitively ("hop tac xa" picks Hợp tác xã); a prefix picks when
 // it fits one value only.
 func matchChoice(text string, cs []choice) (string, bool) {
-	q := ocop.Fold(text)
+	q := vntext.Fold(text)
 	if q == "" {
 		return "", false
 	}
 	for _, c := range cs {
-		if ocop.Fold(c.label) == q {
+		if vntext.Fold(c.label) == q {
 			return c.value, true
 		}
 	}
 	var found string
 	for _, c := range cs {
-		if strings.HasPrefix(ocop.Fold(c.label), q) {
+		if strings.HasPrefix(vntext.Fold(c.label), q) {
 			if found != "" && found != c.value {
 				return "", false // ambiguous
 			}
@@ -228,6 +228,6 @@ func matchChoice(text string, cs []choice) (string, bool) {
 // isBack reports whether the user typed "back" (the label of the contact
 // keyboard's back button, or "quay lai" in any language).
 func isBack(t *turn) bool {
-	f := ocop.Fold(t.in.Text)
-	return f == "quay lai" || f == ocop.Fold(t.p.T("button.back"))
+	f := vntext.Fold(t.in.Text)
+	return f == "quay lai" || f == vntext.Fold(t.p.T("button.back"))
 }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // InviteRecords are what invitations read and write.
@@ -41,7 +43,7 @@ func (e *Engine) inviteCommand(t *turn) error {
 			return e.inviteChoice(t, found)
 		}
 	}
-	units := e.atlas.Roots(off, tree)
+	units := ocop.Roots(e.atlas, off, tree)
 	if len(units) == 1 {
 		children := tree.Units.Children(units[0].ID)
 		units = append(units, children[:min(len(children), inviteListed)]...)
@@ -53,7 +55,7 @@ func (e *Engine) inviteCommand(t *turn) error {
 	return e.inviteChoice(t, units)
 }
 
-func (e *Engine) inviteChoice(t *turn, units []ocop.Unit) error {
+func (e *Engine) inviteChoice(t *turn, units []units.Unit) error {
 	rows := make([][]Button, 0, len(units))
 	for _, u := range units {
 		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData("iv", strconv.FormatInt(u.ID, 10))}})
@@ -74,7 +76,7 @@ func (e *Engine) inviteButton(t *turn, arg string) error {
 		return err
 	}
 	u, ok := e.atlas.At(e.today()).Units.Get(id)
-	if !ok || !e.atlas.InScope(off, id) {
+	if !ok || !ocop.InScope(e.atlas, off, id) {
 		t.say(Reply{Text: t.p.T("status.out_of_scope")})
 		return nil
 	}
@@ -82,7 +84,7 @@ func (e *Engine) inviteButton(t *turn, arg string) error {
 }
 
 // createInvite makes a single-use invitation for unit u and gives the link.
-func (e *Engine) createInvite(t *turn, u ocop.Unit) error {
+func (e *Engine) createInvite(t *turn, u units.Unit) error {
 	role := ocop.RoleForLevel(u.Level)
 	code, err := e.records.CreateInvite(t.ctx, u.ID, role, t.chat.UserID, inviteTTL)
 	if err != nil {
@@ -93,7 +95,7 @@ func (e *Engine) createInvite(t *turn, u ocop.Unit) error {
 		link = "https://t.me/" + name + "?start=" + code
 	}
 	t.say(Reply{Text: t.p.T("invite.created", "Role", t.p.T("role."+string(role)), "Unit", u.Name, "Link", link,
-		"Date", e.now().Add(inviteTTL).In(ocop.Vietnam).Format("02/01/2006 15:04"))})
+		"Date", e.now().Add(inviteTTL).In(dates.Vietnam).Format("02/01/2006 15:04"))})
 	return nil
 }
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/dates"
 )
 
 // The menu: /start, the greeting and its buttons, /trogiup, and /hoso (the
@@ -69,7 +69,7 @@ func (e *Engine) showRecords(t *turn) error {
 			"Code", r.Code,
 			"Stars", r.TargetStars,
 			"Status", t.p.T("status."+string(r.Status)),
-			"Date", r.SubmittedAt.In(ocop.Vietnam).Format("02/01/2006")))
+			"Date", dates.Format(r.SubmittedAt.In(dates.Vietnam))))
 	}
 	sayParts(t, lines, "\n\n", [][]Button{
 		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},

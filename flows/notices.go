@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -53,7 +54,7 @@ func render[T any](n ocop.Notification, text func(T) Reply) (Reply, error) {
 	return text(v), nil
 }
 
-func day(t time.Time) string { return t.Format("02/01/2006") }
+func day(t time.Time) string { return dates.Format(t) }
 
 func resultNoticeText(p locales.Printer, r ocop.ResultNotice) string {
 	args := []any{"Product", r.Product, "Code", r.Code, "Score", scoreText(p, r.Score), "Stars", r.Stars,
@@ -122,7 +123,7 @@ func (e *Engine) undeliveredCommand(t *turn) error {
 		if who == "" {
 			who = t.p.T("undelivered.official")
 		}
-		b.WriteString("\n" + t.p.T("undelivered.item", "When", n.CreatedAt.In(ocop.Vietnam).Format("02/01 15:04"),
+		b.WriteString("\n" + t.p.T("undelivered.item", "When", n.CreatedAt.In(dates.Vietnam).Format("02/01 15:04"),
 			"Kind", t.p.T("notice.kind."+n.Kind), "Who", who, "Status", t.p.T("notice.status."+n.Status), "Attempts", n.Attempts))
 	}
 	sayLong(t, b.String(), nil)

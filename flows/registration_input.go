@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 // What a producer types (or shares, or sends) at a registration step, and
@@ -72,8 +73,8 @@ func (r *registration) textInput(t *turn) error {
 	if st.Step == stDesc {
 		least = minDesc
 	}
-	v, err := ocop.CleanText(t.in.Text, limit)
-	var tooLong *ocop.TooLongError
+	v, err := vntext.CleanText(t.in.Text, limit)
+	var tooLong *vntext.TooLongError
 	switch {
 	case errors.As(err, &tooLong):
 		return retry(t, r, t.p.T("error.too_long", "Max", tooLong.Max, "Len", len([]rune(strings.TrimSpace(t.in.Text)))))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -189,7 +190,7 @@ func (e *Engine) renewalCommand(t *turn) error {
 	for _, r := range reqs {
 		lines = append(lines, t.p.T("renewal.list_item", "Code", r.Code, "Product", r.Product, "Producer", r.Producer,
 			"Answer", answerLabel(t.p, r.Answer, r.TargetStars),
-			"When", r.AnsweredAt.In(ocop.Vietnam).Format("02/01"), "Date", day(r.ValidUntil)))
+			"When", r.AnsweredAt.In(dates.Vietnam).Format("02/01"), "Date", day(r.ValidUntil)))
 	}
 	lines = appendMore(lines, t.p, total, len(reqs))
 	if unreachable > 0 {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -144,7 +144,7 @@ func (f *resultFlow) prompt(t *turn, _ int) error {
 		r.Text = header + t.p.T("results.ask.decision_no")
 	case rsDecDate:
 		r.Text = header + t.p.T("results.ask.decision_date")
-		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.today"), Data: stepData(st, "pick", dayArg(f.e.today()))}})
+		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.today"), Data: stepData(st, "pick", dates.Compact(f.e.today()))}})
 	}
 	if back := backRow(t, idx); back != nil {
 		r.Buttons = append(r.Buttons, back)
@@ -179,15 +179,15 @@ func (f *resultFlow) confirm(t *turn) error {
 	text := t.p.T("results.confirm",
 		"Applicant", applicantLine(t.p, st.Result),
 		"Score", scoreText(t.p, r.Score), "Stars", r.Stars,
-		"DecisionNo", r.DecisionNo, "Date", r.DecisionDate.Format("02/01/2006"))
+		"DecisionNo", r.DecisionNo, "Date", dates.Format(r.DecisionDate))
 	if r.Certified() {
-		text += "\n" + t.p.T("results.confirm_certificate", "Until", r.ValidUntil().Format("02/01/2006"))
+		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(r.ValidUntil()))
 	} else {
 		text += "\n" + t.p.T("results.confirm_no_certificate")
 	}
 	if last.LastDecisionNo != "" {
 		text += "\n" + t.p.T("results.confirm_replaces", "Last", t.p.T("results.last", "Score", scoreText(t.p, last.LastScore),
-			"Stars", last.LastStars, "DecisionNo", last.LastDecisionNo, "Date", last.LastDecisionDate.Format("02/01/2006")))
+			"Stars", last.LastStars, "DecisionNo", last.LastDecisionNo, "Date", dates.Format(last.LastDecisionDate)))
 	}
 	t.say(Reply{Text: text, Buttons: [][]Button{
 		{{Label: t.p.T("button.record_result"), Data: stepData(st, "submit", "")}},
@@ -303,9 +303,9 @@ func (f *resultFlow) answer(t *turn, text string) error {
 		}
 		a.DecisionNo = no
 	case rsDecDate:
-		day, ok := report.ParseDate(text)
+		day, ok := dates.Parse(text)
 		if !ok {
-			day, ok = parseDayArg(text)
+			day, ok = dates.ParseCompact(text)
 		}
 		if !ok {
 			return retry(t, f, t.p.T("results.error.date"))
@@ -348,7 +348,7 @@ func (f *resultFlow) pickCode(t *turn, text string) error {
 		return err
 	}
 	ap, ok := found[code]
-	if !ok || !f.e.atlas.InScope(off, ap.CommuneID) {
+	if !ok || !ocop.InScope(f.e.atlas, off, ap.CommuneID) {
 		return retry(t, f, t.p.T("results.error.code_unknown", "Code", short(text, 40)))
 	}
 	if ap.Status == ocop.StatusWithdrawn || ap.Status == ocop.StatusRejected {
@@ -410,7 +410,7 @@ func (f *resultFlow) submit(t *turn) error {
 	if !ok || err != nil {
 		return err
 	}
-	if a.RegistrationID != r.RegistrationID || !f.e.atlas.InScope(off, a.CommuneID) {
+	if a.RegistrationID != r.RegistrationID || !ocop.InScope(f.e.atlas, off, a.CommuneID) {
 		st.Step = rsCode
 		return retry(t, f, t.p.T("results.error.code_unknown", "Code", r.Code))
 	}
@@ -440,7 +440,7 @@ func (f *resultFlow) submit(t *turn) error {
 	}
 	text := t.p.T("results.recorded", "Code", r.Code, "Stars", r.Stars)
 	if r.Certified() {
-		text += "\n" + t.p.T("results.confirm_certificate", "Until", r.ValidUntil().Format("02/01/2006"))
+		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(r.ValidUntil()))
 	}
 	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Buttons: [][]Button{
 		{{Label: t.p.T("button.next_result"), Data: globalData("kq")}},

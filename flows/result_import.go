@@ -8,8 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -44,7 +47,7 @@ var importColumns = map[string][]string{
 // official, or given to `ocopbot results import`.
 type ResultImport struct {
 	Records ResultRecords
-	Atlas   *ocop.Atlas
+	Atlas   *units.Atlas
 	Now     func() time.Time // nil: time.Now
 }
 
@@ -57,7 +60,7 @@ func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, 
 	if now == nil {
 		now = time.Now
 	}
-	today := ocop.LocalDay(now())
+	today := dates.LocalDay(now())
 	office, ok := ocop.OfficeOf(off.Role)
 	if !ok {
 		return ImportReport{Errors: []string{p.T("results.commune")}}, nil
@@ -106,7 +109,7 @@ func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, 
 		code := strings.ToUpper(cell(rec, "code"))
 		score, okScore := ocop.ParseScore(cell(rec, "score"))
 		dno, okNo := ocop.CleanDecisionNo(cell(rec, "dno"))
-		day, okDay := report.ParseDate(cell(rec, "date"))
+		day, okDay := dates.Parse(cell(rec, "date"))
 		switch {
 		case code == "":
 			bad(line, p.T("import.error.no_code"))
@@ -152,7 +155,7 @@ func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, 
 	for _, g := range good {
 		a, ok := found[g.r.Code]
 		switch {
-		case !ok || !ri.Atlas.InScope(off, a.CommuneID):
+		case !ok || !ocop.InScope(ri.Atlas, off, a.CommuneID):
 			bad(g.line, p.T("results.error.code_unknown", "Code", short(g.r.Code, 40)))
 			continue
 		case a.Status == ocop.StatusWithdrawn || a.Status == ocop.StatusRejected:
@@ -194,7 +197,7 @@ func findHeader(rows [][]string) (head int, cols map[string]int, missing []strin
 	for i := 0; i < len(rows) && i < 10; i++ {
 		c := map[string]int{}
 		for j, cell := range rows[i] {
-			f := ocop.Fold(cell)
+			f := vntext.Fold(cell)
 			for _, field := range []string{"code", "score", "dno", "date"} {
 				if _, done := c[field]; done {
 					continue

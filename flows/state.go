@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
 
@@ -116,7 +117,7 @@ func (s *State) fromV1(a map[string]string) {
 		if v, ok := ocop.ParseScore(a["r_score"]); ok {
 			r.Score = &v
 		}
-		if d, err := time.Parse("20060102", a["r_ddate"]); err == nil {
+		if d, ok := dates.ParseCompact(a["r_ddate"]); ok {
 			r.DecisionDate = d
 		}
 		s.Result = r

@@ -3,13 +3,15 @@ package flows
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -34,32 +36,6 @@ const (
 	statusDrillDown = 8  // child units offered as buttons
 )
 
-var dateArg = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
-
-// parseDay reads dd/mm/yyyy as a day in Vietnam's time zone.
-func parseDay(s string) (time.Time, bool) {
-	m := dateArg.FindStringSubmatch(s)
-	if m == nil {
-		return time.Time{}, false
-	}
-	d, _ := strconv.Atoi(m[1])
-	mo, _ := strconv.Atoi(m[2])
-	y, _ := strconv.Atoi(m[3])
-	day := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
-	if day.Day() != d || int(day.Month()) != mo || y < 2000 || y > 2100 {
-		return time.Time{}, false
-	}
-	return day, true
-}
-
-// dayArg is a day as buttons carry it: "20250630".
-func dayArg(day time.Time) string { return day.Format("20060102") }
-
-func parseDayArg(s string) (time.Time, bool) {
-	d, err := time.Parse("20060102", s)
-	return d, err == nil
-}
-
 // ScopeCommunes is the communes an official answers for (nil: all).
 func (e *Engine) ScopeCommunes(off ocop.Official) []int64 {
 	if off.Role == ocop.RoleAdmin {
@@ -77,7 +53,7 @@ func (e *Engine) statusCommand(t *turn) error {
 	args := strings.Fields(t.in.Text)
 	day := e.today()
 	if n := len(args); n > 0 && strings.ContainsAny(args[n-1], "/.-") && strings.ContainsAny(args[n-1], "0123456789") {
-		d, ok := parseDay(args[n-1])
+		d, ok := dates.Parse(args[n-1])
 		if !ok {
 			t.say(Reply{Text: t.p.T("status.bad_date", "Input", args[n-1])})
 			return nil
@@ -87,14 +63,14 @@ func (e *Engine) statusCommand(t *turn) error {
 	tree := e.atlas.At(day)
 	name := strings.Join(args, " ")
 	if name == "" {
-		roots := e.atlas.Roots(off, tree)
+		roots := ocop.Roots(e.atlas, off, tree)
 		switch {
 		case off.Role == ocop.RoleAdmin:
 			return e.showStatus(t, off, 0, day)
 		case len(roots) == 1:
 			return e.showStatus(t, off, roots[0].ID, day)
 		case len(roots) == 0:
-			t.say(Reply{Text: t.p.T("status.no_unit_then", "Date", day.Format("02/01/2006"))})
+			t.say(Reply{Text: t.p.T("status.no_unit_then", "Date", dates.Format(day))})
 			return nil
 		}
 		return e.chooseUnit(t, roots, "st", day)
@@ -114,18 +90,18 @@ func (e *Engine) statusCommand(t *turn) error {
 // name without the kind word, picks that unit when it is the highest such
 // ("cu chi" is Huyện Củ Chi, not Thị trấn Củ Chi); otherwise every match is
 // returned, best first.
-func (e *Engine) findInScope(t *turn, off ocop.Official, tree *ocop.Tree, name string) []ocop.Unit {
-	var found []ocop.Unit
+func (e *Engine) findInScope(t *turn, off ocop.Official, tree *units.Tree, name string) []units.Unit {
+	var found []units.Unit
 	for _, u := range tree.Units.SearchAll(name, 50) {
-		if e.atlas.InScope(off, u.ID) {
+		if ocop.InScope(e.atlas, off, u.ID) {
 			found = append(found, u)
 		}
 	}
-	q := ocop.Fold(name)
-	var exact []ocop.Unit
+	q := vntext.Fold(name)
+	var exact []units.Unit
 	for _, u := range found {
-		_, bare := ocop.SplitUnitName(u.Name)
-		if ocop.Fold(u.Name) == q || ocop.Fold(bare) == q {
+		_, bare := units.SplitUnitName(u.Name)
+		if vntext.Fold(u.Name) == q || vntext.Fold(bare) == q {
 			exact = append(exact, u)
 		}
 	}
@@ -139,10 +115,10 @@ func (e *Engine) findInScope(t *turn, off ocop.Official, tree *ocop.Tree, name s
 }
 
 // chooseUnit asks which of several units the official means.
-func (e *Engine) chooseUnit(t *turn, units []ocop.Unit, action string, day time.Time) error {
+func (e *Engine) chooseUnit(t *turn, units []units.Unit, action string, day time.Time) error {
 	rows := make([][]Button, 0, len(units))
 	for _, u := range units {
-		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData(action, strconv.FormatInt(u.ID, 10), dayArg(day))}})
+		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData(action, strconv.FormatInt(u.ID, 10), dates.Compact(day))}})
 	}
 	t.say(Reply{Text: t.p.T("status.choose"), Buttons: rows})
 	return nil
@@ -150,7 +126,7 @@ func (e *Engine) chooseUnit(t *turn, units []ocop.Unit, action string, day time.
 
 // unitLabel names a unit with its parent, so two communes of one name are
 // told apart.
-func (e *Engine) unitLabel(u ocop.Unit) string {
+func (e *Engine) unitLabel(u units.Unit) string {
 	if p, ok := e.atlas.Unit(u.ParentID); ok {
 		return u.Name + ", " + p.Name
 	}
@@ -163,7 +139,7 @@ func (e *Engine) unitLabel(u ocop.Unit) string {
 func (e *Engine) statusButton(t *turn, action, arg string) error {
 	idText, dayText, _ := strings.Cut(arg, "|")
 	id, err1 := strconv.ParseInt(idText, 10, 64)
-	day, ok := parseDayArg(dayText)
+	day, ok := dates.ParseCompact(dayText)
 	if err1 != nil || !ok {
 		return e.oldButton(t)
 	}
@@ -171,7 +147,7 @@ func (e *Engine) statusButton(t *turn, action, arg string) error {
 	if !ok || err != nil {
 		return err
 	}
-	if id == 0 && off.Role != ocop.RoleAdmin || id != 0 && !e.atlas.InScope(off, id) {
+	if id == 0 && off.Role != ocop.RoleAdmin || id != 0 && !ocop.InScope(e.atlas, off, id) {
 		t.say(Reply{Text: t.p.T("status.out_of_scope")})
 		return nil
 	}
@@ -251,7 +227,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	if id != 0 {
 		unitName = st.Unit.Name
 	}
-	line(p.T("status.title", "Unit", unitName, "Date", day.Format("02/01/2006")))
+	line(p.T("status.title", "Unit", unitName, "Date", dates.Format(day)))
 	line(p.T("status.stars", "Total", st.Tally.Recognised(), "Three", st.Tally.Stars[3], "Four", st.Tally.Stars[4], "Five", st.Tally.Stars[5]))
 	if len(st.Targets) > 0 {
 		line("")
@@ -314,7 +290,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 				commune = c.Name
 			}
 			line(p.T("status.expiring_item", "Product", x.Product, "Stars", x.Certificate.Stars, "Unit", commune,
-				"Date", x.Certificate.ValidUntil.Format("02/01/2006")))
+				"Date", dates.Format(x.Certificate.ValidUntil)))
 		}
 	}
 	if r := renewalStatus(p, renewals); r != "" {
@@ -325,7 +301,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	var rows [][]Button
 	var row []Button
 	for _, c := range st.Children[:min(len(st.Children), statusDrillDown)] {
-		row = append(row, Button{Label: c.Unit.Name, Data: globalData("st", strconv.FormatInt(c.Unit.ID, 10), dayArg(day))})
+		row = append(row, Button{Label: c.Unit.Name, Data: globalData("st", strconv.FormatInt(c.Unit.ID, 10), dates.Compact(day))})
 		if len(row) == 2 {
 			rows, row = append(rows, row), nil
 		}
@@ -333,7 +309,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	if row != nil {
 		rows = append(rows, row)
 	}
-	arg := []string{strconv.FormatInt(id, 10), dayArg(day)}
+	arg := []string{strconv.FormatInt(id, 10), dates.Compact(day)}
 	if len(st.Children) > 0 {
 		rows = append(rows, []Button{
 			{Label: p.T("button.chart"), Data: globalData("ch", arg...)},
@@ -417,7 +393,7 @@ func (e *Engine) sendChart(t *turn, id int64, day time.Time) error {
 	if err != nil {
 		return fmt.Errorf("draw chart: %w", err)
 	}
-	t.say(Reply{Text: t.p.T("status.chart_caption", "Unit", statusUnitName(t.p, d.Status), "Date", day.Format("02/01/2006")),
+	t.say(Reply{Text: t.p.T("status.chart_caption", "Unit", statusUnitName(t.p, d.Status), "Date", dates.Format(day)),
 		Photo: &Upload{Name: "bieu-do.png", Data: png}})
 	return nil
 }
@@ -438,8 +414,8 @@ func (e *Engine) sendWorkbook(t *turn, id int64, day time.Time) error {
 	if err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
-	name := "ocop-" + ocop.Slug(statusUnitName(t.p, d.Status)) + "-" + day.Format("2006-01-02") + ".xlsx"
-	t.say(Reply{Text: t.p.T("status.excel_caption", "Unit", statusUnitName(t.p, d.Status), "Date", day.Format("02/01/2006"), "Products", len(d.Products)),
+	name := "ocop-" + vntext.Slug(statusUnitName(t.p, d.Status)) + "-" + day.Format("2006-01-02") + ".xlsx"
+	t.say(Reply{Text: t.p.T("status.excel_caption", "Unit", statusUnitName(t.p, d.Status), "Date", dates.Format(day), "Products", len(d.Products)),
 		Document: &Upload{Name: name, Data: xlsx}})
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // unitPageSize is how many units a page of the picker shows.
@@ -18,10 +18,10 @@ const maxUnitQuery = 60
 // the list; buttons page through it. The search text and page live in the
 // conversation state (Query, Page), so any flow can use it.
 type unitPicker struct {
-	units *ocop.UnitIndex
+	units *units.UnitIndex
 }
 
-func newUnitPicker(units *ocop.UnitIndex) unitPicker { return unitPicker{units: units} }
+func newUnitPicker(units *units.UnitIndex) unitPicker { return unitPicker{units: units} }
 
 // known reports whether the tree has unit id.
 func (u unitPicker) known(id int64) bool {
@@ -32,9 +32,9 @@ func (u unitPicker) known(id int64) bool {
 // hasDistricts reports whether a province of the tree has districts; with
 // no province chosen yet, whether any has.
 func (u unitPicker) hasDistricts(province int64) bool {
-	var roots []ocop.Unit
+	var roots []units.Unit
 	if province != 0 {
-		roots = []ocop.Unit{{ID: province}}
+		roots = []units.Unit{{ID: province}}
 	} else {
 		roots = u.units.Children(0)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 // Quotas returns every quota, in the order they were set.
@@ -123,7 +124,7 @@ func parseQuota(rec []string) (ocop.Quota, error) {
 	}
 	q.Kinds = []string{}
 	for k := range strings.SplitSeq(rec[3], "|") {
-		if k = ocop.Fold(k); k != "" {
+		if k = vntext.Fold(k); k != "" {
 			q.Kinds = append(q.Kinds, k)
 		}
 	}

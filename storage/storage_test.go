@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
@@ -58,7 +59,7 @@ func TestImportUnitsBothShapes(t *testing.T) {
 
 	// The tree in force on a day: the newest that had started, or the
 	// oldest before them all.
-	treeOn := func(day time.Time) *ocop.UnitIndex {
+	treeOn := func(day time.Time) *units.UnitIndex {
 		t.Helper()
 		atlas, err := db.Store.Atlas(ctx)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 )
 
 // The two trees the public unit files describe. The pre-reform tree is taken
@@ -129,7 +129,7 @@ func upsertUnits(ctx context.Context, tx pgx.Tx, rows []unitRow, level, parentLe
 	kinds := make([]string, len(rows))
 	parents := make([]string, len(rows))
 	for i, r := range rows {
-		kind, _ := ocop.SplitUnitName(r.name)
+		kind, _ := units.SplitUnitName(r.name)
 		codes[i], names[i], kinds[i], parents[i] = r.code, r.name, kind, r.parentCode
 	}
 	const q = `
@@ -178,15 +178,15 @@ WHERE u.code = $2 AND u.level = $3`
 }
 
 // Atlas loads every unit tree and the merges linking their communes.
-func (s *Store) Atlas(ctx context.Context) (*ocop.Atlas, error) {
+func (s *Store) Atlas(ctx context.Context) (*units.Atlas, error) {
 	const q = `SELECT id, coalesce(parent_id, 0), level, code, name, kind, valid_from FROM admin_units ORDER BY valid_from, id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query units: %w", err)
 	}
-	byTree := map[time.Time][]ocop.Unit{}
+	byTree := map[time.Time][]units.Unit{}
 	var froms []time.Time
-	var u ocop.Unit
+	var u units.Unit
 	var level int16
 	var from time.Time
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.ParentID, &level, &u.Code, &u.Name, &u.Kind, &from}, func() error {
@@ -200,19 +200,19 @@ func (s *Store) Atlas(ctx context.Context) (*ocop.Atlas, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read units: %w", err)
 	}
-	trees := make([]ocop.Tree, 0, len(froms))
+	trees := make([]units.Tree, 0, len(froms))
 	for _, f := range froms {
-		trees = append(trees, ocop.Tree{From: f, Units: ocop.NewUnitIndex(byTree[f])})
+		trees = append(trees, units.Tree{From: f, Units: units.NewUnitIndex(byTree[f])})
 	}
 	rows, err = s.pool.Query(ctx, `SELECT unit_id, old_unit_id, full_merge FROM admin_unit_origins`)
 	if err != nil {
 		return nil, fmt.Errorf("query unit merges: %w", err)
 	}
-	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ocop.UnitLink])
+	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[units.UnitLink])
 	if err != nil {
 		return nil, fmt.Errorf("read unit merges: %w", err)
 	}
-	return ocop.NewAtlas(trees, links), nil
+	return units.NewAtlas(trees, links), nil
 }
 
 // mergesFile is the shape of the public file of the July 2025 merges.

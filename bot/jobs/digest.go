@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -28,7 +29,7 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[DigestArgs]) err
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("digest week %q: %w", job.Args.Week, err))
 	}
-	n, err := w.queue(ctx, week, ocop.LocalDay(w.now()))
+	n, err := w.queue(ctx, week, dates.LocalDay(w.now()))
 	if err != nil {
 		return fmt.Errorf("digests of %s: %w", job.Args.Week, err)
 	}

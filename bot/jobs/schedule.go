@@ -5,7 +5,7 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/dates"
 )
 
 // Reminders before certificates expire, and the weekly digest: River
@@ -28,8 +28,8 @@ type atHour struct {
 
 // Next is the first firing after t.
 func (s atHour) Next(t time.Time) time.Time {
-	l := t.In(ocop.Vietnam)
-	next := time.Date(l.Year(), l.Month(), l.Day(), s.hour, 0, 0, 0, ocop.Vietnam)
+	l := t.In(dates.Vietnam)
+	next := time.Date(l.Year(), l.Month(), l.Day(), s.hour, 0, 0, 0, dates.Vietnam)
 	for !next.After(t) || s.weekly && next.Weekday() != s.weekday {
 		next = next.AddDate(0, 0, 1)
 	}
@@ -56,11 +56,11 @@ func sweepJob(c Config, started time.Time) river.PeriodicJobConstructor {
 	return func() (river.JobArgs, *river.InsertOpts) {
 		now := c.Now()
 		if !started.IsZero() {
-			if now = started; now.In(ocop.Vietnam).Hour() < c.Hour {
+			if now = started; now.In(dates.Vietnam).Hour() < c.Hour {
 				return nil, nil
 			}
 		}
-		return SweepArgs{Day: ocop.LocalDay(now).Format(time.DateOnly)}, nil
+		return SweepArgs{Day: dates.LocalDay(now).Format(time.DateOnly)}, nil
 	}
 }
 
@@ -71,12 +71,12 @@ func digestJob(c Config, started time.Time) river.PeriodicJobConstructor {
 		now := c.Now()
 		if !started.IsZero() {
 			now = started
-			day := ocop.LocalDay(now)
+			day := dates.LocalDay(now)
 			due := weekOf(day).AddDate(0, 0, (int(c.DigestDay)+6)%7)
-			if day.Before(due) || day.Equal(due) && now.In(ocop.Vietnam).Hour() < c.Hour {
+			if day.Before(due) || day.Equal(due) && now.In(dates.Vietnam).Hour() < c.Hour {
 				return nil, nil
 			}
 		}
-		return DigestArgs{Week: weekOf(ocop.LocalDay(now)).Format(time.DateOnly)}, nil
+		return DigestArgs{Week: weekOf(dates.LocalDay(now)).Format(time.DateOnly)}, nil
 	}
 }

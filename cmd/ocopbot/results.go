@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -47,17 +47,17 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	}
 	defer store.Close()
 	if args[0] == "revoke" {
-		day, ok := report.ParseDate(*date)
+		day, ok := dates.Parse(*date)
 		if *code == "" || !ok || *reason == "" {
 			return fmt.Errorf("results revoke: want --code CODE --date DD/MM/YYYY --reason TEXT: %w", errUsage)
 		}
 		if err := store.RevokeCertificate(ctx, *code, day, *reason, 0); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
-				return fmt.Errorf("results revoke: %s has no certificate in force on %s", *code, day.Format("02/01/2006"))
+				return fmt.Errorf("results revoke: %s has no certificate in force on %s", *code, dates.Format(day))
 			}
 			return err
 		}
-		fmt.Fprintf(stdout, "results: certificate of %s revoked from %s; the producer will be told\n", *code, day.Format("02/01/2006"))
+		fmt.Fprintf(stdout, "results: certificate of %s revoked from %s; the producer will be told\n", *code, dates.Format(day))
 		return nil
 	}
 	if fs.NArg() != 1 {

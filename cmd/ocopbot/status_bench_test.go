@@ -13,6 +13,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	vnunits "github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -106,18 +107,18 @@ func BenchmarkStatus(b *testing.B) {
 
 	tree := atlas.At(benchDay).Units
 	provinces := tree.Children(0)
-	var districts []ocop.Unit
+	var districts []vnunits.Unit
 	for _, p := range provinces {
 		districts = append(districts, tree.Children(p.ID)...)
 	}
 	// Every 14th district (50 of them) and the provinces by size, largest
 	// first: the heaviest are measured.
-	var sample []ocop.Unit
+	var sample []vnunits.Unit
 	for i := 0; i < len(districts); i += 14 {
 		sample = append(sample, districts[i])
 	}
-	communes := func(u ocop.Unit) int { return len(ocop.Communes(tree, u.ID)) }
-	slices.SortFunc(provinces, func(a, b ocop.Unit) int { return cmp.Compare(communes(b), communes(a)) })
+	communes := func(u vnunits.Unit) int { return len(vnunits.Communes(tree, u.ID)) }
+	slices.SortFunc(provinces, func(a, b vnunits.Unit) int { return cmp.Compare(communes(b), communes(a)) })
 
 	users := map[int64]int64{} // unit → bound official
 	official := func(unitID int64, role ocop.Role) int64 {
@@ -135,7 +136,7 @@ func BenchmarkStatus(b *testing.B) {
 		users[unitID] = user
 		return user
 	}
-	run := func(b *testing.B, units []ocop.Unit, role ocop.Role, in func(ocop.Unit) flows.Input) {
+	run := func(b *testing.B, units []vnunits.Unit, role ocop.Role, in func(vnunits.Unit) flows.Input) {
 		var took []time.Duration
 		i := 0
 		for b.Loop() {
@@ -152,7 +153,7 @@ func BenchmarkStatus(b *testing.B) {
 		}
 		reportLatency(b, took)
 	}
-	status := func(ocop.Unit) flows.Input { return flows.Input{Kind: flows.InputCommand, Command: "status"} }
+	status := func(vnunits.Unit) flows.Input { return flows.Input{Kind: flows.InputCommand, Command: "status"} }
 
 	// Bind the officials before timing: binding is not what is measured.
 	for _, u := range sample {
@@ -164,11 +165,11 @@ func BenchmarkStatus(b *testing.B) {
 	b.Run("district", func(b *testing.B) { run(b, sample, ocop.RoleDistrict, status) })
 	b.Run("province", func(b *testing.B) { run(b, provinces, ocop.RoleProvince, status) })
 	b.Run("country", func(b *testing.B) {
-		run(b, []ocop.Unit{{ID: 0, Name: "cả nước"}}, ocop.RoleAdmin, status)
+		run(b, []vnunits.Unit{{ID: 0, Name: "cả nước"}}, ocop.RoleAdmin, status)
 	})
 	b.Run("xlsx-province", func(b *testing.B) {
 		largest := provinces[:5]
-		run(b, largest, ocop.RoleProvince, func(u ocop.Unit) flows.Input {
+		run(b, largest, ocop.RoleProvince, func(u vnunits.Unit) flows.Input {
 			return flows.Input{Kind: flows.InputButton, Data: "x|xl|" + strconv.FormatInt(u.ID, 10) + "|" + benchDay.Format("20060102")}
 		})
 	})

@@ -72,3 +72,16 @@ func excelDay(n float64) time.Time {
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// compact is a day as buttons carry it: Telegram allows 64 bytes of
+// callback data, and "20250630" is the shortest unambiguous day.
+const compact = "20060102"
+
+// Compact writes day as buttons carry it: "20250630".
+func Compact(day time.Time) string { return day.Format(compact) }
+
+// ParseCompact reads a day written by Compact.
+func ParseCompact(s string) (time.Time, bool) {
+	d, err := time.Parse(compact, s)
+	return d, err == nil
+}
