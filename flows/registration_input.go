@@ -39,11 +39,8 @@ func (r *registration) input(t *turn) error {
 			raw = in.Phone
 		}
 		v, err := ocop.NormalizePhone(raw)
-		switch {
-		case errors.Is(err, ocop.ErrPhonePrefix):
-			return retry(t, r, t.p.T("error.phone_prefix"))
-		case err != nil:
-			return retry(t, r, t.p.T("error.phone_format"))
+		if err != nil {
+			return retry(t, r, t.p.T(explain(err, "error.phone_format", refusal{ocop.ErrPhonePrefix, "error.phone_prefix"})))
 		}
 		a.Phone = v
 		return r.next(t, t.p.T("reg.phone_saved", "Phone", v))
@@ -109,24 +106,38 @@ func (r *registration) taxInput(t *turn) error {
 	}, raw)
 	if household && len(digits) == 12 {
 		v, err := ocop.NormalizeCitizenID(raw)
-		switch {
-		case errors.Is(err, ocop.ErrCitizenIDProvince):
-			return retry(t, r, t.p.T("error.citizen_id_province"))
-		case err != nil:
-			return retry(t, r, t.p.T("error.citizen_id_format"))
+		if err != nil {
+			return retry(t, r, t.p.T(explain(err, "error.citizen_id_format", refusal{ocop.ErrCitizenIDProvince, "error.citizen_id_province"})))
 		}
 		a.TaxCode, a.CitizenID = "", v
 		return r.next(t, "")
 	}
 	v, err := ocop.NormalizeTaxCode(raw)
-	switch {
-	case errors.Is(err, ocop.ErrTaxCodeChecksum):
-		return retry(t, r, t.p.T("error.tax_checksum"))
-	case err != nil && household:
-		return retry(t, r, t.p.T("error.tax_format_household"))
-	case err != nil:
-		return retry(t, r, t.p.T("error.tax_format"))
+	if err != nil {
+		format := "error.tax_format"
+		if household {
+			format = "error.tax_format_household"
+		}
+		return retry(t, r, t.p.T(explain(err, format, refusal{ocop.ErrTaxCodeChecksum, "error.tax_checksum"})))
 	}
 	a.TaxCode, a.CitizenID = v, ""
 	return r.next(t, "")
+}
+
+// refusal pairs a validator's sentinel error with the message that
+// explains it.
+type refusal struct {
+	err error
+	key string
+}
+
+// explain is the message key of a validator's error: the first known
+// refusal it is, else fallback.
+func explain(err error, fallback string, known ...refusal) string {
+	for _, k := range known {
+		if errors.Is(err, k.err) {
+			return k.key
+		}
+	}
+	return fallback
 }

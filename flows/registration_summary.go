@@ -14,8 +14,8 @@ import (
 // summary shows every answer with a button to edit each, and the button
 // that submits.
 func (r *registration) summary(t *turn) Reply {
-	st, a, p := t.st, t.st.Reg, t.p
 	var b strings.Builder
+	st, a, p := t.st, t.st.Reg, t.p
 	b.WriteString(p.T("reg.summary.title"))
 	line := func(labelID, value string) {
 		b.WriteString("\n• ")

@@ -35,29 +35,30 @@ const (
 	KindSpecialZone   = "dac khu"
 )
 
-// kindWords lists each kind with the words people type for it, longest
-// first so "thi xa" wins over "xa".
-var kindWords = []struct {
+// kindWord is a kind with the folded words that name it.
+type kindWord struct {
 	kind  string
 	words []string
-}{
-	{KindCity, []string{"thanh", "pho"}},
-	{KindTown, []string{"thi", "xa"}},
-	{KindTownship, []string{"thi", "tran"}},
-	{KindSpecialZone, []string{"dac", "khu"}},
-	{KindProvince, []string{"tinh"}},
-	{KindUrbanDistrict, []string{"quan"}},
-	{KindRuralDistrict, []string{"huyen"}},
-	{KindWard, []string{"phuong"}},
-	{KindCommune, []string{"xa"}},
-	{KindCity, []string{"tp"}},
-	{KindTown, []string{"tx"}},
-	{KindTownship, []string{"tt"}},
-	{KindUrbanDistrict, []string{"q"}},
-	{KindRuralDistrict, []string{"h"}},
-	{KindWard, []string{"p"}},
-	{KindCommune, []string{"x"}},
 }
+
+// fullKinds are the kinds written out, longest first so "thi xa" wins over
+// "xa"; abbreviations follow them in kindWords.
+var fullKinds = []string{KindCity, KindTown, KindTownship, KindSpecialZone, KindProvince, KindUrbanDistrict,
+	KindRuralDistrict, KindWard, KindCommune}
+
+// kindWords lists each kind with the words people type for it: its own
+// words, then the abbreviations ("tp", "q", "x" …).
+var kindWords = func() []kindWord {
+	var out []kindWord
+	for _, k := range fullKinds {
+		out = append(out, kindWord{k, strings.Fields(k)})
+	}
+	for abbr, k := range map[string]string{"tp": KindCity, "tx": KindTown, "tt": KindTownship, "q": KindUrbanDistrict,
+		"h": KindRuralDistrict, "p": KindWard, "x": KindCommune} {
+		out = append(out, kindWord{k, []string{abbr}})
+	}
+	return out
+}()
 
 // aliases are other names people use for a unit: abbreviations of the two
 // largest cities, and Thừa Thiên Huế, the province that became Thành phố
@@ -83,7 +84,7 @@ func SplitUnitName(name string) (kind, bare string) {
 	for i := 0; i < len(folded) && i < len(fields); i++ {
 		folded[i] = vntext.Fold(fields[i])
 	}
-	for _, k := range kindWords[:9] {
+	for _, k := range kindWords[:len(fullKinds)] {
 		n := len(k.words)
 		if len(fields) > n && slices.Equal(folded[:n], k.words) {
 			return k.kind, strings.Join(fields[n:], " ")

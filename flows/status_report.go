@@ -1,0 +1,155 @@
+package flows
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/flows/vntext"
+	"github.com/ocopbot/ocopbot/locales"
+)
+
+// What a status is made of (counts by commune, targets, quotas) and its
+// forms besides the message: the chart and the workbook.
+
+// measure builds the status of unit id (0: the country) on day.
+func (e *Engine) measure(t *turn, id int64, day time.Time) (report.Data, error) {
+	tree := e.atlas.At(day)
+	sources := e.atlas.Sources(tree, id)
+	until := day.Add(expiringWindow)
+	tallies, err := e.records.CommuneTallies(t.ctx, day, until, sources)
+	if err != nil {
+		return report.Data{}, err
+	}
+	counts := make(map[int64]ocop.Tally, len(tallies))
+	for _, ct := range tallies {
+		if c, ok := e.atlas.CommuneIn(tree, ct.UnitID); ok {
+			tl := counts[c]
+			for s := range tl.Stars {
+				tl.Stars[s] += ct.Tally.Stars[s]
+			}
+			tl.Expiring += ct.Tally.Expiring
+			counts[c] = tl
+		}
+	}
+	quotas, err := e.records.Quotas(t.ctx)
+	if err != nil {
+		return report.Data{}, err
+	}
+	return report.Data{
+		Status:  ocop.BuildStatus(tree.Units, id, counts, quotas, day),
+		Sources: sources,
+		Until:   until,
+		Tree:    tree,
+		Atlas:   e.atlas,
+	}, nil
+}
+
+// targetName says what a target asks, for a level of it.
+func targetName(p locales.Printer, q ocop.Quota, level float64) string {
+	return p.T("metric."+string(q.Metric), "Min", number(p, level))
+}
+
+// targetLine says whether a unit meets a target and what it lacks.
+func targetLine(p locales.Printer, tg ocop.Target) string {
+	q := tg.Quota
+	value := number(p, tg.Value)
+	levels := []struct {
+		level float64
+		met   bool
+		gap   int
+		key   string
+	}{
+		{q.Minimum, tg.Met, tg.Gap, "status.target"},
+		{q.Encouraged, tg.EncouragedMet, tg.EncouragedGap, "status.encouraged"},
+	}
+	var lines []string
+	for _, l := range levels {
+		switch {
+		case l.level <= 0:
+		case l.met:
+			lines = append(lines, p.T(l.key+"_met", "Target", targetName(p, q, l.level), "Value", value))
+		default:
+			lines = append(lines, p.T(l.key+"_gap", "Target", targetName(p, q, l.level), "Value", value,
+				"Gap", p.N("gap."+string(q.Metric), l.gap)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// number prints 2 as "2" and 2.25 as "2,3" (vi) or "2.3" (en).
+func number(p locales.Printer, v float64) string {
+	if v == float64(int(v)) {
+		return strconv.Itoa(int(v))
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	if p.Lang == "vi" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// kindsLabel names unit kinds: "quận, thành phố".
+func kindsLabel(p locales.Printer, kinds []string) string {
+	if len(kinds) == 0 {
+		return p.T("unitkind.any")
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = p.T("unitkind." + strings.ReplaceAll(k, " ", "_"))
+	}
+	s := strings.Join(names, ", ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// sendChart sends the bar chart of a unit's children against their target.
+func (e *Engine) sendChart(t *turn, id int64, day time.Time) error {
+	d, err := e.measure(t, id, day)
+	if err != nil {
+		return err
+	}
+	if len(d.Status.Children) == 0 {
+		t.say(Reply{Text: t.p.T("status.no_chart")})
+		return nil
+	}
+	png, err := report.Chart(d, t.p)
+	if err != nil {
+		return fmt.Errorf("draw chart: %w", err)
+	}
+	t.say(Reply{Text: t.p.T("status.chart_caption", "Unit", statusUnitName(t.p, d.Status), "Date", dates.Format(day)),
+		Photo: &Upload{Name: "bieu-do.png", Data: png}})
+	return nil
+}
+
+// sendWorkbook sends the XLSX workbook of a unit: a summary and one row per
+// certified product.
+func (e *Engine) sendWorkbook(t *turn, id int64, day time.Time) error {
+	d, err := e.measure(t, id, day)
+	if err != nil {
+		return err
+	}
+	d.Products, err = e.records.CertifiedProducts(t.ctx, day, d.Sources)
+	if err != nil {
+		return err
+	}
+	d.Groups = e.groups
+	xlsx, err := report.Workbook(d, t.p)
+	if err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	name := "ocop-" + vntext.Slug(statusUnitName(t.p, d.Status)) + "-" + day.Format("2006-01-02") + ".xlsx"
+	t.say(Reply{Text: t.p.T("status.excel_caption", "Unit", statusUnitName(t.p, d.Status), "Date", dates.Format(day), "Products", len(d.Products)),
+		Document: &Upload{Name: name, Data: xlsx}})
+	return nil
+}
+
+func statusUnitName(p locales.Printer, st ocop.Status) string {
+	if st.Unit.ID == 0 {
+		return p.T("status.country")
+	}
+	return st.Unit.Name
+}
