@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
@@ -128,5 +130,21 @@ func TestInviteCommand(t *testing.T) {
 		if err := run(context.Background(), bad, getenv, &out, &errb); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// The environment is parsed once into the values the program uses.
+func TestConfigTypedValues(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(env(map[string]string{"REMINDER_STAGES": "120, 30,7", "WORKERS": "32", "DIGEST_WEEKDAY": "3"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.ReminderStages, []int{120, 30, 7}) || c.Workers != 32 || c.DigestWeekday != time.Wednesday ||
+		c.SendRate != 29.5 || c.SendWorkers != 16 || c.JobTimeout != 30*time.Second || c.ReminderHour != 8 {
+		t.Fatalf("config = %+v", c)
+	}
+	if c, _ := loadConfig(env(nil)); c.Workers != 0 || c.DigestWeekday != time.Monday {
+		t.Fatalf("defaults: workers %d, digest on %v; want the transport's default and Monday", c.Workers, c.DigestWeekday)
 	}
 }

@@ -89,7 +89,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, Workers: cfg.workers()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
+	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, Workers: cfg.Workers}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
 	if err != nil {
 		return nil, err
 	}
