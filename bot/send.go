@@ -27,7 +27,7 @@ func (b *Bot) Sender(l Limits) *Sender {
 }
 
 // SendError is a send that did not go through, or was held back by the
-// rate. Its methods are what the caller needs to decide (jobs.Refusal).
+// rate: its fields are what the caller needs to decide what to record.
 type SendError struct {
 	Err        error
 	Wait       time.Duration // come back after: 429's retry_after, or the chat's rate
@@ -37,15 +37,6 @@ type SendError struct {
 
 func (e *SendError) Error() string { return e.Err.Error() }
 func (e *SendError) Unwrap() error { return e.Err }
-
-// RetryAfter is how long to wait before trying again; 0: no wait asked.
-func (e *SendError) RetryAfter() time.Duration { return e.Wait }
-
-// Unreachable reports whether the chat is refused for good.
-func (e *SendError) Unreachable() bool { return e.Chat }
-
-// Permanent reports whether sending the same message again cannot help.
-func (e *SendError) Permanent() bool { return e.BadRequest }
 
 // errChatRate: the chat's own rate is spent for now.
 var errChatRate = errors.New("chat's send rate spent")

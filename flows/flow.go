@@ -116,7 +116,6 @@ func (e *Engine) stepButton(t *turn, f Flow, action, arg string) error {
 	case "cancelask":
 		return e.askCancel(t)
 	case "back":
-		t.st.Cancel = false
 		return f.back(t)
 	}
 	return f.button(t, action, arg)

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -74,6 +75,23 @@ func TestDecodeState(t *testing.T) {
 			}
 			if !reflect.DeepEqual(again, got) {
 				t.Fatalf("round trip of %s\ngave %+v", data, again)
+			}
+			// The previous release reads only the version-1 answers of what
+			// this one writes: they must say the same.
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(data, &fields); err != nil {
+				t.Fatal(err)
+			}
+			delete(fields, "v")
+			delete(fields, "reg")
+			delete(fields, "res")
+			v1, _ := json.Marshal(fields)
+			old, err := flows.DecodeState(v1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(old, got) {
+				t.Fatalf("the version-1 answers of %s\nread as %+v %+v %+v", data, *old, old.Reg, old.Result)
 			}
 		})
 	}

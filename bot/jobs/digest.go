@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows"
+
 	"github.com/riverqueue/river"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -16,7 +18,7 @@ import (
 type digestWorker struct {
 	river.WorkerDefaults[DigestArgs]
 	store  *storage.Store
-	render Renderer
+	render *flows.Engine
 	now    func() time.Time
 	log    *slog.Logger
 }

@@ -5,45 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
+
+	"github.com/ocopbot/ocopbot/bot"
 
 	"github.com/riverqueue/river"
 
 	"github.com/ocopbot/ocopbot/flows"
-	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage"
 )
-
-// Renderer says what a notification says, and which communes an official
-// answers for (*flows.Engine).
-type Renderer interface {
-	Notice(ocop.Notification) (flows.Reply, error)
-	ScopeCommunes(ocop.Official) []int64
-}
-
-// Sender delivers a reply to a chat within Telegram's limits, returning
-// Telegram's id of the message (bot.Sender). An error that reached
-// Telegram, or was held back by the rate, is a Refusal; any other error
-// happened before the send was tried and costs no attempt's record.
-type Sender interface {
-	Send(ctx context.Context, chatID int64, reply flows.Reply) (messageID int64, err error)
-}
-
-// Refusal is what a Sender's error tells of a send that did not go through.
-// It is an interface, found with errors.As, so that the transport need not
-// import this package.
-type Refusal interface {
-	error
-	RetryAfter() time.Duration // > 0: come back then; no attempt is used
-	Unreachable() bool         // the chat is refused for good (blocked, gone)
-	Permanent() bool           // this message can never be sent
-}
 
 type notifyWorker struct {
 	river.WorkerDefaults[NotifyArgs]
 	store  *storage.Store
-	send   Sender
-	render Renderer
+	send   *bot.Sender
+	render *flows.Engine
 	log    *slog.Logger
 }
 
@@ -79,16 +54,18 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if err == nil {
 		return w.store.NotificationSent(context.WithoutCancel(ctx), n.ID, msgID)
 	}
-	var refused Refusal
+	// An error that is no *bot.SendError came before the send reached
+	// Telegram (Redis failing): nothing to record, River retries.
+	var refused *bot.SendError
 	if !errors.As(err, &refused) {
 		return err
 	}
 	switch {
-	case refused.RetryAfter() > 0:
-		return river.JobSnooze(refused.RetryAfter())
-	case refused.Unreachable():
+	case refused.Wait > 0:
+		return river.JobSnooze(refused.Wait)
+	case refused.Chat:
 		return w.store.NotificationBlocked(context.WithoutCancel(ctx), n.ID, n.ChatID, errText(err))
-	case refused.Permanent():
+	case refused.BadRequest:
 		// Sending it again cannot help.
 		if ferr := w.store.NotificationFailed(context.WithoutCancel(ctx), n.ID, errText(err), true); ferr != nil {
 			return ferr

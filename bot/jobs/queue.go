@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ocopbot/ocopbot/bot"
+	"github.com/ocopbot/ocopbot/flows"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -64,7 +67,7 @@ type Queue struct {
 // New prepares the background work of store. send and render may both be
 // nil in a process that only queues (a command-line import): then the
 // queue inserts jobs, and Start refuses to work them.
-func New(store *storage.Store, send Sender, render Renderer, cfg Config) (*Queue, error) {
+func New(store *storage.Store, send *bot.Sender, render *flows.Engine, cfg Config) (*Queue, error) {
 	if (send == nil) != (render == nil) {
 		return nil, errors.New("jobs: a sender needs a renderer, and the other way round")
 	}
@@ -138,7 +141,9 @@ func (q *Queue) Start(ctx context.Context) error {
 	if !q.worker {
 		return errors.New("start job client: this queue has no sender; it only inserts jobs")
 	}
-	if err := q.client.Start(ctx); err != nil {
+	// River stops abruptly, cancelling the sends in flight, when the
+	// context given to Start ends: Stop is what ends the work, gracefully.
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job client: %w", err)
 	}
 	return nil
@@ -150,11 +155,11 @@ func (q *Queue) Stop(ctx context.Context, grace time.Duration) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
 	if err := q.client.Stop(sctx); err != nil {
-		q.log.Warn("send jobs did not finish in time; cancelling", slog.String("err", err.Error()))
+		q.log.Warn("send jobs did not finish in time; cancelling", bot.ErrAttr(err))
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := q.client.StopAndCancel(cctx); err != nil {
-			q.log.Error("stop job client", slog.String("err", err.Error()))
+			q.log.Error("stop job client", bot.ErrAttr(err))
 		}
 	}
 }
