@@ -148,3 +148,27 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 	}
 	return nil
 }
+
+// deref is what p points to, or T's zero value for nil: a NULL column read
+// as the zero value ocop's records use for "none".
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// rowTo scans a row with pgx.RowToStructByName into R, then turns it into
+// the record T with conv (R's one conversion method, as a method
+// expression: rowTo(quotaRow.quota)).
+func rowTo[R, T any](conv func(R) T) pgx.RowToFunc[T] {
+	return func(row pgx.CollectableRow) (T, error) {
+		r, err := pgx.RowToStructByName[R](row)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return conv(r), nil
+	}
+}
