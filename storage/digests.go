@@ -92,8 +92,7 @@ ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, from, to, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list renewal answers: %w", err)
 	}
-	var total int
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewal(row, &total) })
+	out, total, err := collectRenewals(rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read renewal answers: %w", err)
 	}
