@@ -2,11 +2,9 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -102,23 +100,6 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
-}
-
-// orZero scans a nullable date or timestamp into t, NULL as the zero time: ocop's records say "none" so.
-func orZero(t *time.Time) sql.Scanner { return (*zeroTime)(t) }
-
-type zeroTime time.Time
-
-func (z *zeroTime) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*z = zeroTime{}
-	case time.Time:
-		*z = zeroTime(v)
-	default:
-		return fmt.Errorf("scan %T as a time", src)
-	}
-	return nil
 }
 
 // EnsureDatabase creates the database databaseURL names when it does not
