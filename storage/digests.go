@@ -45,12 +45,16 @@ ORDER BY o.user_id`, week)
 
 // expiringRow is a row of ExpiringCertificates.
 type expiringRow struct {
-	Code       string    `db:"code"`
+	Code       *string   `db:"code"` // products registered before the bot have none
 	Product    string    `db:"product"`
 	Producer   string    `db:"producer"`
 	Stars      int16     `db:"stars"`
 	ValidUntil time.Time `db:"valid_until"`
-	Total      int       `db:"total"`
+	Total      int64     `db:"total"`
+}
+
+func (r expiringRow) item() ocop.CertificateItem {
+	return ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
 }
 
 // ExpiringCertificates lists the latest certificates of the communes'
@@ -58,7 +62,7 @@ type expiringRow struct {
 // limit; total counts them all.
 func (s *Store) ExpiringCertificates(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertificateItem, int, error) {
 	rows, err := s.pool.Query(ctx, `
-SELECT coalesce(g.code, '') AS code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, count(*) OVER () AS total
+SELECT g.code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, count(*) OVER () AS total
 FROM producers p
 JOIN products pr ON pr.producer_id = p.id
 JOIN certificates c ON c.product_id = pr.id
@@ -74,12 +78,11 @@ ORDER BY c.valid_until, pr.name LIMIT $4`, day, until, communes, limit)
 		return nil, 0, fmt.Errorf("read expiring certificates: %w", err)
 	}
 	out := make([]ocop.CertificateItem, len(found))
-	total := 0
+	var total int64
 	for i, r := range found {
-		out[i] = ocop.CertificateItem{Code: r.Code, Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
-		total = r.Total
+		out[i], total = r.item(), r.Total
 	}
-	return out, total, nil
+	return out, int(total), nil
 }
 
 // AnswersReceived lists the renewal answers of the communes received from
@@ -92,8 +95,7 @@ ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, from, to, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list renewal answers: %w", err)
 	}
-	var total int
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewal(row, &total) })
+	out, total, err := collectRenewals(rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read renewal answers: %w", err)
 	}

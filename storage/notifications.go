@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,42 +14,52 @@ import (
 )
 
 const notificationColumns = `
-SELECT n.id, n.kind, n.chat_id, coalesce(c.locale, ''), n.payload, n.status, n.attempts, coalesce(n.message_id, 0),
-       coalesce(n.last_error, ''), n.created_at, coalesce(n.sent_at, '0001-01-01'), coalesce(p.name, '')
+SELECT n.id, n.kind, n.chat_id, c.locale, n.payload, n.status, n.attempts, n.message_id,
+       n.last_error, n.created_at, n.sent_at, p.name AS recipient
 FROM notifications n
 LEFT JOIN chats c ON c.chat_id = n.chat_id
 LEFT JOIN producers p ON p.id = n.producer_id`
 
-func scanNotification(r pgx.CollectableRow) (ocop.Notification, error) { return scanNotificationAnd(r) }
+// notificationRow is a row of notificationColumns.
+type notificationRow struct {
+	ID        int64           `db:"id"`
+	Kind      string          `db:"kind"`
+	ChatID    int64           `db:"chat_id"`
+	Locale    *string         `db:"locale"` // no chat row yet
+	Payload   json.RawMessage `db:"payload"`
+	Status    string          `db:"status"`
+	Attempts  int32           `db:"attempts"`
+	MessageID *int64          `db:"message_id"`
+	LastError *string         `db:"last_error"`
+	CreatedAt time.Time       `db:"created_at"`
+	SentAt    *time.Time      `db:"sent_at"`
+	Recipient *string         `db:"recipient"` // an official's notification has no producer
+}
 
-// scanNotificationAnd scans notificationColumns, then extra columns.
-func scanNotificationAnd(r pgx.CollectableRow, extra ...any) (ocop.Notification, error) {
-	var n ocop.Notification
-	err := r.Scan(append([]any{&n.ID, &n.Kind, &n.ChatID, &n.Locale, &n.Payload, &n.Status, &n.Attempts, &n.MessageID,
-		&n.LastError, &n.CreatedAt, &n.SentAt, &n.Recipient}, extra...)...)
-	if n.SentAt.Year() == 1 {
-		n.SentAt = time.Time{}
-	}
-	return n, err
+func (r notificationRow) notification() ocop.Notification {
+	return ocop.Notification{ID: r.ID, Kind: r.Kind, ChatID: r.ChatID, Locale: deref(r.Locale), Payload: r.Payload,
+		Status: r.Status, Attempts: int(r.Attempts), MessageID: deref(r.MessageID), LastError: deref(r.LastError),
+		CreatedAt: r.CreatedAt, SentAt: deref(r.SentAt), Recipient: deref(r.Recipient)}
 }
 
 // Notification loads one notification, and whether its chat is known to be
 // unreachable.
 func (s *Store) Notification(ctx context.Context, id int64) (ocop.Notification, bool, error) {
 	q := strings.Replace(notificationColumns, "\nFROM notifications n",
-		", EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = n.chat_id)\nFROM notifications n", 1)
+		",\n       EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = n.chat_id) AS unreachable\nFROM notifications n", 1)
 	rows, err := s.pool.Query(ctx, q+` WHERE n.id = $1`, id)
 	if err != nil {
 		return ocop.Notification{}, false, fmt.Errorf("load notification %d: %w", id, err)
 	}
-	var gone bool
-	n, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (ocop.Notification, error) {
-		return scanNotificationAnd(r, &gone)
-	})
+	type row struct {
+		notificationRow
+		Unreachable bool `db:"unreachable"`
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[row])
 	if err != nil {
 		return ocop.Notification{}, false, fmt.Errorf("load notification %d: %w", id, notFound(err))
 	}
-	return n, gone, nil
+	return r.notification(), r.Unreachable, nil
 }
 
 // NotificationSent records a delivered notification and Telegram's id of
@@ -119,7 +130,7 @@ WHERE (n.status IN ('blocked', 'failed') OR (n.status = 'queued' AND n.created_a
 	if err != nil {
 		return nil, 0, fmt.Errorf("list undelivered notifications: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanNotification)
+	out, err := pgx.CollectRows(rows, rowTo(notificationRow.notification))
 	if err != nil {
 		return nil, 0, fmt.Errorf("read undelivered notifications: %w", err)
 	}

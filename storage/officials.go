@@ -66,13 +66,14 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, userID, chatID in
 	var off ocop.Official
 	var refused error
 	err := s.WithTx(ctx, func(tx pgx.Tx) error {
-		var id, unit int64
-		var role string
-		var expired, used, revoked bool
 		const q = `
-SELECT id, coalesce(unit_id, 0), role, expires_at < now(), used_at IS NOT NULL, revoked_at IS NOT NULL
+SELECT id, unit_id, role, expires_at < now() AS expired, used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked
 FROM invites WHERE code_hash = $1 FOR UPDATE`
-		err := tx.QueryRow(ctx, q, hash[:]).Scan(&id, &unit, &role, &expired, &used, &revoked)
+		rows, err := tx.Query(ctx, q, hash[:])
+		if err != nil {
+			return fmt.Errorf("load invite: %w", err)
+		}
+		inv, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[inviteRow])
 		if errors.Is(err, pgx.ErrNoRows) {
 			refused = ocop.ErrInviteUnknown
 			return nil
@@ -81,28 +82,28 @@ FROM invites WHERE code_hash = $1 FOR UPDATE`
 			return fmt.Errorf("load invite: %w", err)
 		}
 		switch {
-		case revoked:
+		case inv.Revoked:
 			refused = ocop.ErrInviteUnknown
-		case used:
+		case inv.Used:
 			refused = ocop.ErrInviteUsed
-		case expired:
+		case inv.Expired:
 			refused = ocop.ErrInviteExpired
 		}
 		if refused != nil {
-			return audit(ctx, tx, userID, "invite.refused", "invite", id, map[string]any{"reason": refused.Error()})
+			return audit(ctx, tx, userID, "invite.refused", "invite", inv.ID, map[string]any{"reason": refused.Error()})
 		}
-		if _, err := tx.Exec(ctx, `UPDATE invites SET used_at = now(), used_by = $2 WHERE id = $1`, id, userID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE invites SET used_at = now(), used_by = $2 WHERE id = $1`, inv.ID, userID); err != nil {
 			return fmt.Errorf("use invite: %w", err)
 		}
 		const qo = `
 INSERT INTO officials (user_id, chat_id, unit_id, role, invite_id) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, unit_id = EXCLUDED.unit_id, role = EXCLUDED.role,
     invite_id = EXCLUDED.invite_id, updated_at = now(), revoked_at = NULL`
-		if _, err := tx.Exec(ctx, qo, userID, chatID, nullID(unit), role, id); err != nil {
+		if _, err := tx.Exec(ctx, qo, userID, chatID, inv.UnitID, string(inv.Role), inv.ID); err != nil {
 			return fmt.Errorf("bind official: %w", err)
 		}
-		off = ocop.Official{UserID: userID, ChatID: chatID, UnitID: unit, Role: ocop.Role(role)}
-		return audit(ctx, tx, userID, "invite.used", "invite", id, map[string]any{"unit_id": unit, "role": role})
+		off = inv.official(userID, chatID)
+		return audit(ctx, tx, userID, "invite.used", "invite", inv.ID, map[string]any{"unit_id": off.UnitID, "role": string(off.Role)})
 	})
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("redeem invite: %w", err)
@@ -126,24 +127,44 @@ func (s *Store) RevokeInvite(ctx context.Context, code string, by int64) error {
 	})
 }
 
+// inviteRow is an invitation as RedeemInvite reads it.
+type inviteRow struct {
+	ID      int64     `db:"id"`
+	UnitID  *int64    `db:"unit_id"` // an administrator's has none
+	Role    ocop.Role `db:"role"`
+	Expired bool      `db:"expired"`
+	Used    bool      `db:"used"`
+	Revoked bool      `db:"revoked"`
+}
+
+// official is the official userID becomes by redeeming the invitation.
+func (r inviteRow) official(userID, chatID int64) ocop.Official {
+	return ocop.Official{UserID: userID, ChatID: chatID, UnitID: deref(r.UnitID), Role: r.Role}
+}
+
+// officialRow is a row of OfficialByUser.
+type officialRow struct {
+	UserID int64     `db:"user_id"`
+	ChatID int64     `db:"chat_id"`
+	UnitID *int64    `db:"unit_id"` // an administrator has none
+	Role   ocop.Role `db:"role"`
+	Digest bool      `db:"digest"`
+}
+
+func (r officialRow) official() ocop.Official {
+	return ocop.Official{UserID: r.UserID, ChatID: r.ChatID, UnitID: deref(r.UnitID), Role: r.Role, Digest: r.Digest}
+}
+
 // OfficialByUser returns the active official a Telegram user is, or
 // ErrNotFound.
 func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error) {
-	var o ocop.Official
-	var role string
-	err := s.pool.QueryRow(ctx, `SELECT user_id, chat_id, coalesce(unit_id, 0), role, digest FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID).
-		Scan(&o.UserID, &o.ChatID, &o.UnitID, &role, &o.Digest)
+	rows, err := s.pool.Query(ctx, `SELECT user_id, chat_id, unit_id, role, digest FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	if err != nil {
+		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, err)
+	}
+	o, err := pgx.CollectOneRow(rows, rowTo(officialRow.official))
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, notFound(err))
 	}
-	o.Role = ocop.Role(role)
 	return o, nil
-}
-
-// nullID is NULL for 0.
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }

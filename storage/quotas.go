@@ -16,23 +16,37 @@ import (
 	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
+// quotaRow is a row of Quotas.
+type quotaRow struct {
+	ID         int64       `db:"id"`
+	UnitCode   string      `db:"unit_code"`
+	UnitLevel  int16       `db:"unit_level"`
+	Below      bool        `db:"below"`
+	Kinds      []string    `db:"kinds"`
+	Metric     ocop.Metric `db:"metric"`
+	Minimum    float64     `db:"minimum"`
+	Encouraged *float64    `db:"encouraged"`
+	From       time.Time   `db:"valid_from"`
+	To         *time.Time  `db:"valid_to"`
+	Source     string      `db:"source"`
+}
+
+func (r quotaRow) quota() ocop.Quota {
+	return ocop.Quota{ID: r.ID, UnitCode: r.UnitCode, UnitLevel: int(r.UnitLevel), Below: r.Below, Kinds: r.Kinds,
+		Metric: r.Metric, Minimum: r.Minimum, Encouraged: deref(r.Encouraged), From: r.From, To: deref(r.To), Source: r.Source}
+}
+
 // Quotas returns every quota, in the order they were set.
 func (s *Store) Quotas(ctx context.Context) ([]ocop.Quota, error) {
 	const q = `
-SELECT id, unit_code, unit_level, applies_to = 'below', kinds, metric, minimum::float8, coalesce(encouraged, 0)::float8,
-       valid_from, valid_to, source
+SELECT id, unit_code, unit_level, applies_to = 'below' AS below, kinds, metric, minimum::float8 AS minimum,
+       encouraged::float8 AS encouraged, valid_from, valid_to, source
 FROM quotas ORDER BY id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query quotas: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.Quota, error) {
-		var qt ocop.Quota
-		var level int16
-		err := r.Scan(&qt.ID, &qt.UnitCode, &level, &qt.Below, &qt.Kinds, &qt.Metric, &qt.Minimum, &qt.Encouraged, &qt.From, orZero(&qt.To), &qt.Source)
-		qt.UnitLevel = int(level)
-		return qt, err
-	})
+	out, err := pgx.CollectRows(rows, rowTo(quotaRow.quota))
 	if err != nil {
 		return nil, fmt.Errorf("read quotas: %w", err)
 	}

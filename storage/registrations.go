@@ -82,12 +82,10 @@ SELECT 'OCOP-' || to_char(now() AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YY') || '-' ||
        $1, $2, $3, nullif($4, '')
 FROM n
 RETURNING id, code, status, submitted_at`
-		var status string
-		if err := tx.QueryRow(ctx, qr, p.ID, pr.ID, p.UnitID, sub.SubmissionID).Scan(&reg.ID, &reg.Code, &status, &reg.SubmittedAt); err != nil {
+		if err := tx.QueryRow(ctx, qr, p.ID, pr.ID, p.UnitID, sub.SubmissionID).Scan(&reg.ID, &reg.Code, &reg.Status, &reg.SubmittedAt); err != nil {
 			return fmt.Errorf("insert registration: %w", err)
 		}
 		reg.ProducerID, reg.ProductID, reg.ProductName, reg.TargetStars = p.ID, pr.ID, pr.Name, pr.TargetStars
-		reg.Status = ocop.RegistrationStatus(status)
 		return audit(ctx, tx, sub.ActorID, "registration.submitted", "registration", reg.ID, map[string]any{"code": reg.Code, "product_id": pr.ID})
 	})
 	if err != nil && sub.SubmissionID != "" && isUniqueViolation(err) {
@@ -100,27 +98,46 @@ RETURNING id, code, status, submitted_at`
 	return reg, nil
 }
 
+// registrationColumns are the registrations as registrationRow reads them.
+const registrationColumns = `
+SELECT r.id, r.code, r.producer_id, r.product_id, pr.name AS product_name, pr.target_stars, r.status, r.submitted_at`
+
+// registrationRow is a row of registrationColumns.
+type registrationRow struct {
+	ID          int64                   `db:"id"`
+	Code        string                  `db:"code"`
+	ProducerID  int64                   `db:"producer_id"`
+	ProductID   int64                   `db:"product_id"`
+	ProductName string                  `db:"product_name"`
+	TargetStars int16                   `db:"target_stars"`
+	Status      ocop.RegistrationStatus `db:"status"`
+	SubmittedAt time.Time               `db:"submitted_at"`
+}
+
+func (r registrationRow) registration() ocop.Registration {
+	return ocop.Registration{ID: r.ID, Code: r.Code, ProducerID: r.ProducerID, ProductID: r.ProductID,
+		ProductName: r.ProductName, TargetStars: int(r.TargetStars), Status: r.Status, SubmittedAt: r.SubmittedAt}
+}
+
 func (s *Store) registrationBySubmission(ctx context.Context, submissionID string, owner int64) (ocop.Registration, error) {
-	const q = `
-SELECT r.id, r.code, r.producer_id, r.product_id, pr.name, pr.target_stars, r.status, r.submitted_at
+	const q = registrationColumns + `
 FROM registrations r JOIN producers p ON p.id = r.producer_id JOIN products pr ON pr.id = r.product_id
 WHERE r.submission_id = $1 AND p.owner_user_id = $2`
-	var r ocop.Registration
-	var stars int16
-	var status string
-	err := s.pool.QueryRow(ctx, q, submissionID, owner).Scan(&r.ID, &r.Code, &r.ProducerID, &r.ProductID, &r.ProductName, &stars, &status, &r.SubmittedAt)
+	rows, err := s.pool.Query(ctx, q, submissionID, owner)
+	if err != nil {
+		return ocop.Registration{}, fmt.Errorf("look up submission: %w", err)
+	}
+	r, err := pgx.CollectOneRow(rows, rowTo(registrationRow.registration))
 	if err != nil {
 		return ocop.Registration{}, fmt.Errorf("look up submission: %w", notFound(err))
 	}
-	r.TargetStars, r.Status = int(stars), ocop.RegistrationStatus(status)
 	return r, nil
 }
 
 // RegistrationsByOwner lists the registrations of the producer a user
 // manages, newest first. A user sees only their own.
 func (s *Store) RegistrationsByOwner(ctx context.Context, userID int64) ([]ocop.Registration, error) {
-	const q = `
-SELECT r.id, r.code, r.producer_id, r.product_id, pr.name, pr.target_stars, r.status, r.submitted_at
+	const q = registrationColumns + `
 FROM registrations r
 JOIN producers p ON p.id = r.producer_id
 JOIN products pr ON pr.id = r.product_id
@@ -131,14 +148,7 @@ LIMIT 200`
 	if err != nil {
 		return nil, fmt.Errorf("query registrations of user %d: %w", userID, err)
 	}
-	regs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.Registration, error) {
-		var r ocop.Registration
-		var stars int16
-		var status string
-		err := row.Scan(&r.ID, &r.Code, &r.ProducerID, &r.ProductID, &r.ProductName, &stars, &status, &r.SubmittedAt)
-		r.TargetStars, r.Status = int(stars), ocop.RegistrationStatus(status)
-		return r, err
-	})
+	regs, err := pgx.CollectRows(rows, rowTo(registrationRow.registration))
 	if err != nil {
 		return nil, fmt.Errorf("read registrations of user %d: %w", userID, err)
 	}

@@ -238,38 +238,41 @@ func (s *Store) AnswerRenewal(ctx context.Context, userID, certificateID int64, 
 	err := s.WithTx(ctx, func(tx pgx.Tx) error {
 		out = ocop.RenewalOutcome{}
 		r := &out.Request
-		var settled bool
-		var stars int16
-		var productID, producerID int64
-		err := tx.QueryRow(ctx, `
-SELECT c.id, c.stars, c.valid_until, pr.id, pr.name, p.id, p.name, p.unit_id, coalesce(g.code, ''),
+		rows, err := tx.Query(ctx, `
+SELECT c.id, c.stars, c.valid_until, pr.id AS product_id, pr.name AS product, p.id AS producer_id, p.name AS producer,
+       p.unit_id, g.code,
        c.revoked_on IS NOT NULL OR EXISTS (
-           SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until)
+           SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until) AS settled
 FROM certificates c
 JOIN products pr ON pr.id = c.product_id
 JOIN producers p ON p.id = pr.producer_id
 LEFT JOIN registrations g ON g.product_id = pr.id
 WHERE c.id = $1 AND p.owner_user_id = $2
-FOR UPDATE OF c`, certificateID, userID).Scan(&r.CertificateID, &stars, &r.ValidUntil, &productID, &r.Product,
-			&producerID, &r.Producer, &r.UnitID, &r.Code, &settled)
+FOR UPDATE OF c`, certificateID, userID)
+		if err != nil {
+			return fmt.Errorf("find certificate %d: %w", certificateID, err)
+		}
+		c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[answeredCertificate])
 		if err != nil {
 			return fmt.Errorf("find certificate %d: %w", certificateID, notFound(err))
 		}
-		r.Stars = int(stars)
-		if settled {
+		r.CertificateID, r.CertificateItem, r.UnitID = c.ID, c.item(), c.UnitID
+		if c.Settled {
 			return ocop.ErrRenewalSettled
 		}
-		var previous, status string
-		err = tx.QueryRow(ctx, `SELECT id, answer, status, answered_at FROM renewal_requests WHERE certificate_id = $1`, certificateID).
-			Scan(&r.ID, &previous, &status, &r.AnsweredAt)
+		rows, err = tx.Query(ctx, `SELECT id, answer, status, answered_at FROM renewal_requests WHERE certificate_id = $1`, certificateID)
+		if err != nil {
+			return fmt.Errorf("read renewal request: %w", err)
+		}
+		prev, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[previousAnswer])
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return fmt.Errorf("read renewal request: %w", err)
-		case status == ocop.RenewalDone:
+		case prev.Status == ocop.RenewalDone:
 			return ocop.ErrRenewalSettled
 		}
-		out.Previous = ocop.RenewalAnswer(previous)
+		r.ID, r.AnsweredAt, out.Previous = prev.ID, prev.AnsweredAt, prev.Answer
 		if answer == ocop.AnswerUpgrade && !ocop.CanUpgrade(r.Stars) {
 			return ocop.ErrNoUpgrade
 		}
@@ -286,7 +289,7 @@ INSERT INTO renewal_requests (certificate_id, product_id, producer_id, unit_id, 
 VALUES ($1, $2, $3, $4, $5, nullif($6, 0), $7)
 ON CONFLICT (certificate_id) DO UPDATE
 SET answer = excluded.answer, target_stars = excluded.target_stars, answered_at = excluded.answered_at, updated_at = now()
-RETURNING id, answered_at`, certificateID, productID, producerID, r.UnitID, answer, r.TargetStars, at).Scan(&r.ID, &r.AnsweredAt); err != nil {
+RETURNING id, answered_at`, certificateID, c.ProductID, c.ProducerID, r.UnitID, answer, r.TargetStars, at).Scan(&r.ID, &r.AnsweredAt); err != nil {
 			return fmt.Errorf("record renewal answer: %w", err)
 		}
 		notice := ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: answer, TargetStars: r.TargetStars, Previous: out.Previous}
@@ -294,9 +297,35 @@ RETURNING id, answered_at`, certificateID, productID, producerID, r.UnitID, answ
 			return err
 		}
 		return audit(ctx, tx, userID, "renewal.answered", "certificate", certificateID,
-			map[string]any{"answer": answer, "previous": previous, "code": r.Code})
+			map[string]any{"answer": answer, "previous": string(prev.Answer), "code": r.Code})
 	})
 	return out, err
+}
+
+// answeredCertificate is the certificate AnswerRenewal answers for.
+type answeredCertificate struct {
+	ID         int64     `db:"id"`
+	Stars      int16     `db:"stars"`
+	ValidUntil time.Time `db:"valid_until"`
+	ProductID  int64     `db:"product_id"`
+	Product    string    `db:"product"`
+	ProducerID int64     `db:"producer_id"`
+	Producer   string    `db:"producer"`
+	UnitID     int64     `db:"unit_id"`
+	Code       *string   `db:"code"` // products registered before the bot have none
+	Settled    bool      `db:"settled"`
+}
+
+func (c answeredCertificate) item() ocop.CertificateItem {
+	return ocop.CertificateItem{Code: deref(c.Code), Product: c.Product, Producer: c.Producer, Stars: int(c.Stars), ValidUntil: c.ValidUntil}
+}
+
+// previousAnswer is the producer's earlier answer, if any.
+type previousAnswer struct {
+	ID         int64              `db:"id"`
+	Answer     ocop.RenewalAnswer `db:"answer"`
+	Status     string             `db:"status"`
+	AnsweredAt time.Time          `db:"answered_at"`
 }
 
 // RenewalTally counts the renewals of the communes (nil: all) on day.
@@ -348,7 +377,8 @@ WHERE c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS
 // soonest expiry first, with how to call them; total counts them all.
 func (s *Store) UnreachableProducers(ctx context.Context, day time.Time, communes []int64, limit int) ([]ocop.UnreachableNotice, int, error) {
 	rows, err := s.pool.Query(ctx, awaitingAnswers(`
-SELECT coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, p.representative, p.phone, x.stage, count(*) OVER ()
+SELECT g.code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, p.representative, p.phone, x.stage,
+       count(*) OVER () AS total
 FROM ({awaiting}) x
 JOIN certificates c ON c.id = x.id
 JOIN products pr ON pr.id = c.product_id
@@ -358,40 +388,84 @@ WHERE x.blocked ORDER BY c.valid_until, pr.name LIMIT $3`, communes), day, commu
 	if err != nil {
 		return nil, 0, fmt.Errorf("list unreachable producers: %w", err)
 	}
-	var total int
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.UnreachableNotice, error) {
-		var n ocop.UnreachableNotice
-		var stars, stage int16
-		err := r.Scan(&n.Code, &n.Product, &n.Producer, &stars, &n.ValidUntil, &n.Representative, &n.Phone, &stage, &total)
-		n.Stars, n.Stage = int(stars), int(stage)
-		return n, err
-	})
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[unreachableRow])
 	if err != nil {
 		return nil, 0, fmt.Errorf("read unreachable producers: %w", err)
 	}
-	return out, total, nil
+	out := make([]ocop.UnreachableNotice, len(found))
+	var total int64
+	for i, r := range found {
+		out[i], total = r.notice(), r.Total
+	}
+	return out, int(total), nil
 }
 
-// renewalColumns are the renewal requests as scanRenewal reads them, with
+// unreachableRow is a row of UnreachableProducers, with the number of rows
+// the query finds before its LIMIT.
+type unreachableRow struct {
+	Code           *string   `db:"code"` // products registered before the bot have none
+	Product        string    `db:"product"`
+	Producer       string    `db:"producer"`
+	Stars          int16     `db:"stars"`
+	ValidUntil     time.Time `db:"valid_until"`
+	Representative string    `db:"representative"`
+	Phone          string    `db:"phone"`
+	Stage          int16     `db:"stage"`
+	Total          int64     `db:"total"`
+}
+
+func (r unreachableRow) notice() ocop.UnreachableNotice {
+	item := ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
+	return ocop.UnreachableNotice{CertificateItem: item, Representative: r.Representative, Phone: r.Phone, Stage: int(r.Stage)}
+}
+
+// renewalColumns are the renewal requests as renewalRow reads them, with
 // the number of rows the query finds before its LIMIT.
 const renewalColumns = `
-SELECT q.id, q.certificate_id, coalesce(g.code, ''), pr.name, p.name, c.stars, c.valid_until, q.unit_id, q.answer,
-       coalesce(q.target_stars, 0), q.status, q.answered_at, count(*) OVER ()
+SELECT q.id, q.certificate_id, g.code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, q.unit_id,
+       q.answer, q.target_stars, q.status, q.answered_at, count(*) OVER () AS total
 FROM renewal_requests q
 JOIN certificates c ON c.id = q.certificate_id
 JOIN products pr ON pr.id = q.product_id
 JOIN producers p ON p.id = q.producer_id
 LEFT JOIN registrations g ON g.product_id = q.product_id`
 
-// scanRenewal scans renewalColumns into a request and total.
-func scanRenewal(row pgx.CollectableRow, total *int) (ocop.RenewalRequest, error) {
-	var r ocop.RenewalRequest
-	var stars, target int16
-	var answer string
-	err := row.Scan(&r.ID, &r.CertificateID, &r.Code, &r.Product, &r.Producer, &stars, &r.ValidUntil, &r.UnitID,
-		&answer, &target, &r.Status, &r.AnsweredAt, total)
-	r.Stars, r.TargetStars, r.Answer = int(stars), int(target), ocop.RenewalAnswer(answer)
-	return r, err
+// renewalRow is a row of renewalColumns.
+type renewalRow struct {
+	ID            int64              `db:"id"`
+	CertificateID int64              `db:"certificate_id"`
+	Code          *string            `db:"code"` // products registered before the bot have none
+	Product       string             `db:"product"`
+	Producer      string             `db:"producer"`
+	Stars         int16              `db:"stars"`
+	ValidUntil    time.Time          `db:"valid_until"`
+	UnitID        int64              `db:"unit_id"`
+	Answer        ocop.RenewalAnswer `db:"answer"`
+	TargetStars   *int16             `db:"target_stars"` // an upgrade's only
+	Status        string             `db:"status"`
+	AnsweredAt    time.Time          `db:"answered_at"`
+	Total         int64              `db:"total"`
+}
+
+func (r renewalRow) request() ocop.RenewalRequest {
+	item := ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
+	return ocop.RenewalRequest{ID: r.ID, CertificateID: r.CertificateID, CertificateItem: item, UnitID: r.UnitID,
+		Answer: r.Answer, TargetStars: int(deref(r.TargetStars)), Status: r.Status, AnsweredAt: r.AnsweredAt}
+}
+
+// collectRenewals reads the rows of a query on renewalColumns, and the
+// total they carry.
+func collectRenewals(rows pgx.Rows) ([]ocop.RenewalRequest, int, error) {
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[renewalRow])
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ocop.RenewalRequest, len(found))
+	var total int64
+	for i, r := range found {
+		out[i], total = r.request(), r.Total
+	}
+	return out, int(total), nil
 }
 
 // RenewalRequests lists the open renewal requests of the communes (nil:
@@ -402,8 +476,7 @@ WHERE q.status = 'open' AND {scope} ORDER BY q.answered_at DESC, q.id DESC LIMIT
 	if err != nil {
 		return nil, 0, fmt.Errorf("list renewal requests: %w", err)
 	}
-	var total int
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ocop.RenewalRequest, error) { return scanRenewal(row, &total) })
+	out, total, err := collectRenewals(rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read renewal requests: %w", err)
 	}

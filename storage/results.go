@@ -13,25 +13,30 @@ import (
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
 
+// authorityRow is a row of Authorities.
+type authorityRow struct {
+	Regime   string      `db:"regime"`
+	From     time.Time   `db:"valid_from"`
+	To       *time.Time  `db:"valid_to"` // still in force
+	Office   ocop.Office `db:"level"`
+	MinStars int16       `db:"min_stars"`
+	MaxStars int16       `db:"max_stars"`
+}
+
+func (r authorityRow) authority() ocop.Authority {
+	return ocop.Authority{Regime: r.Regime, From: r.From, To: deref(r.To), Office: r.Office,
+		MinStars: int(r.MinStars), MaxStars: int(r.MaxStars)}
+}
+
 // Authorities reads the recognition table.
 func (s *Store) Authorities(ctx context.Context) (ocop.Authorities, error) {
 	rows, err := s.pool.Query(ctx, `
-SELECT regime, valid_from, coalesce(valid_to, '0001-01-01'), level, min_stars, max_stars
+SELECT regime, valid_from, valid_to, level, min_stars, max_stars
 FROM recognition_authority ORDER BY valid_from, level`)
 	if err != nil {
 		return nil, fmt.Errorf("read recognition authority: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.Authority, error) {
-		var a ocop.Authority
-		var office string
-		var lo, hi int16
-		err := r.Scan(&a.Regime, &a.From, &a.To, &office, &lo, &hi)
-		if a.To.Year() == 1 {
-			a.To = time.Time{}
-		}
-		a.Office, a.MinStars, a.MaxStars = ocop.Office(office), int(lo), int(hi)
-		return a, err
-	})
+	out, err := pgx.CollectRows(rows, rowTo(authorityRow.authority))
 	if err != nil {
 		return nil, fmt.Errorf("read recognition authority: %w", err)
 	}
@@ -39,8 +44,8 @@ FROM recognition_authority ORDER BY valid_from, level`)
 }
 
 const applicantColumns = `
-SELECT r.id, r.code, r.product_id, pr.name, p.name, p.unit_id, r.status, pr.target_stars,
-       coalesce(l.decision_no, ''), coalesce(l.decision_date, '0001-01-01'), coalesce(l.score, 0)::float8, coalesce(l.stars, 0)
+SELECT r.id, r.code, r.product_id, pr.name AS product_name, p.name AS producer_name, p.unit_id, r.status, pr.target_stars,
+       l.decision_no, l.decision_date, l.score::float8 AS score, l.stars
 FROM registrations r
 JOIN products pr ON pr.id = r.product_id
 JOIN producers p ON p.id = r.producer_id
@@ -53,17 +58,28 @@ LEFT JOIN LATERAL (
     ) x ORDER BY decision_date DESC, o DESC LIMIT 1
 ) l ON true`
 
-func scanApplicant(r pgx.CollectableRow) (ocop.Applicant, error) {
-	var a ocop.Applicant
-	var status string
-	var target, stars int16
-	err := r.Scan(&a.RegistrationID, &a.Code, &a.ProductID, &a.ProductName, &a.ProducerName, &a.CommuneID, &status, &target,
-		&a.LastDecisionNo, &a.LastDecisionDate, &a.LastScore, &stars)
-	a.Status, a.TargetStars, a.LastStars = ocop.RegistrationStatus(status), int(target), int(stars)
-	if a.LastDecisionDate.Year() == 1 {
-		a.LastDecisionDate = time.Time{}
-	}
-	return a, err
+// applicantRow is a row of applicantColumns; the latest result's columns
+// are NULL before the product has one.
+type applicantRow struct {
+	ID           int64                   `db:"id"`
+	Code         string                  `db:"code"`
+	ProductID    int64                   `db:"product_id"`
+	ProductName  string                  `db:"product_name"`
+	ProducerName string                  `db:"producer_name"`
+	UnitID       int64                   `db:"unit_id"`
+	Status       ocop.RegistrationStatus `db:"status"`
+	TargetStars  int16                   `db:"target_stars"`
+	DecisionNo   *string                 `db:"decision_no"`
+	DecisionDate *time.Time              `db:"decision_date"`
+	Score        *float64                `db:"score"`
+	Stars        *int16                  `db:"stars"`
+}
+
+func (r applicantRow) applicant() ocop.Applicant {
+	return ocop.Applicant{RegistrationID: r.ID, Code: r.Code, ProductID: r.ProductID, ProductName: r.ProductName,
+		ProducerName: r.ProducerName, CommuneID: r.UnitID, Status: r.Status, TargetStars: int(r.TargetStars),
+		LastDecisionNo: deref(r.DecisionNo), LastDecisionDate: deref(r.DecisionDate), LastScore: deref(r.Score),
+		LastStars: int(deref(r.Stars))}
 }
 
 // Applicants finds registrations by code (case-insensitive); codes not
@@ -77,7 +93,7 @@ func (s *Store) Applicants(ctx context.Context, codes []string) (map[string]ocop
 	if err != nil {
 		return nil, fmt.Errorf("find registrations: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, scanApplicant)
+	list, err := pgx.CollectRows(rows, rowTo(applicantRow.applicant))
 	if err != nil {
 		return nil, fmt.Errorf("read registrations: %w", err)
 	}
@@ -101,7 +117,7 @@ ORDER BY r.submitted_at, r.id LIMIT $2`, "r.unit_id", 1, communes)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations awaiting results: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanApplicant)
+	out, err := pgx.CollectRows(rows, rowTo(applicantRow.applicant))
 	if err != nil {
 		return nil, fmt.Errorf("read registrations awaiting results: %w", err)
 	}
@@ -271,29 +287,45 @@ WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (
 // registration has no certificate in force then.
 func (s *Store) RevokeCertificate(ctx context.Context, code string, on time.Time, reason string, actor int64) error {
 	return s.WithTx(ctx, func(tx pgx.Tx) error {
-		var n ocop.RevokedNotice
-		var certID, producerID, chatID, communeID int64
-		var stars int16
-		err := tx.QueryRow(ctx, `
+		rows, err := tx.Query(ctx, `
 UPDATE certificates c SET revoked_on = $2
 FROM registrations r, products pr, producers p
 WHERE r.code = upper($1) AND c.product_id = r.product_id AND pr.id = r.product_id AND p.id = r.producer_id
   AND c.decision_date <= $2 AND c.valid_until > $2 AND c.revoked_on IS NULL
-RETURNING c.id, c.stars, c.decision_no, pr.name, p.id, p.chat_id, p.unit_id`, strings.TrimSpace(code), on).
-			Scan(&certID, &stars, &n.DecisionNo, &n.Product, &producerID, &chatID, &communeID)
+RETURNING c.id, c.stars, c.decision_no, pr.name AS product, p.id AS producer_id, p.chat_id, p.unit_id`, strings.TrimSpace(code), on)
+		if err != nil {
+			return fmt.Errorf("revoke certificate of %s: %w", code, err)
+		}
+		c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[revokedRow])
 		if err != nil {
 			return fmt.Errorf("revoke certificate of %s: %w", code, notFound(err))
 		}
-		n.Stars, n.RevokedOn, n.Reason = int(stars), on, reason
-		id, err := insertNotification(ctx, tx, ocop.NoticeRevoked, chatID, producerID, communeID, n)
+		n := c.notice(on, reason)
+		id, err := insertNotification(ctx, tx, ocop.NoticeRevoked, c.ChatID, c.ProducerID, c.UnitID, n)
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actor, "certificate.revoked", "certificate", certID, map[string]any{"code": code, "reason": reason}); err != nil {
+		if err := audit(ctx, tx, actor, "certificate.revoked", "certificate", c.ID, map[string]any{"code": code, "reason": reason}); err != nil {
 			return err
 		}
 		return s.insertNotifyJobs(ctx, tx, []int64{id})
 	})
+}
+
+// revokedRow is a certificate RevokeCertificate ended, with whom to tell.
+type revokedRow struct {
+	ID         int64  `db:"id"`
+	Stars      int16  `db:"stars"`
+	DecisionNo string `db:"decision_no"`
+	Product    string `db:"product"`
+	ProducerID int64  `db:"producer_id"`
+	ChatID     int64  `db:"chat_id"`
+	UnitID     int64  `db:"unit_id"`
+}
+
+// notice is what the producer is told of the revocation.
+func (r revokedRow) notice(on time.Time, reason string) ocop.RevokedNotice {
+	return ocop.RevokedNotice{Stars: int(r.Stars), DecisionNo: r.DecisionNo, Product: r.Product, RevokedOn: on, Reason: reason}
 }
 
 func insertNotification(ctx context.Context, tx pgx.Tx, kind string, chatID, producerID, unitID int64, payload any) (int64, error) {

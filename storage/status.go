@@ -80,8 +80,7 @@ GROUP BY 1, 2`
 // valid certificate on day ends by until, soonest first, at most limit.
 func (s *Store) ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error) {
 	const q = `
-SELECT pr.id, pr.name, p.name, p.kind, p.unit_id, pr.subgroup_code,
-       c.id, c.stars, coalesce(c.score, 0)::float8, c.decision_no, c.decision_date, c.valid_until
+SELECT ` + certifiedColumns + `
 FROM certificates c
 JOIN products pr ON pr.id = c.product_id
 JOIN producers p ON p.id = pr.producer_id
@@ -96,18 +95,55 @@ LIMIT $3`
 	if err != nil {
 		return nil, fmt.Errorf("list expiring products: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.CertifiedProduct, error) {
-		var cp ocop.CertifiedProduct
-		var stars int16
-		err := r.Scan(&cp.ProductID, &cp.Product, &cp.Producer, &cp.ProducerKind, &cp.UnitID, &cp.SubgroupCode,
-			&cp.Certificate.ID, &stars, &cp.Certificate.Score, &cp.Certificate.DecisionNo, &cp.Certificate.DecisionDate, &cp.Certificate.ValidUntil)
-		cp.Certificate.ProductID, cp.Certificate.Stars, cp.Valid = cp.ProductID, int(stars), true
-		return cp, err
-	})
+	out, err := pgx.CollectRows(rows, rowTo(certifiedRow.product))
 	if err != nil {
 		return nil, fmt.Errorf("read expiring products: %w", err)
 	}
 	return out, nil
+}
+
+// certifiedColumns are a product and one of its certificates as
+// certifiedRow reads them.
+const certifiedColumns = `pr.id AS product_id, pr.name AS product, p.name AS producer, p.kind AS producer_kind, p.unit_id,
+       pr.subgroup_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until`
+
+// certifiedRow is a row of certifiedColumns: a product with a certificate
+// valid on the day asked.
+type certifiedRow struct {
+	ProductID     int64             `db:"product_id"`
+	Product       string            `db:"product"`
+	Producer      string            `db:"producer"`
+	ProducerKind  ocop.ProducerKind `db:"producer_kind"`
+	UnitID        int64             `db:"unit_id"`
+	SubgroupCode  string            `db:"subgroup_code"`
+	CertificateID int64             `db:"certificate_id"`
+	Stars         int16             `db:"stars"`
+	Score         *float64          `db:"score"` // not recorded
+	DecisionNo    string            `db:"decision_no"`
+	DecisionDate  time.Time         `db:"decision_date"`
+	ValidUntil    time.Time         `db:"valid_until"`
+}
+
+func (r certifiedRow) product() ocop.CertifiedProduct {
+	return ocop.CertifiedProduct{ProductID: r.ProductID, Product: r.Product, Producer: r.Producer, ProducerKind: r.ProducerKind,
+		UnitID: r.UnitID, SubgroupCode: r.SubgroupCode, Valid: true,
+		Certificate: ocop.Certificate{ID: r.CertificateID, ProductID: r.ProductID, Stars: int(r.Stars), Score: deref(r.Score),
+			DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate, ValidUntil: r.ValidUntil}}
+}
+
+// standingRow is a row of CertifiedProducts: certifiedRow with the
+// certificate's end and issuer, and whether it is valid on the day asked.
+type standingRow struct {
+	certifiedRow
+	RevokedOn    *time.Time `db:"revoked_on"`
+	IssuerUnitID *int64     `db:"issuer_unit_id"` // not recorded
+	Valid        bool       `db:"valid"`
+}
+
+func (r standingRow) product() ocop.CertifiedProduct {
+	cp := r.certifiedRow.product()
+	cp.Certificate.RevokedOn, cp.Certificate.IssuerUnitID, cp.Valid = deref(r.RevokedOn), deref(r.IssuerUnitID), r.Valid
+	return cp
 }
 
 // scoped fills the {scope} of a query: col = ANY($n) for a list of
@@ -142,9 +178,8 @@ func (s *Store) CertifiedProducts(ctx context.Context, day time.Time, communes [
 	const q = `
 SELECT * FROM (
     SELECT DISTINCT ON (pr.id)
-           pr.id, pr.name, p.name, p.kind, p.unit_id, pr.subgroup_code,
-           c.id, c.stars, coalesce(c.score, 0)::float8, c.decision_no, c.decision_date, c.valid_until,
-           c.revoked_on, coalesce(c.issuer_unit_id, 0),
+           ` + certifiedColumns + `,
+           c.revoked_on, c.issuer_unit_id,
            (c.valid_until > $1 AND (c.revoked_on IS NULL OR c.revoked_on > $1)) AS valid
     FROM producers p
     JOIN products pr ON pr.producer_id = p.id
@@ -156,15 +191,7 @@ SELECT * FROM (
 	if err != nil {
 		return nil, fmt.Errorf("list certified products: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.CertifiedProduct, error) {
-		var cp ocop.CertifiedProduct
-		var stars int16
-		c := &cp.Certificate
-		err := r.Scan(&cp.ProductID, &cp.Product, &cp.Producer, &cp.ProducerKind, &cp.UnitID, &cp.SubgroupCode,
-			&c.ID, &stars, &c.Score, &c.DecisionNo, &c.DecisionDate, &c.ValidUntil, orZero(&c.RevokedOn), &c.IssuerUnitID, &cp.Valid)
-		c.ProductID, c.Stars = cp.ProductID, int(stars)
-		return cp, err
-	})
+	out, err := pgx.CollectRows(rows, rowTo(standingRow.product))
 	if err != nil {
 		return nil, fmt.Errorf("read certified products: %w", err)
 	}

@@ -2,11 +2,9 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -104,23 +102,6 @@ func notFound(err error) error {
 	return err
 }
 
-// orZero scans a nullable date or timestamp into t, NULL as the zero time: ocop's records say "none" so.
-func orZero(t *time.Time) sql.Scanner { return (*zeroTime)(t) }
-
-type zeroTime time.Time
-
-func (z *zeroTime) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*z = zeroTime{}
-	case time.Time:
-		*z = zeroTime(v)
-	default:
-		return fmt.Errorf("scan %T as a time", src)
-	}
-	return nil
-}
-
 // EnsureDatabase creates the database databaseURL names when it does not
 // exist yet, connecting to the server's maintenance database "postgres", so
 // a first `ocopbot migrate` works on a fresh server.
@@ -147,4 +128,28 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
+}
+
+// deref is what p points to, or T's zero value for nil: a NULL column read
+// as the zero value ocop's records use for "none".
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// rowTo scans a row with pgx.RowToStructByName into R, then turns it into
+// the record T with conv (R's one conversion method, as a method
+// expression: rowTo(quotaRow.quota)).
+func rowTo[R, T any](conv func(R) T) pgx.RowToFunc[T] {
+	return func(row pgx.CollectableRow) (T, error) {
+		r, err := pgx.RowToStructByName[R](row)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return conv(r), nil
+	}
 }

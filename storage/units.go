@@ -177,28 +177,39 @@ WHERE u.code = $2 AND u.level = $3`
 	return id, nil
 }
 
+// atlasRow is a row of Atlas: a unit and the start of its tree.
+type atlasRow struct {
+	ID       int64     `db:"id"`
+	ParentID *int64    `db:"parent_id"` // a province has none
+	Level    int16     `db:"level"`
+	Code     string    `db:"code"`
+	Name     string    `db:"name"`
+	Kind     string    `db:"kind"`
+	From     time.Time `db:"valid_from"`
+}
+
+func (r atlasRow) unit() units.Unit {
+	return units.Unit{ID: r.ID, ParentID: deref(r.ParentID), Level: int(r.Level), Code: r.Code, Name: r.Name, Kind: r.Kind}
+}
+
 // Atlas loads every unit tree and the merges linking their communes.
 func (s *Store) Atlas(ctx context.Context) (*units.Atlas, error) {
-	const q = `SELECT id, coalesce(parent_id, 0), level, code, name, kind, valid_from FROM admin_units ORDER BY valid_from, id`
+	const q = `SELECT id, parent_id, level, code, name, kind, valid_from FROM admin_units ORDER BY valid_from, id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query units: %w", err)
 	}
-	byTree := map[time.Time][]units.Unit{}
-	var froms []time.Time
-	var u units.Unit
-	var level int16
-	var from time.Time
-	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.ParentID, &level, &u.Code, &u.Name, &u.Kind, &from}, func() error {
-		u.Level = int(level)
-		if _, ok := byTree[from]; !ok {
-			froms = append(froms, from)
-		}
-		byTree[from] = append(byTree[from], u)
-		return nil
-	})
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[atlasRow])
 	if err != nil {
 		return nil, fmt.Errorf("read units: %w", err)
+	}
+	byTree := map[time.Time][]units.Unit{}
+	var froms []time.Time
+	for _, r := range found {
+		if _, ok := byTree[r.From]; !ok {
+			froms = append(froms, r.From)
+		}
+		byTree[r.From] = append(byTree[r.From], r.unit())
 	}
 	trees := make([]units.Tree, 0, len(froms))
 	for _, f := range froms {
