@@ -194,20 +194,15 @@ func (svc *service) work(ctx context.Context) error {
 	return g.Wait()
 }
 
-// app is the engine and the texts, which the commands that record (results
-// import) use without the transport.
+// app is the engine and the texts.
 type app struct {
 	engine *flows.Engine
 	text   *locales.Catalog
 }
 
 func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now func() time.Time) (*app, error) {
-	v, err := store.SchemaVersion(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w (run `ocopbot migrate`)", err)
-	}
-	if want := storage.LatestSchemaVersion(); v != want {
-		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `ocopbot migrate`", v, want)
+	if err := checkSchema(ctx, store); err != nil {
+		return nil, err
 	}
 	atlas, err := store.Atlas(ctx)
 	if err != nil {
@@ -238,6 +233,10 @@ func openStore(ctx context.Context, cfg Config) (*storage.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSchema(ctx, store); err != nil {
+		store.Close()
+		return nil, err
+	}
 	q, err := jobs.New(store, nil, nil, jobs.Config{})
 	if err != nil {
 		store.Close()
@@ -245,4 +244,17 @@ func openStore(ctx context.Context, cfg Config) (*storage.Store, error) {
 	}
 	store.SetJobQueue(q)
 	return store, nil
+}
+
+// checkSchema refuses a database this binary's migrations have not
+// brought up to date.
+func checkSchema(ctx context.Context, store *storage.Store) error {
+	v, err := store.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("%w (run `ocopbot migrate`)", err)
+	}
+	if want := storage.LatestSchemaVersion(); v != want {
+		return fmt.Errorf("database schema is at version %d, this binary needs %d: run `ocopbot migrate`", v, want)
+	}
+	return nil
 }
