@@ -126,11 +126,8 @@ WHERE (n.status IN ('blocked', 'failed') OR (n.status = 'queued' AND n.created_a
 	if err := s.pool.QueryRow(ctx, scoped(`SELECT count(*) FROM notifications n`+where, "n.unit_id", 1, units), units, olderThan).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count undelivered notifications: %w", err)
 	}
-	rows, err := s.pool.Query(ctx, scoped(notificationColumns+where+` ORDER BY n.created_at DESC, n.id DESC LIMIT $3`, "n.unit_id", 1, units), units, olderThan, limit)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list undelivered notifications: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, rowTo(notificationRow.notification))
+	out, err := collectRows(ctx, s.pool, notificationRow.notification,
+		scoped(notificationColumns+where+` ORDER BY n.created_at DESC, n.id DESC LIMIT $3`, "n.unit_id", 1, units), units, olderThan, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read undelivered notifications: %w", err)
 	}

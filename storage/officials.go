@@ -158,11 +158,7 @@ func (r officialRow) official() ocop.Official {
 // OfficialByUser returns the active official a Telegram user is, or
 // ErrNotFound.
 func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error) {
-	rows, err := s.pool.Query(ctx, `SELECT user_id, chat_id, unit_id, role, digest FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
-	if err != nil {
-		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, err)
-	}
-	o, err := pgx.CollectOneRow(rows, rowTo(officialRow.official))
+	o, err := collectOne(ctx, s.pool, officialRow.official, `SELECT user_id, chat_id, unit_id, role, digest FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, notFound(err))
 	}

@@ -42,11 +42,7 @@ func (s *Store) Quotas(ctx context.Context) ([]ocop.Quota, error) {
 SELECT id, unit_code, unit_level, applies_to = 'below' AS below, kinds, metric, minimum::float8 AS minimum,
        encouraged::float8 AS encouraged, valid_from, valid_to, source
 FROM quotas ORDER BY id`
-	rows, err := s.pool.Query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("query quotas: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, rowTo(quotaRow.quota))
+	out, err := collectRows(ctx, s.pool, quotaRow.quota, q)
 	if err != nil {
 		return nil, fmt.Errorf("read quotas: %w", err)
 	}

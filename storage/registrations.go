@@ -123,11 +123,7 @@ func (s *Store) registrationBySubmission(ctx context.Context, submissionID strin
 	const q = registrationColumns + `
 FROM registrations r JOIN producers p ON p.id = r.producer_id JOIN products pr ON pr.id = r.product_id
 WHERE r.submission_id = $1 AND p.owner_user_id = $2`
-	rows, err := s.pool.Query(ctx, q, submissionID, owner)
-	if err != nil {
-		return ocop.Registration{}, fmt.Errorf("look up submission: %w", err)
-	}
-	r, err := pgx.CollectOneRow(rows, rowTo(registrationRow.registration))
+	r, err := collectOne(ctx, s.pool, registrationRow.registration, q, submissionID, owner)
 	if err != nil {
 		return ocop.Registration{}, fmt.Errorf("look up submission: %w", notFound(err))
 	}
@@ -144,11 +140,7 @@ JOIN products pr ON pr.id = r.product_id
 WHERE p.owner_user_id = $1
 ORDER BY r.submitted_at DESC, r.id DESC
 LIMIT 200`
-	rows, err := s.pool.Query(ctx, q, userID)
-	if err != nil {
-		return nil, fmt.Errorf("query registrations of user %d: %w", userID, err)
-	}
-	regs, err := pgx.CollectRows(rows, rowTo(registrationRow.registration))
+	regs, err := collectRows(ctx, s.pool, registrationRow.registration, q, userID)
 	if err != nil {
 		return nil, fmt.Errorf("read registrations of user %d: %w", userID, err)
 	}

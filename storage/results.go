@@ -30,13 +30,9 @@ func (r authorityRow) authority() ocop.Authority {
 
 // Authorities reads the recognition table.
 func (s *Store) Authorities(ctx context.Context) (ocop.Authorities, error) {
-	rows, err := s.pool.Query(ctx, `
+	out, err := collectRows(ctx, s.pool, authorityRow.authority, `
 SELECT regime, valid_from, valid_to, level, min_stars, max_stars
 FROM recognition_authority ORDER BY valid_from, level`)
-	if err != nil {
-		return nil, fmt.Errorf("read recognition authority: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, rowTo(authorityRow.authority))
 	if err != nil {
 		return nil, fmt.Errorf("read recognition authority: %w", err)
 	}
@@ -89,11 +85,7 @@ func (s *Store) Applicants(ctx context.Context, codes []string) (map[string]ocop
 	for i, c := range codes {
 		up[i] = strings.ToUpper(strings.TrimSpace(c))
 	}
-	rows, err := s.pool.Query(ctx, applicantColumns+` WHERE r.code = ANY($1)`, up)
-	if err != nil {
-		return nil, fmt.Errorf("find registrations: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, rowTo(applicantRow.applicant))
+	list, err := collectRows(ctx, s.pool, applicantRow.applicant, applicantColumns+` WHERE r.code = ANY($1)`, up)
 	if err != nil {
 		return nil, fmt.Errorf("read registrations: %w", err)
 	}
@@ -113,11 +105,7 @@ WHERE (r.status IN ('submitted', 'in_review') OR EXISTS (
     SELECT 1 FROM renewal_requests q WHERE q.product_id = r.product_id AND q.status = 'open' AND q.answer <> 'lapse'))
   AND {scope}
 ORDER BY r.submitted_at, r.id LIMIT $2`, "r.unit_id", 1, communes)
-	rows, err := s.pool.Query(ctx, q, communes, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list registrations awaiting results: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, rowTo(applicantRow.applicant))
+	out, err := collectRows(ctx, s.pool, applicantRow.applicant, q, communes, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read registrations awaiting results: %w", err)
 	}

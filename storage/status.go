@@ -91,11 +91,7 @@ WHERE ` + validOn + ` AND c.valid_until <= $2 AND {scope}
       AND c2.decision_date <= $1 AND (c2.revoked_on IS NULL OR c2.revoked_on > $1))
 ORDER BY c.valid_until, pr.name
 LIMIT $3`
-	rows, err := s.pool.Query(ctx, scoped(q, "p.unit_id", 4, communes), day, until, limit, communes)
-	if err != nil {
-		return nil, fmt.Errorf("list expiring products: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, rowTo(certifiedRow.product))
+	out, err := collectRows(ctx, s.pool, certifiedRow.product, scoped(q, "p.unit_id", 4, communes), day, until, limit, communes)
 	if err != nil {
 		return nil, fmt.Errorf("read expiring products: %w", err)
 	}
@@ -187,11 +183,7 @@ SELECT * FROM (
     WHERE c.decision_date <= $1 AND {scope}
     ORDER BY pr.id, valid DESC, c.stars DESC, c.decision_date DESC
 ) x ORDER BY 5, 2, 1`
-	rows, err := s.pool.Query(ctx, scoped(q, "p.unit_id", 2, communes), day, communes)
-	if err != nil {
-		return nil, fmt.Errorf("list certified products: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, rowTo(standingRow.product))
+	out, err := collectRows(ctx, s.pool, standingRow.product, scoped(q, "p.unit_id", 2, communes), day, communes)
 	if err != nil {
 		return nil, fmt.Errorf("read certified products: %w", err)
 	}

@@ -153,3 +153,29 @@ func rowTo[R, T any](conv func(R) T) pgx.RowToFunc[T] {
 		return conv(r), nil
 	}
 }
+
+// querier is what a pool and a transaction share for reading.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// collectRows runs a query and reads every row through the row struct R,
+// turned into T by conv (R's conversion method).
+func collectRows[R, T any](ctx context.Context, db querier, conv func(R) T, sql string, args ...any) ([]T, error) {
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, rowTo(conv))
+}
+
+// collectOne is collectRows for the first row; pgx.ErrNoRows when there is
+// none.
+func collectOne[R, T any](ctx context.Context, db querier, conv func(R) T, sql string, args ...any) (T, error) {
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return pgx.CollectOneRow(rows, rowTo(conv))
+}
