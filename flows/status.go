@@ -184,7 +184,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 			switch {
 			case c.Gap > 0:
 				line(p.T("status.child_gap", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised(), "Gap", c.Gap))
-			case len(c.Targets) > 0:
+			case len(c.Targets) > 0 && allMet(c.Targets):
 				line(p.T("status.child", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()))
 			default:
 				line(p.T("status.child_plain", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()))
@@ -250,4 +250,15 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	}
 	sayLong(t, b.String(), rows)
 	return nil
+}
+
+// allMet reports whether every target is met, at its encouraged level too
+// when it sets no minimum.
+func allMet(targets []ocop.Target) bool {
+	for _, tg := range targets {
+		if !tg.Met || tg.Quota.Minimum == 0 && !tg.EncouragedMet {
+			return false
+		}
+	}
+	return true
 }

@@ -45,9 +45,17 @@ func (e *Engine) measure(t *turn, id int64, day time.Time) (report.Data, error) 
 			counts[c] = tl
 		}
 	}
-	quotas, err := e.records.Quotas(t.ctx)
+	all, err := e.records.Quotas(t.ctx)
 	if err != nil {
 		return report.Data{}, err
+	}
+	// A rule applies only to the units of the tree in force when it starts:
+	// a code of one tree may name another unit in the next.
+	var quotas []ocop.Quota
+	for _, q := range all {
+		if e.atlas.At(q.From).From.Equal(tree.From) {
+			quotas = append(quotas, q)
+		}
 	}
 	return report.Data{
 		Status:  ocop.BuildStatus(ix, id, counts, quotas, day),
