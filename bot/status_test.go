@@ -98,9 +98,9 @@ func TestDistrictStatus(t *testing.T) {
 	off.expect(
 		"📊 Huyện Củ Chi — tình hình OCOP ngày 23/11/2026",
 		"Sản phẩm OCOP còn hiệu lực: 4 (3★: 2 · 4★: 2 · 5★: 0)",
-		"❌ bình quân ≥ 2 sản phẩm/xã: hiện có 0,2, còn thiếu 38 sản phẩm",
-		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/xã: hiện có 0,2, còn thiếu 59 sản phẩm",
-		"✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)",
+		// HCMC's district rules (1943/QĐ-UBND) ended with the districts;
+		// only today's encouraged commune rule is in force (thị trấn aside).
+		"• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 3/20 đạt",
 		"Xã/phường chưa có sản phẩm: 17/21 — ",
 		"Sắp hết hạn trong 90 ngày: 1 sản phẩm",
 		"• Chuối An Phú (3★, Xã An Phú) — hết hạn 15/01/2027",
@@ -119,7 +119,8 @@ func TestDistrictStatus(t *testing.T) {
 	// 5★ wine counts towards "4★ or more".
 	off.say("/status cu chi 01/03/2025")
 	off.expect("Huyện Củ Chi — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 5 (3★: 3 · 4★: 1 · 5★: 1)",
-		"còn thiếu 37 sản phẩm", "✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)", "Xã/phường chưa có sản phẩm: 18/21",
+		"❌ bình quân ≥ 2 sản phẩm/xã: hiện có 0,2, còn thiếu 37 sản phẩm",
+		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/xã: hiện có 0,2, còn thiếu 58 sản phẩm", "✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)", "Xã/phường chưa có sản phẩm: 18/21",
 		"Không có chứng nhận nào hết hạn trong 90 ngày tới.")
 	off.say("/status cu chi 31/02/2025")
 	off.expect("Ngày «31/02/2025» không đúng")
@@ -251,26 +252,32 @@ func TestInviteFromChat(t *testing.T) {
 }
 
 // TestCityStatus: the province official sees the city's rules over its
-// units below, counted by hand: of 17 quận and TP Thủ Đức none has 3
-// products and none 1 of 4★… but Quận 1 has one 4★; of 210 phường one
-// (Bến Nghé) has a product; of 5 huyện, Củ Chi has its two 4★ products.
+// units below on their last day, 30/6/2025, counted by hand: of 17 quận
+// and TP Thủ Đức none has 3 products and none 1 of 4★… but Quận 1 has one
+// 4★; of 210 phường one (Bến Nghé) has a product; of 5 huyện, Củ Chi has
+// two of 4★ or more (the honey and the 5★ wine).
 func TestCityStatus(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{now: statusDay})
 	u := seedCuChi(t, h)
 	off := bind(t, h, 9401, u["hcm"], ocop.RoleProvince)
-	off.say("/status")
+	off.say("/status 30/06/2025")
 	off.expect(
-		"📊 Thành phố Hồ Chí Minh — tình hình OCOP ngày 23/11/2026",
-		"Sản phẩm OCOP còn hiệu lực: 6 (3★: 3 · 4★: 3 · 5★: 0)",
+		"📊 Thành phố Hồ Chí Minh — tình hình OCOP ngày 30/06/2025",
+		"Sản phẩm OCOP còn hiệu lực: 7 (3★: 4 · 4★: 2 · 5★: 1)",
 		"• Quận, thành phố — ≥ 3 sản phẩm OCOP: 0/17 đạt",
 		"• Quận, thành phố — khuyến khích ≥ 1 sản phẩm 4 sao trở lên: 1/17 đạt",
-		"• Phường — ≥ 1 sản phẩm OCOP: 1/210 đạt",
+		"• Phường — khuyến khích ≥ 1 sản phẩm OCOP: 1/210 đạt",
 		"• Huyện — bình quân ≥ 2 sản phẩm/xã: 0/5 đạt",
 		"• Huyện — ≥ 2 sản phẩm 4 sao trở lên: 1/5 đạt",
 		"Hồ sơ đăng ký chờ xét: 6",
 	)
-	off.say("/status quan 1")
+	off.say("/status")
+	off.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 23/11/2026", "• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 4/268 đạt")
+	if strings.Contains(off.lastText(), "Quận, thành phố") {
+		t.Error("the district-era rules are applied after 30/6/2025")
+	}
+	off.say("/status quan 1 30/06/2025")
 	off.expect("Quận 1 — tình hình", "❌ ≥ 3 sản phẩm OCOP: hiện có 1, còn thiếu 2 sản phẩm", "⭐ Khuyến khích ≥ 1 sản phẩm 4 sao trở lên: đạt (1)")
 }
 
@@ -299,7 +306,7 @@ func TestStatusAcrossTrees(t *testing.T) {
 	city := bind(t, h, 9502, newUnit("79", 1), ocop.RoleProvince)
 	city.say("/status")
 	city.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 6 (3★: 3 · 4★: 3 · 5★: 0)",
-		"• Phường — ≥ 1 sản phẩm OCOP: 1/113 đạt")
+		"• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 5/168 đạt")
 	if strings.Contains(city.lastText(), "Quận, thành phố") {
 		t.Error("the two-level tree has no quận, yet their rule is shown")
 	}

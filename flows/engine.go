@@ -22,6 +22,7 @@ type Records interface {
 	RegistrationRecords
 	InviteRecords
 	StatusRecords
+	QuotaRecords
 	ResultRecords
 	RenewalRecords
 	NoticeRecords

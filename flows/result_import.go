@@ -229,9 +229,10 @@ func findHeader(rows [][]string) (head int, cols map[string]int, missing []strin
 	return bestRow, best, missing
 }
 
-// importDocument answers a file an official sends: a results file.
+// importDocument answers a file an official sends: a quota file when its
+// first row is a quota header, else a results file.
 func (e *Engine) importDocument(t *turn) error {
-	off, _, ok, err := e.result.office(t)
+	off, ok, err := e.official(t)
 	if !ok || err != nil {
 		return err
 	}
@@ -244,23 +245,21 @@ func (e *Engine) importDocument(t *turn) error {
 	}
 	data, err := e.files.Fetch(t.ctx, t.in.FileID)
 	if err != nil {
-		return fmt.Errorf("fetch results file: %w", err)
+		return fmt.Errorf("fetch file %s: %w", t.in.FileName, err)
+	}
+	if rows, err := report.ReadTable(t.in.FileName, data); err == nil && IsQuotaFile(rows) {
+		return e.importQuotas(t, off, rows)
+	}
+	if _, ok := ocop.OfficeOf(off.Role); !ok {
+		t.say(Reply{Text: t.p.T("results.commune")})
+		return nil
 	}
 	rep, err := ResultImport{Records: e.records, Atlas: e.atlas, Now: e.now}.Run(t.ctx, off, t.in.FileName, data, t.p)
 	if err != nil {
 		return err
 	}
 	if len(rep.Errors) > 0 {
-		list := rep.Errors
-		more := 0
-		if len(list) > maxErrorsListed {
-			list, more = list[:maxErrorsListed], len(list)-maxErrorsListed
-		}
-		text := t.p.N("import.failed", len(rep.Errors)) + "\n" + strings.Join(list, "\n")
-		if more > 0 {
-			text += "\n" + t.p.T("import.more_errors", "N", more)
-		}
-		sayLong(t, text, nil)
+		sayErrors(t, rep.Errors)
 		return nil
 	}
 	t.say(Reply{Text: t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates,

@@ -62,6 +62,13 @@ func (e *Engine) statusCommand(t *turn) error {
 		}
 		return e.chooseUnit(t, roots, "st", day)
 	}
+	switch areas := e.findAreas(off, tree, name); len(areas) {
+	case 0:
+	case 1:
+		return e.showStatus(t, off, -areas[0].ID, day)
+	default:
+		return e.chooseAreas(t, areas, day)
+	}
 	switch found := e.findInScope(t, off, tree, name); len(found) {
 	case 0:
 		return nil
@@ -86,9 +93,22 @@ func (e *Engine) statusButton(t *turn, action, arg string) error {
 	if !ok || err != nil {
 		return err
 	}
-	if id == 0 && off.Role != ocop.RoleAdmin || id != 0 && !ocop.InScope(e.atlas, off, id) {
+	tree := e.atlas.At(day)
+	d, area, unit := e.isArea(tree, id)
+	switch {
+	case id < 0 && !area && unit == 0:
+		return e.oldButton(t)
+	case area:
+		if !e.areaInScope(off, tree, d.ID) {
+			t.say(Reply{Text: t.p.T("status.out_of_scope")})
+			return nil
+		}
+	case unit == 0 && off.Role != ocop.RoleAdmin || unit != 0 && !ocop.InScope(e.atlas, off, unit):
 		t.say(Reply{Text: t.p.T("status.out_of_scope")})
 		return nil
+	}
+	if !area {
+		id = unit
 	}
 	t.res.ClearKeyboardOf = 0 // the status above stays usable
 	switch action {
@@ -142,6 +162,10 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 			line(targetLine(p, tg))
 		}
 	}
+	if len(st.Targets) == 0 && len(st.Rules) == 0 {
+		line("")
+		line(p.T("status.no_target", "Date", dates.Format(day)))
+	}
 	if len(st.Rules) > 0 {
 		line("")
 		line(p.T("status.rules"))
@@ -160,7 +184,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 			switch {
 			case c.Gap > 0:
 				line(p.T("status.child_gap", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised(), "Gap", c.Gap))
-			case len(c.Targets) > 0:
+			case len(c.Targets) > 0 && allMet(c.Targets):
 				line(p.T("status.child", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()))
 			default:
 				line(p.T("status.child_plain", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()))
@@ -226,4 +250,15 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	}
 	sayLong(t, b.String(), rows)
 	return nil
+}
+
+// allMet reports whether every target is met, at its encouraged level too
+// when it sets no minimum.
+func allMet(targets []ocop.Target) bool {
+	for _, tg := range targets {
+		if !tg.Met || tg.Quota.Minimum == 0 && !tg.EncouragedMet {
+			return false
+		}
+	}
+	return true
 }

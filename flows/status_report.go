@@ -9,6 +9,7 @@ import (
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -19,7 +20,15 @@ import (
 // measure builds the status of unit id (0: the country) on day.
 func (e *Engine) measure(t *turn, id int64, day time.Time) (report.Data, error) {
 	tree := e.atlas.At(day)
-	sources := e.atlas.Sources(tree, id)
+	ix, sources := tree.Units, e.atlas.Sources(tree, id)
+	if d, ok, _ := e.isArea(tree, id); ok {
+		var communes []units.Unit
+		ix, communes = e.areaIndex(t.p, tree, d)
+		sources = []int64{} // not nil, which means every commune
+		for _, c := range communes {
+			sources = append(sources, e.atlas.Sources(tree, c.ID)...)
+		}
+	}
 	until := day.Add(expiringWindow)
 	tallies, err := e.records.CommuneTallies(t.ctx, day, until, sources)
 	if err != nil {
@@ -36,12 +45,20 @@ func (e *Engine) measure(t *turn, id int64, day time.Time) (report.Data, error) 
 			counts[c] = tl
 		}
 	}
-	quotas, err := e.records.Quotas(t.ctx)
+	all, err := e.records.Quotas(t.ctx)
 	if err != nil {
 		return report.Data{}, err
 	}
+	// A rule applies only to the units of the tree in force when it starts:
+	// a code of one tree may name another unit in the next.
+	var quotas []ocop.Quota
+	for _, q := range all {
+		if e.atlas.At(q.From).From.Equal(tree.From) {
+			quotas = append(quotas, q)
+		}
+	}
 	return report.Data{
-		Status:  ocop.BuildStatus(tree.Units, id, counts, quotas, day),
+		Status:  ocop.BuildStatus(ix, id, counts, quotas, day),
 		Sources: sources,
 		Until:   until,
 		Tree:    tree,

@@ -2,18 +2,12 @@ package storage
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 // quotaRow is a row of Quotas.
@@ -49,117 +43,64 @@ FROM quotas ORDER BY id`
 	return out, nil
 }
 
-// QuotaHeader is the header of a quota CSV file. kinds are separated by
-// "|" and may be written as in unit names ("Quận|Thành phố"); encouraged and
-// valid_to may be empty; dates are YYYY-MM-DD.
-const QuotaHeader = "unit_code,unit_level,applies_to,kinds,metric,minimum,encouraged,valid_from,valid_to,source"
+// QuotaHeader is the header of a quota file (see ocop.QuotaHeader).
+const QuotaHeader = ocop.QuotaHeader
 
-// ImportQuotas reads a quota CSV file and upserts its rows, keyed by unit,
-// scope, kinds, metric and start: importing a file twice changes nothing,
-// and a changed minimum replaces the old one. It returns the rows read.
-func (s *Store) ImportQuotas(ctx context.Context, r io.Reader) (int, error) {
-	cr := csv.NewReader(r)
-	header, err := cr.Read()
-	if err != nil {
-		return 0, fmt.Errorf("read quota header: %w", err)
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	if strings.Join(header, ",") != QuotaHeader {
-		return 0, fmt.Errorf("quota file header %q: want %s", strings.Join(header, ","), QuotaHeader)
-	}
-	var quotas []ocop.Quota
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return 0, fmt.Errorf("read quota line %d: %w", line, err)
-		}
-		q, err := parseQuota(rec)
-		if err != nil {
-			return 0, fmt.Errorf("quota line %d: %w", line, err)
-		}
-		quotas = append(quotas, q)
-	}
-	err = s.WithTx(ctx, func(tx pgx.Tx) error {
-		const q = `
+// ReplaceQuotas writes the rules of one quota file in one transaction, with
+// an audit row by actor (0: the command line). A rule replaces those set on
+// the same unit, scope and metric for overlapping kinds (empty kinds: every
+// kind): one in force on its valid_from ends the day before, one starting
+// that same day is removed; rules starting later stay. It returns how many
+// rules it ended or removed.
+func (s *Store) ReplaceQuotas(ctx context.Context, quotas []ocop.Quota, actor int64, file string) (int, error) {
+	const end = `
+UPDATE quotas SET valid_to = $6::date - 1
+WHERE unit_code = $1 AND unit_level = $2 AND applies_to = $3 AND metric = $5
+  AND (cardinality(kinds) = 0 OR cardinality($4::text[]) = 0 OR kinds && $4::text[])
+  AND valid_from < $6 AND (valid_to IS NULL OR valid_to >= $6)`
+	const drop = `
+DELETE FROM quotas
+WHERE unit_code = $1 AND unit_level = $2 AND applies_to = $3 AND metric = $5
+  AND (cardinality(kinds) = 0 OR cardinality($4::text[]) = 0 OR kinds && $4::text[])
+  AND valid_from = $6`
+	const insert = `
 INSERT INTO quotas (unit_code, unit_level, applies_to, kinds, metric, minimum, encouraged, valid_from, valid_to, source)
-VALUES ($1, $2, $3, $4, $5, $6, nullif($7, 0::float8), $8, $9, $10)
-ON CONFLICT (unit_code, unit_level, applies_to, kinds, metric, valid_from) DO UPDATE
-SET minimum = EXCLUDED.minimum, encouraged = EXCLUDED.encouraged, valid_to = EXCLUDED.valid_to, source = EXCLUDED.source`
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, 0::float8), $8, $9, $10)`
+	changed := 0
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		// Every rule of the file ends the older ones first, so that two rows
+		// of one file never end each other.
 		for _, qt := range quotas {
-			applies := "self"
-			if qt.Below {
-				applies = "below"
+			for _, q := range []string{end, drop} {
+				tag, err := tx.Exec(ctx, q, qt.UnitCode, qt.UnitLevel, appliesTo(qt), qt.Kinds, string(qt.Metric), qt.From)
+				if err != nil {
+					return fmt.Errorf("end rules replaced by %s: %w", qt, err)
+				}
+				changed += int(tag.RowsAffected())
 			}
+		}
+		for _, qt := range quotas {
 			var to *time.Time
 			if !qt.To.IsZero() {
 				to = &qt.To
 			}
-			if _, err := tx.Exec(ctx, q, qt.UnitCode, qt.UnitLevel, applies, qt.Kinds, string(qt.Metric), qt.Minimum, qt.Encouraged, qt.From, to, qt.Source); err != nil {
-				return fmt.Errorf("upsert quota %s: %w", qt, err)
+			if _, err := tx.Exec(ctx, insert, qt.UnitCode, qt.UnitLevel, appliesTo(qt), qt.Kinds, string(qt.Metric),
+				qt.Minimum, qt.Encouraged, qt.From, to, qt.Source); err != nil {
+				return fmt.Errorf("insert quota %s: %w", qt, err)
 			}
 		}
-		return nil
+		return audit(ctx, tx, actor, "quotas.imported", "quotas", 0,
+			map[string]any{"file": file, "rows": len(quotas), "replaced": changed})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("import quotas: %w", err)
 	}
-	return len(quotas), nil
+	return changed, nil
 }
 
-func parseQuota(rec []string) (ocop.Quota, error) {
-	for i := range rec {
-		rec[i] = strings.TrimSpace(rec[i])
+func appliesTo(q ocop.Quota) string {
+	if q.Below {
+		return "below"
 	}
-	var q ocop.Quota
-	q.UnitCode = rec[0]
-	if q.UnitCode == "" {
-		return q, errors.New("unit_code is empty")
-	}
-	level, err := strconv.Atoi(rec[1])
-	if err != nil || level < 1 || level > 3 {
-		return q, fmt.Errorf("unit_level %q: want 1, 2 or 3", rec[1])
-	}
-	q.UnitLevel = level
-	switch rec[2] {
-	case "self":
-	case "below":
-		q.Below = true
-	default:
-		return q, fmt.Errorf("applies_to %q: want self or below", rec[2])
-	}
-	q.Kinds = []string{}
-	for k := range strings.SplitSeq(rec[3], "|") {
-		if k = vntext.Fold(k); k != "" {
-			q.Kinds = append(q.Kinds, k)
-		}
-	}
-	q.Metric = ocop.Metric(rec[4])
-	if !q.Metric.Valid() {
-		return q, fmt.Errorf("metric %q: want one of %v", rec[4], ocop.Metrics)
-	}
-	if q.Minimum, err = strconv.ParseFloat(rec[5], 64); err != nil || q.Minimum < 0 {
-		return q, fmt.Errorf("minimum %q: want a number ≥ 0", rec[5])
-	}
-	if rec[6] != "" {
-		if q.Encouraged, err = strconv.ParseFloat(rec[6], 64); err != nil || q.Encouraged < q.Minimum {
-			return q, fmt.Errorf("encouraged %q: want a number ≥ the minimum, or nothing", rec[6])
-		}
-	}
-	if q.From, err = time.Parse(time.DateOnly, rec[7]); err != nil {
-		return q, fmt.Errorf("valid_from %q: want YYYY-MM-DD", rec[7])
-	}
-	if rec[8] != "" {
-		if q.To, err = time.Parse(time.DateOnly, rec[8]); err != nil || q.To.Before(q.From) {
-			return q, fmt.Errorf("valid_to %q: want YYYY-MM-DD, not before valid_from", rec[8])
-		}
-	}
-	if q.Source = rec[9]; q.Source == "" {
-		return q, errors.New("source is empty: name the decision that sets the target")
-	}
-	return q, nil
+	return "self"
 }

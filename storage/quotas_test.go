@@ -4,15 +4,17 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
-// TestQuotas: HCMC's targets are seeded; an import adds a row and changes
-// one, twice the same import changes nothing, and a bad row is refused with
-// its line and nothing written.
+// TestQuotas: HCMC's targets are seeded by period (1943/QĐ-UBND, 8/6/2022
+// to 30/6/2025, then today's encouraged commune rule); a replacing import
+// ends the rule in force for the same unit, scope, metric and overlapping
+// kinds the day before it starts, leaves others alone, and writes an audit
+// row; importing it twice changes nothing.
 func TestQuotas(t *testing.T) {
 	t.Parallel()
 	db := storagetest.NewDB(t)
@@ -21,38 +23,55 @@ func TestQuotas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seeded) != 5 || seeded[0].UnitCode != "79" || seeded[0].Minimum != 3 || seeded[0].Encouraged != 4 ||
-		strings.Join(seeded[0].Kinds, "|") != "quan|thanh pho" || !seeded[0].Below {
-		t.Fatalf("seeded quotas = %+v", seeded)
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	if len(seeded) != 6 {
+		t.Fatalf("seeded quotas = %+v, want 6", seeded)
 	}
-	file := storage.QuotaHeader + "\n" +
-		"01,1,below,Thị xã,recognised,3,5,2019-01-01,2019-12-31,Kế hoạch của UBND thị xã Sơn Tây\n" +
-		"79,1,below,Phường,recognised,2,,2021-01-01,,UBND TP.HCM (sửa)\n"
-	for range 2 {
-		if n, err := db.Store.ImportQuotas(ctx, strings.NewReader(file)); err != nil || n != 2 {
-			t.Fatalf("import: %d, %v", n, err)
+	for _, q := range seeded[:5] {
+		if !q.From.Equal(day("2022-06-08")) || !q.To.Equal(day("2025-06-30")) || !strings.Contains(q.Source, "1943/QĐ-UBND") {
+			t.Errorf("district-era rule %s: %s – %s (%s)", q, q.From, q.To, q.Source)
+		}
+		if strings.Join(q.Kinds, "|") == "phuong" && (q.Minimum != 0 || q.Encouraged != 1) {
+			t.Errorf("ward rule %s, want encouraged 1", q)
+		}
+	}
+	today := seeded[5]
+	if today.UnitCode != "79" || today.UnitLevel != 1 || !today.Below || strings.Join(today.Kinds, "|") != "phuong|xa|dac khu" ||
+		today.Minimum != 0 || today.Encouraged != 1 || !today.From.Equal(day("2025-07-01")) || !today.To.IsZero() {
+		t.Fatalf("today's rule = %+v", today)
+	}
+
+	rules := []ocop.Quota{
+		{UnitCode: "79", UnitLevel: 1, Below: true, Kinds: []string{"phuong"}, Metric: ocop.MetricRecognised, Minimum: 2, From: day("2026-01-01"), Source: "KH 1/UBND"},
+		{UnitCode: "79", UnitLevel: 1, Below: false, Kinds: []string{}, Metric: ocop.MetricFourStar, Minimum: 20, From: day("2026-01-01"), Source: "KH 1/UBND"},
+	}
+	for i := range 2 {
+		n, err := db.Store.ReplaceQuotas(ctx, rules, 42, "chi-tieu.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{1, 2}[i]; n != want { // then the two rows of the first import, replaced by the same
+			t.Errorf("import %d replaced %d rules, want %d", i+1, n, want)
 		}
 	}
 	all, err := db.Store.Quotas(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 6 {
-		t.Fatalf("%d quotas after import, want 6", len(all))
+	if len(all) != 8 {
+		t.Fatalf("%d quotas after import, want 8: %+v", len(all), all)
 	}
-	for _, q := range all {
-		if q.Metric == ocop.MetricRecognised && len(q.Kinds) == 1 && q.Kinds[0] == "phuong" && (q.Minimum != 2 || q.Source != "UBND TP.HCM (sửa)") {
-			t.Errorf("the phường row was not replaced: %+v", q)
-		}
-		if q.UnitCode == "01" && (q.Kinds[0] != "thi xa" || q.To.Year() != 2019) {
-			t.Errorf("new row = %+v", q)
-		}
+	if ended := all[5]; !ended.To.Equal(day("2025-12-31")) {
+		t.Errorf("today's seeded rule ends %s, want 2025-12-31", ended.To)
 	}
-	bad := storage.QuotaHeader + "\n79,1,below,quan,recognised,3,,2021-01-01,,ok\n79,1,around,quan,recognised,3,,2021-01-01,,x\n"
-	if _, err := db.Store.ImportQuotas(ctx, strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 3") {
-		t.Fatalf("bad file: %v", err)
+	if old := all[2]; !old.To.Equal(day("2025-06-30")) {
+		t.Errorf("the 2022 ward rule was touched: %+v", old)
 	}
-	if again, _ := db.Store.Quotas(ctx); len(again) != 6 {
-		t.Errorf("a refused file wrote rows: %d quotas", len(again))
+	var audits int
+	if err := db.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'quotas.imported' AND actor_user = 42`).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 2 {
+		t.Errorf("audit rows = %d, want 2", audits)
 	}
 }

@@ -6,11 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -86,8 +92,10 @@ func units(ctx context.Context, cfg Config, args []string, stdout io.Writer) err
 	return nil
 }
 
-// quotas lists the targets or imports them from a CSV file.
-func quotas(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+// quotas lists the targets or imports them from a CSV or XLSX file, all
+// rows or none, as the administrator (any unit); errors are listed by line
+// in Vietnamese.
+func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "list" && (args[0] != "import" || len(args) != 2) {
 		return fmt.Errorf("quotas: want `quotas list` or `quotas import FILE` (header %s): %w", storage.QuotaHeader, errUsage)
 	}
@@ -97,16 +105,34 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 	}
 	defer store.Close()
 	if args[0] == "import" {
-		f, err := os.Open(args[1])
+		data, err := os.ReadFile(args[1])
 		if err != nil {
 			return fmt.Errorf("quotas import: %w", err)
 		}
-		defer f.Close()
-		n, err := store.ImportQuotas(ctx, f)
+		rows, err := report.ReadTable(args[1], data)
+		if err != nil {
+			return fmt.Errorf("quotas import: %w", err)
+		}
+		atlas, err := store.Atlas(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "quotas: %d rows imported\n", n)
+		text, err := locales.Load(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		rep, err := flows.QuotaImport{Records: store, Atlas: atlas}.Run(ctx, ocop.Official{Role: ocop.RoleAdmin},
+			filepath.Base(args[1]), rows, text.Printer("vi"))
+		if err != nil {
+			return err
+		}
+		if len(rep.Errors) > 0 {
+			for _, e := range rep.Errors {
+				fmt.Fprintln(stderr, e)
+			}
+			return fmt.Errorf("quotas import: %d errors; nothing was written", len(rep.Errors))
+		}
+		fmt.Fprintf(stdout, "quotas: %d rules imported, %d older rules ended or replaced\n", rep.Rules, rep.Replaced)
 		return nil
 	}
 	qs, err := store.Quotas(ctx)

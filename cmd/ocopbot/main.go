@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "units":
 		return units(ctx, cfg, args[1:], stdout)
 	case "quotas":
-		return quotas(ctx, cfg, args[1:], stdout)
+		return quotas(ctx, cfg, args[1:], stdout, stderr)
 	case "results":
 		return results(ctx, cfg, args[1:], stdout, stderr)
 	case "generate":

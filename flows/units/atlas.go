@@ -30,6 +30,7 @@ type Atlas struct {
 	treeOf      map[int64]int     // unit ID → index in trees
 	counterpart map[int64][]int64 // commune → its counterparts, at most one per other tree
 	incoming    map[int64][]int64 // commune → communes of other trees whose counterpart it is
+	absorbed    map[int64][]int64 // old commune → every newer commune it was merged into, wholly or in part
 }
 
 // NewAtlas links the trees through the merges between their communes.
@@ -39,6 +40,7 @@ func NewAtlas(trees []Tree, links []UnitLink) *Atlas {
 		treeOf:      map[int64]int{},
 		counterpart: map[int64][]int64{},
 		incoming:    map[int64][]int64{},
+		absorbed:    map[int64][]int64{},
 	}
 	for i, t := range a.trees {
 		for _, id := range t.Units.ids() {
@@ -76,6 +78,9 @@ func NewAtlas(trees []Tree, links []UnitLink) *Atlas {
 		}
 		pick(l.Old, l.New)
 		pick(l.New, l.Old)
+		if _, ok := a.treeOf[l.New]; ok && !slices.Contains(a.absorbed[l.Old], l.New) {
+			a.absorbed[l.Old] = append(a.absorbed[l.Old], l.New)
+		}
 	}
 	return a
 }

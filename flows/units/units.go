@@ -242,3 +242,14 @@ func (ix *UnitIndex) Within(own, target int64) bool {
 	}
 	return false
 }
+
+// ByCode returns the unit with a GSO code at level. It reads every unit:
+// for imports, not for each update.
+func (ix *UnitIndex) ByCode(code string, level int) (Unit, bool) {
+	for i := range ix.entries {
+		if u := ix.entries[i].Unit; u.Code == code && u.Level == level {
+			return u, true
+		}
+	}
+	return Unit{}, false
+}
