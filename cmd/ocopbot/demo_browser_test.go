@@ -117,10 +117,14 @@ func TestWebChatRegistration(t *testing.T) {
 		{"tax", say("0100109106")},
 		{"province asked", botSays("Bước 6/13")},
 		{"province search", say("ho chi minh")},
+		// Today's first page of provinces has the city too: press the
+		// search's button, not the page's.
+		{"province found", botSays("Tìm «ho chi minh»")},
 		{"province", press("Thành phố Hồ Chí Minh")},
 		// No district: the two-level tree is in force.
 		{"commune asked", botSays("Bước 7/13")},
 		{"commune search", say("an nhon tay")},
+		{"commune found", botSays("Tìm «an nhon tay»")},
 		{"commune", press("Xã An Nhơn Tây")},
 		{"product asked", botSays("Bước 8/13")},
 		{"product", say("Rau muống sạch An Nhơn Tây")},
