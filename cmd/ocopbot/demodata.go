@@ -76,14 +76,16 @@ func seedDemo(ctx context.Context, store *storage.Store, log *slog.Logger) error
 	// Today's units: the two-level tree is in force from 1/7/2025.
 	now := time.Now()
 	for _, o := range demoOfficials {
-		if _, err := store.OfficialByUser(ctx, o.user); err == nil {
-			continue
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return err
-		}
 		unit, err := store.UnitIDByCode(ctx, o.code, o.role.Level(), now)
 		if err != nil {
 			return fmt.Errorf("demo official of %s: %w", o.label, err)
+		}
+		// A demo database of an earlier version had Anh Minh as Huyện Củ
+		// Chi's official: bind him again, to today's unit.
+		if cur, err := store.OfficialByUser(ctx, o.user); err == nil && cur.UnitID == unit && cur.Role == o.role {
+			continue
+		} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
 		}
 		code, err := store.CreateInvite(ctx, unit, o.role, 0, time.Hour)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -76,6 +77,23 @@ func TestSeedDemo(t *testing.T) {
 	}
 	if want := []string{"Phường Linh Xuân", "Xã Củ Chi", "Xã Phú Hòa Đông"}; !slices.Equal(communes, want) {
 		t.Fatalf("producers' communes in today's tree: %q, want %q", communes, want)
+	}
+
+	// A demo database of an earlier version had Anh Minh as Huyện Củ Chi's
+	// official: the next start binds him to the city of today.
+	cuchi, err := db.Store.UnitIDByCode(ctx, "783", 2, time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := db.Store.CreateInvite(ctx, cuchi, ocop.RoleDistrict, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Store.RedeemInvite(ctx, code, 9002, 9002); err != nil {
+		t.Fatal(err)
+	}
+	if err := seedDemo(ctx, db.Store, log); err != nil {
+		t.Fatalf("start over an earlier demo database: %v", err)
 	}
 
 	// A province official of the city and a commune official of Xã Củ Chi,
