@@ -34,7 +34,7 @@ const usage = `usage:
                                            a web chat at HTTP_ADDR and demo data
   ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone
   ocopbot migrate                          apply database migrations and load the unit lists
-                                           built into the binary when none are stored
+                                           built into the binary that are missing
   ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province;
          [--ttl 168h] [--bot NAME]         --role admin needs no unit); --revoke CODE revokes
   ocopbot units import [--if-empty] FILE   import administrative units (CSV), or the July 2025
