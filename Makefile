@@ -1,20 +1,18 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO       ?= go
 BIN      := bin/ocopbot
-DATA_DIR ?= ../shared/data
-UNITS    ?= $(DATA_DIR)/vn-units-2025-03.csv
 
 .PHONY: run test build services browser migrate bench lint
 
-## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrating and
-## importing units on first run), without it run demo mode: a Bot API emulator and a web chat
+## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrate loads the
+## unit lists built into the binary on first run), without it run demo mode: a Bot API emulator and a
+## web chat. Nothing outside the repository is needed.
 run: services build
 	@if [ -z "$${TELEGRAM_BOT_TOKEN:-}" ]; then \
 	  echo "TELEGRAM_BOT_TOKEN is not set: starting demo mode (no Telegram account needed)."; \
-	  LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) demo --units $(UNITS); \
+	  LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) demo; \
 	else \
-	  $(BIN) migrate && $(BIN) units import --if-empty $(UNITS) && \
-	  LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) serve; \
+	  $(BIN) migrate && LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) serve; \
 	fi
 
 ## test: start Postgres/Redis and install Chromium if needed, check style and boundaries,

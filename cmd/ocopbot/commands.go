@@ -38,7 +38,30 @@ func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "migrations: %d applied, schema at version %d\n", n, v)
+	load, err := store.LoadEmbeddedUnits(ctx)
+	if err != nil {
+		return err
+	}
+	printUnitLoad(stdout, load)
 	return nil
+}
+
+// printUnitLoad says what LoadEmbeddedUnits loaded, or that the units were
+// already there.
+func printUnitLoad(w io.Writer, load storage.UnitLoad) {
+	if load.Empty() {
+		fmt.Fprintln(w, "units: already stored, nothing loaded (`ocopbot units import FILE` updates them)")
+		return
+	}
+	for _, res := range []*storage.UnitImport{load.ThreeLevel, load.TwoLevel} {
+		if res != nil {
+			fmt.Fprintf(w, "units: %s tree loaded from the embedded list: %d provinces, %d districts, %d communes\n",
+				res.Tree, res.Provinces, res.Districts, res.Communes)
+		}
+	}
+	if load.MergesLoaded {
+		fmt.Fprintf(w, "units: %d merge links between the two trees loaded from the embedded list\n", load.Merges)
+	}
 }
 
 func units(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
@@ -70,7 +93,7 @@ func units(ctx context.Context, cfg Config, args []string, stdout io.Writer) err
 	}
 	f, err := os.Open(args[0])
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("units import: %s does not exist (the public lists are in ../shared/data)", args[0])
+		return fmt.Errorf("units import: %s does not exist (the lists in force are built in: `ocopbot migrate` loads them)", args[0])
 	}
 	if err != nil {
 		return fmt.Errorf("units import: %w", err)

@@ -27,13 +27,14 @@ const demoDatabase = "postgres://postgres@127.0.0.1:5432/ocopbot_demo?sslmode=di
 // a web chat that shows it as Telegram would, demo data and the bot, all in
 // this process.
 func demo(ctx context.Context, cfg Config, args []string, log *slog.Logger, stdout io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	units := fs.String("units", "../shared/data/vn-units-2025-03.csv", "unit file to take Ho Chi Minh City's units from on first run")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("demo: %v: %w", err, errUsage)
+	// Its units are built in: no flag, no file to find.
+	if err := parseFlags(flag.NewFlagSet("demo", flag.ContinueOnError), args); err != nil {
+		return err
 	}
-	d, err := startDemo(ctx, cfg, *units, "demo:", log)
+	if len(args) > 0 {
+		return fmt.Errorf("demo: unexpected %q (the demo's units are built into the binary): %w", args[0], errUsage)
+	}
+	d, err := startDemo(ctx, cfg, "demo:", log)
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func (d *demoApp) wait() error { return <-d.done }
 // startDemo wires the application as serve does, with the demo's settings:
 // its own database (migrated and seeded), Redis prefix, and the emulator
 // and web chat served at HTTP_ADDR as the Bot API.
-func startDemo(ctx context.Context, cfg Config, unitsFile, redisPrefix string, log *slog.Logger) (*demoApp, error) {
+func startDemo(ctx context.Context, cfg Config, redisPrefix string, log *slog.Logger) (*demoApp, error) {
 	if err := storage.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func startDemo(ctx context.Context, cfg Config, unitsFile, redisPrefix string, l
 			if _, err := store.Migrate(ctx); err != nil {
 				return err
 			}
-			return seedDemo(ctx, store, unitsFile, log)
+			return seedDemo(ctx, store, log)
 		},
 		web:     emulatorHandler(emu, chat),
 		stopped: emu.Close,
@@ -101,5 +102,6 @@ func emulatorHandler(emu *emulator.Server, chat *webchat.Server) http.Handler {
 var demoUsers = []webchat.User{
 	{ID: 9003, Name: "Người dùng mới", Role: "Chưa đăng ký — hãy thử /dangky", Lang: "vi"},
 	{ID: 9001, Name: "Chị Lan", Role: "Nhà sản xuất, HTX Mật ong Củ Chi (demo)", Lang: "vi"},
-	{ID: 9002, Name: "Anh Minh", Role: "Cán bộ huyện Củ Chi (demo)", Lang: "vi"},
+	{ID: 9002, Name: "Anh Minh", Role: "Cán bộ TP. Hồ Chí Minh (demo)", Lang: "vi"},
+	{ID: 9004, Name: "Chị Hạnh", Role: "Cán bộ xã Củ Chi (demo)", Lang: "vi"},
 }

@@ -1,23 +1,29 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
@@ -34,27 +40,25 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestWebChatRegistration registers a producer by clicking through the web
-// chat of demo mode in headless Chromium, then checks Postgres.
+// TestWebChatRegistration runs the demo binary as a fresh clone would:
+// from a directory with no shared/ anywhere above it, on a database that
+// does not exist yet. It registers a producer by clicking through the web
+// chat in headless Chromium, in today's two-level tree (province → commune,
+// 13 steps), then checks Postgres.
 func TestWebChatRegistration(t *testing.T) {
 	t.Parallel()
 	exe := chromium(t)
-	db := storagetest.NewDB(t)
-	prefix := "test:" + randomHex() + ":"
-	t.Cleanup(func() { cleanRedis(prefix) })
+	dir, bin := buildInTempDir(t)
+	dbURL := storagetest.AbsentDB(t)
+	// The demo's Redis prefix is fixed ("demo:"): a database no other test
+	// uses keeps it apart.
+	const redisURL = "redis://127.0.0.1:6379/13"
+	cleanDemoRedis(t, redisURL)
+	t.Cleanup(func() { cleanDemoRedis(t, redisURL) })
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := Config{DatabaseURL: db.URL, RedisURL: storagetest.RedisURL(), HTTPAddr: "127.0.0.1:0"}
-	d, err := startDemo(ctx, cfg, "", prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		if err := d.wait(); err != nil {
-			t.Errorf("demo stopped with %v", err)
-		}
-	}()
+	d := startDemoBinary(t, dir, bin, dbURL, redisURL)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -96,43 +100,45 @@ func TestWebChatRegistration(t *testing.T) {
 		{"start", say("/start")},
 		{"greeting", botSays("Xin chào")},
 		{"register", press("📝 Đăng ký sản phẩm OCOP")},
-		{"kind asked", botSays("Bước 1/14")},
+		{"kind asked", botSays("Bước 1/13")},
 		{"kind", press("Hợp tác xã")},
-		{"name asked", botSays("Bước 2/14")},
-		{"name", say("HTX Rau sạch Tân Thông")},
-		{"rep asked", botSays("Bước 3/14")},
+		{"name asked", botSays("Bước 2/13")},
+		{"name", say("HTX Rau sạch An Nhơn Tây")},
+		{"rep asked", botSays("Bước 3/13")},
 		{"rep", say("Phạm Thị Hoa")},
-		{"phone asked", botSays("Bước 4/14")},
+		{"phone asked", botSays("Bước 4/13")},
 		{"share phone", []action{
 			chromedp.Click(chromedp.Search(`(//*[@data-testid="reply-btn" and contains(., "Chia sẻ số điện thoại")])[last()]`)),
 			// The page asks which number to share, prefilled as Telegram would.
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="dialog-ok"]`)),
 			chromedp.Click(chromedp.CSS(`[data-testid="dialog-ok"]`)),
 		}},
-		{"tax asked", botSays("Bước 5/14")},
+		{"tax asked", botSays("Bước 5/13")},
 		{"tax", say("0100109106")},
-		{"province asked", botSays("Bước 6/14")},
+		{"province asked", botSays("Bước 6/13")},
 		{"province search", say("ho chi minh")},
+		// Today's first page of provinces has the city too: press the
+		// search's button, not the page's.
+		{"province found", botSays("Tìm «ho chi minh»")},
 		{"province", press("Thành phố Hồ Chí Minh")},
-		{"district asked", botSays("Bước 7/14")},
-		{"district search", say("cu chi")},
-		{"district", press("Huyện Củ Chi")},
-		{"commune asked", botSays("Bước 8/14")},
-		{"commune search", say("tan thong hoi")},
-		{"commune", press("Xã Tân Thông Hội")},
-		{"product asked", botSays("Bước 9/14")},
-		{"product", say("Rau muống sạch Tân Thông")},
-		{"group asked", botSays("Bước 10/14")},
+		// No district: the two-level tree is in force.
+		{"commune asked", botSays("Bước 7/13")},
+		{"commune search", say("an nhon tay")},
+		{"commune found", botSays("Tìm «an nhon tay»")},
+		{"commune", press("Xã An Nhơn Tây")},
+		{"product asked", botSays("Bước 8/13")},
+		{"product", say("Rau muống sạch An Nhơn Tây")},
+		{"group asked", botSays("Bước 9/13")},
 		{"group", press("1. Thực phẩm")},
-		{"subgroup asked", botSays("Bước 11/14")},
+		{"subgroup asked", botSays("Bước 10/13")},
 		{"subgroup", press("Nông sản tươi sống (rau, củ, quả, hạt, thịt, trứng, sữa)")},
-		{"description asked", botSays("Bước 12/14")},
+		{"description asked", botSays("Bước 11/13")},
 		{"description", say("Rau muống trồng theo VietGAP, tưới nước giếng khoan.")},
-		{"photo asked", botSays("Bước 13/14")},
+		{"photo asked", botSays("Bước 12/13")},
 		{"photo", []action{chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="attach"]`), []string{photo})}},
-		{"stars asked", botSays("Bước 14/14")},
+		{"stars asked", botSays("Bước 13/13")},
 		{"stars", press("4 ★")},
-		{"summary", botSays("Xã Tân Thông Hội, Huyện Củ Chi")},
+		{"summary", botSays("Xã An Nhơn Tây, Thành phố Hồ Chí Minh")},
 		{"submit", press("✅ Gửi đăng ký")},
 		{"done", botSays("Mã hồ sơ: OCOP-")},
 	}
@@ -147,21 +153,26 @@ func TestWebChatRegistration(t *testing.T) {
 	}
 	shot(t, bctx, "webchat-registration")
 
-	var phone, unit, product string
-	var photoID string
-	err = d.Store.Pool().QueryRow(context.Background(), `
-SELECT p.phone, u.name, pr.name, pr.photo_file_id FROM registrations r
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var phone, unit, tree, product, photoID string
+	err = conn.QueryRow(context.Background(), `
+SELECT p.phone, u.name, u.valid_from::text, pr.name, pr.photo_file_id FROM registrations r
 JOIN producers p ON p.id = r.producer_id JOIN products pr ON pr.id = r.product_id
-JOIN admin_units u ON u.id = p.unit_id WHERE p.owner_user_id = 9003`).Scan(&phone, &unit, &product, &photoID)
+JOIN admin_units u ON u.id = p.unit_id WHERE p.owner_user_id = 9003`).Scan(&phone, &unit, &tree, &product, &photoID)
 	if err != nil {
 		t.Fatalf("registration made in the browser is not in Postgres: %v", err)
 	}
-	if phone != "0912345678" || unit != "Xã Tân Thông Hội" || product != "Rau muống sạch Tân Thông" || photoID == "" {
-		t.Fatalf("stored %q %q %q photo %q", phone, unit, product, photoID)
+	if phone != "0912345678" || unit != "Xã An Nhơn Tây" || tree != "2025-07-01" || product != "Rau muống sạch An Nhơn Tây" || photoID == "" {
+		t.Fatalf("stored %q %q (tree from %s) %q photo %q", phone, unit, tree, product, photoID)
 	}
-	if _, ok := d.Emu.FileBytes(photoID); !ok {
+	if !d.hasFile(t, photoID) {
 		t.Fatalf("the uploaded photo %q is not in the emulator", photoID)
 	}
+	d.stop(t)
 }
 
 // shot saves a screenshot among the test's artifacts (go test -artifacts).
@@ -200,4 +211,130 @@ func randomHex() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// demoProcess is `ocopbot demo` running as its own process.
+type demoProcess struct {
+	URL  string
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan error
+}
+
+// startDemoBinary runs `ocopbot demo` in dir on the database dbURL (which
+// it creates) and waits for it to say where its web chat is.
+func startDemoBinary(t *testing.T, dir, bin, dbURL, redisURL string) *demoProcess {
+	t.Helper()
+	cmd := exec.Command(bin, "demo")
+	cmd.Dir = dir
+	// DATABASE_URL only has to differ from the demo's: demo mode never opens it.
+	cmd.Env = append(os.Environ(), "DEMO_DATABASE_URL="+dbURL, "DATABASE_URL="+dbURL+"&unused=1",
+		"REDIS_URL="+redisURL, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text", "TELEGRAM_BOT_TOKEN=")
+	d := &demoProcess{cmd: cmd, out: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = d.out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			d.out.Write([]byte(sc.Text() + "\n"))
+			// "… mở http://127.0.0.1:PORT để trò chuyện với bot."
+			if _, rest, ok := strings.Cut(sc.Text(), "mở http://"); ok {
+				addr, _, _ := strings.Cut(rest, " ")
+				urls <- "http://" + addr
+			}
+		}
+		d.done <- cmd.Wait()
+	}()
+	// A test that failed midway leaves it running: kill it (a no-op once
+	// stop has seen it exit).
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case d.URL = <-urls:
+		return d
+	case err := <-d.done:
+		t.Fatalf("demo exited before serving (%v):\n%s", err, d.out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("demo did not say where its web chat is within 2 minutes:\n%s", d.out.String())
+	}
+	return nil
+}
+
+// hasFile asks the demo's Bot API for a file as the bot would.
+func (d *demoProcess) hasFile(t *testing.T, fileID string) bool {
+	t.Helper()
+	resp, err := http.Get(d.URL + "/bot" + demoToken + "/getFile?file_id=" + url.QueryEscape(fileID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		OK     bool `json:"ok"`
+		Result struct {
+			FilePath string `json:"file_path"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || !got.OK {
+		return false
+	}
+	file, err := http.Get(d.URL + "/file/bot" + demoToken + "/" + got.Result.FilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Body.Close()
+	body, _ := io.ReadAll(file.Body)
+	return file.StatusCode == http.StatusOK && len(body) > 0
+}
+
+// stop interrupts the demo as Ctrl+C does and expects a clean exit.
+func (d *demoProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := d.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Errorf("demo stopped with %v:\n%s", err, d.out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("demo did not stop within 30 s of SIGINT:\n%s", d.out.String())
+	}
+}
+
+// cleanDemoRedis deletes demo mode's keys in the Redis database of url.
+func cleanDemoRedis(t *testing.T, url string) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(o)
+	defer rdb.Close()
+	if keys := scanKeys(rdb, "demo:*"); len(keys) > 0 {
+		rdb.Del(context.Background(), keys...)
+	}
+}
+
+// lockedBuffer collects a process's output from two goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

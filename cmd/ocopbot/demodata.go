@@ -5,84 +5,95 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
-// hcmc is Ho Chi Minh City's province code: the demo loads its units only.
+// hcmc is Ho Chi Minh City's province code, the same in both trees: the
+// demo loads its units only.
 const hcmc = "79"
 
-// demoOfficial is the web chat's demo district official (Anh Minh).
-const demoOfficial = 9002
+// The web chat's demo officials, each bound through an invitation as any
+// official is, in today's two-level tree: Anh Minh works for the city,
+// Chị Hạnh for Xã Củ Chi.
+var demoOfficials = []struct {
+	user  int64
+	code  string // GSO code in the two-level tree
+	role  ocop.Role
+	label string
+}{
+	{9002, hcmc, ocop.RoleProvince, "Thành phố Hồ Chí Minh"},
+	{9004, "27553", ocop.RoleCommune, "Xã Củ Chi"},
+}
 
 // demoProducer is a sample producer with one product, marked "(demo)".
 type demoProducer struct {
 	owner    int64
-	unitCode string
+	unitCode string // a commune of the two-level tree
 	producer ocop.Producer
 	product  ocop.Product
 }
 
 var demoProducers = []demoProducer{
-	{9001, "27499", // Xã Phú Mỹ Hưng, Huyện Củ Chi
+	{9001, "27553", // Xã Củ Chi (from Tân Thông Hội, Tân Phú Trung, Phước Vĩnh An of the former Huyện Củ Chi)
 		ocop.Producer{Kind: ocop.KindCooperative, Name: "HTX Mật ong Củ Chi (demo)", Representative: "Nguyễn Thị Lan",
 			Phone: "0912000001", TaxCode: "0100109106"},
 		ocop.Product{Name: "Mật ong rừng tràm Củ Chi", SubgroupCode: "1.4", TargetStars: 4,
 			Description: "Mật ong nguyên chất thu từ rừng tràm, không pha đường (dữ liệu mẫu)."}},
-	{9011, "27517", // Xã Phú Hòa Đông, Huyện Củ Chi
+	{9011, "27541", // Xã Phú Hòa Đông (from Phú Hòa Đông, Tân Thạnh Tây, Tân Thạnh Đông)
 		ocop.Producer{Kind: ocop.KindHousehold, Name: "Hộ kinh doanh Bánh tráng Phú Hòa Đông (demo)", Representative: "Trần Văn Tư",
 			Phone: "0912000002", CitizenID: "079070000001"},
 		ocop.Product{Name: "Bánh tráng phơi sương", SubgroupCode: "1.2", TargetStars: 3,
 			Description: "Bánh tráng tráng tay, phơi sương đêm (dữ liệu mẫu)."}},
-	{9012, "26800", // Phường Linh Trung, Thành phố Thủ Đức
+	{9012, "26800", // Phường Linh Xuân (from Linh Xuân, Linh Trung and part of Linh Tây of the former Thành phố Thủ Đức)
 		ocop.Producer{Kind: ocop.KindEnterprise, Name: "Công ty TNHH Nông sản Thủ Đức (demo)", Representative: "Lê Minh Tâm",
 			Phone: "0912000003", TaxCode: "0100109106-001"},
 		ocop.Product{Name: "Rau mầm hữu cơ", SubgroupCode: "1.1", TargetStars: 4,
 			Description: "Rau mầm trồng thủy canh hữu cơ, thu hoạch trong ngày (dữ liệu mẫu)."}},
 }
 
-// seedDemo loads, on first run only, Ho Chi Minh City's units and a few
-// sample producers with their registrations. It runs in demo mode only,
-// never in serve.
-func seedDemo(ctx context.Context, store *storage.Store, unitsFile string, log *slog.Logger) error {
-	n, err := store.CountUnits(ctx)
+// seedDemo loads, once, Ho Chi Minh City's units in both trees (today's
+// city of 168 wards, communes and special zone, which took in Bình Dương and
+// Bà Rịa – Vũng Tàu; and the three-level city before 1/7/2025, for history)
+// with the merges between them, from the lists built into the binary; then
+// its demo officials and a few sample producers with their registrations.
+// It runs in demo mode only, never in serve.
+func seedDemo(ctx context.Context, store *storage.Store, log *slog.Logger) error {
+	load, err := store.LoadEmbeddedUnits(ctx, hcmc)
 	if err != nil {
-		return err
+		return fmt.Errorf("demo units: %w", err)
 	}
-	if n == 0 {
-		f, err := os.Open(unitsFile)
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("demo: the unit file %s does not exist; pass --units FILE (the public lists are in ../shared/data)", unitsFile)
+	for _, res := range []*storage.UnitImport{load.ThreeLevel, load.TwoLevel} {
+		if res != nil {
+			log.Info("demo units loaded", slog.String("tree", res.Tree), slog.Int("districts", res.Districts), slog.Int("communes", res.Communes))
 		}
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		res, err := store.ImportUnits(ctx, f, hcmc)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		log.Info("demo units imported", slog.String("tree", res.Tree), slog.Int("districts", res.Districts), slog.Int("communes", res.Communes))
 	}
-	// Anh Minh of the web chat is Huyện Củ Chi's official, bound the way any
-	// official is: through an invitation.
-	if _, err := store.OfficialByUser(ctx, demoOfficial); errors.Is(err, storage.ErrNotFound) {
-		unit, err := store.UnitIDByCode(ctx, "783", 2, time.Now())
+	if load.MergesLoaded {
+		log.Info("demo unit merges loaded", slog.Int("links", load.Merges))
+	}
+	// Today's units: the two-level tree is in force from 1/7/2025.
+	now := time.Now()
+	for _, o := range demoOfficials {
+		unit, err := store.UnitIDByCode(ctx, o.code, o.role.Level(), now)
 		if err != nil {
-			return fmt.Errorf("demo official: %w", err)
+			return fmt.Errorf("demo official of %s: %w", o.label, err)
 		}
-		code, err := store.CreateInvite(ctx, unit, ocop.RoleDistrict, 0, time.Hour)
-		if err != nil {
+		// A demo database of an earlier version had Anh Minh as Huyện Củ
+		// Chi's official: bind him again, to today's unit.
+		if cur, err := store.OfficialByUser(ctx, o.user); err == nil && cur.UnitID == unit && cur.Role == o.role {
+			continue
+		} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
-		if _, err := store.RedeemInvite(ctx, code, demoOfficial, demoOfficial); err != nil {
-			return err
+		code, err := store.CreateInvite(ctx, unit, o.role, 0, time.Hour)
+		if err != nil {
+			return fmt.Errorf("demo official of %s: %w", o.label, err)
 		}
-	} else if err != nil {
-		return err
+		if _, err := store.RedeemInvite(ctx, code, o.user, o.user); err != nil {
+			return fmt.Errorf("demo official of %s: %w", o.label, err)
+		}
 	}
 	for _, d := range demoProducers {
 		if _, err := store.ProducerByOwner(ctx, d.owner); err == nil {
@@ -90,7 +101,7 @@ func seedDemo(ctx context.Context, store *storage.Store, unitsFile string, log *
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
-		unit, err := store.UnitIDByCode(ctx, d.unitCode, 3, time.Now())
+		unit, err := store.UnitIDByCode(ctx, d.unitCode, 3, now)
 		if err != nil {
 			return fmt.Errorf("demo producer %s: %w", d.producer.Name, err)
 		}
@@ -100,8 +111,9 @@ func seedDemo(ctx context.Context, store *storage.Store, unitsFile string, log *
 		if err != nil {
 			return fmt.Errorf("demo producer %s: %w", d.producer.Name, err)
 		}
-		// Recognised two years ago, so Anh Minh's /status has something to
-		// count and one certificate to renew next year.
+		// Recognised in June 2024, so the officials' /status has something
+		// to count, before the reform (through the merges) and today, and
+		// certificates to renew in 2027.
 		cert := ocop.Certificate{ProductID: reg.ProductID, Stars: d.product.TargetStars, Score: 60 + 10*float64(d.product.TargetStars-3),
 			DecisionNo: "2388/QĐ-UBND", DecisionDate: time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)}
 		if _, err := store.AddCertificate(ctx, cert, 0); err != nil {

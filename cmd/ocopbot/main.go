@@ -2,15 +2,15 @@
 // migrates the database and imports administrative units.
 //
 //	ocopbot serve                      run the bot (long polling, or webhook when WEBHOOK_URL is set)
-//	ocopbot demo [--units FILE]        run with no Telegram account: emulator, web chat, demo data
+//	ocopbot demo                       run with no Telegram account: emulator, web chat, demo data
 //	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
-//	ocopbot migrate                    apply database migrations
+//	ocopbot migrate                    apply database migrations; load the embedded units when missing
 //	ocopbot invite --unit CODE --role ROLE   invite an official; --revoke CODE revokes
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
 //	ocopbot generate                   a national dataset for benchmarks
-//	ocopbot version
+//	ocopbot version [--licenses]
 package main
 
 import (
@@ -22,15 +22,19 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+
+	"github.com/ocopbot/ocopbot/storage/unitdata"
 )
 
 const usage = `usage:
   ocopbot serve                            run the bot
-  ocopbot demo [--units FILE]              run with no Telegram account: a Bot API emulator,
+  ocopbot demo                             run with no Telegram account: a Bot API emulator,
                                            a web chat at HTTP_ADDR and demo data
   ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone
-  ocopbot migrate                          apply database migrations
+  ocopbot migrate                          apply database migrations and load the unit lists
+                                           built into the binary that are missing
   ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province;
          [--ttl 168h] [--bot NAME]         --role admin needs no unit); --revoke CODE revokes
   ocopbot units import [--if-empty] FILE   import administrative units (CSV), or the July 2025
@@ -42,7 +46,8 @@ const usage = `usage:
   ocopbot results revoke --code CODE       revoke a certificate from a day and tell the producer
          --date DD/MM/YYYY --reason TEXT
   ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
-  ocopbot version                          print the version
+  ocopbot version [--licenses]             print the version (and the licences of the embedded
+                                           unit lists)
 
 Settings come from the environment:
 `
@@ -68,8 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errUsage
 	}
 	if args[0] == "version" {
-		fmt.Fprintln(stdout, "ocopbot", version())
-		return nil
+		return versionCmd(args[1:], stdout)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -118,6 +122,28 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
+	}
+	return nil
+}
+
+// versionCmd prints the version and, with --licenses, the notices of the
+// data built into the binary.
+func versionCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	licenses := fs.Bool("licenses", false, "print the licence notices of the embedded data")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "ocopbot", version())
+	if !*licenses {
+		return nil
+	}
+	fmt.Fprintln(stdout, "\nThe binary carries Vietnam's public lists of administrative units, under these licences:")
+	for _, l := range unitdata.Licenses() {
+		fmt.Fprintf(stdout, "\n== %s\n   covers: %s\n\n%s", l.Source, l.Covers, l.Text)
+		if !strings.HasSuffix(l.Text, "\n") {
+			fmt.Fprintln(stdout)
+		}
 	}
 	return nil
 }

@@ -209,7 +209,7 @@ func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now fun
 		return nil, err
 	}
 	if len(atlas.Trees()) == 0 {
-		return nil, errors.New("no administrative units stored: run `ocopbot units import FILE` (the public lists are in ../shared/data)")
+		return nil, errors.New("no administrative units stored: run `ocopbot migrate` (it loads the lists built into the binary)")
 	}
 	groups, err := store.ProductGroups(ctx)
 	if err != nil {

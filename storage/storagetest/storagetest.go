@@ -122,6 +122,23 @@ func CloneDB(t testing.TB, tmpl string) *DB {
 	return &DB{Store: store, URL: url, Name: name}
 }
 
+// AbsentDB returns the URL of a database that does not exist yet, for a
+// command that creates it (`ocopbot migrate`, demo mode) to start from
+// nothing: no schema, no units. It is dropped at the end of the test.
+func AbsentDB(t testing.TB) string {
+	t.Helper()
+	name := "t_" + randomHex(8)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		c := connect(t, AdminURL())
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(t, AdminURL(), name)
+}
+
 // Queue gives store a job queue that inserts the jobs its writes cause and
 // works none, as a command-line import has: tests that send start a
 // queue of their own with a sender. It returns the queue.
