@@ -133,7 +133,7 @@ func (e *Engine) redeem(t *turn, code string) error {
 // mayInvite reports whether off may invite today; a district official,
 // whose level ended on 30/6/2025, is told who does it now.
 func (e *Engine) mayInvite(t *turn, off ocop.Official) bool {
-	if off.Role.ActiveOn(e.today()) {
+	if !e.districtEnded(off) {
 		return true
 	}
 	t.say(Reply{Text: t.p.T("invite.district_ended")})
@@ -149,7 +149,7 @@ func (e *Engine) reformNotice(t *turn) error {
 		return nil
 	}
 	off, err := e.lookupOfficial(t)
-	if errNotFound(err) || err == nil && (off.ReformNoticed || off.Role.ActiveOn(e.today())) {
+	if errNotFound(err) || err == nil && (off.ReformNoticed || !e.districtEnded(off)) {
 		return nil
 	}
 	if err != nil {
@@ -162,4 +162,11 @@ func (e *Engine) reformNotice(t *turn) error {
 	unit, _ := e.atlas.Unit(off.UnitID)
 	t.say(Reply{Text: t.p.T("official.reform_notice", "Unit", unit.Name)})
 	return nil
+}
+
+// districtEnded reports whether off is a district official whose district
+// is not in the unit tree in force today: bound before 1/7/2025, read-only
+// since (ocop.Role.ActiveOn).
+func (e *Engine) districtEnded(off ocop.Official) bool {
+	return off.Role == ocop.RoleDistrict && !e.atlas.Holds(e.atlas.At(e.today()), off.UnitID)
 }
