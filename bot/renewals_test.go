@@ -57,7 +57,7 @@ func TestRenewalReminders(t *testing.T) {
 	settled("reminders sent")
 	for owner, name := range map[int64]string{7401: "Mật ong Tràm", 7402: "Trà Atiso", 7403: "Bánh Pía", 7405: "Rượu Sim", 7406: "Chè lam"} {
 		p := h.user(owner)
-		p.expect("Nhắc gia hạn chứng nhận OCOP", "Sản phẩm: "+name, "hết hạn ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
+		p.expect("Nhắc gia hạn chứng nhận OCOP", "Sản phẩm: "+name, "hết hiệu lực từ ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
 		labels := buttonLabels(p.last().InlineKeyboard)
 		want := "Đăng ký đánh giá lại|Đăng ký nâng hạng sao|Không gia hạn"
 		if owner == 7405 {
@@ -108,7 +108,7 @@ func TestRenewalReminders(t *testing.T) {
 	p2.expect("Đã ghi nhận: Anh/Chị đăng ký nâng hạng sản phẩm Trà Atiso", "lên 5 sao")
 	p3 := h.user(7403)
 	p3.press("Không gia hạn")
-	p3.expect("Anh/Chị không gia hạn chứng nhận OCOP của sản phẩm Bánh Pía", "hết hạn ngày 20/12/2026")
+	p3.expect("Anh/Chị không gia hạn chứng nhận OCOP của sản phẩm Bánh Pía", "hết hiệu lực từ ngày 20/12/2026")
 	p6 := h.user(7406)
 	p6.press("Không gia hạn")
 	p6.press("Đăng ký đánh giá lại")
@@ -173,7 +173,7 @@ func TestRenewalReminders(t *testing.T) {
 		return h.count(`SELECT count(*) FROM notifications WHERE kind = 'digest' AND status = 'sent'`) == 1
 	})
 	district.expect("Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 5 sản phẩm",
-		"• Bánh Pía — HTX Bánh Pía (3 sao): 20/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
+		"• Bánh Pía — HTX Bánh Pía (3 sao): hết hiệu lực từ 20/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
 	if err := notifier.Digest(ctx, day.AddDate(0, 0, 2)); err != nil { // the same week again
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestRenewalReminders(t *testing.T) {
 	h.waitFor("expiry notices", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired'`) == 5 })
 	settled("expiry notices sent")
 	for _, owner := range []int64{7402, 7403, 7405, 7406} {
-		h.user(owner).expect("đã hết hạn từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
+		h.user(owner).expect("đã hết hiệu lực từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
 	}
 	if strings.Contains(strings.Join(h.botTexts(7401), "\n"), "đã hết hạn") {
 		t.Error("the re-evaluated product's producer was told it expired")
