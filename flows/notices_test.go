@@ -40,12 +40,12 @@ func TestNoticesRender(t *testing.T) {
 		{ocop.NoticeResult, "vi", low, []string{"41/100 — 2 sao", "chưa đạt 3 sao"}},
 		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{res, low}}, []string{"(2 sản phẩm)", "HTX Tân Thông: 72,5 điểm, 4 sao"}},
 		{ocop.NoticeRevoked, "vi", ocop.RevokedNotice{Product: "Mật ong", Stars: 4, DecisionNo: "2388/QĐ-UBND", RevokedOn: day, Reason: "Vi phạm"}, []string{"bị thu hồi từ ngày 28/06/2024", "Lý do: Vi phạm"}},
-		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc gia hạn", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "hết hiệu lực từ ngày 28/06/2027 — còn 30 ngày"}},
+		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc đánh giá lại", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "hết hiệu lực từ ngày 28/06/2027 — còn 30 ngày"}},
 		{ocop.NoticeReminder, "en", reminder, []string{"renewal reminder", "is no longer valid from 28/06/2027 — 30 days left"}},
 		{ocop.NoticeExpired, "vi", expired, []string{"đã hết hiệu lực từ ngày 28/06/2027", "không còn được tính"}},
-		{ocop.NoticeRenewalAnswer, "vi", answer, []string{"HTX Tân Thông — sản phẩm Mật ong (4 sao", "Đăng ký nâng hạng lên 5 sao", "(Trước đó: Không gia hạn)"}},
+		{ocop.NoticeRenewalAnswer, "vi", answer, []string{"HTX Tân Thông — sản phẩm Mật ong (4 sao", "Đăng ký nâng hạng lên 5 sao", "(Trước đó: Không đăng ký lại)"}},
 		{ocop.NoticeRenewalAnswer, "en", answer, []string{"Upgrade to 5 stars", "(Before: Do not renew)"}},
-		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc gia hạn (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
+		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc đánh giá lại (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
 		{ocop.NoticeDigest, "vi", digest, []string{"Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 12 sản phẩm", "• Mật ong — HTX Tân Thông (4 sao): hết hiệu lực từ 28/06/2027", "… và 11 mục khác", "Trả lời nhắc hạn từ ngày 16/11/2026: 1"}},
 	}
 	for _, c := range cases {
