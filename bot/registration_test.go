@@ -17,7 +17,7 @@ import (
 func walkProducer(c *user) {
 	c.h.t.Helper()
 	c.press("Hợp tác xã")
-	c.expect("Bước 2/14", "Tên đầy đủ của Hợp tác xã")
+	c.expect("Bước 2/14", "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?")
 	c.say("Hợp tác xã Nông nghiệp Tân Thông")
 	c.expect("Bước 3/14")
 	c.say("Nguyễn Văn An")
@@ -153,7 +153,7 @@ func TestRegistrationBadInput(t *testing.T) {
 		step  string // still asked afterwards
 	}{
 		{"text at a button step", func() { c.say("xin chào") }, "chọn một nút", "Bước 1/14"},
-		{"typed label picks the button", func() { c.say("hop tac xa") }, "Tên đầy đủ của Hợp tác xã", "Bước 2/14"},
+		{"typed label picks the button", func() { c.say("hop tac xa") }, "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?", "Bước 2/14"},
 		{"sticker where text is expected", func() { c.sendSticker() }, "bằng chữ", "Bước 2/14"},
 		{"photo where text is expected", func() { c.sendPhoto() }, "bằng chữ", "Bước 2/14"},
 		{"name too long", func() { c.say(strings.Repeat("Hợp tác xã ", 30)) }, "tối đa 200 ký tự", "Bước 2/14"},

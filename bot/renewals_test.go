@@ -57,11 +57,11 @@ func TestRenewalReminders(t *testing.T) {
 	settled("reminders sent")
 	for owner, name := range map[int64]string{7401: "Mật ong Tràm", 7402: "Trà Atiso", 7403: "Bánh Pía", 7405: "Rượu Sim", 7406: "Chè lam"} {
 		p := h.user(owner)
-		p.expect("Nhắc gia hạn chứng nhận OCOP", "Sản phẩm: "+name, "hết hạn ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
+		p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: "+name, "hết hiệu lực từ ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
 		labels := buttonLabels(p.last().InlineKeyboard)
-		want := "Đăng ký đánh giá lại|Đăng ký nâng hạng sao|Không gia hạn"
+		want := "Đăng ký đánh giá lại|Đăng ký nâng hạng sao|Không đăng ký lại"
 		if owner == 7405 {
-			want = "Đăng ký đánh giá lại|Không gia hạn" // 5★ has no higher rank
+			want = "Đăng ký đánh giá lại|Không đăng ký lại" // 5★ has no higher rank
 		}
 		if labels != want {
 			t.Errorf("%s: buttons %q, want %q", name, labels, want)
@@ -72,7 +72,7 @@ func TestRenewalReminders(t *testing.T) {
 	}
 	// Both officials hear, once each, whom to call instead.
 	for _, o := range []*user{commune, district} {
-		o.expect("Không gửi được tin nhắc gia hạn (30 ngày trước hạn)", "Nước mắm", "người đại diện Nguyễn Văn A, ĐT 0912345678")
+		o.expect("Không gửi được tin nhắc đánh giá lại (30 ngày trước hạn)", "Nước mắm", "người đại diện Nguyễn Văn A, ĐT 0912345678")
 	}
 	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'unreachable'`); n != 2 {
 		t.Errorf("unreachable notices: %d, want 2", n)
@@ -107,12 +107,12 @@ func TestRenewalReminders(t *testing.T) {
 	p2.press("Đăng ký nâng hạng sao")
 	p2.expect("Đã ghi nhận: Anh/Chị đăng ký nâng hạng sản phẩm Trà Atiso", "lên 5 sao")
 	p3 := h.user(7403)
-	p3.press("Không gia hạn")
-	p3.expect("Anh/Chị không gia hạn chứng nhận OCOP của sản phẩm Bánh Pía", "hết hạn ngày 20/12/2026")
+	p3.press("Không đăng ký lại")
+	p3.expect("Anh/Chị không đăng ký đánh giá lại sản phẩm Bánh Pía", "hết hiệu lực từ ngày 20/12/2026")
 	p6 := h.user(7406)
-	p6.press("Không gia hạn")
+	p6.press("Không đăng ký lại")
 	p6.press("Đăng ký đánh giá lại")
-	p6.expect("Đã đổi lựa chọn từ «Không gia hạn» sang «Đăng ký đánh giá lại»")
+	p6.expect("Đã đổi lựa chọn từ «Không đăng ký lại» sang «Đăng ký đánh giá lại»")
 	if n := h.count(`SELECT count(*) FROM renewal_requests`); n != 4 {
 		t.Fatalf("renewal requests: %d, want 4", n)
 	}
@@ -126,19 +126,19 @@ func TestRenewalReminders(t *testing.T) {
 		t.Errorf("answers told to officials: %d, want 10", n)
 	}
 	dtexts := strings.Join(h.botTexts(district.chatID()), "\n---\n")
-	if !containsAll(dtexts, "Trả lời nhắc gia hạn", "HTX Trà Atiso — sản phẩm Trà Atiso (4 sao", "Đăng ký nâng hạng lên 5 sao",
-		"HTX Chè lam", "(Trước đó: Không gia hạn)", "HTX Bánh Pía") {
+	if !containsAll(dtexts, "Trả lời nhắc đánh giá lại", "HTX Trà Atiso — sản phẩm Trà Atiso (4 sao", "Đăng ký nâng hạng lên 5 sao",
+		"HTX Chè lam", "(Trước đó: Không đăng ký lại)", "HTX Bánh Pía") {
 		t.Errorf("district's notices:\n%s", dtexts)
 	}
 
 	// Officials' views.
 	district.say("/status")
-	district.expectSome("Gia hạn: 2 đăng ký đánh giá lại, 1 nâng hạng, 1 không gia hạn; 1 đã nhắc chưa trả lời, 1 không liên lạc được")
+	district.expectSome("Đánh giá lại: 2 đăng ký đánh giá lại, 1 nâng hạng, 1 không đăng ký lại; 1 đã nhắc chưa trả lời, 1 không liên lạc được")
 	district.say("/giahan")
-	district.expect("Trả lời nhắc gia hạn đang mở: 4", h.codeOf(products[7401])+" · Mật ong Tràm", "Đăng ký nâng hạng lên 5 sao",
+	district.expect("Trả lời nhắc đánh giá lại đang mở: 4", h.codeOf(products[7401])+" · Mật ong Tràm", "Đăng ký nâng hạng lên 5 sao",
 		"Chưa liên lạc được qua bot (1)", "Nước mắm", "ĐT 0912345678")
 	commune.say("/giahan")
-	commune.expect("Trả lời nhắc gia hạn đang mở: 4")
+	commune.expect("Trả lời nhắc đánh giá lại đang mở: 4")
 	h.user(7405).say("/giahan")
 	h.user(7405).expect("dành cho cán bộ")
 	district.say("/ketqua")
@@ -173,7 +173,7 @@ func TestRenewalReminders(t *testing.T) {
 		return h.count(`SELECT count(*) FROM notifications WHERE kind = 'digest' AND status = 'sent'`) == 1
 	})
 	district.expect("Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 5 sản phẩm",
-		"• Bánh Pía — HTX Bánh Pía (3 sao): 20/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
+		"• Bánh Pía — HTX Bánh Pía (3 sao): hết hiệu lực từ 20/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
 	if err := notifier.Digest(ctx, day.AddDate(0, 0, 2)); err != nil { // the same week again
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestRenewalReminders(t *testing.T) {
 	h.waitFor("expiry notices", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired'`) == 5 })
 	settled("expiry notices sent")
 	for _, owner := range []int64{7402, 7403, 7405, 7406} {
-		h.user(owner).expect("đã hết hạn từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
+		h.user(owner).expect("đã hết hiệu lực từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
 	}
 	if strings.Contains(strings.Join(h.botTexts(7401), "\n"), "đã hết hạn") {
 		t.Error("the re-evaluated product's producer was told it expired")

@@ -126,12 +126,12 @@ func TestResultRecordedInChat(t *testing.T) {
 		t.Fatalf("a refused result was written: %d rows", n)
 	}
 	district.say("65")
-	district.expect("Điểm: 65/100 → 3 sao", "Quyết định số 2388/QĐ-UBND ngày 28/06/2024", "đến ngày 28/06/2027")
+	district.expect("Điểm: 65/100 → 3 sao", "Quyết định số 2388/QĐ-UBND ngày 28/06/2024", "đến hết ngày 27/06/2027")
 	district.press("✏️ Ngày")
 	district.say("27/06/2024")
-	district.expect("ngày 27/06/2024", "đến ngày 27/06/2027")
+	district.expect("ngày 27/06/2024", "đến hết ngày 26/06/2027")
 	district.press("✅ Ghi kết quả")
-	district.expect("Đã ghi kết quả hồ sơ "+code+": 3 sao", "27/06/2027")
+	district.expect("Đã ghi kết quả hồ sơ "+code+": 3 sao", "đến hết ngày 26/06/2027")
 
 	// The certificate, and the producer's message with every fact.
 	if n := h.count(`SELECT count(*) FROM certificates WHERE product_id = $1 AND stars = 3 AND valid_until = '2027-06-27' AND result_id IS NOT NULL`, fresh); n != 1 {
@@ -150,7 +150,7 @@ func TestResultRecordedInChat(t *testing.T) {
 	})
 	producer := h.user(6001)
 	producer.expect("Mắm tép An Phú", code, "Điểm: 65/100 — 3 sao", "Quyết định số 2388/QĐ-UBND ngày 27/06/2024",
-		"có hiệu lực đến ngày 27/06/2027")
+		"có hiệu lực đến hết ngày 26/06/2027")
 	msg := producer.last()
 	// The row is marked once Telegram's answer is back, a moment after the
 	// message appears in the chat.

@@ -103,7 +103,7 @@ func TestDistrictStatus(t *testing.T) {
 		"• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 3/20 đạt",
 		"Xã/phường chưa có sản phẩm: 17/21 — ",
 		"Sắp hết hạn trong 90 ngày: 1 sản phẩm",
-		"• Chuối An Phú (3★, Xã An Phú) — hết hạn 15/01/2027",
+		"• Chuối An Phú (3★, Xã An Phú) — hết hiệu lực từ 15/01/2027",
 		"Hồ sơ đăng ký chờ xét: 4",
 	)
 	text := off.lastText()

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/dates"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/locales"
@@ -66,4 +69,50 @@ func scoreText(p locales.Printer, v float64) string {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
+}
+
+// checkDate explains why a decision date cannot be used ("" when it can).
+func (f *resultFlow) checkDate(t *turn, day time.Time) (string, error) {
+	if day.After(f.e.today()) {
+		return t.p.T("results.error.date_future"), nil
+	}
+	if a := (ocop.Applicant{SubmittedOn: t.st.Result.Submitted}); a.Predates(day) {
+		return predatesText(t.p, a, day), nil
+	}
+	auth, err := f.e.authorities(t.ctx)
+	if err != nil {
+		return "", err
+	}
+	if auth.Regime(day) == "" {
+		return t.p.T("results.error.date_regime"), nil
+	}
+	return "", nil
+}
+
+// checkAuthority explains why this official may not record the draft
+// result ("" when they may).
+func (f *resultFlow) checkAuthority(t *turn) (string, error) {
+	r, ok := t.st.Result.draft()
+	if !ok {
+		return "", nil
+	}
+	off, err := f.e.lookupOfficial(t)
+	if errNotFound(err) {
+		return t.p.T("official.only"), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	office, _ := ocop.OfficeOf(off.Role)
+	auth, err := f.e.authorities(t.ctx)
+	if err != nil {
+		return "", err
+	}
+	return authorityError(t.p, auth, office, r), nil
+}
+
+// predatesText explains that a decision dated day comes before the dossier
+// of a was submitted.
+func predatesText(p locales.Printer, a ocop.Applicant, day time.Time) string {
+	return p.T("results.error.before_dossier", "Date", dates.Format(day), "Submitted", dates.Format(a.SubmittedOn))
 }

@@ -184,6 +184,9 @@ func (e *Engine) Handle(ctx context.Context, chat *Chat, st *State, in Input) (*
 	if t.st != nil && t.st.Flow == flowRegistration {
 		e.registration.repair(t.st)
 	}
+	if err := e.reformNotice(t); err != nil {
+		return st, Result{Replies: []Reply{{Text: t.p.T("error.internal")}}}, err
+	}
 	if err := e.dispatch(t); err != nil {
 		return st, Result{Replies: []Reply{{Text: t.p.T("error.internal")}}}, err
 	}

@@ -17,6 +17,9 @@ import (
 type InviteRecords interface {
 	CreateInvite(ctx context.Context, unitID int64, role ocop.Role, createdBy int64, ttl time.Duration) (string, error)
 	RedeemInvite(ctx context.Context, code string, userID, chatID int64) (ocop.Official, error)
+	// MarkReformNoticed records that a district official was told the
+	// district level ended, reporting false when they had been already.
+	MarkReformNoticed(ctx context.Context, userID int64) (bool, error)
 }
 
 // inviteTTL is how long an invitation made in the chat stays usable.
@@ -29,7 +32,7 @@ const inviteListed = 10
 // for their own unit or a unit below it, in the unit tree in force today.
 func (e *Engine) inviteCommand(t *turn) error {
 	off, ok, err := e.official(t)
-	if !ok || err != nil {
+	if !ok || err != nil || !e.mayInvite(t, off) {
 		return err
 	}
 	tree := e.atlas.At(e.today())
@@ -72,7 +75,7 @@ func (e *Engine) inviteButton(t *turn, arg string) error {
 		return e.oldButton(t)
 	}
 	off, ok, err := e.official(t)
-	if !ok || err != nil {
+	if !ok || err != nil || !e.mayInvite(t, off) {
 		return err
 	}
 	u, ok := e.atlas.At(e.today()).Units.Get(id)
@@ -125,4 +128,45 @@ func (e *Engine) redeem(t *turn, code string) error {
 	e.log.InfoContext(t.ctx, "official bound", slog.Int64("chat_id", t.chat.ID), slog.Int64("unit_id", off.UnitID), slog.String("role", string(off.Role)))
 	t.say(Reply{Text: t.p.T("invite.ok", "Role", t.p.T("role."+string(off.Role)), "Unit", unit.Name)})
 	return nil
+}
+
+// mayInvite reports whether off may invite today; a district official,
+// whose level ended on 30/6/2025, is told who does it now.
+func (e *Engine) mayInvite(t *turn, off ocop.Official) bool {
+	if !e.districtEnded(off) {
+		return true
+	}
+	t.say(Reply{Text: t.p.T("invite.district_ended")})
+	return false
+}
+
+// reformNotice tells a district official, once, that since 1/7/2025 new
+// work goes through the commune or the province; they keep read-only
+// access to their district's history and its area today. Producers in a
+// registration are not asked who they are on every answer.
+func (e *Engine) reformNotice(t *turn) error {
+	if t.st != nil && t.st.Flow == flowRegistration {
+		return nil
+	}
+	off, err := e.lookupOfficial(t)
+	if errNotFound(err) || err == nil && (off.ReformNoticed || !e.districtEnded(off)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	told, err := e.records.MarkReformNoticed(t.ctx, off.UserID)
+	if err != nil || !told {
+		return err
+	}
+	unit, _ := e.atlas.Unit(off.UnitID)
+	t.say(Reply{Text: t.p.T("official.reform_notice", "Unit", unit.Name)})
+	return nil
+}
+
+// districtEnded reports whether off is a district official whose district
+// is not in the unit tree in force today: bound before 1/7/2025, read-only
+// since (ocop.Role.ActiveOn).
+func (e *Engine) districtEnded(off ocop.Official) bool {
+	return off.Role == ocop.RoleDistrict && !e.atlas.Holds(e.atlas.At(e.today()), off.UnitID)
 }

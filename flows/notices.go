@@ -66,7 +66,7 @@ func resultNoticeText(p locales.Printer, r ocop.ResultNotice) string {
 		}
 		return text
 	}
-	text := p.T("notice.result", append(args, "Until", day(r.ValidUntil))...)
+	text := p.T("notice.result", append(args, "Until", day(ocop.LastValidDay(r.ValidUntil)))...)
 	if r.PreviousStars > 0 {
 		text += "\n" + p.T("notice.result_replaces", "Previous", r.PreviousStars)
 	}

@@ -35,18 +35,18 @@ func TestNoticesRender(t *testing.T) {
 		payload    any
 		want       []string
 	}{
-		{ocop.NoticeResult, "vi", res, []string{"Mật ong", "72,5/100 — 4 sao", "2388/QĐ-UBND ngày 28/06/2024", "đến ngày 28/06/2027", "3 sao trước đây"}},
-		{ocop.NoticeResult, "en", res, []string{"72.5/100 — 4 stars", "until 28/06/2027"}},
+		{ocop.NoticeResult, "vi", res, []string{"Mật ong", "72,5/100 — 4 sao", "2388/QĐ-UBND ngày 28/06/2024", "đến hết ngày 27/06/2027", "3 sao trước đây"}},
+		{ocop.NoticeResult, "en", res, []string{"72.5/100 — 4 stars", "up to and including 27/06/2027"}},
 		{ocop.NoticeResult, "vi", low, []string{"41/100 — 2 sao", "chưa đạt 3 sao"}},
 		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{res, low}}, []string{"(2 sản phẩm)", "HTX Tân Thông: 72,5 điểm, 4 sao"}},
 		{ocop.NoticeRevoked, "vi", ocop.RevokedNotice{Product: "Mật ong", Stars: 4, DecisionNo: "2388/QĐ-UBND", RevokedOn: day, Reason: "Vi phạm"}, []string{"bị thu hồi từ ngày 28/06/2024", "Lý do: Vi phạm"}},
-		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc gia hạn", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "hết hạn ngày 28/06/2027 — còn 30 ngày"}},
-		{ocop.NoticeReminder, "en", reminder, []string{"renewal reminder", "expires on 28/06/2027 — 30 days left"}},
-		{ocop.NoticeExpired, "vi", expired, []string{"đã hết hạn từ ngày 28/06/2027", "không còn được tính"}},
-		{ocop.NoticeRenewalAnswer, "vi", answer, []string{"HTX Tân Thông — sản phẩm Mật ong (4 sao", "Đăng ký nâng hạng lên 5 sao", "(Trước đó: Không gia hạn)"}},
+		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc đánh giá lại", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "hết hiệu lực từ ngày 28/06/2027 — còn 30 ngày"}},
+		{ocop.NoticeReminder, "en", reminder, []string{"renewal reminder", "is no longer valid from 28/06/2027 — 30 days left"}},
+		{ocop.NoticeExpired, "vi", expired, []string{"đã hết hiệu lực từ ngày 28/06/2027", "không còn được tính"}},
+		{ocop.NoticeRenewalAnswer, "vi", answer, []string{"HTX Tân Thông — sản phẩm Mật ong (4 sao", "Đăng ký nâng hạng lên 5 sao", "(Trước đó: Không đăng ký lại)"}},
 		{ocop.NoticeRenewalAnswer, "en", answer, []string{"Upgrade to 5 stars", "(Before: Do not renew)"}},
-		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc gia hạn (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
-		{ocop.NoticeDigest, "vi", digest, []string{"Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 12 sản phẩm", "• Mật ong — HTX Tân Thông (4 sao): 28/06/2027", "… và 11 mục khác", "Trả lời nhắc hạn từ ngày 16/11/2026: 1"}},
+		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc đánh giá lại (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
+		{ocop.NoticeDigest, "vi", digest, []string{"Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 12 sản phẩm", "• Mật ong — HTX Tân Thông (4 sao): hết hiệu lực từ 28/06/2027", "… và 11 mục khác", "Trả lời nhắc hạn từ ngày 16/11/2026: 1"}},
 	}
 	for _, c := range cases {
 		r, err := e.Notice(ocop.Notification{ID: 1, Kind: c.kind, Locale: c.lang, Payload: raw(c.payload)})
@@ -70,5 +70,74 @@ func TestNoticesRender(t *testing.T) {
 	}
 	if _, err := e.Notice(ocop.Notification{ID: 2, Kind: "nonsense", Payload: raw(struct{}{})}); err == nil {
 		t.Error("an unknown kind rendered")
+	}
+}
+
+// TestCertificateDatesSaidRight: valid_until is stored as the first day a
+// certificate no longer counts. Every text showing a certificate's end, in
+// both languages, says either the last valid day ("đến hết ngày", valid_until
+// − 1) or the first invalid day ("hết hiệu lực từ ngày", valid_until), and
+// never shows the first invalid day as the last valid one.
+func TestCertificateDatesSaidRight(t *testing.T) {
+	t.Parallel()
+	e, _, _ := setup(t)
+	decided := time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)
+	until := ocop.CertificateExpiry(decided) // stored: 28/06/2027
+	first, last := until.Format("02/01/2006"), ocop.LastValidDay(until).Format("02/01/2006")
+	if first != "28/06/2027" || last != "27/06/2027" {
+		t.Fatalf("stored %s, last valid %s; want 28/06/2027 and 27/06/2027", first, last)
+	}
+	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	item := ocop.CertificateItem{Code: "OCOP-24-000001", Product: "Mật ong", Producer: "HTX Tân Thông", Stars: 4, ValidUntil: until}
+	reminder := ocop.ReminderNotice{CertificateID: 9, Stage: 30, Code: item.Code, Product: item.Product, Stars: 4, DecisionNo: "2388/QĐ-UBND", ValidUntil: until}
+	expired := reminder
+	expired.Stage = 0
+	answer := ocop.AnswerNotice{CertificateItem: item, Answer: ocop.AnswerReevaluate}
+	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	payloads := map[string]any{
+		ocop.NoticeResult: ocop.ResultNotice{Code: item.Code, Product: item.Product, Producer: item.Producer, Score: 75, Stars: 4,
+			DecisionNo: "2388/QĐ-UBND", DecisionDate: decided, ValidUntil: until},
+		ocop.NoticeReminder:      reminder,
+		ocop.NoticeExpired:       expired,
+		ocop.NoticeRenewalAnswer: answer,
+		ocop.NoticeUnreachable:   ocop.UnreachableNotice{CertificateItem: item, Representative: "Lê Thị B", Phone: "0912345678", Stage: 7},
+		ocop.NoticeDigest: ocop.DigestNotice{Unit: "Huyện Củ Chi", From: monday.AddDate(0, 0, -7), Until: monday.AddDate(0, 0, 90),
+			Expiring: 1, Soonest: []ocop.CertificateItem{item}},
+	}
+	cases := []struct {
+		kind, lang string
+		want       string
+	}{
+		{ocop.NoticeResult, "vi", "có hiệu lực đến hết ngày " + last},
+		{ocop.NoticeResult, "en", "valid up to and including " + last},
+		{ocop.NoticeReminder, "vi", "hết hiệu lực từ ngày " + first},
+		{ocop.NoticeReminder, "en", "no longer valid from " + first},
+		{ocop.NoticeExpired, "vi", "đã hết hiệu lực từ ngày " + first},
+		{ocop.NoticeExpired, "en", "no longer valid since " + first},
+		{ocop.NoticeRenewalAnswer, "vi", "hết hiệu lực từ " + first},
+		{ocop.NoticeRenewalAnswer, "en", "no longer valid from " + first},
+		{ocop.NoticeUnreachable, "vi", "hết hiệu lực từ " + first},
+		{ocop.NoticeUnreachable, "en", "no longer valid from " + first},
+		{ocop.NoticeDigest, "vi", "hết hiệu lực từ " + first},
+		{ocop.NoticeDigest, "en", "no longer valid from " + first},
+	}
+	// The first invalid day must never follow words of the last valid one.
+	wrong := []string{"đến ngày " + first, "đến hết ngày " + first, "hết hạn ngày " + first, "until " + first,
+		"including " + first, "expires on " + first, "expires " + first}
+	for _, c := range cases {
+		t.Run(c.kind+"/"+c.lang, func(t *testing.T) {
+			r, err := e.Notice(ocop.Notification{ID: 1, Kind: c.kind, Locale: c.lang, Payload: raw(payloads[c.kind])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(r.Text, c.want) {
+				t.Errorf("text lacks %q:\n%s", c.want, r.Text)
+			}
+			for _, w := range wrong {
+				if strings.Contains(r.Text, w) {
+					t.Errorf("text says %q, the first invalid day as the last valid one:\n%s", w, r.Text)
+				}
+			}
+		})
 	}
 }

@@ -105,9 +105,10 @@ func (r *registration) taxInput(t *turn) error {
 		return c
 	}, raw)
 	if household && len(digits) == 12 {
-		v, err := ocop.NormalizeCitizenID(raw)
+		v, err := ocop.NormalizeCitizenID(raw, r.e.today())
 		if err != nil {
-			return retry(t, r, t.p.T(explain(err, "error.citizen_id_format", refusal{ocop.ErrCitizenIDProvince, "error.citizen_id_province"})))
+			return retry(t, r, t.p.T(explain(err, "error.citizen_id_format", refusal{ocop.ErrCitizenIDProvince, "error.citizen_id_province"},
+				refusal{ocop.ErrCitizenIDCentury, "error.citizen_id_century"}, refusal{ocop.ErrCitizenIDBirthYear, "error.citizen_id_birth_year"})))
 		}
 		a.TaxCode, a.CitizenID = "", v
 		return r.next(t, "")

@@ -37,6 +37,7 @@ type ResultAnswers struct {
 	Score          *float64  `json:"score,omitempty"` // nil until answered: 0 is a score
 	DecisionNo     string    `json:"dno,omitempty"`
 	DecisionDate   time.Time `json:"date,omitzero"`
+	Submitted      time.Time `json:"sub,omitzero"` // the dossier's submission day: no decision before it
 	// Editing is set while an answer is changed from the confirmation:
 	// the next answer goes back to it.
 	Editing bool `json:"editing,omitempty"`
@@ -181,7 +182,7 @@ func (f *resultFlow) confirm(t *turn) error {
 		"Score", scoreText(t.p, r.Score), "Stars", r.Stars,
 		"DecisionNo", r.DecisionNo, "Date", dates.Format(r.DecisionDate))
 	if r.Certified() {
-		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(r.ValidUntil()))
+		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(ocop.LastValidDay(r.ValidUntil())))
 	} else {
 		text += "\n" + t.p.T("results.confirm_no_certificate")
 	}
@@ -356,44 +357,8 @@ func (f *resultFlow) pickCode(t *turn, text string) error {
 	}
 	a := t.st.Result
 	a.Code, a.RegistrationID, a.ProductID, a.Product, a.Producer = ap.Code, ap.RegistrationID, ap.ProductID, ap.ProductName, ap.ProducerName
+	a.Submitted = ap.SubmittedOn
 	return f.next(t)
-}
-
-// checkDate explains why a decision date cannot be used ("" when it can).
-func (f *resultFlow) checkDate(t *turn, day time.Time) (string, error) {
-	if day.After(f.e.today()) {
-		return t.p.T("results.error.date_future"), nil
-	}
-	auth, err := f.e.authorities(t.ctx)
-	if err != nil {
-		return "", err
-	}
-	if auth.Regime(day) == "" {
-		return t.p.T("results.error.date_regime"), nil
-	}
-	return "", nil
-}
-
-// checkAuthority explains why this official may not record the draft
-// result ("" when they may).
-func (f *resultFlow) checkAuthority(t *turn) (string, error) {
-	r, ok := t.st.Result.draft()
-	if !ok {
-		return "", nil
-	}
-	off, err := f.e.lookupOfficial(t)
-	if errNotFound(err) {
-		return t.p.T("official.only"), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	office, _ := ocop.OfficeOf(off.Role)
-	auth, err := f.e.authorities(t.ctx)
-	if err != nil {
-		return "", err
-	}
-	return authorityError(t.p, auth, office, r), nil
 }
 
 // submit records the confirmed result.
@@ -413,6 +378,10 @@ func (f *resultFlow) submit(t *turn) error {
 	if a.RegistrationID != r.RegistrationID || !ocop.InScope(f.e.atlas, off, a.CommuneID) {
 		st.Step = rsCode
 		return retry(t, f, t.p.T("results.error.code_unknown", "Code", r.Code))
+	}
+	if a.Predates(r.DecisionDate) {
+		st.Result.DecisionDate, st.Step = time.Time{}, rsDecDate
+		return retry(t, f, predatesText(t.p, a, r.DecisionDate))
 	}
 	auth, err := f.e.authorities(t.ctx)
 	if err != nil {
@@ -440,7 +409,7 @@ func (f *resultFlow) submit(t *turn) error {
 	}
 	text := t.p.T("results.recorded", "Code", r.Code, "Stars", r.Stars)
 	if r.Certified() {
-		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(r.ValidUntil()))
+		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(ocop.LastValidDay(r.ValidUntil())))
 	}
 	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Buttons: [][]Button{
 		{{Label: t.p.T("button.next_result"), Data: globalData("kq")}},

@@ -161,6 +161,9 @@ func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, 
 		case a.Status == ocop.StatusWithdrawn || a.Status == ocop.StatusRejected:
 			bad(g.line, p.T("results.error.code_closed", "Code", a.Code, "Status", p.T("status."+string(a.Status))))
 			continue
+		case a.Predates(g.r.DecisionDate):
+			bad(g.line, predatesText(p, a, g.r.DecisionDate))
+			continue
 		}
 		g.r.RegistrationID, g.r.ProductID = a.RegistrationID, a.ProductID
 		lineOf[g.r.Code] = g.line

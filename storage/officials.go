@@ -25,8 +25,13 @@ func (s *Store) CreateInvite(ctx context.Context, unitID int64, role ocop.Role, 
 	var unit *int64
 	if role != ocop.RoleAdmin {
 		var level int16
-		if err := s.pool.QueryRow(ctx, `SELECT level FROM admin_units WHERE id = $1`, unitID).Scan(&level); err != nil {
+		var tree time.Time
+		if err := s.pool.QueryRow(ctx, `SELECT level, valid_from FROM admin_units WHERE id = $1`, unitID).Scan(&level, &tree); err != nil {
 			return "", fmt.Errorf("invite to unit %d: %w", unitID, notFound(err))
+		}
+		// A unit of the two-level tree has no district to work for.
+		if !role.ActiveOn(tree) {
+			return "", fmt.Errorf("invite to unit %d: %w", unitID, ocop.ErrRoleAbolished)
 		}
 		if role.Level() == 0 || int(level) != role.Level() {
 			return "", fmt.Errorf("role %q does not fit a unit of level %d", role, level)
@@ -149,18 +154,31 @@ type officialRow struct {
 	UnitID *int64    `db:"unit_id"` // an administrator has none
 	Role   ocop.Role `db:"role"`
 	Digest bool      `db:"digest"`
+	Told   bool      `db:"reform_noticed"`
 }
 
 func (r officialRow) official() ocop.Official {
-	return ocop.Official{UserID: r.UserID, ChatID: r.ChatID, UnitID: deref(r.UnitID), Role: r.Role, Digest: r.Digest}
+	return ocop.Official{UserID: r.UserID, ChatID: r.ChatID, UnitID: deref(r.UnitID), Role: r.Role, Digest: r.Digest,
+		ReformNoticed: r.Told}
 }
 
 // OfficialByUser returns the active official a Telegram user is, or
 // ErrNotFound.
 func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error) {
-	o, err := collectOne(ctx, s.pool, officialRow.official, `SELECT user_id, chat_id, unit_id, role, digest FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	o, err := collectOne(ctx, s.pool, officialRow.official, `SELECT user_id, chat_id, unit_id, role, digest, reform_noticed_at IS NOT NULL AS reform_noticed FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, notFound(err))
 	}
 	return o, nil
+}
+
+// MarkReformNoticed records that official userID was told the district
+// level ended; it reports whether this call did (false: told before), so
+// two updates racing tell them once.
+func (s *Store) MarkReformNoticed(ctx context.Context, userID int64) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE officials SET reform_noticed_at = now() WHERE user_id = $1 AND reform_noticed_at IS NULL`, userID)
+	if err != nil {
+		return false, fmt.Errorf("mark reform notice of official %d: %w", userID, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }

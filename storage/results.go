@@ -41,6 +41,7 @@ FROM recognition_authority ORDER BY valid_from, level`)
 
 const applicantColumns = `
 SELECT r.id, r.code, r.product_id, pr.name AS product_name, p.name AS producer_name, p.unit_id, r.status, pr.target_stars,
+       (r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS submitted_on,
        l.decision_no, l.decision_date, l.score::float8 AS score, l.stars
 FROM registrations r
 JOIN products pr ON pr.id = r.product_id
@@ -65,6 +66,7 @@ type applicantRow struct {
 	UnitID       int64                   `db:"unit_id"`
 	Status       ocop.RegistrationStatus `db:"status"`
 	TargetStars  int16                   `db:"target_stars"`
+	SubmittedOn  time.Time               `db:"submitted_on"`
 	DecisionNo   *string                 `db:"decision_no"`
 	DecisionDate *time.Time              `db:"decision_date"`
 	Score        *float64                `db:"score"`
@@ -74,6 +76,7 @@ type applicantRow struct {
 func (r applicantRow) applicant() ocop.Applicant {
 	return ocop.Applicant{RegistrationID: r.ID, Code: r.Code, ProductID: r.ProductID, ProductName: r.ProductName,
 		ProducerName: r.ProducerName, CommuneID: r.UnitID, Status: r.Status, TargetStars: int(r.TargetStars),
+		SubmittedOn:    r.SubmittedOn,
 		LastDecisionNo: deref(r.DecisionNo), LastDecisionDate: deref(r.DecisionDate), LastScore: deref(r.Score),
 		LastStars: int(deref(r.Stars))}
 }

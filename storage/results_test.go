@@ -35,7 +35,21 @@ func TestAuthoritiesAreSeeded(t *testing.T) {
 		{"2024-06-28", ocop.OfficeDistrict, 4, false, ocop.OfficeProvince},
 		{"2024-06-28", ocop.OfficeDistrict, 2, true, ocop.OfficeDistrict}, // below 3★: no certificate, recorded
 		{"2024-06-28", ocop.OfficeProvince, 5, false, ocop.OfficeCentral},
+		// The reform's edge (migration 008): district councils ended on
+		// 30/6/2025; 148 still applies until 5/7, the province takes 3★.
+		{"2025-06-30", ocop.OfficeDistrict, 3, true, ocop.OfficeDistrict},
+		{"2025-06-30", ocop.OfficeProvince, 3, false, ocop.OfficeDistrict},
+		{"2025-06-30", ocop.OfficeProvince, 4, true, ocop.OfficeProvince},
+		{"2025-07-01", ocop.OfficeDistrict, 3, false, ocop.OfficeProvince},
+		{"2025-07-01", ocop.OfficeDistrict, 2, false, ""}, // no district left to record anything
+		{"2025-07-01", ocop.OfficeProvince, 3, true, ocop.OfficeProvince},
+		{"2025-07-01", ocop.OfficeProvince, 4, true, ocop.OfficeProvince},
+		{"2025-07-01", ocop.OfficeProvince, 5, false, ocop.OfficeCentral},
+		{"2025-07-05", ocop.OfficeProvince, 3, true, ocop.OfficeProvince},
+		{"2025-07-05", ocop.OfficeDistrict, 3, false, ocop.OfficeProvince},
+		{"2025-07-05", ocop.OfficeCentral, 5, true, ocop.OfficeCentral},
 		{"2025-07-06", ocop.OfficeDistrict, 3, false, ocop.OfficeProvince}, // 1489: districts abolished
+		{"2025-07-06", ocop.OfficeProvince, 4, true, ocop.OfficeProvince},
 		{"2025-07-06", ocop.OfficeProvince, 3, true, ocop.OfficeProvince},
 		{"2026-11-23", ocop.OfficeCentral, 5, true, ocop.OfficeCentral},
 	}
@@ -43,6 +57,11 @@ func TestAuthoritiesAreSeeded(t *testing.T) {
 		ok, by := auth.Decide(d(c.day), c.office, c.stars)
 		if ok != c.ok || (!ok && by != c.by) {
 			t.Errorf("%s %s %d★: ok %v by %q, want %v by %q", c.day, c.office, c.stars, ok, by, c.ok, c.by)
+		}
+	}
+	for day, want := range map[string]string{"2025-06-30": "148/QĐ-TTg", "2025-07-01": "148/QĐ-TTg", "2025-07-05": "148/QĐ-TTg", "2025-07-06": "1489/QĐ-TTg"} {
+		if r := auth.Regime(d(day)); r != want {
+			t.Errorf("regime on %s: %q, want %q", day, r, want)
 		}
 	}
 	if r := auth.Regime(d("2019-08-20")); r != "" {

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -118,12 +120,17 @@ func TestInviteCommand(t *testing.T) {
 	db := storagetest.NewDB(t)
 	getenv := env(map[string]string{"DATABASE_URL": db.URL})
 	var out, errb bytes.Buffer
-	err := run(context.Background(), []string{"invite", "--unit", "783", "--role", "district", "--bot", "ocop_bot"}, getenv, &out, &errb)
+	err := run(context.Background(), []string{"invite", "--unit", "79", "--role", "province", "--bot", "ocop_bot"}, getenv, &out, &errb)
 	if err != nil || !strings.Contains(out.String(), "https://t.me/ocop_bot?start=") {
 		t.Fatalf("invite: %v\n%s", err, out.String())
 	}
+	// Since 1/7/2025 there are no districts: refused with the reason.
+	err = run(context.Background(), []string{"invite", "--unit", "783", "--role", "district", "--bot", "ocop_bot"}, getenv, &out, &errb)
+	if !errors.Is(err, ocop.ErrRoleAbolished) || !strings.Contains(err.Error(), "202/2025/QH15") {
+		t.Fatalf("district invitation: %v, want the district level's end as the reason", err)
+	}
 	for _, bad := range [][]string{
-		{"invite", "--unit", "783", "--role", "commune"}, // a district is no commune
+		{"invite", "--unit", "79", "--role", "commune"}, // a province is no commune
 		{"invite", "--unit", "99999", "--role", "district"},
 		{"invite", "--role", "district"},
 	} {

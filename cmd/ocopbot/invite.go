@@ -16,12 +16,12 @@ import (
 // invite creates (or revokes) an invitation for an official, for the
 // administrator who starts the chain from the command line:
 //
-//	ocopbot invite --unit 783 --role district [--ttl 168h] [--bot NAME]
+//	ocopbot invite --unit 79 --role province [--ttl 168h] [--bot NAME]
 //	ocopbot invite --revoke CODE
 func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("invite", flag.ContinueOnError)
-	unit := fs.String("unit", "", "GSO code of the unit (e.g. 783 for Huyện Củ Chi)")
-	role := fs.String("role", "", "commune, district or province")
+	unit := fs.String("unit", "", "GSO code of the unit (e.g. 79 for Thành phố Hồ Chí Minh)")
+	role := fs.String("role", "", "commune or province (district only for a day before 1/7/2025)")
 	ttl := fs.Duration("ttl", storage.DefaultInviteTTL, "how long the invitation stays usable")
 	botName := fs.String("bot", "", "bot username for the link (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
 	revoke := fs.String("revoke", "", "revoke this unused invitation code")
@@ -30,7 +30,12 @@ func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 	}
 	r := ocop.Role(*role)
 	if *revoke == "" && (!r.Valid() || (*unit == "") != (r == ocop.RoleAdmin) || *ttl <= 0) {
-		return fmt.Errorf("invite: want --unit CODE --role commune|district|province, or --role admin alone [--ttl 168h]: %w", errUsage)
+		return fmt.Errorf("invite: want --unit CODE --role commune|province, or --role admin alone [--ttl 168h]: %w", errUsage)
+	}
+	// Invitations are for the unit tree in force today: since 1/7/2025 it
+	// has no districts, so a district invitation is refused with the reason.
+	if *revoke == "" && !r.ActiveOn(time.Now()) {
+		return fmt.Errorf("invite: %w", ocop.ErrRoleAbolished)
 	}
 	store, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

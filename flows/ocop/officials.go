@@ -1,6 +1,9 @@
 package ocop
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Role is what an official does, by the level of the unit they work for.
 type Role string
@@ -44,6 +47,16 @@ func (r Role) Level() int {
 	return 0
 }
 
+// ReformDay is the first day of the two-level administration: districts
+// no longer exist (Resolution 202/2025/QH15, in force 1/7/2025).
+var ReformDay = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// ActiveOn reports whether officials of role r take on new work on day
+// (record results, invite): the roles for days from 1/7/2025 are commune,
+// province and the administrator. A district official bound before keeps
+// read-only access to their district's history and its area today.
+func (r Role) ActiveOn(day time.Time) bool { return r != RoleDistrict || day.Before(ReformDay) }
+
 // Official is a Telegram user bound to a unit.
 type Official struct {
 	UserID int64
@@ -51,6 +64,9 @@ type Official struct {
 	UnitID int64 // 0 for an administrator
 	Role   Role
 	Digest bool // asked for the weekly digest
+	// ReformNoticed: a district official was told that new work goes
+	// through the commune or the province (once).
+	ReformNoticed bool
 }
 
 // Invitation errors, each answered with its own message.
@@ -58,4 +74,6 @@ var (
 	ErrInviteUnknown = errors.New("invite code unknown or revoked")
 	ErrInviteUsed    = errors.New("invite code already used")
 	ErrInviteExpired = errors.New("invite code expired")
+	// ErrRoleAbolished: a district invitation for a day from 1/7/2025.
+	ErrRoleAbolished = errors.New("the district level was abolished on 1/7/2025 (Resolution 202/2025/QH15): invite a commune or province official")
 )

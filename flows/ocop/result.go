@@ -68,11 +68,20 @@ type Applicant struct {
 	CommuneID      int64
 	Status         RegistrationStatus
 	TargetStars    int
+	SubmittedOn    time.Time // the day the dossier was submitted, in Vietnam, as a UTC date
 	// The product's latest result, if any.
 	LastDecisionNo   string
 	LastDecisionDate time.Time
 	LastScore        float64
 	LastStars        int
+}
+
+// Predates reports whether a decision dated day comes before the dossier
+// it decides on was submitted: a council cannot score a product it has not
+// been given. A re-evaluation is decided on the registration it renews,
+// so its decision comes later too.
+func (a Applicant) Predates(day time.Time) bool {
+	return !a.SubmittedOn.IsZero() && day.Before(a.SubmittedOn)
 }
 
 // ParseScore reads a score out of 100 as people write it: "72", "72,5",

@@ -39,3 +39,8 @@ const CertificateValidityMonths = 36
 func CertificateExpiry(decision time.Time) time.Time {
 	return decision.AddDate(0, CertificateValidityMonths, 0)
 }
+
+// LastValidDay is the last day a certificate counts, given the first day it
+// no longer does (valid_until as stored): what "có hiệu lực đến hết ngày …"
+// shows. Texts that show valid_until itself say "hết hiệu lực từ ngày …".
+func LastValidDay(validUntil time.Time) time.Time { return validUntil.AddDate(0, 0, -1) }

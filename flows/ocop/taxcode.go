@@ -3,6 +3,7 @@ package ocop
 import (
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -12,6 +13,12 @@ var (
 	ErrTaxCodeChecksum   = errors.New("tax code: wrong check digit")
 	ErrCitizenIDFormat   = errors.New("citizen ID: want 12 digits")
 	ErrCitizenIDProvince = errors.New("citizen ID: unknown province code")
+	// ErrCitizenIDCentury: the century-and-sex digit names a century that
+	// has not begun (4–9: born in 2100 or later).
+	ErrCitizenIDCentury = errors.New("citizen ID: century digit names a century to come")
+	// ErrCitizenIDBirthYear: the birth year (century and digits 5–6) is
+	// after this year.
+	ErrCitizenIDBirthYear = errors.New("citizen ID: birth year in the future")
 )
 
 // taxWeights weigh the first nine digits of a mã số thuế.
@@ -72,8 +79,8 @@ var cccdProvinces = func() map[string]bool {
 // NormalizeCitizenID checks a 12-digit căn cước công dân: a 3-digit
 // province code, a century-and-sex digit, two digits of the birth year and
 // six random digits. Since 7/2025 it is also a household business's tax
-// identity.
-func NormalizeCitizenID(s string) (string, error) {
+// identity. The birth year may not be after today's year.
+func NormalizeCitizenID(s string, today time.Time) (string, error) {
 	var d []byte
 	for _, r := range strings.TrimSpace(s) {
 		switch {
@@ -90,7 +97,24 @@ func NormalizeCitizenID(s string) (string, error) {
 	if !cccdProvinces[string(d[:3])] {
 		return "", ErrCitizenIDProvince
 	}
+	century, year := CitizenBirthYear(string(d))
+	switch {
+	case century > today.Year():
+		return "", ErrCitizenIDCentury
+	case year > today.Year():
+		return "", ErrCitizenIDBirthYear
+	}
 	return string(d), nil
+}
+
+// CitizenBirthYear reads the birth year of a 12-digit citizen ID and the
+// first year of its century. The 4th digit gives century and sex (Nghị
+// định 137/2015/NĐ-CP, article 7): 0/1 the 20th century (male/female), 2/3
+// the 21st, 4/5 the 22nd, 6/7 the 23rd, 8/9 the 24th; digits 5–6 are the
+// year within it.
+func CitizenBirthYear(id string) (century, year int) {
+	century = 1900 + 100*(int(id[3]-'0')/2)
+	return century, century + 10*int(id[4]-'0') + int(id[5]-'0')
 }
 
 // MaskID keeps only the last three characters of an identifier, for showing

@@ -3,6 +3,7 @@ package ocop_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/units/unitstest"
@@ -105,6 +106,9 @@ func TestNormalizeTaxCodeOneCheckDigit(t *testing.T) {
 	}
 }
 
+// citizenToday is the day citizen IDs are checked on in these tests.
+var citizenToday = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
 func TestNormalizeCitizenID(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -130,11 +134,23 @@ func TestNormalizeCitizenID(t *testing.T) {
 		{name: "province 000", in: "000123456789", wantErr: ocop.ErrCitizenIDProvince},
 		{name: "province 003, a gap", in: "003123456789", wantErr: ocop.ErrCitizenIDProvince},
 		{name: "GSO code without its 0", in: "791234567890", wantErr: ocop.ErrCitizenIDProvince},
+
+		// The century-and-sex digit and the birth year, on 1/12/2026.
+		{name: "man born 1999", in: "079099000001", want: "079099000001"},
+		{name: "woman born 1900", in: "079100000001", want: "079100000001"},
+		{name: "man born 2026, this year", in: "079226000001", want: "079226000001"},
+		{name: "woman born 2025", in: "079325000001", want: "079325000001"},
+		{name: "born 2027, next year", in: "079227000001", wantErr: ocop.ErrCitizenIDBirthYear},
+		{name: "woman born 2099", in: "079399000001", wantErr: ocop.ErrCitizenIDBirthYear},
+		{name: "22nd century, man", in: "079400000001", wantErr: ocop.ErrCitizenIDCentury},
+		{name: "22nd century, woman", in: "079500000001", wantErr: ocop.ErrCitizenIDCentury},
+		{name: "23rd century", in: "079690000001", wantErr: ocop.ErrCitizenIDCentury},
+		{name: "24th century", in: "079900000001", wantErr: ocop.ErrCitizenIDCentury},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ocop.NormalizeCitizenID(tt.in)
+			got, err := ocop.NormalizeCitizenID(tt.in, citizenToday)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || got != "" {
 					t.Errorf("NormalizeCitizenID(%q) = %q, %v; want \"\", %v", tt.in, got, err, tt.wantErr)
@@ -165,7 +181,7 @@ func TestCitizenIDProvincesMatchUnits(t *testing.T) {
 	}
 	for code := range 1000 {
 		prefix := string([]byte{byte('0' + code/100), byte('0' + code/10%10), byte('0' + code%10)})
-		_, err := ocop.NormalizeCitizenID(prefix + "090001234")
+		_, err := ocop.NormalizeCitizenID(prefix+"090001234", citizenToday)
 		name, known := provinces[prefix]
 		switch {
 		case known && err != nil:
@@ -228,22 +244,29 @@ func FuzzNormalizeTaxCode(f *testing.F) {
 func FuzzNormalizeCitizenID(f *testing.F) {
 	for _, s := range []string{
 		"079123456789", " 079 123 456 789 ", "079.123.456.789", "099123456789", "07912345678",
-		"0791234567890", "", "000000000000", "079\u00a0123456789",
+		"0791234567890", "", "000000000000", "079\u00a0123456789", "079227000001", "079900000001", "079326000001",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := ocop.NormalizeCitizenID(s)
+		got, err := ocop.NormalizeCitizenID(s, citizenToday)
 		if err != nil {
-			if got != "" || !errors.Is(err, ocop.ErrCitizenIDFormat) && !errors.Is(err, ocop.ErrCitizenIDProvince) {
-				t.Errorf("NormalizeCitizenID(%q) = %q, %v; want \"\" and ErrCitizenIDFormat or ErrCitizenIDProvince", s, got, err)
+			known := false
+			for _, e := range []error{ocop.ErrCitizenIDFormat, ocop.ErrCitizenIDProvince, ocop.ErrCitizenIDCentury, ocop.ErrCitizenIDBirthYear} {
+				known = known || errors.Is(err, e)
+			}
+			if got != "" || !known {
+				t.Errorf("NormalizeCitizenID(%q) = %q, %v; want \"\" and one of the CCCD errors", s, got, err)
 			}
 			return
+		}
+		if _, year := ocop.CitizenBirthYear(got); year > citizenToday.Year() || year < 1900 {
+			t.Errorf("NormalizeCitizenID(%q) accepted birth year %d", s, year)
 		}
 		if len(got) != 12 {
 			t.Errorf("NormalizeCitizenID(%q) = %q, want 12 digits", s, got)
 		}
-		again, err := ocop.NormalizeCitizenID(got)
+		again, err := ocop.NormalizeCitizenID(got, citizenToday)
 		if err != nil || again != got {
 			t.Errorf("NormalizeCitizenID(%q) = %q, %v; want %q, nil (normalising %q)", got, again, err, got, s)
 		}
