@@ -161,7 +161,7 @@ func TestRenewalReminders(t *testing.T) {
 
 	// The weekly digest, for the district official who asks.
 	commune.say("/bantin")
-	commune.expect("Bản tin tuần dành cho cán bộ cấp huyện và cấp tỉnh")
+	commune.expect("Bản tin tuần dành cho cán bộ cấp tỉnh (và cán bộ cấp huyện cũ)")
 	district.say("/bantin")
 	district.expect("Anh/Chị chưa nhận bản tin OCOP hằng tuần")
 	district.press("Nhận bản tin hằng tuần")

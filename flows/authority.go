@@ -34,10 +34,24 @@ func authorityError(p locales.Printer, auth ocop.Authorities, office ocop.Office
 	}
 	who := p.T("results.office_nobody")
 	if by != "" {
-		who = p.T("office." + string(by))
+		who = officeName(p, by, r.DecisionDate)
 	}
 	return p.T("results.error.authority", "Regime", regime, "Stars", r.Stars, "By", who,
-		"Office", p.T("office."+string(office)), "Mine", mine)
+		"Office", officeName(p, office, r.DecisionDate), "Mine", mine)
+}
+
+// ministryMerged is the day the Ministry of Agriculture and Environment
+// took over from the Ministry of Agriculture and Rural Development
+// (Resolution 176/2025/QH15): the central level's name on a decision
+// depends on its date.
+var ministryMerged = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// officeName names an office as it was on day.
+func officeName(p locales.Printer, office ocop.Office, day time.Time) string {
+	if office == ocop.OfficeCentral && day.Before(ministryMerged) {
+		return p.T("office.central_mard")
+	}
+	return p.T("office." + string(office))
 }
 
 func starsRange(lo, hi int) string {

@@ -2,10 +2,12 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -199,5 +201,35 @@ func TestLongRecordsListSplits(t *testing.T) {
 	}
 	if total != 60 || !strings.Contains(res.Replies[0].Text, "60 hồ sơ") {
 		t.Fatalf("%d registrations listed; header %q", total, res.Replies[0].Text[:40])
+	}
+}
+
+// A household answers the tax step with its owner's CCCD: a century not yet
+// begun or a birth year after this year is refused with its reason, and the
+// step is asked again; a good one moves on.
+func TestCitizenIDRefusedInRegistration(t *testing.T) {
+	t.Parallel()
+	e, _, c := setup(t)
+	st, _ := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
+	for _, text := range []string{"ho san xuat", "Hộ kinh doanh Lê Văn Tư", "Lê Văn Tư", "0912345678"} {
+		st, _ = handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: text})
+	}
+	if st.Step != "tax" || st.Reg.Kind != "household" {
+		t.Fatalf("at %s as %s; want the tax step of a household", st.Step, st.Reg.Kind)
+	}
+	year := time.Now().Year() % 100
+	cases := []struct{ cid, want string }{
+		{"079490001234", "chữ số thứ 4 (thế kỷ sinh và giới tính)"},
+		{fmt.Sprintf("0792%02d001234", year+1), "năm sinh (chữ số thứ 4 đến 6) ở sau năm nay"},
+	}
+	for _, tc := range cases {
+		next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: tc.cid})
+		if next.Step != "tax" || next.Reg.CitizenID != "" || !strings.Contains(res.Replies[0].Text, tc.want) {
+			t.Errorf("%s: step %s, stored %q, said %q; want it refused: %q", tc.cid, next.Step, next.Reg.CitizenID, res.Replies[0].Text, tc.want)
+		}
+	}
+	next, _ := handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: "079190001234"})
+	if next.Step != "province" || next.Reg.CitizenID != "079190001234" {
+		t.Fatalf("a good CCCD: step %s, stored %q", next.Step, next.Reg.CitizenID)
 	}
 }

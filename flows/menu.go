@@ -5,6 +5,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
 )
 
 // The menu: /start, the greeting and its buttons, /trogiup, and /hoso (the
@@ -61,15 +62,25 @@ func (e *Engine) showRecords(t *turn) error {
 		return nil
 	}
 	lines := make([]string, 0, len(regs)+1)
-	lines = append(lines, t.p.N("records.header", len(regs)))
+	lines = append(lines, t.p.N("records.header", len(regs))+"\n"+
+		t.p.T("records.address", "Address", e.addressToday(t.p, regs[0].UnitID)))
+	today := e.today()
 	for i, r := range regs {
-		lines = append(lines, t.p.T("records.item",
+		item := t.p.T("records.item",
 			"N", i+1,
 			"Product", r.ProductName,
 			"Code", r.Code,
 			"Stars", r.TargetStars,
 			"Status", t.p.T("status."+string(r.Status)),
-			"Date", dates.Format(r.SubmittedAt.In(dates.Vietnam))))
+			"Date", dates.Format(r.SubmittedAt.In(dates.Vietnam)))
+		switch {
+		case r.CertStars == 0:
+		case today.Before(r.CertValidUntil):
+			item += "\n" + t.p.T("records.certificate", "Stars", r.CertStars, "Last", dates.Format(ocop.LastValidDay(r.CertValidUntil)))
+		default:
+			item += "\n" + t.p.T("records.certificate_ended", "Stars", r.CertStars, "Until", dates.Format(r.CertValidUntil))
+		}
+		lines = append(lines, item)
 	}
 	sayParts(t, lines, "\n\n", [][]Button{
 		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},

@@ -1,10 +1,19 @@
 package flows_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"slices"
+
+	"github.com/xuri/excelize/v2"
+
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
@@ -80,7 +89,7 @@ func TestNoticesRender(t *testing.T) {
 // never shows the first invalid day as the last valid one.
 func TestCertificateDatesSaidRight(t *testing.T) {
 	t.Parallel()
-	e, _, _ := setup(t)
+	e, store, _ := setup(t)
 	decided := time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)
 	until := ocop.CertificateExpiry(decided) // stored: 28/06/2027
 	first, last := until.Format("02/01/2006"), ocop.LastValidDay(until).Format("02/01/2006")
@@ -124,20 +133,97 @@ func TestCertificateDatesSaidRight(t *testing.T) {
 	// The first invalid day must never follow words of the last valid one.
 	wrong := []string{"đến ngày " + first, "đến hết ngày " + first, "hết hạn ngày " + first, "until " + first,
 		"including " + first, "expires on " + first, "expires " + first}
+	check := func(t *testing.T, text, want string) {
+		t.Helper()
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+		for _, w := range wrong {
+			if strings.Contains(text, w) {
+				t.Errorf("text says %q, the first invalid day as the last valid one:\n%s", w, text)
+			}
+		}
+	}
 	for _, c := range cases {
 		t.Run(c.kind+"/"+c.lang, func(t *testing.T) {
 			r, err := e.Notice(ocop.Notification{ID: 1, Kind: c.kind, Locale: c.lang, Payload: raw(payloads[c.kind])})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(r.Text, c.want) {
-				t.Errorf("text lacks %q:\n%s", c.want, r.Text)
-			}
-			for _, w := range wrong {
-				if strings.Contains(r.Text, w) {
-					t.Errorf("text says %q, the first invalid day as the last valid one:\n%s", w, r.Text)
-				}
-			}
+			check(t, r.Text, c.want)
 		})
+	}
+
+	// The same certificate, stored, as the chat shows it: the producer's
+	// /hoso, an official's /status and its workbook.
+	ctx := context.Background()
+	producer := int64(4801)
+	var commune int64
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM admin_units WHERE level = 3 ORDER BY id LIMIT 1`).Scan(&commune); err != nil {
+		t.Fatal(err)
+	}
+	storagetest.AddProduct(t, store, producer, commune, "Mật ong", storagetest.Cert{Stars: 4, Decided: "2024-06-28"})
+	code, err := store.CreateInvite(ctx, 0, ocop.RoleAdmin, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	official := int64(4802)
+	if _, err := store.RedeemInvite(ctx, code, official, official); err != nil {
+		t.Fatal(err)
+	}
+	say := func(user int64, lang string, in flows.Input) flows.Result {
+		t.Helper()
+		_, res, err := e.Handle(ctx, &flows.Chat{ID: user, UserID: user, Locale: lang}, nil, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	texts := func(res flows.Result) string {
+		var b strings.Builder
+		for _, r := range res.Replies {
+			b.WriteString(r.Text + "\n")
+		}
+		return b.String()
+	}
+	surfaces := []struct {
+		name, lang, want string
+		text             func(lang string) string
+	}{
+		{"hoso", "vi", "có hiệu lực đến hết ngày " + last, func(lang string) string {
+			return texts(say(producer, lang, flows.Input{Kind: flows.InputCommand, Command: "hoso"}))
+		}},
+		{"hoso", "en", "valid up to and including " + last, nil},
+		{"status", "vi", "hết hiệu lực từ " + first, func(lang string) string {
+			return texts(say(official, lang, flows.Input{Kind: flows.InputCommand, Command: "status", Text: "01/05/2027"}))
+		}},
+		{"status", "en", "no longer valid from " + first, nil},
+		{"xlsx", "vi", "Hết hiệu lực từ ngày: " + first, func(lang string) string {
+			res := say(official, lang, flows.Input{Kind: flows.InputButton, Data: "x|xl|0|20270501"})
+			if len(res.Replies) == 0 || res.Replies[len(res.Replies)-1].Document == nil {
+				t.Fatalf("no workbook: %+v", res)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(res.Replies[len(res.Replies)-1].Document.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows(f.GetSheetList()[1])
+			if err != nil || len(rows) < 2 {
+				t.Fatalf("products sheet: %v %v", rows, err)
+			}
+			col := slices.Index(rows[0], map[string]string{"vi": "Hết hiệu lực từ ngày", "en": "No longer valid from"}[lang])
+			if col < 0 || col >= len(rows[1]) {
+				t.Fatalf("no end-of-validity column in %v", rows[0])
+			}
+			return rows[0][col] + ": " + rows[1][col]
+		}},
+		{"xlsx", "en", "No longer valid from: " + first, nil},
+	}
+	for i, c := range surfaces {
+		if c.text == nil {
+			c.text = surfaces[i-1].text
+		}
+		t.Run(c.name+"/"+c.lang, func(t *testing.T) { check(t, c.text(c.lang), c.want) })
 	}
 }

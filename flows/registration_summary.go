@@ -38,7 +38,7 @@ func (r *registration) summary(t *turn) Reply {
 		} else {
 			line("field.tax", a.TaxCode)
 		}
-		line("field.address", r.address(a.Commune))
+		line("field.address", unitChain(r.picker.units.Get, a.Commune))
 		rows = append(rows,
 			[]Button{edit(stKind), edit(stName)},
 			[]Button{edit(stRep), edit(stPhone)},
@@ -64,21 +64,6 @@ func (r *registration) summary(t *turn) Reply {
 		summaryFooter(t),
 	)
 	return Reply{Text: b.String(), Buttons: rows}
-}
-
-// address writes a commune with its parents: "Xã Tân Thông Hội, Huyện Củ
-// Chi, Thành phố Hồ Chí Minh".
-func (r *registration) address(id int64) string {
-	var parts []string
-	for id != 0 {
-		u, ok := r.picker.units.Get(id)
-		if !ok {
-			break
-		}
-		parts = append(parts, u.Name)
-		id = u.ParentID
-	}
-	return strings.Join(parts, ", ")
 }
 
 // submit writes producer, product and registration in one transaction and

@@ -100,7 +100,16 @@ RETURNING id, code, status, submitted_at`
 
 // registrationColumns are the registrations as registrationRow reads them.
 const registrationColumns = `
-SELECT r.id, r.code, r.producer_id, r.product_id, pr.name AS product_name, pr.target_stars, r.status, r.submitted_at`
+SELECT r.id, r.code, r.producer_id, r.product_id, pr.name AS product_name, pr.target_stars, r.status, r.submitted_at,
+       r.unit_id, c.stars AS cert_stars, c.valid_until AS cert_valid_until`
+
+// newestCertificate joins each registration's newest certificate not
+// revoked, for registrationColumns.
+const newestCertificate = `
+LEFT JOIN LATERAL (
+    SELECT stars, valid_until FROM certificates c
+    WHERE c.product_id = r.product_id AND c.revoked_on IS NULL
+    ORDER BY c.decision_date DESC, c.id DESC LIMIT 1) c ON true`
 
 // registrationRow is a row of registrationColumns.
 type registrationRow struct {
@@ -112,16 +121,20 @@ type registrationRow struct {
 	TargetStars int16                   `db:"target_stars"`
 	Status      ocop.RegistrationStatus `db:"status"`
 	SubmittedAt time.Time               `db:"submitted_at"`
+	UnitID      int64                   `db:"unit_id"`
+	CertStars   *int16                  `db:"cert_stars"`
+	CertUntil   *time.Time              `db:"cert_valid_until"`
 }
 
 func (r registrationRow) registration() ocop.Registration {
 	return ocop.Registration{ID: r.ID, Code: r.Code, ProducerID: r.ProducerID, ProductID: r.ProductID,
-		ProductName: r.ProductName, TargetStars: int(r.TargetStars), Status: r.Status, SubmittedAt: r.SubmittedAt}
+		ProductName: r.ProductName, TargetStars: int(r.TargetStars), Status: r.Status, SubmittedAt: r.SubmittedAt,
+		UnitID: r.UnitID, CertStars: int(deref(r.CertStars)), CertValidUntil: deref(r.CertUntil)}
 }
 
 func (s *Store) registrationBySubmission(ctx context.Context, submissionID string, owner int64) (ocop.Registration, error) {
 	const q = registrationColumns + `
-FROM registrations r JOIN producers p ON p.id = r.producer_id JOIN products pr ON pr.id = r.product_id
+FROM registrations r JOIN producers p ON p.id = r.producer_id JOIN products pr ON pr.id = r.product_id` + newestCertificate + `
 WHERE r.submission_id = $1 AND p.owner_user_id = $2`
 	r, err := collectOne(ctx, s.pool, registrationRow.registration, q, submissionID, owner)
 	if err != nil {
@@ -136,7 +149,7 @@ func (s *Store) RegistrationsByOwner(ctx context.Context, userID int64) ([]ocop.
 	const q = registrationColumns + `
 FROM registrations r
 JOIN producers p ON p.id = r.producer_id
-JOIN products pr ON pr.id = r.product_id
+JOIN products pr ON pr.id = r.product_id` + newestCertificate + `
 WHERE p.owner_user_id = $1
 ORDER BY r.submitted_at DESC, r.id DESC
 LIMIT 200`

@@ -78,6 +78,11 @@ type Registration struct {
 	TargetStars int
 	Status      RegistrationStatus
 	SubmittedAt time.Time
+	UnitID      int64 // the producer's commune, in the tree it registered in
+	// The product's newest certificate not revoked, if any: zero Stars
+	// when none.
+	CertStars      int
+	CertValidUntil time.Time
 }
 
 // ProductGroup is one of the six OCOP product groups with its sub-groups.
