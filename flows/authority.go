@@ -3,7 +3,6 @@ package flows
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -74,15 +73,6 @@ func rowErrorText(p locales.Printer, err error) (string, bool) {
 		return p.T("results.error.outdated", "Code", re.Code), true
 	}
 	return "", false
-}
-
-// scoreText prints 72 as "72" and 72.5 as "72,5" (vi) or "72.5" (en).
-func scoreText(p locales.Printer, v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if p.Lang == "vi" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
 }
 
 // checkDate explains why a decision date cannot be used ("" when it can).

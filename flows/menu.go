@@ -6,6 +6,8 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
 // The menu: /start, the greeting and its buttons, /trogiup, and /hoso (the
@@ -124,4 +126,35 @@ func sayParts(t *turn, parts []string, sep string, buttons [][]Button) {
 		n += l
 	}
 	t.say(Reply{Text: b.String(), Buttons: buttons})
+}
+
+// unitChain writes a unit with its parents: "Xã Tân Thông Hội, Huyện Củ
+// Chi, Thành phố Hồ Chí Minh".
+func unitChain(get func(int64) (units.Unit, bool), id int64) string {
+	var parts []string
+	for id != 0 {
+		u, ok := get(id)
+		if !ok {
+			break
+		}
+		parts = append(parts, u.Name)
+		id = u.ParentID
+	}
+	return strings.Join(parts, ", ")
+}
+
+// addressToday writes a commune as people know it today: with its parents
+// when it is in the tree in force, else as "Xã Tân Thông Hội (cũ), nay
+// thuộc Xã Củ Chi, Thành phố Hồ Chí Minh" through the merges.
+func (e *Engine) addressToday(p locales.Printer, id int64) string {
+	tree := e.atlas.At(e.today())
+	if tree.Units == nil || e.atlas.Holds(tree, id) {
+		return unitChain(e.atlas.Unit, id)
+	}
+	now, ok := e.atlas.CommuneIn(tree, id)
+	if !ok {
+		return unitChain(e.atlas.Unit, id)
+	}
+	old, _ := e.atlas.Unit(id)
+	return p.T("records.address_old", "Old", old.Name, "Now", unitChain(e.atlas.Unit, now))
 }

@@ -3,7 +3,6 @@ package flows
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -56,10 +55,6 @@ func (qi QuotaImport) Run(ctx context.Context, off ocop.Official, name string, r
 		return QuotaReport{Errors: []string{p.T("import.error.too_many", "Max", maxImportRows)}}, nil
 	}
 	good, bad := ocop.ParseQuotaRows(rows)
-	type lineError struct {
-		line int
-		msg  string
-	}
 	var errs []lineError
 	for _, b := range bad {
 		errs = append(errs, lineError{b.Line, p.T(b.Key, "Value", b.Value)})
@@ -89,12 +84,7 @@ func (qi QuotaImport) Run(ctx context.Context, off ocop.Official, name string, r
 		errs = append(errs, lineError{1, p.T("quotas.error.empty")})
 	}
 	if len(errs) > 0 {
-		slices.SortStableFunc(errs, func(a, b lineError) int { return a.line - b.line })
-		out := make([]string, len(errs))
-		for i, e := range errs {
-			out[i] = p.T("import.row", "Line", e.line, "Error", e.msg)
-		}
-		return QuotaReport{Errors: out}, nil
+		return QuotaReport{Errors: listErrors(p, errs)}, nil
 	}
 	replaced, err := qi.Records.ReplaceQuotas(ctx, quotas, off.UserID, name)
 	if err != nil {

@@ -34,6 +34,22 @@ type ImportReport struct {
 	Recorded ocop.Recorded
 }
 
+// lineError is a bad row of a file: its line and what is wrong with it.
+type lineError struct {
+	line int
+	msg  string
+}
+
+// listErrors writes a file's bad rows, by line ("Dòng 5: …").
+func listErrors(p locales.Printer, errs []lineError) []string {
+	slices.SortStableFunc(errs, func(a, b lineError) int { return a.line - b.line })
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = p.T("import.row", "Line", e.line, "Error", e.msg)
+	}
+	return out
+}
+
 // importColumns are the header words of a results file, folded; the
 // first that a header cell starts with names its column.
 var importColumns = map[string][]string{
@@ -88,12 +104,8 @@ func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, 
 		r    ocop.Result
 	}
 	var good []row
-	type rowError struct {
-		line int
-		msg  string
-	}
-	var errs []rowError // found in two passes: sorted by line before they are shown
-	bad := func(line int, msg string) { errs = append(errs, rowError{line, msg}) }
+	var errs []lineError // found in two passes: sorted by line before they are shown
+	bad := func(line int, msg string) { errs = append(errs, lineError{line, msg}) }
 	cell := func(rec []string, col string) string {
 		if i := cols[col]; i < len(rec) {
 			return strings.TrimSpace(rec[i])
@@ -173,12 +185,7 @@ func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, 
 		return ImportReport{Errors: []string{p.T("import.error.empty")}}, nil
 	}
 	if len(errs) > 0 {
-		slices.SortStableFunc(errs, func(a, b rowError) int { return a.line - b.line })
-		out := make([]string, len(errs))
-		for i, e := range errs {
-			out[i] = p.T("import.row", "Line", e.line, "Error", e.msg)
-		}
-		return ImportReport{Errors: out}, nil
+		return ImportReport{Errors: listErrors(p, errs)}, nil
 	}
 	done, err := ri.Records.RecordResults(ctx, results)
 	if msg, ok := rowErrorText(p, err); ok {

@@ -2,14 +2,12 @@ package flows
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
-	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -22,8 +20,8 @@ func (e *Engine) measure(t *turn, id int64, day time.Time) (report.Data, error) 
 	tree := e.atlas.At(day)
 	ix, sources := tree.Units, e.atlas.Sources(tree, id)
 	if d, ok, _ := e.isArea(tree, id); ok {
-		var communes []units.Unit
-		ix, communes = e.areaIndex(t.p, tree, d)
+		areaIx, communes := e.areaIndex(t.p, tree, d)
+		ix = areaIx
 		sources = []int64{} // not nil, which means every commune
 		for _, c := range communes {
 			sources = append(sources, e.atlas.Sources(tree, c.ID)...)
@@ -96,18 +94,6 @@ func targetLine(p locales.Printer, tg ocop.Target) string {
 		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-// number prints 2 as "2" and 2.25 as "2,3" (vi) or "2.3" (en).
-func number(p locales.Printer, v float64) string {
-	if v == float64(int(v)) {
-		return strconv.Itoa(int(v))
-	}
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if p.Lang == "vi" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
 }
 
 // kindsLabel names unit kinds: "quận, thành phố".

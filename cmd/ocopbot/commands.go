@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
-	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -140,20 +138,17 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		if err != nil {
 			return err
 		}
-		text, err := locales.Load(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		p, err := printer(stderr, "vi")
 		if err != nil {
 			return err
 		}
 		rep, err := flows.QuotaImport{Records: store, Atlas: atlas}.Run(ctx, ocop.Official{Role: ocop.RoleAdmin},
-			filepath.Base(args[1]), rows, text.Printer("vi"))
+			filepath.Base(args[1]), rows, p)
 		if err != nil {
 			return err
 		}
-		if len(rep.Errors) > 0 {
-			for _, e := range rep.Errors {
-				fmt.Fprintln(stderr, e)
-			}
-			return fmt.Errorf("quotas import: %d errors; nothing was written", len(rep.Errors))
+		if err := fileErrors(stderr, "quotas import", rep.Errors); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "quotas: %d rules imported, %d older rules ended or replaced\n", rep.Rules, rep.Replaced)
 		return nil

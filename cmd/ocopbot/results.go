@@ -84,21 +84,40 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	text, err := locales.Load(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	p, err := printer(stderr, *lang)
 	if err != nil {
 		return err
 	}
-	rep, err := flows.ResultImport{Records: store, Atlas: atlas}.Run(ctx, off, filepath.Base(path), data, text.Printer(*lang))
+	rep, err := flows.ResultImport{Records: store, Atlas: atlas}.Run(ctx, off, filepath.Base(path), data, p)
 	if err != nil {
 		return err
 	}
-	if len(rep.Errors) > 0 {
-		for _, e := range rep.Errors {
-			fmt.Fprintln(stderr, e)
-		}
-		return fmt.Errorf("results import: %d errors; nothing was recorded", len(rep.Errors))
+	if err := fileErrors(stderr, "results import", rep.Errors); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "results: %d recorded (%d certificates), %d already recorded, %d notifications queued\n",
 		rep.Recorded.New, rep.Recorded.Certificates, rep.Recorded.Unchanged, rep.Recorded.Notifications)
 	return nil
+}
+
+// printer renders the commands' messages in lang; the catalogue's own
+// warnings go to stderr.
+func printer(stderr io.Writer, lang string) (locales.Printer, error) {
+	text, err := locales.Load(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return locales.Printer{}, err
+	}
+	return text.Printer(lang), nil
+}
+
+// fileErrors lists a refused file's bad rows on stderr and fails the
+// command; nil when there are none.
+func fileErrors(stderr io.Writer, what string, errs []string) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e)
+	}
+	return fmt.Errorf("%s: %d errors; nothing was written", what, len(errs))
 }
