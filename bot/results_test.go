@@ -374,8 +374,8 @@ func TestSenderHonours429And403(t *testing.T) {
 	calls := h.emu.CallCount("sendMessage")
 	pool := h.db.Store.Pool()
 	var product int64
-	if err := pool.QueryRow(ctx, `INSERT INTO products (producer_id, name, subgroup_code, description, target_stars)
-SELECT id, 'Sản phẩm thứ hai', '1.1', 'Sản phẩm thử', 3 FROM producers WHERE owner_user_id = 7003 RETURNING id`).Scan(&product); err != nil {
+	if err := pool.QueryRow(ctx, `INSERT INTO products (producer_id, name, subgroup_code, group_code, description, target_stars)
+SELECT id, 'Sản phẩm thứ hai', '1.1', '1', 'Sản phẩm thử', 3 FROM producers WHERE owner_user_id = 7003 RETURNING id`).Scan(&product); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO registrations (code, producer_id, product_id, unit_id)

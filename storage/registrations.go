@@ -46,8 +46,8 @@ func (s *Store) SubmitRegistration(ctx context.Context, sub ocop.Submission) (oc
 			// The owner may have registered as a producer meanwhile (another
 			// device): the registration then goes to that producer.
 			const q = `
-INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, province_code)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (` + provinceOf + `))
 ON CONFLICT (owner_user_id) DO NOTHING RETURNING id`
 			err := tx.QueryRow(ctx, q, p.OwnerUserID, p.ChatID, string(p.Kind), p.Name, p.Representative,
 				p.Phone, p.TaxCode, p.CitizenID, p.UnitID).Scan(&p.ID)
@@ -69,8 +69,8 @@ ON CONFLICT (owner_user_id) DO NOTHING RETURNING id`
 		}
 		pr := sub.Product
 		const qp = `
-INSERT INTO products (producer_id, name, subgroup_code, description, photo_file_id, target_stars)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+INSERT INTO products (producer_id, name, subgroup_code, group_code, description, photo_file_id, target_stars)
+VALUES ($1, $2, $3, (SELECT group_code FROM product_subgroups WHERE code = $3), $4, $5, $6) RETURNING id`
 		if err := tx.QueryRow(ctx, qp, p.ID, pr.Name, pr.SubgroupCode, pr.Description, pr.PhotoFileID, pr.TargetStars).Scan(&pr.ID); err != nil {
 			return fmt.Errorf("insert product: %w", err)
 		}
@@ -97,6 +97,14 @@ RETURNING id, code, status, submitted_at`
 	}
 	return reg, nil
 }
+
+// provinceOf is the GSO code of the province of the commune $9: its
+// parent in the two-level tree, its grandparent in the three-level one.
+const provinceOf = `
+SELECT coalesce(
+    (SELECT a.code FROM admin_units c JOIN admin_units a ON a.id = c.parent_id WHERE c.id = $9 AND a.level = 1),
+    (SELECT g.code FROM admin_units c JOIN admin_units a ON a.id = c.parent_id JOIN admin_units g ON g.id = a.parent_id
+     WHERE c.id = $9 AND g.level = 1))`
 
 // registrationColumns are the registrations as registrationRow reads them.
 const registrationColumns = `

@@ -82,10 +82,11 @@ SELECT 1000000000 + g, 1000000000 + g,
 FROM generate_series(1, $1::bigint) g, c`, []any{d.Producers}},
 		{"products", `
 WITH p AS (SELECT min(id) AS first FROM producers WHERE owner_user_id >= 1000000000),
-     s AS (SELECT array_agg(code ORDER BY code) AS codes, count(*) AS n FROM product_subgroups)
-INSERT INTO products (producer_id, name, subgroup_code, description, target_stars)
+     s AS (SELECT array_agg(code ORDER BY code) AS codes, array_agg(group_code ORDER BY code) AS groups, count(*) AS n
+           FROM product_subgroups)
+INSERT INTO products (producer_id, name, subgroup_code, group_code, description, target_stars)
 SELECT p.first + CASE WHEN g <= $2 THEN g - 1 ELSE abs(hashint8(g)) % $2 END,
-       'Sản phẩm ' || g, s.codes[1 + g % s.n], 'Mô tả sản phẩm ' || g, 3 + g % 3
+       'Sản phẩm ' || g, s.codes[1 + g % s.n], s.groups[1 + g % s.n], 'Mô tả sản phẩm ' || g, 3 + g % 3
 FROM generate_series(1, $1::bigint) g, p, s`, []any{d.Products, d.Producers}},
 		{"registrations", `
 INSERT INTO registrations (code, producer_id, product_id, unit_id, status, submitted_at)

@@ -329,8 +329,8 @@ WITH p AS (
     SELECT $1 + i, $1 + i, 'cooperative', 'HTX số ' || i, 'Nguyễn Văn A', '0912345678', '0100109106', $2 FROM generate_series(0, $3 - 1) i
     RETURNING id, owner_user_id),
 pr AS (
-    INSERT INTO products (producer_id, name, subgroup_code, description, target_stars)
-    SELECT id, 'Sản phẩm ' || (owner_user_id - $1), '1.1', 'Sản phẩm thử', 3 FROM p
+    INSERT INTO products (producer_id, name, subgroup_code, group_code, description, target_stars)
+    SELECT id, 'Sản phẩm ' || (owner_user_id - $1), '1.1', '1', 'Sản phẩm thử', 3 FROM p
     RETURNING id, producer_id)
 INSERT INTO registrations (code, producer_id, product_id, unit_id)
 SELECT 'OCOP-26-' || lpad((9000000 + pr.id)::text, 7, '0'), pr.producer_id, pr.id, $2 FROM pr`, firstChat, commune, n)
@@ -358,4 +358,35 @@ SELECT 'OCOP-26-' || lpad((9000000 + pr.id)::text, 7, '0'), pr.producer_id, pr.i
 			tb.Fatal(err)
 		}
 	}
+}
+
+// AddRegistryProducer adds a producer as a province's registry import
+// leaves it — no Telegram user until it claims its record — in commune,
+// with one product and its certificates. It returns the producer's ID.
+// Tests of claims and held notifications use it; the import itself is
+// tested through its files.
+func AddRegistryProducer(t testing.TB, store *storage.Store, commune int64, name, phone string, certs ...Cert) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var producer, product int64
+	err := store.Pool().QueryRow(ctx, `
+WITH p AS (
+    INSERT INTO producers (kind, name, representative, phone, tax_code, unit_id, name_key, imported_at)
+    VALUES ('cooperative', $1, 'Nguyễn Văn A', $2, '', $3, lower($1), now()) RETURNING id)
+INSERT INTO products (producer_id, name, group_code, target_stars, name_key, imported_at)
+SELECT id, 'Sản phẩm của ' || $1, '1', 3, lower('Sản phẩm của ' || $1), now() FROM p RETURNING producer_id, id`,
+		name, phone, commune).Scan(&producer, &product)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs {
+		cert := ocop.Certificate{ProductID: product, Stars: c.Stars, DecisionNo: "1/QĐ-UBND", DecisionDate: day(t, c.Decided)}
+		if c.Revoked != "" {
+			cert.RevokedOn = day(t, c.Revoked)
+		}
+		if _, err := store.AddCertificate(ctx, cert, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return producer
 }
