@@ -37,7 +37,11 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 		return render(n, func(a ocop.AnswerNotice) Reply { return Reply{Text: answerNoticeText(p, a)} })
 	case ocop.NoticeUnreachable:
 		return render(n, func(u ocop.UnreachableNotice) Reply {
-			return Reply{Text: p.T("notice.unreachable", "Stage", u.Stage) + "\n" + unreachableLine(p, u)}
+			head := "notice.unreachable"
+			if u.Reason == ocop.UnreachableUnlinked {
+				head = "notice.unlinked"
+			}
+			return Reply{Text: p.T(head, "Stage", u.Stage) + "\n" + unreachableLine(p, u)}
 		})
 	case ocop.NoticeDigest:
 		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d)} })

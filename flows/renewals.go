@@ -140,8 +140,12 @@ func appendMore(lines []string, p locales.Printer, total, shown int) []string {
 }
 
 func unreachableLine(p locales.Printer, u ocop.UnreachableNotice) string {
-	return p.T("renewal.unreachable_item", "Product", u.Product, "Code", u.Code, "Producer", u.Producer,
+	line := p.T("renewal.unreachable_item", "Product", u.Product, "Code", u.Code, "Producer", u.Producer,
 		"Who", u.Representative, "Phone", u.Phone, "Date", day(u.ValidUntil))
+	if u.Reason == ocop.UnreachableUnlinked {
+		line += " " + p.T("renewal.unlinked_mark")
+	}
+	return line
 }
 
 func digestText(p locales.Printer, d ocop.DigestNotice) string {

@@ -24,7 +24,7 @@ LEFT JOIN producers p ON p.id = n.producer_id`
 type notificationRow struct {
 	ID        int64           `db:"id"`
 	Kind      string          `db:"kind"`
-	ChatID    int64           `db:"chat_id"`
+	ChatID    *int64          `db:"chat_id"` // a held notification has none yet
 	Locale    *string         `db:"locale"` // no chat row yet
 	Payload   json.RawMessage `db:"payload"`
 	Status    string          `db:"status"`
@@ -37,7 +37,7 @@ type notificationRow struct {
 }
 
 func (r notificationRow) notification() ocop.Notification {
-	return ocop.Notification{ID: r.ID, Kind: r.Kind, ChatID: r.ChatID, Locale: deref(r.Locale), Payload: r.Payload,
+	return ocop.Notification{ID: r.ID, Kind: r.Kind, ChatID: deref(r.ChatID), Locale: deref(r.Locale), Payload: r.Payload,
 		Status: r.Status, Attempts: int(r.Attempts), MessageID: deref(r.MessageID), LastError: deref(r.LastError),
 		CreatedAt: r.CreatedAt, SentAt: deref(r.SentAt), Recipient: deref(r.Recipient)}
 }

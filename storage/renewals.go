@@ -48,7 +48,8 @@ ins AS (
     ON CONFLICT DO NOTHING
     RETURNING certificate_id, stage, notification_id)
 SELECT ins.notification_id, ins.certificate_id, ins.stage, p.chat_id, p.id AS producer_id, p.unit_id,
-       g.code, pr.name AS product, c.stars, c.decision_no, c.valid_until
+       g.code, pr.name AS product, c.stars, c.decision_no, c.valid_until,
+       p.name AS producer, p.representative, p.phone
 FROM ins
 JOIN certificates c ON c.id = ins.certificate_id
 JOIN products pr ON pr.id = c.product_id
@@ -60,7 +61,7 @@ type recordedReminder struct {
 	NotificationID int64     `db:"notification_id"`
 	CertificateID  int64     `db:"certificate_id"`
 	Stage          int16     `db:"stage"`
-	ChatID         int64     `db:"chat_id"`
+	ChatID         *int64    `db:"chat_id"` // an imported producer that has not claimed its record has none
 	ProducerID     int64     `db:"producer_id"`
 	UnitID         int64     `db:"unit_id"`
 	Code           *string   `db:"code"` // products registered before the bot have none
@@ -68,6 +69,9 @@ type recordedReminder struct {
 	Stars          int16     `db:"stars"`
 	DecisionNo     string    `db:"decision_no"`
 	ValidUntil     time.Time `db:"valid_until"`
+	Producer       string    `db:"producer"`
+	Representative string    `db:"representative"`
+	Phone          string    `db:"phone"`
 }
 
 // notice is the payload of the reminder's notification: read by
@@ -81,16 +85,31 @@ func (r recordedReminder) notice() ocop.ReminderNotice {
 	return n
 }
 
+// unlinked is what officials are told of a reminder held because its
+// producer has not claimed its record: the unreachable notice, with its
+// reason.
+func (r recordedReminder) unlinked() ocop.UnreachableNotice {
+	item := ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
+	return ocop.UnreachableNotice{CertificateItem: item, Representative: r.Representative, Phone: r.Phone,
+		Stage: int(r.Stage), Reason: ocop.UnreachableUnlinked}
+}
+
 // insertReminderNotices inserts the notifications of reminders just
-// recorded, under the ids they drew.
+// recorded, under the ids they drew: queued, or held (no chat) for a
+// producer that has not claimed its record.
 const insertReminderNotices = `
-INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload)
-SELECT id, kind, chat_id, producer_id, unit_id, payload::jsonb
+INSERT INTO notifications (id, kind, chat_id, producer_id, unit_id, payload, status)
+SELECT id, kind, chat_id, producer_id, unit_id, payload::jsonb, CASE WHEN chat_id IS NULL THEN 'held' ELSE 'queued' END
 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
      AS t (id, kind, chat_id, producer_id, unit_id, payload)`
 
 // queueReminders records a batch of due reminders with their
-// notifications, and says how many of each kind it queued.
+// notifications, and says how many of each kind it queued. A reminder of
+// a producer with no chat yet (imported from a registry, not claimed) is
+// held, with no job: ReleaseHeld sends it when the producer claims its
+// record, and the officials of its commune are told now, as for a chat
+// that blocked the bot, so that they can call. Each reminder is recorded
+// once, so they are told once per reminder.
 func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, stages []int16, day time.Time) (ocop.Swept, error) {
 	rows, err := tx.Query(ctx, recordReminders, certs, stages, day)
 	if err != nil {
@@ -103,7 +122,9 @@ func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, st
 	var got ocop.Swept
 	n := len(recorded)
 	ids, kinds, chats, producers, units, payloads :=
-		make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]string, n)
+		make([]int64, n), make([]string, n), make([]*int64, n), make([]int64, n), make([]int64, n), make([]string, n)
+	queued := make([]int64, 0, n)
+	var held []recordedReminder
 	for i, r := range recorded {
 		body, err := json.Marshal(r.notice())
 		if err != nil {
@@ -117,6 +138,12 @@ func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, st
 			got.Reminders++
 		}
 		ids[i], chats[i], producers[i], units[i], payloads[i] = r.NotificationID, r.ChatID, r.ProducerID, r.UnitID, string(body)
+		if r.ChatID == nil {
+			held = append(held, r)
+			got.Held++
+		} else {
+			queued = append(queued, r.NotificationID)
+		}
 	}
 	if n == 0 {
 		return got, nil
@@ -124,8 +151,13 @@ func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, st
 	if _, err := tx.Exec(ctx, insertReminderNotices, ids, kinds, chats, producers, units, payloads); err != nil {
 		return ocop.Swept{}, fmt.Errorf("insert reminder notifications: %w", err)
 	}
-	if err := s.insertNotifyJobs(ctx, tx, ids); err != nil {
+	if err := s.insertNotifyJobs(ctx, tx, queued); err != nil {
 		return ocop.Swept{}, err
+	}
+	for _, r := range held {
+		if err := s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, r.UnitID, r.CertificateID, r.unlinked()); err != nil {
+			return ocop.Swept{}, err
+		}
 	}
 	return got, nil
 }
@@ -167,6 +199,7 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 			}
 			done.Reminders += got.Reminders
 			done.Expired += got.Expired
+			done.Held += got.Held
 			return nil
 		})
 		if err != nil {
@@ -352,7 +385,8 @@ SELECT count(*) FILTER (WHERE NOT blocked), count(*) FILTER (WHERE blocked) FROM
 
 // awaitingAnswers fills {awaiting} of q with the certificates in force on
 // $1 of the communes $2 (nil: all) whose producer was reminded and has not
-// answered, and whether the latest reminder could not be delivered. A
+// answered, and whether the latest reminder could not be delivered
+// (blocked: the chat refused it, or held: the producer has no chat yet). A
 // reminded certificate still in force ends within a year (stages are at
 // most 365 days), which bounds the scan of the valid_until index; a list
 // of communes walks from their producers instead.
@@ -362,7 +396,7 @@ func awaitingAnswers(q string, communes []int64) string {
 		scope = `c.product_id IN (SELECT pr.id FROM producers p JOIN products pr ON pr.producer_id = p.id WHERE p.unit_id = ANY($2))`
 	}
 	return strings.Replace(q, "{awaiting}", `
-SELECT c.id, c.valid_until, r.stage, n.status = 'blocked' AS blocked
+SELECT c.id, c.valid_until, r.stage, n.status IN ('blocked', 'held') AS blocked, n.status = 'held' AS held
 FROM certificates c
 CROSS JOIN LATERAL (
     SELECT r.stage, r.notification_id FROM certificate_reminders r
@@ -378,7 +412,7 @@ WHERE c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS
 func (s *Store) UnreachableProducers(ctx context.Context, day time.Time, communes []int64, limit int) ([]ocop.UnreachableNotice, int, error) {
 	rows, err := s.pool.Query(ctx, awaitingAnswers(`
 SELECT g.code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, p.representative, p.phone, x.stage,
-       count(*) OVER () AS total
+       x.held, count(*) OVER () AS total
 FROM ({awaiting}) x
 JOIN certificates c ON c.id = x.id
 JOIN products pr ON pr.id = c.product_id
@@ -411,12 +445,17 @@ type unreachableRow struct {
 	Representative string    `db:"representative"`
 	Phone          string    `db:"phone"`
 	Stage          int16     `db:"stage"`
+	Held           bool      `db:"held"` // the producer has not claimed its record
 	Total          int64     `db:"total"`
 }
 
 func (r unreachableRow) notice() ocop.UnreachableNotice {
 	item := ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
-	return ocop.UnreachableNotice{CertificateItem: item, Representative: r.Representative, Phone: r.Phone, Stage: int(r.Stage)}
+	n := ocop.UnreachableNotice{CertificateItem: item, Representative: r.Representative, Phone: r.Phone, Stage: int(r.Stage)}
+	if r.Held {
+		n.Reason = ocop.UnreachableUnlinked
+	}
+	return n
 }
 
 // renewalColumns are the renewal requests as renewalRow reads them, with

@@ -22,6 +22,7 @@ const (
 	NoticeSent    = "sent"
 	NoticeBlocked = "blocked" // the chat blocked the bot or no longer exists
 	NoticeFailed  = "failed"  // every attempt failed
+	NoticeHeld    = "held"    // the producer has not linked a chat yet: sent when it claims its record
 )
 
 // Notification kinds of renewal.
@@ -113,7 +114,13 @@ type UnreachableNotice struct {
 	Representative string `json:"representative"`
 	Phone          string `json:"phone"`
 	Stage          int    `json:"stage"`
+	Reason         string `json:"reason,omitempty"` // "" (blocked) or UnreachableUnlinked
 }
+
+// UnreachableUnlinked is the reason of an UnreachableNotice whose producer,
+// imported from a province's registry, has not linked the bot yet: its
+// reminder is held until it claims its record.
+const UnreachableUnlinked = "unlinked"
 
 // DigestNotice is the weekly digest of an official's units.
 type DigestNotice struct {

@@ -88,6 +88,7 @@ type RenewalOutcome struct {
 type Swept struct {
 	Reminders int // reminders before expiry
 	Expired   int // expiry notices
+	Held      int // of both, those held for producers that have not claimed their record
 }
 
 // RenewalTally is where the renewals of some communes stand on a day.
