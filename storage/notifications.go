@@ -25,7 +25,7 @@ type notificationRow struct {
 	ID        int64           `db:"id"`
 	Kind      string          `db:"kind"`
 	ChatID    *int64          `db:"chat_id"` // a held notification has none yet
-	Locale    *string         `db:"locale"` // no chat row yet
+	Locale    *string         `db:"locale"`  // no chat row yet
 	Payload   json.RawMessage `db:"payload"`
 	Status    string          `db:"status"`
 	Attempts  int32           `db:"attempts"`
