@@ -36,6 +36,10 @@ func TestNoticesRender(t *testing.T) {
 	item := ocop.CertificateItem{Code: res.Code, Product: "Mật ong", Producer: "HTX Tân Thông", Stars: 4, ValidUntil: until}
 	answer := ocop.AnswerNotice{CertificateItem: item, Answer: ocop.AnswerUpgrade, TargetStars: 5, Previous: ocop.AnswerLapse}
 	gone := ocop.UnreachableNotice{CertificateItem: item, Representative: "Lê Thị B", Phone: "0912345678", Stage: 7}
+	imported := reminder // a certificate imported from a registry: no registration code
+	imported.Code = ""
+	unlinked := gone
+	unlinked.Code, unlinked.Reason = "", ocop.UnreachableUnlinked
 	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	digest := ocop.DigestNotice{Unit: "Huyện Củ Chi", From: monday.AddDate(0, 0, -7), Until: monday.AddDate(0, 0, 90), Expiring: 12,
 		Soonest: []ocop.CertificateItem{item}, Received: 1, Answers: []ocop.AnswerNotice{answer}}
@@ -55,6 +59,10 @@ func TestNoticesRender(t *testing.T) {
 		{ocop.NoticeRenewalAnswer, "vi", answer, []string{"HTX Tân Thông — sản phẩm Mật ong (4 sao", "Đăng ký nâng hạng lên 5 sao", "(Trước đó: Không đăng ký lại)"}},
 		{ocop.NoticeRenewalAnswer, "en", answer, []string{"Upgrade to 5 stars", "(Before: Do not renew)"}},
 		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc đánh giá lại (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
+		{ocop.NoticeReminder, "vi", imported, []string{"Mật ong (4 sao)\n"}},
+		{ocop.NoticeReminder, "en", imported, []string{"Mật ong (4 stars)\n"}},
+		{ocop.NoticeUnreachable, "vi", unlinked, []string{"Chưa gửi được tin nhắc đánh giá lại (7 ngày trước hạn): chủ thể chưa liên kết với bot", "• Mật ong (hết hiệu lực từ 28/06/2027) — HTX Tân Thông, người đại diện Lê Thị B, ĐT 0912345678 (chưa liên kết bot)"}},
+		{ocop.NoticeUnreachable, "en", unlinked, []string{"the producer has not linked the bot", "(not linked to the bot)"}},
 		{ocop.NoticeDigest, "vi", digest, []string{"Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 12 sản phẩm", "• Mật ong — HTX Tân Thông (4 sao): hết hiệu lực từ 28/06/2027", "… và 11 mục khác", "Trả lời nhắc hạn từ ngày 16/11/2026: 1"}},
 	}
 	for _, c := range cases {
