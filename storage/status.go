@@ -101,7 +101,7 @@ LIMIT $3`
 // certifiedColumns are a product and one of its certificates as
 // certifiedRow reads them.
 const certifiedColumns = `pr.id AS product_id, pr.name AS product, p.name AS producer, p.kind AS producer_kind, p.unit_id,
-       pr.subgroup_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until`
+       coalesce(pr.subgroup_code, '') AS subgroup_code, pr.group_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until`
 
 // certifiedRow is a row of certifiedColumns: a product with a certificate
 // valid on the day asked.
@@ -111,7 +111,8 @@ type certifiedRow struct {
 	Producer      string            `db:"producer"`
 	ProducerKind  ocop.ProducerKind `db:"producer_kind"`
 	UnitID        int64             `db:"unit_id"`
-	SubgroupCode  string            `db:"subgroup_code"`
+	SubgroupCode  string            `db:"subgroup_code"` // "" for a product imported from a registry
+	GroupCode     string            `db:"group_code"`
 	CertificateID int64             `db:"certificate_id"`
 	Stars         int16             `db:"stars"`
 	Score         *float64          `db:"score"` // not recorded
@@ -122,7 +123,7 @@ type certifiedRow struct {
 
 func (r certifiedRow) product() ocop.CertifiedProduct {
 	return ocop.CertifiedProduct{ProductID: r.ProductID, Product: r.Product, Producer: r.Producer, ProducerKind: r.ProducerKind,
-		UnitID: r.UnitID, SubgroupCode: r.SubgroupCode, Valid: true,
+		UnitID: r.UnitID, SubgroupCode: r.SubgroupCode, GroupCode: r.GroupCode, Valid: true,
 		Certificate: ocop.Certificate{ID: r.CertificateID, ProductID: r.ProductID, Stars: int(r.Stars), Score: deref(r.Score),
 			DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate, ValidUntil: r.ValidUntil}}
 }

@@ -164,8 +164,9 @@ type CertifiedProduct struct {
 	Product      string
 	Producer     string
 	ProducerKind ProducerKind
-	UnitID       int64 // the producer's commune, as stored
-	SubgroupCode string
+	UnitID       int64  // the producer's commune, as stored
+	SubgroupCode string // "" for a product imported from a registry, which names only its group
+	GroupCode    string
 	Certificate  Certificate
 	Valid        bool // the certificate counts on the day asked
 }

@@ -127,11 +127,9 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 	if err := sw.SetRow("A1", cells, excelize.RowOpts{StyleID: bold}); err != nil {
 		return err
 	}
-	groups := map[string]string{}
+	groups := map[string]string{} // by group code: a registry's products name no sub-group
 	for _, g := range d.Groups {
-		for _, s := range g.Subgroups {
-			groups[s.Code] = g.Name(p.Lang)
-		}
+		groups[g.Code] = g.Name(p.Lang)
 	}
 	row := make([]any, len(head))
 	for i, x := range d.Products {
@@ -151,7 +149,7 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 		}
 		row[0], row[1], row[2] = i+1, x.Product, x.Producer
 		row[3] = p.T("kind." + string(x.ProducerKind))
-		row[4], row[5], row[6] = commune, parent, groups[x.SubgroupCode]
+		row[4], row[5], row[6] = commune, parent, groups[x.GroupCode]
 		row[7], row[8], row[9] = c.Stars, score, c.DecisionNo
 		row[10] = excelize.Cell{StyleID: date, Value: c.DecisionDate}
 		row[11] = excelize.Cell{StyleID: date, Value: c.ValidUntil}
