@@ -41,7 +41,11 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 			if u.Reason == ocop.UnreachableUnlinked {
 				head = "notice.unlinked"
 			}
-			return Reply{Text: p.T(head, "Stage", u.Stage) + "\n" + unreachableLine(p, u)}
+			lines := []string{p.T(head, "Stage", u.Stage), unreachableLine(p, u)}
+			for _, m := range u.More {
+				lines = append(lines, p.T("notice.unlinked_more", "Product", m.Product, "Stars", m.Stars, "Date", day(m.ValidUntil)))
+			}
+			return Reply{Text: strings.Join(lines, "\n")}
 		})
 	case ocop.NoticeDigest:
 		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d)} })

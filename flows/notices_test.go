@@ -40,6 +40,7 @@ func TestNoticesRender(t *testing.T) {
 	imported.Code = ""
 	unlinked := gone
 	unlinked.Code, unlinked.Reason = "", ocop.UnreachableUnlinked
+	unlinked.More = []ocop.CertificateItem{{Product: "Sáp ong", Producer: "HTX Tân Thông", Stars: 3, ValidUntil: until}}
 	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	digest := ocop.DigestNotice{Unit: "Huyện Củ Chi", From: monday.AddDate(0, 0, -7), Until: monday.AddDate(0, 0, 90), Expiring: 12,
 		Soonest: []ocop.CertificateItem{item}, Received: 1, Answers: []ocop.AnswerNotice{answer}}
@@ -61,8 +62,8 @@ func TestNoticesRender(t *testing.T) {
 		{ocop.NoticeUnreachable, "vi", gone, []string{"Không gửi được tin nhắc đánh giá lại (7 ngày trước hạn)", "người đại diện Lê Thị B, ĐT 0912345678"}},
 		{ocop.NoticeReminder, "vi", imported, []string{"Mật ong (4 sao)\n"}},
 		{ocop.NoticeReminder, "en", imported, []string{"Mật ong (4 stars)\n"}},
-		{ocop.NoticeUnreachable, "vi", unlinked, []string{"Chưa gửi được tin nhắc đánh giá lại (7 ngày trước hạn): chủ thể chưa liên kết với bot", "• Mật ong (hết hiệu lực từ 28/06/2027) — HTX Tân Thông, người đại diện Lê Thị B, ĐT 0912345678 (chưa liên kết bot)"}},
-		{ocop.NoticeUnreachable, "en", unlinked, []string{"the producer has not linked the bot", "(not linked to the bot)"}},
+		{ocop.NoticeUnreachable, "vi", unlinked, []string{"Chưa gửi được tin nhắc đánh giá lại (7 ngày trước hạn): chủ thể chưa liên kết với bot", "• Mật ong (hết hiệu lực từ 28/06/2027) — HTX Tân Thông, người đại diện Lê Thị B, ĐT 0912345678 (chưa liên kết bot)\n• Sáp ong (3 sao, hết hiệu lực từ 28/06/2027)"}},
+		{ocop.NoticeUnreachable, "en", unlinked, []string{"the producer has not linked the bot", "(not linked to the bot)\n• Sáp ong (3 stars, no longer valid from 28/06/2027)"}},
 		{ocop.NoticeDigest, "vi", digest, []string{"Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 12 sản phẩm", "• Mật ong — HTX Tân Thông (4 sao): hết hiệu lực từ 28/06/2027", "… và 11 mục khác", "Trả lời nhắc hạn từ ngày 16/11/2026: 1"}},
 	}
 	for _, c := range cases {

@@ -43,6 +43,13 @@ WHERE n.producer_id = $1 ORDER BY r.stage DESC`, producer)
 // unlinkedNotices lists the officials' unreachable notices about the
 // producer named, by chat, with how many have a job.
 func unlinkedNotices(t *testing.T, store *storage.Store, producer string) (map[int64]int, int) {
+	byChat, jobs, _ := unlinkedNoticesMore(t, store, producer)
+	return byChat, jobs
+}
+
+// unlinkedNoticesMore is unlinkedNotices, with the products each notice
+// names beyond its first, per chat.
+func unlinkedNoticesMore(t *testing.T, store *storage.Store, producer string) (map[int64]int, int, map[int64][]string) {
 	t.Helper()
 	rows, err := store.Pool().Query(context.Background(), `
 SELECT n.chat_id, n.payload,
@@ -52,6 +59,7 @@ FROM notifications n WHERE n.kind = 'unreachable' AND n.payload->>'producer' = $
 		t.Fatal(err)
 	}
 	byChat := map[int64]int{}
+	more := map[int64][]string{}
 	jobs := 0
 	var chat int64
 	var payload []byte
@@ -66,11 +74,14 @@ FROM notifications n WHERE n.kind = 'unreachable' AND n.payload->>'producer' = $
 		}
 		byChat[chat]++
 		jobs += j
+		for _, m := range u.More {
+			more[chat] = append(more[chat], m.Product)
+		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return byChat, jobs
+	return byChat, jobs, more
 }
 
 // claim links a producer to a chat as the claim does, releasing its held
@@ -121,6 +132,16 @@ SELECT 9001, 9001, $1, 'commune' UNION ALL SELECT 9002, 9002, parent_id, 'distri
 		t.Fatal(err)
 	}
 	storagetest.AddProduct(t, db.Store, 8803, commune, "Đăng ký qua bot", cert)
+	// The unlinked producer's second product, recognised by the same decision.
+	var second int64
+	if err := db.Store.Pool().QueryRow(ctx, `
+INSERT INTO products (producer_id, name, group_code, target_stars, name_key, imported_at)
+VALUES ($1, 'Rau muống', '1', 3, 'rau muong', now()) RETURNING id`, unlinked).Scan(&second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Store.AddCertificate(ctx, ocop.Certificate{ProductID: second, Stars: 4, DecisionNo: "1/QĐ-UBND", DecisionDate: date("2023-04-01")}, 0); err != nil {
+		t.Fatal(err)
+	}
 
 	// 40 days left on the first sweep after the import: only the 60-day
 	// stage, the most urgent due, for each.
@@ -131,44 +152,52 @@ SELECT 9001, 9001, $1, 'commune' UNION ALL SELECT 9002, 9002, parent_id, 'distri
 		}
 	}
 	got := producerNotices(t, db.Store, unlinked)
-	if len(got) != 1 || got[0].Stage != 60 || got[0].Status != ocop.NoticeHeld || got[0].ChatID != nil || got[0].Jobs != 0 {
-		t.Fatalf("unlinked producer's reminders: %+v, want one 60-day, held, no chat, no job", got)
+	if len(got) != 2 {
+		t.Fatalf("unlinked producer's reminders: %+v, want two (one per product)", got)
+	}
+	for _, g := range got {
+		if g.Stage != 60 || g.Status != ocop.NoticeHeld || g.ChatID != nil || g.Jobs != 0 {
+			t.Fatalf("unlinked producer's reminders: %+v, want 60-day ones, held, no chat, no job", got)
+		}
 	}
 	got = producerNotices(t, db.Store, claimed)
 	if len(got) != 1 || got[0].Stage != 60 || got[0].Status != ocop.NoticeQueued || got[0].ChatID == nil || *got[0].ChatID != 8802 || got[0].Jobs != 1 {
 		t.Fatalf("claimed producer's reminders: %+v, want one 60-day, queued to 8802 with its job", got)
 	}
-	byChat, jobs := unlinkedNotices(t, db.Store, "HTX Chưa Liên Kết")
+	byChat, jobs, more := unlinkedNoticesMore(t, db.Store, "HTX Chưa Liên Kết")
+	if len(more[9001]) != 1 || more[9001][0] != "Rau muống" {
+		t.Errorf("the commune's notice names %v beyond its first product, want [Rau muống]", more[9001])
+	}
 	if byChat[9001] != 1 || byChat[9002] != 1 || len(byChat) != 2 || jobs != 2 {
-		t.Fatalf("officials told %v with %d jobs, want once each of 9001 and 9002, with jobs", byChat, jobs)
+		t.Fatalf("officials told %v with %d jobs, want once each of 9001 and 9002 (one notice for both products), with jobs", byChat, jobs)
 	}
 	if byChat, _ := unlinkedNotices(t, db.Store, "HTX Đã Liên Kết"); len(byChat) != 0 {
 		t.Errorf("officials told of a claimed producer: %v", byChat)
 	}
 
 	// The 30-day stage: held too, officials told again (once).
-	second := date("2026-03-02")
-	if n, err := db.Store.SweepReminders(ctx, second, ocop.DefaultReminderStages, 0); err != nil || n.Held != 1 || n.Reminders != 3 {
-		t.Fatalf("30-day sweep: %+v, %v; want 3 reminders, 1 held", n, err)
+	thirty := date("2026-03-02")
+	if n, err := db.Store.SweepReminders(ctx, thirty, ocop.DefaultReminderStages, 0); err != nil || n.Held != 2 || n.Reminders != 4 {
+		t.Fatalf("30-day sweep: %+v, %v; want 4 reminders, 2 held", n, err)
 	}
 	if byChat, _ := unlinkedNotices(t, db.Store, "HTX Chưa Liên Kết"); byChat[9001] != 2 || byChat[9002] != 2 {
 		t.Errorf("officials told %v after the 30-day stage, want twice each", byChat)
 	}
 
-	list, total, err := db.Store.UnreachableProducers(ctx, second, []int64{commune}, 10)
+	list, total, err := db.Store.UnreachableProducers(ctx, thirty, []int64{commune}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if total != 1 || len(list) != 1 || list[0].Producer != "HTX Chưa Liên Kết" || list[0].Reason != ocop.UnreachableUnlinked ||
+	if total != 2 || len(list) != 2 || list[0].Producer != "HTX Chưa Liên Kết" || list[0].Reason != ocop.UnreachableUnlinked ||
 		list[0].Phone != "0912000001" || list[0].Stage != 30 || list[0].Code != "" {
-		t.Errorf("unreachable producers: %+v (total %d), want the unlinked one, 30-day stage, no code", list, total)
+		t.Errorf("unreachable producers: %+v (total %d), want the unlinked one's two products, 30-day stage, no code", list, total)
 	}
-	tally, err := db.Store.RenewalTally(ctx, second, []int64{commune})
+	tally, err := db.Store.RenewalTally(ctx, thirty, []int64{commune})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tally.Unreachable != 1 || tally.Unanswered != 2 {
-		t.Errorf("tally %+v, want 1 unreachable (unlinked), 2 unanswered", tally)
+	if tally.Unreachable != 2 || tally.Unanswered != 2 {
+		t.Errorf("tally %+v, want 2 unreachable (unlinked), 2 unanswered", tally)
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 // A certificate counts while it is the product's latest (on that day) and
 // not revoked; reminders stop once the producer has answered. The
 // valid_until index bounds the scan to the certificates near their end.
+// By producer: a batch holds a producer's certificates together, so that
+// officials hear once of a producer with no chat (tellOfficialsUnlinked).
 const dueReminders = `
 SELECT c.id, d.stage
 FROM certificates c
@@ -32,7 +34,7 @@ WHERE c.valid_until > $1::date - $3::int AND c.valid_until <= $1::date + $4::int
                   WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until AND n.decision_date <= $1::date)
   AND (d.stage = 0 OR NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id))
   AND NOT EXISTS (SELECT 1 FROM certificate_reminders r WHERE r.certificate_id = c.id AND r.stage <= d.stage)
-ORDER BY c.id`
+ORDER BY (SELECT pr.producer_id FROM products pr WHERE pr.id = c.product_id), c.id`
 
 // recordReminders records a batch of due reminders and returns each with
 // what its notice says. The primary key of certificate_reminders decides,
@@ -108,8 +110,8 @@ FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], 
 // a producer with no chat yet (imported from a registry, not claimed) is
 // held, with no job: ReleaseHeld sends it when the producer claims its
 // record, and the officials of its commune are told now, as for a chat
-// that blocked the bot, so that they can call. Each reminder is recorded
-// once, so they are told once per reminder.
+// that blocked the bot, so that they can call: once per producer and
+// stage, since each reminder is recorded once.
 func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, stages []int16, day time.Time) (ocop.Swept, error) {
 	rows, err := tx.Query(ctx, recordReminders, certs, stages, day)
 	if err != nil {
@@ -154,10 +156,8 @@ func (s *Store) queueReminders(ctx context.Context, tx pgx.Tx, certs []int64, st
 	if err := s.insertNotifyJobs(ctx, tx, queued); err != nil {
 		return ocop.Swept{}, err
 	}
-	for _, r := range held {
-		if err := s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, r.UnitID, r.CertificateID, r.unlinked()); err != nil {
-			return ocop.Swept{}, err
-		}
+	if err := s.tellOfficialsUnlinked(ctx, tx, held); err != nil {
+		return ocop.Swept{}, err
 	}
 	return got, nil
 }
@@ -233,6 +233,58 @@ RETURNING id`, communeID, certificateID, kind, body)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return fmt.Errorf("queue %s notifications: %w", kind, err)
+	}
+	return s.insertNotifyJobs(ctx, tx, ids)
+}
+
+// tellOfficialsUnlinked tells the officials responsible for each producer
+// of held reminders (those of its commune, of the unit above it, and of
+// the unit that issued its first certificate here) that it has not linked
+// the bot yet: one notice per producer and stage, naming all its
+// certificates held at that stage, in one statement for the batch.
+func (s *Store) tellOfficialsUnlinked(ctx context.Context, tx pgx.Tx, held []recordedReminder) error {
+	type key struct {
+		producer int64
+		stage    int16
+	}
+	at := map[key]int{}
+	var notices []ocop.UnreachableNotice
+	var communes, certs []int64
+	for _, r := range held {
+		k := key{r.ProducerID, r.Stage}
+		if i, ok := at[k]; ok {
+			notices[i].More = append(notices[i].More, r.unlinked().CertificateItem)
+			continue
+		}
+		at[k] = len(notices)
+		notices, communes, certs = append(notices, r.unlinked()), append(communes, r.UnitID), append(certs, r.CertificateID)
+	}
+	if len(notices) == 0 {
+		return nil
+	}
+	payloads := make([]string, len(notices))
+	for i, n := range notices {
+		body, err := json.Marshal(n)
+		if err != nil {
+			return fmt.Errorf("encode unlinked notice: %w", err)
+		}
+		payloads[i] = string(body)
+	}
+	rows, err := tx.Query(ctx, `
+INSERT INTO notifications (kind, chat_id, unit_id, payload)
+SELECT $1, o.chat_id, o.unit_id, t.payload::jsonb
+FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t (commune_id, certificate_id, payload)
+JOIN officials o ON o.revoked_at IS NULL AND o.unit_id IN (
+    SELECT t.commune_id
+    UNION ALL SELECT u.parent_id FROM admin_units u WHERE u.id = t.commune_id AND u.parent_id IS NOT NULL
+    UNION ALL SELECT c.issuer_unit_id FROM certificates c WHERE c.id = t.certificate_id AND c.issuer_unit_id IS NOT NULL)
+RETURNING id`, ocop.NoticeUnreachable, communes, certs, payloads)
+	if err != nil {
+		return fmt.Errorf("queue unlinked notices: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("queue unlinked notices: %w", err)
 	}
 	return s.insertNotifyJobs(ctx, tx, ids)
 }

@@ -115,6 +115,11 @@ type UnreachableNotice struct {
 	Phone          string `json:"phone"`
 	Stage          int    `json:"stage"`
 	Reason         string `json:"reason,omitempty"` // "" (blocked) or UnreachableUnlinked
+	// More are the producer's other certificates whose reminder of the
+	// same stage was held in the same sweep: one notice per producer, not
+	// one per product (a registry's producer often has several products
+	// recognised by one decision).
+	More []CertificateItem `json:"more,omitempty"`
 }
 
 // UnreachableUnlinked is the reason of an UnreachableNotice whose producer,
