@@ -1,12 +1,14 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -127,6 +129,30 @@ func TestStatusFromImportedCertificates(t *testing.T) {
 	commune.say("/status")
 	commune.expect("Xã An Nhơn Tây — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 3 (3★: 1 · 4★: 2 · 5★: 0)",
 		"Sắp hết hạn trong 90 ngày: 1 sản phẩm")
+	// The workbook names the group of products a registry brought
+	// without a sub-group.
+	commune.press("📄 Xuất Excel")
+	data, ok := h.emu.FileBytes(commune.last().DocumentFileID)
+	if !ok {
+		t.Fatal("no workbook")
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("workbook does not open: %v", err)
+	}
+	defer book.Close()
+	rows, err := book.GetRows("Sản phẩm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("product sheet: %v, want header and 3 products", rows)
+	}
+	for _, r := range rows[1:] {
+		if len(r) < 13 || r[6] != "Thực phẩm" || r[4] != "Xã An Nhơn Tây" {
+			t.Errorf("row %v: want group Thực phẩm in Xã An Nhơn Tây", r)
+		}
+	}
 	commune.say("/status 30/09/2024")
 	commune.expect("Anh/Chị chọn đơn vị:")
 	commune.press("Xã An Phú, Huyện Củ Chi")
