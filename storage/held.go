@@ -48,7 +48,10 @@ WHERE n.id = h.id AND n.status = 'held'
 RETURNING n.id, h.meaningful`
 
 // ReleaseHeld is for the claim: call it in the transaction that links the
-// producer to its chat (producers.chat_id, owner_user_id, claimed_at). It
+// producer to its chat (producers.chat_id, owner_user_id, claimed_at),
+// after the UPDATE of the producer's row: that row lock makes a sweep
+// running meanwhile wait for the claim and send to the new chat rather
+// than hold a reminder nobody releases (see recordReminders). It
 // gives the producer's held notifications that chat, queues those still
 // meaningful with their jobs (through the JobQueue, in tx: they go out when
 // tx commits, and not at all if it rolls back), settles the others as

@@ -276,3 +276,48 @@ func releaseAgain(store *storage.Store, producer, chat int64) (int, error) {
 	})
 	return n, err
 }
+
+// TestSweepDuringClaim: a sweep that runs while a claim's transaction has
+// linked the producer's chat but not committed waits for it and sends the
+// reminder to the new chat: nothing is left held.
+func TestSweepDuringClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	commune, err := db.Store.UnitIDByCode(ctx, "27502", 3, date("2025-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	producer := storagetest.AddRegistryProducer(t, db.Store, commune, "HTX Đang Liên Kết", "0912000021", storagetest.Cert{Stars: 3, Decided: "2023-04-01"})
+	tx, err := db.Store.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // committed below; a failed test rolls back
+	if _, err := tx.Exec(ctx, `UPDATE producers SET owner_user_id = 8821, chat_id = 8821, claimed_at = now() WHERE id = $1`, producer); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.Store.ReleaseHeld(ctx, tx, producer, 8821); err != nil || n != 0 {
+		t.Fatalf("release before any reminder: %d, %v", n, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.Store.SweepReminders(ctx, date("2026-03-02"), ocop.DefaultReminderStages, 0)
+		done <- err
+	}()
+	waitFor(t, func() bool {
+		var waiting bool
+		err := db.Store.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())`).Scan(&waiting)
+		return err == nil && waiting
+	})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := producerNotices(t, db.Store, producer)
+	if len(got) != 1 || got[0].Status != ocop.NoticeQueued || got[0].ChatID == nil || *got[0].ChatID != 8821 || got[0].Jobs != 1 {
+		t.Errorf("reminder swept during the claim: %+v, want queued to 8821 with its job", got)
+	}
+}

@@ -41,6 +41,10 @@ ORDER BY (SELECT pr.producer_id FROM products pr WHERE pr.id = c.product_id), c.
 // row by row, which sweep queues a reminder when two run at once: the
 // other skips it. Each reminder draws its notification's id, inserted
 // after it in the same transaction (the foreign key is deferred).
+// The producer's row is read locked: a claim linking its chat in a
+// transaction not yet committed holds its row, so the sweep waits for it
+// and then sees the chat, instead of holding a reminder that the claim's
+// ReleaseHeld, already past, would never release.
 const recordReminders = `
 WITH due AS (SELECT * FROM unnest($1::bigint[], $2::smallint[]) AS t (certificate_id, stage)),
 ins AS (
@@ -56,7 +60,8 @@ FROM ins
 JOIN certificates c ON c.id = ins.certificate_id
 JOIN products pr ON pr.id = c.product_id
 JOIN producers p ON p.id = pr.producer_id
-LEFT JOIN registrations g ON g.product_id = pr.id`
+LEFT JOIN registrations g ON g.product_id = pr.id
+FOR SHARE OF p`
 
 // recordedReminder is a row of recordReminders.
 type recordedReminder struct {
