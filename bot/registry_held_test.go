@@ -18,9 +18,10 @@ import (
 // province's registry (no registration, no council result) are reminded
 // like any other. A producer that has claimed its record gets its reminder
 // (without a registration code) and answers it; the reminder of one that
-// has not is held and the officials of its commune and province (the unit
-// above, in today's tree) are told to call it, in their chats, in /giahan
-// and in /status. When it claims its record, the held reminder reaches it.
+// has not is held, as is the expiry notice of another, and the officials
+// of its commune and province (the unit above, in today's tree) are told
+// to call them, in their chats, in /giahan and in /status. When it claims
+// its record, the held reminder reaches it.
 func TestRemindersOfImportedProducers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{now: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC), twoLevel: true, merges: true, notify: true})
@@ -33,6 +34,8 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	cert := storagetest.Cert{Stars: 3, Decided: "2023-12-20"}
 	unlinked := storagetest.AddRegistryProducer(t, h.db.Store, anNhonTay, "HTX Rau Sạch An Nhơn", "0912000101", cert)
 	claimed := storagetest.AddRegistryProducer(t, h.db.Store, anNhonTay, "HTX Mật Ong An Nhơn", "0912000102", cert)
+	// And one whose certificate ends today: its expiry notice is held too.
+	storagetest.AddRegistryProducer(t, h.db.Store, anNhonTay, "HTX Tre An Nhơn", "0912000103", storagetest.Cert{Stars: 3, Decided: "2023-11-23"})
 	if _, err := h.db.Store.Pool().Exec(ctx, `UPDATE producers SET owner_user_id = 7501, chat_id = 7501, claimed_at = now() WHERE id = $1`, claimed); err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +69,22 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM river_job j JOIN notifications n ON n.id = (j.args->>'id')::bigint WHERE n.producer_id = $1`, unlinked); n != 0 {
 		t.Errorf("jobs for a held reminder: %d, want none", n)
 	}
-	for _, o := range []*user{commune, city} {
-		o.expectSome("Chưa gửi được tin nhắc đánh giá lại (30 ngày trước hạn): chủ thể chưa liên kết với bot")
-		o.expect("HTX Rau Sạch An Nhơn, người đại diện Nguyễn Văn A, ĐT 0912000101 (chưa liên kết bot)")
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired' AND status = 'held' AND chat_id IS NULL`); n != 1 {
+		t.Errorf("held expiry notices: %d, want 1", n)
 	}
 	settled("answer told")
-	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'unreachable' AND status = 'sent'`); n != 2 {
-		t.Errorf("officials told %d times, want 2 (commune and city, once each)", n)
+	for _, o := range []*user{commune, city} {
+		texts := strings.Join(h.botTexts(o.chatID()), "\n---\n")
+		if !containsAll(texts,
+			"Chưa gửi được tin nhắc đánh giá lại (30 ngày trước hạn): chủ thể chưa liên kết với bot",
+			"HTX Rau Sạch An Nhơn, người đại diện Nguyễn Văn A, ĐT 0912000101 (chưa liên kết bot)",
+			"Chưa gửi được tin báo hết hạn: chủ thể chưa liên kết với bot",
+			"HTX Tre An Nhơn, người đại diện Nguyễn Văn A, ĐT 0912000103 (chưa liên kết bot)") {
+			t.Errorf("chat %d: officials' notices lack the unlinked producers:\n%s", o.chatID(), texts)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'unreachable' AND status = 'sent'`); n != 4 {
+		t.Errorf("officials told %d times, want 4 (commune and city, once each of two producers)", n)
 	}
 	commune.say("/giahan")
 	commune.expect("Trả lời nhắc đánh giá lại đang mở: 1", "• Sản phẩm của HTX Mật Ong An Nhơn — HTX Mật Ong An Nhơn: Đăng ký đánh giá lại",
