@@ -1,12 +1,16 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -191,4 +195,98 @@ func TestClaimByLink(t *testing.T) {
 	if owner(t, h, q) != e.u.ID {
 		t.Fatalf("owner of HTX Phú Hòa = %d, want %d", owner(t, h, q), e.u.ID)
 	}
+}
+
+// workbook opens the document of the chat's last bot message.
+func workbook(t *testing.T, h *harness, c *user) *excelize.File {
+	t.Helper()
+	doc := c.last()
+	data, ok := h.emu.FileBytes(doc.DocumentFileID)
+	if doc.DocumentFileID == "" || !ok {
+		t.Fatalf("no document in the last message:\n%s", doc.Text)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return book
+}
+
+// A province's /status counts its producers linked to the bot and not, its
+// workbook lists the unlinked ones with their phones, and its officials
+// print a link with a QR code for each unlinked producer; a producer opening
+// its link claims its record.
+func TestStatusLinkedProducers(t *testing.T) {
+	t.Parallel()
+	h, commune := claimHarness(t)
+	ctx := context.Background()
+	today := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	newCommune := unitOn(t, h, "27553", 3, today) // Xã Củ Chi, two-level tree
+	a := storagetest.AddRegistryProducer(t, h.db.Store, commune, "HTX Tân Thông", "0912345678", storagetest.Cert{Stars: 4, Decided: "2024-06-28"})
+	storagetest.AddRegistryProducer(t, h.db.Store, commune, "HTX Phú Hòa", "0912000000")
+	storagetest.AddRegistryProducer(t, h.db.Store, newCommune, "Hộ kinh doanh Bảy Lúa", "0987654321", storagetest.Cert{Stars: 3, Decided: "2025-09-01"})
+	codes, err := h.db.Store.CreateClaimLinks(ctx, []int64{a}, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := h.user(1541)
+	p.say("/start " + codes[0])
+	p.press("✅ Đúng, đây là tôi")
+
+	off := bind(t, h, 1540, unitOn(t, h, "79", 1, today), ocop.RoleProvince)
+	off.say("/status")
+	off.expect("Chủ thể đã liên kết với bot: 1; chưa liên kết: 2")
+
+	off.press("📄 Xuất Excel")
+	book := workbook(t, h, off)
+	rows, err := book.GetRows("Chưa liên kết bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][5] != "Số điện thoại" {
+		t.Fatalf("unlinked sheet: %q; want a header and 2 producers", rows)
+	}
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		got[r[1]] = r[5]
+	}
+	if got["HTX Phú Hòa"] != "0912000000" || got["Hộ kinh doanh Bảy Lúa"] != "0987654321" {
+		t.Fatalf("unlinked producers and phones: %v", got)
+	}
+
+	off.press("🔗 In liên kết nhận hồ sơ (QR)")
+	if got := off.last().Caption; !strings.Contains(got, "Liên kết nhận hồ sơ cho 2 chủ thể chưa liên kết của Thành phố Hồ Chí Minh") ||
+		!strings.Contains(got, "hết hạn ngày 30/01/2027") {
+		t.Fatalf("links caption: %q", got)
+	}
+	book = workbook(t, h, off)
+	rows, err = book.GetRows("Liên kết nhận hồ sơ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pics, err := book.GetPictureCells("Liên kết nhận hồ sơ")
+	if err != nil || len(rows) != 3 || len(pics) != 2 {
+		t.Fatalf("links sheet: %q, pictures %v (%v); want 2 rows with a QR code each", rows, pics, err)
+	}
+	var link string
+	for _, r := range rows[1:] {
+		if r[1] == "Hộ kinh doanh Bảy Lúa" {
+			link = r[4]
+		}
+	}
+	code, ok := strings.CutPrefix(link, "https://t.me/ocop_test_bot?start=")
+	if !ok {
+		t.Fatalf("link of Hộ kinh doanh Bảy Lúa = %q", link)
+	}
+	var audits int
+	if err := h.db.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'claim_links.created'
+AND actor_user = 1540 AND details->>'count' = '2' AND details::text NOT LIKE '%0912%'`).Scan(&audits); err != nil || audits != 1 {
+		t.Fatalf("audit rows of the printed links: %d (%v), want 1 without phones", audits, err)
+	}
+	q := h.user(1542)
+	q.say("/start " + code)
+	q.expect("🏷 Hộ kinh doanh Bảy Lúa")
+	q.press("✅ Đúng, đây là tôi")
+	off.say("/status")
+	off.expect("Chủ thể đã liên kết với bot: 2; chưa liên kết: 1")
 }

@@ -130,6 +130,7 @@ func New(cfg Config) *Engine {
 		"st":    func(t *turn, arg string) error { return e.statusButton(t, "st", arg) },
 		"ch":    func(t *turn, arg string) error { return e.statusButton(t, "ch", arg) },
 		"xl":    func(t *turn, arg string) error { return e.statusButton(t, "xl", arg) },
+		"lk":    func(t *turn, arg string) error { return e.statusButton(t, "lk", arg) },
 		"iv":    e.inviteButton,
 		"rn":    e.renewalButton,
 		"dg":    e.digestButton,

@@ -101,7 +101,7 @@ LIMIT $3`
 // certifiedColumns are a product and one of its certificates as
 // certifiedRow reads them.
 const certifiedColumns = `pr.id AS product_id, pr.name AS product, p.name AS producer, p.kind AS producer_kind, p.unit_id,
-       pr.subgroup_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until`
+       coalesce(pr.subgroup_code, '') AS subgroup_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until`
 
 // certifiedRow is a row of certifiedColumns: a product with a certificate
 // valid on the day asked.
