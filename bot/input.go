@@ -63,7 +63,7 @@ func decode(u *models.Update) (ev event, ok bool) {
 	case m.Text != "":
 		ev.in = flows.Input{Kind: flows.InputText, Text: m.Text}
 	case m.Contact != nil:
-		ev.in = flows.Input{Kind: flows.InputContact, Phone: m.Contact.PhoneNumber}
+		ev.in = flows.Input{Kind: flows.InputContact, Phone: m.Contact.PhoneNumber, ContactUserID: m.Contact.UserID}
 	case len(m.Photo) > 0:
 		ev.in = flows.Input{Kind: flows.InputPhoto, FileID: m.Photo[len(m.Photo)-1].FileID}
 	case m.Document != nil:

@@ -451,8 +451,8 @@ func TestCommandMenuIsLocalised(t *testing.T) {
 				found = true
 			}
 		}
-		if len(cmds) != 6 || !found {
-			t.Errorf("commands for %q = %+v, want 6 with dangky = %q", lang, cmds, want)
+		if len(cmds) != 7 || !found {
+			t.Errorf("commands for %q = %+v, want 7 with dangky = %q", lang, cmds, want)
 		}
 	}
 }

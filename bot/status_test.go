@@ -170,7 +170,7 @@ func TestDistrictStatus(t *testing.T) {
 		t.Fatalf("workbook does not open: %v", err)
 	}
 	defer book.Close()
-	if got := book.GetSheetList(); len(got) != 2 || got[0] != "Tổng hợp" || got[1] != "Sản phẩm" {
+	if got := book.GetSheetList(); len(got) != 3 || got[0] != "Tổng hợp" || got[1] != "Sản phẩm" || got[2] != "Chưa liên kết bot" {
 		t.Fatalf("sheets = %v", got)
 	}
 	rows, err := book.GetRows("Sản phẩm")

@@ -26,6 +26,7 @@ type Records interface {
 	ResultRecords
 	RenewalRecords
 	NoticeRecords
+	ClaimRecords
 }
 
 // ChatRecords are the records of who talks to the bot.
@@ -110,27 +111,31 @@ func New(cfg Config) *Engine {
 		"giahan":   e.renewalCommand,
 		"bantin":   e.digestCommand,
 		"trogiup":  e.help,
+		"nhanhoso": e.claimCommand,
 	}
 	// English names of the same commands.
 	for en, vi := range map[string]string{"language": "ngonngu", "tinhhinh": "status", "invite": "moi", "results": "ketqua",
-		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup"} {
+		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso"} {
 		e.commands[en] = e.commands[vi]
 	}
 	startButton := func(f Flow) func(t *turn, _ string) error {
 		return func(t *turn, _ string) error { t.in.Text = ""; return start(f)(t) }
 	}
 	e.actions = map[string]func(t *turn, arg string) error{
-		"reg":  startButton(reg),
-		"kq":   startButton(res),
-		"hoso": func(t *turn, _ string) error { return e.showRecords(t) },
-		"menu": func(t *turn, _ string) error { return e.menu(t, false) },
-		"lang": e.chooseLanguage,
-		"st":   func(t *turn, arg string) error { return e.statusButton(t, "st", arg) },
-		"ch":   func(t *turn, arg string) error { return e.statusButton(t, "ch", arg) },
-		"xl":   func(t *turn, arg string) error { return e.statusButton(t, "xl", arg) },
-		"iv":   e.inviteButton,
-		"rn":   e.renewalButton,
-		"dg":   e.digestButton,
+		"reg":   startButton(reg),
+		"kq":    startButton(res),
+		"hoso":  func(t *turn, _ string) error { return e.showRecords(t) },
+		"menu":  func(t *turn, _ string) error { return e.menu(t, false) },
+		"lang":  e.chooseLanguage,
+		"st":    func(t *turn, arg string) error { return e.statusButton(t, "st", arg) },
+		"ch":    func(t *turn, arg string) error { return e.statusButton(t, "ch", arg) },
+		"xl":    func(t *turn, arg string) error { return e.statusButton(t, "xl", arg) },
+		"lk":    func(t *turn, arg string) error { return e.statusButton(t, "lk", arg) },
+		"iv":    e.inviteButton,
+		"rn":    e.renewalButton,
+		"dg":    e.digestButton,
+		"claim": func(t *turn, _ string) error { return e.claimCommand(t) },
+		"cl":    e.claimButton,
 	}
 	return e
 }
@@ -230,6 +235,12 @@ func (e *Engine) dispatch(t *turn) error {
 		}
 	}
 	if t.st == nil {
+		switch {
+		case t.in.Kind == InputContact:
+			return e.claimContact(t)
+		case t.in.Kind == InputText && looksLikePhone(t.in.Text):
+			return e.claimTyped(t)
+		}
 		return e.menu(t, false)
 	}
 	f := e.flow(t.st)

@@ -16,6 +16,9 @@ import (
 // startCommand answers /start: a deep link's invitation code, the question
 // whether to resume, or the greeting.
 func (e *Engine) startCommand(t *turn) error {
+	if isClaimCode(t.in.Text) { // a claim link: t.me/<bot>?start=c<code>
+		return e.claimLinkStart(t, t.in.Text)
+	}
 	if t.in.Text != "" { // a deep link: t.me/<bot>?start=<invite code>
 		return e.redeem(t, t.in.Text)
 	}
@@ -41,6 +44,7 @@ func (e *Engine) menu(t *turn, greet bool) error {
 	t.say(Reply{Text: text, Buttons: [][]Button{
 		{{Label: t.p.T("button.register"), Data: globalData("reg")}},
 		{{Label: t.p.T("button.my_records"), Data: globalData("hoso")}},
+		{{Label: t.p.T("button.claim"), Data: globalData("claim")}},
 		{{Label: t.p.T("button.switch_lang"), Data: globalData("lang", other)}},
 	}})
 	return nil
@@ -56,6 +60,13 @@ func (e *Engine) showRecords(t *turn) error {
 	regs, err := e.records.RegistrationsByOwner(t.ctx, t.chat.UserID)
 	if err != nil {
 		return err
+	}
+	imported, err := e.records.RegistryProductsByOwner(t.ctx, t.chat.UserID)
+	if err != nil {
+		return err
+	}
+	if len(imported) > 0 {
+		return e.showRegistryRecords(t, regs, imported)
 	}
 	if len(regs) == 0 {
 		t.say(Reply{Text: t.p.T("records.none"), Buttons: [][]Button{

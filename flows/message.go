@@ -22,9 +22,12 @@ type Input struct {
 	Data      string
 	MessageID int // the bot message a button belongs to
 	Phone     string
-	FileID    string
-	FileName  string
-	FileSize  int64
+	// ContactUserID is the Telegram user of a shared contact (0: none):
+	// equal to the sender only when they shared their own number.
+	ContactUserID int64
+	FileID        string
+	FileName      string
+	FileSize      int64
 }
 
 // Button is an inline button.

@@ -118,6 +118,8 @@ func (e *Engine) statusButton(t *turn, action, arg string) error {
 		return e.sendChart(t, id, day)
 	case "xl":
 		return e.sendWorkbook(t, id, day)
+	case "lk":
+		return e.sendClaimLinks(t, off, id, day)
 	}
 	return e.oldButton(t)
 }
@@ -227,6 +229,11 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 		line(r)
 	}
 	line(p.N("status.pending", pending))
+	links, err := e.records.LinkTally(t.ctx, d.Sources)
+	if err != nil {
+		return err
+	}
+	line(p.T("status.linked", "Linked", links.Linked, "Unlinked", links.Unlinked))
 
 	var rows [][]Button
 	var row []Button
@@ -247,6 +254,9 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 		})
 	} else {
 		rows = append(rows, []Button{{Label: p.T("button.excel"), Data: globalData("xl", arg...)}})
+	}
+	if links.Unlinked > 0 && mayPrintLinks(off, st) {
+		rows = append(rows, []Button{{Label: p.T("button.claim_links"), Data: globalData("lk", arg...)}})
 	}
 	sayLong(t, b.String(), rows)
 	return nil

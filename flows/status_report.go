@@ -140,6 +140,12 @@ func (e *Engine) sendWorkbook(t *turn, id int64, day time.Time) error {
 		return err
 	}
 	d.Groups = e.groups
+	if d.Unlinked, err = e.records.UnlinkedProducers(t.ctx, d.Sources); err != nil {
+		return err
+	}
+	if d.Unlinked == nil {
+		d.Unlinked = []ocop.UnlinkedProducer{}
+	}
 	xlsx, err := report.Workbook(d, t.p)
 	if err != nil {
 		return fmt.Errorf("write workbook: %w", err)

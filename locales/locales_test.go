@@ -80,7 +80,7 @@ var templateData = map[string]any{
 	"New": 12, "Certificates": 10, "Unchanged": 0, "Columns": "Điểm", "Header": "unit_code,…", "Level": 2, "First": 3, "District": "huyện Củ Chi", "Rules": 2, "Replaced": 1, "Reason": "vi phạm an toàn thực phẩm",
 	"When": "23/11 10:05", "Who": "HTX Tân Thông", "Attempts": 2, "Applicant": "Hồ sơ OCOP-26-000001: Mật ong — HTX Tân Thông",
 	"Last":      "65 điểm, 3 sao, QĐ số 12/QĐ-UBND ngày 01/03/2023",
-	"Submitted": "01/11/2026", "Address": "Xã Củ Chi, Thành phố Hồ Chí Minh", "Old": "Xã Tân Thông Hội", "Now": "Xã Củ Chi", "Answer": "Đăng ký đánh giá lại", "Stage": 30, "Reevaluate": 2, "Upgrade": 1, "Lapse": 1, "Unanswered": 4, "Unreachable": 1,
+	"Submitted": "01/11/2026", "Address": "Xã Củ Chi, Thành phố Hồ Chí Minh", "Old": "Xã Tân Thông Hội", "Now": "Xã Củ Chi", "Answer": "Đăng ký đánh giá lại", "Stage": 30, "Linked": 12, "Unlinked": 55, "Reevaluate": 2, "Upgrade": 1, "Lapse": 1, "Unanswered": 4, "Unreachable": 1,
 }
 
 // TestEveryMessageRenders renders each message in each language, with

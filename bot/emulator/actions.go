@@ -44,6 +44,18 @@ func (s *Server) ShareContact(chatID int64, from User, phone string) int64 {
 	return s.userMessage(chatID, from, func(r *record) { r.Contact = phone })
 }
 
+// ShareOtherContact makes the user share someone else's contact from their
+// address book: owner is that person's Telegram user, 0 for a contact that
+// has none (user_id absent).
+func (s *Server) ShareOtherContact(chatID int64, from User, phone string, owner int64) int64 {
+	return s.userMessage(chatID, from, func(r *record) {
+		r.Contact, r.contactOf = phone, owner
+		if owner == 0 {
+			r.contactOf = -1
+		}
+	})
+}
+
 // SendPhoto makes the user send a photo. The bytes are stored (FileBytes, getFile) and the message carries two
 // sizes; bytes that are no JPEG, PNG, GIF or WebP get an 800×600 size.
 func (s *Server) SendPhoto(chatID int64, from User, data []byte, caption string) int64 {

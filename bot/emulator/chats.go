@@ -47,6 +47,9 @@ type record struct {
 	document *file
 	sticker  *file
 	editDate int64
+	// contactOf is the user a shared contact belongs to when it is not the
+	// sender's own: -1 for a contact with no Telegram user.
+	contactOf int64
 }
 
 func shardOf(id int64) int { return int(uint64(id) * 0x9E3779B97F4A7C15 >> 58) }
@@ -172,6 +175,12 @@ func (s *Server) wire(c *chat, r *record) *wireMessage {
 	case r.Contact != "":
 		m.Contact = &wireContact{PhoneNumber: r.Contact, FirstName: r.From.FirstName, LastName: r.From.LastName,
 			UserID: r.From.ID}
+		switch {
+		case r.contactOf < 0:
+			m.Contact.UserID = 0
+		case r.contactOf > 0:
+			m.Contact.UserID = r.contactOf
+		}
 	case r.sticker == nil:
 		m.Text, m.Entities = r.PlainText, r.Entities
 	}

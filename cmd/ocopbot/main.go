@@ -9,6 +9,7 @@
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
+//	ocopbot registry links --province CODE   claim links with QR codes; --revoke CODE revokes
 //	ocopbot generate                   a national dataset for benchmarks
 //	ocopbot version [--licenses]
 package main
@@ -45,6 +46,9 @@ const usage = `usage:
                                            or none; without --unit, as the central level
   ocopbot results revoke --code CODE       revoke a certificate from a day and tell the producer
          --date DD/MM/YYYY --reason TEXT
+  ocopbot registry links --province CODE  a printable XLSX of single-use claim links with QR
+         [--out FILE] [--bot NAME]         codes for the province's producers not linked yet;
+                                           --revoke CODE revokes one
   ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
   ocopbot version [--licenses]             print the version (and the licences of the embedded
                                            unit lists)
@@ -100,6 +104,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return results(ctx, cfg, args[1:], stdout, stderr)
 	case "generate":
 		return generate(ctx, cfg, args[1:], stdout)
+	case "registry":
+		if len(args) > 1 && args[1] == "links" {
+			return registryLinks(ctx, cfg, args[2:], stdout, stderr)
+		}
 	}
 	printUsage(stderr)
 	return errUsage

@@ -19,6 +19,9 @@ type Data struct {
 	Atlas    *units.Atlas // to name the communes of products stored in another tree
 	Products []ocop.CertifiedProduct
 	Groups   []ocop.ProductGroup
+	// Unlinked are the producers of the unit not linked to the bot yet, for
+	// officials to call; their sheet is left out when nil.
+	Unlinked []ocop.UnlinkedProducer
 }
 
 // Required is the number of products a unit needs to meet its minimum

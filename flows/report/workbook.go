@@ -36,6 +36,11 @@ func Workbook(d Data, p locales.Printer) ([]byte, error) {
 	if err := writeProducts(f, products, bold, date, d, p); err != nil {
 		return nil, fmt.Errorf("products sheet: %w", err)
 	}
+	if d.Unlinked != nil {
+		if err := writeUnlinked(f, p.T("xlsx.sheet_unlinked"), bold, d, p); err != nil {
+			return nil, fmt.Errorf("unlinked sheet: %w", err)
+		}
+	}
 	buf, err := f.WriteToBuffer()
 	if err != nil {
 		return nil, err

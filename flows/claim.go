@@ -1,0 +1,228 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// Claiming a record (issue 15): a producer a province imported from its
+// registry links its Telegram account to it, by sharing its own phone with
+// the contact button (/nhanhoso, or the menu's button) or by opening a
+// single-use link an official printed for it (/start c<code>). Either way the
+// user sees the producer and its products and confirms; the confirmation
+// button carries a claim code made for this chat only, so a forged button
+// cannot take someone else's record.
+
+// ClaimRecords are what claims read and write.
+type ClaimRecords interface {
+	UnclaimedByPhone(ctx context.Context, phone string) ([]ocop.ClaimCandidate, error)
+	CreateClaimLinks(ctx context.Context, producers []int64, createdBy int64, ttl time.Duration) ([]string, error)
+	ClaimLinkCandidate(ctx context.Context, code string) (ocop.ClaimCandidate, error)
+	Claim(ctx context.Context, code string, userID, chatID int64) (ocop.ClaimCandidate, error)
+	OwnsProducer(ctx context.Context, userID int64) (bool, error)
+	RegistryProductsByOwner(ctx context.Context, userID int64) ([]ocop.ClaimProduct, error)
+	LinkTally(ctx context.Context, communes []int64) (ocop.LinkTally, error)
+	UnlinkedProducers(ctx context.Context, communes []int64) ([]ocop.UnlinkedProducer, error)
+	ClaimLinksForCommunes(ctx context.Context, communes []int64, province string, createdBy int64, ttl time.Duration) ([]ocop.ClaimLink, error)
+}
+
+// claimOfferTTL is how long the confirmation buttons of the contact path
+// stay usable.
+const claimOfferTTL = time.Hour
+
+// claimListed is how many matching producers the contact path offers.
+const claimListed = 8
+
+// isClaimCode reports whether a /start argument is a claim code ("c" and 24
+// characters) rather than an official's invitation (24 characters).
+func isClaimCode(s string) bool { return len(s) == 25 && s[0] == 'c' }
+
+// claimCommand answers /nhanhoso and the menu's button: it asks for the
+// user's own phone through the contact button.
+func (e *Engine) claimCommand(t *turn) error {
+	if owns, err := e.records.OwnsProducer(t.ctx, t.chat.UserID); err != nil || owns {
+		if owns {
+			t.say(Reply{Text: t.p.T("claim.already_owner")})
+		}
+		return err
+	}
+	e.askContact(t, "claim.ask_contact")
+	return nil
+}
+
+func (e *Engine) askContact(t *turn, msgID string) {
+	t.say(Reply{Text: t.p.T(msgID), Keyboard: [][]KeyButton{{{Label: t.p.T("claim.button_contact"), RequestContact: true}}}})
+}
+
+// claimContact handles a contact shared outside a conversation: only the
+// user's own (the contact's user is the sender) proves the number is theirs.
+func (e *Engine) claimContact(t *turn) error {
+	if t.in.ContactUserID == 0 || t.in.ContactUserID != t.chat.UserID {
+		t.say(Reply{Text: t.p.T("claim.not_own_contact"), RemoveKeyboard: true})
+		return nil
+	}
+	if owns, err := e.records.OwnsProducer(t.ctx, t.chat.UserID); err != nil || owns {
+		if owns {
+			t.say(Reply{Text: t.p.T("claim.already_owner"), RemoveKeyboard: true})
+		}
+		return err
+	}
+	phone, err := ocop.NormalizePhone(t.in.Phone)
+	var found []ocop.ClaimCandidate
+	if err == nil {
+		if found, err = e.records.UnclaimedByPhone(t.ctx, phone); err != nil {
+			return err
+		}
+	}
+	if len(found) == 0 {
+		t.say(Reply{Text: t.p.T("claim.none"), RemoveKeyboard: true})
+		t.say(Reply{Text: t.p.T("claim.none_next"), Buttons: [][]Button{{{Label: t.p.T("button.register"), Data: globalData("reg")}}}})
+		return nil
+	}
+	found = found[:min(len(found), claimListed)]
+	ids := make([]int64, len(found))
+	for i, c := range found {
+		ids[i] = c.ProducerID
+	}
+	codes, err := e.records.CreateClaimLinks(t.ctx, ids, t.chat.UserID, claimOfferTTL)
+	if err != nil {
+		return err
+	}
+	t.say(Reply{Text: t.p.T("claim.contact_ok"), RemoveKeyboard: true})
+	if len(found) == 1 {
+		e.offerClaim(t, "claim.found", found[0], codes[0])
+		return nil
+	}
+	parts := []string{t.p.T("claim.found_several", "Count", len(found))}
+	rows := make([][]Button, 0, len(found)+1)
+	for i, c := range found {
+		parts = append(parts, e.describeCandidate(t, c))
+		rows = append(rows, []Button{{Label: t.p.T("claim.button_choose", "Name", shorten(c.Name, 40)), Data: globalData("cl", codes[i])}})
+	}
+	rows = append(rows, []Button{{Label: t.p.T("claim.button_not_me"), Data: globalData("menu")}})
+	sayParts(t, parts, "\n\n", rows)
+	return nil
+}
+
+// claimTyped refuses a phone number typed as text: only the contact button
+// proves the number belongs to the user.
+func (e *Engine) claimTyped(t *turn) error {
+	e.askContact(t, "claim.typed")
+	return nil
+}
+
+// claimLinkStart shows the producer of a printed claim link (/start c<code>)
+// and asks to confirm.
+func (e *Engine) claimLinkStart(t *turn, code string) error {
+	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
+		return err
+	}
+	c, err := e.records.ClaimLinkCandidate(t.ctx, code)
+	if msg := claimRefusal(err); msg != "" {
+		t.say(Reply{Text: t.p.T(msg)})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.offerClaim(t, "claim.link_found", c, code)
+	return nil
+}
+
+// offerClaim shows one producer and the buttons to confirm or decline.
+func (e *Engine) offerClaim(t *turn, msgID string, c ocop.ClaimCandidate, code string) {
+	t.say(Reply{Text: t.p.T(msgID) + "\n\n" + e.describeCandidate(t, c), Buttons: [][]Button{
+		{{Label: t.p.T("claim.button_confirm"), Data: globalData("cl", code)}},
+		{{Label: t.p.T("claim.button_not_me"), Data: globalData("menu")}},
+	}})
+}
+
+// describeCandidate writes a producer, its commune as known today and its
+// products with stars and validity.
+func (e *Engine) describeCandidate(t *turn, c ocop.ClaimCandidate) string {
+	lines := []string{t.p.T("claim.producer", "Name", c.Name, "Address", e.addressToday(t.p, c.UnitID))}
+	today := e.today()
+	for _, pr := range c.Products {
+		lines = append(lines, e.productLine(t, pr, today))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *Engine) productLine(t *turn, pr ocop.ClaimProduct, today time.Time) string {
+	switch {
+	case pr.Stars == 0:
+		return t.p.T("claim.product_none", "Product", pr.Name)
+	case today.Before(pr.ValidUntil):
+		return t.p.T("claim.product", "Product", pr.Name, "Stars", pr.Stars, "Last", dates.Format(ocop.LastValidDay(pr.ValidUntil)))
+	}
+	return t.p.T("claim.product_ended", "Product", pr.Name, "Stars", pr.Stars, "Until", dates.Format(pr.ValidUntil))
+}
+
+// claimButton confirms a claim ("cl|<code>").
+func (e *Engine) claimButton(t *turn, code string) error {
+	c, err := e.records.Claim(t.ctx, code, t.chat.UserID, t.chat.ID)
+	if msg := claimRefusal(err); msg != "" {
+		t.say(Reply{Text: t.p.T(msg)})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.log.InfoContext(t.ctx, "producer claimed", slog.Int64("producer_id", c.ProducerID), slog.Int64("chat_id", t.chat.ID))
+	t.say(Reply{Text: t.p.T("claim.done", "Name", c.Name)})
+	return e.showRecords(t)
+}
+
+// claimRefusal is the message of an expected refusal, "" for others.
+func claimRefusal(err error) string {
+	switch {
+	case errors.Is(err, ocop.ErrClaimUsed):
+		return "claim.link_used"
+	case errors.Is(err, ocop.ErrClaimExpired):
+		return "claim.link_expired"
+	case errors.Is(err, ocop.ErrClaimUnknown):
+		return "claim.link_unknown"
+	case errors.Is(err, ocop.ErrClaimTaken):
+		return "claim.taken"
+	case errors.Is(err, ocop.ErrClaimOwner):
+		return "claim.already_owner"
+	}
+	return ""
+}
+
+// shorten cuts s to n runes, with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// looksLikePhone reports whether a text is nothing but a phone number.
+func looksLikePhone(s string) bool {
+	_, err := ocop.NormalizePhone(strings.TrimSpace(s))
+	return err == nil
+}
+
+// showRegistryRecords is /hoso for a producer claimed from a registry: its
+// products as the registry brought them, then its registrations in the chat.
+func (e *Engine) showRegistryRecords(t *turn, regs []ocop.Registration, imported []ocop.ClaimProduct) error {
+	lines := []string{t.p.T("records.registry_header")}
+	today := e.today()
+	for _, pr := range imported {
+		lines = append(lines, e.productLine(t, pr, today))
+	}
+	for _, r := range regs {
+		lines = append(lines, t.p.T("records.item", "N", len(lines), "Product", r.ProductName, "Code", r.Code,
+			"Stars", r.TargetStars, "Status", t.p.T("status."+string(r.Status)), "Date", dates.Format(r.SubmittedAt.In(dates.Vietnam))))
+	}
+	sayParts(t, lines, "\n", [][]Button{{{Label: t.p.T("button.register_another"), Data: globalData("reg")}}})
+	return nil
+}

@@ -1,0 +1,67 @@
+package flows
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	"github.com/ocopbot/ocopbot/flows/vntext"
+)
+
+// ClaimLinkTTL is how long a printed claim link stays usable.
+const ClaimLinkTTL = 60 * 24 * time.Hour
+
+// mayPrintLinks reports whether off may print the claim links of the unit
+// of a status: a province's officials (and the administrator), for a
+// province.
+func mayPrintLinks(off ocop.Official, st ocop.Status) bool {
+	return (off.Role == ocop.RoleProvince || off.Role == ocop.RoleAdmin) && st.Unit.ID != 0 && st.Unit.Level == 1
+}
+
+// ClaimLinkURL is the deep link that opens a claim code in the bot; "/start
+// <code>" to type when the bot's name is not known.
+func ClaimLinkURL(botName, code string) string {
+	if botName == "" {
+		return "/start " + code
+	}
+	return "https://t.me/" + botName + "?start=" + code
+}
+
+// sendClaimLinks answers the /status button of a province: a workbook with
+// a new single-use link and its QR code for every producer of the province
+// not linked to the bot yet, to print for a training day.
+func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, id int64, day time.Time) error {
+	d, err := e.measure(t, id, day)
+	if err != nil {
+		return err
+	}
+	if !mayPrintLinks(off, d.Status) {
+		t.say(Reply{Text: t.p.T("status.out_of_scope")})
+		return nil
+	}
+	links, err := e.records.ClaimLinksForCommunes(t.ctx, d.Sources, d.Status.Unit.Code, t.chat.UserID, ClaimLinkTTL)
+	if err != nil {
+		return err
+	}
+	if len(links) == 0 {
+		t.say(Reply{Text: t.p.T("status.links_none", "Unit", d.Status.Unit.Name)})
+		return nil
+	}
+	rows := make([]report.ClaimLinkRow, len(links))
+	for i, l := range links {
+		rows[i] = report.ClaimLinkRow{ClaimLink: l, URL: ClaimLinkURL(e.BotName(), l.Code)}
+	}
+	until := dates.Format(dates.LocalDay(e.now().Add(ClaimLinkTTL)))
+	xlsx, err := report.ClaimLinks(rows, e.atlas, until, t.p)
+	if err != nil {
+		return fmt.Errorf("write claim links: %w", err)
+	}
+	e.log.InfoContext(t.ctx, "claim links printed", slog.Int64("unit_id", d.Status.Unit.ID), slog.Int("count", len(links)))
+	name := "lien-ket-ocop-" + vntext.Slug(d.Status.Unit.Name) + ".xlsx"
+	t.say(Reply{Text: t.p.T("status.links_caption", "Count", len(links), "Unit", d.Status.Unit.Name, "Date", until),
+		Document: &Upload{Name: name, Data: xlsx}})
+	return nil
+}

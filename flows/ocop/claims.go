@@ -1,0 +1,60 @@
+package ocop
+
+import (
+	"errors"
+	"time"
+)
+
+// A producer imported from a province's registry has no Telegram user until
+// it claims its record: by sharing its own phone number, or through a
+// single-use link an official printed for it (issue 15).
+
+// ClaimCandidate is an unclaimed producer offered to a user, with what it
+// holds, so that the user can tell it is theirs.
+type ClaimCandidate struct {
+	ProducerID int64
+	Name       string
+	UnitID     int64 // its commune, in the tree it was recorded in
+	Products   []ClaimProduct
+}
+
+// ClaimProduct is one product of a claim candidate with its newest
+// certificate not revoked (zero Stars when none).
+type ClaimProduct struct {
+	Name       string
+	Stars      int
+	ValidUntil time.Time
+}
+
+// ClaimLink is a single-use link made for an unclaimed producer: Code is
+// given once (only its hash is kept).
+type ClaimLink struct {
+	ProducerID int64
+	Name       string
+	UnitID     int64
+	Phone      string
+	Code       string
+}
+
+// UnlinkedProducer is a producer of a unit that has not linked its chat.
+type UnlinkedProducer struct {
+	ProducerID     int64
+	Name           string
+	UnitID         int64
+	Representative string
+	Phone          string
+}
+
+// LinkTally counts the producers of some communes linked to the bot and not.
+type LinkTally struct {
+	Linked, Unlinked int
+}
+
+// Expected refusals of a claim.
+var (
+	ErrClaimTaken   = errors.New("producer already claimed")
+	ErrClaimOwner   = errors.New("user already manages a producer")
+	ErrClaimUsed    = errors.New("claim link already used")
+	ErrClaimExpired = errors.New("claim link expired")
+	ErrClaimUnknown = errors.New("claim link unknown")
+)
