@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -93,25 +92,16 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	commune.expect("Sản phẩm OCOP còn hiệu lực: 2 (3★: 2 · 4★: 0 · 5★: 0)", "Sắp hết hạn trong 90 ngày: 2 sản phẩm",
 		"1 đăng ký đánh giá lại", "1 không liên lạc được")
 
-	// The unlinked producer claims its record (as the claim flow does):
-	// the held reminder is released to its new chat.
-	err := h.db.Store.WithTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE producers SET owner_user_id = 7502, chat_id = 7502, claimed_at = now() WHERE id = $1`, unlinked); err != nil {
-			return err
-		}
-		n, err := h.db.Store.ReleaseHeld(ctx, tx, unlinked, 7502)
-		if n != 1 {
-			t.Errorf("released %d, want 1", n)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The unlinked producer claims its record in the chat: the held
+	// reminder is released to its new chat, in the claim's transaction.
+	late := h.user(7502)
+	late.say("/nhanhoso")
+	late.shareContact("84912000101")
+	late.expect("HTX Rau Sạch An Nhơn")
+	late.press("✅ Đúng, đây là tôi")
 	h.waitFor("the released reminder", func() bool {
 		return h.count(`SELECT count(*) FROM notifications WHERE producer_id = $1 AND status = 'sent' AND chat_id = 7502`, unlinked) == 1
 	})
-	late := h.user(7502)
 	late.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: Sản phẩm của HTX Rau Sạch An Nhơn (3 sao)", "hết hiệu lực từ ngày 20/12/2026")
 	late.press("Không đăng ký lại")
 	late.expect("Anh/Chị không đăng ký đánh giá lại sản phẩm Sản phẩm của HTX Rau Sạch An Nhơn")
