@@ -9,6 +9,7 @@
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
+//	ocopbot registry import FILE       a province's OCOP registry (XLSX/CSV); registry export | template
 //	ocopbot generate                   a national dataset for benchmarks
 //	ocopbot version [--licenses]
 package main
@@ -45,6 +46,11 @@ const usage = `usage:
                                            or none; without --unit, as the central level
   ocopbot results revoke --code CODE       revoke a certificate from a day and tell the producer
          --date DD/MM/YYYY --reason TEXT
+  ocopbot registry import [--province     import a province's registry of recognised products
+         CODE] FILE                        (XLSX/CSV), all or none; --province: only its units
+  ocopbot registry export [--province      write the registry (all certificates, or those valid
+         CODE] [--day DD/MM/YYYY] [--out F]  on --day) in the same format
+  ocopbot registry template [--out FILE]   an empty registry file with instructions
   ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
   ocopbot version [--licenses]             print the version (and the licences of the embedded
                                            unit lists)
@@ -98,6 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return quotas(ctx, cfg, args[1:], stdout, stderr)
 	case "results":
 		return results(ctx, cfg, args[1:], stdout, stderr)
+	case "registry":
+		return registry(ctx, cfg, args[1:], stdout, stderr)
 	case "generate":
 		return generate(ctx, cfg, args[1:], stdout)
 	}
