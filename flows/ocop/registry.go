@@ -35,11 +35,11 @@ type RegistryRow struct {
 func (r RegistryRow) ProducerKey() string {
 	switch {
 	case r.TaxCode != "":
-		return "T" + r.ProvinceCode + "\x00" + r.TaxCode
+		return "T" + r.ProvinceCode + "\x1f" + r.TaxCode
 	case r.CitizenID != "":
-		return "C" + r.ProvinceCode + "\x00" + r.CitizenID
+		return "C" + r.ProvinceCode + "\x1f" + r.CitizenID
 	}
-	return "N" + strconv.FormatInt(r.CommuneID, 10) + "\x00" + r.NameKey
+	return "N" + strconv.FormatInt(r.CommuneID, 10) + "\x1f" + r.NameKey
 }
 
 // RegistryImported says what an import wrote.
