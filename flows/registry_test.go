@@ -190,7 +190,9 @@ func TestRegistryExportImportRoundTrip(t *testing.T) {
 		t.Errorf("export re-imported changed %+v", a)
 	}
 	lines := strings.Split(strings.TrimSpace(string(first)), "\n")
-	if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Thành phố Hồ Chí Minh,Quận 1,Phường Bến Nghé,") }) {
+	if !slices.ContainsFunc(lines, func(l string) bool {
+		return strings.HasPrefix(l, "Thành phố Hồ Chí Minh,Quận 1,Phường Bến Nghé,")
+	}) {
 		t.Errorf("export names units as the tree of the decision did:\n%s", first)
 	}
 }
