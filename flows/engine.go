@@ -26,6 +26,7 @@ type Records interface {
 	ResultRecords
 	RenewalRecords
 	NoticeRecords
+	RegistryRecords
 }
 
 // ChatRecords are the records of who talks to the bot.

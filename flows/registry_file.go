@@ -292,8 +292,10 @@ func findUnit(ix *units.UnitIndex, parent int64, level int, s, msgID string, p l
 			return u, ""
 		}
 	}
-	if len(hits) == 0 && f != "" {
-		hits, _ = ix.Search(strings.Fields(f)[len(strings.Fields(f))-1], parent, level, 3, 0)
+	// A misspelt name: the closest are those matching its first words.
+	for words := strings.Fields(f); len(hits) == 0 && len(words) > 1; {
+		words = words[:len(words)-1]
+		hits, _ = ix.Search(strings.Join(words, " "), parent, level, 3, 0)
 	}
 	var names []string
 	for i, u := range hits {

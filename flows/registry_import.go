@@ -123,3 +123,23 @@ func RegistryTable(a *units.Atlas, entries []ocop.RegistryEntry) [][]string {
 	}
 	return out
 }
+
+// importRegistry answers a registry file sent in the chat: only a province
+// official (for the units of the province) or the administrator imports.
+func (e *Engine) importRegistry(t *turn, off ocop.Official, rows [][]string, data []byte) error {
+	if off.Role != ocop.RoleProvince && off.Role != ocop.RoleAdmin {
+		t.say(Reply{Text: t.p.T("registry.province_only")})
+		return nil
+	}
+	inScope := func(id int64) bool { return ocop.InScope(e.atlas, off, id) }
+	rep, err := RegistryImport{Records: e.records, Atlas: e.atlas, Groups: e.groups, Now: e.now}.run(t.ctx, off.UserID, inScope, rows, data, t.p)
+	if err != nil {
+		return err
+	}
+	if len(rep.Errors) > 0 {
+		sayErrors(t, rep.Errors)
+		return nil
+	}
+	t.say(Reply{Text: rep.Summary(t.p)})
+	return nil
+}
