@@ -168,15 +168,18 @@ func writeTable(name, sheet string, rows [][]string) error {
 	return nil
 }
 
-// writeRegistryTemplate writes the header, two example rows, and a sheet
-// of instructions.
+// registryExamples are the template's example rows, on its instructions
+// sheet so that the data sheet starts empty.
+var registryExamples = [][]string{
+	{"Thành phố Hồ Chí Minh", "Huyện Củ Chi", "Xã Tân Thông Hội", "HTX Nông nghiệp Tân Thông", "HTX", "0301234562",
+		"Nguyễn Văn An", "0912345678", "Mật ong hoa cà phê", "Thực phẩm", "4 sao", "72,5", "2388/QĐ-UBND", "28/06/2024", "Tỉnh"},
+	{"ho chi minh", "cu chi", "phu my hung", "Hộ kinh doanh Trần Thị Bình", "HKD", "",
+		"Trần Thị Bình", "0987654321", "Trà thảo mộc", "thảo dược", "3", "", "1520/QĐ-UBND", "15/09/2023", ""},
+}
+
+// writeRegistryTemplate writes the header on the first sheet, and the
+// instructions with examples on a second.
 func writeRegistryTemplate(name string) error {
-	rows := [][]string{flows.RegistryColumns,
-		{"Thành phố Hồ Chí Minh", "Huyện Củ Chi", "Xã Tân Thông Hội", "HTX Nông nghiệp Tân Thông", "HTX", "0301234567",
-			"Nguyễn Văn An", "0912345678", "Mật ong hoa cà phê", "Thực phẩm", "4 sao", "72,5", "2388/QĐ-UBND", "28/06/2024", "Tỉnh"},
-		{"Thành phố Hồ Chí Minh", "", "Xã Củ Chi", "Hộ kinh doanh Trần Thị Bình", "Hộ kinh doanh", "",
-			"Trần Thị Bình", "0987654321", "Bánh tráng phơi sương", "1", "3", "", "1520/QĐ-UBND", "15/09/2025", ""},
-	}
 	help := [][]string{{"Cột", "Cách ghi"},
 		{"Tỉnh/Thành phố", "Tên (có hoặc không dấu) hoặc mã đơn vị, theo danh mục có hiệu lực vào ngày quyết định."},
 		{"Quận/Huyện", "Chỉ ghi cho quyết định trước 01/07/2025 (thời có cấp huyện)."},
@@ -194,20 +197,23 @@ func writeRegistryTemplate(name string) error {
 		{"Ngày quyết định", "dd/mm/yyyy, không sau hôm nay."},
 		{"Cấp công nhận", "Không bắt buộc: Trung ương, Tỉnh hoặc Huyện; hạng sao phải đúng thẩm quyền của cấp đó vào ngày quyết định."},
 		{"", "Mỗi dòng là một giấy chứng nhận. Có dòng lỗi thì không ghi dòng nào; nhập lại cùng tệp không thay đổi gì."},
+		{},
+		{"Ví dụ (chép sang trang «Danh sách OCOP», dưới dòng tiêu đề):"},
+		flows.RegistryColumns,
 	}
+	help = append(help, registryExamples...)
 	f := excelize.NewFile()
 	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "Danh sách OCOP"); err != nil {
+		return fmt.Errorf("template: %w", err)
+	}
+	if _, err := f.NewSheet("Hướng dẫn"); err != nil {
+		return fmt.Errorf("template: %w", err)
+	}
 	for _, s := range []struct {
 		name string
 		rows [][]string
-	}{{"Danh sách OCOP", rows}, {"Hướng dẫn", help}} {
-		if s.name == "Danh sách OCOP" {
-			if err := f.SetSheetName("Sheet1", s.name); err != nil {
-				return fmt.Errorf("template: %w", err)
-			}
-		} else if _, err := f.NewSheet(s.name); err != nil {
-			return fmt.Errorf("template: %w", err)
-		}
+	}{{"Danh sách OCOP", [][]string{flows.RegistryColumns}}, {"Hướng dẫn", help}} {
 		for i, r := range s.rows {
 			cell, _ := excelize.CoordinatesToCellName(1, i+1)
 			if err := f.SetSheetRow(s.name, cell, &r); err != nil {
