@@ -242,7 +242,7 @@ func (c RegistryCheck) row(cell func(string) string, groups map[string]string, c
 		office = by
 	}
 	res := ocop.Result{Stars: r.Stars, DecisionDate: day}
-	if msg := authorityError(p, c.Auth, office, res); msg != "" {
+	if msg := authorityRule(p, c.Auth, office, res, "registry.error.authority"); msg != "" {
 		return r, msg
 	}
 	return r, ""
