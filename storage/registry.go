@@ -21,7 +21,16 @@ import (
 // kept in the audit row; actor the Telegram user (0: the command line).
 func (s *Store) ImportRegistry(ctx context.Context, rows []ocop.RegistryRow, sha string, actor int64) (ocop.RegistryImported, error) {
 	var done ocop.RegistryImported
-	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return ocop.RegistryImported{}, fmt.Errorf("registry import: %w", err)
+	}
+	defer conn.Release()
+	// The staging tables of a national file outgrow the default 8 MB of
+	// local buffers; a session that has used temporary tables already keeps
+	// its size, so the error is of no interest.
+	_, _ = conn.Exec(ctx, `SET temp_buffers = '256MB'`)
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		done = ocop.RegistryImported{}
 		// Two imports of one province never interleave.
 		var provinces []string
