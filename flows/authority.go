@@ -19,6 +19,12 @@ import (
 // its decision date ("" when it may): "Theo 148/QĐ-TTg, sản phẩm 4 sao do
 // cấp tỉnh công nhận; cấp huyện công nhận: 3★".
 func authorityError(p locales.Printer, auth ocop.Authorities, office ocop.Office, r ocop.Result) string {
+	return authorityRule(p, auth, office, r, "results.error.authority")
+}
+
+// authorityRule is authorityError worded by msgID (a registry row names
+// the rule without the conversation's advice).
+func authorityRule(p locales.Printer, auth ocop.Authorities, office ocop.Office, r ocop.Result, msgID string) string {
 	ok, by := auth.Decide(r.DecisionDate, office, r.Stars)
 	if ok {
 		return ""
@@ -35,7 +41,7 @@ func authorityError(p locales.Printer, auth ocop.Authorities, office ocop.Office
 	if by != "" {
 		who = officeName(p, by, r.DecisionDate)
 	}
-	return p.T("results.error.authority", "Regime", regime, "Stars", r.Stars, "By", who,
+	return p.T(msgID, "Regime", regime, "Stars", r.Stars, "By", who,
 		"Office", officeName(p, office, r.DecisionDate), "Mine", mine)
 }
 

@@ -27,6 +27,7 @@ type Records interface {
 	RenewalRecords
 	NoticeRecords
 	ClaimRecords
+	RegistryRecords
 }
 
 // ChatRecords are the records of who talks to the bot.

@@ -240,7 +240,8 @@ func findHeader(rows [][]string) (head int, cols map[string]int, missing []strin
 }
 
 // importDocument answers a file an official sends: a quota file when its
-// first row is a quota header, else a results file.
+// first row is a quota header, a registry file when it has the registry's
+// header, else a results file.
 func (e *Engine) importDocument(t *turn) error {
 	off, ok, err := e.official(t)
 	if !ok || err != nil {
@@ -259,6 +260,8 @@ func (e *Engine) importDocument(t *turn) error {
 	}
 	if rows, err := report.ReadTable(t.in.FileName, data); err == nil && IsQuotaFile(rows) {
 		return e.importQuotas(t, off, rows)
+	} else if err == nil && IsRegistryFile(rows) {
+		return e.importRegistry(t, off, rows, data)
 	}
 	if _, ok := ocop.OfficeOf(off.Role); !ok {
 		t.say(Reply{Text: t.p.T("results.commune")})

@@ -10,6 +10,7 @@
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
 //	ocopbot registry links --province CODE   claim links with QR codes; --revoke CODE revokes
+//	ocopbot registry import FILE       a province's OCOP registry (XLSX/CSV); registry export | template
 //	ocopbot generate                   a national dataset for benchmarks
 //	ocopbot version [--licenses]
 package main
@@ -49,6 +50,11 @@ const usage = `usage:
   ocopbot registry links --province CODE  a printable XLSX of single-use claim links with QR
          [--out FILE] [--bot NAME]         codes for the province's producers not linked yet;
                                            --revoke CODE revokes one
+  ocopbot registry import [--province     import a province's registry of recognised products
+         CODE] FILE                        (XLSX/CSV), all or none; --province: only its units
+  ocopbot registry export [--province      write the registry (all certificates, or those valid
+         CODE] [--day DD/MM/YYYY] [--out F]  on --day) in the same format
+  ocopbot registry template [--out FILE]   an empty registry file with instructions
   ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
   ocopbot version [--licenses]             print the version (and the licences of the embedded
                                            unit lists)
@@ -102,12 +108,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return quotas(ctx, cfg, args[1:], stdout, stderr)
 	case "results":
 		return results(ctx, cfg, args[1:], stdout, stderr)
-	case "generate":
-		return generate(ctx, cfg, args[1:], stdout)
 	case "registry":
 		if len(args) > 1 && args[1] == "links" {
 			return registryLinks(ctx, cfg, args[2:], stdout, stderr)
 		}
+		return registry(ctx, cfg, args[1:], stdout, stderr)
+	case "generate":
+		return generate(ctx, cfg, args[1:], stdout)
 	}
 	printUsage(stderr)
 	return errUsage

@@ -1,0 +1,198 @@
+package flows_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/locales"
+	"github.com/ocopbot/ocopbot/storage"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+const registryHeader = "Tỉnh/Thành phố,Quận/Huyện,Xã/Phường,Tên chủ thể,Loại hình,Mã số thuế,Người đại diện,Số điện thoại,Tên sản phẩm,Nhóm sản phẩm,Hạng sao,Điểm,Số quyết định,Ngày quyết định,Cấp công nhận\n"
+
+// goodRegistry has a producer with two decisions for one product (the
+// newer supersedes), units without accents and by GSO code, a household
+// identified by its owner's CCCD, 2019 group names and a firm without a
+// tax code.
+const goodRegistry = registryHeader +
+	"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX Tân Thông,HTX,0301234562,Nguyễn Văn A,0912345678,Mật ong,Thực phẩm,3 sao,,100/QĐ-UBND,15/03/2022,Tỉnh\n" +
+	"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX Tân Thông,HTX,0301234562,Nguyễn Văn A,0912345678,Mật ong,Thực phẩm,4★,,2388/QĐ-UBND,28/06/2024,Tỉnh\n" +
+	"ho chi minh,cu chi,xa an phu,Hộ kinh doanh Trần Bình,HKD,079090001234,Trần Bình,0987654321,Trà thảo mộc,thảo dược,4,75,2388/QĐ-UBND,28/06/2024,\n" +
+	"79,760,26740,Công ty TNHH Sài Gòn Xanh,Công ty TNHH,,,,Túi vải,vải và may mặc,3,,55/QĐ-UBND,10/10/2023,\n"
+
+func registrySetup(t *testing.T) (flows.RegistryImport, *storage.Store, locales.Printer) {
+	t.Helper()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	atlas, err := db.Store.Atlas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := db.Store.ProductGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	return flows.RegistryImport{Records: db.Store, Atlas: atlas, Groups: groups, Now: now}, db.Store, text.Printer("vi")
+}
+
+func countImported(t *testing.T, store *storage.Store) (producers, products, certs int) {
+	t.Helper()
+	err := store.Pool().QueryRow(context.Background(), `
+SELECT (SELECT count(*) FROM producers), (SELECT count(*) FROM products), (SELECT count(*) FROM certificates)`).
+		Scan(&producers, &products, &certs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+func TestRegistryImportListsEveryBadRowAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	ri, store, p := registrySetup(t)
+	good := "Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX Tân Thông,HTX,0301234562,,0912345678,Mật ong,1,4,,2388/QĐ-UBND,28/06/2024,Tỉnh\n"
+	file := registryHeader + good + // line 2
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phúú,HTX B,HTX,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 3: commune
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX C,HTX,0301234563,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 4: MST
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX D,HTX,,,12345,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 5: phone
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX E,HTX,,,,Gạo,Nhóm lạ,3,,1/QĐ-UBND,01/02/2023,\n" + // 6: group
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX F,HTX,,,,Gạo,1,5,,1/QĐ-UBND,01/02/2023,Tỉnh\n" + // 7: authority
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX G,HTX,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2027,\n" + // 8: future
+		good + // 9: duplicate of 2
+		"Thành phố Hồ Chí Minh,,Xã An Phú,HTX H,HTX,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 10: no district
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX I,Công xưởng,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 11: kind
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX K,HTX,,,,Gạo,1,4,60,1/QĐ-UBND,01/02/2023,\n" // 12: score band
+	rep, err := ri.Run(context.Background(), 0, nil, "registry.csv", []byte(file), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Dòng 3: không tìm thấy xã/phường «Xã An Phúú»",
+		"Dòng 4: mã số thuế sai",
+		"Dòng 5: số điện thoại sai",
+		"Dòng 6: nhóm sản phẩm «Nhóm lạ» không rõ",
+		"Dòng 7: theo 1048/QĐ-TTg, sản phẩm 5 sao do cấp trung ương (Bộ Nông nghiệp và Phát triển nông thôn) công nhận; cấp tỉnh công nhận: 3★–4★",
+		"Dòng 8: Ngày quyết định không được sau hôm nay",
+		"Dòng 9: trùng với dòng 2",
+		"Dòng 10: quyết định ngày 01/02/2023 thuộc thời có cấp huyện",
+		"Dòng 11: loại hình «Công xưởng» không rõ",
+		"Dòng 12: điểm 60 ứng với 3 sao, không phải 4 sao",
+	}
+	if len(rep.Errors) != len(want) {
+		t.Fatalf("errors:\n%s\nwant %d", strings.Join(rep.Errors, "\n"), len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(rep.Errors[i], w) {
+			t.Errorf("error %d = %q, want it to start %q", i, rep.Errors[i], w)
+		}
+	}
+	if !strings.Contains(rep.Errors[0], "Xã An Phú") {
+		t.Errorf("unknown commune names no close name: %q", rep.Errors[0])
+	}
+	if pr, prod, c := countImported(t, store); pr+prod+c != 0 {
+		t.Errorf("after a bad file: %d producers, %d products, %d certificates; want none", pr, prod, c)
+	}
+}
+
+func TestRegistryImportTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
+	ri, store, p := registrySetup(t)
+	ctx := context.Background()
+	rep, err := ri.Run(ctx, 0, nil, "registry.csv", []byte(goodRegistry), p)
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatalf("import: %v %v", err, rep.Errors)
+	}
+	d := rep.Imported
+	if d.ProducersNew != 3 || d.ProductsNew != 3 || d.CertificatesNew != 4 || d.Superseded != 1 || d.Unchanged != 0 {
+		t.Errorf("first import: %+v; want 3 producers, 3 products, 4 certificates, 1 superseded", d)
+	}
+	var revoked time.Time
+	if err := store.Pool().QueryRow(ctx, `SELECT revoked_on FROM certificates WHERE decision_no = '100/QĐ-UBND'`).Scan(&revoked); err != nil {
+		t.Fatal(err)
+	}
+	if got := revoked.Format("02/01/2006"); got != "28/06/2024" {
+		t.Errorf("3★ of 2022 ends on %s, want 28/06/2024 (the newer decision)", got)
+	}
+	var household, citizen string
+	if err := store.Pool().QueryRow(ctx, `SELECT kind, citizen_id FROM producers WHERE name = 'Hộ kinh doanh Trần Bình'`).Scan(&household, &citizen); err != nil {
+		t.Fatal(err)
+	}
+	if household != "household" || citizen != "079090001234" {
+		t.Errorf("household row: kind %q, CCCD %q", household, citizen)
+	}
+	again, err := ri.Run(ctx, 0, nil, "registry.csv", []byte(goodRegistry), p)
+	if err != nil || len(again.Errors) > 0 {
+		t.Fatalf("second import: %v %v", err, again.Errors)
+	}
+	if a := again.Imported; a.ProducersNew+a.ProducersUpdated+a.ProductsNew+a.CertificatesNew+a.Superseded != 0 || a.Unchanged != 4 {
+		t.Errorf("second import: %+v; want nothing changed, 4 unchanged", a)
+	}
+	var audits int
+	if err := store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'registry.imported' AND length(details->>'sha256') = 64`).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 2 {
+		t.Errorf("%d audit rows with the file's SHA-256, want 2", audits)
+	}
+}
+
+func TestRegistryExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ri, store, p := registrySetup(t)
+	if rep, err := ri.Run(ctx, 0, nil, "registry.csv", []byte(goodRegistry), p); err != nil || len(rep.Errors) > 0 {
+		t.Fatalf("import: %v %v", err, rep.Errors)
+	}
+	export := func(ri flows.RegistryImport, store *storage.Store) []byte {
+		entries, err := store.RegistryEntries(ctx, "79", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		if err := w.WriteAll(flows.RegistryTable(ri.Atlas, entries)); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	first := export(ri, store)
+	if n := bytes.Count(first, []byte("\n")); n != 5 {
+		t.Fatalf("export has %d lines, want header and 4 certificates:\n%s", n, first)
+	}
+	// The export imported into an empty database exports the same, and
+	// imported where it came from changes nothing.
+	ri2, store2, _ := registrySetup(t)
+	if rep, err := ri2.Run(ctx, 0, nil, "export.csv", first, p); err != nil || len(rep.Errors) > 0 {
+		t.Fatalf("import export: %v %v", err, rep.Errors)
+	}
+	second := export(ri2, store2)
+	if !bytes.Equal(first, second) {
+		t.Errorf("round trip differs:\n%s\nthen\n%s", first, second)
+	}
+	rep, err := ri.Run(ctx, 0, nil, "export.csv", first, p)
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatalf("re-import: %v %v", err, rep.Errors)
+	}
+	if a := rep.Imported; a.ProducersNew+a.ProducersUpdated+a.ProductsNew+a.CertificatesNew+a.Superseded != 0 {
+		t.Errorf("export re-imported changed %+v", a)
+	}
+	lines := strings.Split(strings.TrimSpace(string(first)), "\n")
+	if !slices.ContainsFunc(lines, func(l string) bool {
+		return strings.HasPrefix(l, "Thành phố Hồ Chí Minh,Quận 1,Phường Bến Nghé,")
+	}) {
+		t.Errorf("export names units as the tree of the decision did:\n%s", first)
+	}
+}
