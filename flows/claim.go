@@ -1,9 +1,7 @@
 package flows
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -18,19 +16,6 @@ import (
 // user sees the producer and its products and confirms; the confirmation
 // button carries a claim code made for this chat only, so a forged button
 // cannot take someone else's record.
-
-// ClaimRecords are what claims read and write.
-type ClaimRecords interface {
-	UnclaimedByPhone(ctx context.Context, phone string) ([]ocop.ClaimCandidate, error)
-	CreateClaimLinks(ctx context.Context, producers []int64, createdBy int64, ttl time.Duration) ([]string, error)
-	ClaimLinkCandidate(ctx context.Context, code string) (ocop.ClaimCandidate, error)
-	Claim(ctx context.Context, code string, userID, chatID int64) (ocop.ClaimCandidate, error)
-	OwnsProducer(ctx context.Context, userID int64) (bool, error)
-	RegistryProductsByOwner(ctx context.Context, userID int64) ([]ocop.ClaimProduct, error)
-	LinkTally(ctx context.Context, communes []int64) (ocop.LinkTally, error)
-	UnlinkedProducers(ctx context.Context, communes []int64) ([]ocop.UnlinkedProducer, error)
-	ClaimLinksForCommunes(ctx context.Context, communes []int64, province string, createdBy int64, ttl time.Duration) ([]ocop.ClaimLink, error)
-}
 
 // claimOfferTTL is how long the confirmation buttons of the contact path
 // stay usable.
@@ -174,7 +159,7 @@ func (e *Engine) claimButton(t *turn, code string) error {
 	if err != nil {
 		return err
 	}
-	e.log.InfoContext(t.ctx, "producer claimed", slog.Int64("producer_id", c.ProducerID), slog.Int64("chat_id", t.chat.ID))
+	e.log.InfoContext(t.ctx, "producer claimed", "producer_id", c.ProducerID, "chat_id", t.chat.ID)
 	t.say(Reply{Text: t.p.T("claim.done", "Name", c.Name)})
 	return e.showRecords(t)
 }

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,6 +11,19 @@ import (
 	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/flows/vntext"
 )
+
+// ClaimRecords are what claims read and write.
+type ClaimRecords interface {
+	UnclaimedByPhone(ctx context.Context, phone string) ([]ocop.ClaimCandidate, error)
+	CreateClaimLinks(ctx context.Context, producers []int64, createdBy int64, ttl time.Duration) ([]string, error)
+	ClaimLinkCandidate(ctx context.Context, code string) (ocop.ClaimCandidate, error)
+	Claim(ctx context.Context, code string, userID, chatID int64) (ocop.ClaimCandidate, error)
+	OwnsProducer(ctx context.Context, userID int64) (bool, error)
+	RegistryProductsByOwner(ctx context.Context, userID int64) ([]ocop.ClaimProduct, error)
+	LinkTally(ctx context.Context, communes []int64) (ocop.LinkTally, error)
+	UnlinkedProducers(ctx context.Context, communes []int64) ([]ocop.UnlinkedProducer, error)
+	ClaimLinksForCommunes(ctx context.Context, communes []int64, province string, createdBy int64, ttl time.Duration) ([]ocop.ClaimLink, error)
+}
 
 // ClaimLinkTTL is how long a printed claim link stays usable.
 const ClaimLinkTTL = 60 * 24 * time.Hour

@@ -47,6 +47,15 @@ func stepData(st *State, action, arg string) string {
 	return strconv.Itoa(st.Seq) + "|" + action + "|" + arg
 }
 
+// idArg writes a record's id as a button carries it.
+func idArg(id int64) string { return strconv.FormatInt(id, 10) }
+
+// parseID reads an id a button carried.
+func parseID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil
+}
+
 func parseData(data string) (seq int, global bool, action, arg string, ok bool) {
 	head, rest, ok := strings.Cut(data, "|")
 	if !ok {

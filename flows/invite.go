@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +60,7 @@ func (e *Engine) inviteCommand(t *turn) error {
 func (e *Engine) inviteChoice(t *turn, units []units.Unit) error {
 	rows := make([][]Button, 0, len(units))
 	for _, u := range units {
-		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData("iv", strconv.FormatInt(u.ID, 10))}})
+		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData("iv", idArg(u.ID))}})
 	}
 	t.say(Reply{Text: t.p.T("invite.choose"), Buttons: rows})
 	return nil
@@ -70,8 +69,8 @@ func (e *Engine) inviteChoice(t *turn, units []units.Unit) error {
 // inviteButton makes the invitation for the unit pressed, after checking
 // the scope again: buttons can be forged.
 func (e *Engine) inviteButton(t *turn, arg string) error {
-	id, err := strconv.ParseInt(arg, 10, 64)
-	if err != nil {
+	id, ok := parseID(arg)
+	if !ok {
 		return e.oldButton(t)
 	}
 	off, ok, err := e.official(t)

@@ -31,7 +31,7 @@ type QuotaReport struct {
 // or given to `ocopbot quotas import` (as the administrator).
 type QuotaImport struct {
 	Records QuotaRecords
-	Atlas   *units.Atlas
+	Importer
 }
 
 // IsQuotaFile reports whether rows (a file read by report.ReadTable) start
@@ -111,16 +111,10 @@ func (qi QuotaImport) unit(q ocop.Quota) (units.Unit, bool) {
 
 // importQuotas answers a quota file sent in the chat.
 func (e *Engine) importQuotas(t *turn, off ocop.Official, rows [][]string) error {
-	rep, err := QuotaImport{Records: e.records, Atlas: e.atlas}.Run(t.ctx, off, t.in.FileName, rows, t.p)
-	if err != nil {
-		return err
-	}
-	if len(rep.Errors) > 0 {
-		sayErrors(t, rep.Errors)
-		return nil
-	}
-	t.say(Reply{Text: t.p.T("quotas.done", "Rules", rep.Rules, "Replaced", rep.Replaced)})
-	return nil
+	rep, err := QuotaImport{Records: e.records, Importer: e.importer()}.Run(t.ctx, off, t.in.FileName, rows, t.p)
+	return answerImport(t, rep.Errors, err, func() string {
+		return t.p.T("quotas.done", "Rules", rep.Rules, "Replaced", rep.Replaced)
+	})
 }
 
 // sayErrors lists the errors of a refused file, the first few of them.

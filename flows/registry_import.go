@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -29,9 +28,8 @@ const maxRegistryRows = 200_000
 // official, or given to `ocopbot registry import`.
 type RegistryImport struct {
 	Records RegistryRecords
-	Atlas   *units.Atlas
 	Groups  []ocop.ProductGroup
-	Now     func() time.Time // nil: time.Now
+	Importer
 }
 
 // RegistryReport says what a registry file did: Errors (one per bad row)
@@ -61,15 +59,11 @@ func (ri RegistryImport) run(ctx context.Context, actor int64, inScope func(int6
 	if len(rows) > maxRegistryRows+10 {
 		return RegistryReport{Errors: []string{p.T("import.error.too_many", "Max", maxRegistryRows)}}, nil
 	}
-	now := ri.Now
-	if now == nil {
-		now = time.Now
-	}
 	auth, err := ri.Records.Authorities(ctx)
 	if err != nil {
 		return RegistryReport{}, err
 	}
-	check := RegistryCheck{Atlas: ri.Atlas, Auth: auth, Groups: ri.Groups, Today: dates.LocalDay(now()), InScope: inScope}
+	check := RegistryCheck{Atlas: ri.Atlas, Auth: auth, Groups: ri.Groups, Today: ri.today(), InScope: inScope}
 	good, errs := check.Rows(rows, p)
 	if len(errs) > 0 {
 		return RegistryReport{Errors: errs}, nil
@@ -132,14 +126,6 @@ func (e *Engine) importRegistry(t *turn, off ocop.Official, rows [][]string, dat
 		return nil
 	}
 	inScope := func(id int64) bool { return ocop.InScope(e.atlas, off, id) }
-	rep, err := RegistryImport{Records: e.records, Atlas: e.atlas, Groups: e.groups, Now: e.now}.run(t.ctx, off.UserID, inScope, rows, data, t.p)
-	if err != nil {
-		return err
-	}
-	if len(rep.Errors) > 0 {
-		sayErrors(t, rep.Errors)
-		return nil
-	}
-	t.say(Reply{Text: rep.Summary(t.p)})
-	return nil
+	rep, err := RegistryImport{Records: e.records, Groups: e.groups, Importer: e.importer()}.run(t.ctx, off.UserID, inScope, rows, data, t.p)
+	return answerImport(t, rep.Errors, err, func() string { return rep.Summary(t.p) })
 }

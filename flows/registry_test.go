@@ -46,7 +46,7 @@ func registrySetup(t *testing.T) (flows.RegistryImport, *storage.Store, locales.
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
-	return flows.RegistryImport{Records: db.Store, Atlas: atlas, Groups: groups, Now: now}, db.Store, text.Printer("vi")
+	return flows.RegistryImport{Records: db.Store, Groups: groups, Importer: flows.Importer{Atlas: atlas, Now: now}}, db.Store, text.Printer("vi")
 }
 
 func countImported(t *testing.T, store *storage.Store) (producers, products, certs int) {

@@ -3,8 +3,6 @@ package flows
 import (
 	"context"
 	"errors"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +32,17 @@ type answerCode struct {
 }
 
 func answerButton(p locales.Printer, certificateID int64, c answerCode) Button {
-	return Button{Label: p.T("button.renewal." + string(c.answer)), Data: globalData("rn", strconv.FormatInt(certificateID, 10), c.code)}
+	return Button{Label: p.T("button.renewal." + string(c.answer)), Data: globalData("rn", idArg(certificateID), c.code)}
+}
+
+// answerOf is the answer a button's code stands for.
+func answerOf(code string) (ocop.RenewalAnswer, bool) {
+	for _, c := range answerCodes {
+		if c.code == code {
+			return c.answer, true
+		}
+	}
+	return "", false
 }
 
 // answerRows are the buttons of the answers a producer may give for a
@@ -75,12 +83,11 @@ func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
 // "<certificate>|<r|u|n>".
 func (e *Engine) renewalButton(t *turn, arg string) error {
 	idText, code, _ := strings.Cut(arg, "|")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	i := slices.IndexFunc(answerCodes, func(c answerCode) bool { return c.code == code })
-	if err != nil || i < 0 {
+	id, okID := parseID(idText)
+	answer, okCode := answerOf(code)
+	if !okID || !okCode {
 		return e.oldButton(t)
 	}
-	answer := answerCodes[i].answer
 	out, err := e.records.AnswerRenewal(t.ctx, t.chat.UserID, id, answer, e.now())
 	switch {
 	case errNotFound(err):

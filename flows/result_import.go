@@ -3,28 +3,13 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
-	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
-)
-
-// Files fetches what users send.
-type Files interface {
-	Fetch(ctx context.Context, fileID string) ([]byte, error)
-}
-
-const (
-	maxImportBytes  = 5 << 20 // a results file: far more rows than a council decides at once
-	maxImportRows   = 5000
-	maxErrorsListed = 30
 )
 
 // ImportReport says what a results file did: Errors (one line per bad row,
@@ -32,22 +17,6 @@ const (
 type ImportReport struct {
 	Errors   []string
 	Recorded ocop.Recorded
-}
-
-// lineError is a bad row of a file: its line and what is wrong with it.
-type lineError struct {
-	line int
-	msg  string
-}
-
-// listErrors writes a file's bad rows, by line ("Dòng 5: …").
-func listErrors(p locales.Printer, errs []lineError) []string {
-	slices.SortStableFunc(errs, func(a, b lineError) int { return a.line - b.line })
-	out := make([]string, len(errs))
-	for i, e := range errs {
-		out[i] = p.T("import.row", "Line", e.line, "Error", e.msg)
-	}
-	return out
 }
 
 // importColumns are the header words of a results file, folded; the
@@ -63,8 +32,7 @@ var importColumns = map[string][]string{
 // official, or given to `ocopbot results import`.
 type ResultImport struct {
 	Records ResultRecords
-	Atlas   *units.Atlas
-	Now     func() time.Time // nil: time.Now
+	Importer
 }
 
 // Run checks every row of a results file (registration code, score,
@@ -72,11 +40,7 @@ type ResultImport struct {
 // or — when any row is wrong — writes nothing and lists the errors. off is
 // who imports: their scope and office apply to every row.
 func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, data []byte, p locales.Printer) (ImportReport, error) {
-	now := ri.Now
-	if now == nil {
-		now = time.Now
-	}
-	today := dates.LocalDay(now())
+	today := ri.today()
 	office, ok := ocop.OfficeOf(off.Role)
 	if !ok {
 		return ImportReport{Errors: []string{p.T("results.commune")}}, nil
@@ -237,45 +201,4 @@ func findHeader(rows [][]string) (head int, cols map[string]int, missing []strin
 		}
 	}
 	return bestRow, best, missing
-}
-
-// importDocument answers a file an official sends: a quota file when its
-// first row is a quota header, a registry file when it has the registry's
-// header, else a results file.
-func (e *Engine) importDocument(t *turn) error {
-	off, ok, err := e.official(t)
-	if !ok || err != nil {
-		return err
-	}
-	if t.in.FileSize > maxImportBytes {
-		t.say(Reply{Text: t.p.T("import.error.too_big", "MB", maxImportBytes>>20)})
-		return nil
-	}
-	if e.files == nil {
-		return errors.New("no file fetcher configured")
-	}
-	data, err := e.files.Fetch(t.ctx, t.in.FileID)
-	if err != nil {
-		return fmt.Errorf("fetch file %s: %w", t.in.FileName, err)
-	}
-	if rows, err := report.ReadTable(t.in.FileName, data); err == nil && IsQuotaFile(rows) {
-		return e.importQuotas(t, off, rows)
-	} else if err == nil && IsRegistryFile(rows) {
-		return e.importRegistry(t, off, rows, data)
-	}
-	if _, ok := ocop.OfficeOf(off.Role); !ok {
-		t.say(Reply{Text: t.p.T("results.commune")})
-		return nil
-	}
-	rep, err := ResultImport{Records: e.records, Atlas: e.atlas, Now: e.now}.Run(t.ctx, off, t.in.FileName, data, t.p)
-	if err != nil {
-		return err
-	}
-	if len(rep.Errors) > 0 {
-		sayErrors(t, rep.Errors)
-		return nil
-	}
-	t.say(Reply{Text: t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates,
-		"Unchanged", rep.Recorded.Unchanged)})
-	return nil
 }

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -54,7 +53,7 @@ func (e *Engine) findInScope(t *turn, off ocop.Official, tree *units.Tree, name 
 func (e *Engine) chooseUnit(t *turn, units []units.Unit, action string, day time.Time) error {
 	rows := make([][]Button, 0, len(units))
 	for _, u := range units {
-		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData(action, strconv.FormatInt(u.ID, 10), dates.Compact(day))}})
+		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData(action, idArg(u.ID), dates.Compact(day))}})
 	}
 	t.say(Reply{Text: t.p.T("status.choose"), Buttons: rows})
 	return nil

@@ -238,7 +238,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	var rows [][]Button
 	var row []Button
 	for _, c := range st.Children[:min(len(st.Children), statusDrillDown)] {
-		row = append(row, Button{Label: c.Unit.Name, Data: globalData("st", strconv.FormatInt(c.Unit.ID, 10), dates.Compact(day))})
+		row = append(row, Button{Label: c.Unit.Name, Data: globalData("st", idArg(c.Unit.ID), dates.Compact(day))})
 		if len(row) == 2 {
 			rows, row = append(rows, row), nil
 		}
@@ -246,7 +246,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time)
 	if row != nil {
 		rows = append(rows, row)
 	}
-	arg := []string{strconv.FormatInt(id, 10), dates.Compact(day)}
+	arg := []string{idArg(id), dates.Compact(day)}
 	if len(st.Children) > 0 {
 		rows = append(rows, []Button{
 			{Label: p.T("button.chart"), Data: globalData("ch", arg...)},

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"slices"
-	"strconv"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -130,7 +129,7 @@ func (e *Engine) chooseAreas(t *turn, districts []units.Unit, day time.Time) err
 		if p, ok := e.atlas.Unit(d.ParentID); ok {
 			label += ", " + p.Name
 		}
-		rows = append(rows, []Button{{Label: label, Data: globalData("st", strconv.FormatInt(-d.ID, 10), dates.Compact(day))}})
+		rows = append(rows, []Button{{Label: label, Data: globalData("st", idArg(-d.ID), dates.Compact(day))}})
 	}
 	t.say(Reply{Text: t.p.T("status.choose"), Buttons: rows})
 	return nil

@@ -73,9 +73,9 @@ func (u unitPicker) prompt(t *turn, header string, parent int64, level int) Repl
 		r.Text += "\n" + t.p.N("reg.unit_results", total, "Query", st.Query)
 	}
 	for i := 0; i < len(units); i += 2 {
-		row := []Button{{Label: units[i].Name, Data: stepData(st, "pick", strconv.FormatInt(units[i].ID, 10))}}
+		row := []Button{{Label: units[i].Name, Data: stepData(st, "pick", idArg(units[i].ID))}}
 		if i+1 < len(units) {
-			row = append(row, Button{Label: units[i+1].Name, Data: stepData(st, "pick", strconv.FormatInt(units[i+1].ID, 10))})
+			row = append(row, Button{Label: units[i+1].Name, Data: stepData(st, "pick", idArg(units[i+1].ID))})
 		}
 		r.Buttons = append(r.Buttons, row)
 	}

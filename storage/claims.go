@@ -2,9 +2,6 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -27,21 +24,15 @@ const DefaultClaimLinkTTL = 60 * 24 * time.Hour
 // official's invitation code in a /start deep link.
 const ClaimCodePrefix = "c"
 
-// newClaimCode is a random code of 25 characters of [A-Za-z0-9_-], what a
-// t.me ?start= link carries, and its hash.
+// newClaimCode is a single-use code of 25 characters, the prefix and a
+// random code, and its hash.
 func newClaimCode() (string, []byte, error) {
-	var raw [18]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	code, _, err := newCode()
+	if err != nil {
 		return "", nil, fmt.Errorf("claim code: %w", err)
 	}
-	code := ClaimCodePrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	h := sha256.Sum256([]byte(code))
-	return code, h[:], nil
-}
-
-func claimHash(code string) []byte {
-	h := sha256.Sum256([]byte(code))
-	return h[:]
+	code = ClaimCodePrefix + code
+	return code, codeHash(code), nil
 }
 
 // candidateRow is a producer and one of its products, as candidates reads them.
@@ -212,7 +203,7 @@ FROM claim_links WHERE code_hash = $1`
 	if lock {
 		q += ` FOR UPDATE`
 	}
-	rows, err := db.Query(ctx, q, claimHash(code))
+	rows, err := db.Query(ctx, q, codeHash(code))
 	if err != nil {
 		return claimLinkRow{}, fmt.Errorf("load claim link: %w", err)
 	}
@@ -318,7 +309,7 @@ WHERE id = $1 AND owner_user_id IS NULL`, l.ProducerID, userID, chatID)
 func (s *Store) RevokeClaimLink(ctx context.Context, code string, by int64) error {
 	return s.WithTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `UPDATE claim_links SET revoked_at = now() WHERE code_hash = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id`, claimHash(code)).Scan(&id)
+		err := tx.QueryRow(ctx, `UPDATE claim_links SET revoked_at = now() WHERE code_hash = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id`, codeHash(code)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("revoke claim link: %w", notFound(err))
 		}

@@ -2,9 +2,6 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -38,21 +35,18 @@ func (s *Store) CreateInvite(ctx context.Context, unitID int64, role ocop.Role, 
 		}
 		unit = &unitID
 	}
-	var raw [18]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	code, hash, err := newCode()
+	if err != nil {
 		return "", fmt.Errorf("invite code: %w", err)
 	}
-	// 24 characters of [A-Za-z0-9_-]: what a t.me ?start= link carries.
-	code := base64.RawURLEncoding.EncodeToString(raw[:])
-	hash := sha256.Sum256([]byte(code))
 	var creator *int64
 	if createdBy != 0 {
 		creator = &createdBy
 	}
-	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+	err = s.WithTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		const q = `INSERT INTO invites (code_hash, unit_id, role, created_by, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING id`
-		if err := tx.QueryRow(ctx, q, hash[:], unit, string(role), creator, ttl.Seconds()).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, q, hash, unit, string(role), creator, ttl.Seconds()).Scan(&id); err != nil {
 			return fmt.Errorf("insert invite: %w", err)
 		}
 		return audit(ctx, tx, createdBy, "invite.created", "invite", id, map[string]any{"unit_id": unitID, "role": role})
@@ -67,14 +61,14 @@ func (s *Store) CreateInvite(ctx context.Context, unitID int64, role ocop.Role, 
 // the row is locked, so two users racing for one code cannot both win. Every
 // use and every refused attempt on a known code is in the audit log.
 func (s *Store) RedeemInvite(ctx context.Context, code string, userID, chatID int64) (ocop.Official, error) {
-	hash := sha256.Sum256([]byte(code))
+	hash := codeHash(code)
 	var off ocop.Official
 	var refused error
 	err := s.WithTx(ctx, func(tx pgx.Tx) error {
 		const q = `
 SELECT id, unit_id, role, expires_at < now() AS expired, used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked
 FROM invites WHERE code_hash = $1 FOR UPDATE`
-		rows, err := tx.Query(ctx, q, hash[:])
+		rows, err := tx.Query(ctx, q, hash)
 		if err != nil {
 			return fmt.Errorf("load invite: %w", err)
 		}
@@ -121,10 +115,10 @@ ON CONFLICT (user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, unit_id = EXCLUD
 
 // RevokeInvite makes an unused invitation unusable.
 func (s *Store) RevokeInvite(ctx context.Context, code string, by int64) error {
-	hash := sha256.Sum256([]byte(code))
+	hash := codeHash(code)
 	return s.WithTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `UPDATE invites SET revoked_at = now() WHERE code_hash = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id`, hash[:]).Scan(&id)
+		err := tx.QueryRow(ctx, `UPDATE invites SET revoked_at = now() WHERE code_hash = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id`, hash).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("revoke invite: %w", notFound(err))
 		}

@@ -1,6 +1,11 @@
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
 
 // The kinds and options below are stored in river_job: rows written by an
 // earlier release must still be worked, so they do not change.
@@ -51,4 +56,14 @@ func (DigestArgs) Kind() string { return "digest" }
 // InsertOpts: one digest run per week.
 func (DigestArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: SweepQueue, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// jobDay reads the day a job carries (yyyy-mm-dd); a malformed one cancels
+// the job, since no retry can mend it.
+func jobDay(what, s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, river.JobCancel(fmt.Errorf("%s %q: %w", what, s, err))
+	}
+	return d, nil
 }

@@ -27,9 +27,9 @@ func (w *digestWorker) Timeout(*river.Job[DigestArgs]) time.Duration { return sw
 
 // Work queues the week's digests, as of today.
 func (w *digestWorker) Work(ctx context.Context, job *river.Job[DigestArgs]) error {
-	week, err := time.Parse(time.DateOnly, job.Args.Week)
+	week, err := jobDay("digest week", job.Args.Week)
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("digest week %q: %w", job.Args.Week, err))
+		return err
 	}
 	n, err := w.queue(ctx, week, dates.LocalDay(w.now()))
 	if err != nil {

@@ -26,9 +26,9 @@ func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return swee
 // Work queues the reminders due on the job's day. Cut short, it has
 // committed what it queued; River runs it again and it queues the rest.
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
-	day, err := time.Parse(time.DateOnly, job.Args.Day)
+	day, err := jobDay("sweep day", job.Args.Day)
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("sweep day %q: %w", job.Args.Day, err))
+		return err
 	}
 	start := time.Now()
 	n, err := w.store.SweepReminders(ctx, day, w.stages, 0)

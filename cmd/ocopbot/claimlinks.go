@@ -34,18 +34,14 @@ func registryLinks(ctx context.Context, cfg Config, args []string, stdout, stder
 	if (*revoke == "") == (*province == "") || *ttl <= 0 {
 		return fmt.Errorf("registry links: want --province CODE [--out FILE], or --revoke CODE: %w", errUsage)
 	}
+	if *revoke != "" {
+		return revokeCode(ctx, cfg, stdout, "claim link revoked", func(store *storage.Store) error { return store.RevokeClaimLink(ctx, *revoke, 0) })
+	}
 	store, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if *revoke != "" {
-		if err := store.RevokeClaimLink(ctx, *revoke, 0); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "claim link revoked")
-		return nil
-	}
 	n, file, err := writeClaimLinks(ctx, store, *province, *out, *botName, cfg, *ttl, stderr)
 	if err != nil {
 		return err

@@ -142,7 +142,7 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		if err != nil {
 			return err
 		}
-		rep, err := flows.QuotaImport{Records: store, Atlas: atlas}.Run(ctx, ocop.Official{Role: ocop.RoleAdmin},
+		rep, err := flows.QuotaImport{Records: store, Importer: flows.Importer{Atlas: atlas}}.Run(ctx, ocop.Official{Role: ocop.RoleAdmin},
 			filepath.Base(args[1]), rows, p)
 		if err != nil {
 			return err

@@ -37,18 +37,14 @@ func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 	if *revoke == "" && !r.ActiveOn(time.Now()) {
 		return fmt.Errorf("invite: %w", ocop.ErrRoleAbolished)
 	}
+	if *revoke != "" {
+		return revokeCode(ctx, cfg, stdout, "invitation revoked", func(store *storage.Store) error { return store.RevokeInvite(ctx, *revoke, 0) })
+	}
 	store, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if *revoke != "" {
-		if err := store.RevokeInvite(ctx, *revoke, 0); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "invitation revoked")
-		return nil
-	}
 	var unitID int64
 	if r != ocop.RoleAdmin {
 		unitID, err = store.UnitIDByCode(ctx, *unit, r.Level(), time.Now())
@@ -74,5 +70,20 @@ func invite(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 	} else {
 		fmt.Fprintf(stdout, "  send the bot: /start %s\n  (or pass --bot NAME for a t.me link)\n", code)
 	}
+	return nil
+}
+
+// revokeCode revokes an unused single-use code (an invitation, a claim
+// link) and says so.
+func revokeCode(ctx context.Context, cfg Config, stdout io.Writer, done string, revoke func(*storage.Store) error) error {
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := revoke(store); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, done)
 	return nil
 }

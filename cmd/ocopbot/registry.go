@@ -27,13 +27,12 @@ func registry(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return fmt.Errorf("registry: want `registry import|export|template`: %w", errUsage)
 	}
 	fs := flag.NewFlagSet("registry "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	province := fs.String("province", "", "GSO code of the province; empty: every province")
 	day := fs.String("day", "", "export: only certificates valid on this day, DD/MM/YYYY")
 	out := fs.String("out", "", "export, template: the file to write (.xlsx or .csv)")
 	lang := fs.String("lang", "vi", "language of the error list: vi or en")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("registry: %w", errUsage)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
 	}
 	if args[0] == "template" {
 		name := *out
@@ -98,7 +97,7 @@ func registry(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	rep, err := flows.RegistryImport{Records: store, Atlas: atlas, Groups: groups}.Run(ctx, 0, scope, filepath.Base(path), data, p)
+	rep, err := flows.RegistryImport{Records: store, Groups: groups, Importer: flows.Importer{Atlas: atlas}}.Run(ctx, 0, scope, filepath.Base(path), data, p)
 	if err != nil {
 		return err
 	}

@@ -31,15 +31,14 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		return fmt.Errorf("results: want `results import [--unit CODE --level province|district] FILE` or `results revoke --code CODE --date DD/MM/YYYY --reason TEXT`: %w", errUsage)
 	}
 	fs := flag.NewFlagSet("results "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	unit := fs.String("unit", "", "GSO code of the office's unit; empty: central level")
 	level := fs.String("level", "province", "level of --unit: province or district")
 	lang := fs.String("lang", "vi", "language of the error list: vi or en")
 	code := fs.String("code", "", "registration code (revoke)")
 	date := fs.String("date", "", "first day the certificate no longer counts, DD/MM/YYYY (revoke)")
 	reason := fs.String("reason", "", "reason told to the producer (revoke)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("results: %w", errUsage)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -88,7 +87,7 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	rep, err := flows.ResultImport{Records: store, Atlas: atlas}.Run(ctx, off, filepath.Base(path), data, p)
+	rep, err := flows.ResultImport{Records: store, Importer: flows.Importer{Atlas: atlas}}.Run(ctx, off, filepath.Base(path), data, p)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package ocop
 
 import (
-	"errors"
 	"time"
 )
 
@@ -50,11 +49,17 @@ type LinkTally struct {
 	Linked, Unlinked int
 }
 
-// Expected refusals of a claim.
-var (
-	ErrClaimTaken   = errors.New("producer already claimed")
-	ErrClaimOwner   = errors.New("user already manages a producer")
-	ErrClaimUsed    = errors.New("claim link already used")
-	ErrClaimExpired = errors.New("claim link expired")
-	ErrClaimUnknown = errors.New("claim link unknown")
+// ClaimRefusal is why a claim was refused: an expected outcome, checked
+// with errors.Is against the constants below.
+type ClaimRefusal string
+
+func (r ClaimRefusal) Error() string { return string(r) }
+
+// The refusals of a claim.
+const (
+	ErrClaimTaken   ClaimRefusal = "producer already claimed"
+	ErrClaimOwner   ClaimRefusal = "user already manages a producer"
+	ErrClaimUsed    ClaimRefusal = "claim link already used"
+	ErrClaimExpired ClaimRefusal = "claim link expired"
+	ErrClaimUnknown ClaimRefusal = "claim link unknown"
 )
