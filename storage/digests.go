@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -105,17 +104,11 @@ ORDER BY q.answered_at DESC, q.id DESC LIMIT $4`, communes, from, to, limit)
 // QueueDigest queues the digest d of week for the reader, with its job,
 // unless one is queued already: it reports whether it queued this one.
 func (s *Store) QueueDigest(ctx context.Context, r DigestReader, week time.Time, d ocop.DigestNotice) (bool, error) {
-	body, err := json.Marshal(d)
-	if err != nil {
-		return false, fmt.Errorf("encode digest: %w", err)
-	}
 	queued := false
-	err = s.WithTx(ctx, func(tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, `
-INSERT INTO notifications (kind, chat_id, unit_id, payload) VALUES ($1, $2, $3, $4) RETURNING id`,
-			ocop.NoticeDigest, r.ChatID, r.UnitID, body).Scan(&id); err != nil {
-			return fmt.Errorf("insert digest notification: %w", err)
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		id, err := insertNotification(ctx, tx, ocop.NoticeDigest, r.ChatID, 0, r.UnitID, d)
+		if err != nil {
+			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO official_digests (user_id, week, notification_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			r.UserID, week, id)
