@@ -112,6 +112,27 @@ type unitHit struct {
 	msg      string // why the unit is not found
 }
 
+// provinceToday is the GSO code of the province the row's commune belongs
+// to today: a producer is its tax code within its province, and a file
+// spanning 1/7/2025 names the same producer under the province of each
+// decision's date (Bình Dương, then Ho Chi Minh City). The commune's own
+// province when the merges do not place it.
+func (c RegistryCheck) provinceToday(hit unitHit) string {
+	now := c.Atlas.At(c.Today)
+	id, ok := c.Atlas.CommuneIn(now, hit.commune)
+	for ok {
+		u, found := now.Units.Get(id)
+		if !found {
+			break
+		}
+		if u.Level == 1 {
+			return u.Code
+		}
+		id = u.ParentID
+	}
+	return hit.province.Code
+}
+
 // Rows checks every data row; errs lists the bad ones by line (nothing is
 // to be written when there is any).
 func (c RegistryCheck) Rows(rows [][]string, p locales.Printer) (out []ocop.RegistryRow, errs []string) {
@@ -185,7 +206,7 @@ func (c RegistryCheck) row(cell func(string) string, groups map[string]string, c
 	if c.InScope != nil && !c.InScope(hit.commune) {
 		return r, p.T("registry.error.scope", "Province", hit.province.Name)
 	}
-	r.ProvinceCode, r.CommuneID = hit.province.Code, hit.commune
+	r.ProvinceCode, r.CommuneID = c.provinceToday(hit), hit.commune
 	if r.Name = strings.Join(strings.Fields(cell("name")), " "); r.Name == "" || len([]rune(r.Name)) > 200 {
 		return r, p.T("registry.error.name")
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -194,5 +195,51 @@ func TestRegistryExportImportRoundTrip(t *testing.T) {
 		return strings.HasPrefix(l, "Thành phố Hồ Chí Minh,Quận 1,Phường Bến Nghé,")
 	}) {
 		t.Errorf("export names units as the tree of the decision did:\n%s", first)
+	}
+}
+
+// A producer is its tax code within its province as it is today: a file
+// spanning the reform names one producer under Tỉnh Bình Dương (a decision
+// of 2024, three-level tree) and under Thành phố Hồ Chí Minh (a decision of
+// 2025, two-level tree), and the import makes one producer of it.
+func TestRegistryProducerAcrossTheReform(t *testing.T) {
+	t.Parallel()
+	ri, store, p := registrySetup(t)
+	ctx := context.Background()
+	for _, f := range []string{"vn-units-2025-07.csv", "vn-units-2025-07-merges.json"} {
+		file, err := os.Open(storagetest.DataFile(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, ".json") {
+			_, err = store.ImportMerges(ctx, file)
+		} else {
+			_, err = store.ImportUnits(ctx, file)
+		}
+		file.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	atlas, err := store.Atlas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri.Atlas = atlas
+	file := registryHeader +
+		"Tỉnh Bình Dương,Thành phố Thủ Dầu Một,Phường Phú Cường,HTX Bánh bèo Phú Cường,HTX,0301234562,Lê Văn B,0912345671,Bánh bèo,Thực phẩm,4,,10/QĐ-UBND,15/03/2024,Tỉnh\n" +
+		"Thành phố Hồ Chí Minh,,Phường Thủ Dầu Một,HTX Bánh bèo Phú Cường,HTX,0301234562,Lê Văn B,0912345671,Nước mắm,Thực phẩm,4,,20/QĐ-UBND,15/08/2025,Tỉnh\n"
+	rep, err := ri.Run(ctx, 0, nil, "registry.csv", []byte(file), p)
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatalf("import: %v %v", err, rep.Errors)
+	}
+	var producers int
+	var province string
+	if err := store.Pool().QueryRow(ctx, `SELECT count(*), min(province_code) FROM producers WHERE tax_code = '0301234562'`).
+		Scan(&producers, &province); err != nil {
+		t.Fatal(err)
+	}
+	if producers != 1 || province != "79" {
+		t.Fatalf("%d producers with the tax code, province %s; want one, of today's Ho Chi Minh City (79)", producers, province)
 	}
 }

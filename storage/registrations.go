@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 )
 
 // ProducerByOwner returns the producer a Telegram user manages, or ErrNotFound.
@@ -69,9 +70,11 @@ ON CONFLICT (owner_user_id) DO NOTHING RETURNING id`
 		}
 		pr := sub.Product
 		const qp = `
-INSERT INTO products (producer_id, name, subgroup_code, group_code, description, photo_file_id, target_stars)
-VALUES ($1, $2, $3, (SELECT group_code FROM product_subgroups WHERE code = $3), $4, $5, $6) RETURNING id`
-		if err := tx.QueryRow(ctx, qp, p.ID, pr.Name, pr.SubgroupCode, pr.Description, pr.PhotoFileID, pr.TargetStars).Scan(&pr.ID); err != nil {
+INSERT INTO products (producer_id, name, subgroup_code, group_code, description, photo_file_id, target_stars, name_key)
+VALUES ($1, $2, $3, (SELECT group_code FROM product_subgroups WHERE code = $3), $4, $5, $6, $7) RETURNING id`
+		// name_key: a registry import finds this product by its folded name.
+		if err := tx.QueryRow(ctx, qp, p.ID, pr.Name, pr.SubgroupCode, pr.Description, pr.PhotoFileID, pr.TargetStars,
+			vntext.Fold(pr.Name)).Scan(&pr.ID); err != nil {
 			return fmt.Errorf("insert product: %w", err)
 		}
 		// lpad would cut a number past 999999 to six digits: pad only.

@@ -100,10 +100,15 @@ CREATE TEMP TABLE reg_certs (pkey text, name_key text, stars smallint, score num
 		}{
 			{"analyze", `ANALYZE reg_producers; ANALYZE reg_products; ANALYZE reg_certs`, nil},
 			{"find producers by tax code", `
-UPDATE reg_producers r SET id = p.id FROM producers p
+UPDATE reg_producers r SET id = p.id FROM (
+    -- one producer per tax code, deterministically: a claimed one first
+    SELECT DISTINCT ON (province_code, tax_code) id, province_code, tax_code FROM producers
+    WHERE tax_code <> '' ORDER BY province_code, tax_code, owner_user_id IS NULL, id) p
 WHERE r.tax_code <> '' AND p.tax_code = r.tax_code AND p.province_code = r.province_code`, nil},
 			{"find producers by CCCD", `
-UPDATE reg_producers r SET id = p.id FROM producers p
+UPDATE reg_producers r SET id = p.id FROM (
+    SELECT DISTINCT ON (province_code, citizen_id) id, province_code, citizen_id FROM producers
+    WHERE citizen_id <> '' ORDER BY province_code, citizen_id, owner_user_id IS NULL, id) p
 WHERE r.id IS NULL AND r.citizen_id <> '' AND p.citizen_id = r.citizen_id AND p.province_code = r.province_code`, nil},
 			{"find producers by name", `
 UPDATE reg_producers r SET id = p.id FROM producers p
