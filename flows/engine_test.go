@@ -11,14 +11,23 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
-// setup returns an engine over a database of the test's own (real
-// Postgres, the real unit tree) and a chat.
-func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
+// fixture is a database of the test's own (real Postgres, the real unit
+// tree) with what the engine and the file imports read from it.
+type fixture struct {
+	store  *storage.Store
+	atlas  *units.Atlas
+	groups []ocop.ProductGroup
+	text   *locales.Catalog
+	log    *slog.Logger
+}
+
+func newFixture(t *testing.T) fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := storagetest.NewDB(t)
@@ -35,8 +44,15 @@ func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := flows.New(flows.Config{Records: db.Store, Atlas: atlas, Groups: groups, Text: text, Log: log})
-	return e, db.Store, &flows.Chat{ID: 11, UserID: 11}
+	return fixture{store: db.Store, atlas: atlas, groups: groups, text: text, log: log}
+}
+
+// setup returns an engine over a fixture and a chat.
+func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
+	t.Helper()
+	f := newFixture(t)
+	e := flows.New(flows.Config{Records: f.store, Atlas: f.atlas, Groups: f.groups, Text: f.text, Log: f.log})
+	return e, f.store, &flows.Chat{ID: 11, UserID: 11}
 }
 
 func handle(t *testing.T, e *flows.Engine, c *flows.Chat, st *flows.State, in flows.Input) (*flows.State, flows.Result) {

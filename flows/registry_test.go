@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -32,22 +30,9 @@ const goodRegistry = registryHeader +
 
 func registrySetup(t *testing.T) (flows.RegistryImport, *storage.Store, locales.Printer) {
 	t.Helper()
-	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	atlas, err := db.Store.Atlas(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups, err := db.Store.ProductGroups(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t)
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
-	return flows.RegistryImport{Records: db.Store, Groups: groups, Importer: flows.Importer{Atlas: atlas, Now: now}}, db.Store, text.Printer("vi")
+	return flows.RegistryImport{Records: f.store, Groups: f.groups, Importer: flows.Importer{Atlas: f.atlas, Now: now}}, f.store, f.text.Printer("vi")
 }
 
 func countImported(t *testing.T, store *storage.Store) (producers, products, certs int) {

@@ -114,11 +114,7 @@ UPDATE producers SET owner_user_id = $2, chat_id = $2, claimed_at = now() WHERE 
 func TestSweepHoldsRemindersOfUnlinkedProducers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	commune, err := db.Store.UnitIDByCode(ctx, "27502", 3, date("2025-03-01"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, commune := heldSetup(t)
 	if _, err := db.Store.Pool().Exec(ctx, `
 INSERT INTO officials (user_id, chat_id, unit_id, role)
 SELECT 9001, 9001, $1, 'commune' UNION ALL SELECT 9002, 9002, parent_id, 'district' FROM admin_units WHERE id = $1`, commune); err != nil {
@@ -208,11 +204,7 @@ VALUES ($1, 'Rau muống', '1', 3, 'rau muong', now()) RETURNING id`, unlinked).
 func TestReleaseHeld(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	commune, err := db.Store.UnitIDByCode(ctx, "27502", 3, date("2025-03-01"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, commune := heldSetup(t)
 	reminded := storagetest.AddRegistryProducer(t, db.Store, commune, "HTX Nhắc", "0912000011", storagetest.Cert{Stars: 4, Decided: "2023-04-01"})
 	lateExpiry := storagetest.AddRegistryProducer(t, db.Store, commune, "HTX Hết Hạn Lâu", "0912000012", storagetest.Cert{Stars: 3, Decided: "2023-03-01"})
 	freshExpiry := storagetest.AddRegistryProducer(t, db.Store, commune, "HTX Vừa Hết Hạn", "0912000013", storagetest.Cert{Stars: 3, Decided: "2023-03-15"})
@@ -283,11 +275,7 @@ func releaseAgain(store *storage.Store, producer, chat int64) (int, error) {
 func TestSweepDuringClaim(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	commune, err := db.Store.UnitIDByCode(ctx, "27502", 3, date("2025-03-01"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, commune := heldSetup(t)
 	producer := storagetest.AddRegistryProducer(t, db.Store, commune, "HTX Đang Liên Kết", "0912000021", storagetest.Cert{Stars: 3, Decided: "2023-04-01"})
 	tx, err := db.Store.Pool().Begin(ctx)
 	if err != nil {
@@ -320,4 +308,16 @@ func TestSweepDuringClaim(t *testing.T) {
 	if len(got) != 1 || got[0].Status != ocop.NoticeQueued || got[0].ChatID == nil || *got[0].ChatID != 8821 || got[0].Jobs != 1 {
 		t.Errorf("reminder swept during the claim: %+v, want queued to 8821 with its job", got)
 	}
+}
+
+// heldSetup is a database of the test's own and the commune (Xã An Phú,
+// Huyện Củ Chi) its registry producers live in.
+func heldSetup(t *testing.T) (*storagetest.DB, int64) {
+	t.Helper()
+	db := storagetest.NewDB(t)
+	commune, err := db.Store.UnitIDByCode(context.Background(), "27502", 3, date("2025-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, commune
 }
