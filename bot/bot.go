@@ -29,6 +29,11 @@ type Config struct {
 	ClaimAfter  time.Duration // take over updates a dead process left; default 60 s
 	PollTimeout time.Duration // long-polling timeout; default 50 s
 	HTTPClient  *http.Client
+
+	SendTimeout  time.Duration // one Bot API call; default 10 s, then it is tried again
+	StepTimeout  time.Duration // handling one update, before it is tried again; default 30 s
+	StaleAfter   time.Duration // replies older than this when they can go are replaced by the current step; default 10 min
+	OutageNotice time.Duration // a step held up this long by an outage is explained to the user; default 30 s
 }
 
 // Records is what the transport itself reads from storage.
@@ -55,7 +60,7 @@ type Bot struct {
 	log     *slog.Logger
 	hooks   Hooks
 	apiURL  string
-	lockTTL time.Duration
+	out     *outbound
 }
 
 // New connects the transport. It does not call Telegram.
@@ -87,6 +92,18 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
 	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.StepTimeout <= 0 {
+		cfg.StepTimeout = 30 * time.Second
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = 10 * time.Minute
+	}
+	if cfg.OutageNotice <= 0 {
+		cfg.OutageNotice = outageNotice
+	}
 	if cfg.HTTPClient == nil {
 		// Every worker may be mid-call at once: keep that many connections
 		// open instead of net/http's default of two per host, which makes
@@ -96,7 +113,8 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		tr.MaxIdleConns = cfg.Workers + 2
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
-	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks, lockTTL: state.LockTTL()}
+	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks}
+	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	if b.apiURL == "" {
 		b.apiURL = "https://api.telegram.org"
@@ -132,6 +150,21 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	} else {
 		b.engine.SetBotName(me.Username)
 	}
+	// Replies owed since the last run go out first, in order.
+	b.out.ctx = ctx
+	b.out.resume = func(chatID int64) { b.resumeChat(ctx, chatID) }
+	outCtx, stopOut := context.WithCancel(context.WithoutCancel(ctx))
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		b.out.flush(outCtx)
+	}()
+	go b.out.forget(ctx, 30*time.Minute)
+	if err := b.out.recover(ctx); err != nil {
+		stopOut()
+		<-flushed
+		return err
+	}
 	var wg sync.WaitGroup
 	if poll {
 		// Polling and webhooks exclude each other at Telegram.
@@ -146,7 +179,28 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	}
 	err := b.dispatch(ctx)
 	wg.Wait()
+	// Sent replies leave the outboxes before the process does, or the next
+	// start would send them again.
+	stopOut()
+	<-flushed
 	return err
+}
+
+// resumeChat queues, in the chat's turn, showing it its current step.
+func (b *Bot) resumeChat(ctx context.Context, chatID int64) {
+	go func() {
+		for delay := 100 * time.Millisecond; ctx.Err() == nil; delay = min(2*delay, 5*time.Second) {
+			err := b.state.EnqueueOwn(ctx, chatID, kindResume)
+			if err == nil {
+				return
+			}
+			b.log.Warn("queue the current step", slog.Int64("chat_id", chatID), errAttr(err))
+			select {
+			case <-ctx.Done():
+			case <-time.After(delay):
+			}
+		}
+	}()
 }
 
 func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byte) error {
@@ -155,10 +209,14 @@ func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byt
 		return err
 	}
 	if !fresh {
-		b.log.Info("duplicate update dropped", slog.Int64("update_id", updateID))
-		if b.hooks.Done != nil {
-			b.hooks.Done(updateID, true, 0)
-		}
+		b.duplicate(updateID)
 	}
 	return nil
+}
+
+func (b *Bot) duplicate(updateID int64) {
+	b.log.Info("duplicate update dropped", slog.Int64("update_id", updateID))
+	if b.hooks.Done != nil {
+		b.hooks.Done(updateID, true, 0)
+	}
 }

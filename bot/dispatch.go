@@ -1,17 +1,14 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/ocopbot/ocopbot/flows"
@@ -22,38 +19,62 @@ import (
 // context is cancelled.
 const shutdownGrace = 10 * time.Second
 
+// kindResume is the bot's own entry in a chat's intake: show the chat its
+// current step (its replies went stale before Telegram would take them).
+const kindResume = "resume"
+
+// mailbox is a chat's updates in hand, handled one at a time in order. A
+// chat whose update cannot be handled yet — Postgres or Redis out of reach
+// — waits in its mailbox while other chats go on.
+type mailbox struct {
+	chatID int64
+	q      []storage.QueuedUpdate
+	queued bool // in the ready queue, or with a worker, or waiting to retry
+
+	// sess is the chat's state as this process last read or wrote it:
+	// Save's compare-and-set refuses a write from a copy another writer
+	// has since moved on, and the update is then handled again from Redis.
+	sess   storage.Session
+	cached bool
+
+	failingSince time.Time // the head update has been failing since
+	told         bool      // the user was told their step is delayed
+	retry        time.Duration
+	used         time.Time
+}
+
+// dispatcher hands each chat's updates to the workers, one chat to one
+// worker at a time.
+type dispatcher struct {
+	b      *Bot
+	mu     sync.Mutex
+	boxes  map[int64]*mailbox
+	inHand map[string]bool // stream entries routed and not finished
+	ready  chan *mailbox
+	stop   chan struct{}
+}
+
 // dispatch reads the intake stream and hands each update to the worker of
 // its chat, until ctx is cancelled; then it lets the workers finish.
 func (b *Bot) dispatch(ctx context.Context) error {
 	// Work in hand finishes after ctx is cancelled, within shutdownGrace.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	stop := context.AfterFunc(ctx, func() {
-		time.AfterFunc(shutdownGrace, cancelWork)
-	})
-	defer stop()
-
-	shards := make([]chan storage.QueuedUpdate, b.cfg.Workers)
+	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[string]bool),
+		ready: make(chan *mailbox, 4096), stop: make(chan struct{})}
 	var wg sync.WaitGroup
-	for i := range shards {
-		shards[i] = make(chan storage.QueuedUpdate, 16)
+	for range b.cfg.Workers {
 		wg.Add(1)
-		go func(ch <-chan storage.QueuedUpdate) {
+		go func() {
 			defer wg.Done()
-			for q := range ch {
-				b.process(work, q)
-			}
-		}(shards[i])
+			d.work(work)
+		}()
 	}
-	route := func(qs []storage.QueuedUpdate) {
-		for _, q := range qs {
-			i := q.ChatID % int64(len(shards))
-			if i < 0 {
-				i = -i
-			}
-			shards[i] <- q
-		}
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.forget(work, 10*time.Minute)
+	}()
 
 	// Updates this consumer had read but not finished when it last stopped
 	// (a crash, a kill) come first.
@@ -61,7 +82,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 		b.log.Error("read own pending updates", errAttr(err))
 	} else if len(mine) > 0 {
 		b.log.Info("resuming updates left in hand", slog.Int("updates", len(mine)))
-		route(mine)
+		d.route(mine)
 	}
 	nextClaim := time.Now().Add(b.cfg.ClaimAfter / 2)
 	for ctx.Err() == nil {
@@ -71,121 +92,239 @@ func (b *Bot) dispatch(ctx context.Context) error {
 			if cerr != nil && ctx.Err() == nil {
 				b.log.Error("claim stale updates", errAttr(cerr))
 			}
-			route(stale)
+			d.route(stale)
 		}
-		qs, rerr := b.state.ReadUpdates(ctx, b.cfg.Group, b.cfg.Consumer, 128, time.Second)
+		qs, rerr := b.state.ReadUpdates(ctx, b.cfg.Group, b.cfg.Consumer, 256, time.Second)
 		if rerr != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			b.log.Error("read updates", errAttr(rerr))
+			b.log.Warn("read updates", errAttr(rerr))
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Second):
+			case <-time.After(200 * time.Millisecond):
 			}
 			continue
 		}
-		route(qs)
+		d.route(qs)
 	}
-	for _, ch := range shards {
-		close(ch)
+	// Let the updates in hand finish, within the grace period; what is
+	// left stays pending in the stream for the next start.
+	deadline := time.Now().Add(shutdownGrace)
+	for d.inHandCount() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
 	}
+	cancelWork()
+	close(d.stop)
 	wg.Wait()
 	return nil
 }
 
-// process handles one queued update. An update leaves the queue together
-// with the state write it causes (see storage.Redis.Save), or on its own
-// when it changes no state. On an error — Redis or Postgres unreachable, the
-// chat still locked by a process that died — it is tried again here, so a
-// chat's later updates never overtake it; only shutdown stops the tries,
-// leaving it queued for the next start. An update that cannot be decoded is
-// dropped.
-func (b *Bot) process(ctx context.Context, q storage.QueuedUpdate) {
-	var u models.Update
-	if err := json.Unmarshal(q.Payload, &u); err != nil {
-		b.log.Error("undecodable update dropped", slog.String("stream_id", q.StreamID), errAttr(err))
-		b.ack(ctx, q)
-		return
+func (d *dispatcher) inHandCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.inHand)
+}
+
+// route puts updates into their chats' mailboxes. An entry already in hand
+// (claimed back while it waits here) is not taken twice.
+func (d *dispatcher) route(qs []storage.QueuedUpdate) {
+	var wake []*mailbox
+	d.mu.Lock()
+	for _, q := range qs {
+		if d.inHand[q.StreamID] {
+			continue
+		}
+		d.inHand[q.StreamID] = true
+		mb := d.boxes[q.ChatID]
+		if mb == nil {
+			mb = &mailbox{chatID: q.ChatID}
+			d.boxes[q.ChatID] = mb
+		}
+		mb.q = append(mb.q, q)
+		if !mb.queued {
+			mb.queued = true
+			wake = append(wake, mb)
+		}
 	}
-	start := time.Now()
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		err := b.attempt(ctx, &u, q)
-		if err == nil {
-			break
+	d.mu.Unlock()
+	for _, mb := range wake {
+		d.ready <- mb
+	}
+}
+
+// perTurn is how many updates of one chat a worker handles before letting
+// other chats go first.
+const perTurn = 8
+
+func (d *dispatcher) work(ctx context.Context) {
+	for {
+		select {
+		case <-d.stop:
+			return
+		case mb := <-d.ready:
+			d.serve(ctx, mb)
+		}
+	}
+}
+
+// serve handles a chat's updates in order. One that fails for a reason
+// that may pass stays at the head and is tried again after a pause, the
+// chat's later updates waiting behind it.
+func (d *dispatcher) serve(ctx context.Context, mb *mailbox) {
+	for n := 0; ; n++ {
+		d.mu.Lock()
+		if len(mb.q) == 0 {
+			mb.queued, mb.used = false, time.Now()
+			d.mu.Unlock()
+			return
+		}
+		q := mb.q[0]
+		d.mu.Unlock()
+		if n == perTurn {
+			d.requeue(mb, 0)
+			return
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		b.log.Warn("update will be tried again", slog.Int64("update_id", u.ID), slog.Int64("chat_id", q.ChatID), errAttr(err))
+		if err := d.b.process(ctx, mb, q); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.failed(ctx, mb, err)
+			return
+		}
+		mb.failingSince, mb.told, mb.retry = time.Time{}, false, 0
+		d.mu.Lock()
+		mb.q = mb.q[1:]
+		delete(d.inHand, q.StreamID)
+		d.mu.Unlock()
+	}
+}
+
+// outageNotice is how long a step may be delayed by an outage before the
+// user is told; shorter outages (a restart, a failover) only delay it.
+const outageNotice = 30 * time.Second
+
+// failed schedules the chat's head update to be tried again; past
+// outageNotice the user is told, once, that their step will complete.
+func (d *dispatcher) failed(ctx context.Context, mb *mailbox, err error) {
+	now := time.Now()
+	if mb.failingSince.IsZero() {
+		mb.failingSince = now
+	}
+	if errors.Is(err, storage.ErrStale) {
+		mb.cached = false // another writer moved the chat on: read it again
+	}
+	mb.retry = min(max(2*mb.retry, 50*time.Millisecond), time.Second)
+	level := slog.LevelWarn
+	if errors.Is(err, storage.ErrStale) {
+		level, mb.retry = slog.LevelDebug, 0
+	}
+	d.b.log.Log(ctx, level, "update will be tried again", slog.Int64("chat_id", mb.chatID), errAttr(err))
+	if !mb.told && now.Sub(mb.failingSince) >= d.b.cfg.OutageNotice {
+		mb.told = true
+		d.b.tellDelayed(ctx, mb)
+	}
+	d.requeue(mb, mb.retry)
+}
+
+func (d *dispatcher) requeue(mb *mailbox, after time.Duration) {
+	put := func() {
+		select {
+		case d.ready <- mb:
+		case <-d.stop:
+		}
+	}
+	if after <= 0 {
+		go put()
+		return
+	}
+	time.AfterFunc(after, put)
+}
+
+// forget drops idle chats' mailboxes, to bound memory: what they cache is
+// read again from Redis on the next update.
+func (d *dispatcher) forget(ctx context.Context, idle time.Duration) {
+	t := time.NewTicker(idle / 2)
+	defer t.Stop()
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(delay):
+		case <-d.stop:
+			return
+		case now := <-t.C:
+			d.mu.Lock()
+			for id, mb := range d.boxes {
+				if !mb.queued && len(mb.q) == 0 && now.Sub(mb.used) > idle {
+					delete(d.boxes, id)
+				}
+			}
+			d.mu.Unlock()
 		}
-	}
-	if b.hooks.Done != nil {
-		b.hooks.Done(u.ID, false, time.Since(start))
 	}
 }
 
-// attempt handles an update once, within the chat lock's lifetime: it must
-// be done before the lock can expire, or another worker could take the chat
-// while this one still writes.
-func (b *Bot) attempt(ctx context.Context, u *models.Update, q storage.QueuedUpdate) error {
-	ctx, cancel := context.WithTimeout(ctx, b.lockTTL-5*time.Second)
+// process handles one queued update; an error means it must be tried
+// again (it stays in the stream meanwhile). An update that cannot be
+// decoded is dropped.
+func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) error {
+	start := time.Now()
+	var ev event
+	if q.Kind == kindResume {
+		ev = event{chatID: q.ChatID, userID: q.ChatID, in: flows.Input{Kind: flows.InputResume}}
+	} else {
+		var u models.Update
+		if err := json.Unmarshal(q.Payload, &u); err != nil {
+			b.log.Error("undecodable update dropped", slog.String("stream_id", q.StreamID), errAttr(err))
+			return b.ack(ctx, q)
+		}
+		var ok bool
+		if ev, ok = decode(&u); !ok {
+			return b.ack(ctx, q)
+		}
+		defer func() {
+			if b.hooks.Done != nil {
+				b.hooks.Done(u.ID, false, time.Since(start))
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.StepTimeout)
 	defer cancel()
-	return b.handle(ctx, u, q)
+	return b.handle(ctx, mb, ev, q)
 }
 
-func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) {
+func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) error {
 	if err := b.state.AckUpdate(ctx, b.cfg.Group, q.StreamID); err != nil {
-		b.log.Error("ack update", slog.String("stream_id", q.StreamID), errAttr(err))
+		return fmt.Errorf("ack update: %w", err)
 	}
+	return nil
 }
 
-// lock takes the chat, waiting while another worker holds it (at most the
-// lock's lifetime, when its holder died).
-func (b *Bot) lock(ctx context.Context, chatID int64, entry storage.StreamAck) (storage.Session, error) {
-	delay := 2 * time.Millisecond
-	for {
-		s, err := b.state.Lock(ctx, chatID, entry)
-		if !errors.Is(err, storage.ErrBusy) {
-			return s, err
+// handle runs one update through the flows: read the chat's state (from
+// this process's copy when it has one), decide, then commit in one step
+// the new state, the update's acknowledgement and the replies it owes
+// (storage.Redis.Save), and send those. State is committed before sending,
+// so a reply is never shown for a step that was not saved; replies
+// committed and not yet sent when the process dies are sent by the next.
+func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.QueuedUpdate) error {
+	if !mb.cached {
+		s, err := b.state.Load(ctx, ev.chatID)
+		if err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return storage.Session{}, fmt.Errorf("chat %d stayed locked: %w", chatID, ctx.Err())
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 200*time.Millisecond)
+		mb.sess, mb.cached = s, true
 	}
-}
-
-// handle runs one update through the flows under the chat's lock: read
-// state, decide, write state by compare-and-set (acknowledging the update in
-// the same step), then send. State is written before sending so that a reply
-// is never shown for a step that was not saved; a reply lost to a crash is
-// recovered by /start, which shows the current step again. It returns an
-// error only when the update should be tried again.
-func (b *Bot) handle(ctx context.Context, u *models.Update, q storage.QueuedUpdate) error {
-	ev, ok := decode(u)
-	if !ok {
-		b.ack(ctx, q)
-		return nil
-	}
-	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
-	sess, err := b.lock(ctx, ev.chatID, entry)
-	if errors.Is(err, storage.ErrHandled) {
-		return nil // a claimed copy of an update another worker finished
-	}
-	if err != nil {
-		return err
-	}
+	sess := mb.sess
 	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: sess.Locale}
 	if chat.Locale == "" {
 		loc, err := b.records.ChatLocale(ctx, ev.chatID)
-		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		switch {
+		case storage.Transient(err):
+			return err
+		case err != nil && !errors.Is(err, storage.ErrNotFound):
 			b.log.Warn("load chat locale", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		}
 		chat.Locale = loc
@@ -197,123 +336,56 @@ func (b *Bot) handle(ctx context.Context, u *models.Update, q storage.QueuedUpda
 		st = nil
 	}
 	next, res, herr := b.engine.Handle(ctx, &chat, st, ev.in)
-	if herr != nil {
-		// Records could not be read or written: the state stays as it was,
-		// the user is told to try again, and the update is done.
+	switch {
+	case herr != nil && storage.Transient(herr):
+		// Postgres or Redis is out of reach: nothing was decided; the
+		// update is tried again, and the user told only if it lasts.
+		return herr
+	case herr != nil:
+		// Records refused what was asked: the state stays as it was and
+		// the user is told to try again, their answers kept.
 		b.log.Error("flow failed", slog.Int64("chat_id", ev.chatID), errAttr(herr))
-		b.unlock(ctx, sess)
-		b.ack(ctx, q)
-		b.send(ctx, ev, res)
-		return nil
+		next = st
 	}
 	var data []byte
 	if next != nil {
 		if data, err = next.Encode(); err != nil {
-			b.unlock(ctx, sess)
 			return err
 		}
 	}
-	switch _, err := b.state.Save(ctx, sess, data, chat.Locale, entry); {
+	es, err := entries(ev.chatID, ev.callbackID, res, q.StreamID, time.Now())
+	if err != nil {
+		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
+		es = nil
+	}
+	raws := make([][]byte, len(es))
+	for i, e := range es {
+		raws[i] = e.raw
+	}
+	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
+	v, err := b.state.Save(ctx, sess, data, chat.Locale, entry, raws)
+	switch {
 	case errors.Is(err, storage.ErrHandled):
-		return nil
-	case errors.Is(err, storage.ErrStale):
-		// Only possible when our lock expired and another worker moved the
-		// chat on: this update is handled again against the new state.
-		return err
+		mb.cached = false
+		return nil // a claimed copy of an update another worker finished
 	case err != nil:
-		b.unlock(ctx, sess)
+		// ErrStale among them: the chat moved on under another writer.
 		return err
 	}
-	b.send(ctx, ev, res)
+	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale}
+	b.out.submit(ctx, ev.chatID, es)
 	return nil
 }
 
-func (b *Bot) unlock(ctx context.Context, sess storage.Session) {
-	if err := b.state.Unlock(context.WithoutCancel(ctx), sess); err != nil {
-		b.log.Warn("unlock chat", slog.Int64("chat_id", sess.ChatID), errAttr(err))
-	}
-}
-
-// send renders a flow's result. Replies to a user's own action are sent at
-// once; a 429 with a short wait is retried once, anything longer is dropped
-// (the user sees the step again on their next message), and a chat that
-// blocked the bot gets nothing more.
-func (b *Bot) send(ctx context.Context, ev event, res flows.Result) {
-	if ev.callbackID != "" {
-		b.call(ctx, ev.chatID, "answerCallbackQuery", func() error {
-			_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: ev.callbackID, Text: res.Toast})
-			return err
-		})
-	}
-	if res.ClearKeyboardOf != 0 {
-		b.call(ctx, ev.chatID, "editMessageReplyMarkup", func() error {
-			_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: ev.chatID, MessageID: res.ClearKeyboardOf})
-			if err != nil && strings.Contains(err.Error(), "message is not modified") {
-				return nil // a second tap on a button already cleared
-			}
-			return err
-		})
-	}
-	for _, r := range res.Replies {
-		var err error
-		switch {
-		case r.EditMessageID != 0:
-			err = b.call(ctx, ev.chatID, "editMessageText", func() error {
-				_, err := b.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: ev.chatID, MessageID: r.EditMessageID, Text: r.Text, ReplyMarkup: markup(r)})
-				return err
-			})
-		case r.Photo != nil:
-			err = b.call(ctx, ev.chatID, "sendPhoto", func() error {
-				_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: ev.chatID, Caption: r.Text, ReplyMarkup: markup(r),
-					Photo: &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}})
-				return err
-			})
-		case r.Document != nil:
-			err = b.call(ctx, ev.chatID, "sendDocument", func() error {
-				_, err := b.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: ev.chatID, Caption: r.Text, ReplyMarkup: markup(r),
-					Document: &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}})
-				return err
-			})
-		case r.PhotoFileID != "":
-			err = b.call(ctx, ev.chatID, "sendPhoto", func() error {
-				_, err := b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: ev.chatID, Photo: &models.InputFileString{Data: r.PhotoFileID}, Caption: r.Text, ReplyMarkup: markup(r)})
-				return err
-			})
-		default:
-			err = b.call(ctx, ev.chatID, "sendMessage", func() error {
-				_, err := b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: ev.chatID, Text: r.Text, ReplyMarkup: markup(r)})
-				return err
-			})
-		}
-		if errors.Is(err, tgbot.ErrorForbidden) {
-			return
-		}
-	}
-}
-
-// maxInlineRetry is the longest 429 wait a reply in a conversation absorbs.
-const maxInlineRetry = 3 * time.Second
-
-func (b *Bot) call(ctx context.Context, chatID int64, method string, fn func() error) error {
-	err := fn()
-	var tooMany *tgbot.TooManyRequestsError
-	if errors.As(err, &tooMany) {
-		wait := time.Duration(tooMany.RetryAfter) * time.Second
-		if wait <= maxInlineRetry {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-			err = fn()
-		}
-	}
+// tellDelayed tells a user whose step an outage holds up that it will
+// complete by itself. It is not committed anywhere — Redis may be the
+// service that is out — and waits its turn behind the chat's replies.
+func (b *Bot) tellDelayed(ctx context.Context, mb *mailbox) {
+	locale := mb.sess.Locale
+	e, err := replyEntry(mb.chatID, flows.Reply{Text: b.text.Printer(locale).T("error.delayed")})
 	if err != nil {
-		level := slog.LevelWarn
-		if errors.Is(err, tgbot.ErrorForbidden) {
-			level = slog.LevelInfo // the user blocked the bot: expected, not a fault
-		}
-		b.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), errAttr(err))
+		return
 	}
-	return err
+	e.at = time.Now()
+	b.out.submit(ctx, mb.chatID, []*outEntry{e})
 }

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // poll takes updates in by long polling. It is ours rather than
@@ -39,6 +41,7 @@ func (b *Bot) poll(ctx context.Context) {
 			continue
 		}
 		delay = 0
+		in := make([]storage.Incoming, 0, len(batch))
 		for _, raw := range batch {
 			var head struct {
 				ID int64 `json:"update_id"`
@@ -47,32 +50,37 @@ func (b *Bot) poll(ctx context.Context) {
 				b.log.Error("undecodable update skipped", errAttr(err))
 				continue
 			}
-			// Storing must finish even when shutdown begins, or the offset
-			// below would not be sent and the batch would come again anyway;
-			// either way nothing is lost.
-			if !b.store(context.WithoutCancel(ctx), head.ID, raw) {
-				return
-			}
+			in = append(in, storage.Incoming{UpdateID: head.ID, ChatID: rawChatID(raw), Payload: raw})
 			offset = max(offset, head.ID+1)
+		}
+		if !b.store(ctx, in) {
+			return // shutting down: Telegram sends the batch again next time
 		}
 	}
 }
 
-// store keeps trying to enqueue an update while Redis is unreachable, for
-// at most a minute; it reports whether the update is stored.
-func (b *Bot) store(ctx context.Context, updateID int64, raw []byte) bool {
-	chatID := rawChatID(raw)
-	deadline := time.Now().Add(time.Minute)
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		err := b.enqueue(ctx, updateID, chatID, raw)
+// store keeps trying to enqueue a batch of updates while Redis is
+// unreachable, until it is stored or shutdown begins; it reports whether
+// the batch is stored. Until it is, the next getUpdates does not confirm
+// it to Telegram.
+func (b *Bot) store(ctx context.Context, in []storage.Incoming) bool {
+	for delay := 50 * time.Millisecond; ; delay = min(2*delay, time.Second) {
+		// A write under way finishes even when shutdown begins.
+		fresh, err := b.state.EnqueueUpdates(context.WithoutCancel(ctx), in)
 		if err == nil {
+			for i, ok := range fresh {
+				if !ok {
+					b.duplicate(in[i].UpdateID)
+				}
+			}
 			return true
 		}
-		b.log.Error("enqueue update", slog.Int64("update_id", updateID), errAttr(err))
-		if time.Now().After(deadline) {
+		b.log.Warn("enqueue updates", slog.Int("updates", len(in)), errAttr(err))
+		select {
+		case <-ctx.Done():
 			return false
+		case <-time.After(delay):
 		}
-		time.Sleep(delay)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/ocopbot/ocopbot/flows"
-	"github.com/ocopbot/ocopbot/storage"
 )
 
 // walkProducer answers the producer part of a registration in the
@@ -127,11 +126,10 @@ JOIN admin_units u ON u.id = r.unit_id WHERE p.owner_user_id = $1`, c.chatID()).
 
 func (h *harness) state(c *user) *flows.State {
 	h.t.Helper()
-	sess, err := h.rdb.Lock(context.Background(), c.chatID(), storage.StreamAck{})
+	sess, err := h.rdb.Load(context.Background(), c.chatID())
 	if err != nil {
-		h.t.Fatalf("lock chat: %v", err)
+		h.t.Fatalf("load chat: %v", err)
 	}
-	defer h.rdb.Unlock(context.Background(), sess)
 	st, err := flows.DecodeState(sess.Data)
 	if err != nil {
 		h.t.Fatal(err)
@@ -373,11 +371,10 @@ func TestTwoProcessesShareAChat(t *testing.T) {
 
 func (h *harness) version(c *user) int64 {
 	h.t.Helper()
-	sess, err := h.rdb.Lock(context.Background(), c.chatID(), storage.StreamAck{})
+	sess, err := h.rdb.Load(context.Background(), c.chatID())
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	defer h.rdb.Unlock(context.Background(), sess)
 	return sess.Version
 }
 

@@ -207,6 +207,11 @@ func (e *Engine) flow(st *State) Flow { return e.flows[st.Flow] }
 
 func (e *Engine) dispatch(t *turn) error {
 	switch t.in.Kind {
+	case InputResume:
+		if t.st == nil {
+			return e.menu(t, false)
+		}
+		return e.flow(t.st).prompt(t, 0)
 	case InputCommand:
 		if cmd, ok := e.commands[t.in.Command]; ok {
 			return cmd(t)

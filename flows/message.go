@@ -12,6 +12,10 @@ const (
 	InputPhoto                            // a photo; FileID holds the largest size
 	InputUnsupported                      // a sticker, voice, location… where the bot expects none
 	InputDocument                         // a file; FileID, FileName and FileSize describe it
+	// InputResume comes from the transport, not the user: replies the chat
+	// was owed went stale before Telegram would take them, so the chat is
+	// shown where it stands instead.
+	InputResume
 )
 
 // Input is one user action, already decoded from the transport.

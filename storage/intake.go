@@ -30,6 +30,60 @@ type QueuedUpdate struct {
 	StreamID string // Redis stream entry id, for Ack
 	ChatID   int64
 	Payload  []byte // the update as Telegram sent it
+	// Kind is "" for Telegram's updates, or what the bot asked itself to do
+	// in the chat's turn (see EnqueueOwn).
+	Kind string
+}
+
+// Incoming is an update as received, for EnqueueUpdates.
+type Incoming struct {
+	UpdateID int64
+	ChatID   int64
+	Payload  []byte
+}
+
+// EnqueueUpdates stores a batch of updates as EnqueueUpdate does, in one
+// round trip; fresh[i] tells whether the i-th was new.
+func (r *Redis) EnqueueUpdates(ctx context.Context, batch []Incoming) (fresh []bool, err error) {
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	for try := 0; ; try++ {
+		pipe := r.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(batch))
+		for i, u := range batch {
+			cmds[i] = enqueueScript.EvalSha(ctx, pipe, []string{r.seenKey(u.UpdateID), r.streamKey()},
+				u.ChatID, u.Payload, int64(seenTTL.Seconds()))
+		}
+		_, err := pipe.Exec(ctx)
+		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// Nothing ran: every call in the batch failed alike.
+			if err := enqueueScript.Load(ctx, r.rdb).Err(); err != nil {
+				return nil, fmt.Errorf("load enqueue script: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
+		}
+		fresh = make([]bool, len(batch))
+		for i, c := range cmds {
+			n, _ := c.Int64()
+			fresh[i] = n == 1
+		}
+		return fresh, nil
+	}
+}
+
+// EnqueueOwn queues something the bot itself must do in a chat's turn,
+// after the updates already queued for it: kind names it (the dispatcher
+// knows the kinds).
+func (r *Redis) EnqueueOwn(ctx context.Context, chatID int64, kind string) error {
+	err := r.rdb.XAdd(ctx, &redis.XAddArgs{Stream: r.streamKey(), Values: []any{"c", chatID, "u", "{}", "k", kind}}).Err()
+	if err != nil {
+		return fmt.Errorf("queue %s for chat %d: %w", kind, chatID, err)
+	}
+	return nil
 }
 
 // EnqueueUpdate stores an update durably unless its update_id was seen in
@@ -129,8 +183,9 @@ func appendQueued(out []QueuedUpdate, msgs []redis.XMessage) []QueuedUpdate {
 	for _, m := range msgs {
 		c, _ := m.Values["c"].(string)
 		u, _ := m.Values["u"].(string)
+		k, _ := m.Values["k"].(string)
 		chatID, _ := strconv.ParseInt(c, 10, 64)
-		out = append(out, QueuedUpdate{StreamID: m.ID, ChatID: chatID, Payload: []byte(u)})
+		out = append(out, QueuedUpdate{StreamID: m.ID, ChatID: chatID, Payload: []byte(u), Kind: k})
 	}
 	return out
 }

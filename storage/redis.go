@@ -17,14 +17,12 @@ type Redis struct {
 	rdb      *redis.Client
 	prefix   string
 	stateTTL time.Duration
-	lockTTL  time.Duration
 }
 
 // RedisOptions tunes key lifetimes; zero values take the defaults.
 type RedisOptions struct {
 	Prefix   string        // default "ocop:"
 	StateTTL time.Duration // conversation lifetime since its last write; default 30 days
-	LockTTL  time.Duration // how long a crashed worker may hold a chat; default 30 s
 }
 
 // OpenRedis connects to Redis at url (redis://host:port/db) and checks it.
@@ -43,25 +41,18 @@ func OpenRedis(ctx context.Context, url string, opts RedisOptions) (*Redis, erro
 
 // NewRedis wraps a client.
 func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
-	r := &Redis{rdb: rdb, prefix: opts.Prefix, stateTTL: opts.StateTTL, lockTTL: opts.LockTTL}
+	r := &Redis{rdb: rdb, prefix: opts.Prefix, stateTTL: opts.StateTTL}
 	if r.prefix == "" {
 		r.prefix = "ocop:"
 	}
 	if r.stateTTL == 0 {
 		r.stateTTL = 30 * 24 * time.Hour
 	}
-	if r.lockTTL == 0 {
-		r.lockTTL = 30 * time.Second
-	}
 	return r
 }
 
 // Client exposes the client for tools (tests, benchmarks, rate limits).
 func (r *Redis) Client() *redis.Client { return r.rdb }
-
-// LockTTL is how long a chat lock lasts: handling one update must end
-// within it.
-func (r *Redis) LockTTL() time.Duration { return r.lockTTL }
 
 // Prefix returns the key prefix.
 func (r *Redis) Prefix() string { return r.prefix }
@@ -72,9 +63,6 @@ func (r *Redis) Close() error { return r.rdb.Close() }
 // Keys, all built here from the prefix.
 func (r *Redis) stateKey(chatID int64) string {
 	return r.prefix + "chat:" + strconv.FormatInt(chatID, 10)
-}
-func (r *Redis) lockKey(chatID int64) string {
-	return r.prefix + "lock:" + strconv.FormatInt(chatID, 10)
 }
 func (r *Redis) seenKey(updateID int64) string {
 	return r.prefix + "seen:" + strconv.FormatInt(updateID, 10)

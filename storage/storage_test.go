@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -159,12 +160,12 @@ func TestSubmitRegistrationIsAtomic(t *testing.T) {
 }
 
 // TestConversationCompareAndSet runs many read-modify-write cycles on one
-// chat from concurrent workers: with the lock and the version check, no
-// increment may be lost.
+// chat from concurrent workers: with the version check, no increment may be
+// lost.
 func TestConversationCompareAndSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r := storagetest.NewRedis(t, storage.RedisOptions{LockTTL: 5 * time.Second})
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
 	const workers, each = 8, 25
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -172,16 +173,17 @@ func TestConversationCompareAndSet(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; {
-				s, err := r.Lock(ctx, 77, storage.StreamAck{})
-				if errors.Is(err, storage.ErrBusy) {
-					continue
-				}
+				s, err := r.Load(ctx, 77)
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				n, _ := strconv.Atoi(string(s.Data))
-				if _, err := r.Save(ctx, s, []byte(strconv.Itoa(n+1)), "vi", storage.StreamAck{}); err != nil {
+				_, err = r.Save(ctx, s, []byte(strconv.Itoa(n+1)), "vi", storage.StreamAck{}, nil)
+				if errors.Is(err, storage.ErrStale) {
+					continue
+				}
+				if err != nil {
 					t.Error(err)
 					return
 				}
@@ -190,29 +192,63 @@ func TestConversationCompareAndSet(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	s, err := r.Lock(ctx, 77, storage.StreamAck{})
+	s, err := r.Load(ctx, 77)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(s.Data) != strconv.Itoa(workers*each) || s.Version != workers*each || s.Locale != "vi" {
 		t.Fatalf("after %d increments: data %q version %d locale %q", workers*each, s.Data, s.Version, s.Locale)
 	}
-	// A writer holding a stale version is refused.
+	// A writer holding a stale version is refused, and its replies with it.
 	stale := s
-	if _, err := r.Save(ctx, s, []byte("x"), "vi", storage.StreamAck{}); err != nil {
+	if _, err := r.Save(ctx, s, []byte("x"), "vi", storage.StreamAck{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Save(ctx, stale, []byte("y"), "vi", storage.StreamAck{}); !errors.Is(err, storage.ErrStale) {
+	if _, err := r.Save(ctx, stale, []byte("y"), "vi", storage.StreamAck{}, [][]byte{[]byte("reply")}); !errors.Is(err, storage.ErrStale) {
 		t.Fatalf("stale save: %v, want ErrStale", err)
 	}
+	if boxes, _ := r.Outboxes(ctx); len(boxes) != 0 {
+		t.Fatalf("a refused write queued replies: %v", boxes)
+	}
 	// Clearing keeps version and locale.
-	s, _ = r.Lock(ctx, 77, storage.StreamAck{})
-	if _, err := r.Save(ctx, s, nil, "en", storage.StreamAck{}); err != nil {
+	s, _ = r.Load(ctx, 77)
+	if _, err := r.Save(ctx, s, nil, "en", storage.StreamAck{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	s, _ = r.Lock(ctx, 77, storage.StreamAck{})
+	s, _ = r.Load(ctx, 77)
 	if s.Data != nil || s.Locale != "en" || s.Version == 0 {
 		t.Fatalf("after clear: %+v", s)
+	}
+}
+
+// TestOutbox: replies committed with a state write are there for the next
+// start until removed as delivered, by value, whatever else was appended.
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	s, _ := r.Load(ctx, 8)
+	if _, err := r.Save(ctx, s, []byte("a"), "vi", storage.StreamAck{}, [][]byte{[]byte("one"), []byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = r.Load(ctx, 9)
+	if _, err := r.Save(ctx, s, []byte("b"), "vi", storage.StreamAck{}, [][]byte{[]byte("three")}); err != nil {
+		t.Fatal(err)
+	}
+	boxes, err := r.Outboxes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%s %s", boxes[8], boxes[9]); got != "[one two] [three]" {
+		t.Fatalf("outboxes %s, want [one two] [three]", got)
+	}
+	err = r.RemoveDelivered(ctx, []storage.Delivered{{ChatID: 8, Entry: []byte("two")}, {ChatID: 9, Entry: []byte("three")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boxes, _ = r.Outboxes(ctx)
+	if len(boxes) != 1 || fmt.Sprintf("%s", boxes[8]) != "[one]" {
+		t.Fatalf("after removal: %v, want chat 8 owing [one]", boxes)
 	}
 }
 
@@ -277,56 +313,56 @@ func TestSaveAcknowledgesItsUpdate(t *testing.T) {
 	second := storage.StreamAck{Group: "g", StreamID: got[1].StreamID}
 
 	// Worker A handles the first update; its write acknowledges it.
-	a, err := r.Lock(ctx, 5, first)
+	a, err := r.Load(ctx, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Worker B claimed the same entry meanwhile: it cannot even lock it
-	// once A is done, and could not write it if it had read it before.
-	bSess, err := r.Lock(ctx, 5, first)
-	if !errors.Is(err, storage.ErrBusy) {
-		t.Fatalf("second lock while A holds the chat: %v, want ErrBusy", err)
-	}
-	if _, err := r.Save(ctx, a, []byte("one"), "vi", first); err != nil {
+	// Worker B claimed the same entry meanwhile and read the same state.
+	bSess := a
+	if _, err := r.Save(ctx, a, []byte("one"), "vi", first, [][]byte{[]byte("reply one")}); err != nil {
 		t.Fatal(err)
 	}
 	if n := pending(); n != 1 {
 		t.Fatalf("%d updates queued after the first was written, want 1", n)
 	}
-	if _, err := r.Lock(ctx, 5, first); !errors.Is(err, storage.ErrHandled) {
-		t.Fatalf("lock of an acknowledged update: %v, want ErrHandled", err)
+	// B's write is refused: its state is stale.
+	if _, err := r.Save(ctx, bSess, []byte("one again"), "vi", first, [][]byte{[]byte("reply again")}); !errors.Is(err, storage.ErrStale) {
+		t.Fatalf("second write of one update from a stale state: %v, want ErrStale", err)
 	}
-	_ = bSess
 
 	// A stale write of the second update leaves it queued.
-	s1, err := r.Lock(ctx, 5, second)
+	s1, err := r.Load(ctx, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stale := s1
 	stale.Version--
-	if _, err := r.Save(ctx, stale, []byte("two"), "vi", second); !errors.Is(err, storage.ErrStale) {
+	if _, err := r.Save(ctx, stale, []byte("two"), "vi", second, nil); !errors.Is(err, storage.ErrStale) {
 		t.Fatalf("stale save: %v, want ErrStale", err)
 	}
 	if n := pending(); n != 1 {
 		t.Fatalf("a refused write acknowledged its update: %d queued, want 1", n)
 	}
-	// Handled for real, then a late duplicate write changes nothing.
-	s2, err := r.Lock(ctx, 5, second)
+	// Handled for real, then a late duplicate write, from a state read
+	// after it, changes nothing.
+	s2, err := r.Load(ctx, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	late := s2
-	if _, err := r.Save(ctx, s2, []byte("two"), "vi", second); err != nil {
+	if _, err := r.Save(ctx, s2, []byte("two"), "vi", second, nil); err != nil {
 		t.Fatal(err)
 	}
-	late.Version++ // as if it had read the state after the first write
-	if _, err := r.Save(ctx, late, []byte("twice"), "vi", second); !errors.Is(err, storage.ErrHandled) {
+	late, _ := r.Load(ctx, 5)
+	if _, err := r.Save(ctx, late, []byte("twice"), "vi", second, [][]byte{[]byte("reply twice")}); !errors.Is(err, storage.ErrHandled) {
 		t.Fatalf("write of an already acknowledged update: %v, want ErrHandled", err)
 	}
-	s3, _ := r.Lock(ctx, 5, storage.StreamAck{})
+	s3, _ := r.Load(ctx, 5)
 	if string(s3.Data) != "two" || pending() != 0 {
 		t.Fatalf("state %q, %d queued; want \"two\" and none", s3.Data, pending())
+	}
+	boxes, _ := r.Outboxes(ctx)
+	if fmt.Sprintf("%s", boxes[5]) != "[reply one]" {
+		t.Fatalf("outbox %q, want only the reply of the write that counted", boxes[5])
 	}
 }
 

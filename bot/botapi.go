@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The outbound path calls the Bot API itself rather than through
+// go-telegram/bot: a reply is encoded once, when its update commits, and
+// that very request body is kept in the chat's outbox and sent — again,
+// after a crash — as is. The library would build a multipart form by
+// reflection through a pipe and a goroutine for every call, and decode the
+// whole Message answered, when the bot needs only its id. The library still
+// serves everything else (getMe, webhooks, commands, files).
+
+// SendError is a send that did not go through, or was held back: its
+// fields are what the caller needs to decide what to do next.
+type SendError struct {
+	Err        error
+	Wait       time.Duration // come back after: 429's retry_after, or the chat's turn
+	Chat       bool          // Telegram refuses the chat for good: 403, or "chat not found"
+	BadRequest bool          // Telegram refuses the message itself (another 400)
+}
+
+func (e *SendError) Error() string { return e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// errHeldBack: the chat or the whole bot must wait (Telegram asked, or the
+// chat's replies go first).
+var errHeldBack = errors.New("send held back")
+
+// apiAnswer is the part of a Bot API answer the bot reads.
+type apiAnswer struct {
+	OK          bool            `json:"ok"`
+	Result      json.RawMessage `json:"result"`
+	ErrorCode   int             `json:"error_code"`
+	Description string          `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+// post sends one encoded request and returns the id of the message it
+// created or edited (0 when the method answers true). Every failure is a
+// *SendError: Wait set for 429, Chat or BadRequest for refusals that no
+// retry can change, neither for the rest (network, 5xx, timeouts), which
+// may pass if tried again.
+func (b *Bot) post(ctx context.Context, method, contentType string, body []byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.SendTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.methodURL(method), bytes.NewReader(body))
+	if err != nil {
+		return 0, &SendError{Err: fmt.Errorf("build %s: %w", method, err)}
+	}
+	if contentType == "" {
+		contentType = "application/json"
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := b.cfg.HTTPClient.Do(req)
+	if err != nil {
+		// The URL holds the token: keep only what went wrong.
+		var uerr interface{ Unwrap() error }
+		if errors.As(err, &uerr) {
+			err = uerr.Unwrap()
+		}
+		return 0, &SendError{Err: fmt.Errorf("%s: %w", method, err)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, &SendError{Err: fmt.Errorf("%s: read answer: %w", method, err)}
+	}
+	var a apiAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		// A proxy in front of Telegram answering 502 with a page of its own.
+		return 0, &SendError{Err: fmt.Errorf("%s: HTTP %d, not a Bot API answer", method, resp.StatusCode)}
+	}
+	if a.OK {
+		var m struct {
+			ID int `json:"message_id"`
+		}
+		if len(a.Result) > 0 && a.Result[0] == '{' {
+			_ = json.Unmarshal(a.Result, &m)
+		}
+		return m.ID, nil
+	}
+	return 0, refusal(method, a)
+}
+
+func (b *Bot) methodURL(method string) string {
+	return b.apiURL + "/bot" + b.cfg.Token + "/" + method
+}
+
+// refusal classifies an answer with ok false.
+func refusal(method string, a apiAnswer) *SendError {
+	err := &SendError{Err: fmt.Errorf("%s: %d %s", method, a.ErrorCode, a.Description)}
+	desc := strings.ToLower(a.Description)
+	switch {
+	case a.ErrorCode == http.StatusTooManyRequests:
+		err.Wait = time.Duration(max(a.Parameters.RetryAfter, 1)) * time.Second
+	case a.ErrorCode == http.StatusForbidden,
+		a.ErrorCode == http.StatusBadRequest && strings.Contains(desc, "chat not found"):
+		err.Chat = true
+	case a.ErrorCode == http.StatusBadRequest:
+		err.BadRequest = true
+	}
+	return err
+}
+
+// notModified reports an edit Telegram refused because it would change
+// nothing: what the bot wanted shown is shown.
+func notModified(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.BadRequest && strings.Contains(strings.ToLower(se.Err.Error()), "message is not modified")
+}
+
+// logSendError logs a failed call at the level it deserves.
+func (b *Bot) logSendError(ctx context.Context, chatID int64, method string, err error) {
+	level := slog.LevelWarn
+	var se *SendError
+	if errors.As(err, &se) && (se.Chat || se.Wait > 0) {
+		level = slog.LevelInfo // a user who blocked the bot, or Telegram pacing us: expected
+	}
+	b.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), errAttr(err))
+}

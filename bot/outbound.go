@@ -1,0 +1,453 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// outbound is the one path every call to a chat takes — replies, edits,
+// button answers, files, notifications. It keeps each chat's calls in
+// order and honours every retry_after Telegram gives: a chat told to wait
+// waits alone, and when several chats are told to wait at once (Telegram's
+// global flood limit) every send pauses for as long. A reply is never
+// dropped for a wait; only Telegram refusing the chat (403) or the message
+// (400) ends it.
+//
+// Replies are committed to the chat's outbox in Redis with the update that
+// caused them (storage.Redis.Save); once sent they leave it, in batches.
+// The worker that committed them sends them at once when the chat owes
+// nothing older; otherwise, or when Telegram asks to wait, the chat is
+// drained later in order.
+type outbound struct {
+	b          *Bot
+	state      *storage.Redis
+	log        *slog.Logger
+	staleAfter time.Duration
+	resume     func(chatID int64) // show the chat its current step (stale backlog)
+
+	mu          sync.Mutex
+	chats       map[int64]*chatOut
+	pausedUntil time.Time      // every send waits: a global 429
+	hits        []hit429       // recent 429s, to tell a global one from a chat's
+	held        int            // chats waiting for their turn
+	replies     [2]replyWindow // reply sends in this and the previous second
+
+	doneMu sync.Mutex
+	done   []storage.Delivered
+	wake   chan struct{}
+
+	ctx   context.Context // the process's: later drains run under it
+	slots chan struct{}   // later drains at once
+}
+
+type chatOut struct {
+	queue     []*outEntry
+	busy      bool // a goroutine is sending the queue
+	notBefore time.Time
+	backoff   time.Duration
+	shown     map[int]shown // what the chat's recent bot messages show
+	used      time.Time
+}
+
+type hit429 struct {
+	at   time.Time
+	chat int64
+}
+
+type replyWindow struct {
+	sec int64
+	n   int
+}
+
+// globalHits is how many chats told to wait within a second make the wait
+// global: Telegram's answer does not say which limit was crossed.
+const globalHits = 3
+
+// shownKept bounds what a chat remembers of its messages.
+const shownKept = 32
+
+func newOutbound(b *Bot, staleAfter time.Duration, slots int) *outbound {
+	return &outbound{
+		b: b, state: b.state, log: b.log, staleAfter: staleAfter,
+		chats: make(map[int64]*chatOut), wake: make(chan struct{}, 1),
+		slots: make(chan struct{}, slots), ctx: context.Background(),
+	}
+}
+
+func (o *outbound) chat(id int64) *chatOut {
+	c := o.chats[id]
+	if c == nil {
+		c = &chatOut{shown: make(map[int]shown)}
+		o.chats[id] = c
+	}
+	return c
+}
+
+// submit hands over the calls an update owes its chat, once committed. It
+// sends them in the caller's goroutine when the chat owes nothing older and
+// may be sent to now; otherwise they wait their turn.
+func (o *outbound) submit(ctx context.Context, chatID int64, es []*outEntry) {
+	if len(es) == 0 {
+		return
+	}
+	o.mu.Lock()
+	c := o.chat(chatID)
+	c.queue = append(c.queue, es...)
+	if c.busy {
+		o.mu.Unlock()
+		return
+	}
+	c.busy = true
+	o.mu.Unlock()
+	o.drain(ctx, chatID, c)
+}
+
+// drain sends a chat's queue in order until it is empty, or until the chat
+// must wait, when it schedules itself again.
+func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
+	for {
+		now := time.Now()
+		o.mu.Lock()
+		if len(c.queue) == 0 {
+			c.busy, c.used = false, now
+			o.mu.Unlock()
+			return
+		}
+		if wait := o.holdLocked(c, now); wait > 0 {
+			o.mu.Unlock()
+			o.later(chatID, c, wait)
+			return
+		}
+		if now.Sub(c.queue[0].at) > o.staleAfter {
+			stale := c.queue
+			c.queue, c.busy = nil, false
+			o.mu.Unlock()
+			o.log.Info("stale replies replaced by the current step", slog.Int64("chat_id", chatID), slog.Int("replies", len(stale)))
+			o.delivered(chatID, stale...)
+			o.resume(chatID)
+			return
+		}
+		e := c.queue[0]
+		skip := unchanged(c, e)
+		o.mu.Unlock()
+
+		var msgID int
+		var err error
+		if !skip {
+			msgID, err = o.b.post(ctx, e.method, e.ctype, e.body)
+			if notModified(err) {
+				err = nil
+			}
+		}
+		if err != nil && ctx.Err() != nil {
+			// Shutting down: the entry stays in the outbox for the next start.
+			return
+		}
+		var dropped []*outEntry
+		o.mu.Lock()
+		var se *SendError
+		errors.As(err, &se)
+		switch {
+		case err == nil:
+			c.backoff = 0
+			c.remember(e, msgID)
+			dropped, c.queue = c.queue[:1], c.queue[1:]
+			if !skip {
+				o.countReplyLocked(now)
+			}
+		case se != nil && se.Wait > 0:
+			o.toldToWaitLocked(chatID, c, se.Wait, now)
+		case se != nil && se.Chat:
+			// The user blocked the bot: nothing more can reach them.
+			dropped, c.queue = c.queue, nil
+		case se != nil && se.BadRequest:
+			dropped, c.queue = c.queue[:1], c.queue[1:]
+		default:
+			// Network, 5xx, a timeout: Telegram may be back in a moment.
+			c.backoff = min(max(2*c.backoff, 100*time.Millisecond), 5*time.Second)
+			c.notBefore = now.Add(c.backoff)
+		}
+		o.mu.Unlock()
+		if err != nil {
+			o.b.logSendError(ctx, chatID, e.method, err)
+		}
+		o.delivered(chatID, dropped...)
+	}
+}
+
+// holdLocked is how long the chat must still wait: for itself or for all.
+func (o *outbound) holdLocked(c *chatOut, now time.Time) time.Duration {
+	until := c.notBefore
+	if o.pausedUntil.After(until) {
+		until = o.pausedUntil
+	}
+	return until.Sub(now)
+}
+
+// toldToWaitLocked records a 429: the chat waits; when several chats were
+// told so within a second, everyone waits.
+func (o *outbound) toldToWaitLocked(chatID int64, c *chatOut, wait time.Duration, now time.Time) {
+	until := now.Add(wait)
+	if c != nil && until.After(c.notBefore) {
+		c.notBefore = until
+	}
+	keep := o.hits[:0]
+	for _, h := range o.hits {
+		if now.Sub(h.at) < time.Second && h.chat != chatID {
+			keep = append(keep, h)
+		}
+	}
+	o.hits = append(keep, hit429{at: now, chat: chatID})
+	if len(o.hits) >= globalHits && until.After(o.pausedUntil) {
+		if !o.pausedUntil.After(now) {
+			o.log.Warn("telegram asked every send to wait", slog.Duration("retry_after", wait))
+		}
+		o.pausedUntil = until
+	}
+}
+
+// later drains the chat again once its wait is over.
+func (o *outbound) later(chatID int64, c *chatOut, wait time.Duration) {
+	o.mu.Lock()
+	o.held++
+	o.mu.Unlock()
+	time.AfterFunc(wait, func() {
+		o.mu.Lock()
+		o.held--
+		o.mu.Unlock()
+		select {
+		case o.slots <- struct{}{}:
+		case <-o.ctx.Done():
+			return
+		}
+		defer func() { <-o.slots }()
+		o.drain(o.ctx, chatID, c)
+	})
+}
+
+// unchanged reports a call that would change nothing Telegram shows: an
+// edit to what the message already shows, or taking away buttons that are
+// gone. Telegram answers those 400 "message is not modified", each a call
+// against the limits.
+func unchanged(c *chatOut, e *outEntry) bool {
+	s, ok := c.shown[e.target]
+	switch e.kind {
+	case kindClear:
+		return ok && !s.buttons
+	case kindEdit:
+		return ok && s.hash == e.shows.hash
+	}
+	return false
+}
+
+// remember records what a message shows after a call.
+func (c *chatOut) remember(e *outEntry, msgID int) {
+	switch e.kind {
+	case kindSend:
+		if msgID == 0 {
+			return
+		}
+		c.setShown(msgID, e.shows)
+	case kindEdit:
+		c.setShown(e.target, e.shows)
+	case kindClear:
+		c.setShown(e.target, shown{}) // same text, no buttons; the text's hash is not known here
+	}
+}
+
+func (c *chatOut) setShown(msgID int, s shown) {
+	c.shown[msgID] = s
+	if len(c.shown) <= shownKept {
+		return
+	}
+	oldest := msgID
+	for id := range c.shown {
+		oldest = min(oldest, id)
+	}
+	delete(c.shown, oldest)
+}
+
+func (o *outbound) countReplyLocked(now time.Time) {
+	sec := now.Unix()
+	w := &o.replies[sec%2]
+	if w.sec != sec {
+		*w = replyWindow{sec: sec}
+	}
+	w.n++
+}
+
+// repliesLastSecond counts reply sends in the last second or two.
+func (o *outbound) repliesLastSecondLocked(now time.Time) int {
+	sec, n := now.Unix(), 0
+	for _, w := range o.replies {
+		if sec-w.sec <= 1 {
+			n += w.n
+		}
+	}
+	return n
+}
+
+// delivered queues sent (or given up) entries for removal from the outbox.
+func (o *outbound) delivered(chatID int64, es ...*outEntry) {
+	if len(es) == 0 {
+		return
+	}
+	o.doneMu.Lock()
+	for _, e := range es {
+		if e.raw != nil {
+			o.done = append(o.done, storage.Delivered{ChatID: chatID, Entry: e.raw})
+		}
+	}
+	o.doneMu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// flush removes delivered entries from the outboxes, many per round trip:
+// while one batch is in flight the next gathers. A crash between a send
+// and its removal sends that reply again after restart: the window is one
+// round trip to Redis.
+func (o *outbound) flush(ctx context.Context) {
+	for {
+		select {
+		case <-o.wake:
+		case <-ctx.Done():
+			o.flushOnce(context.WithoutCancel(ctx))
+			return
+		}
+		if !o.flushOnce(ctx) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+			select {
+			case o.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (o *outbound) flushOnce(ctx context.Context) bool {
+	o.doneMu.Lock()
+	batch := o.done
+	o.done = nil
+	o.doneMu.Unlock()
+	if len(batch) == 0 {
+		return true
+	}
+	if err := o.state.RemoveDelivered(ctx, batch); err != nil {
+		o.log.Warn("remove delivered replies", errAttr(err))
+		o.doneMu.Lock()
+		o.done = append(batch, o.done...)
+		o.doneMu.Unlock()
+		return false
+	}
+	return true
+}
+
+// recover loads what the outboxes still owe — a previous run stopped or
+// crashed before sending it — and sends it, each chat in order.
+func (o *outbound) recover(ctx context.Context) error {
+	boxes, err := o.state.Outboxes(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for chatID, raws := range boxes {
+		var es []*outEntry
+		for _, raw := range raws {
+			e, err := decodeEntry(raw)
+			if err != nil {
+				o.log.Error("undecodable outbox entry dropped", slog.Int64("chat_id", chatID), errAttr(err))
+				o.delivered(chatID, &outEntry{raw: raw})
+				continue
+			}
+			es = append(es, e)
+		}
+		if len(es) == 0 {
+			continue
+		}
+		n += len(es)
+		o.mu.Lock()
+		c := o.chat(chatID)
+		c.queue = append(es, c.queue...)
+		start := !c.busy
+		c.busy = true
+		o.mu.Unlock()
+		if start {
+			o.later(chatID, c, 0)
+		}
+	}
+	if n > 0 {
+		o.log.Info("sending replies owed since the last run", slog.Int("replies", n), slog.Int("chats", len(boxes)))
+	}
+	return nil
+}
+
+// mayNotify says how long a notification to chatID must wait: while
+// Telegram asked the chat or everyone to wait, while the chat's own
+// replies are due, and while replies to users keep Telegram's global
+// budget busy — replies first.
+func (o *outbound) mayNotify(chatID int64, budget int) time.Duration {
+	now := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := o.chats[chatID]
+	if c != nil {
+		if wait := o.holdLocked(c, now); wait > 0 {
+			return wait
+		}
+		if len(c.queue) > 0 || c.busy {
+			return time.Second
+		}
+	} else if wait := o.pausedUntil.Sub(now); wait > 0 {
+		return wait
+	}
+	if o.held > 0 || o.repliesLastSecondLocked(now) >= budget {
+		return time.Second
+	}
+	return 0
+}
+
+// notified records a notification's outcome like a reply's.
+func (o *outbound) notified(chatID int64, e *outEntry, msgID int, err error) {
+	now := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var se *SendError
+	switch {
+	case err == nil:
+		o.chat(chatID).remember(e, msgID)
+	case errors.As(err, &se) && se.Wait > 0:
+		o.toldToWaitLocked(chatID, o.chat(chatID), se.Wait, now)
+	}
+}
+
+// forget drops chats idle for a while, to bound memory: what they remember
+// is what their messages show, worth a few no-op edits at most.
+func (o *outbound) forget(ctx context.Context, idle time.Duration) {
+	t := time.NewTicker(idle / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			o.mu.Lock()
+			for id, c := range o.chats {
+				if !c.busy && len(c.queue) == 0 && now.Sub(c.used) > idle {
+					delete(o.chats, id)
+				}
+			}
+			o.mu.Unlock()
+		}
+	}
+}
