@@ -21,6 +21,7 @@ const (
 // args are a request's parameters, from the query string and the body, as strings like telegram-bot-api keeps
 // them: a JSON body's strings unquoted, its numbers, booleans, objects and arrays as their JSON text.
 type args struct {
+	method  int // the methodTable index of the method served, for the counters kept by method
 	kv      []kv
 	uploads []upload
 	scratch bytes.Buffer

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -29,6 +30,8 @@ type chat struct {
 	blocked   bool
 	forgotten bool
 	bucket    bucket
+	notBefore time.Time // no request for the chat before this: the end of the wait its last 429 told
+	early     int       // requests that came before notBefore
 
 	keyboard  [][]Button // the reply keyboard shown under the input field
 	kbOneTime bool
@@ -38,6 +41,9 @@ type chat struct {
 	answers   []CallbackAnswer
 
 	version uint64 // bumped by touch on every change of what the chat shows; see ChatVersion
+	botMsgs int    // messages the bot has sent to the chat, forgotten ones included
+	// changed is closed by touch, for waitChat; nil while no one waits.
+	changed chan struct{}
 }
 
 // record is a stored message: its public view and what only the Bot API JSON needs.
@@ -126,12 +132,45 @@ func (c *chat) add(from User, fromBot bool, now time.Time, limit int) *record {
 		Date:    now,
 	}}
 	c.msgs = append(c.msgs, r)
+	if fromBot {
+		c.botMsgs++
+	}
 	c.touch()
 	return r
 }
 
-// touch records a change of the chat (under c.mu). add touches; other changes call it themselves.
-func (c *chat) touch() { c.version++ }
+// touch records a change of the chat and wakes its waiters (under c.mu). add touches; other changes call it
+// themselves.
+func (c *chat) touch() {
+	c.version++
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
+}
+
+// waitChat blocks until cond, run under the chat's lock, holds or ctx is done. Unlike Wait, it wakes on the
+// chat's own changes only, so that hundreds of waiting users cost nothing while other chats change.
+func (s *Server) waitChat(ctx context.Context, chatID int64, cond func(c *chat) bool) error {
+	c := s.chat(chatID)
+	for {
+		c.mu.Lock()
+		if cond(c) {
+			c.mu.Unlock()
+			return nil
+		}
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
 
 // userSent records what a user's message does to the chat: it names the chat and uses a one-time keyboard.
 func (c *chat) userSent(from User) {

@@ -13,8 +13,12 @@
 // condition over that state holds, without polling.
 //
 // Faults and limits are opt-in: Options' rates enable Telegram's flood limits (429 with retry_after), BlockChat
-// (until UnblockChat) and ForgetChat make sends to a chat answer 403 and 400, and Set429Fraction refuses a fixed
-// share of sends.
+// (until UnblockChat) and ForgetChat make sends to a chat answer 403 and 400, Set429Fraction refuses a fixed
+// share of sends, Storm refuses them all for a while, and Outage fails the whole API (502, or connections held
+// and dropped). Every 429 tells its chat to wait — every chat, in a storm — and EarlySends counts the requests
+// that did not (they are refused again), which is how a test proves the bot honours retry_after.
+// ControlHandler offers the faults, the counters and the users' side over HTTP, to tests and load generators
+// in another process.
 // Options.MaxMessagesPerChat bounds the memory of long load runs.
 //
 // Texts with a parse_mode go through ports of tdlib's HTML, Markdown and MarkdownV2 parsers, so that markup

@@ -29,19 +29,37 @@ func (b *bucket) retryAfter(rate float64) int {
 	return max(1, int(math.Ceil((1-b.tokens)/rate)))
 }
 
-// admit lets a send through, or refuses it with 429 (under c.mu). Set429Fraction's refusals come first and take
-// no token; a send refused by one bucket takes no token from the other.
-func (s *Server) admit(c *chat) *apiError {
+// admit lets a send through, or refuses it with 429 (under c.mu). A send that comes before the end of a wait a
+// 429 told is refused first, as an early send; then a storm's refusals, Set429Fraction's, and Options' limits,
+// which alone count as Violations. A send refused by one bucket takes no token from the other. Every 429
+// starts a wait for the chat (for every chat, in a storm) that checkEarly enforces.
+func (s *Server) admit(c *chat, method int) *apiError {
+	now := s.now()
+	if aerr := s.checkEarly(c, method, now); aerr != nil {
+		return aerr
+	}
+	if retry, ok := s.storming(now); ok {
+		return s.refuse(c, now, retry, true)
+	}
 	if s.injOn.Load() {
 		if retry, hit := s.injectHit(); hit {
-			return tooManyRequests(retry)
+			return s.refuse(c, now, retry, false)
 		}
 	}
+	if retry := s.overLimit(c, now); retry > 0 {
+		s.violations.Add(1)
+		return s.refuse(c, now, retry, false)
+	}
+	return nil
+}
+
+// overLimit takes a token from the chat's bucket and the global one, or returns the retry_after of the bucket
+// that has none (under c.mu).
+func (s *Server) overLimit(c *chat, now time.Time) (retryAfter int) {
 	chatRate, globalRate := s.opts.PerChatRate, s.opts.GlobalRate
 	if chatRate <= 0 && globalRate <= 0 {
-		return nil
+		return 0
 	}
-	now := s.now()
 	retry := 0
 	if chatRate > 0 {
 		c.bucket.refill(now, chatRate, s.opts.PerChatBurst)
@@ -60,14 +78,10 @@ func (s *Server) admit(c *chat) *apiError {
 		}
 		s.limitMu.Unlock()
 	}
-	if retry > 0 {
-		s.violations.Add(1)
-		return tooManyRequests(retry)
-	}
-	if chatRate > 0 {
+	if retry == 0 && chatRate > 0 {
 		c.bucket.tokens--
 	}
-	return nil
+	return retry
 }
 
 // Set429Fraction makes that fraction of sends (sendMessage, sendPhoto, sendDocument and the edits) answer 429

@@ -60,7 +60,8 @@ func TestLimits(t *testing.T) {
 			opts:    Options{GlobalRate: 30, GlobalBurst: 2, PerChatRate: 1, PerChatBurst: 3},
 			chats:   []int64{1, 2, 3},
 			want429: []bool{false, false, true}, wantRetry: 1,
-			after: 100 * time.Millisecond, thenChat: 3,
+			// The bucket refills in 100 ms, but the chat was told to wait a second.
+			after: time.Second, thenChat: 3,
 		},
 	}
 	for _, tt := range tests {
@@ -119,8 +120,9 @@ func TestSet429Fraction(t *testing.T) {
 	s, _, b := setup(t, Options{})
 	s.Set429Fraction(0.25, 3)
 	refused := 0
+	// One chat per send: a chat refused must wait 3 s, and a send to it sooner would be an early send.
 	for i := range 20 {
-		_, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: 1, Text: "x" + strconv.Itoa(i)})
+		_, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: int64(i + 1), Text: "x" + strconv.Itoa(i)})
 		var tooMany *bot.TooManyRequestsError
 		switch {
 		case errors.As(err, &tooMany):

@@ -117,7 +117,7 @@ func (s *Server) post(a *args, m markup, fill func(r *record)) (any, *apiError) 
 		return nil, aerr
 	}
 	defer c.mu.Unlock()
-	if aerr := s.admit(c); aerr != nil {
+	if aerr := s.admit(c, a.method); aerr != nil {
 		return nil, aerr
 	}
 	r := c.add(s.bot, true, s.now(), s.opts.MaxMessagesPerChat)
@@ -237,7 +237,7 @@ func (s *Server) edit(a *args, check func(r *record, m markup) *apiError, set fu
 	if aerr := check(r, m); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := s.admit(c); aerr != nil {
+	if aerr := s.admit(c, a.method); aerr != nil {
 		return nil, aerr
 	}
 	set(r)
@@ -338,13 +338,24 @@ func (s *Server) answerCallbackQuery(_ *http.Request, a *args) (any, *apiError) 
 	id := strings.TrimSpace(a.get("callback_query_id"))
 	s.cbMu.Lock()
 	q := s.queries[id]
-	delete(s.queries, id) // a query is answered once
 	s.cbMu.Unlock()
 	if q == nil {
 		return nil, errQueryInvalid
 	}
 	q.chat.mu.Lock()
 	defer q.chat.mu.Unlock()
+	// An answer that comes before the end of a wait a 429 told the chat is an early send; its query stays
+	// pending, for the bot to answer once it has waited.
+	if aerr := s.checkEarly(q.chat, a.method, s.now()); aerr != nil {
+		return nil, aerr
+	}
+	s.cbMu.Lock()
+	_, pending := s.queries[id]
+	delete(s.queries, id) // a query is answered once
+	s.cbMu.Unlock()
+	if !pending {
+		return nil, errQueryInvalid
+	}
 	for i := range q.chat.answers {
 		if ans := &q.chat.answers[i]; ans.QueryID == id {
 			ans.Answered, ans.Text, ans.ShowAlert, ans.URL = true, a.get("text"), a.bool("show_alert"), a.get("url")

@@ -57,6 +57,10 @@ type Server struct {
 	global     bucket
 	violations atomic.Int64
 
+	flood      floodState
+	out        atomic.Pointer[outage]
+	outRefused atomic.Int64
+
 	injMu    sync.Mutex
 	injFrac  float64
 	injAcc   float64
@@ -102,6 +106,8 @@ func New(opts Options) *Server {
 	}
 	s.upd.init()
 	s.files.init()
+	s.flood.earlyBy = make([]atomic.Int64, len(methodTable))
+	s.out.Store(&outage{next: make(chan struct{})})
 	return s
 }
 
@@ -162,7 +168,8 @@ func lookupMethod(name string) (int, bool) {
 	return i, ok
 }
 
-// ServeHTTP answers /bot<token>/<method> and /file/bot<token>/<file_path>.
+// ServeHTTP answers /bot<token>/<method> and /file/bot<token>/<file_path>; during an Outage, it fails them as
+// the outage says.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -172,6 +179,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errInternal)
 		}
 	}()
+	if o := s.out.Load(); o.active(time.Now()) {
+		s.serveOutage(w, r, o)
+		return
+	}
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
 		s.serveFile(w, r, rest)
 		return
@@ -202,11 +213,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.notify()
 	a := getArgs()
 	defer putArgs(a)
+	a.method = i
 	if aerr := a.parse(w, r); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
 	result, aerr := methodTable[i].fn(s, r, a)
+	if aerr == errOutage { // a long poll an outage ended
+		s.serveOutage(w, r, s.out.Load())
+		return
+	}
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -118,7 +118,7 @@ func (s *Server) PendingUpdates() int {
 }
 
 // getUpdates answers https://core.telegram.org/bots/api#getupdates. A new call ends a pending long poll with
-// 409, like Telegram when two bot instances poll.
+// 409, like Telegram when two bot instances poll; an Outage ends it as the outage fails any request.
 func (s *Server) getUpdates(r *http.Request, a *args) (any, *apiError) {
 	offset := a.int("offset")
 	limit := 100 // like telegram-bot-api's get_integer_arg: absent is the default, others are clamped
@@ -160,6 +160,10 @@ func (s *Server) getUpdates(r *http.Request, a *args) (any, *apiError) {
 		var aerr *apiError
 		select {
 		case <-ready:
+		case <-s.outageBegins():
+			if s.out.Load().active(time.Now()) {
+				aerr = errOutage
+			}
 		case <-me.terminated:
 			aerr = errTerminated
 		case <-timer.C:

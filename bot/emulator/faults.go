@@ -1,0 +1,216 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// earlySlack is how early a send may come before the end of its wait without counting as early: clocks and
+// the network move a send by a few milliseconds either way, and a bot that waits exactly retry_after must pass.
+const earlySlack = 50 * time.Millisecond
+
+// floodState remembers the 429s the emulator answered, to check that the bot honours them, and the storm.
+// Times are on Options.Now's clock, like the rate limits.
+type floodState struct {
+	mu         sync.Mutex
+	notBefore  time.Time // no chat before this: set by a storm's 429s
+	stormEnd   time.Time
+	stormRetry int
+
+	early   atomic.Int64
+	earlyBy []atomic.Int64 // by methodTable index
+}
+
+// Storm answers every send (the methods Set429Fraction refuses) with 429 and retry_after = retryAfter for d, as
+// Telegram does when a bot floods it as a whole. A bot told to wait by a storm must hold every chat, not only
+// the one it sent to: a send to any chat before min(refusal + retry_after, the storm's end) is an early send.
+// Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not Violations.
+func (s *Server) Storm(d time.Duration, retryAfter int) {
+	s.flood.mu.Lock()
+	defer s.flood.mu.Unlock()
+	s.flood.stormEnd, s.flood.stormRetry = s.now().Add(max(d, 0)), max(retryAfter, 1)
+}
+
+// storming returns the storm's retry_after while one lasts.
+func (s *Server) storming(now time.Time) (retryAfter int, ok bool) {
+	s.flood.mu.Lock()
+	defer s.flood.mu.Unlock()
+	if now.Before(s.flood.stormEnd) {
+		return s.flood.stormRetry, true
+	}
+	return 0, false
+}
+
+// EarlySends counts the requests that came for a chat before the end of a wait a 429 had told the bot (within
+// 50 ms): sends, edits and answerCallbackQuery. Each was answered 429 again with the seconds left.
+func (s *Server) EarlySends() int { return int(s.flood.early.Load()) }
+
+// EarlySendsIn counts the early sends to one chat.
+func (s *Server) EarlySendsIn(chatID int64) (n int) {
+	s.readChat(chatID, func(c *chat) { n = c.early })
+	return n
+}
+
+// EarlySendsByMethod counts the early sends per method, so that a test can tell a reply sent too soon from a
+// callback answered too soon.
+func (s *Server) EarlySendsByMethod() map[string]int {
+	out := make(map[string]int)
+	for i := range methodTable {
+		if n := s.flood.earlyBy[i].Load(); n > 0 {
+			out[methodTable[i].name] = int(n)
+		}
+	}
+	return out
+}
+
+// checkEarly refuses a request for the chat that comes before the end of its wait, counting it (under c.mu).
+func (s *Server) checkEarly(c *chat, method int, now time.Time) *apiError {
+	until := c.notBefore
+	s.flood.mu.Lock()
+	if s.flood.notBefore.After(until) {
+		until = s.flood.notBefore
+	}
+	s.flood.mu.Unlock()
+	if !now.Add(earlySlack).Before(until) {
+		return nil
+	}
+	s.flood.early.Add(1)
+	s.flood.earlyBy[method].Add(1)
+	c.early++
+	return s.refuse(c, now, max(1, int(math.Ceil(until.Sub(now).Seconds()))), false)
+}
+
+// refuse answers 429 and remembers that the chat must wait retryAfter seconds — every chat, for a storm's 429,
+// though no longer than the storm lasts (under c.mu).
+func (s *Server) refuse(c *chat, now time.Time, retryAfter int, storm bool) *apiError {
+	until := now.Add(time.Duration(retryAfter) * time.Second)
+	if until.After(c.notBefore) {
+		c.notBefore = until
+	}
+	if storm {
+		s.flood.mu.Lock()
+		global := until
+		if s.flood.stormEnd.Before(global) {
+			global = s.flood.stormEnd
+		}
+		if global.After(s.flood.notBefore) {
+			s.flood.notBefore = global
+		}
+		s.flood.mu.Unlock()
+	}
+	return tooManyRequests(retryAfter)
+}
+
+// OutageMode is how the Bot API fails during an Outage.
+type OutageMode string
+
+const (
+	// OutageBadGateway answers every request with 502 and an HTML page, as nginx does when Telegram's backend
+	// is down.
+	OutageBadGateway OutageMode = "502"
+	// OutageTimeout holds every request until the outage ends and then closes the connection unanswered: the
+	// client sees its own timeout, or EOF.
+	OutageTimeout OutageMode = "timeout"
+)
+
+// ErrOutageMode is returned by Outage for a mode it does not know.
+var ErrOutageMode = errors.New("unknown outage mode")
+
+// outage is one outage, on the real clock: holding requests needs timers.
+type outage struct {
+	until time.Time
+	mode  OutageMode
+	next  chan struct{} // closed when another outage replaces this one, to end pending long polls
+}
+
+func (o *outage) active(now time.Time) bool { return now.Before(o.until) }
+
+// errOutage ends a long poll that an outage interrupted; ServeHTTP then fails the request as the outage says.
+var errOutage = &apiError{code: http.StatusBadGateway, desc: "Bad Gateway"}
+
+// closedChan is a channel always closed.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// outageBegins returns a channel closed once an outage is in force: closed already during one.
+func (s *Server) outageBegins() <-chan struct{} {
+	o := s.out.Load()
+	if o.active(time.Now()) {
+		return closedChan
+	}
+	return o.next
+}
+
+// Outage makes the Bot API — every method, getUpdates and file downloads included — fail for d in that mode;
+// long polls pending when it starts fail too. Requests that arrive afterwards are served normally.
+// Outage(0, mode) ends one. Webhook deliveries go on. Requests it answers are not in Calls: OutageRefusals
+// counts them.
+func (s *Server) Outage(d time.Duration, mode OutageMode) error {
+	if mode != OutageBadGateway && mode != OutageTimeout {
+		return fmt.Errorf("outage %q: %w", mode, ErrOutageMode)
+	}
+	o := &outage{until: time.Now().Add(max(d, 0)), mode: mode, next: make(chan struct{})}
+	close(s.out.Swap(o).next)
+	return nil
+}
+
+// OutageRefusals counts the requests an outage answered (or dropped).
+func (s *Server) OutageRefusals() int { return int(s.outRefused.Load()) }
+
+// badGatewayPage is nginx's own error page.
+const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
+// serveOutage fails a request as the outage's mode says.
+func (s *Server) serveOutage(w http.ResponseWriter, r *http.Request, o *outage) {
+	s.outRefused.Add(1)
+	if o.mode == OutageBadGateway {
+		h := w.Header()
+		h.Set("Content-Type", "text/html")
+		h.Set("Server", "nginx")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(badGatewayPage)) // the client hung up; nothing left to tell it
+		return
+	}
+	s.holdUntilEnd(r, o)
+	// Close the connection without a word. Hijacking does it on HTTP/1; ErrAbortHandler elsewhere.
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close() // closing is the point; a failure leaves nothing to do
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// holdUntilEnd waits for the end of the outage in force, which a later Outage may move, or for the client to
+// give up, or for Close.
+func (s *Server) holdUntilEnd(r *http.Request, o *outage) {
+	for o.active(time.Now()) {
+		t := time.NewTimer(time.Until(o.until))
+		select {
+		case <-t.C:
+		case <-o.next:
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+		t.Stop()
+		if r.Context().Err() != nil || s.isClosed() {
+			return
+		}
+		o = s.out.Load()
+	}
+}
+
+func (s *Server) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
