@@ -67,6 +67,10 @@ type harnessOptions struct {
 	notify   bool      // run the notification sender too
 	limits   bool      // the emulator applies Telegram's rate limits
 	sendRate float64   // the sender's global rate; 0: its default
+
+	storeURL string         // the bot's Postgres, when not the test database's own URL (a proxy in front of it)
+	redis    *storage.Redis // the bot's Redis, when not the shared test server (one the test kills)
+	bot      bot.Config     // transport settings: timeouts, staleness, outage notice
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -156,11 +160,21 @@ func (h *harness) start(o harnessOptions) *process {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	engine := flows.New(flows.Config{Records: h.db.Store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now})
-	b, err := bot.New(bot.Config{
-		Token: testToken, APIURL: h.srv.URL, Workers: o.workers, PollTimeout: 2 * time.Second,
-		Consumer: fmt.Sprintf("test-%d", len(h.procs)),
-	}, engine, h.rdb, h.db.Store, h.text, log, bot.Hooks{Done: h.markDone})
+	store, rdb := h.db.Store, h.rdb
+	if o.storeURL != "" {
+		if store, err = storage.Open(ctx, o.storeURL); err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(store.Close)
+	}
+	if o.redis != nil {
+		rdb = o.redis
+	}
+	engine := flows.New(flows.Config{Records: store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now})
+	cfg := o.bot
+	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
+	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
+	b, err := bot.New(cfg, engine, rdb, store, h.text, log, bot.Hooks{Done: h.markDone})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -169,7 +183,7 @@ func (h *harness) start(o harnessOptions) *process {
 	}
 	p := &process{bot: b, cancel: cancel, exited: make(chan error, 1)}
 	if o.notify {
-		n, err := jobs.New(h.db.Store, b.Sender(bot.Limits{Global: o.sendRate}), engine,
+		n, err := jobs.New(store, b.Sender(bot.Limits{Global: o.sendRate}), engine,
 			jobs.Config{Workers: 8, JobTimeout: 5 * time.Second, Now: h.now, Log: log})
 		if err != nil {
 			h.t.Fatal(err)

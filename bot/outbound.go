@@ -64,9 +64,11 @@ type replyWindow struct {
 	n   int
 }
 
-// globalHits is how many chats told to wait within a second make the wait
-// global: Telegram's answer does not say which limit was crossed.
-const globalHits = 3
+// globalHits is how many chats told to wait in a row — no send going
+// through between them — make the wait global: Telegram's answer does not
+// say which limit was crossed, but a chat's own limit refuses that chat
+// alone, while the bot's limit refuses whatever comes next.
+const globalHits = 2
 
 // shownKept bounds what a chat remembers of its messages.
 const shownKept = 32
@@ -154,7 +156,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		errors.As(err, &se)
 		switch {
 		case err == nil:
-			c.backoff = 0
+			c.backoff, o.hits = 0, o.hits[:0]
 			c.remember(e, msgID)
 			dropped, c.queue = c.queue[:1], c.queue[1:]
 			if !skip {
@@ -189,8 +191,8 @@ func (o *outbound) holdLocked(c *chatOut, now time.Time) time.Duration {
 	return until.Sub(now)
 }
 
-// toldToWaitLocked records a 429: the chat waits; when several chats were
-// told so within a second, everyone waits.
+// toldToWaitLocked records a 429: the chat waits; when chats are told so
+// in a row, everyone waits.
 func (o *outbound) toldToWaitLocked(chatID int64, c *chatOut, wait time.Duration, now time.Time) {
 	until := now.Add(wait)
 	if c != nil && until.After(c.notBefore) {
@@ -425,6 +427,7 @@ func (o *outbound) notified(chatID int64, e *outEntry, msgID int, err error) {
 	var se *SendError
 	switch {
 	case err == nil:
+		o.hits = o.hits[:0]
 		o.chat(chatID).remember(e, msgID)
 	case errors.As(err, &se) && se.Wait > 0:
 		o.toldToWaitLocked(chatID, o.chat(chatID), se.Wait, now)

@@ -18,22 +18,27 @@ const earlySlack = 50 * time.Millisecond
 // Times are on Options.Now's clock, like the rate limits.
 type floodState struct {
 	mu         sync.Mutex
-	notBefore  time.Time // no chat before this: set by a storm's 429s
+	notBefore  time.Time // no chat before this: set by a storm's 429s, once the bot can know it is one
+	globalFrom time.Time // when notBefore was set: requests already under way then are not early
 	stormEnd   time.Time
 	stormRetry int
+	stormFirst int64 // the first chat the storm refused, 0 before any
 
 	early   atomic.Int64
 	earlyBy []atomic.Int64 // by methodTable index
 }
 
 // Storm answers every send (the methods Set429Fraction refuses) with 429 and retry_after = retryAfter for d, as
-// Telegram does when a bot floods it as a whole. A bot told to wait by a storm must hold every chat, not only
-// the one it sent to: a send to any chat before min(refusal + retry_after, the storm's end) is an early send.
-// Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not Violations.
+// Telegram does when a bot floods it as a whole. Telegram's answer does not say which limit was crossed, so a
+// bot learns that the wait is global when two chats in a row are refused: from the storm's refusal of a second
+// chat on, a send to any chat before min(refusal + retry_after, the storm's end) is an early send (the refused
+// chats' own sends always are). Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not
+// Violations.
 func (s *Server) Storm(d time.Duration, retryAfter int) {
 	s.flood.mu.Lock()
 	defer s.flood.mu.Unlock()
 	s.flood.stormEnd, s.flood.stormRetry = s.now().Add(max(d, 0)), max(retryAfter, 1)
+	s.flood.stormFirst = 0
 }
 
 // storming returns the storm's retry_after while one lasts.
@@ -72,7 +77,7 @@ func (s *Server) EarlySendsByMethod() map[string]int {
 func (s *Server) checkEarly(c *chat, method int, now time.Time) *apiError {
 	until := c.notBefore
 	s.flood.mu.Lock()
-	if s.flood.notBefore.After(until) {
+	if s.flood.notBefore.After(until) && now.After(s.flood.globalFrom.Add(earlySlack)) {
 		until = s.flood.notBefore
 	}
 	s.flood.mu.Unlock()
@@ -94,14 +99,21 @@ func (s *Server) refuse(c *chat, now time.Time, retryAfter int, storm bool) *api
 	}
 	if storm {
 		s.flood.mu.Lock()
+		defer s.flood.mu.Unlock()
+		if s.flood.stormFirst == 0 || s.flood.stormFirst == c.id {
+			s.flood.stormFirst = c.id // one chat refused: the bot cannot know yet that all are
+			return tooManyRequests(retryAfter)
+		}
 		global := until
 		if s.flood.stormEnd.Before(global) {
 			global = s.flood.stormEnd
 		}
 		if global.After(s.flood.notBefore) {
+			if !s.flood.notBefore.After(now) {
+				s.flood.globalFrom = now
+			}
 			s.flood.notBefore = global
 		}
-		s.flood.mu.Unlock()
 	}
 	return tooManyRequests(retryAfter)
 }

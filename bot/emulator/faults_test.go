@@ -56,11 +56,12 @@ func TestEarlySends(t *testing.T) {
 			wantEarly: 1, wantEarlyChat1: 1, wantViolations: 1,
 		},
 		{
-			name: "a storm holds every chat until its end",
+			name: "a storm holds every chat until its end once two chats were refused",
 			steps: []floodStep{
 				{do: storm(10*time.Second, 10), chat: 1, want: 10},
-				{advance: 5 * time.Second, chat: 2, want: 5}, // never refused, but the storm was told
-				{advance: 5 * time.Second, chat: 3},
+				{advance: time.Second, chat: 2, want: 10},    // a second chat refused: the bot can tell it is global
+				{advance: 5 * time.Second, chat: 3, want: 4}, // never refused, but the storm was told
+				{advance: 4 * time.Second, chat: 3},
 				{chat: 1},
 			},
 			wantEarly: 1,

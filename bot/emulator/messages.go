@@ -272,6 +272,7 @@ func (s *Server) editContent(a *args, caption bool) (any, *apiError) {
 		case caption && !hasCaption:
 			return badRequest("there is no caption in the message to edit")
 		case r.PlainText == t.plain && slices.Equal(r.Entities, t.entities) && sameRows(r.InlineKeyboard, m.rows):
+			s.notModified.Add(1)
 			return errNotModified
 		}
 		return nil
@@ -283,6 +284,7 @@ func (s *Server) editContent(a *args, caption bool) (any, *apiError) {
 func (s *Server) editMessageReplyMarkup(_ *http.Request, a *args) (any, *apiError) {
 	check := func(r *record, m markup) *apiError {
 		if sameRows(r.InlineKeyboard, m.rows) {
+			s.notModified.Add(1)
 			return errNotModified
 		}
 		return nil

@@ -53,9 +53,10 @@ type Server struct {
 	cmdMu    sync.RWMutex
 	commands map[commandKey][]BotCommand
 
-	limitMu    sync.Mutex
-	global     bucket
-	violations atomic.Int64
+	limitMu     sync.Mutex
+	global      bucket
+	violations  atomic.Int64
+	notModified atomic.Int64 // edits refused as changing nothing
 
 	flood      floodState
 	out        atomic.Pointer[outage]
@@ -271,6 +272,10 @@ func (s *Server) CallCount(method string) int {
 
 // Violations counts the requests refused with 429 because they broke Options' limits (not Set429Fraction's).
 func (s *Server) Violations() int { return int(s.violations.Load()) }
+
+// NotModified counts the edits refused with 400 "message is not modified": calls that changed nothing and still
+// counted against the limits.
+func (s *Server) NotModified() int { return int(s.notModified.Load()) }
 
 // Wait blocks until cond holds or ctx is done. cond runs with no lock of the Server held, once at first and again
 // after every change of state (a message, an edit, an update queued or confirmed…), so it may call the Server.
