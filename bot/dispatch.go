@@ -211,16 +211,15 @@ const outageNotice = 30 * time.Second
 // outageNotice the user is told, once, that their step will complete.
 func (d *dispatcher) failed(ctx context.Context, mb *mailbox, err error) {
 	now := time.Now()
+	// The first failure of an episode is worth a warning; its repeats are not.
+	level := slog.LevelDebug
 	if mb.failingSince.IsZero() {
-		mb.failingSince = now
-	}
-	if errors.Is(err, storage.ErrStale) {
-		mb.cached = false // another writer moved the chat on: read it again
+		mb.failingSince, level = now, slog.LevelWarn
 	}
 	mb.retry = min(max(2*mb.retry, 50*time.Millisecond), time.Second)
-	level := slog.LevelWarn
 	if errors.Is(err, storage.ErrStale) {
-		level, mb.retry = slog.LevelDebug, 0
+		// Another writer moved the chat on: read it again, at once.
+		mb.cached, mb.retry, level = false, 0, slog.LevelDebug
 	}
 	d.b.log.Log(ctx, level, "update will be tried again", slog.Int64("chat_id", mb.chatID), errAttr(err))
 	if !mb.told && now.Sub(mb.failingSince) >= d.b.cfg.OutageNotice {

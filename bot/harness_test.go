@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -46,6 +47,11 @@ type harness struct {
 
 	procs []*process
 	opts  harnessOptions
+
+	pg    *pgProxy      // with pgProxy
+	redis *privateRedis // with privateRedis
+	botDB string        // the bot's database URL (through pg)
+	botRD *storage.Redis
 }
 
 // process is one running bot "process": stopping it and starting another
@@ -68,9 +74,9 @@ type harnessOptions struct {
 	limits   bool      // the emulator applies Telegram's rate limits
 	sendRate float64   // the sender's global rate; 0: its default
 
-	storeURL string         // the bot's Postgres, when not the test database's own URL (a proxy in front of it)
-	redis    *storage.Redis // the bot's Redis, when not the shared test server (one the test kills)
-	bot      bot.Config     // transport settings: timeouts, staleness, outage notice
+	pgProxy      bool       // the bot reaches Postgres through a proxy the test can cut (h.pg)
+	privateRedis bool       // the bot uses a redis-server of the test's own, which it can kill (h.redis)
+	bot          bot.Config // transport settings: timeouts, staleness, outage notice
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -93,6 +99,18 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		waiters: map[int64]chan struct{}{},
 		changed: make(chan struct{}),
 		now:     time.Now,
+	}
+	if o.pgProxy {
+		u, err := url.Parse(h.db.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.pg = newPGProxy(t, u.Host)
+		h.botDB = h.pg.url(h.db.URL)
+	}
+	if o.privateRedis {
+		h.redis = newPrivateRedis(t)
+		h.botRD = h.redis.client()
 	}
 	h.srv = httptest.NewServer(h.emu)
 	t.Cleanup(h.srv.Close)
@@ -161,14 +179,14 @@ func (h *harness) start(o harnessOptions) *process {
 		h.t.Fatal(err)
 	}
 	store, rdb := h.db.Store, h.rdb
-	if o.storeURL != "" {
-		if store, err = storage.Open(ctx, o.storeURL); err != nil {
+	if h.botDB != "" {
+		if store, err = storage.Open(ctx, h.botDB); err != nil {
 			h.t.Fatal(err)
 		}
 		h.t.Cleanup(store.Close)
 	}
-	if o.redis != nil {
-		rdb = o.redis
+	if h.botRD != nil {
+		rdb = h.botRD
 	}
 	engine := flows.New(flows.Config{Records: store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now})
 	cfg := o.bot

@@ -93,7 +93,7 @@ func (h *harness) play(chatID int64, script []string, think, timeout time.Durati
 		case i+1 < len(script) && strings.HasPrefix(script[i+1], "btn:"):
 			next = script[i+1][4:]
 			ready = func() bool { _, _, ok := h.lastHas(chatID, next); return ok }
-		case i+1 == len(script):
+		case step == "btn:✅ Gửi đăng ký":
 			ready = func() bool {
 				m, ok := h.emu.LastBotMessage(chatID)
 				return ok && strings.Contains(m.Text, "Mã hồ sơ")
@@ -324,5 +324,37 @@ func TestNoEditThatChangesNothing(t *testing.T) {
 	}
 	if n := h.emu.NotModified(); n != 0 {
 		t.Errorf("%d edits changed nothing (400 message is not modified)", n)
+	}
+}
+
+// Replies that could not go out for longer than StaleAfter are not sent
+// late one after another: the chat is shown its current step, once.
+func TestStaleRepliesBecomeTheCurrentStep(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{bot: bot.Config{StaleAfter: time.Second}})
+	c := h.user(99_000_001)
+	c.say("/dangky")
+	c.press("Hợp tác xã")
+	before := len(h.emu.BotMessages(c.chatID()))
+	h.emu.Storm(4*time.Second, 4) // Telegram refuses every send for 4 s
+	c.say("HTX Rau sạch Phú Lộc")
+	c.say("Võ Thị Hạnh")
+	if !h.await(20*time.Second, func() bool { return len(h.emu.BotMessages(c.chatID())) > before }) {
+		t.Fatal("nothing was shown after the storm")
+	}
+	time.Sleep(500 * time.Millisecond) // anything else would come now
+	msgs := h.emu.BotMessages(c.chatID())[before:]
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Số điện thoại di động") {
+		var texts []string
+		for _, m := range msgs {
+			texts = append(texts, m.Text)
+		}
+		t.Fatalf("after the storm the chat shows %d messages, want the current step (phone) once:\n%s", len(msgs), strings.Join(texts, "\n---\n"))
+	}
+	if st := h.state(c); st.Step != "phone" || st.Reg.Rep != "Võ Thị Hạnh" {
+		t.Fatalf("state %s %+v: both answers should be kept", st.Step, st.Reg)
+	}
+	if n := h.emu.EarlySends(); n != 0 {
+		t.Errorf("%d early sends", n)
 	}
 }
