@@ -13,6 +13,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 // A user's view of replies: each step of a script is played once the reply
@@ -357,4 +358,77 @@ func TestStaleRepliesBecomeTheCurrentStep(t *testing.T) {
 	if n := h.emu.EarlySends(); n != 0 {
 		t.Errorf("%d early sends", n)
 	}
+}
+
+// Telegram's limits enforced (1 message/s per chat, 30/s per bot): 500
+// users start a registration within 10 s while 1,000 notifications are
+// queued. Every 429 is honoured, no reply and no notification is lost,
+// replies go ahead of notifications, and no user waits unboundedly.
+func TestRepliesAheadOfNotificationsUnderLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{notify: true, limits: true, quiet: true})
+	ctx := context.Background()
+	const users, notices = 500, 1000
+	storagetest.SeedResults(t, h.db.Store, notices, 80_000_000)
+	waits := make([]time.Duration, users)
+	shown := make([]time.Time, users)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * 10 * time.Second / users)
+			c := h.user(int64(81_000_000 + i))
+			t0 := time.Now()
+			c.h.emu.SendText(c.chatID(), c.u, "/dangky")
+			if !h.await(3*time.Minute, func() bool {
+				_, _, ok := h.lastHas(c.chatID(), "Hợp tác xã")
+				return ok
+			}) {
+				t.Errorf("chat %d: no reply to /dangky", c.chatID())
+				return
+			}
+			shown[i] = time.Now()
+			waits[i] = shown[i].Sub(t0)
+		}()
+	}
+	wg.Wait()
+	lastReply := slices.MaxFunc(shown, func(a, b time.Time) int { return a.Compare(b) })
+	deadline := time.Now().Add(3 * time.Minute)
+	var queued, sent, sentBefore int
+	for {
+		if err := h.db.Store.Pool().QueryRow(ctx, `
+SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'sent'),
+       count(*) FILTER (WHERE status = 'sent' AND sent_at <= $1)
+FROM notifications`, lastReply).Scan(&queued, &sent, &sentBefore); err != nil {
+			t.Fatal(err)
+		}
+		if queued == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if sent != notices {
+		t.Errorf("%d of %d notifications sent (%d still queued)", sent, notices, queued)
+	}
+	if n := h.emu.EarlySends(); n != 0 {
+		t.Errorf("%d sends came before the retry_after Telegram gave (%v)", n, h.emu.EarlySendsByMethod())
+	}
+	// While users waited for replies, notifications took no more than a
+	// small share of the bot's 30 messages a second.
+	window := lastReply.Sub(start).Seconds()
+	if limit := int(window * 30 * 0.2); sentBefore > limit {
+		t.Errorf("%d notifications went out in the %.0f s users waited for %d replies: more than %d", sentBefore, window, users, limit)
+	}
+	if worst := slices.Max(waits); worst > 90*time.Second {
+		t.Errorf("a user waited %s for a reply", worst)
+	}
+	perSec := make([]int, int(window)+1)
+	for _, at := range shown {
+		perSec[int(at.Sub(start).Seconds())]++
+	}
+	t.Logf("replies shown per second: %v", perSec)
+	t.Logf("replies: p50 wait %s, p99 %s, max %s over %.1f s; %d notifications sent meanwhile, all %d by %s; 429s answered: %d",
+		percentileOf(waits, 50), percentileOf(waits, 99), slices.Max(waits), window, sentBefore, sent, time.Since(start).Round(time.Second), h.emu.Violations())
 }
