@@ -151,6 +151,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 			return
 		}
 		var dropped []*outEntry
+		now = time.Now() // a wait Telegram gives runs from its answer, not from the request
 		o.mu.Lock()
 		var se *SendError
 		errors.As(err, &se)

@@ -148,7 +148,7 @@ func TestWebChatRegistration(t *testing.T) {
 		scancel()
 		if err != nil {
 			shot(t, bctx, "failed-"+strings.ReplaceAll(s.name, " ", "-"))
-			t.Fatalf("step %q: %v", s.name, err)
+			t.Fatalf("step %q: %v; the demo's log:\n%s", s.name, err, d.out.String())
 		}
 	}
 	shot(t, bctx, "webchat-registration")
