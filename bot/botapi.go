@@ -78,6 +78,9 @@ func (b *Bot) post(ctx context.Context, method, contentType string, body []byte)
 	if err != nil {
 		return 0, &SendError{Err: fmt.Errorf("%s: read answer: %w", method, err)}
 	}
+	if id, ok := okAnswer(raw); ok {
+		return id, nil
+	}
 	var a apiAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
 		// A proxy in front of Telegram answering 502 with a page of its own.
@@ -93,6 +96,31 @@ func (b *Bot) post(ctx context.Context, method, contentType string, body []byte)
 		return m.ID, nil
 	}
 	return 0, refusal(method, a)
+}
+
+// okAnswer reads a successful answer without decoding the message Telegram
+// echoes back, which the bot does not need: only its id, the result's first
+// field. Any other shape is left to the full decoder.
+func okAnswer(raw []byte) (messageID int, ok bool) {
+	rest, found := bytes.CutPrefix(raw, []byte(`{"ok":true,"result":`))
+	if !found {
+		return 0, false
+	}
+	if bytes.HasPrefix(rest, []byte("true")) {
+		return 0, true
+	}
+	after, found := bytes.CutPrefix(rest, []byte(`{"message_id":`))
+	if !found {
+		return 0, false
+	}
+	n, digits := 0, 0
+	for _, c := range after {
+		if c < '0' || c > '9' {
+			break
+		}
+		n, digits = n*10+int(c-'0'), digits+1
+	}
+	return n, digits > 0
 }
 
 func (b *Bot) methodURL(method string) string {

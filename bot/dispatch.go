@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -275,7 +273,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 	if q.Kind == kindResume {
 		ev = event{chatID: q.ChatID, userID: q.ChatID, in: flows.Input{Kind: flows.InputResume}}
 	} else {
-		var u models.Update
+		var u update
 		if err := json.Unmarshal(q.Payload, &u); err != nil {
 			b.log.Error("undecodable update dropped", slog.String("stream_id", q.StreamID), errAttr(err))
 			return b.ack(ctx, q)
@@ -357,9 +355,11 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		es = nil
 	}
-	raws := make([][]byte, len(es))
-	for i, e := range es {
-		raws[i] = e.raw
+	raws := make([][]byte, 0, len(es))
+	for _, e := range es {
+		if e.raw != nil {
+			raws = append(raws, e.raw)
+		}
 	}
 	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
 	v, err := b.state.Save(ctx, sess, data, chat.Locale, entry, raws)

@@ -3,8 +3,6 @@ package bot
 import (
 	"strings"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ocopbot/ocopbot/flows"
 )
 
@@ -16,42 +14,85 @@ type event struct {
 	in         flows.Input
 }
 
-// chatOf returns the chat an update belongs to, or 0 for updates the bot
-// does not handle (channels, groups' service messages, inline queries…).
-func chatOf(u *models.Update) int64 {
+// update is the part of a Telegram update the bot reads. Decoding into it
+// rather than the library's full models.Update skips what the bot never
+// looks at, which is most of each update's cost.
+type update struct {
+	ID            int64          `json:"update_id"`
+	Message       *message       `json:"message"`
+	CallbackQuery *callbackQuery `json:"callback_query"`
+}
+
+type callbackQuery struct {
+	ID      string   `json:"id"`
+	From    idOnly   `json:"from"`
+	Data    string   `json:"data"`
+	Message *message `json:"message"` // also an inaccessible message: its id and chat
+}
+
+type message struct {
+	ID   int     `json:"message_id"`
+	Chat chat    `json:"chat"`
+	From *idOnly `json:"from"`
+	Text string  `json:"text"`
+
+	Contact *struct {
+		PhoneNumber string `json:"phone_number"`
+		UserID      int64  `json:"user_id"`
+	} `json:"contact"`
+	Photo []struct {
+		FileID string `json:"file_id"`
+	} `json:"photo"`
+	Document *struct {
+		FileID   string `json:"file_id"`
+		FileName string `json:"file_name"`
+		FileSize int64  `json:"file_size"`
+	} `json:"document"`
+}
+
+type chat struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+}
+
+type idOnly struct {
+	ID int64 `json:"id"`
+}
+
+// chatID returns the chat an update belongs to, or 0 for updates the bot
+// does not handle (channels' posts, edits, inline queries…).
+func (u *update) chatID() int64 {
 	switch {
 	case u.Message != nil:
 		return u.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
+		return u.CallbackQuery.Message.Chat.ID
 	case u.CallbackQuery != nil:
-		if m := u.CallbackQuery.Message.Message; m != nil {
-			return m.Chat.ID
-		}
-		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
-			return m.Chat.ID
-		}
 		return u.CallbackQuery.From.ID
 	}
 	return 0
 }
 
+// private reports a message of a private chat (an inaccessible message may
+// not say its chat's type).
+func (m *message) private() bool { return m.Chat.Type == "private" || m.Chat.Type == "" }
+
 // decode turns an update into flow input. ok is false for updates the bot
 // ignores: anything outside private chats, edits, membership changes.
-func decode(u *models.Update) (ev event, ok bool) {
+func decode(u *update) (ev event, ok bool) {
 	if cq := u.CallbackQuery; cq != nil {
-		ev = event{chatID: chatOf(u), userID: cq.From.ID, callbackID: cq.ID}
+		ev = event{chatID: u.chatID(), userID: cq.From.ID, callbackID: cq.ID}
 		ev.in = flows.Input{Kind: flows.InputButton, Data: cq.Data}
-		if m := cq.Message.Message; m != nil {
-			if m.Chat.Type != models.ChatTypePrivate {
+		if m := cq.Message; m != nil {
+			if !m.private() {
 				return event{}, false
 			}
 			ev.in.MessageID = m.ID
-		} else if m := cq.Message.InaccessibleMessage; m != nil {
-			ev.in.MessageID = m.MessageID
 		}
 		return ev, true
 	}
 	m := u.Message
-	if m == nil || m.Chat.Type != models.ChatTypePrivate || m.From == nil {
+	if m == nil || m.Chat.Type != "private" || m.From == nil {
 		return event{}, false
 	}
 	ev = event{chatID: m.Chat.ID, userID: m.From.ID}

@@ -34,6 +34,13 @@ type outEntry struct {
 	raw    []byte
 }
 
+// durable reports whether the entry is kept in the outbox until sent:
+// messages and edits, what the user reads. A button's answer (its toast)
+// and the removal of answered buttons are worth nothing after a restart —
+// Telegram stops waiting for the answer within seconds — so they are only
+// sent from memory, in their place in the chat's order.
+func (e *outEntry) durable() bool { return e.kind == kindSend || e.kind == kindEdit }
+
 // shown is what a bot message shows: a hash of its text and markup, and
 // whether it has buttons.
 type shown struct {
@@ -117,7 +124,9 @@ func entries(chatID int64, callbackID string, res flows.Result, id string, now t
 	var out []*outEntry
 	add := func(e *outEntry) {
 		e.at = now
-		e.encode(id + "." + strconv.Itoa(len(out)))
+		if e.durable() {
+			e.encode(id + "." + strconv.Itoa(len(out)))
+		}
 		out = append(out, e)
 	}
 	if callbackID != "" {

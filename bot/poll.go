@@ -43,15 +43,13 @@ func (b *Bot) poll(ctx context.Context) {
 		delay = 0
 		in := make([]storage.Incoming, 0, len(batch))
 		for _, raw := range batch {
-			var head struct {
-				ID int64 `json:"update_id"`
-			}
-			if err := json.Unmarshal(raw, &head); err != nil {
+			var u update
+			if err := json.Unmarshal(raw, &u); err != nil {
 				b.log.Error("undecodable update skipped", errAttr(err))
 				continue
 			}
-			in = append(in, storage.Incoming{UpdateID: head.ID, ChatID: rawChatID(raw), Payload: raw})
-			offset = max(offset, head.ID+1)
+			in = append(in, storage.Incoming{UpdateID: u.ID, ChatID: u.chatID(), Payload: raw})
+			offset = max(offset, u.ID+1)
 		}
 		if !b.store(ctx, in) {
 			return // shutting down: Telegram sends the batch again next time
@@ -82,35 +80,6 @@ func (b *Bot) store(ctx context.Context, in []storage.Incoming) bool {
 		case <-time.After(delay):
 		}
 	}
-}
-
-// rawChatID finds the chat of an update as Telegram sent it, without
-// decoding all of it (0 when it has none the bot handles).
-func rawChatID(raw []byte) int64 {
-	type chat struct {
-		ID int64 `json:"id"`
-	}
-	var u struct {
-		Message *struct {
-			Chat chat `json:"chat"`
-		} `json:"message"`
-		CallbackQuery *struct {
-			From    chat `json:"from"`
-			Message *struct {
-				Chat chat `json:"chat"`
-			} `json:"message"`
-		} `json:"callback_query"`
-	}
-	_ = json.Unmarshal(raw, &u)
-	switch {
-	case u.Message != nil:
-		return u.Message.Chat.ID
-	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
-		return u.CallbackQuery.Message.Chat.ID
-	case u.CallbackQuery != nil:
-		return u.CallbackQuery.From.ID
-	}
-	return 0
 }
 
 // getUpdates asks the Bot API for the updates from offset on, waiting up to

@@ -29,15 +29,13 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			return
 		}
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-		var head struct {
-			ID int64 `json:"update_id"`
-		}
-		if err != nil || json.Unmarshal(raw, &head) != nil || !json.Valid(raw) {
+		var u update
+		if err != nil || json.Unmarshal(raw, &u) != nil {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if err := b.enqueue(r.Context(), head.ID, rawChatID(raw), raw); err != nil {
-			b.log.Error("webhook enqueue", slog.Int64("update_id", head.ID), errAttr(err))
+		if err := b.enqueue(r.Context(), u.ID, u.chatID(), raw); err != nil {
+			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), errAttr(err))
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}

@@ -14,15 +14,22 @@ import (
 // seenTTL outlives the 24 hours Telegram keeps and may redeliver an update.
 const seenTTL = 48 * time.Hour
 
-// enqueueScript marks an update as seen and appends it to the intake stream
-// in one step, so a crash can neither lose an update it marked nor queue one
-// twice.
+// enqueueScript marks updates as seen and appends the new ones to the
+// intake stream in one step, so a crash can neither lose an update it
+// marked nor queue one twice. KEYS: each update's seen key, then the
+// stream; ARGV: the seen TTL, then chat and payload of each update. It
+// returns 1 for each update queued, 0 for each seen before.
 var enqueueScript = redis.NewScript(`
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
-  return 0
+local stream, fresh = KEYS[#KEYS], {}
+for i = 1, #KEYS - 1 do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+    redis.call('XADD', stream, '*', 'c', ARGV[2 * i], 'u', ARGV[2 * i + 1])
+    fresh[i] = 1
+  else
+    fresh[i] = 0
+  end
 end
-redis.call('XADD', KEYS[2], '*', 'c', ARGV[1], 'u', ARGV[2])
-return 1
+return fresh
 `)
 
 // QueuedUpdate is an update waiting in the intake stream.
@@ -43,36 +50,28 @@ type Incoming struct {
 }
 
 // EnqueueUpdates stores a batch of updates as EnqueueUpdate does, in one
-// round trip; fresh[i] tells whether the i-th was new.
+// round trip and one script run; fresh[i] tells whether the i-th was new.
 func (r *Redis) EnqueueUpdates(ctx context.Context, batch []Incoming) (fresh []bool, err error) {
 	if len(batch) == 0 {
 		return nil, nil
 	}
-	for try := 0; ; try++ {
-		pipe := r.rdb.Pipeline()
-		cmds := make([]*redis.Cmd, len(batch))
-		for i, u := range batch {
-			cmds[i] = enqueueScript.EvalSha(ctx, pipe, []string{r.seenKey(u.UpdateID), r.streamKey()},
-				u.ChatID, u.Payload, int64(seenTTL.Seconds()))
-		}
-		_, err := pipe.Exec(ctx)
-		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// Nothing ran: every call in the batch failed alike.
-			if err := enqueueScript.Load(ctx, r.rdb).Err(); err != nil {
-				return nil, fmt.Errorf("load enqueue script: %w", err)
-			}
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
-		}
-		fresh = make([]bool, len(batch))
-		for i, c := range cmds {
-			n, _ := c.Int64()
-			fresh[i] = n == 1
-		}
-		return fresh, nil
+	keys := make([]string, 0, len(batch)+1)
+	args := make([]any, 0, 2*len(batch)+1)
+	args = append(args, int64(seenTTL.Seconds()))
+	for _, u := range batch {
+		keys = append(keys, r.seenKey(u.UpdateID))
+		args = append(args, u.ChatID, u.Payload)
 	}
+	keys = append(keys, r.streamKey())
+	res, err := enqueueScript.Run(ctx, r.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
+	}
+	fresh = make([]bool, len(batch))
+	for i := range fresh {
+		fresh[i] = i < len(res) && res[i] == 1
+	}
+	return fresh, nil
 }
 
 // EnqueueOwn queues something the bot itself must do in a chat's turn,
@@ -89,12 +88,11 @@ func (r *Redis) EnqueueOwn(ctx context.Context, chatID int64, kind string) error
 // EnqueueUpdate stores an update durably unless its update_id was seen in
 // the last 48 hours. It reports whether the update was new.
 func (r *Redis) EnqueueUpdate(ctx context.Context, updateID, chatID int64, payload []byte) (bool, error) {
-	n, err := enqueueScript.Run(ctx, r.rdb, []string{r.seenKey(updateID), r.streamKey()},
-		chatID, payload, int64(seenTTL.Seconds())).Int64()
+	fresh, err := r.EnqueueUpdates(ctx, []Incoming{{UpdateID: updateID, ChatID: chatID, Payload: payload}})
 	if err != nil {
-		return false, fmt.Errorf("enqueue update %d: %w", updateID, err)
+		return false, err
 	}
-	return n == 1, nil
+	return fresh[0], nil
 }
 
 // EnsureGroup creates the consumer group of the intake stream if missing.

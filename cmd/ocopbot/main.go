@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -95,6 +96,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.DatabaseURL = cfg.DemoDatabaseURL
 		return demo(ctx, cfg, args[1:], log, stdout)
 	case "serve":
+		// A CPU profile of the whole run, for benchmarks (scripts/bench-serve.sh).
+		if path := getenv("OCOPBOT_CPUPROFILE"); path != "" {
+			stop, err := cpuProfile(path)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
 		return serve(ctx, cfg, log)
 	case "emulator":
 		return emulatorCmd(ctx, cfg, args[1:], stdout)
@@ -175,4 +184,20 @@ func version() string {
 		}
 	}
 	return "dev"
+}
+
+// cpuProfile writes a CPU profile to path until stop is called.
+func cpuProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
