@@ -168,9 +168,9 @@ func TestControlUsers(t *testing.T) {
 	s, hs, _ := setupControl(t, Options{})
 	echoBot(t, hs.URL)
 	user := hs.URL + "/emulator/users/7001/"
-	act := func(action, body string) (int, userView) {
+	act := func(action, body string) (int, UserView) {
 		t.Helper()
-		var v userView
+		var v UserView
 		return control(t, http.MethodPost, user+action, body, &v), v
 	}
 
@@ -199,7 +199,7 @@ func TestControlUsers(t *testing.T) {
 	if code != http.StatusOK || v.Reply != nil || v.Version == 0 {
 		t.Fatalf("text without expect = %d %+v", code, v)
 	}
-	var w userView
+	var w UserView
 	if code := control(t, http.MethodGet, user+"wait?after="+itoa(int64(v.Version))+"&timeout=5s", "", &w); code != http.StatusOK ||
 		w.Timeout || w.Version == v.Version || w.Last == nil {
 		t.Errorf("wait after %d = %d %+v", v.Version, code, w)
