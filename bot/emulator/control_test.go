@@ -18,15 +18,8 @@ import (
 // setupControl serves the Bot API and the control API on one test server, as `ocopbot emulator` does.
 func setupControl(t *testing.T, opts Options) (*Server, *httptest.Server, *bot.Bot) {
 	t.Helper()
-	s, _, b := setup(t, opts)
-	control := s.ControlHandler()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/emulator/") {
-			control.ServeHTTP(w, r)
-			return
-		}
-		s.ServeHTTP(w, r)
-	}))
+	s, _, _ := setup(t, opts)
+	hs := httptest.NewServer(s.ControlHandler(s))
 	t.Cleanup(hs.Close)
 	b, err := bot.New(testToken, bot.WithServerURL(hs.URL), bot.WithSkipGetMe())
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -28,14 +27,7 @@ func TestLoadtest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	token := "123456:LOADTEST-token-for-the-emulator-00"
 	emu := emulator.New(emulator.Options{Token: token, BotID: 123456, BotUsername: "load_bot"})
-	control := emu.ControlHandler()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/emulator/") {
-			control.ServeHTTP(w, r)
-			return
-		}
-		emu.ServeHTTP(w, r)
-	}))
+	hs := httptest.NewServer(emu.ControlHandler(emu))
 	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": storagetest.NewDB(t).URL,
 		"REDIS_URL": storagetest.RedisURL(), "HTTP_ADDR": "127.0.0.1:0"}))
 	if err != nil {
