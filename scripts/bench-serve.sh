@@ -20,7 +20,7 @@
 # Settings: DURATION (30s per case), EMU_PORT (8096), BOT_PORT (8097),
 # REDIS_DB (13: flushed before each case; no test uses it), KEEP_LOGS=1.
 # redis-server and PostgreSQL are this machine's shared ones: run nothing
-# else meanwhile. "pg" is the CPU of every PostgreSQL process.
+# else meanwhile. "pg" is the CPU of the PostgreSQL processes (all of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,16 +71,23 @@ wait_until() {
   return 1
 }
 
-# cpu_ticks PID…: the utime+stime of the processes, in clock ticks. The
-# fields after the command name (which may hold spaces) start at field 3:
-# utime and stime are fields 14 and 15.
-cpu_ticks() {
-  local pid total=0 t
+# ticks PID…: a line "PID TICKS" per process alive, TICKS its utime+stime.
+# The fields after the command name (which may hold spaces) start at field
+# 3: utime and stime are fields 14 and 15.
+ticks() {
+  local pid t
   for pid in "$@"; do
-    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
-    total=$((total + ${t:-0}))
+    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || continue
+    [[ -n $t ]] && echo "$pid $t"
   done
-  echo "$total"
+  return 0
+}
+
+# gained BEFORE AFTER: the ticks gained between two ticks listings by the
+# processes in both (a process gone meanwhile took its ticks with it).
+gained() {
+  { sed 's/^/a /' <<<"$1"; sed 's/^/b /' <<<"$2"; } |
+    awk '$1 == "a" {t0[$2] = $3; next} $1 == "b" && ($2 in t0) {d += $3 - t0[$2]} END {print d + 0}'
 }
 
 redis_pid=$(redis-cli info server | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')
@@ -141,15 +148,13 @@ bench() {
     sh -c "curl -sf $emu/emulator/stats | grep -q '\"getUpdates\"'"
 
   bin/ocopbot loadtest --emulator "$emu" --chats "$chats" --phase warmup 2>>"$work/loadtest-$tag.log"
-  local pg_pids
-  pg_pids=$(postgres_pids)
-  # shellcheck disable=SC2086 # one PID per word
   local b0 r0 p0 b1 r1 p1
-  b0=$(cpu_ticks "$bot_pid") r0=$(cpu_ticks "$redis_pid") p0=$(cpu_ticks $pg_pids)
+  # shellcheck disable=SC2046 # one PID per word
+  b0=$(ticks "$bot_pid") r0=$(ticks "$redis_pid") p0=$(ticks $(postgres_pids))
   bin/ocopbot loadtest --emulator "$emu" --chats "$chats" --think "$think" --duration "$duration" \
     --phase measure --out json >"$work/$tag.json" 2>>"$work/loadtest-$tag.log"
-  # shellcheck disable=SC2086
-  b1=$(cpu_ticks "$bot_pid") r1=$(cpu_ticks "$redis_pid") p1=$(cpu_ticks $pg_pids)
+  # shellcheck disable=SC2046
+  b1=$(ticks "$bot_pid") r1=$(ticks "$redis_pid") p1=$(ticks $(postgres_pids))
   stop "$bot_pid"
   stop "$emu_pid"
   dropdb "${pg[@]}" "$db"
@@ -158,7 +163,7 @@ bench() {
   # The report's fields by name, from its one line of JSON.
   local line
   line=$(tr -d '{}"' <"$work/$tag.json" | tr ',' '\n' | awk -F: -v label="$label" -v name="$name" -v run="$run" \
-    -v db="$((b1 - b0))" -v dr="$((r1 - r0))" -v dp="$((p1 - p0))" -v tck="$clk_tck" '
+    -v db="$(gained "$b0" "$b1")" -v dr="$(gained "$r0" "$r1")" -v dp="$(gained "$p0" "$p1")" -v tck="$clk_tck" '
     { v[$1] = $2 }
     END {
       per = v["replies"] > 0 ? 1000 * 1000 / tck / v["replies"] : 0

@@ -131,7 +131,10 @@ type tally struct {
 	samples       []error
 }
 
-const maxSamples = 3 // errors shown per user, and per run
+const (
+	maxSamples = 3                      // errors shown per user, and per run
+	errorPause = 100 * time.Millisecond // the least pause after an error
+)
 
 func (t *tally) fail(err error) {
 	var refused *refusedError
@@ -179,6 +182,9 @@ func (u *simUser) registerUntil(ctx context.Context, deadline time.Time, think, 
 			reply, err := u.c.do(ctx, u.chatID, steps[i])
 			if err != nil {
 				t.fail(err)
+				// A bot or emulator that fails at once must not make the
+				// users spin.
+				pause = max(think, errorPause)
 				break // the next registration's /dangky takes up the chat again
 			}
 			t.latencies = append(t.latencies, time.Since(sent))
