@@ -2,7 +2,7 @@
 GO       ?= go
 BIN      := bin/ocopbot
 
-.PHONY: run test build services browser migrate bench lint
+.PHONY: run test build services browser migrate bench lint bench-serve
 
 ## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrate loads the
 ## unit lists built into the binary on first run), without it run demo mode: a Bot API emulator and a
@@ -51,3 +51,9 @@ bench: services
 	scripts/bench-emulator.sh
 	@# 10,000 notifications at Telegram's 30/s: about six minutes per case
 	$(GO) test -run '^$$' -bench Notify -benchtime 1x -timeout 60m ./bot/
+
+## bench-serve: the bot as three processes (emulator, serve, loadtest), this tree against PREV:
+## make bench-serve PREV=main [RUNS=3] [DURATION=30s]
+bench-serve: services
+	@test -n "$(PREV)" || { echo "usage: make bench-serve PREV=ref [RUNS=3] [DURATION=30s]"; exit 2; }
+	scripts/bench-serve.sh $(PREV) $(RUNS)

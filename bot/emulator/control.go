@@ -13,8 +13,9 @@ import (
 )
 
 // ControlHandler serves the emulator's own HTTP API, under /emulator/, for tests and load generators in another
-// process: faults, counters, and what users do. It takes no token: serve it only on the emulator's own
-// listener, never next to a real bot's.
+// process: faults, counters, and what users do; it hands every other request to next (the Server itself, or
+// a handler serving it and a web chat). It takes no token: serve it only on the emulator's own listener, never
+// next to a real bot's.
 //
 //	POST /emulator/faults                    {"fraction429":0.05,"retry_after":5} | {"storm_seconds":10,"retry_after":10}
 //	                                         | {"outage_seconds":20,"outage":"502"|"timeout"}
@@ -29,8 +30,9 @@ import (
 // list of texts) and "timeout", an action answers only once a bot message newer than the action contains one
 // of them — "" matches any — with that message as "reply", or {"timeout":true} when none came in time: one
 // round trip from a user's action to the bot's answer.
-func (s *Server) ControlHandler() http.Handler {
+func (s *Server) ControlHandler(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/", next)
 	mux.HandleFunc("POST /emulator/faults", s.postFaults)
 	mux.HandleFunc("GET /emulator/stats", s.getStats)
 	mux.HandleFunc("POST /emulator/users/{chat}/text", s.userAction(textAction))

@@ -18,15 +18,8 @@ import (
 // setupControl serves the Bot API and the control API on one test server, as `ocopbot emulator` does.
 func setupControl(t *testing.T, opts Options) (*Server, *httptest.Server, *bot.Bot) {
 	t.Helper()
-	s, _, b := setup(t, opts)
-	control := s.ControlHandler()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/emulator/") {
-			control.ServeHTTP(w, r)
-			return
-		}
-		s.ServeHTTP(w, r)
-	}))
+	s, _, _ := setup(t, opts)
+	hs := httptest.NewServer(s.ControlHandler(s))
 	t.Cleanup(hs.Close)
 	b, err := bot.New(testToken, bot.WithServerURL(hs.URL), bot.WithSkipGetMe())
 	if err != nil {
@@ -168,9 +161,9 @@ func TestControlUsers(t *testing.T) {
 	s, hs, _ := setupControl(t, Options{})
 	echoBot(t, hs.URL)
 	user := hs.URL + "/emulator/users/7001/"
-	act := func(action, body string) (int, userView) {
+	act := func(action, body string) (int, UserView) {
 		t.Helper()
-		var v userView
+		var v UserView
 		return control(t, http.MethodPost, user+action, body, &v), v
 	}
 
@@ -199,7 +192,7 @@ func TestControlUsers(t *testing.T) {
 	if code != http.StatusOK || v.Reply != nil || v.Version == 0 {
 		t.Fatalf("text without expect = %d %+v", code, v)
 	}
-	var w userView
+	var w UserView
 	if code := control(t, http.MethodGet, user+"wait?after="+itoa(int64(v.Version))+"&timeout=5s", "", &w); code != http.StatusOK ||
 		w.Timeout || w.Version == v.Version || w.Last == nil {
 		t.Errorf("wait after %d = %d %+v", v.Version, code, w)

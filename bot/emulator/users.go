@@ -25,29 +25,30 @@ const (
 const tinyPNG = "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00\x3a\x7e\x9b\x55" +
 	"\x00\x00\x00\x0aIDAT\x78\x9c\x63\x68\x00\x00\x00\x82\x00\x81\x77\xcd\x72\xb6\x00\x00\x00\x00IEND\xae\x42\x60\x82"
 
-// userRequest is the body of a user action; each action reads its own fields.
-type userRequest struct {
-	Text      string `json:"text"`
-	Label     string `json:"label"`
-	MessageID int    `json:"message_id"`
-	Data      string `json:"data"`
-	Caption   string `json:"caption"`
-	Phone     string `json:"phone"`
-	Lang      string `json:"lang"` // the user's language_code; default vi
-	Expect    texts  `json:"expect"`
-	Timeout   string `json:"timeout"`
+// UserAction is the JSON body of a user action of ControlHandler; each action reads its own fields.
+type UserAction struct {
+	Text      string `json:"text,omitempty"`
+	Label     string `json:"label,omitempty"`
+	MessageID int    `json:"message_id,omitempty"`
+	Data      string `json:"data,omitempty"`
+	Caption   string `json:"caption,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	Lang      string `json:"lang,omitempty"`    // the user's language_code; default vi
+	Expect    Texts  `json:"expect,omitempty"`  // answer once a bot message after the action contains one of these
+	Timeout   string `json:"timeout,omitempty"` // how long to wait for it: "10s", "1.5"; default 10 s
 }
 
-// texts is a JSON text or list of texts.
-type texts []string
+// Texts reads a JSON text or a list of texts.
+type Texts []string
 
-func (t *texts) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads "a" as [a].
+func (t *Texts) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*t = texts{s}
+		*t = Texts{s}
 		return nil
 	}
 	return json.Unmarshal(b, (*[]string)(t))
@@ -58,9 +59,9 @@ var errAction = errors.New("bad user action")
 
 // userActionFunc does one user action; it returns the update's id and the chat's last message id at the
 // action, after which the bot's answers come.
-type userActionFunc func(s *Server, chatID int64, from User, req userRequest) (updateID int64, mark int, err error)
+type userActionFunc func(s *Server, chatID int64, from User, req UserAction) (updateID int64, mark int, err error)
 
-func textAction(s *Server, chatID int64, from User, req userRequest) (int64, int, error) {
+func textAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
 	if req.Text == "" {
 		return 0, 0, fmt.Errorf("text is empty: %w", errAction)
 	}
@@ -68,7 +69,7 @@ func textAction(s *Server, chatID int64, from User, req userRequest) (int64, int
 	return id, mark, nil
 }
 
-func pressAction(s *Server, chatID int64, from User, req userRequest) (int64, int, error) {
+func pressAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
 	switch {
 	case req.Label != "":
 		return s.pressLabel(chatID, from, req.Label)
@@ -78,12 +79,12 @@ func pressAction(s *Server, chatID int64, from User, req userRequest) (int64, in
 	return 0, 0, fmt.Errorf("press needs a label, or a message_id and data: %w", errAction)
 }
 
-func photoAction(s *Server, chatID int64, from User, req userRequest) (int64, int, error) {
+func photoAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
 	id, mark := s.userMessage(chatID, from, s.photoFill([]byte(tinyPNG), req.Caption))
 	return id, mark, nil
 }
 
-func contactAction(s *Server, chatID int64, from User, req userRequest) (int64, int, error) {
+func contactAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
 	if req.Phone == "" {
 		return 0, 0, fmt.Errorf("phone is empty: %w", errAction)
 	}
@@ -91,25 +92,25 @@ func contactAction(s *Server, chatID int64, from User, req userRequest) (int64, 
 	return id, mark, nil
 }
 
-// userView is what a user action or a wait answers.
-type userView struct {
+// UserView is what a user action or a wait of ControlHandler answers.
+type UserView struct {
 	UpdateID    int64        `json:"update_id,omitempty"`
 	Version     uint64       `json:"version"`      // ChatVersion
 	BotMessages int          `json:"bot_messages"` // the bot's messages in the chat so far
-	Last        *messageView `json:"last,omitempty"`
-	Reply       *messageView `json:"reply,omitempty"` // the message that met "expect"
+	Last        *MessageView `json:"last,omitempty"`
+	Reply       *MessageView `json:"reply,omitempty"` // the message that met "expect"
 	Timeout     bool         `json:"timeout,omitempty"`
 }
 
-// messageView is a bot message as a user reads it: its displayed text and its inline buttons' labels.
-type messageView struct {
+// MessageView is a bot message as a user reads it: its displayed text and its inline buttons' labels.
+type MessageView struct {
 	MessageID int        `json:"message_id"`
 	Text      string     `json:"text"`
 	Buttons   [][]string `json:"buttons,omitempty"`
 }
 
-func viewOf(r *record) *messageView {
-	v := &messageView{MessageID: r.ID, Text: r.PlainText}
+func viewOf(r *record) *MessageView {
+	v := &MessageView{MessageID: r.ID, Text: r.PlainText}
 	for _, row := range r.InlineKeyboard {
 		labels := make([]string, len(row))
 		for i, b := range row {
@@ -121,7 +122,7 @@ func viewOf(r *record) *messageView {
 }
 
 // fill sets the chat's state (under c.mu).
-func (v *userView) fill(c *chat) {
+func (v *UserView) fill(c *chat) {
 	v.Version, v.BotMessages, v.Last = c.version, c.botMsgs, nil
 	for i := len(c.msgs) - 1; i >= 0; i-- {
 		if r := c.msgs[i]; r.FromBot && !r.Deleted {
@@ -151,7 +152,7 @@ func (c *chat) replyAfter(mark int, expect []string) *record {
 func (s *Server) userAction(do userActionFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		chatID, err := chatPath(r)
-		var req userRequest
+		var req UserAction
 		if err == nil {
 			err = decodeBody(r, &req, true)
 		}
@@ -176,7 +177,7 @@ func (s *Server) userAction(do userActionFunc) http.HandlerFunc {
 			writeJSON(w, http.StatusBadRequest, errorBody(err))
 			return
 		}
-		v := userView{UpdateID: updateID}
+		v := UserView{UpdateID: updateID}
 		if len(req.Expect) == 0 {
 			s.readChat(chatID, v.fill)
 			writeJSON(w, http.StatusOK, v)
@@ -216,7 +217,7 @@ func (s *Server) userWait(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	var v userView
+	var v UserView
 	err = s.waitChat(ctx, chatID, func(c *chat) bool {
 		if c.version == after {
 			return false
@@ -228,7 +229,7 @@ func (s *Server) userWait(w http.ResponseWriter, r *http.Request) {
 }
 
 // answerWait answers a wait: the view its condition filled, or the chat as it is with "timeout".
-func (s *Server) answerWait(w http.ResponseWriter, r *http.Request, chatID int64, v *userView, err error) {
+func (s *Server) answerWait(w http.ResponseWriter, r *http.Request, chatID int64, v *UserView, err error) {
 	switch {
 	case r.Context().Err() != nil:
 		return // the client is gone

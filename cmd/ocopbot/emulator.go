@@ -16,7 +16,9 @@ import (
 
 // emulatorCmd serves the Bot API emulator and its web chat alone, for
 // pointing a bot of one's own at it (TELEGRAM_API_URL) or for measuring the
-// emulator with an outside load generator.
+// emulator with an outside load generator; its control API
+// (/emulator/faults, /emulator/stats, /emulator/users/…) lets another
+// process inject faults and play users (`ocopbot loadtest`).
 func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
 	limits := fs.Bool("limits", false, "apply Telegram's limits: 1 message/s per chat (bursts of 5), 30/s overall")
@@ -38,8 +40,11 @@ func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Write
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: emulatorHandler(emu, chat), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "Bot API emulator: TELEGRAM_API_URL=http://%s (token %s); web chat at http://%s\n", ln.Addr(), token, ln.Addr())
+	// The control API takes no token: it is served here, on the emulator's
+	// own listener, and never by demo mode, whose listener is the bot's.
+	srv := &http.Server{Handler: emu.ControlHandler(emulatorHandler(emu, chat)), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "Bot API emulator: TELEGRAM_API_URL=http://%s (token %s); web chat at http://%s; faults, stats and users at http://%s/emulator/\n",
+		ln.Addr(), token, ln.Addr(), ln.Addr())
 	go func() {
 		<-ctx.Done()
 		emu.Close() // ends open long polls, so Shutdown need not wait for them

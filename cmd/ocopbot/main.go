@@ -4,6 +4,7 @@
 //	ocopbot serve                      run the bot (long polling, or webhook when WEBHOOK_URL is set)
 //	ocopbot demo                       run with no Telegram account: emulator, web chat, demo data
 //	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
+//	ocopbot loadtest --chats N …       simulated producers against the emulator, timed
 //	ocopbot migrate                    apply database migrations; load the embedded units when missing
 //	ocopbot invite --unit CODE --role ROLE   invite an official; --revoke CODE revokes
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
@@ -35,7 +36,12 @@ const usage = `usage:
   ocopbot serve                            run the bot
   ocopbot demo                             run with no Telegram account: a Bot API emulator,
                                            a web chat at HTTP_ADDR and demo data
-  ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone
+  ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone,
+                                           with its control API under /emulator/
+  ocopbot loadtest [--chats 50]            simulated producers registering products through
+         [--think 0s] [--duration 30s]     the emulator's user API while a separate serve
+         [--emulator URL] [--out json]     answers; prints replies/s, latency percentiles
+         [--chat-base ID] [--phase P]      and errors
   ocopbot migrate                          apply database migrations and load the unit lists
                                            built into the binary that are missing
   ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province;
@@ -107,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log)
 	case "emulator":
 		return emulatorCmd(ctx, cfg, args[1:], stdout)
+	case "loadtest":
+		return loadtest(ctx, cfg, args[1:], stdout, stderr)
 	case "invite":
 		return invite(ctx, cfg, args[1:], stdout)
 	case "migrate":

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// A simulated producer of the load test: what it says and presses, through
+// the emulator's user API, and the prompt it expects back each time — the
+// Vietnamese texts of locales/vi.toml that tell one step from the next.
+const (
+	askKind      = "loại hình nào"
+	askName      = "Tên đầy đủ của chủ thể"
+	askRep       = "người đại diện"
+	askPhone     = "Số điện thoại di động"
+	askTax       = "Mã số thuế của chủ thể"
+	askProvince  = "tỉnh/thành phố nào"
+	askDistrict  = "quận/huyện nào"
+	askCommune   = "xã/phường/thị trấn nào"
+	askPName     = "Tên sản phẩm đăng ký OCOP"
+	askGroup     = "thuộc nhóm nào"
+	askSubgroup  = "Phân nhóm nào"
+	askDesc      = "Mô tả ngắn sản phẩm"
+	askPhoto     = "Gửi một ảnh sản phẩm"
+	askStars     = "mấy sao"
+	askSummary   = "kiểm tra lại thông tin"
+	askCancel    = "chắc muốn hủy"
+	doneCancel   = "Đã hủy đăng ký"
+	doneRegister = "Mã hồ sơ"
+	// A known producer is asked the product only: six steps.
+	askProductOnly = "Bước 1/6"
+	// /dangky in the middle of a registration asks whether to go on.
+	askResume = "đăng ký dở"
+
+	labelRestart = "🔄 Bắt đầu lại"
+)
+
+// step is one action of a user and the reply it waits for: a bot message
+// after the action containing one of expect.
+type step struct {
+	action string // the user API's: text, press, contact, photo
+	arg    string // the text, the button's label, the phone
+	expect []string
+}
+
+func say(text string, expect ...string) step    { return step{"text", text, expect} }
+func press(label string, expect ...string) step { return step{"press", label, expect} }
+func share(phone string, expect ...string) step { return step{"contact", phone, expect} }
+func (s step) String() string                   { return s.action + " " + strconv.Quote(s.arg) }
+
+// productSteps register a product, from its name to the submission; the
+// first registration and the measured ones share them.
+func productSteps(n int) []step {
+	return []step{
+		say("Mật ong rừng Củ Chi số "+strconv.Itoa(n), askGroup),
+		press("1. Thực phẩm", askSubgroup),
+		press("Mật ong và sản phẩm từ mật ong", askDesc),
+		say("Mật ong nguyên chất thu hoạch từ rừng tràm, không pha đường.", askPhoto),
+		press("Bỏ qua", askStars),
+		press("4 ★", askSummary),
+		press("✅ Gửi đăng ký", doneRegister),
+	}
+}
+
+// producerSteps answer the producer's part of a first registration up to
+// its province; the commune follows by the tree in force (addressSteps).
+func producerSteps(chatID int64, taxCode string) []step {
+	return []step{
+		press("Hợp tác xã", askName),
+		say("Hợp tác xã Thử tải "+strconv.FormatInt(chatID, 10), askRep),
+		say("Nguyễn Văn An", askPhone),
+		share("84912345678", askTax),
+		say(taxCode, askProvince),
+		say("ho chi minh", "Tìm «ho chi minh»"),
+		press("Thành phố Hồ Chí Minh", askCommune, askDistrict),
+	}
+}
+
+// addressSteps choose the producer's commune: Xã Củ Chi in the two-level
+// tree in force since 1/7/2025, Xã Phú Mỹ Hưng of Huyện Củ Chi in a
+// database holding only the three-level tree.
+func addressSteps(asked string) []step {
+	if strings.Contains(asked, askDistrict) {
+		return []step{
+			say("cu chi", "Tìm «cu chi»"),
+			press("Huyện Củ Chi", askCommune),
+			say("phu my hung", "Tìm «phu my hung»"),
+			press("Xã Phú Mỹ Hưng", askPName),
+		}
+	}
+	return []step{say("cu chi", "Tìm «cu chi»"), press("Xã Củ Chi", askPName)}
+}
+
+// loadTaxCode is a valid mã số thuế of the chat's own: the chat id picks a
+// pair of 9-digit bases no other chat of a run shares, and the check digit
+// is the one ocop.NormalizeTaxCode accepts (one base in eleven has none).
+func loadTaxCode(chatID int64) (string, error) {
+	base := 100_000_000 + 2*(chatID%400_000_000)
+	for b := base; b < base+2; b++ {
+		for check := range 10 {
+			code := strconv.FormatInt(b, 10) + strconv.Itoa(check)
+			if _, err := ocop.NormalizeTaxCode(code); err == nil {
+				return code, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no valid tax code for chat %d", chatID)
+}
+
+// userClient calls the emulator's user API.
+type userClient struct {
+	http    *http.Client
+	base    string        // the emulator's URL
+	timeout time.Duration // for a reply
+}
+
+func newUserClient(base string, chats int, timeout time.Duration) *userClient {
+	// Every user holds one request at a time: keep a connection per user,
+	// or the run would open and close thousands.
+	tr := &http.Transport{MaxIdleConns: chats + 16, MaxIdleConnsPerHost: chats + 16, IdleConnTimeout: time.Minute}
+	return &userClient{http: &http.Client{Transport: tr}, base: strings.TrimRight(base, "/"), timeout: timeout}
+}
+
+// errNoReply is a step whose expected reply did not come in time.
+var errNoReply = errors.New("expected reply did not come")
+
+// refusedError is a user action the emulator refused (a button no message
+// shows, say).
+type refusedError struct {
+	status int
+	msg    string
+}
+
+func (e *refusedError) Error() string { return fmt.Sprintf("refused (%d): %s", e.status, e.msg) }
+
+// do performs one step in a chat and returns the reply it expected. The
+// answer comes once that reply has come: the request's round trip is the
+// step's latency as the user sees it.
+func (c *userClient) do(ctx context.Context, chatID int64, s step) (emulator.MessageView, error) {
+	a := emulator.UserAction{Expect: s.expect, Timeout: c.timeout.String()}
+	switch s.action {
+	case "text":
+		a.Text = s.arg
+	case "press":
+		a.Label = s.arg
+	case "contact":
+		a.Phone = s.arg
+	}
+	body, err := json.Marshal(a)
+	if err != nil {
+		return emulator.MessageView{}, fmt.Errorf("encode %s: %w", s, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout+5*time.Second)
+	defer cancel()
+	url := c.base + "/emulator/users/" + strconv.FormatInt(chatID, 10) + "/" + s.action
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return emulator.MessageView{}, fmt.Errorf("%s: %w", s, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return emulator.MessageView{}, fmt.Errorf("%s: %w", s, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		_ = json.NewDecoder(resp.Body).Decode(&e) // the status says enough without it
+		return emulator.MessageView{}, fmt.Errorf("%s: %w", s, &refusedError{resp.StatusCode, e.Error})
+	}
+	var v emulator.UserView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return emulator.MessageView{}, fmt.Errorf("%s: read answer: %w", s, err)
+	}
+	if v.Timeout || v.Reply == nil {
+		last := "(none)"
+		if v.Last != nil {
+			last = strconv.Quote(firstLine(v.Last.Text))
+		}
+		return emulator.MessageView{}, fmt.Errorf("%s: want %q within %v, last bot message %s: %w", s, s.expect, c.timeout, last, errNoReply)
+	}
+	return *v.Reply, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// simUser is one simulated producer: a private chat whose id is its user's.
+type simUser struct {
+	chatID int64
+	c      *userClient
+}
+
+// run performs steps in order, stopping at the first that fails, and
+// returns the last reply.
+func (u *simUser) run(ctx context.Context, steps ...step) (emulator.MessageView, error) {
+	var reply emulator.MessageView
+	for _, s := range steps {
+		var err error
+		if reply, err = u.c.do(ctx, u.chatID, s); err != nil {
+			return reply, err
+		}
+	}
+	return reply, nil
+}
+
+// ensureProducer registers the chat's producer through the chat itself,
+// unless it is known already, and leaves the chat with nothing in
+// progress: the measured registrations then ask the product only.
+func (u *simUser) ensureProducer(ctx context.Context) error {
+	reply, err := u.run(ctx, say("/dangky", askKind, askProductOnly, askResume))
+	if err == nil && strings.Contains(reply.Text, askResume) {
+		reply, err = u.run(ctx, press(labelRestart, askKind, askProductOnly))
+	}
+	if err != nil {
+		return fmt.Errorf("chat %d: start: %w", u.chatID, err)
+	}
+	if strings.Contains(reply.Text, askProductOnly) {
+		_, err := u.run(ctx, say("/huy", askCancel), press("Có, hủy", doneCancel))
+		return wrapChat(u.chatID, "cancel", err)
+	}
+	tax, err := loadTaxCode(u.chatID)
+	if err != nil {
+		return err
+	}
+	if reply, err = u.run(ctx, producerSteps(u.chatID, tax)...); err != nil {
+		return wrapChat(u.chatID, "producer", err)
+	}
+	if _, err = u.run(ctx, addressSteps(reply.Text)...); err != nil {
+		return wrapChat(u.chatID, "address", err)
+	}
+	_, err = u.run(ctx, productSteps(0)...)
+	return wrapChat(u.chatID, "first product", err)
+}
+
+func wrapChat(chatID int64, what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("chat %d: %s: %w", chatID, what, err)
+}
