@@ -18,7 +18,7 @@
 # and case and the ratios new/prev.
 #
 # Settings: DURATION (30s per case), EMU_PORT (8096), BOT_PORT (8097),
-# REDIS_DB (13: flushed before each case; no test uses it), KEEP_LOGS=1.
+# REDIS_DB (15: flushed before each case; no test uses it), KEEP_LOGS=1.
 # redis-server and PostgreSQL are this machine's shared ones: run nothing
 # else meanwhile. "pg" is the CPU of the PostgreSQL processes (all of them).
 set -euo pipefail
@@ -32,7 +32,7 @@ runs=${2:-3}
 duration=${DURATION:-30s}
 emu_port=${EMU_PORT:-8096}
 bot_port=${BOT_PORT:-8097}
-redis_db=${REDIS_DB:-13}
+redis_db=${REDIS_DB:-15}
 token=100000001:DEMO-ocopbot-emulator-token-0000
 pg=(-h 127.0.0.1 -U postgres)
 clk_tck=$(getconf CLK_TCK)
