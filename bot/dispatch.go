@@ -42,7 +42,7 @@ type mailbox struct {
 }
 
 // dispatcher hands each chat's updates to the workers, one chat to one
-// worker at a time.
+// worker at a time, for the partitions this process holds.
 type dispatcher struct {
 	b      *Bot
 	mu     sync.Mutex
@@ -52,8 +52,10 @@ type dispatcher struct {
 	stop   chan struct{}
 }
 
-// dispatch reads the intake stream and hands each update to the worker of
-// its chat, until ctx is cancelled; then it lets the workers finish.
+// dispatch takes the partitions of the intake this process's share is,
+// reads their streams and hands each update to its chat's mailbox, until
+// ctx is cancelled; then it lets the workers finish and gives its
+// partitions up.
 func (b *Bot) dispatch(ctx context.Context) error {
 	// Work in hand finishes after ctx is cancelled, within shutdownGrace.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -74,44 +76,16 @@ func (b *Bot) dispatch(ctx context.Context) error {
 		d.forget(work, 10*time.Minute)
 	}()
 
-	// Updates this consumer had read but not finished when it last stopped
-	// (a crash, a kill) come first.
-	if mine, err := b.state.PendingOf(ctx, b.cfg.Group, b.cfg.Consumer); err != nil {
-		b.log.Error("read own pending updates", errAttr(err))
-	} else if len(mine) > 0 {
-		b.log.Info("resuming updates left in hand", slog.Int("updates", len(mine)))
-		d.route(mine)
-	}
-	nextClaim := time.Now().Add(b.cfg.ClaimAfter / 2)
-	for ctx.Err() == nil {
-		if time.Now().After(nextClaim) {
-			nextClaim = time.Now().Add(b.cfg.ClaimAfter / 2)
-			stale, cerr := b.state.ClaimStale(ctx, b.cfg.Group, b.cfg.Consumer, b.cfg.ClaimAfter)
-			if cerr != nil && ctx.Err() == nil {
-				b.log.Error("claim stale updates", errAttr(cerr))
-			}
-			d.route(stale)
-		}
-		qs, rerr := b.state.ReadUpdates(ctx, b.cfg.Group, b.cfg.Consumer, 256, time.Second)
-		if rerr != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			b.log.Warn("read updates", errAttr(rerr))
-			select {
-			case <-ctx.Done():
-			case <-time.After(200 * time.Millisecond):
-			}
-			continue
-		}
-		d.route(qs)
-	}
+	parts := newPartitions(d)
+	parts.run(ctx) // until ctx is cancelled
+
 	// Let the updates in hand finish, within the grace period; what is
-	// left stays pending in the stream for the next start.
+	// left stays pending in the streams for the partitions' next holders.
 	deadline := time.Now().Add(shutdownGrace)
 	for d.inHandCount() > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	parts.releaseAll(context.WithoutCancel(ctx))
 	cancelWork()
 	close(d.stop)
 	wg.Wait()
@@ -122,6 +96,19 @@ func (d *dispatcher) inHandCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.inHand)
+}
+
+// inHandOf counts the updates in hand of one partition.
+func (d *dispatcher) inHandOf(part int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, mb := range d.boxes {
+		if storage.PartitionOf(mb.chatID) == part {
+			n += len(mb.q)
+		}
+	}
+	return n
 }
 
 // route puts updates into their chats' mailboxes. An entry already in hand
@@ -294,7 +281,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 }
 
 func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) error {
-	if err := b.state.AckUpdate(ctx, b.cfg.Group, q.StreamID); err != nil {
+	if err := b.state.AckUpdate(ctx, b.cfg.Group, q); err != nil {
 		return fmt.Errorf("ack update: %w", err)
 	}
 	return nil

@@ -48,6 +48,8 @@ type outbound struct {
 type chatOut struct {
 	queue     []*outEntry
 	busy      bool // a goroutine is sending the queue
+	sending   bool // a call is under way
+	handed    bool // the chat's partition went to another process: its outbox is theirs
 	notBefore time.Time
 	backoff   time.Duration
 	shown     map[int]shown // what the chat's recent bot messages show
@@ -99,6 +101,7 @@ func (o *outbound) submit(ctx context.Context, chatID int64, es []*outEntry) {
 	}
 	o.mu.Lock()
 	c := o.chat(chatID)
+	c.handed = false // this process handles the chat
 	c.queue = append(c.queue, es...)
 	if c.busy {
 		o.mu.Unlock()
@@ -115,6 +118,9 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 	for {
 		now := time.Now()
 		o.mu.Lock()
+		if c.handed {
+			c.queue = nil // still in the outbox, for the partition's new holder
+		}
 		if len(c.queue) == 0 {
 			c.busy, c.used = false, now
 			o.mu.Unlock()
@@ -136,6 +142,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		}
 		e := c.queue[0]
 		skip := unchanged(c, e)
+		c.sending = true
 		o.mu.Unlock()
 
 		var msgID int
@@ -148,11 +155,15 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		}
 		if err != nil && ctx.Err() != nil {
 			// Shutting down: the entry stays in the outbox for the next start.
+			o.mu.Lock()
+			c.sending = false
+			o.mu.Unlock()
 			return
 		}
 		var dropped []*outEntry
 		now = time.Now() // a wait Telegram gives runs from its answer, not from the request
 		o.mu.Lock()
+		c.sending = false
 		var se *SendError
 		errors.As(err, &se)
 		switch {
@@ -356,17 +367,29 @@ func (o *outbound) flushOnce(ctx context.Context) bool {
 	return true
 }
 
-// recover loads what the outboxes still owe — a previous run stopped or
-// crashed before sending it — and sends it, each chat in order.
-func (o *outbound) recover(ctx context.Context) error {
-	boxes, err := o.state.Outboxes(ctx)
+// recover loads what a partition's outboxes still owe — its previous
+// holder stopped, crashed or handed it over before sending it — and sends
+// it, each chat in order, ahead of anything newer.
+func (o *outbound) recover(ctx context.Context, part int) error {
+	boxes, err := o.state.Outboxes(ctx, part)
 	if err != nil {
 		return err
 	}
 	n := 0
 	for chatID, raws := range boxes {
+		o.mu.Lock()
+		c := o.chat(chatID)
+		c.handed = false
+		have := make(map[string]bool, len(c.queue))
+		for _, e := range c.queue {
+			have[string(e.raw)] = true
+		}
+		o.mu.Unlock()
 		var es []*outEntry
 		for _, raw := range raws {
+			if have[string(raw)] {
+				continue
+			}
 			e, err := decodeEntry(raw)
 			if err != nil {
 				o.log.Error("undecodable outbox entry dropped", slog.Int64("chat_id", chatID), errAttr(err))
@@ -380,7 +403,6 @@ func (o *outbound) recover(ctx context.Context) error {
 		}
 		n += len(es)
 		o.mu.Lock()
-		c := o.chat(chatID)
 		c.queue = append(es, c.queue...)
 		start := !c.busy
 		c.busy = true
@@ -390,9 +412,35 @@ func (o *outbound) recover(ctx context.Context) error {
 		}
 	}
 	if n > 0 {
-		o.log.Info("sending replies owed since the last run", slog.Int("replies", n), slog.Int("chats", len(boxes)))
+		o.log.Info("sending replies owed", slog.Int("partition", part), slog.Int("replies", n), slog.Int("chats", len(boxes)))
 	}
 	return nil
+}
+
+// handOver gives up the chats of a partition another process is taking:
+// their queued replies stay in the outboxes for it; a call under way may
+// finish (waiting up to wait), so that the new holder does not send it too.
+func (o *outbound) handOver(part int, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for {
+		busy := false
+		o.mu.Lock()
+		for id, c := range o.chats {
+			if storage.PartitionOf(id) != part {
+				continue
+			}
+			c.handed = true
+			if !c.sending {
+				c.queue = nil
+			}
+			busy = busy || c.sending
+		}
+		o.mu.Unlock()
+		if !busy || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // mayNotify says how long a notification to chatID must wait: while
