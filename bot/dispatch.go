@@ -47,7 +47,7 @@ type dispatcher struct {
 	b      *Bot
 	mu     sync.Mutex
 	boxes  map[int64]*mailbox
-	inHand map[string]bool // stream entries routed and not finished
+	inHand map[entryKey]bool // stream entries routed and not finished
 	ready  chan *mailbox
 	stop   chan struct{}
 }
@@ -60,7 +60,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	// Work in hand finishes after ctx is cancelled, within shutdownGrace.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[string]bool),
+	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[entryKey]bool),
 		ready: make(chan *mailbox, 4096), stop: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
@@ -92,6 +92,17 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	return nil
 }
 
+// entryKey names a stream entry: ids are unique within a partition's
+// stream only.
+type entryKey struct {
+	part int
+	id   string
+}
+
+func keyOf(q storage.QueuedUpdate) entryKey {
+	return entryKey{part: storage.PartitionOf(q.ChatID), id: q.StreamID}
+}
+
 func (d *dispatcher) inHandCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -117,10 +128,10 @@ func (d *dispatcher) route(qs []storage.QueuedUpdate) {
 	var wake []*mailbox
 	d.mu.Lock()
 	for _, q := range qs {
-		if d.inHand[q.StreamID] {
+		if d.inHand[keyOf(q)] {
 			continue
 		}
-		d.inHand[q.StreamID] = true
+		d.inHand[keyOf(q)] = true
 		mb := d.boxes[q.ChatID]
 		if mb == nil {
 			mb = &mailbox{chatID: q.ChatID}
@@ -183,7 +194,7 @@ func (d *dispatcher) serve(ctx context.Context, mb *mailbox) {
 		mb.failingSince, mb.told, mb.retry = time.Time{}, false, 0
 		d.mu.Lock()
 		mb.q = mb.q[1:]
-		delete(d.inHand, q.StreamID)
+		delete(d.inHand, keyOf(q))
 		d.mu.Unlock()
 	}
 }

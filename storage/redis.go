@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -31,6 +32,7 @@ func OpenRedis(ctx context.Context, url string, opts RedisOptions) (*Redis, erro
 	if err != nil {
 		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
 	}
+	o.PoolSize = max(o.PoolSize, PoolSize())
 	rdb := redis.NewClient(o)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
@@ -38,6 +40,11 @@ func OpenRedis(ctx context.Context, url string, opts RedisOptions) (*Redis, erro
 	}
 	return NewRedis(rdb, opts), nil
 }
+
+// PoolSize is the connections a process needs: one blocked read per
+// partition it may hold, besides go-redis's default of 10 per CPU for the
+// rest.
+func PoolSize() int { return Partitions + 10*runtime.GOMAXPROCS(0) }
 
 // NewRedis wraps a client.
 func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
