@@ -363,8 +363,12 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	v, err := b.state.Save(ctx, sess, data, chat.Locale, entry, raws)
 	switch {
 	case errors.Is(err, storage.ErrHandled):
+		// A claimed copy of an update another worker finished, or this
+		// update's own earlier write, whose answer was lost: its replies
+		// are in the outbox, maybe not in this process's queue.
 		mb.cached = false
-		return nil // a claimed copy of an update another worker finished
+		b.out.recoverChat(ctx, ev.chatID)
+		return nil
 	case err != nil:
 		// ErrStale among them: the chat moved on under another writer.
 		return err

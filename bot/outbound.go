@@ -33,7 +33,8 @@ type outbound struct {
 	mu          sync.Mutex
 	chats       map[int64]*chatOut
 	pausedUntil time.Time      // every send waits: a global 429
-	hits        []hit429       // recent 429s, to tell a global one from a chat's
+	hits        []hit429       // 429s in a row, to tell a global one from a chat's
+	lastRefusal time.Time      // when the last 429 came
 	held        int            // chats waiting for their turn
 	replies     [2]replyWindow // reply sends in this and the previous second
 
@@ -147,6 +148,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 
 		var msgID int
 		var err error
+		sentAt := time.Now()
 		if !skip {
 			msgID, err = o.b.post(ctx, e.method, e.ctype, e.body)
 			if notModified(err) {
@@ -168,7 +170,13 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		errors.As(err, &se)
 		switch {
 		case err == nil:
-			c.backoff, o.hits = 0, o.hits[:0]
+			c.backoff = 0
+			if sentAt.After(o.lastRefusal) {
+				// Sent after the last refusal came and still taken: the
+				// refusals were the chats' own. (A send already under way
+				// then says nothing.)
+				o.hits = o.hits[:0]
+			}
 			c.remember(e, msgID)
 			dropped, c.queue = c.queue[:1], c.queue[1:]
 			if !skip {
@@ -217,6 +225,7 @@ func (o *outbound) toldToWaitLocked(chatID int64, c *chatOut, wait time.Duration
 		}
 	}
 	o.hits = append(keep, hit429{at: now, chat: chatID})
+	o.lastRefusal = now
 	if len(o.hits) >= globalHits && until.After(o.pausedUntil) {
 		if !o.pausedUntil.After(now) {
 			o.log.Warn("telegram asked every send to wait", slog.Duration("retry_after", wait))
@@ -367,6 +376,19 @@ func (o *outbound) flushOnce(ctx context.Context) bool {
 	return true
 }
 
+// recoverChat puts back in a chat's queue what its outbox holds and this
+// process does not: replies committed by a write whose answer was lost
+// (Redis went away after running it), which the update's next attempt
+// finds already done.
+func (o *outbound) recoverChat(ctx context.Context, chatID int64) {
+	raws, err := o.state.Outbox(ctx, chatID)
+	if err != nil {
+		o.log.Warn("read a chat's outbox", slog.Int64("chat_id", chatID), errAttr(err))
+		return
+	}
+	o.requeue(chatID, raws)
+}
+
 // recover loads what a partition's outboxes still owe — its previous
 // holder stopped, crashed or handed it over before sending it — and sends
 // it, each chat in order, ahead of anything newer.
@@ -377,44 +399,50 @@ func (o *outbound) recover(ctx context.Context, part int) error {
 	}
 	n := 0
 	for chatID, raws := range boxes {
-		o.mu.Lock()
-		c := o.chat(chatID)
-		c.handed = false
-		have := make(map[string]bool, len(c.queue))
-		for _, e := range c.queue {
-			have[string(e.raw)] = true
-		}
-		o.mu.Unlock()
-		var es []*outEntry
-		for _, raw := range raws {
-			if have[string(raw)] {
-				continue
-			}
-			e, err := decodeEntry(raw)
-			if err != nil {
-				o.log.Error("undecodable outbox entry dropped", slog.Int64("chat_id", chatID), errAttr(err))
-				o.delivered(chatID, &outEntry{raw: raw})
-				continue
-			}
-			es = append(es, e)
-		}
-		if len(es) == 0 {
-			continue
-		}
-		n += len(es)
-		o.mu.Lock()
-		c.queue = append(es, c.queue...)
-		start := !c.busy
-		c.busy = true
-		o.mu.Unlock()
-		if start {
-			o.later(chatID, c, 0)
-		}
+		n += o.requeue(chatID, raws)
 	}
 	if n > 0 {
 		o.log.Info("sending replies owed", slog.Int("partition", part), slog.Int("replies", n), slog.Int("chats", len(boxes)))
 	}
 	return nil
+}
+
+// requeue puts a chat's outbox entries that its queue lacks at the front of
+// it, and starts sending; it returns how many it added.
+func (o *outbound) requeue(chatID int64, raws [][]byte) int {
+	o.mu.Lock()
+	c := o.chat(chatID)
+	c.handed = false
+	have := make(map[string]bool, len(c.queue))
+	for _, e := range c.queue {
+		have[string(e.raw)] = true
+	}
+	o.mu.Unlock()
+	var es []*outEntry
+	for _, raw := range raws {
+		if have[string(raw)] {
+			continue
+		}
+		e, err := decodeEntry(raw)
+		if err != nil {
+			o.log.Error("undecodable outbox entry dropped", slog.Int64("chat_id", chatID), errAttr(err))
+			o.delivered(chatID, &outEntry{raw: raw})
+			continue
+		}
+		es = append(es, e)
+	}
+	if len(es) == 0 {
+		return 0
+	}
+	o.mu.Lock()
+	c.queue = append(es, c.queue...)
+	start := !c.busy
+	c.busy = true
+	o.mu.Unlock()
+	if start {
+		o.later(chatID, c, 0)
+	}
+	return len(es)
 }
 
 // handOver gives up the chats of a partition another process is taking:
@@ -476,7 +504,6 @@ func (o *outbound) notified(chatID int64, e *outEntry, msgID int, err error) {
 	var se *SendError
 	switch {
 	case err == nil:
-		o.hits = o.hits[:0]
 		o.chat(chatID).remember(e, msgID)
 	case errors.As(err, &se) && se.Wait > 0:
 		o.toldToWaitLocked(chatID, o.chat(chatID), se.Wait, now)

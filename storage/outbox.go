@@ -106,3 +106,16 @@ func (r *Redis) OwingChats(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// Outbox returns a chat's undelivered entries, oldest first.
+func (r *Redis) Outbox(ctx context.Context, chatID int64) ([][]byte, error) {
+	vals, err := r.rdb.LRange(ctx, r.outboxKey(chatID), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read chat %d outbox: %w", chatID, err)
+	}
+	out := make([][]byte, len(vals))
+	for i, v := range vals {
+		out[i] = []byte(v)
+	}
+	return out, nil
+}
