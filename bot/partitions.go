@@ -64,6 +64,12 @@ func (ps *partitions) balance(ctx context.Context) {
 		return
 	}
 	share := (storage.Partitions + max(live, 1) - 1) / max(live, 1)
+	before := len(ps.held)
+	defer func() {
+		if len(ps.held) != before {
+			ps.b.log.Info("partitions held", slog.Int("held", len(ps.held)), slog.Int("share", share), slog.Int("live", live))
+		}
+	}()
 	for part := range ps.held {
 		ok, err := ps.b.state.LeasePartition(ctx, part, ps.owner, leaseTTL)
 		if err != nil {

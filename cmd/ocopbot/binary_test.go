@@ -64,6 +64,9 @@ func (e *binaryEnv) serve() *exec.Cmd {
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+e.token, "TELEGRAM_API_URL="+e.apiURL,
 		"DATABASE_URL="+e.dbURL, "REDIS_URL="+e.redisURL, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")
 	cmd.Env = append(cmd.Env, e.extraEnv...)
+	if os.Getenv("SERVE_LOG") != "" { // debugging a test: see what the bot says
+		cmd.Stderr = os.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		e.tb.Fatal(err)
 	}
