@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ocopbot/ocopbot/bot/jobs"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -57,11 +58,11 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 	defer cancel()
-	jobs, err := c.store.JobCounts(ctx)
+	counts, err := c.store.JobCounts(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
 	} else {
-		collectJobs(ch, jobs)
+		collectJobs(ch, counts)
 	}
 	rs, err := c.reminderCounts()
 	if err != nil {
@@ -76,7 +77,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 func collectJobs(ch chan<- prometheus.Metric, counts []storage.JobCount) {
 	type key struct{ queue, state string }
 	n := map[key]int64{}
-	oldest := map[string]float64{}
+	// The bot's queues are always reported, empty or not.
+	oldest := map[string]float64{jobs.NotifyQueue: 0, jobs.SweepQueue: 0}
 	for _, j := range counts {
 		n[key{j.Queue, j.State}] = j.Jobs
 		oldest[j.Queue] = max(oldest[j.Queue], j.Oldest)

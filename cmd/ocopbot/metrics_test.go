@@ -115,6 +115,30 @@ func TestMetricsAfterConversation(t *testing.T) {
 	if strings.Contains(body, chatBase[:6]) {
 		t.Errorf("/metrics names a chat:\n%s", body)
 	}
+
+	// Telegram pacing the bot: the 429 and the wait it asked are counted,
+	// and the reply goes out once it is over.
+	emu.Set429Fraction(1, 1)
+	const chat = 8200000001
+	emu.SendText(chat, emulator.User{ID: chat, FirstName: "Lan"}, "/trogiup")
+	var told429 bool
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !told429; {
+		_, families = scrape(t, svc.url+"/metrics")
+		told429 = value("ocopbot_telegram_calls_total", map[string]string{"outcome": "429"}) > 0
+		if !told429 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	emu.Set429Fraction(0, 0)
+	if !told429 {
+		t.Fatal("no 429 counted while the emulator answered every send with one")
+	}
+	if waited := value("ocopbot_telegram_retry_after_seconds_total", nil); waited < 1 {
+		t.Errorf("retry_after waited = %vs, want at least the 1 s asked", waited)
+	}
+	if err := emu.Wait(ctx, func() bool { _, ok := emu.LastBotMessage(chat); return ok }); err != nil {
+		t.Fatalf("no reply after the 429: %v", err)
+	}
 }
 
 // scrape reads url's exposition as Prometheus does.
