@@ -29,35 +29,12 @@ import (
 // and the registrations have moved, and no chat id is in the exposition.
 func TestMetricsAfterConversation(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	token := "123456:METRICS-token-for-the-emulator-00"
-	emu := emulator.New(emulator.Options{Token: token, BotID: 123456, BotUsername: "metrics_bot"})
-	hs := httptest.NewServer(emu.ControlHandler(emu))
-	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": storagetest.NewDB(t).URL,
-		"REDIS_URL": storagetest.RedisURL(), "HTTP_ADDR": "127.0.0.1:0"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := storagetest.NewRedis(t, storage.RedisOptions{}).Prefix() // deleted at cleanup
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := startService(ctx, cfg, settings{token: token, apiURL: hs.URL, redisPrefix: prefix}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		emu.Close()
-		hs.Close()
-	})
+	ctx := t.Context()
+	svc, emu, apiURL := runService(t, "123456:METRICS-token-for-the-emulator-00")
 
 	const chatBase = "8100000000"
 	var stdout, stderr bytes.Buffer
-	args := []string{"loadtest", "--emulator", hs.URL, "--chats", "2", "--chat-base", chatBase, "--phase", "warmup"}
+	args := []string{"loadtest", "--emulator", apiURL, "--chats", "2", "--chat-base", chatBase, "--phase", "warmup"}
 	if err := run(ctx, args, env(nil), &stdout, &stderr); err != nil {
 		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
@@ -88,14 +65,22 @@ func TestMetricsAfterConversation(t *testing.T) {
 		}
 		return sum
 	}
-	received := value("ocopbot_updates_received_total", nil)
-	handled := value("ocopbot_updates_handled_total", nil)
-	steps := value("ocopbot_step_duration_seconds", nil)
-	if received < 2 || handled < 2 {
-		t.Errorf("updates received %v, handled %v; want a conversation's", received, handled)
+	// The last replies may reach the emulator before their steps are
+	// counted: scrape until every update received is handled and observed.
+	var received, handled, steps float64
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		received = value("ocopbot_updates_received_total", nil)
+		handled = value("ocopbot_updates_handled_total", nil)
+		steps = value("ocopbot_step_duration_seconds", nil)
+		if received == handled && steps == handled || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+		body, families = scrape(t, svc.url+"/metrics")
 	}
-	if steps != handled {
-		t.Errorf("step histogram counts %v, updates handled %v: want one observation per update", steps, handled)
+	if received < 2 || handled != received || steps != handled {
+		t.Errorf("updates received %v, handled %v, step observations %v; want a conversation's, each handled and observed once",
+			received, handled, steps)
 	}
 	for _, kind := range []string{"command", "text", "button"} {
 		if n := value("ocopbot_step_duration_seconds", map[string]string{"kind": kind}); n == 0 {
@@ -144,24 +129,48 @@ func TestMetricsAfterConversation(t *testing.T) {
 // scrape reads url's exposition as Prometheus does.
 func scrape(t *testing.T, url string) (string, map[string]*dto.MetricFamily) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s\n%s", url, resp.Status, raw)
+	code, body := get(t, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", url, code, body)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(raw))
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body + "\n"))
 	if err != nil {
-		t.Fatalf("parse /metrics: %v\n%s", err, raw)
+		t.Fatalf("parse /metrics: %v\n%s", err, body)
 	}
-	return string(raw), families
+	return body, families
+}
+
+// runService starts serve's wiring in the test, against an emulator of its
+// own served over HTTP with its control API (the load generator's); both
+// stop at cleanup. It returns the emulator's URL.
+func runService(t *testing.T, token string) (*service, *emulator.Server, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	emu := emulator.New(emulator.Options{Token: token, BotID: 123456, BotUsername: "test_bot"})
+	hs := httptest.NewServer(emu.ControlHandler(emu))
+	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": storagetest.NewDB(t).URL,
+		"REDIS_URL": storagetest.RedisURL(), "HTTP_ADDR": "127.0.0.1:0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := storagetest.NewRedis(t, storage.RedisOptions{}).Prefix() // deleted at cleanup
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := startService(ctx, cfg, settings{token: token, apiURL: hs.URL, redisPrefix: prefix}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("bot: %v", err)
+		}
+		emu.Close()
+		hs.Close()
+	})
+	return svc, emu, hs.URL
 }
 
 // TestReadiness: /readyz answers 200 while Postgres and Redis answer, and
