@@ -30,6 +30,7 @@ type Config struct {
 	Consumer    string        // this process's name among the live ones; default host-pid-random
 	PollTimeout time.Duration // long-polling timeout; default 50 s
 	HTTPClient  *http.Client
+	Metrics     Metrics // what the transport counts; zero counts nothing
 
 	SendTimeout  time.Duration // one Bot API call; default 10 s, then it is tried again
 	StepTimeout  time.Duration // handling one update, before it is tried again; default 30 s
@@ -62,6 +63,7 @@ type Bot struct {
 	hooks   Hooks
 	apiURL  string
 	out     *outbound
+	intake  intakeWatch
 }
 
 // New connects the transport. It does not call Telegram.
@@ -251,6 +253,7 @@ func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byt
 	if err != nil {
 		return err
 	}
+	b.cfg.Metrics.received(1)
 	if !fresh {
 		b.duplicate(updateID)
 	}
@@ -259,6 +262,7 @@ func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byt
 
 func (b *Bot) duplicate(updateID int64) {
 	b.log.Info("duplicate update dropped", slog.Int64("update_id", updateID))
+	b.cfg.Metrics.duplicate()
 	if b.hooks.Done != nil {
 		b.hooks.Done(updateID, true, 0)
 	}

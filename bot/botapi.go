@@ -28,6 +28,7 @@ type SendError struct {
 	Wait       time.Duration // come back after: 429's retry_after, or the chat's turn
 	Chat       bool          // Telegram refuses the chat for good: 403, or "chat not found"
 	BadRequest bool          // Telegram refuses the message itself (another 400)
+	Code       int           // Telegram's error_code, or the HTTP status of an answer that is none; 0: no answer
 }
 
 func (e *SendError) Error() string { return e.Err.Error() }
@@ -53,7 +54,8 @@ type apiAnswer struct {
 // *SendError: Wait set for 429, Chat or BadRequest for refusals that no
 // retry can change, neither for the rest (network, 5xx, timeouts), which
 // may pass if tried again.
-func (b *Bot) post(ctx context.Context, method, contentType string, body []byte) (int, error) {
+func (b *Bot) post(ctx context.Context, method, contentType string, body []byte) (_ int, err error) {
+	defer func() { b.cfg.Metrics.call(method, err) }()
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.SendTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.methodURL(method), bytes.NewReader(body))
@@ -84,7 +86,7 @@ func (b *Bot) post(ctx context.Context, method, contentType string, body []byte)
 	var a apiAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
 		// A proxy in front of Telegram answering 502 with a page of its own.
-		return 0, &SendError{Err: fmt.Errorf("%s: HTTP %d, not a Bot API answer", method, resp.StatusCode)}
+		return 0, &SendError{Err: fmt.Errorf("%s: HTTP %d, not a Bot API answer", method, resp.StatusCode), Code: resp.StatusCode}
 	}
 	if a.OK {
 		var m struct {
@@ -129,7 +131,7 @@ func (b *Bot) methodURL(method string) string {
 
 // refusal classifies an answer with ok false.
 func refusal(method string, a apiAnswer) *SendError {
-	err := &SendError{Err: fmt.Errorf("%s: %d %s", method, a.ErrorCode, a.Description)}
+	err := &SendError{Err: fmt.Errorf("%s: %d %s", method, a.ErrorCode, a.Description), Code: a.ErrorCode}
 	desc := strings.ToLower(a.Description)
 	switch {
 	case a.ErrorCode == http.StatusTooManyRequests:

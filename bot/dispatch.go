@@ -62,6 +62,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	defer cancelWork()
 	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[entryKey]bool),
 		ready: make(chan *mailbox, 4096), stop: make(chan struct{})}
+	b.watchIntake(d.inHandCount)
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
@@ -288,7 +289,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.StepTimeout)
 	defer cancel()
-	return b.handle(ctx, mb, ev, q)
+	return b.stepDone(ev.in.Kind, start, b.handle(ctx, mb, ev, q))
 }
 
 func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) error {

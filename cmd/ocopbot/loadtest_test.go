@@ -2,19 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/storage"
-	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 // TestLoadtest runs the load test against the emulator's control API and
@@ -24,36 +17,13 @@ import (
 // a second warm-up finds the producers known.
 func TestLoadtest(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	token := "123456:LOADTEST-token-for-the-emulator-00"
-	emu := emulator.New(emulator.Options{Token: token, BotID: 123456, BotUsername: "load_bot"})
-	hs := httptest.NewServer(emu.ControlHandler(emu))
-	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": storagetest.NewDB(t).URL,
-		"REDIS_URL": storagetest.RedisURL(), "HTTP_ADDR": "127.0.0.1:0"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := storagetest.NewRedis(t, storage.RedisOptions{}).Prefix() // deleted at cleanup
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := startService(ctx, cfg, settings{token: token, apiURL: hs.URL, redisPrefix: prefix}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		emu.Close()
-		hs.Close()
-	})
+	ctx := t.Context()
+	svc, _, apiURL := runService(t, "123456:LOADTEST-token-for-the-emulator-00")
 
 	loadtestRun := func(args ...string) (string, string) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		args = append([]string{"loadtest", "--emulator", hs.URL, "--chats", "3", "--chat-base", "8000000000"}, args...)
+		args = append([]string{"loadtest", "--emulator", apiURL, "--chats", "3", "--chat-base", "8000000000"}, args...)
 		if err := run(ctx, args, env(nil), &stdout, &stderr); err != nil {
 			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 		}

@@ -10,12 +10,14 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/jobs"
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
+	"github.com/ocopbot/ocopbot/metrics"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -49,6 +51,7 @@ type service struct {
 	rdb     *storage.Redis
 	bot     *bot.Bot
 	jobs    *jobs.Queue
+	metrics *prometheus.Registry // served at /metrics
 	srv     *http.Server
 	ln      net.Listener
 	url     string // base URL of the HTTP server
@@ -85,14 +88,17 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if apiURL == "" {
 		apiURL = svc.url
 	}
-	app, err := newApp(ctx, svc.store, log, time.Now)
+	svc.metrics = prometheus.NewRegistry()
+	m := metrics.New(svc.metrics, svc.store)
+	app, err := newApp(ctx, svc.store, m.Records(svc.store), log, time.Now)
 	if err != nil {
 		return nil, err
 	}
-	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, Workers: cfg.Workers}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
+	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, Workers: cfg.Workers, Metrics: m.Transport()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
 	if err != nil {
 		return nil, err
 	}
+	m.WatchBacklog(svc.bot.Backlog)
 	// The one River client: it works the jobs, and the store's writes
 	// insert theirs through it, in their own transactions.
 	svc.jobs, err = jobs.New(svc.store, svc.bot.Sender(cfg.limits()), app.engine, cfg.jobs(log))
@@ -106,17 +112,9 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 
 func (svc *service) handler(web http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := svc.store.Pool().Ping(r.Context()); err != nil {
-			http.Error(w, "postgres unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		if err := svc.rdb.Client().Ping(r.Context()).Err(); err != nil {
-			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", svc.readyz)
+	mux.Handle("GET /metrics", metrics.Handler(svc.metrics, svc.log))
 	if svc.webhook != "" {
 		// Telegram posts to WEBHOOK_URL: serve its path, whatever it is.
 		path := webhookPath
@@ -200,7 +198,9 @@ type app struct {
 	text   *locales.Catalog
 }
 
-func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now func() time.Time) (*app, error) {
+// newApp reads with store and gives the engine records, which is store
+// itself or a wrapper of it (metrics.Records).
+func newApp(ctx context.Context, store *storage.Store, records flows.Records, log *slog.Logger, now func() time.Time) (*app, error) {
 	if err := checkSchema(ctx, store); err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func newApp(ctx context.Context, store *storage.Store, log *slog.Logger, now fun
 		return nil, err
 	}
 	engine := flows.New(flows.Config{
-		Records: store, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now,
+		Records: records, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now,
 	})
 	return &app{engine: engine, text: text}, nil
 }
