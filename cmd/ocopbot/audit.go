@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -61,18 +62,8 @@ func auditCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	if *unit != "" {
-		within, err := unitFilter(ctx, store, *unit)
-		if err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		kept := entries[:0]
-		for _, e := range entries {
-			if within(e.UnitID) {
-				kept = append(kept, e)
-			}
-		}
-		entries = kept
+	if entries, err = inUnit(ctx, store, *unit, entries, func(e storage.AuditEntry) int64 { return e.UnitID }); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	header := []string{"WHEN", "ACTOR", "ROLE", "UNIT", "ACTION", "ENTITY", "DETAILS"}
 	rows := make([][]string, len(entries))
@@ -120,11 +111,15 @@ func compactJSON(raw json.RawMessage) string {
 	return b.String()
 }
 
-// unitFilter reports whether a unit (of any tree) is the unit with GSO
-// code or lies below it: the unit is looked up at every level of every
-// tree (a province keeps its code across the reform), and a unit of the
-// other tree counts when all its communes do (units.Atlas.Within).
-func unitFilter(ctx context.Context, store *storage.Store, code string) (func(id int64) bool, error) {
+// inUnit keeps the items whose unit (unitOf) is the unit with GSO code or
+// lies below it; all of them when code is "". The unit is looked up at
+// every level of every tree (a province keeps its code across the reform),
+// and a unit of the other tree counts when all its communes do
+// (units.Atlas.Within).
+func inUnit[T any](ctx context.Context, store *storage.Store, code string, items []T, unitOf func(T) int64) ([]T, error) {
+	if code == "" {
+		return items, nil
+	}
 	atlas, err := store.Atlas(ctx)
 	if err != nil {
 		return nil, err
@@ -140,14 +135,10 @@ func unitFilter(ctx context.Context, store *storage.Store, code string) (func(id
 	if len(roots) == 0 {
 		return nil, fmt.Errorf("no unit with code %s", code)
 	}
-	return func(id int64) bool {
-		for _, r := range roots {
-			if id != 0 && atlas.Within(r, id) {
-				return true
-			}
-		}
-		return false
-	}, nil
+	return slices.DeleteFunc(items, func(item T) bool {
+		id := unitOf(item)
+		return id == 0 || !slices.ContainsFunc(roots, func(r int64) bool { return atlas.Within(r, id) })
+	}), nil
 }
 
 // printTable writes rows under header as CSV, or as a table aligned for a

@@ -56,18 +56,8 @@ func officials(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	if *unit != "" {
-		within, err := unitFilter(ctx, store, *unit)
-		if err != nil {
-			return fmt.Errorf("officials list: %w", err)
-		}
-		kept := list[:0]
-		for _, o := range list {
-			if within(o.UnitID) {
-				kept = append(kept, o)
-			}
-		}
-		list = kept
+	if list, err = inUnit(ctx, store, *unit, list, func(o storage.OfficialListing) int64 { return o.UnitID }); err != nil {
+		return fmt.Errorf("officials list: %w", err)
 	}
 	rows := make([][]string, len(list))
 	for i, o := range list {
