@@ -73,6 +73,9 @@ func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, id int64, day time.T
 	if err != nil {
 		return fmt.Errorf("write claim links: %w", err)
 	}
+	if err := e.recordExport(t, ocop.ExportClaimLinks, d.Status.Unit.ID, len(links), 0); err != nil {
+		return err
+	}
 	e.log.InfoContext(t.ctx, "claim links printed", slog.Int64("unit_id", d.Status.Unit.ID), slog.Int("count", len(links)))
 	name := "lien-ket-ocop-" + vntext.Slug(d.Status.Unit.Name) + ".xlsx"
 	t.say(Reply{Text: t.p.T("status.links_caption", "Count", len(links), "Unit", d.Status.Unit.Name, "Date", until),

@@ -28,6 +28,7 @@ type Records interface {
 	NoticeRecords
 	ClaimRecords
 	RegistryRecords
+	ExportRecords
 }
 
 // ChatRecords are the records of who talks to the bot.

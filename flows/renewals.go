@@ -204,6 +204,12 @@ func (e *Engine) renewalCommand(t *turn) error {
 			"When", r.AnsweredAt.In(dates.Vietnam).Format("02/01"), "Date", day(r.ValidUntil)))
 	}
 	lines = appendMore(lines, t.p, total, len(reqs))
+	if len(gone) > 0 {
+		// The list shows their phones.
+		if err := e.recordExport(t, ocop.ExportUnreachable, off.UnitID, len(gone), 0); err != nil {
+			return err
+		}
+	}
 	if unreachable > 0 {
 		lines = append(lines, "", t.p.N("renewal.unreachable_header", unreachable))
 		for _, u := range gone {

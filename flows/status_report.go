@@ -150,6 +150,9 @@ func (e *Engine) sendWorkbook(t *turn, id int64, day time.Time) error {
 	if err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
+	if err := e.recordExport(t, ocop.ExportStatusWorkbook, id, len(d.Unlinked), len(d.Products)); err != nil {
+		return err
+	}
 	name := "ocop-" + vntext.Slug(statusUnitName(t.p, d.Status)) + "-" + day.Format("2006-01-02") + ".xlsx"
 	t.say(Reply{Text: t.p.T("status.excel_caption", "Unit", statusUnitName(t.p, d.Status), "Date", dates.Format(day), "Products", len(d.Products)),
 		Document: &Upload{Name: name, Data: xlsx}})

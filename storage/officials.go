@@ -176,3 +176,59 @@ func (s *Store) MarkReformNoticed(ctx context.Context, userID int64) (bool, erro
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// OfficialListing is an active official as `ocopbot officials list` shows
+// them: no phone, no chat.
+type OfficialListing struct {
+	UserID   int64     `db:"user_id"`
+	Role     ocop.Role `db:"role"`
+	UnitID   int64     `db:"unit_id"` // 0 for an administrator
+	UnitCode string    `db:"unit_code"`
+	UnitName string    `db:"unit_name"`
+	Since    time.Time `db:"since"` // bound to this unit and role
+}
+
+// Officials lists the active officials, by unit and then user.
+func (s *Store) Officials(ctx context.Context) ([]OfficialListing, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT o.user_id, o.role, coalesce(o.unit_id, 0) AS unit_id, coalesce(u.code, '') AS unit_code,
+       coalesce(u.name, '') AS unit_name, o.updated_at AS since
+FROM officials o LEFT JOIN admin_units u ON u.id = o.unit_id
+WHERE o.revoked_at IS NULL
+ORDER BY u.level NULLS FIRST, u.code, o.user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list officials: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[OfficialListing])
+	if err != nil {
+		return nil, fmt.Errorf("list officials: %w", err)
+	}
+	return list, nil
+}
+
+// RevokeOfficial ends the access of official userID: from their next
+// update the bot answers them as anyone else, and they get no notices or
+// digests. by is who revoked (0: the command line), operator the system
+// user who ran it ("" in the chat). ErrNotFound when userID is no active
+// official.
+func (s *Store) RevokeOfficial(ctx context.Context, userID, by int64, operator string) (ocop.Official, error) {
+	var off ocop.Official
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		off, err = collectOne(ctx, tx, officialRow.official, `
+UPDATE officials SET revoked_at = now(), updated_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+RETURNING user_id, chat_id, unit_id, role, digest, reform_noticed_at IS NOT NULL AS reform_noticed`, userID)
+		if err != nil {
+			return fmt.Errorf("revoke official %d: %w", userID, notFound(err))
+		}
+		details := map[string]any{"unit_id": off.UnitID, "role": string(off.Role)}
+		if operator != "" {
+			details["operator"] = operator
+		}
+		return audit(ctx, tx, by, "official.revoked", "official", userID, details)
+	})
+	if err != nil {
+		return ocop.Official{}, err
+	}
+	return off, nil
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -87,6 +88,9 @@ func writeClaimLinks(ctx context.Context, store *storage.Store, province, out, b
 	}
 	if out == "" {
 		out = "lien-ket-ocop-" + province + ".xlsx"
+	}
+	if err := store.RecordExport(ctx, ocop.Export{Kind: ocop.ExportClaimLinks, Operator: operator(), UnitID: unitID, Rows: len(links)}); err != nil {
+		return 0, "", err
 	}
 	// The file holds phone numbers: readable by its owner only.
 	if err := os.WriteFile(out, xlsx, 0o600); err != nil {

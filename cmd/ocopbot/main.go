@@ -7,6 +7,8 @@
 //	ocopbot loadtest --chats N …       simulated producers against the emulator, timed
 //	ocopbot migrate                    apply database migrations; load the embedded units when missing
 //	ocopbot invite --unit CODE --role ROLE   invite an official; --revoke CODE revokes
+//	ocopbot officials list | revoke --user ID   the officials; end one's access
+//	ocopbot audit [--unit CODE] [--since DD/MM/YYYY] [--actor ID] [--csv]   officials' actions
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
@@ -46,6 +48,12 @@ const usage = `usage:
                                            built into the binary that are missing
   ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province;
          [--ttl 168h] [--bot NAME]         --role admin needs no unit); --revoke CODE revokes
+  ocopbot officials list [--unit CODE]     the active officials (of a unit and those below it):
+         [--csv]                           user ID, role, unit, since when
+  ocopbot officials revoke --user ID       end an official's access; recorded in the audit log
+  ocopbot audit [--unit CODE]              officials' actions from the audit log (invitations,
+         [--since DD/MM/YYYY] [--actor ID] bindings, results, revocations, imports, exports of
+         [--csv]                           personal data): a table, or CSV; --actor 0 is the CLI
   ocopbot units import [--if-empty] FILE   import administrative units (CSV), or the July 2025
                                            merges between the two trees (JSON)
   ocopbot quotas list | import FILE        show the targets, or upsert them from a CSV
@@ -117,6 +125,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return loadtest(ctx, cfg, args[1:], stdout, stderr)
 	case "invite":
 		return invite(ctx, cfg, args[1:], stdout)
+	case "officials":
+		return officials(ctx, cfg, args[1:], stdout)
+	case "audit":
+		return auditCmd(ctx, cfg, args[1:], stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "units":

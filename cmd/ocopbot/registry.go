@@ -14,6 +14,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
 	unitsx "github.com/ocopbot/ocopbot/flows/units"
 )
 
@@ -70,6 +71,14 @@ func registry(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		name := *out
 		if name == "" {
 			name = "ocop-registry.xlsx"
+		}
+		// The file has representatives and phones: its export is recorded.
+		var unitID int64
+		if u, ok := atlas.At(dates.LocalDay(time.Now())).Units.ByCode(*province, 1); ok {
+			unitID = u.ID
+		}
+		if err := store.RecordExport(ctx, ocop.Export{Kind: ocop.ExportRegistry, Operator: operator(), UnitID: unitID, Rows: len(entries)}); err != nil {
+			return err
 		}
 		if err := writeTable(name, "Danh sách OCOP", flows.RegistryTable(atlas, entries)); err != nil {
 			return err
