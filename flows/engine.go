@@ -28,6 +28,7 @@ type Records interface {
 	NoticeRecords
 	ClaimRecords
 	RegistryRecords
+	PrivacyRecords
 }
 
 // ChatRecords are the records of who talks to the bot.
@@ -113,10 +114,13 @@ func New(cfg Config) *Engine {
 		"bantin":   e.digestCommand,
 		"trogiup":  e.help,
 		"nhanhoso": e.claimCommand,
+		"dulieu":    e.showData,
+		"xoadulieu": e.askErase,
 	}
 	// English names of the same commands.
 	for en, vi := range map[string]string{"language": "ngonngu", "tinhhinh": "status", "invite": "moi", "results": "ketqua",
-		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso"} {
+		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso",
+		"mydata": "dulieu", "erase": "xoadulieu"} {
 		e.commands[en] = e.commands[vi]
 	}
 	startButton := func(f Flow) func(t *turn, _ string) error {
@@ -137,6 +141,8 @@ func New(cfg Config) *Engine {
 		"dg":    e.digestButton,
 		"claim": func(t *turn, _ string) error { return e.claimCommand(t) },
 		"cl":    e.claimButton,
+		"cs":    e.consentButton,
+		"erase": e.eraseButton,
 	}
 	return e
 }
