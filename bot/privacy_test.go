@@ -13,12 +13,30 @@ import (
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
-// agree checks that the bot shows the personal-data notice and agrees to it.
+// agree checks that the bot shows the personal-data notice (in Vietnamese
+// or English) and agrees to it.
 func (c *user) agree() {
 	c.h.t.Helper()
+	if strings.Contains(c.lastText(), "Law 91/2025/QH15") {
+		c.expect("Version " + flows.ConsentVersion)
+		c.press("✅ I agree")
+		c.expectSome("Thank you for agreeing.")
+		return
+	}
 	c.expect("Luật Bảo vệ dữ liệu cá nhân", "Phiên bản "+flows.ConsentVersion)
 	c.press("✅ Tôi đồng ý")
 	c.expectSome("Cảm ơn Anh/Chị đã đồng ý.")
+}
+
+// consent records that the users agreed to the notice in force, as if
+// they had pressed its button.
+func (h *harness) consent(users ...*user) {
+	h.t.Helper()
+	for _, c := range users {
+		if err := h.db.Store.GiveConsent(context.Background(), c.u.ID, flows.ConsentVersion, time.Now()); err != nil {
+			h.t.Fatal(err)
+		}
+	}
 }
 
 // redisHolds reports the keys of the test's Redis prefix whose value
