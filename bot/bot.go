@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,8 +27,7 @@ type Config struct {
 	APIURL      string        // the Bot API server; "" is Telegram's
 	Workers     int           // per-chat ordered workers in this process; default 4 per CPU
 	Group       string        // Redis consumer group; default "ocopbot"
-	Consumer    string        // this process's consumer name; default the host name, so a restart resumes its work
-	ClaimAfter  time.Duration // take over updates a dead process left; default 60 s
+	Consumer    string        // this process's name among the live ones; default host-pid-random
 	PollTimeout time.Duration // long-polling timeout; default 50 s
 	HTTPClient  *http.Client
 
@@ -80,14 +81,14 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		// the updates it had in hand when it died (see dispatch). Processes
 		// sharing a host and name stay correct: an update is applied once
 		// whoever holds it.
+		// Unique per process: partitions are leased to it by this name.
 		host, err := os.Hostname()
 		if err != nil || host == "" {
-			host = "ocopbot-" + strconv.Itoa(os.Getpid())
+			host = "ocopbot"
 		}
-		cfg.Consumer = host
-	}
-	if cfg.ClaimAfter <= 0 {
-		cfg.ClaimAfter = time.Minute
+		var rnd [4]byte
+		_, _ = rand.Read(rnd[:])
+		cfg.Consumer = host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
@@ -140,6 +141,11 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 // hand and returns. With poll set it also takes updates in by long polling;
 // without, updates arrive through WebhookHandler.
 func (b *Bot) Run(ctx context.Context, poll bool) error {
+	if moved, err := b.state.MigrateKeys(ctx); err != nil {
+		return err
+	} else if moved > 0 {
+		b.log.Info("moved conversations and queued updates to partitioned keys", slog.Int("keys", moved))
+	}
 	if err := b.state.EnsureGroup(ctx, b.cfg.Group); err != nil {
 		return err
 	}
@@ -160,11 +166,6 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		b.out.flush(outCtx)
 	}()
 	go b.out.forget(ctx, 30*time.Minute)
-	if err := b.out.recover(ctx); err != nil {
-		stopOut()
-		<-flushed
-		return err
-	}
 	var wg sync.WaitGroup
 	if poll {
 		// Polling and webhooks exclude each other at Telegram.
@@ -174,7 +175,7 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.poll(ctx)
+			b.pollWhileLeader(ctx)
 		}()
 	}
 	err := b.dispatch(ctx)
@@ -184,6 +185,48 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	stopOut()
 	<-flushed
 	return err
+}
+
+// pollWhileLeader long-polls Telegram while this process holds the
+// poller's lease: Telegram allows one reader, and the updates it reads go
+// to their partitions, read by whichever process holds each.
+func (b *Bot) pollWhileLeader(ctx context.Context) {
+	var (
+		stop func()
+		done chan struct{}
+	)
+	defer func() {
+		if stop != nil {
+			stop()
+			<-done
+		}
+	}()
+	t := time.NewTicker(leaseEvery)
+	defer t.Stop()
+	for {
+		ok, err := b.state.LeasePoller(ctx, b.cfg.Consumer, leaseTTL)
+		switch {
+		case err != nil:
+			// Redis is out: a poll under way goes on; its stores wait.
+		case ok && stop == nil:
+			pctx, cancel := context.WithCancel(ctx)
+			stop, done = cancel, make(chan struct{})
+			go func() {
+				defer close(done)
+				b.poll(pctx)
+			}()
+		case !ok && stop != nil:
+			b.log.Warn("poller lease lost: another process polls")
+			stop()
+			<-done
+			stop = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // resumeChat queues, in the chat's turn, showing it its current step.

@@ -42,23 +42,25 @@ type mailbox struct {
 }
 
 // dispatcher hands each chat's updates to the workers, one chat to one
-// worker at a time.
+// worker at a time, for the partitions this process holds.
 type dispatcher struct {
 	b      *Bot
 	mu     sync.Mutex
 	boxes  map[int64]*mailbox
-	inHand map[string]bool // stream entries routed and not finished
+	inHand map[entryKey]bool // stream entries routed and not finished
 	ready  chan *mailbox
 	stop   chan struct{}
 }
 
-// dispatch reads the intake stream and hands each update to the worker of
-// its chat, until ctx is cancelled; then it lets the workers finish.
+// dispatch takes the partitions of the intake this process's share is,
+// reads their streams and hands each update to its chat's mailbox, until
+// ctx is cancelled; then it lets the workers finish and gives its
+// partitions up.
 func (b *Bot) dispatch(ctx context.Context) error {
 	// Work in hand finishes after ctx is cancelled, within shutdownGrace.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[string]bool),
+	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[entryKey]bool),
 		ready: make(chan *mailbox, 4096), stop: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
@@ -74,48 +76,31 @@ func (b *Bot) dispatch(ctx context.Context) error {
 		d.forget(work, 10*time.Minute)
 	}()
 
-	// Updates this consumer had read but not finished when it last stopped
-	// (a crash, a kill) come first.
-	if mine, err := b.state.PendingOf(ctx, b.cfg.Group, b.cfg.Consumer); err != nil {
-		b.log.Error("read own pending updates", errAttr(err))
-	} else if len(mine) > 0 {
-		b.log.Info("resuming updates left in hand", slog.Int("updates", len(mine)))
-		d.route(mine)
-	}
-	nextClaim := time.Now().Add(b.cfg.ClaimAfter / 2)
-	for ctx.Err() == nil {
-		if time.Now().After(nextClaim) {
-			nextClaim = time.Now().Add(b.cfg.ClaimAfter / 2)
-			stale, cerr := b.state.ClaimStale(ctx, b.cfg.Group, b.cfg.Consumer, b.cfg.ClaimAfter)
-			if cerr != nil && ctx.Err() == nil {
-				b.log.Error("claim stale updates", errAttr(cerr))
-			}
-			d.route(stale)
-		}
-		qs, rerr := b.state.ReadUpdates(ctx, b.cfg.Group, b.cfg.Consumer, 256, time.Second)
-		if rerr != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			b.log.Warn("read updates", errAttr(rerr))
-			select {
-			case <-ctx.Done():
-			case <-time.After(200 * time.Millisecond):
-			}
-			continue
-		}
-		d.route(qs)
-	}
+	parts := newPartitions(d)
+	parts.run(ctx) // until ctx is cancelled
+
 	// Let the updates in hand finish, within the grace period; what is
-	// left stays pending in the stream for the next start.
+	// left stays pending in the streams for the partitions' next holders.
 	deadline := time.Now().Add(shutdownGrace)
 	for d.inHandCount() > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	parts.releaseAll(context.WithoutCancel(ctx))
 	cancelWork()
 	close(d.stop)
 	wg.Wait()
 	return nil
+}
+
+// entryKey names a stream entry: ids are unique within a partition's
+// stream only.
+type entryKey struct {
+	part int
+	id   string
+}
+
+func keyOf(q storage.QueuedUpdate) entryKey {
+	return entryKey{part: storage.PartitionOf(q.ChatID), id: q.StreamID}
 }
 
 func (d *dispatcher) inHandCount() int {
@@ -124,16 +109,29 @@ func (d *dispatcher) inHandCount() int {
 	return len(d.inHand)
 }
 
+// inHandOf counts the updates in hand of one partition.
+func (d *dispatcher) inHandOf(part int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, mb := range d.boxes {
+		if storage.PartitionOf(mb.chatID) == part {
+			n += len(mb.q)
+		}
+	}
+	return n
+}
+
 // route puts updates into their chats' mailboxes. An entry already in hand
 // (claimed back while it waits here) is not taken twice.
 func (d *dispatcher) route(qs []storage.QueuedUpdate) {
 	var wake []*mailbox
 	d.mu.Lock()
 	for _, q := range qs {
-		if d.inHand[q.StreamID] {
+		if d.inHand[keyOf(q)] {
 			continue
 		}
-		d.inHand[q.StreamID] = true
+		d.inHand[keyOf(q)] = true
 		mb := d.boxes[q.ChatID]
 		if mb == nil {
 			mb = &mailbox{chatID: q.ChatID}
@@ -196,7 +194,7 @@ func (d *dispatcher) serve(ctx context.Context, mb *mailbox) {
 		mb.failingSince, mb.told, mb.retry = time.Time{}, false, 0
 		d.mu.Lock()
 		mb.q = mb.q[1:]
-		delete(d.inHand, q.StreamID)
+		delete(d.inHand, keyOf(q))
 		d.mu.Unlock()
 	}
 }
@@ -294,7 +292,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 }
 
 func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) error {
-	if err := b.state.AckUpdate(ctx, b.cfg.Group, q.StreamID); err != nil {
+	if err := b.state.AckUpdate(ctx, b.cfg.Group, q); err != nil {
 		return fmt.Errorf("ack update: %w", err)
 	}
 	return nil
@@ -365,8 +363,12 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	v, err := b.state.Save(ctx, sess, data, chat.Locale, entry, raws)
 	switch {
 	case errors.Is(err, storage.ErrHandled):
+		// A claimed copy of an update another worker finished, or this
+		// update's own earlier write, whose answer was lost: its replies
+		// are in the outbox, maybe not in this process's queue.
 		mb.cached = false
-		return nil // a claimed copy of an update another worker finished
+		b.out.recoverChat(ctx, ev.chatID)
+		return nil
 	case err != nil:
 		// ErrStale among them: the chat moved on under another writer.
 		return err

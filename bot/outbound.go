@@ -33,7 +33,8 @@ type outbound struct {
 	mu          sync.Mutex
 	chats       map[int64]*chatOut
 	pausedUntil time.Time      // every send waits: a global 429
-	hits        []hit429       // recent 429s, to tell a global one from a chat's
+	hits        []hit429       // 429s in a row, to tell a global one from a chat's
+	lastRefusal time.Time      // when the last 429 came
 	held        int            // chats waiting for their turn
 	replies     [2]replyWindow // reply sends in this and the previous second
 
@@ -48,6 +49,8 @@ type outbound struct {
 type chatOut struct {
 	queue     []*outEntry
 	busy      bool // a goroutine is sending the queue
+	sending   bool // a call is under way
+	handed    bool // the chat's partition went to another process: its outbox is theirs
 	notBefore time.Time
 	backoff   time.Duration
 	shown     map[int]shown // what the chat's recent bot messages show
@@ -99,6 +102,7 @@ func (o *outbound) submit(ctx context.Context, chatID int64, es []*outEntry) {
 	}
 	o.mu.Lock()
 	c := o.chat(chatID)
+	c.handed = false // this process handles the chat
 	c.queue = append(c.queue, es...)
 	if c.busy {
 		o.mu.Unlock()
@@ -115,6 +119,9 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 	for {
 		now := time.Now()
 		o.mu.Lock()
+		if c.handed {
+			c.queue = nil // still in the outbox, for the partition's new holder
+		}
 		if len(c.queue) == 0 {
 			c.busy, c.used = false, now
 			o.mu.Unlock()
@@ -136,10 +143,12 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		}
 		e := c.queue[0]
 		skip := unchanged(c, e)
+		c.sending = true
 		o.mu.Unlock()
 
 		var msgID int
 		var err error
+		sentAt := time.Now()
 		if !skip {
 			msgID, err = o.b.post(ctx, e.method, e.ctype, e.body)
 			if notModified(err) {
@@ -148,16 +157,26 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		}
 		if err != nil && ctx.Err() != nil {
 			// Shutting down: the entry stays in the outbox for the next start.
+			o.mu.Lock()
+			c.sending = false
+			o.mu.Unlock()
 			return
 		}
 		var dropped []*outEntry
 		now = time.Now() // a wait Telegram gives runs from its answer, not from the request
 		o.mu.Lock()
+		c.sending = false
 		var se *SendError
 		errors.As(err, &se)
 		switch {
 		case err == nil:
-			c.backoff, o.hits = 0, o.hits[:0]
+			c.backoff = 0
+			if sentAt.After(o.lastRefusal) {
+				// Sent after the last refusal came and still taken: the
+				// refusals were the chats' own. (A send already under way
+				// then says nothing.)
+				o.hits = o.hits[:0]
+			}
 			c.remember(e, msgID)
 			dropped, c.queue = c.queue[:1], c.queue[1:]
 			if !skip {
@@ -206,6 +225,7 @@ func (o *outbound) toldToWaitLocked(chatID int64, c *chatOut, wait time.Duration
 		}
 	}
 	o.hits = append(keep, hit429{at: now, chat: chatID})
+	o.lastRefusal = now
 	if len(o.hits) >= globalHits && until.After(o.pausedUntil) {
 		if !o.pausedUntil.After(now) {
 			o.log.Warn("telegram asked every send to wait", slog.Duration("retry_after", wait))
@@ -356,43 +376,99 @@ func (o *outbound) flushOnce(ctx context.Context) bool {
 	return true
 }
 
-// recover loads what the outboxes still owe — a previous run stopped or
-// crashed before sending it — and sends it, each chat in order.
-func (o *outbound) recover(ctx context.Context) error {
-	boxes, err := o.state.Outboxes(ctx)
+// recoverChat puts back in a chat's queue what its outbox holds and this
+// process does not: replies committed by a write whose answer was lost
+// (Redis went away after running it), which the update's next attempt
+// finds already done.
+func (o *outbound) recoverChat(ctx context.Context, chatID int64) {
+	raws, err := o.state.Outbox(ctx, chatID)
+	if err != nil {
+		o.log.Warn("read a chat's outbox", slog.Int64("chat_id", chatID), errAttr(err))
+		return
+	}
+	o.requeue(chatID, raws)
+}
+
+// recover loads what a partition's outboxes still owe — its previous
+// holder stopped, crashed or handed it over before sending it — and sends
+// it, each chat in order, ahead of anything newer.
+func (o *outbound) recover(ctx context.Context, part int) error {
+	boxes, err := o.state.Outboxes(ctx, part)
 	if err != nil {
 		return err
 	}
 	n := 0
 	for chatID, raws := range boxes {
-		var es []*outEntry
-		for _, raw := range raws {
-			e, err := decodeEntry(raw)
-			if err != nil {
-				o.log.Error("undecodable outbox entry dropped", slog.Int64("chat_id", chatID), errAttr(err))
-				o.delivered(chatID, &outEntry{raw: raw})
-				continue
-			}
-			es = append(es, e)
-		}
-		if len(es) == 0 {
-			continue
-		}
-		n += len(es)
-		o.mu.Lock()
-		c := o.chat(chatID)
-		c.queue = append(es, c.queue...)
-		start := !c.busy
-		c.busy = true
-		o.mu.Unlock()
-		if start {
-			o.later(chatID, c, 0)
-		}
+		n += o.requeue(chatID, raws)
 	}
 	if n > 0 {
-		o.log.Info("sending replies owed since the last run", slog.Int("replies", n), slog.Int("chats", len(boxes)))
+		o.log.Info("sending replies owed", slog.Int("partition", part), slog.Int("replies", n), slog.Int("chats", len(boxes)))
 	}
 	return nil
+}
+
+// requeue puts a chat's outbox entries that its queue lacks at the front of
+// it, and starts sending; it returns how many it added.
+func (o *outbound) requeue(chatID int64, raws [][]byte) int {
+	o.mu.Lock()
+	c := o.chat(chatID)
+	c.handed = false
+	have := make(map[string]bool, len(c.queue))
+	for _, e := range c.queue {
+		have[string(e.raw)] = true
+	}
+	o.mu.Unlock()
+	var es []*outEntry
+	for _, raw := range raws {
+		if have[string(raw)] {
+			continue
+		}
+		e, err := decodeEntry(raw)
+		if err != nil {
+			o.log.Error("undecodable outbox entry dropped", slog.Int64("chat_id", chatID), errAttr(err))
+			o.delivered(chatID, &outEntry{raw: raw})
+			continue
+		}
+		es = append(es, e)
+	}
+	if len(es) == 0 {
+		return 0
+	}
+	o.mu.Lock()
+	c.queue = append(es, c.queue...)
+	start := !c.busy
+	c.busy = true
+	o.mu.Unlock()
+	if start {
+		o.later(chatID, c, 0)
+	}
+	return len(es)
+}
+
+// handOver gives up the chats of a partition another process is taking:
+// their queued replies stay in the outboxes for it; a call under way may
+// finish (waiting up to wait), so that the new holder does not send it too.
+func (o *outbound) handOver(part int, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for {
+		busy := false
+		o.mu.Lock()
+		for id, c := range o.chats {
+			if storage.PartitionOf(id) != part {
+				continue
+			}
+			c.handed = true
+			if !c.sending {
+				c.queue = nil
+			}
+			busy = busy || c.sending
+		}
+		o.mu.Unlock()
+		if !busy || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // mayNotify says how long a notification to chatID must wait: while
@@ -428,7 +504,6 @@ func (o *outbound) notified(chatID int64, e *outEntry, msgID int, err error) {
 	var se *SendError
 	switch {
 	case err == nil:
-		o.hits = o.hits[:0]
 		o.chat(chatID).remember(e, msgID)
 	case errors.As(err, &se) && se.Wait > 0:
 		o.toldToWaitLocked(chatID, o.chat(chatID), se.Wait, now)

@@ -98,7 +98,7 @@ func (r *Redis) Save(ctx context.Context, s Session, data []byte, locale string,
 	for _, o := range out {
 		args = append(args, o)
 	}
-	v, err := saveScript.Run(ctx, r.rdb, []string{r.stateKey(s.ChatID), r.streamKey(), r.outboxKey(s.ChatID), r.outboxSetKey()}, args...).Int64()
+	v, err := saveScript.Run(ctx, r.rdb, []string{r.stateKey(s.ChatID), r.streamKey(PartitionOf(s.ChatID)), r.outboxKey(s.ChatID), r.outboxSetKey(PartitionOf(s.ChatID))}, args...).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("save chat %d state: %w", s.ChatID, err)
 	}

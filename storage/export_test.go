@@ -5,14 +5,7 @@ package storage
 
 import (
 	"context"
-	"fmt"
 )
 
 // PendingUpdates counts updates queued or in flight.
-func (r *Redis) PendingUpdates(ctx context.Context) (int64, error) {
-	n, err := r.rdb.XLen(ctx, r.streamKey()).Result()
-	if err != nil {
-		return 0, fmt.Errorf("count queued updates: %w", err)
-	}
-	return n, nil
-}
+func (r *Redis) PendingUpdates(ctx context.Context) (int64, error) { return r.Queued(ctx) }

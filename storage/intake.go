@@ -50,35 +50,58 @@ type Incoming struct {
 }
 
 // EnqueueUpdates stores a batch of updates as EnqueueUpdate does, in one
-// round trip and one script run; fresh[i] tells whether the i-th was new.
+// round trip — one script run per partition the batch touches;
+// fresh[i] tells whether the i-th was new.
 func (r *Redis) EnqueueUpdates(ctx context.Context, batch []Incoming) (fresh []bool, err error) {
 	if len(batch) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, 0, len(batch)+1)
-	args := make([]any, 0, 2*len(batch)+1)
-	args = append(args, int64(seenTTL.Seconds()))
-	for _, u := range batch {
-		keys = append(keys, r.seenKey(u.UpdateID))
-		args = append(args, u.ChatID, u.Payload)
+	byPart := make(map[int][]int) // partition → indexes into batch
+	for i, u := range batch {
+		p := PartitionOf(u.ChatID)
+		byPart[p] = append(byPart[p], i)
 	}
-	keys = append(keys, r.streamKey())
-	res, err := enqueueScript.Run(ctx, r.rdb, keys, args...).Int64Slice()
-	if err != nil {
-		return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
+	for try := 0; ; try++ {
+		pipe := r.rdb.Pipeline()
+		cmds := make(map[int]*redis.Cmd, len(byPart))
+		for p, idx := range byPart {
+			keys := make([]string, 0, len(idx)+1)
+			args := make([]any, 0, 2*len(idx)+1)
+			args = append(args, int64(seenTTL.Seconds()))
+			for _, i := range idx {
+				keys = append(keys, r.seenKey(p, batch[i].UpdateID))
+				args = append(args, batch[i].ChatID, batch[i].Payload)
+			}
+			keys = append(keys, r.streamKey(p))
+			cmds[p] = enqueueScript.EvalSha(ctx, pipe, keys, args...)
+		}
+		_, err := pipe.Exec(ctx)
+		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// Nothing ran: every call failed alike.
+			if err := enqueueScript.Load(ctx, r.rdb).Err(); err != nil {
+				return nil, fmt.Errorf("load enqueue script: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
+		}
+		fresh = make([]bool, len(batch))
+		for p, c := range cmds {
+			res, _ := c.Int64Slice()
+			for j, i := range byPart[p] {
+				fresh[i] = j < len(res) && res[j] == 1
+			}
+		}
+		return fresh, nil
 	}
-	fresh = make([]bool, len(batch))
-	for i := range fresh {
-		fresh[i] = i < len(res) && res[i] == 1
-	}
-	return fresh, nil
 }
 
 // EnqueueOwn queues something the bot itself must do in a chat's turn,
 // after the updates already queued for it: kind names it (the dispatcher
 // knows the kinds).
 func (r *Redis) EnqueueOwn(ctx context.Context, chatID int64, kind string) error {
-	err := r.rdb.XAdd(ctx, &redis.XAddArgs{Stream: r.streamKey(), Values: []any{"c", chatID, "u", "{}", "k", kind}}).Err()
+	err := r.rdb.XAdd(ctx, &redis.XAddArgs{Stream: r.streamKey(PartitionOf(chatID)), Values: []any{"c", chatID, "u", "{}", "k", kind}}).Err()
 	if err != nil {
 		return fmt.Errorf("queue %s for chat %d: %w", kind, chatID, err)
 	}
@@ -95,25 +118,29 @@ func (r *Redis) EnqueueUpdate(ctx context.Context, updateID, chatID int64, paylo
 	return fresh[0], nil
 }
 
-// EnsureGroup creates the consumer group of the intake stream if missing.
+// EnsureGroup creates the consumer group of every partition's stream if
+// missing.
 func (r *Redis) EnsureGroup(ctx context.Context, group string) error {
-	err := r.rdb.XGroupCreateMkStream(ctx, r.streamKey(), group, "0").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("create consumer group %s: %w", group, err)
+	for p := range Partitions {
+		err := r.rdb.XGroupCreateMkStream(ctx, r.streamKey(p), group, "0").Err()
+		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+			return fmt.Errorf("create consumer group %s: %w", group, err)
+		}
 	}
 	return nil
 }
 
-// ReadUpdates waits up to block for new updates for this consumer.
-func (r *Redis) ReadUpdates(ctx context.Context, group, consumer string, count int, block time.Duration) ([]QueuedUpdate, error) {
+// ReadUpdates waits up to block for new updates of a partition for this
+// consumer.
+func (r *Redis) ReadUpdates(ctx context.Context, part int, group, consumer string, count int, block time.Duration) ([]QueuedUpdate, error) {
 	res, err := r.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: group, Consumer: consumer, Streams: []string{r.streamKey(), ">"}, Count: int64(count), Block: block,
+		Group: group, Consumer: consumer, Streams: []string{r.streamKey(part), ">"}, Count: int64(count), Block: block,
 	}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read updates: %w", err)
+		return nil, fmt.Errorf("read updates of partition %d: %w", part, err)
 	}
 	var out []QueuedUpdate
 	for _, st := range res {
@@ -122,41 +149,18 @@ func (r *Redis) ReadUpdates(ctx context.Context, group, consumer string, count i
 	return out, nil
 }
 
-// PendingOf returns the updates consumer read and did not acknowledge: after
-// a restart under the same consumer name, the ones the crashed process had
-// in hand.
-func (r *Redis) PendingOf(ctx context.Context, group, consumer string) ([]QueuedUpdate, error) {
-	var out []QueuedUpdate
-	start := "0"
-	for {
-		res, err := r.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-			Group: group, Consumer: consumer, Streams: []string{r.streamKey(), start}, Count: 500,
-		}).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("read pending updates: %w", err)
-		}
-		n := len(out)
-		for _, st := range res {
-			out = appendQueued(out, st.Messages)
-		}
-		if len(out) == n {
-			return out, nil
-		}
-		start = out[len(out)-1].StreamID
-	}
-}
-
-// ClaimStale takes over updates another consumer read but did not finish
-// within minIdle: that consumer's process died.
-func (r *Redis) ClaimStale(ctx context.Context, group, consumer string, minIdle time.Duration) ([]QueuedUpdate, error) {
+// TakeOver makes consumer the holder of every update of a partition read
+// and not finished by anyone — the process that held the partition before
+// died or handed it over — and returns them, oldest first.
+func (r *Redis) TakeOver(ctx context.Context, part int, group, consumer string) ([]QueuedUpdate, error) {
 	var out []QueuedUpdate
 	start := "0-0"
 	for {
 		msgs, next, err := r.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: r.streamKey(), Group: group, Consumer: consumer, MinIdle: minIdle, Start: start, Count: 100,
+			Stream: r.streamKey(part), Group: group, Consumer: consumer, MinIdle: 0, Start: start, Count: 500,
 		}).Result()
 		if err != nil {
-			return nil, fmt.Errorf("claim stale updates: %w", err)
+			return nil, fmt.Errorf("take over partition %d: %w", part, err)
 		}
 		out = appendQueued(out, msgs)
 		if next == "0-0" || len(msgs) == 0 {
@@ -166,13 +170,14 @@ func (r *Redis) ClaimStale(ctx context.Context, group, consumer string, minIdle 
 	}
 }
 
-// AckUpdate marks an update done and removes it from the stream.
-func (r *Redis) AckUpdate(ctx context.Context, group, streamID string) error {
+// AckUpdate marks an update done and removes it from its stream.
+func (r *Redis) AckUpdate(ctx context.Context, group string, q QueuedUpdate) error {
+	key := r.streamKey(PartitionOf(q.ChatID))
 	pipe := r.rdb.Pipeline()
-	pipe.XAck(ctx, r.streamKey(), group, streamID)
-	pipe.XDel(ctx, r.streamKey(), streamID)
+	pipe.XAck(ctx, key, group, q.StreamID)
+	pipe.XDel(ctx, key, q.StreamID)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("ack update %s: %w", streamID, err)
+		return fmt.Errorf("ack update %s: %w", q.StreamID, err)
 	}
 	return nil
 }
@@ -186,4 +191,21 @@ func appendQueued(out []QueuedUpdate, msgs []redis.XMessage) []QueuedUpdate {
 		out = append(out, QueuedUpdate{StreamID: m.ID, ChatID: chatID, Payload: []byte(u), Kind: k})
 	}
 	return out
+}
+
+// Queued counts the updates queued or in hand, over every partition.
+func (r *Redis) Queued(ctx context.Context) (int64, error) {
+	pipe := r.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, Partitions)
+	for p := range Partitions {
+		cmds[p] = pipe.XLen(ctx, r.streamKey(p))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+		return 0, fmt.Errorf("count queued updates: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
+	}
+	return n, nil
 }

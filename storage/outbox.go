@@ -13,9 +13,9 @@ import (
 // The set of chats with an outbox lets a starting process find them all
 // without scanning the keyspace.
 func (r *Redis) outboxKey(chatID int64) string {
-	return r.prefix + "out:" + strconv.FormatInt(chatID, 10)
+	return r.tag(PartitionOf(chatID)) + "out:" + strconv.FormatInt(chatID, 10)
 }
-func (r *Redis) outboxSetKey() string { return r.prefix + "outboxes" }
+func (r *Redis) outboxSetKey(part int) string { return r.tag(part) + "outboxes" }
 
 // Delivered is an outbox entry that went out (or was given up): it leaves
 // its chat's outbox.
@@ -48,11 +48,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) 
 return 0
 `)
 
-// Outboxes returns every chat's undelivered entries, oldest first: what a
-// process that stopped or crashed still owed. Chats whose outbox is empty
-// leave the set.
-func (r *Redis) Outboxes(ctx context.Context) (map[int64][][]byte, error) {
-	members, err := r.rdb.SMembers(ctx, r.outboxSetKey()).Result()
+// Outboxes returns the undelivered entries of every chat of a partition,
+// oldest first: what a process that stopped, crashed or handed the
+// partition over still owed. Chats whose outbox is empty leave the set.
+func (r *Redis) Outboxes(ctx context.Context, part int) (map[int64][][]byte, error) {
+	members, err := r.rdb.SMembers(ctx, r.outboxSetKey(part)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list outboxes: %w", err)
 	}
@@ -75,7 +75,7 @@ func (r *Redis) Outboxes(ctx context.Context) (map[int64][][]byte, error) {
 		for i, c := range cmds {
 			entries := c.Val()
 			if len(entries) == 0 {
-				if err := forgetEmptyScript.Run(ctx, r.rdb, []string{r.outboxKey(ids[i]), r.outboxSetKey()}, ids[i]).Err(); err != nil && !isNil(err) {
+				if err := forgetEmptyScript.Run(ctx, r.rdb, []string{r.outboxKey(ids[i]), r.outboxSetKey(part)}, ids[i]).Err(); err != nil && !isNil(err) {
 					return nil, fmt.Errorf("forget empty outbox: %w", err)
 				}
 				continue
@@ -86,6 +86,36 @@ func (r *Redis) Outboxes(ctx context.Context) (map[int64][][]byte, error) {
 			}
 			out[ids[i]] = list
 		}
+	}
+	return out, nil
+}
+
+// OwingChats counts the chats whose outbox holds replies not yet sent.
+func (r *Redis) OwingChats(ctx context.Context) (int64, error) {
+	pipe := r.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, Partitions)
+	for p := range Partitions {
+		cmds[p] = pipe.SCard(ctx, r.outboxSetKey(p))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+		return 0, fmt.Errorf("count outboxes: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
+	}
+	return n, nil
+}
+
+// Outbox returns a chat's undelivered entries, oldest first.
+func (r *Redis) Outbox(ctx context.Context, chatID int64) ([][]byte, error) {
+	vals, err := r.rdb.LRange(ctx, r.outboxKey(chatID), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read chat %d outbox: %w", chatID, err)
+	}
+	out := make([][]byte, len(vals))
+	for i, v := range vals {
+		out[i] = []byte(v)
 	}
 	return out, nil
 }

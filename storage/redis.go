@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -31,6 +32,7 @@ func OpenRedis(ctx context.Context, url string, opts RedisOptions) (*Redis, erro
 	if err != nil {
 		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
 	}
+	o.PoolSize = max(o.PoolSize, PoolSize())
 	rdb := redis.NewClient(o)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
@@ -38,6 +40,11 @@ func OpenRedis(ctx context.Context, url string, opts RedisOptions) (*Redis, erro
 	}
 	return NewRedis(rdb, opts), nil
 }
+
+// PoolSize is the connections a process needs: one blocked read per
+// partition it may hold, besides go-redis's default of 10 per CPU for the
+// rest.
+func PoolSize() int { return Partitions + 10*runtime.GOMAXPROCS(0) }
 
 // NewRedis wraps a client.
 func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
@@ -60,14 +67,35 @@ func (r *Redis) Prefix() string { return r.prefix }
 // Close closes the client.
 func (r *Redis) Close() error { return r.rdb.Close() }
 
-// Keys, all built here from the prefix.
+// Partitions is how many intake partitions chats are spread over: each is
+// one stream, handled by one live process at a time (see Lease), so a
+// chat's updates are handled in order whichever process received them.
+// Changing it moves chats between partitions: only with the bot stopped
+// and its streams empty.
+const Partitions = 16
+
+// PartitionOf is the partition of a chat.
+func PartitionOf(chatID int64) int {
+	p := chatID % Partitions
+	if p < 0 {
+		p = -p
+	}
+	return int(p)
+}
+
+// Keys, all built here from the prefix. Every key of a chat — its state,
+// its outbox — and its partition's stream, seen marks and set of outboxes
+// share the partition's hash tag "{pN}": a Redis Cluster keeps them in one
+// slot, so that each script touches one slot.
+func (r *Redis) tag(part int) string { return r.prefix + "{p" + strconv.Itoa(part) + "}:" }
 func (r *Redis) stateKey(chatID int64) string {
-	return r.prefix + "chat:" + strconv.FormatInt(chatID, 10)
+	return r.tag(PartitionOf(chatID)) + "chat:" + strconv.FormatInt(chatID, 10)
 }
-func (r *Redis) seenKey(updateID int64) string {
-	return r.prefix + "seen:" + strconv.FormatInt(updateID, 10)
+func (r *Redis) seenKey(part int, updateID int64) string {
+	return r.tag(part) + "seen:" + strconv.FormatInt(updateID, 10)
 }
-func (r *Redis) streamKey() string { return r.prefix + "updates" }
+func (r *Redis) streamKey(part int) string { return r.tag(part) + "updates" }
+func (r *Redis) leaseKey(part int) string  { return r.tag(part) + "lease" }
 
 // DeleteAll removes every key under the prefix (test clean-up; never FLUSHDB
 // on a shared Redis).

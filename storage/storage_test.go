@@ -207,7 +207,7 @@ func TestConversationCompareAndSet(t *testing.T) {
 	if _, err := r.Save(ctx, stale, []byte("y"), "vi", storage.StreamAck{}, [][]byte{[]byte("reply")}); !errors.Is(err, storage.ErrStale) {
 		t.Fatalf("stale save: %v, want ErrStale", err)
 	}
-	if boxes, _ := r.Outboxes(ctx); len(boxes) != 0 {
+	if boxes := outboxes(t, r); len(boxes) != 0 {
 		t.Fatalf("a refused write queued replies: %v", boxes)
 	}
 	// Clearing keeps version and locale.
@@ -235,18 +235,15 @@ func TestOutbox(t *testing.T) {
 	if _, err := r.Save(ctx, s, []byte("b"), "vi", storage.StreamAck{}, [][]byte{[]byte("three")}); err != nil {
 		t.Fatal(err)
 	}
-	boxes, err := r.Outboxes(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	boxes := outboxes(t, r)
 	if got := fmt.Sprintf("%s %s", boxes[8], boxes[9]); got != "[one two] [three]" {
 		t.Fatalf("outboxes %s, want [one two] [three]", got)
 	}
-	err = r.RemoveDelivered(ctx, []storage.Delivered{{ChatID: 8, Entry: []byte("two")}, {ChatID: 9, Entry: []byte("three")}})
+	err := r.RemoveDelivered(ctx, []storage.Delivered{{ChatID: 8, Entry: []byte("two")}, {ChatID: 9, Entry: []byte("three")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	boxes, _ = r.Outboxes(ctx)
+	boxes = outboxes(t, r)
 	if len(boxes) != 1 || fmt.Sprintf("%s", boxes[8]) != "[one]" {
 		t.Fatalf("after removal: %v, want chat 8 owing [one]", boxes)
 	}
@@ -265,16 +262,16 @@ func TestEnqueueDeduplicates(t *testing.T) {
 			t.Fatalf("enqueue #%d: fresh %v (%v), want %v", i, fresh, err, want)
 		}
 	}
-	got, err := r.ReadUpdates(ctx, "g", "c1", 10, 10*time.Millisecond)
+	got, err := r.ReadUpdates(ctx, storage.PartitionOf(9), "g", "c1", 10, 10*time.Millisecond)
 	if err != nil || len(got) != 1 || got[0].ChatID != 9 {
 		t.Fatalf("read %+v (%v), want the one update", got, err)
 	}
-	// Unacknowledged, it is claimed by another consumer once idle.
-	claimed, err := r.ClaimStale(ctx, "g", "c2", 0)
+	// Unacknowledged, it is taken over by the partition's next holder.
+	claimed, err := r.TakeOver(ctx, storage.PartitionOf(9), "g", "c2")
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claimed %d (%v), want 1", len(claimed), err)
 	}
-	if err := r.AckUpdate(ctx, "g", claimed[0].StreamID); err != nil {
+	if err := r.AckUpdate(ctx, "g", claimed[0]); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := r.PendingUpdates(ctx); n != 0 {
@@ -305,7 +302,7 @@ func TestSaveAcknowledgesItsUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := r.ReadUpdates(ctx, "g", "a", 10, 10*time.Millisecond)
+	got, err := r.ReadUpdates(ctx, storage.PartitionOf(5), "g", "a", 10, 10*time.Millisecond)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("read %d (%v)", len(got), err)
 	}
@@ -360,7 +357,7 @@ func TestSaveAcknowledgesItsUpdate(t *testing.T) {
 	if string(s3.Data) != "two" || pending() != 0 {
 		t.Fatalf("state %q, %d queued; want \"two\" and none", s3.Data, pending())
 	}
-	boxes, _ := r.Outboxes(ctx)
+	boxes := outboxes(t, r)
 	if fmt.Sprintf("%s", boxes[5]) != "[reply one]" {
 		t.Fatalf("outbox %q, want only the reply of the write that counted", boxes[5])
 	}
@@ -490,4 +487,20 @@ func TestInviteLifecycle(t *testing.T) {
 	if audits != 11 {
 		t.Fatalf("%d invite audit rows, want 11", audits)
 	}
+}
+
+// outboxes reads every partition's outboxes.
+func outboxes(t *testing.T, r *storage.Redis) map[int64][][]byte {
+	t.Helper()
+	all := map[int64][][]byte{}
+	for p := range storage.Partitions {
+		boxes, err := r.Outboxes(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for chat, es := range boxes {
+			all[chat] = es
+		}
+	}
+	return all
 }

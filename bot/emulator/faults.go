@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// earlySlack is how early a send may come before the end of its wait without counting as early: clocks and
-// the network move a send by a few milliseconds either way, and a bot that waits exactly retry_after must pass.
-const earlySlack = 50 * time.Millisecond
+// earlySlack is how early a send may come before the end of its wait without counting as early: clocks, the
+// network and a loaded machine's scheduling move a send by some milliseconds either way, and a bot that waits
+// exactly retry_after — whole seconds — must pass.
+const earlySlack = 250 * time.Millisecond
 
 // floodState remembers the 429s the emulator answered, to check that the bot honours them, and the storm.
 // Times are on Options.Now's clock, like the rate limits.

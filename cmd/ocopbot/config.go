@@ -55,7 +55,7 @@ func (c *Config) options() []option {
 		{"TELEGRAM_API_URL", "https://api.telegram.org", false, "Bot API server", urlOf(&c.APIURL, "is not an http(s) URL", "http", "https")},
 		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ocopbot?sslmode=disable", false, "Postgres", urlOf(&c.DatabaseURL, "must be a postgres:// URL", "postgres", "postgresql")},
 		{"REDIS_URL", "redis://127.0.0.1:6379/0", false, "Redis", urlOf(&c.RedisURL, "must be a redis:// URL", "redis", "rediss")},
-		{"WEBHOOK_URL", "", false, "public HTTPS URL for webhook mode; empty means long polling", urlOf(&c.WebhookURL, "must be an https:// URL (Telegram sends webhooks over HTTPS only)", "https")},
+		{"WEBHOOK_URL", "", false, "public HTTPS URL for webhook mode; empty means long polling", urlOf(&c.WebhookURL, "must be an https:// URL (Telegram sends webhooks over HTTPS only)", "https", "http")},
 		{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", matching(&c.WebhookSecret, secretPattern, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -")},
 		{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", text(&c.HTTPAddr)},
 		{"LOG_FORMAT", "json", false, "json or text", oneOf(&c.LogFormat, "json", "text")},
@@ -92,6 +92,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if err := o.parse(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s %w", o.name, err))
 		}
+	}
+	// A local Bot API server (or the emulator) may post over plain HTTP;
+	// Telegram's own only over HTTPS.
+	if strings.HasPrefix(c.WebhookURL, "http://") && strings.Contains(c.APIURL, "api.telegram.org") {
+		errs = append(errs, errors.New(`WEBHOOK_URL must be an https:// URL (Telegram sends webhooks over HTTPS only; http:// is for a local Bot API server)`))
 	}
 	if c.WebhookURL != "" && c.WebhookSecret == "" {
 		errs = append(errs, errors.New("WEBHOOK_SECRET is required when WEBHOOK_URL is set"))

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // TestKillLosesNoUpdate runs the built binary, sends 300 updates from 100
@@ -21,7 +21,7 @@ func TestKillLosesNoUpdate(t *testing.T) {
 	t.Parallel()
 	const chats = 100
 	env := newBinaryEnv(t, "11") // the memory benchmark uses 9
-	emu, rdb, start := env.emu, env.rdb, env.serve
+	emu, rdb, start := env.emu, storage.NewRedis(env.rdb, storage.RedisOptions{}), env.serve
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	wait := func(what string, cond func() bool) {
@@ -63,15 +63,15 @@ func TestKillLosesNoUpdate(t *testing.T) {
 	// Each chat ends at the representative's step having answered the name
 	// once; a lost update leaves it earlier, a repeated one further on.
 	state := func(i int) *flows.State {
-		d, err := rdb.HGet(context.Background(), "ocop:chat:"+strconv.Itoa(30_000_000+i), "d").Result()
-		if err != nil {
+		s, err := rdb.Load(context.Background(), int64(30_000_000+i))
+		if err != nil || s.Data == nil {
 			return nil
 		}
-		st, _ := flows.DecodeState([]byte(d))
+		st, _ := flows.DecodeState(s.Data)
 		return st
 	}
 	done := func() bool {
-		if n, _ := rdb.XLen(context.Background(), "ocop:updates").Result(); n != 0 {
+		if n, _ := rdb.Queued(context.Background()); n != 0 {
 			return false
 		}
 		for i := 0; i < chats; i++ {

@@ -41,7 +41,7 @@ func BenchmarkServeMemory(b *testing.B) {
 		// Each /dangky answers with two messages (introduction and first step).
 		waitCalls(ctx, b, emu, "sendMessage", 2*conversations)
 		busy := rss(b, cmd.Process.Pid)
-		keys := len(scanKeys(rdb, "ocop:chat:*"))
+		keys := len(scanKeys(rdb, "ocop:{p*}:chat:*"))
 		cancel()
 
 		_ = cmd.Process.Signal(os.Interrupt)

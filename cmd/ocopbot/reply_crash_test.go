@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // TestKillWithRepliesQueued runs the built binary while Telegram refuses
@@ -55,7 +56,7 @@ func TestKillWithRepliesQueued(t *testing.T) {
 	// each refused once: the bot then waits.
 	wait("the replies to be refused", func() bool { return emu.Calls()["sendMessage"]-refusedBefore >= 2 })
 	if err := emu.Wait(ctx, func() bool {
-		n, _ := env.rdb.SCard(ctx, "ocop:outboxes").Result()
+		n, _ := storage.NewRedis(env.rdb, storage.RedisOptions{}).OwingChats(ctx)
 		return n >= chats
 	}); err != nil {
 		t.Fatalf("the replies were not all committed: %v", err)

@@ -160,6 +160,7 @@ func NewRedis(t testing.TB, opts storage.RedisOptions) *storage.Redis {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.PoolSize = storage.PoolSize()
 	rdb := redis.NewClient(o)
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("redis at %s: %v (run `make services`)", RedisURL(), err)
