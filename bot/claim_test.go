@@ -49,6 +49,7 @@ func TestClaimByOwnContact(t *testing.T) {
 
 	c.say("/start")
 	c.press("🔗 Nhận hồ sơ OCOP đã có")
+	c.agree()
 	c.expect("bấm nút «📱 Gửi số điện thoại của tôi»")
 	if kb := h.emu.Keyboard(c.chatID()); len(kb) == 0 || !kb[0][0].RequestContact {
 		t.Fatalf("no contact-request button; keyboard: %+v", kb)
@@ -82,6 +83,7 @@ FROM producers WHERE id = $1 AND claimed_at IS NOT NULL`, p).Scan(&chat, &audits
 	c.expect("Tài khoản Telegram này đã liên kết với một chủ thể OCOP")
 
 	d := h.user(1502)
+	h.consent(d)
 	d.shareContact("0912345678")
 	d.expectSome("Không tìm thấy hồ sơ OCOP chưa liên kết nào có số điện thoại này")
 }
@@ -94,6 +96,7 @@ func TestClaimSeveralMatches(t *testing.T) {
 	a := storagetest.AddRegistryProducer(t, h.db.Store, commune, "HTX Tân Thông", "0987654321", storagetest.Cert{Stars: 3, Decided: "2023-03-15"})
 	b := storagetest.AddRegistryProducer(t, h.db.Store, commune, "Hộ kinh doanh Bảy Lúa", "0987654321")
 	c, e := h.user(1511), h.user(1512) // a family sharing one phone
+	h.consent(c, e)
 	e.shareContact("0987654321")
 	c.shareContact("0987654321")
 	c.expect("Số điện thoại này khớp với 2 chủ thể", "🏷 HTX Tân Thông", "🏷 Hộ kinh doanh Bảy Lúa",
@@ -119,6 +122,7 @@ func TestClaimRefusals(t *testing.T) {
 	h, commune := claimHarness(t)
 	p := storagetest.AddRegistryProducer(t, h.db.Store, commune, "HTX Tân Thông", "0912345678")
 	c := h.user(1521)
+	h.consent(c)
 
 	c.shareContact("0933333333")
 	c.expectSome("liên hệ cán bộ phụ trách OCOP của xã/phường")

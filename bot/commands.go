@@ -11,7 +11,7 @@ import (
 )
 
 // commands is the menu Telegram shows; names are ASCII, descriptions localised.
-var commands = []string{"start", "dangky", "hoso", "nhanhoso", "huy", "ngonngu", "trogiup"}
+var commands = []string{"start", "dangky", "hoso", "nhanhoso", "dulieu", "xoadulieu", "huy", "ngonngu", "trogiup"}
 
 // SetCommands publishes the command menu in every language; Vietnamese is
 // also the default for users whose language has none.

@@ -335,6 +335,7 @@ func TestStaleRepliesBecomeTheCurrentStep(t *testing.T) {
 	h := newHarness(t, harnessOptions{bot: bot.Config{StaleAfter: time.Second}})
 	c := h.user(99_000_001)
 	c.say("/dangky")
+	c.agree()
 	c.press("Hợp tác xã")
 	before := len(h.emu.BotMessages(c.chatID()))
 	h.emu.Storm(4*time.Second, 4) // Telegram refuses every send for 4 s
@@ -383,7 +384,7 @@ func TestRepliesAheadOfNotificationsUnderLimits(t *testing.T) {
 			t0 := time.Now()
 			c.h.emu.SendText(c.chatID(), c.u, "/dangky")
 			if !h.await(3*time.Minute, func() bool {
-				_, _, ok := h.lastHas(c.chatID(), "Hợp tác xã")
+				_, _, ok := h.lastHas(c.chatID(), "✅ Tôi đồng ý") // the notice comes first
 				return ok
 			}) {
 				t.Errorf("chat %d: no reply to /dangky", c.chatID())

@@ -66,6 +66,7 @@ func TestRegistrationHappyPath(t *testing.T) {
 	c.say("/start")
 	c.expect("Xin chào Anh/Chị", "OCOP")
 	c.press("📝 Đăng ký sản phẩm OCOP")
+	c.agree()
 	c.expect("Bước 1/14", "loại hình")
 	walkProducer(c)
 	walkProduct(c, 9, 14)
@@ -142,6 +143,7 @@ func TestRegistrationBadInput(t *testing.T) {
 	h := newHarness(t)
 	c := h.user(2001)
 	c.say("/dangky")
+	c.agree()
 	c.expect("Bước 1/14")
 
 	cases := []struct {
@@ -213,6 +215,7 @@ func TestRegistrationBackEditCancel(t *testing.T) {
 	h := newHarness(t)
 	c := h.user(3001)
 	c.say("/dangky")
+	c.agree()
 	c.press("Doanh nghiệp")
 	c.say("Công ty TNHH Thực phẩm Sạch")
 	c.expect("Bước 3/14")
@@ -276,6 +279,7 @@ func TestRegistrationResumesAfterRestart(t *testing.T) {
 	h := newHarness(t)
 	c := h.user(4001)
 	c.say("/dangky")
+	c.agree()
 	c.press("Trang trại")
 	c.say("Trang trại Bò sữa Phước Thạnh")
 	c.say("Phạm Văn Dũng")
@@ -301,6 +305,7 @@ func TestDuplicateUpdateHandledOnce(t *testing.T) {
 	h := newHarness(t)
 	c := h.user(5001)
 	c.say("/dangky")
+	c.agree()
 	c.press("Hợp tác xã")
 	c.replies()
 	raw := fmt.Sprintf(`{"update_id": 7000000001, "message": {"message_id": 9001, "date": 1763880000,
@@ -328,6 +333,7 @@ func TestConcurrentUpdatesOfOneChat(t *testing.T) {
 	h := newHarness(t)
 	c := h.user(6001)
 	c.say("/dangky")
+	c.agree()
 	c.press("Hợp tác xã")
 	// Two answers arrive together: they must be applied one after the other.
 	a := h.emu.SendText(c.chatID(), c.u, "HTX Rau sạch Phú Lộc")
@@ -348,6 +354,7 @@ func TestTwoProcessesShareAChat(t *testing.T) {
 	h.start(harnessOptions{workers: 4, noPoll: true})
 	c := h.user(6101)
 	c.say("/dangky")
+	c.agree()
 	c.press("Doanh nghiệp")
 	before := h.version(c)
 	const n = 40
@@ -386,6 +393,7 @@ func TestEnglishRegistration(t *testing.T) {
 	c.press("🌐 English")
 	c.expect("Hello! This is the OCOP assistant")
 	c.press("📝 Register an OCOP product")
+	c.agree()
 	c.expect("Step 1/14", "What kind of producer")
 	c.press("Registered household business")
 	c.say("Hộ kinh doanh Bánh tráng Bà Tư")
@@ -423,6 +431,7 @@ func TestTwoLevelUnitTree(t *testing.T) {
 	h := newHarness(t, harnessOptions{twoLevel: true})
 	c := h.user(8001)
 	c.say("/dangky")
+	c.agree()
 	c.press("Hợp tác xã")
 	c.expect("Bước 2/13") // no district step since 1/7/2025
 	c.say("HTX Thủ Dầu Một")
@@ -448,8 +457,8 @@ func TestCommandMenuIsLocalised(t *testing.T) {
 				found = true
 			}
 		}
-		if len(cmds) != 7 || !found {
-			t.Errorf("commands for %q = %+v, want 7 with dangky = %q", lang, cmds, want)
+		if len(cmds) != 9 || !found {
+			t.Errorf("commands for %q = %+v, want 9 with dangky = %q", lang, cmds, want)
 		}
 	}
 }

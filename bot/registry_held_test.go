@@ -96,6 +96,7 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	// reminder is released to its new chat, in the claim's transaction.
 	late := h.user(7502)
 	late.say("/nhanhoso")
+	late.agree()
 	late.shareContact("84912000101")
 	late.expect("HTX Rau Sạch An Nhơn")
 	late.press("✅ Đúng, đây là tôi")

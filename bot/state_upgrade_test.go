@@ -39,6 +39,8 @@ func TestOldFormStateResumes(t *testing.T) {
 	c.say("/start")
 	c.expect("đăng ký dở ở bước «Hạng sao»")
 	c.press("▶️ Tiếp tục")
+	// Begun before the notice existed: it is asked, then the step.
+	c.agree()
 	c.expect("Bước 14/14")
 	c.say("4 sao")
 	c.expect("Trang trại Hoa Lan", "Nguyễn Văn An", "0912345678", "0100109106", communeName, "Mật ong rừng U Minh", "4 ★")

@@ -37,6 +37,12 @@ func (e *Engine) claimCommand(t *turn) error {
 		}
 		return err
 	}
+	if ok, err := e.consented(t); err != nil || !ok {
+		if err == nil {
+			e.askClaimConsent(t)
+		}
+		return err
+	}
 	e.askContact(t, "claim.ask_contact")
 	return nil
 }
@@ -51,6 +57,14 @@ func (e *Engine) claimContact(t *turn) error {
 	if t.in.ContactUserID == 0 || t.in.ContactUserID != t.chat.UserID {
 		t.say(Reply{Text: t.p.T("claim.not_own_contact"), RemoveKeyboard: true})
 		return nil
+	}
+	// The number is read only once the user agreed to the notice.
+	if ok, err := e.consented(t); err != nil || !ok {
+		if err == nil {
+			t.say(Reply{Text: t.p.T("privacy.before_contact"), RemoveKeyboard: true})
+			e.askClaimConsent(t)
+		}
+		return err
 	}
 	if owns, err := e.records.OwnsProducer(t.ctx, t.chat.UserID); err != nil || owns {
 		if owns {

@@ -29,6 +29,7 @@ type Records interface {
 	ClaimRecords
 	RegistryRecords
 	ExportRecords
+	PrivacyRecords
 }
 
 // ChatRecords are the records of who talks to the bot.
@@ -101,23 +102,26 @@ func New(cfg Config) *Engine {
 		}
 	}
 	e.commands = map[string]func(t *turn) error{
-		"start":    e.startCommand,
-		"dangky":   start(reg),
-		"hoso":     e.showRecords,
-		"huy":      e.askCancel,
-		"ngonngu":  e.languageMenu,
-		"status":   e.statusCommand,
-		"moi":      e.inviteCommand,
-		"ketqua":   start(res),
-		"thongbao": e.undeliveredCommand,
-		"giahan":   e.renewalCommand,
-		"bantin":   e.digestCommand,
-		"trogiup":  e.help,
-		"nhanhoso": e.claimCommand,
+		"start":     e.startCommand,
+		"dangky":    start(reg),
+		"hoso":      e.showRecords,
+		"huy":       e.askCancel,
+		"ngonngu":   e.languageMenu,
+		"status":    e.statusCommand,
+		"moi":       e.inviteCommand,
+		"ketqua":    start(res),
+		"thongbao":  e.undeliveredCommand,
+		"giahan":    e.renewalCommand,
+		"bantin":    e.digestCommand,
+		"trogiup":   e.help,
+		"nhanhoso":  e.claimCommand,
+		"dulieu":    e.showData,
+		"xoadulieu": e.askErase,
 	}
 	// English names of the same commands.
 	for en, vi := range map[string]string{"language": "ngonngu", "tinhhinh": "status", "invite": "moi", "results": "ketqua",
-		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso"} {
+		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso",
+		"mydata": "dulieu", "erase": "xoadulieu"} {
 		e.commands[en] = e.commands[vi]
 	}
 	startButton := func(f Flow) func(t *turn, _ string) error {
@@ -138,6 +142,8 @@ func New(cfg Config) *Engine {
 		"dg":    e.digestButton,
 		"claim": func(t *turn, _ string) error { return e.claimCommand(t) },
 		"cl":    e.claimButton,
+		"cs":    e.consentButton,
+		"erase": e.eraseButton,
 	}
 	return e
 }

@@ -47,8 +47,19 @@ func newFixture(t *testing.T) fixture {
 	return fixture{store: db.Store, atlas: atlas, groups: groups, text: text, log: log}
 }
 
-// setup returns an engine over a fixture and a chat.
+// setup returns an engine over a fixture and a chat whose user agreed to
+// the personal-data notice (privacy_test.go tests the notice itself).
 func setup(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
+	t.Helper()
+	e, store, c := setupWithoutConsent(t)
+	if err := store.GiveConsent(context.Background(), c.UserID, flows.ConsentVersion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return e, store, c
+}
+
+// setupWithoutConsent is setup for a user who has not agreed yet.
+func setupWithoutConsent(t *testing.T) (*flows.Engine, *storage.Store, *flows.Chat) {
 	t.Helper()
 	f := newFixture(t)
 	e := flows.New(flows.Config{Records: f.store, Atlas: f.atlas, Groups: f.groups, Text: f.text, Log: f.log})
@@ -169,6 +180,7 @@ func TestStateFromAnotherTreeIsRepaired(t *testing.T) {
 	st := &flows.State{Flow: "reg", Step: "district", Seq: 3, Reg: &flows.RegistrationAnswers{
 		Kind: "farm", Name: "Trang trại", Rep: "An", Phone: "0912345678", TaxCode: "0100109106",
 		Province: 999999999, // not in this tree
+		Consent:  flows.ConsentVersion,
 	}}
 	next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputCommand, Command: "start"})
 	if next.Reg.Province != 0 {

@@ -49,6 +49,14 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 		})
 	case ocop.NoticeDigest:
 		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d)} })
+	case ocop.NoticeErased:
+		return render(n, func(d ocop.ErasedNotice) Reply {
+			text := p.T("notice.erased", "Producer", d.Producer, "Date", day(dates.LocalDay(d.ErasedOn)))
+			if d.KeptTaxCode {
+				text += "\n" + p.T("notice.erased_tax_kept")
+			}
+			return Reply{Text: text}
+		})
 	}
 	return Reply{}, fmt.Errorf("notification %d: unknown kind %q", n.ID, n.Kind)
 }

@@ -72,6 +72,9 @@ type RegistrationAnswers struct {
 	Photo       string            `json:"photo,omitempty"` // Telegram's file id
 	NoPhoto     bool              `json:"nophoto,omitempty"`
 	Stars       int               `json:"stars,omitempty"`
+	// Consent is the version of the personal-data notice the user agreed
+	// to; until it is ConsentVersion, every step shows the notice instead.
+	Consent string `json:"consent,omitempty"`
 }
 
 // RegistrationRecords are what registering reads and writes.
@@ -134,18 +137,63 @@ func (r *registration) start(t *turn, _ string) error {
 	_, _ = rand.Read(id[:])
 	st := &State{Version: stateVersion, Flow: flowRegistration, Reg: &RegistrationAnswers{}, Started: now, Updated: now,
 		Submission: hex.EncodeToString(id[:])}
-	p, err := r.e.records.ProducerByOwner(t.ctx, t.chat.UserID)
-	switch {
-	case err == nil:
-		st.Reg.ProducerID = p.ID
-		t.say(Reply{Text: t.p.T("reg.intro_product", "Producer", p.Name)})
-	case errNotFound(err):
-		t.say(Reply{Text: t.p.T("reg.intro")})
-	default:
+	ok, err := r.e.consented(t)
+	if err != nil {
+		return err
+	}
+	if ok {
+		st.Reg.Consent = ConsentVersion
+	}
+	if err := r.intro(t, st.Reg, ok); err != nil {
 		return err
 	}
 	st.Step = r.steps(st.Reg)[0]
 	t.st = st
+	return r.prompt(t, 0)
+}
+
+// intro finds the user's producer, if they have one (then only the product
+// is asked), and, when say, greets them with what the registration asks.
+func (r *registration) intro(t *turn, a *RegistrationAnswers, say bool) error {
+	p, err := r.e.records.ProducerByOwner(t.ctx, t.chat.UserID)
+	switch {
+	case err == nil:
+		a.ProducerID = p.ID
+		if say {
+			t.say(Reply{Text: t.p.T("reg.intro_product", "Producer", p.Name)})
+		}
+	case errNotFound(err):
+		a.ProducerID = 0
+		if say {
+			t.say(Reply{Text: t.p.T("reg.intro")})
+		}
+	default:
+		return err
+	}
+	return nil
+}
+
+// consent answers the notice's buttons shown in place of a step: agreeing
+// records the consent and asks the step (greeting first when nothing is
+// answered yet); declining ends the conversation.
+func (r *registration) consent(t *turn, arg string) error {
+	if arg != "yes" {
+		t.st = nil
+		declineConsent(t)
+		return nil
+	}
+	if err := r.e.records.GiveConsent(t.ctx, t.chat.UserID, ConsentVersion, r.e.now()); err != nil {
+		return err
+	}
+	st, a := t.st, t.st.Reg
+	a.Consent = ConsentVersion
+	t.say(Reply{Text: t.p.T("privacy.agreed")})
+	if fresh := *a == (RegistrationAnswers{ProducerID: a.ProducerID, Consent: a.Consent}); fresh {
+		if err := r.intro(t, a, true); err != nil {
+			return err
+		}
+		st.Step, st.Page, st.Query = r.steps(a)[0], 0, ""
+	}
 	return r.prompt(t, 0)
 }
 
@@ -158,6 +206,11 @@ func (r *registration) resumeQuestion(p locales.Printer, step string) string {
 func (r *registration) prompt(t *turn, editID int) error {
 	st, a := t.st, t.st.Reg
 	newPrompt(st)
+	if a.Consent != ConsentVersion {
+		closeKeyboard(t, "")
+		t.say(consentNotice(t, stepData(st, "consent", "yes"), stepData(st, "consent", "no")))
+		return nil
+	}
 	if st.Step == stSummary {
 		closeKeyboard(t, "")
 		t.say(r.summary(t))
@@ -275,6 +328,12 @@ func (r *registration) choices(t *turn) []choice {
 // the photo, edit an answer from the summary, submit.
 func (r *registration) button(t *turn, action, arg string) error {
 	st := t.st
+	switch {
+	case action == "consent":
+		return r.consent(t, arg)
+	case st.Reg.Consent != ConsentVersion:
+		return r.e.oldButton(t)
+	}
 	switch action {
 	case "page", "all":
 		if !r.picker.turnPage(t, action, arg) {
@@ -385,6 +444,9 @@ func (r *registration) next(t *turn, ack string) error {
 
 func (r *registration) back(t *turn) error {
 	st := t.st
+	if st.Reg.Consent != ConsentVersion {
+		return r.prompt(t, 0)
+	}
 	st.Page, st.Query = 0, ""
 	steps := r.steps(st.Reg)
 	switch idx := slices.Index(steps, st.Step); {

@@ -15,6 +15,9 @@ import (
 // a step waits for an answer.
 func (r *registration) input(t *turn) error {
 	st, a, in := t.st, t.st.Reg, t.in
+	if a.Consent != ConsentVersion {
+		return retry(t, r, t.p.T("privacy.needed"))
+	}
 	if in.Kind == InputUnsupported || in.Kind == InputDocument || (in.Kind == InputPhoto && st.Step != stPhoto) ||
 		(in.Kind == InputContact && st.Step != stPhone) {
 		key := "error.text_expected"

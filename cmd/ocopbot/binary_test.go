@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -71,4 +73,21 @@ func (e *binaryEnv) serve() *exec.Cmd {
 		e.tb.Fatal(err)
 	}
 	return cmd
+}
+
+// agreed records that the users first … first+n-1 agreed to the
+// personal-data notice in force, so that their /dangky asks its first
+// question at once, as it did before the notice existed.
+func agreed(tb testing.TB, dbURL string, first int64, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO consents (user_id, version) SELECT $1 + g, $3 FROM generate_series(0, $2 - 1) g`,
+		first, n, flows.ConsentVersion); err != nil {
+		tb.Fatal(err)
+	}
 }

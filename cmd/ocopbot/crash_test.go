@@ -31,6 +31,7 @@ func TestKillLosesNoUpdate(t *testing.T) {
 		}
 	}
 
+	agreed(t, env.dbURL, 30_000_000, chats)
 	first := start()
 	wait("the command menu", func() bool { return emu.Calls()["setMyCommands"] >= 3 })
 	u := emulator.User{FirstName: "Nông dân"}

@@ -100,6 +100,8 @@ func TestWebChatRegistration(t *testing.T) {
 		{"start", say("/start")},
 		{"greeting", botSays("Xin chào")},
 		{"register", press("📝 Đăng ký sản phẩm OCOP")},
+		{"personal-data notice", botSays("Luật Bảo vệ dữ liệu cá nhân")},
+		{"agree", press("✅ Tôi đồng ý")},
 		{"kind asked", botSays("Bước 1/13")},
 		{"kind", press("Hợp tác xã")},
 		{"name asked", botSays("Bước 2/13")},

@@ -41,6 +41,10 @@ const (
 	askProductOnly = "Bước 1/6"
 	// /dangky in the middle of a registration asks whether to go on.
 	askResume = "đăng ký dở"
+	// A user who has not agreed to the personal-data notice sees it first.
+	askConsent = "Luật Bảo vệ dữ liệu cá nhân"
+
+	labelAgree = "✅ Tôi đồng ý"
 
 	labelRestart = "🔄 Bắt đầu lại"
 )
@@ -220,7 +224,10 @@ func (u *simUser) run(ctx context.Context, steps ...step) (emulator.MessageView,
 // unless it is known already, and leaves the chat with nothing in
 // progress: the measured registrations then ask the product only.
 func (u *simUser) ensureProducer(ctx context.Context) error {
-	reply, err := u.run(ctx, say("/dangky", askKind, askProductOnly, askResume))
+	reply, err := u.run(ctx, say("/dangky", askKind, askProductOnly, askResume, askConsent))
+	if err == nil && strings.Contains(reply.Text, askConsent) {
+		reply, err = u.run(ctx, press(labelAgree, askKind, askProductOnly))
+	}
 	if err == nil && strings.Contains(reply.Text, askResume) {
 		reply, err = u.run(ctx, press(labelRestart, askKind, askProductOnly))
 	}

@@ -24,6 +24,7 @@ func BenchmarkServeMemory(b *testing.B) {
 	const conversations = 10_000
 	env := newBinaryEnv(b, "9")
 	emu, rdb := env.emu, env.rdb
+	agreed(b, env.dbURL, 20_000_000, conversations)
 
 	for b.Loop() {
 		cmd := env.serve()

@@ -58,3 +58,24 @@ func TestProductGroupName(t *testing.T) {
 		})
 	}
 }
+
+func TestKeepsTaxCode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kind ocop.ProducerKind
+		tax  string
+		want bool
+	}{
+		{"enterprise", ocop.KindEnterprise, "0100109106", true},
+		{"branch", ocop.KindCooperative, "0100109106-001", true},
+		{"household MST", ocop.KindHousehold, "0100109106", false},
+		{"CCCD as tax code", ocop.KindFarm, "079190000001", false},
+		{"none", ocop.KindEnterprise, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ocop.KeepsTaxCode(tc.kind, tc.tax); got != tc.want {
+				t.Errorf("KeepsTaxCode(%s, %q) = %v, want %v", tc.kind, tc.tax, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,82 @@
+package ocop
+
+import (
+	"strings"
+	"time"
+)
+
+// Personal data under Law 91/2025/QH15 (in force since 1/1/2026): what is
+// stored about a producer's user, shown on request (/dulieu), and what an
+// erasure (/xoadulieu) removes and keeps.
+
+// NoticeErased is the notification kind telling officials that a producer
+// of their unit had its personal data erased.
+const NoticeErased = "erased"
+
+// Consent is a user's agreement to one version of the personal-data notice.
+type Consent struct {
+	Version     string
+	AgreedAt    time.Time
+	WithdrawnAt time.Time // zero while it stands
+}
+
+// PersonalData is everything stored about a Telegram user as a producer.
+type PersonalData struct {
+	Producer      Producer // zero ID: the user manages no producer
+	Products      []ProductData
+	Registrations []Registration
+	Certificates  []CertificateData
+	Consents      []Consent
+	ChatLinked    bool      // the chats table knows this chat
+	ChatLocale    string    // its language, when linked
+	ChatSince     time.Time // when the bot first recorded it
+}
+
+// ProductData is a product as /dulieu shows it.
+type ProductData struct {
+	Name        string
+	Group       string // group code
+	Subgroup    string // sub-group code, "" for a registry's product
+	Description string
+	HasPhoto    bool
+	TargetStars int // 0 when none was asked (a registry's product)
+}
+
+// CertificateData is a certificate as /dulieu shows it.
+type CertificateData struct {
+	Product      string
+	Stars        int
+	DecisionNo   string
+	DecisionDate time.Time
+	ValidUntil   time.Time // first day it no longer counts
+	RevokedOn    time.Time // zero unless revoked
+}
+
+// Erasure is what an erasure did.
+type Erasure struct {
+	Producer     string // the registered name kept, "" when the user managed no producer
+	KeptTaxCode  bool   // an organisation's tax code stays as a public record
+	Certificates int    // certificates kept as public records
+	Officials    int    // officials told
+	Cancelled    int    // notifications to the chat not sent
+}
+
+// ErasedNotice is the payload of an officials' notice of an erasure.
+type ErasedNotice struct {
+	Producer    string       `json:"producer"`
+	Kind        ProducerKind `json:"kind"`
+	KeptTaxCode bool         `json:"kept_tax_code,omitempty"`
+	ErasedOn    time.Time    `json:"erased_on"`
+}
+
+// KeepsTaxCode reports whether a producer's tax code stays after an erasure:
+// an organisation's mã số thuế (10 digits, or 13 for a branch) is a public
+// record; a household's tax identity is its owner's (a personal tax code or,
+// since 7/2025, the CCCD) and is personal data.
+func KeepsTaxCode(kind ProducerKind, taxCode string) bool {
+	if kind == KindHousehold || strings.TrimSpace(taxCode) == "" {
+		return false
+	}
+	_, err := NormalizeTaxCode(taxCode)
+	return err == nil
+}

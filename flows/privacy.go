@@ -1,0 +1,228 @@
+package flows
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// Personal data under Law 91/2025/QH15 (in force since 1/1/2026): a
+// producer is told what is collected, why, who sees it and how long it is
+// kept, and agrees, before the first personal question (registration's,
+// and the claim's contact); /dulieu shows everything stored about them;
+// /xoadulieu erases what identifies them, keeping the public record.
+
+// ConsentVersion is the version of the personal-data notice (locale key
+// privacy.notice). Change it whenever the notice changes: everyone is asked
+// again before their next personal question.
+const ConsentVersion = "2026-12"
+
+// eraseConfirmTTL is how long the confirmation button of /xoadulieu works.
+const eraseConfirmTTL = 15 * time.Minute
+
+// PrivacyRecords are the consents, a user's data and its erasure.
+type PrivacyRecords interface {
+	ConsentGiven(ctx context.Context, userID int64, version string) (bool, error)
+	GiveConsent(ctx context.Context, userID int64, version string, at time.Time) error
+	PersonalData(ctx context.Context, userID, chatID int64) (ocop.PersonalData, error)
+	ErasePersonalData(ctx context.Context, userID, chatID int64, at time.Time) (ocop.Erasure, error)
+}
+
+// consentNotice is the notice with its two buttons.
+func consentNotice(t *turn, agree, decline string) Reply {
+	return Reply{Text: t.p.T("privacy.notice", "Version", ConsentVersion), Buttons: [][]Button{
+		{{Label: t.p.T("privacy.button_agree"), Data: agree}},
+		{{Label: t.p.T("privacy.button_decline"), Data: decline}},
+	}}
+}
+
+// declineConsent answers "I do not agree": nothing starts, and the user is
+// told how to come back.
+func declineConsent(t *turn) {
+	t.say(Reply{Text: t.p.T("privacy.declined"), RemoveKeyboard: true})
+}
+
+// askClaimConsent shows the notice before the claim's contact question;
+// agreeing goes on to it ("x|cs|<version>|claim").
+func (e *Engine) askClaimConsent(t *turn) {
+	t.say(consentNotice(t, globalData("cs", ConsentVersion, "claim"), globalData("cs", "no")))
+}
+
+// consentButton answers the notice's buttons outside a conversation.
+func (e *Engine) consentButton(t *turn, arg string) error {
+	version, then, _ := strings.Cut(arg, "|")
+	switch {
+	case version == "no":
+		declineConsent(t)
+		return nil
+	case version != ConsentVersion: // the notice changed since it was shown
+		e.askClaimConsent(t)
+		return nil
+	}
+	if err := e.records.GiveConsent(t.ctx, t.chat.UserID, ConsentVersion, e.now()); err != nil {
+		return err
+	}
+	t.say(Reply{Text: t.p.T("privacy.agreed")})
+	if then == "claim" {
+		return e.claimCommand(t)
+	}
+	return e.menu(t, false)
+}
+
+// consented reports whether the chat's user agreed to the notice in force.
+func (e *Engine) consented(t *turn) (bool, error) {
+	return e.records.ConsentGiven(t.ctx, t.chat.UserID, ConsentVersion)
+}
+
+// showData answers /dulieu: everything stored about the user, their own
+// records only.
+func (e *Engine) showData(t *turn) error {
+	d, err := e.records.PersonalData(t.ctx, t.chat.UserID, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	p := t.p
+	empty := func(s string) string {
+		if strings.TrimSpace(s) == "" {
+			return p.T("privacy.data.empty")
+		}
+		return s
+	}
+	parts := []string{p.T("privacy.data.header")}
+	if pr := d.Producer; pr.ID != 0 {
+		lines := []string{p.T("reg.summary.producer")}
+		line := func(labelID, value string) { lines = append(lines, "• "+p.T(labelID)+": "+empty(value)) }
+		line("field.name", pr.Name)
+		line("field.kind", p.T("kind."+string(pr.Kind)))
+		line("field.rep", pr.Representative)
+		line("field.phone", pr.Phone)
+		if pr.CitizenID != "" {
+			line("field.citizen_id", pr.CitizenID)
+		}
+		if pr.TaxCode != "" || pr.CitizenID == "" {
+			line("field.tax", pr.TaxCode)
+		}
+		line("field.address", e.addressToday(p, pr.UnitID))
+		lines = append(lines, p.T("privacy.data.since", "Date", dates.Format(pr.CreatedAt.In(dates.Vietnam))))
+		parts = append(parts, strings.Join(lines, "\n"))
+	} else {
+		parts = append(parts, p.T("privacy.data.no_producer"))
+	}
+	if len(d.Products) > 0 {
+		lines := []string{p.T("privacy.data.products", "N", len(d.Products))}
+		for _, pr := range d.Products {
+			group := pr.Group
+			if g, ok := e.group(pr.Group); ok {
+				group = g.Name(p.Lang)
+			}
+			if _, sg, ok := e.subgroup(pr.Subgroup); ok {
+				group += " › " + sg.Name(p.Lang)
+			}
+			item := "• " + pr.Name + " — " + group
+			if pr.TargetStars > 0 {
+				item += ", " + strconv.Itoa(pr.TargetStars) + " ★"
+			}
+			if pr.Description != "" {
+				item += "\n  " + p.T("field.desc") + ": " + pr.Description
+			}
+			if pr.HasPhoto {
+				item += "\n  " + p.T("field.photo") + ": " + p.T("field.photo_yes")
+			}
+			lines = append(lines, item)
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	if len(d.Registrations) > 0 {
+		lines := []string{p.T("privacy.data.registrations", "N", len(d.Registrations))}
+		for _, r := range d.Registrations {
+			lines = append(lines, p.T("privacy.data.registration", "Code", r.Code, "Product", r.ProductName, "Stars", r.TargetStars,
+				"Status", p.T("status."+string(r.Status)), "Date", dates.Format(r.SubmittedAt.In(dates.Vietnam))))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	if len(d.Certificates) > 0 {
+		lines := []string{p.T("privacy.data.certificates", "N", len(d.Certificates))}
+		for _, c := range d.Certificates {
+			item := p.T("privacy.data.certificate", "Product", c.Product, "Stars", c.Stars, "DecisionNo", c.DecisionNo,
+				"Date", day(c.DecisionDate), "Last", day(ocop.LastValidDay(c.ValidUntil)))
+			if !c.RevokedOn.IsZero() {
+				item += " " + p.T("privacy.data.revoked", "Date", day(c.RevokedOn))
+			}
+			lines = append(lines, item)
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	consents := []string{p.T("privacy.data.consents")}
+	for _, c := range d.Consents {
+		when := c.AgreedAt.In(dates.Vietnam).Format("15:04 02/01/2006")
+		if c.WithdrawnAt.IsZero() {
+			consents = append(consents, p.T("privacy.data.consent", "Version", c.Version, "When", when))
+		} else {
+			consents = append(consents, p.T("privacy.data.consent_withdrawn", "Version", c.Version, "When", when,
+				"Withdrawn", c.WithdrawnAt.In(dates.Vietnam).Format("15:04 02/01/2006")))
+		}
+	}
+	if len(d.Consents) == 0 {
+		consents = append(consents, p.T("privacy.data.consent_none"))
+	}
+	parts = append(parts, strings.Join(consents, "\n"))
+	switch {
+	case d.Producer.ID != 0:
+		parts = append(parts, p.T("privacy.data.chat_linked", "ChatID", t.chat.ID))
+	case d.ChatLinked:
+		parts = append(parts, p.T("privacy.data.chat_known", "ChatID", t.chat.ID,
+			"Date", dates.Format(d.ChatSince.In(dates.Vietnam))))
+	}
+	parts = append(parts, p.T("privacy.data.footer"))
+	sayParts(t, parts, "\n\n", nil)
+	return nil
+}
+
+// askErase answers /xoadulieu: what would go, what would stay, and a
+// confirmation button that works for eraseConfirmTTL.
+func (e *Engine) askErase(t *turn) error {
+	stamp := strconv.FormatInt(e.now().Unix(), 10)
+	t.say(Reply{Text: t.p.T("privacy.erase.ask"), Buttons: [][]Button{
+		{{Label: t.p.T("privacy.erase.button_yes"), Data: globalData("erase", stamp)}},
+		{{Label: t.p.T("privacy.erase.button_no"), Data: globalData("menu")}},
+	}})
+	return nil
+}
+
+// eraseButton erases the user's personal data ("x|erase|<unix time asked>")
+// and clears the conversation in progress: the state returned is nil, so
+// nothing of it stays in Redis.
+func (e *Engine) eraseButton(t *turn, arg string) error {
+	asked, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || e.now().Sub(time.Unix(asked, 0)) > eraseConfirmTTL {
+		t.say(Reply{Text: t.p.T("privacy.erase.expired")})
+		return nil
+	}
+	out, err := e.records.ErasePersonalData(t.ctx, t.chat.UserID, t.chat.ID, e.now())
+	if err != nil {
+		return err
+	}
+	t.st = nil
+	e.log.InfoContext(t.ctx, "personal data erased", "chat_id", t.chat.ID, "officials_told", out.Officials,
+		"notifications_cancelled", out.Cancelled)
+	if out.Producer == "" {
+		t.say(Reply{Text: t.p.T("privacy.erase.done_none"), RemoveKeyboard: true})
+		return nil
+	}
+	lines := []string{t.p.T("privacy.erase.done"),
+		t.p.T("privacy.erase.kept", "Producer", out.Producer, "Certificates", out.Certificates)}
+	if out.KeptTaxCode {
+		lines = append(lines, t.p.T("privacy.erase.kept_tax"))
+	} else {
+		lines = append(lines, t.p.T("privacy.erase.tax_erased"))
+	}
+	if out.Officials > 0 {
+		lines = append(lines, t.p.T("privacy.erase.officials_told"))
+	}
+	t.say(Reply{Text: strings.Join(lines, "\n\n"), RemoveKeyboard: true})
+	return nil
+}
