@@ -93,7 +93,9 @@ func TestReplicasKeepEachChatsOrder(t *testing.T) {
 		return by[""] == 0 && len(by) == replicas
 	})
 
-	// Every chat at the name step.
+	// Every chat at the name step, its producer having agreed to the
+	// personal-data notice already.
+	agreed(t, env.dbURL, 70_000_000, chats)
 	users := make([]emulator.User, chats)
 	for i := range users {
 		users[i] = emulator.User{ID: int64(70_000_000 + i), FirstName: "Nông dân"}
