@@ -243,24 +243,9 @@ func (d *dispatcher) requeue(mb *mailbox, after time.Duration) {
 // forget drops idle chats' mailboxes, to bound memory: what they cache is
 // read again from Redis on the next update.
 func (d *dispatcher) forget(ctx context.Context, idle time.Duration) {
-	t := time.NewTicker(idle / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.stop:
-			return
-		case now := <-t.C:
-			d.mu.Lock()
-			for id, mb := range d.boxes {
-				if !mb.queued && len(mb.q) == 0 && now.Sub(mb.used) > idle {
-					delete(d.boxes, id)
-				}
-			}
-			d.mu.Unlock()
-		}
-	}
+	sweepIdle(ctx, &d.mu, d.boxes, idle, func(mb *mailbox, now time.Time) bool {
+		return !mb.queued && len(mb.q) == 0 && now.Sub(mb.used) > idle
+	})
 }
 
 // process handles one queued update; an error means it must be tried

@@ -513,20 +513,7 @@ func (o *outbound) notified(chatID int64, e *outEntry, msgID int, err error) {
 // forget drops chats idle for a while, to bound memory: what they remember
 // is what their messages show, worth a few no-op edits at most.
 func (o *outbound) forget(ctx context.Context, idle time.Duration) {
-	t := time.NewTicker(idle / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			o.mu.Lock()
-			for id, c := range o.chats {
-				if !c.busy && len(c.queue) == 0 && now.Sub(c.used) > idle {
-					delete(o.chats, id)
-				}
-			}
-			o.mu.Unlock()
-		}
-	}
+	sweepIdle(ctx, &o.mu, o.chats, idle, func(c *chatOut, now time.Time) bool {
+		return !c.busy && len(c.queue) == 0 && now.Sub(c.used) > idle
+	})
 }

@@ -35,11 +35,12 @@ type outEntry struct {
 }
 
 // durable reports whether the entry is kept in the outbox until sent:
-// messages and edits, what the user reads. A button's answer (its toast)
-// and the removal of answered buttons are worth nothing after a restart —
-// Telegram stops waiting for the answer within seconds — so they are only
-// sent from memory, in their place in the chat's order.
-func (e *outEntry) durable() bool { return e.kind == kindSend || e.kind == kindEdit }
+// what the user reads — messages, edits, and the removal of answered
+// buttons, which changes what a message shows. A button's answer (its
+// toast) is worth nothing after a restart — Telegram stops waiting for it
+// within seconds — so it is only sent from memory, in its place in the
+// chat's order.
+func (e *outEntry) durable() bool { return e.kind != kindAnswer }
 
 // shown is what a bot message shows: a hash of its text and markup, and
 // whether it has buttons.

@@ -195,13 +195,22 @@ func appendQueued(out []QueuedUpdate, msgs []redis.XMessage) []QueuedUpdate {
 
 // Queued counts the updates queued or in hand, over every partition.
 func (r *Redis) Queued(ctx context.Context) (int64, error) {
+	n, err := r.sumPartitions(ctx, func(pipe redis.Pipeliner, p int) *redis.IntCmd { return pipe.XLen(ctx, r.streamKey(p)) })
+	if err != nil {
+		return 0, fmt.Errorf("count queued updates: %w", err)
+	}
+	return n, nil
+}
+
+// sumPartitions adds up one count per partition, in one round trip.
+func (r *Redis) sumPartitions(ctx context.Context, count func(pipe redis.Pipeliner, part int) *redis.IntCmd) (int64, error) {
 	pipe := r.rdb.Pipeline()
 	cmds := make([]*redis.IntCmd, Partitions)
 	for p := range Partitions {
-		cmds[p] = pipe.XLen(ctx, r.streamKey(p))
+		cmds[p] = count(pipe, p)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
-		return 0, fmt.Errorf("count queued updates: %w", err)
+		return 0, err
 	}
 	var n int64
 	for _, c := range cmds {

@@ -92,17 +92,9 @@ func (r *Redis) Outboxes(ctx context.Context, part int) (map[int64][][]byte, err
 
 // OwingChats counts the chats whose outbox holds replies not yet sent.
 func (r *Redis) OwingChats(ctx context.Context) (int64, error) {
-	pipe := r.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, Partitions)
-	for p := range Partitions {
-		cmds[p] = pipe.SCard(ctx, r.outboxSetKey(p))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+	n, err := r.sumPartitions(ctx, func(pipe redis.Pipeliner, p int) *redis.IntCmd { return pipe.SCard(ctx, r.outboxSetKey(p)) })
+	if err != nil {
 		return 0, fmt.Errorf("count outboxes: %w", err)
-	}
-	var n int64
-	for _, c := range cmds {
-		n += c.Val()
 	}
 	return n, nil
 }
