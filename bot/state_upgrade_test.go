@@ -29,8 +29,12 @@ func TestOldFormStateResumes(t *testing.T) {
 		`"desc":"Mật ong rừng nguyên chất, thu hoạch thủ công","photo":"-"},`+
 		`"id":"0123456789abcdef01234567","t0":"2026-11-20T08:00:00Z","t1":"2026-11-20T08:10:00Z"}`,
 		province, district, commune)
-	// Written as an earlier release kept it, unpartitioned: the next start
-	// moves it under its partition.
+	// Written as an earlier release kept it, unpartitioned, in a Redis that
+	// release used (no layout marker): the next start moves it under its
+	// partition.
+	if err := h.rdb.Client().Del(ctx, h.rdb.Prefix()+"layout").Err(); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.rdb.Client().HSet(ctx, h.rdb.Prefix()+fmt.Sprintf("chat:%d", c.chatID()), "v", 7, "d", old, "l", "vi").Err(); err != nil {
 		t.Fatal(err)
 	}

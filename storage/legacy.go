@@ -16,6 +16,17 @@ import (
 // chats are unknown), so an update Telegram sends again across the upgrade
 // could be handled twice: stop the old release cleanly first.
 func (r *Redis) MigrateKeys(ctx context.Context) (moved int, err error) {
+	// Done once per Redis: scanning the whole keyspace at every start would
+	// cost as much as the keyspace is big.
+	marker := r.prefix + "layout"
+	if v, err := r.rdb.Get(ctx, marker).Result(); err == nil && v == "partitioned" {
+		return 0, nil
+	}
+	defer func() {
+		if err == nil {
+			err = r.rdb.Set(ctx, marker, "partitioned", 0).Err()
+		}
+	}()
 	old := r.prefix + "updates"
 	msgs, err := r.rdb.XRange(ctx, old, "-", "+").Result()
 	if err != nil && !isNil(err) && !strings.Contains(err.Error(), "WRONGTYPE") {
