@@ -64,6 +64,7 @@ type Bot struct {
 	apiURL  string
 	out     *outbound
 	intake  intakeWatch
+	feeds   *feeds
 }
 
 // New connects the transport. It does not call Telegram.
@@ -79,10 +80,6 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		cfg.Group = "ocopbot"
 	}
 	if cfg.Consumer == "" {
-		// Stable across restarts: a restarted process takes back at once
-		// the updates it had in hand when it died (see dispatch). Processes
-		// sharing a host and name stay correct: an update is applied once
-		// whoever holds it.
 		// Unique per process: partitions are leased to it by this name.
 		host, err := os.Hostname()
 		if err != nil || host == "" {
@@ -116,7 +113,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		tr.MaxIdleConns = cfg.Workers + 2
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
-	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks}
+	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks, feeds: newFeeds()}
 	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	if b.apiURL == "" {
@@ -213,8 +210,10 @@ func (b *Bot) pollWhileLeader(ctx context.Context) {
 		case ok && stop == nil:
 			pctx, cancel := context.WithCancel(ctx)
 			stop, done = cancel, make(chan struct{})
+			b.feeds.polling.Store(true)
 			go func() {
 				defer close(done)
+				defer b.feeds.polling.Store(false)
 				b.poll(pctx)
 			}()
 		case !ok && stop != nil:

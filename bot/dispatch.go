@@ -34,6 +34,11 @@ type mailbox struct {
 	// has since moved on, and the update is then handled again from Redis.
 	sess   storage.Session
 	cached bool
+	// st is sess.Data decoded, once a step of this process wrote it: the
+	// engine never changes the state it is given, so the next step starts
+	// from it without decoding.
+	st      *flows.State
+	decoded bool
 
 	failingSince time.Time // the head update has been failing since
 	told         bool      // the user was told their step is delayed
@@ -296,7 +301,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		if err != nil {
 			return err
 		}
-		mb.sess, mb.cached = s, true
+		mb.sess, mb.cached, mb.st, mb.decoded = s, true, nil, false
 	}
 	sess := mb.sess
 	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: sess.Locale}
@@ -310,11 +315,14 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		}
 		chat.Locale = loc
 	}
-	st, err := flows.DecodeState(sess.Data)
-	if err != nil {
-		// A state this binary cannot read must not wedge the chat forever.
-		b.log.Error("drop unreadable state", slog.Int64("chat_id", ev.chatID), errAttr(err))
-		st = nil
+	st := mb.st
+	if !mb.decoded {
+		var err error
+		if st, err = flows.DecodeState(sess.Data); err != nil {
+			// A state this binary cannot read must not wedge the chat forever.
+			b.log.Error("drop unreadable state", slog.Int64("chat_id", ev.chatID), errAttr(err))
+			st = nil
+		}
 	}
 	next, res, herr := b.engine.Handle(ctx, &chat, st, ev.in)
 	switch {
@@ -330,6 +338,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	}
 	var data []byte
 	if next != nil {
+		var err error
 		if data, err = next.Encode(); err != nil {
 			return err
 		}
@@ -360,6 +369,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		return err
 	}
 	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale}
+	mb.st, mb.decoded = next, true
 	b.out.submit(ctx, ev.chatID, es)
 	return nil
 }

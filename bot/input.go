@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows"
@@ -19,44 +20,63 @@ type event struct {
 // looks at, which is most of each update's cost.
 type update struct {
 	ID            int64          `json:"update_id"`
-	Message       *message       `json:"message"`
-	CallbackQuery *callbackQuery `json:"callback_query"`
+	Message       *message       `json:"message,omitempty"`
+	CallbackQuery *callbackQuery `json:"callback_query,omitempty"`
 }
 
 type callbackQuery struct {
 	ID      string   `json:"id"`
 	From    idOnly   `json:"from"`
-	Data    string   `json:"data"`
-	Message *message `json:"message"` // also an inaccessible message: its id and chat
+	Data    string   `json:"data,omitempty"`
+	Message *message `json:"message,omitempty"` // also an inaccessible message: its id and chat
 }
 
 type message struct {
 	ID   int     `json:"message_id"`
 	Chat chat    `json:"chat"`
-	From *idOnly `json:"from"`
-	Text string  `json:"text"`
+	From *idOnly `json:"from,omitempty"`
+	Text string  `json:"text,omitempty"`
 
 	Contact *struct {
 		PhoneNumber string `json:"phone_number"`
 		UserID      int64  `json:"user_id"`
-	} `json:"contact"`
+	} `json:"contact,omitempty"`
 	Photo []struct {
 		FileID string `json:"file_id"`
-	} `json:"photo"`
+	} `json:"photo,omitempty"`
 	Document *struct {
 		FileID   string `json:"file_id"`
 		FileName string `json:"file_name"`
 		FileSize int64  `json:"file_size"`
-	} `json:"document"`
+	} `json:"document,omitempty"`
 }
 
 type chat struct {
 	ID   int64  `json:"id"`
-	Type string `json:"type"`
+	Type string `json:"type,omitempty"`
 }
 
 type idOnly struct {
 	ID int64 `json:"id"`
+}
+
+// compact is the update as the intake keeps it: what decode reads and
+// nothing more. A pressed button's message comes with its whole text and
+// keyboard, which the bot never reads back; Redis, the scripts and every
+// reader would carry them for nothing. raw is the update as received, kept
+// should encoding fail.
+func (u *update) compact(raw []byte) []byte {
+	c := *u
+	if cq := c.CallbackQuery; cq != nil && cq.Message != nil {
+		q := *cq
+		q.Message = &message{ID: cq.Message.ID, Chat: cq.Message.Chat}
+		c.CallbackQuery = &q
+	}
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return raw
+	}
+	return b
 }
 
 // chatID returns the chat an update belongs to, or 0 for updates the bot

@@ -333,14 +333,26 @@ func (o *outbound) delivered(chatID int64, es ...*outEntry) {
 	}
 }
 
+// flushGather is how long delivered entries gather before a flush: under
+// a steady trickle of replies, one round trip removes several instead of
+// one each.
+const flushGather = 20 * time.Millisecond
+
 // flush removes delivered entries from the outboxes, many per round trip:
-// while one batch is in flight the next gathers. A crash between a send
-// and its removal sends that reply again after restart: the window is one
-// round trip to Redis.
+// the first delivery waits flushGather for others, and while one batch is
+// in flight the next gathers. A crash between a send and its removal sends
+// that reply again after restart: the window is flushGather and one round
+// trip to Redis.
 func (o *outbound) flush(ctx context.Context) {
 	for {
 		select {
 		case <-o.wake:
+		case <-ctx.Done():
+			o.flushOnce(context.WithoutCancel(ctx))
+			return
+		}
+		select {
+		case <-time.After(flushGather):
 		case <-ctx.Done():
 			o.flushOnce(context.WithoutCancel(ctx))
 			return

@@ -136,8 +136,21 @@ func (ps *partitions) read(ctx context.Context, part int) {
 		case <-time.After(delay):
 		}
 	}
+	// This goroutine is the partition's one reader in this process, and
+	// the lease makes this process its one reader at all: each chat's
+	// updates are routed in stream order.
+	f := b.feeds.open(part)
+	defer b.feeds.close(part, f)
+	more := false
 	for ctx.Err() == nil {
-		qs, err := b.state.ReadUpdates(ctx, part, b.cfg.Group, b.cfg.Consumer, 256, time.Second)
+		var qs []storage.QueuedUpdate
+		var err error
+		if b.feeds.polling.Load() {
+			qs, err = ps.readFed(ctx, part, f, more)
+		} else {
+			qs, err = b.state.ReadUpdates(ctx, part, b.cfg.Group, b.cfg.Consumer, readCount, time.Second)
+		}
+		more = len(qs) == readCount
 		if err != nil {
 			if ctx.Err() != nil {
 				return

@@ -48,7 +48,7 @@ func (b *Bot) poll(ctx context.Context) {
 				b.log.Error("undecodable update skipped", errAttr(err))
 				continue
 			}
-			in = append(in, storage.Incoming{UpdateID: u.ID, ChatID: u.chatID(), Payload: raw})
+			in = append(in, storage.Incoming{UpdateID: u.ID, ChatID: u.chatID(), Payload: u.compact(raw)})
 			offset = max(offset, u.ID+1)
 		}
 		if !b.store(ctx, in) {
@@ -64,7 +64,7 @@ func (b *Bot) poll(ctx context.Context) {
 func (b *Bot) store(ctx context.Context, in []storage.Incoming) bool {
 	for delay := 50 * time.Millisecond; ; delay = min(2*delay, time.Second) {
 		// A write under way finishes even when shutdown begins.
-		fresh, err := b.state.EnqueueUpdates(context.WithoutCancel(ctx), in)
+		fresh, err := b.enqueueBatch(context.WithoutCancel(ctx), in)
 		if err == nil {
 			b.cfg.Metrics.received(len(in))
 			for i, ok := range fresh {

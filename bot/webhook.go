@@ -34,7 +34,7 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if err := b.enqueue(r.Context(), u.ID, u.chatID(), raw); err != nil {
+		if err := b.enqueue(r.Context(), u.ID, u.chatID(), u.compact(raw)); err != nil {
 			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), errAttr(err))
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return

@@ -41,16 +41,9 @@ type State struct {
 	Result *ResultAnswers       `json:"res,omitempty"` // flow "result"
 }
 
-// Encode serialises s for storage. The answers are also written in the
-// version-1 form, for one release: during a rolling upgrade, or after a
-// rollback, a process of the previous release reads them from there and
-// the conversation goes on instead of starting over.
+// Encode serialises s for storage.
 func (s *State) Encode() ([]byte, error) {
-	type plain State // without Encode's method set: no recursion
-	b, err := json.Marshal(struct {
-		*plain
-		V1 map[string]string `json:"a,omitempty"`
-	}{(*plain)(s), s.toV1()})
+	b, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("encode state: %w", err)
 	}
@@ -129,65 +122,6 @@ func (s *State) fromV1(a map[string]string) {
 		}
 		s.Result = r
 	}
-}
-
-// toV1 writes the answers as version 1 kept them: strings under the step
-// names, "-" for no photo, days as yyyymmdd.
-func (s *State) toV1() map[string]string {
-	a := map[string]string{}
-	put := func(k, v string) {
-		if v != "" {
-			a[k] = v
-		}
-	}
-	id := func(k string, v int64) {
-		if v != 0 {
-			a[k] = strconv.FormatInt(v, 10)
-		}
-	}
-	switch {
-	case s.Reg != nil:
-		r := s.Reg
-		id("producer", r.ProducerID)
-		put(stKind, string(r.Kind))
-		put(stName, r.Name)
-		put(stRep, r.Rep)
-		put(stPhone, r.Phone)
-		put(stTax, r.TaxCode)
-		put("cid", r.CitizenID)
-		id(stProvince, r.Province)
-		id(stDistrict, r.District)
-		id(stCommune, r.Commune)
-		put(stPName, r.ProductName)
-		put(stGroup, r.Group)
-		put(stSubgroup, r.Subgroup)
-		put(stDesc, r.Desc)
-		put(stPhoto, r.Photo)
-		if r.NoPhoto {
-			a[stPhoto] = "-"
-		}
-		if r.Stars != 0 {
-			a[stStars] = strconv.Itoa(r.Stars)
-		}
-	case s.Result != nil:
-		r := s.Result
-		put("r_code", r.Code)
-		id("r_reg", r.RegistrationID)
-		id("r_prod", r.ProductID)
-		put("r_product", r.Product)
-		put("r_producer", r.Producer)
-		if r.Score != nil {
-			a["r_score"] = strconv.FormatFloat(*r.Score, 'f', -1, 64)
-		}
-		put("r_dno", r.DecisionNo)
-		if !r.DecisionDate.IsZero() {
-			a["r_ddate"] = dates.Compact(r.DecisionDate)
-		}
-		if r.Editing {
-			a["r_editing"] = "1"
-		}
-	}
-	return a
 }
 
 // clone copies s deeply enough that a turn never changes the state it was

@@ -31,22 +31,7 @@ func (u unitPicker) known(id int64) bool {
 
 // hasDistricts reports whether a province of the tree has districts; with
 // no province chosen yet, whether any has.
-func (u unitPicker) hasDistricts(province int64) bool {
-	var roots []units.Unit
-	if province != 0 {
-		roots = []units.Unit{{ID: province}}
-	} else {
-		roots = u.units.Children(0)
-	}
-	for _, p := range roots {
-		for _, c := range u.units.Children(p.ID) {
-			if c.Level == 2 {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (u unitPicker) hasDistricts(province int64) bool { return u.units.HasDistricts(province) }
 
 // valid reports whether id is a unit of level under parent: what a button
 // may pick.

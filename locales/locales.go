@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -27,18 +28,23 @@ type Catalog struct {
 	bundle     *i18n.Bundle
 	localizers map[string]*i18n.Localizer
 	log        *slog.Logger
+	// plain holds, per language, the messages rendered without template
+	// data: they never change, and every step shows several (buttons,
+	// headers), each otherwise a template run.
+	plain map[string]*sync.Map
 }
 
 // Load parses the embedded message files.
 func Load(log *slog.Logger) (*Catalog, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, log: log}
+	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, log: log, plain: map[string]*sync.Map{}}
 	for _, lang := range Languages {
 		if _, err := b.LoadMessageFileFS(files, lang+".toml"); err != nil {
 			return nil, fmt.Errorf("load %s messages: %w", lang, err)
 		}
 		c.localizers[lang] = i18n.NewLocalizer(b, lang)
+		c.plain[lang] = &sync.Map{}
 	}
 	return c, nil
 }
@@ -54,9 +60,10 @@ func (c *Catalog) Supported(lang string) bool {
 
 // Printer renders messages in one language.
 type Printer struct {
-	Lang string
-	loc  *i18n.Localizer
-	log  *slog.Logger
+	Lang  string
+	loc   *i18n.Localizer
+	log   *slog.Logger
+	plain *sync.Map // message id → text, of messages rendered without data
 }
 
 // Printer returns the printer for lang, or for Default when lang is not
@@ -66,14 +73,25 @@ func (c *Catalog) Printer(lang string) Printer {
 	if !ok {
 		lang, loc = Default, c.localizers[Default]
 	}
-	return Printer{Lang: lang, loc: loc, log: c.log}
+	return Printer{Lang: lang, loc: loc, log: c.log, plain: c.plain[lang]}
 }
 
 // T renders message id with optional template data given as key, value
 // pairs. A message that fails to render (a bug the catalogue tests exist to
 // catch) shows its id rather than failing the user's conversation.
 func (p Printer) T(id string, kv ...any) string {
-	return p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(kv)})
+	if len(kv) > 0 || p.plain == nil {
+		return p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(kv)})
+	}
+	if s, ok := p.plain.Load(id); ok {
+		return s.(string)
+	}
+	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}})
+	if err != nil {
+		return p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}})
+	}
+	p.plain.Store(id, s)
+	return s
 }
 
 // N renders a message with plural forms for count; count is also available

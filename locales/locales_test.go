@@ -172,3 +172,22 @@ func TestPrinterFallsBackToVietnamese(t *testing.T) {
 		t.Fatalf("missing message renders %q", got)
 	}
 }
+
+// TestPlainMessagesKeptPerLanguage: a message without data is rendered once
+// per language and then given from memory, each language its own; a
+// missing one is not remembered as text.
+func TestPlainMessagesKeptPerLanguage(t *testing.T) {
+	t.Parallel()
+	c := load(t)
+	for range 2 {
+		if got := c.Printer("vi").T("button.cancel"); got != "❌ Hủy" {
+			t.Fatalf("vi button.cancel = %q", got)
+		}
+		if got := c.Printer("en").T("button.cancel"); got != "❌ Cancel" {
+			t.Fatalf("en button.cancel = %q", got)
+		}
+		if got := c.Printer("vi").T("no.such.message"); got != "[no.such.message]" {
+			t.Fatalf("missing message renders %q", got)
+		}
+	}
+}

@@ -17,19 +17,36 @@ const seenTTL = 48 * time.Hour
 // enqueueScript marks updates as seen and appends the new ones to the
 // intake stream in one step, so a crash can neither lose an update it
 // marked nor queue one twice. KEYS: each update's seen key, then the
-// stream; ARGV: the seen TTL, then chat and payload of each update. It
-// returns 1 for each update queued, 0 for each seen before.
+// stream; ARGV: the seen TTL, a consumer group and consumer (” for none)
+// and a count, then chat and payload of each update. It returns, for each
+// update, 1 if queued and 0 if seen before; with a consumer, then also
+// every entry of the stream the group has not read yet — these updates
+// among them — read for that consumer (id, chat, payload and kind each).
 var enqueueScript = redis.NewScript(`
 local stream, fresh = KEYS[#KEYS], {}
 for i = 1, #KEYS - 1 do
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
-    redis.call('XADD', stream, '*', 'c', ARGV[2 * i], 'u', ARGV[2 * i + 1])
+    redis.call('XADD', stream, '*', 'c', ARGV[3 + 2 * i], 'u', ARGV[4 + 2 * i])
     fresh[i] = 1
   else
     fresh[i] = 0
   end
 end
-return fresh
+if ARGV[2] == '' then return {fresh} end
+local read, out = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', stream, '>'), {}
+if read then
+  for _, e in ipairs(read[1][2]) do
+    local f, c, u, k = e[2], '', '', ''
+    for j = 1, #f, 2 do
+      if f[j] == 'c' then c = f[j + 1] elseif f[j] == 'u' then u = f[j + 1] elseif f[j] == 'k' then k = f[j + 1] end
+    end
+    out[#out + 1] = e[1]
+    out[#out + 1] = c
+    out[#out + 1] = u
+    out[#out + 1] = k
+  end
+end
+return {fresh, out}
 `)
 
 // QueuedUpdate is an update waiting in the intake stream.
@@ -61,39 +78,112 @@ func (r *Redis) EnqueueUpdates(ctx context.Context, batch []Incoming) (fresh []b
 		p := PartitionOf(u.ChatID)
 		byPart[p] = append(byPart[p], i)
 	}
+	cmds := make(map[int]*redis.Cmd, len(byPart))
+	err = r.runEnqueue(ctx, func(pipe redis.Pipeliner) {
+		for p, idx := range byPart {
+			cmds[p] = r.enqueue(ctx, pipe, p, batch, idx, Reader{}, 0)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
+	}
+	fresh = make([]bool, len(batch))
+	for p, c := range cmds {
+		res, _ := c.Slice()
+		setFresh(fresh, byPart[p], res)
+	}
+	return fresh, nil
+}
+
+// Reader names who reads a partition's stream: a consumer of a group.
+type Reader struct {
+	Group, Consumer string
+}
+
+// EnqueueAndRead stores updates of one partition as EnqueueUpdates does
+// and, in the same round trip, reads for reader up to count entries of the
+// partition that no one has read yet, oldest first: these updates and any
+// queued before them. It is for the one reader of a partition, which then
+// needs no round trip of its own to learn what it just queued.
+func (r *Redis) EnqueueAndRead(ctx context.Context, part int, batch []Incoming, reader Reader, count int) (fresh []bool, read []QueuedUpdate, err error) {
+	idx := make([]int, len(batch))
+	for i, u := range batch {
+		if p := PartitionOf(u.ChatID); p != part {
+			return nil, nil, fmt.Errorf("enqueue: chat %d is in partition %d, not %d", u.ChatID, p, part)
+		}
+		idx[i] = i
+	}
+	if reader.Group == "" || reader.Consumer == "" {
+		return nil, nil, errors.New("enqueue and read: no reader")
+	}
+	var cmd *redis.Cmd
+	err = r.runEnqueue(ctx, func(pipe redis.Pipeliner) {
+		cmd = r.enqueue(ctx, pipe, part, batch, idx, reader, count)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("enqueue %d updates and read partition %d: %w", len(batch), part, err)
+	}
+	res, _ := cmd.Slice()
+	fresh = make([]bool, len(batch))
+	setFresh(fresh, idx, res)
+	if len(res) > 1 {
+		flat, _ := res[1].([]any)
+		for i := 0; i+3 < len(flat); i += 4 {
+			id, _ := flat[i].(string)
+			c, _ := flat[i+1].(string)
+			u, _ := flat[i+2].(string)
+			k, _ := flat[i+3].(string)
+			chatID, _ := strconv.ParseInt(c, 10, 64)
+			read = append(read, QueuedUpdate{StreamID: id, ChatID: chatID, Payload: []byte(u), Kind: k})
+		}
+	}
+	return fresh, read, nil
+}
+
+// enqueue adds to pipe the script run that queues batch[idx…] in
+// partition p and, if reader names a consumer, reads up to count entries
+// for it.
+func (r *Redis) enqueue(ctx context.Context, pipe redis.Pipeliner, p int, batch []Incoming, idx []int, reader Reader, count int) *redis.Cmd {
+	keys := make([]string, 0, len(idx)+1)
+	args := make([]any, 0, 2*len(idx)+4)
+	args = append(args, int64(seenTTL.Seconds()), reader.Group, reader.Consumer, count)
+	for _, i := range idx {
+		keys = append(keys, r.seenKey(p, batch[i].UpdateID))
+		args = append(args, batch[i].ChatID, batch[i].Payload)
+	}
+	keys = append(keys, r.streamKey(p))
+	return enqueueScript.EvalSha(ctx, pipe, keys, args...)
+}
+
+// runEnqueue runs the script calls fill adds to a pipeline, loading the
+// script first if Redis does not have it.
+func (r *Redis) runEnqueue(ctx context.Context, fill func(pipe redis.Pipeliner)) error {
 	for try := 0; ; try++ {
 		pipe := r.rdb.Pipeline()
-		cmds := make(map[int]*redis.Cmd, len(byPart))
-		for p, idx := range byPart {
-			keys := make([]string, 0, len(idx)+1)
-			args := make([]any, 0, 2*len(idx)+1)
-			args = append(args, int64(seenTTL.Seconds()))
-			for _, i := range idx {
-				keys = append(keys, r.seenKey(p, batch[i].UpdateID))
-				args = append(args, batch[i].ChatID, batch[i].Payload)
-			}
-			keys = append(keys, r.streamKey(p))
-			cmds[p] = enqueueScript.EvalSha(ctx, pipe, keys, args...)
-		}
+		fill(pipe)
 		_, err := pipe.Exec(ctx)
 		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
 			// Nothing ran: every call failed alike.
 			if err := enqueueScript.Load(ctx, r.rdb).Err(); err != nil {
-				return nil, fmt.Errorf("load enqueue script: %w", err)
+				return fmt.Errorf("load enqueue script: %w", err)
 			}
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("enqueue %d updates: %w", len(batch), err)
+		return err
+	}
+}
+
+// setFresh reads the script's answer for the updates at idx.
+func setFresh(fresh []bool, idx []int, res []any) {
+	if len(res) == 0 {
+		return
+	}
+	marks, _ := res[0].([]any)
+	for j, i := range idx {
+		if j < len(marks) {
+			v, _ := marks[j].(int64)
+			fresh[i] = v == 1
 		}
-		fresh = make([]bool, len(batch))
-		for p, c := range cmds {
-			res, _ := c.Int64Slice()
-			for j, i := range byPart[p] {
-				fresh[i] = j < len(res) && res[j] == 1
-			}
-		}
-		return fresh, nil
 	}
 }
 
@@ -131,7 +221,7 @@ func (r *Redis) EnsureGroup(ctx context.Context, group string) error {
 }
 
 // ReadUpdates waits up to block for new updates of a partition for this
-// consumer.
+// consumer; with block < 0 it does not wait.
 func (r *Redis) ReadUpdates(ctx context.Context, part int, group, consumer string, count int, block time.Duration) ([]QueuedUpdate, error) {
 	res, err := r.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 		Group: group, Consumer: consumer, Streams: []string{r.streamKey(part), ">"}, Count: int64(count), Block: block,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -276,6 +277,66 @@ func TestEnqueueDeduplicates(t *testing.T) {
 	}
 	if n, _ := r.PendingUpdates(ctx); n != 0 {
 		t.Fatalf("%d updates left after ack", n)
+	}
+}
+
+// TestEnqueueAndRead: the partition's reader queues updates and, in the
+// same call, reads them with whatever was queued before and not read yet
+// (a bot's own entry here), in order and for itself: its write then
+// acknowledges them; a duplicate is neither queued nor read again.
+func TestEnqueueAndRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	if err := r.EnsureGroup(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	const chat = 7
+	part := storage.PartitionOf(chat)
+	other := chat + 1 // another partition
+	if err := r.EnqueueOwn(ctx, chat, "resume"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.EnqueueAndRead(ctx, part, []storage.Incoming{{UpdateID: 1, ChatID: int64(other)}}, storage.Reader{Group: "g", Consumer: "c"}, 10); err == nil {
+		t.Fatal("an update of another partition was taken")
+	}
+	batch := []storage.Incoming{{UpdateID: 1, ChatID: chat, Payload: []byte(`{"update_id":1}`)}, {UpdateID: 2, ChatID: chat, Payload: []byte(`{"update_id":2}`)}}
+	fresh, read, err := r.EnqueueAndRead(ctx, part, batch, storage.Reader{Group: "g", Consumer: "c"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fresh, []bool{true, true}) {
+		t.Fatalf("fresh %v, want both", fresh)
+	}
+	var got []string
+	for _, q := range read {
+		if q.ChatID != chat {
+			t.Errorf("read an entry of chat %d, want %d", q.ChatID, chat)
+		}
+		got = append(got, q.Kind+string(q.Payload))
+	}
+	if want := []string{"resume{}", `{"update_id":1}`, `{"update_id":2}`}; !slices.Equal(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+	// Read for c: nothing is left for another consumer, and c's write
+	// acknowledges what it read.
+	if again, err := r.ReadUpdates(ctx, part, "g", "d", 10, -1); err != nil || len(again) != 0 {
+		t.Fatalf("another consumer read %d (%v), want none", len(again), err)
+	}
+	if _, err := r.Save(ctx, storage.Session{ChatID: chat}, []byte("s"), "vi", storage.StreamAck{Group: "g", StreamID: read[1].StreamID}, nil); err != nil {
+		t.Fatalf("write acknowledging an update read: %v", err)
+	}
+	fresh, read, err = r.EnqueueAndRead(ctx, part, batch[1:], storage.Reader{Group: "g", Consumer: "c"}, 10)
+	if err != nil || fresh[0] || len(read) != 0 {
+		t.Fatalf("a duplicate: fresh %v, read %d (%v), want neither", fresh, len(read), err)
+	}
+	// Count bounds a read; the rest waits for the next.
+	more := []storage.Incoming{{UpdateID: 3, ChatID: chat}, {UpdateID: 4, ChatID: chat}, {UpdateID: 5, ChatID: chat}}
+	if _, read, err = r.EnqueueAndRead(ctx, part, more, storage.Reader{Group: "g", Consumer: "c"}, 2); err != nil || len(read) != 2 {
+		t.Fatalf("read %d (%v), want 2", len(read), err)
+	}
+	if rest, err := r.ReadUpdates(ctx, part, "g", "c", 10, -1); err != nil || len(rest) != 1 {
+		t.Fatalf("then read %d (%v), want the one left", len(rest), err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -156,5 +158,39 @@ func TestConfigTypedValues(t *testing.T) {
 	}
 	if c, _ := loadConfig(env(nil)); c.Workers != 0 || c.DigestWeekday != time.Monday {
 		t.Fatalf("defaults: workers %d, digest on %v; want the transport's default and Monday", c.Workers, c.DigestWeekday)
+	}
+}
+
+// TestTuneGC: serve collects at five times the live heap within a soft
+// limit, unless GOGC or GOMEMLIMIT is set, which then rule alone.
+func TestTuneGC(t *testing.T) {
+	// The settings are the process's: restore them whatever happens.
+	gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(gc)
+		debug.SetMemoryLimit(limit)
+	})
+	tests := []struct {
+		name  string
+		env   map[string]string
+		gc    int
+		limit int64
+	}{
+		{name: "default", env: map[string]string{}, gc: 400, limit: 512 << 20},
+		{name: "GOGC set", env: map[string]string{"GOGC": "100"}, gc: 100, limit: math.MaxInt64},
+		{name: "GOMEMLIMIT set", env: map[string]string{"GOMEMLIMIT": "1GiB"}, gc: 100, limit: math.MaxInt64},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			debug.SetGCPercent(100)
+			debug.SetMemoryLimit(math.MaxInt64)
+			tuneGC(func(k string) string { return tt.env[k] })
+			if got := debug.SetGCPercent(100); got != tt.gc {
+				t.Errorf("GC percent = %d, want %d", got, tt.gc)
+			}
+			if got := debug.SetMemoryLimit(math.MaxInt64); got != tt.limit {
+				t.Errorf("memory limit = %d, want %d", got, tt.limit)
+			}
+		})
 	}
 }

@@ -135,6 +135,9 @@ type UnitIndex struct {
 	// whole country reads these 130 kB, not the entries' megabyte.
 	levels []int32
 	masks  []uint64
+	// withDistricts holds the provinces that have districts (level-2
+	// children): every registration step asks, so it is known up front.
+	withDistricts map[int64]bool
 }
 
 // NewUnitIndex folds every name once and sorts each parent's children.
@@ -179,7 +182,25 @@ func NewUnitIndex(units []Unit) *UnitIndex {
 	for _, list := range ix.children {
 		slices.SortStableFunc(list, func(a, b int) int { return byName(&ix.entries[a], &ix.entries[b]) })
 	}
+	ix.withDistricts = map[int64]bool{}
+	for _, p := range ix.children[0] {
+		for _, c := range ix.children[ix.entries[p].ID] {
+			if ix.entries[c].Level == 2 {
+				ix.withDistricts[ix.entries[p].ID] = true
+				break
+			}
+		}
+	}
 	return ix
+}
+
+// HasDistricts reports whether a province has districts under it; with
+// province 0, whether any province has.
+func (ix *UnitIndex) HasDistricts(province int64) bool {
+	if province == 0 {
+		return len(ix.withDistricts) > 0
+	}
+	return ix.withDistricts[province]
 }
 
 // byName orders bare names alphabetically, numbers first and numerically

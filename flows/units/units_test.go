@@ -370,6 +370,17 @@ func TestUnitSearchTwoLevels(t *testing.T) {
 	if n := len(ix.Children(hcm[0].ID)); n != 168 {
 		t.Errorf("Children(HCMC) = %d units, want 168", n)
 	}
+	if ix.HasDistricts(0) || ix.HasDistricts(hcm[0].ID) {
+		t.Error("the two-level tree has districts, want none")
+	}
+	old := unitstest.Index(t, "vn-units-2025-03.csv")
+	oldHCM := old.SearchAll("ho chi minh", 1)[0]
+	if !old.HasDistricts(0) || !old.HasDistricts(oldHCM.ID) {
+		t.Error("the three-level tree has no districts under HCMC, want them")
+	}
+	if old.HasDistricts(old.Children(oldHCM.ID)[0].ID) {
+		t.Error("a district has districts under it, want only provinces to")
+	}
 	if got, total := ix.Search("phu quoc", 0, 1, 5, 0); total != 0 {
 		t.Errorf("Search(\"phu quoc\") among provinces = %q, want nothing", names(got))
 	}
