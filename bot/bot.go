@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
+	"github.com/valyala/fasthttp"
 
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
@@ -65,6 +66,7 @@ type Bot struct {
 	out     *outbound
 	intake  intakeWatch
 	feeds   *feeds
+	calls   *fasthttp.Client // the outbound path's Bot API calls (post)
 }
 
 // New connects the transport. It does not call Telegram.
@@ -113,7 +115,8 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		tr.MaxIdleConns = cfg.Workers + 2
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
-	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks, feeds: newFeeds()}
+	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks,
+		feeds: newFeeds(), calls: newAPIClient(cfg)}
 	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	if b.apiURL == "" {
