@@ -67,6 +67,7 @@ type Bot struct {
 	intake  intakeWatch
 	feeds   *feeds
 	calls   *fasthttp.Client // the outbound path's Bot API calls (post)
+	commits *commits         // the workers' writes, in batches (set by dispatch)
 }
 
 // New connects the transport. It does not call Telegram.

@@ -68,6 +68,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[entryKey]bool),
 		ready: make(chan *mailbox, 4096), stop: make(chan struct{})}
 	b.watchIntake(d.inHandCount)
+	b.commits = startCommits(b.state, d.stop)
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
@@ -95,6 +96,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	cancelWork()
 	close(d.stop)
 	wg.Wait()
+	b.commits.wg.Wait()
 	return nil
 }
 
@@ -355,7 +357,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		}
 	}
 	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
-	v, err := b.state.Save(ctx, sess, data, chat.Locale, entry, raws)
+	v, err := b.commits.save(ctx, storage.Write{Session: sess, Data: data, Locale: chat.Locale, Ack: entry, Out: raws})
 	switch {
 	case errors.Is(err, storage.ErrHandled):
 		// A claimed copy of an update another worker finished, or this

@@ -93,20 +93,69 @@ type StreamAck struct {
 // there first (the entry stays pending); ErrHandled when the entry had been
 // acknowledged by another worker (nothing is written).
 func (r *Redis) Save(ctx context.Context, s Session, data []byte, locale string, ack StreamAck, out [][]byte) (int64, error) {
-	args := make([]any, 0, 7+len(out))
-	args = append(args, s.Version, data, locale, int64(r.stateTTL.Seconds()), ack.Group, ack.StreamID, s.ChatID)
-	for _, o := range out {
-		args = append(args, o)
+	res := r.SaveMany(ctx, []Write{{Session: s, Data: data, Locale: locale, Ack: ack, Out: out}})
+	return res[0].Version, res[0].Err
+}
+
+// Write is one Save, for SaveMany.
+type Write struct {
+	Session Session
+	Data    []byte
+	Locale  string
+	Ack     StreamAck
+	Out     [][]byte
+}
+
+// Written is what became of a Write: as Save returns.
+type Written struct {
+	Version int64
+	Err     error
+}
+
+// SaveMany makes several Saves — of different chats, each on its own —
+// in one round trip: a worker's write then rides with the writes of the
+// others that came at the same moment, and Redis reads and answers them
+// at once instead of one by one.
+func (r *Redis) SaveMany(ctx context.Context, ws []Write) []Written {
+	res := make([]Written, len(ws))
+	for try := 0; ; try++ {
+		pipe := r.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(ws))
+		for i, w := range ws {
+			args := make([]any, 0, 7+len(w.Out))
+			args = append(args, w.Session.Version, w.Data, w.Locale, int64(r.stateTTL.Seconds()), w.Ack.Group, w.Ack.StreamID, w.Session.ChatID)
+			for _, o := range w.Out {
+				args = append(args, o)
+			}
+			chat := w.Session.ChatID
+			keys := []string{r.stateKey(chat), r.streamKey(PartitionOf(chat)), r.outboxKey(chat), r.outboxSetKey(PartitionOf(chat))}
+			cmds[i] = saveScript.EvalSha(ctx, pipe, keys, args...)
+		}
+		_, err := pipe.Exec(ctx)
+		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// Nothing ran: every call failed alike.
+			if err := saveScript.Load(ctx, r.rdb).Err(); err != nil {
+				for i := range res {
+					res[i].Err = fmt.Errorf("load save script: %w", err)
+				}
+				return res
+			}
+			continue
+		}
+		for i, c := range cmds {
+			chat := ws[i].Session.ChatID
+			v, err := c.Int64()
+			switch {
+			case err != nil:
+				res[i].Err = fmt.Errorf("save chat %d state: %w", chat, err)
+			case v == -1:
+				res[i].Err = ErrStale
+			case v == -2:
+				res[i].Err = ErrHandled
+			default:
+				res[i].Version = v
+			}
+		}
+		return res
 	}
-	v, err := saveScript.Run(ctx, r.rdb, []string{r.stateKey(s.ChatID), r.streamKey(PartitionOf(s.ChatID)), r.outboxKey(s.ChatID), r.outboxSetKey(PartitionOf(s.ChatID))}, args...).Int64()
-	if err != nil {
-		return 0, fmt.Errorf("save chat %d state: %w", s.ChatID, err)
-	}
-	switch v {
-	case -1:
-		return 0, ErrStale
-	case -2:
-		return 0, ErrHandled
-	}
-	return v, nil
 }

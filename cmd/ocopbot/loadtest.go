@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -122,7 +124,8 @@ func warmUp(ctx context.Context, users []*simUser) error {
 
 // tally is what one user measured.
 type tally struct {
-	latencies     []time.Duration // of the steps whose reply came
+	latencies     []time.Duration            // of the steps whose reply came
+	byStep        map[string][]time.Duration // the same, by the reply waited for
 	timeouts      int
 	refused       int
 	failed        int // transport errors
@@ -187,7 +190,12 @@ func (u *simUser) registerUntil(ctx context.Context, deadline time.Time, think, 
 				pause = max(think, errorPause)
 				break // the next registration's /dangky takes up the chat again
 			}
-			t.latencies = append(t.latencies, time.Since(sent))
+			took := time.Since(sent)
+			t.latencies = append(t.latencies, took)
+			if t.byStep == nil {
+				t.byStep = map[string][]time.Duration{}
+			}
+			t.byStep[steps[i].expect[0]] = append(t.byStep[steps[i].expect[0]], took)
 			if i == 0 && strings.Contains(reply.Text, askResume) {
 				// A registration left by an error: start it again.
 				steps = slices.Insert(steps, 1, press(labelRestart, askProductOnly))
@@ -239,7 +247,10 @@ type loadReport struct {
 	Registrations int     `json:"registrations"`
 	Restarts      int     `json:"restarts"`
 	EarlySends    int     `json:"early_sends"` // the emulator's counters at the end
-	Violations    int     `json:"violations"`
+	// StepP99 is the p99 of each step, named by the reply it waits for:
+	// where a tail comes from.
+	StepP99    map[string]float64 `json:"step_p99_ms"`
+	Violations int                `json:"violations"`
 
 	samples []error
 }
@@ -247,8 +258,12 @@ type loadReport struct {
 func newReport(o loadOptions, elapsed time.Duration, tallies []tally) loadReport {
 	r := loadReport{Chats: o.chats, ThinkSeconds: o.think.Seconds(), Seconds: elapsed.Seconds()}
 	var all []time.Duration
+	byStep := map[string][]time.Duration{}
 	for _, t := range tallies {
 		all = append(all, t.latencies...)
+		for k, l := range t.byStep {
+			byStep[k] = append(byStep[k], l...)
+		}
 		r.Timeouts += t.timeouts
 		r.Refused += t.refused
 		r.Failed += t.failed
@@ -261,6 +276,11 @@ func newReport(o loadOptions, elapsed time.Duration, tallies []tally) loadReport
 		}
 	}
 	slices.Sort(all)
+	r.StepP99 = make(map[string]float64, len(byStep))
+	for k, l := range byStep {
+		slices.Sort(l)
+		r.StepP99[k] = percentileMS(l, 99)
+	}
 	r.Replies = len(all)
 	r.Errors = r.Timeouts + r.Refused + r.Failed
 	r.RepliesPerSec = float64(r.Replies) / elapsed.Seconds()
@@ -296,8 +316,9 @@ replies        %d (%.1f/s), %d registrations
 latency ms     p50 %.1f  p90 %.1f  p99 %.1f  max %.1f
 errors         %d (no reply %d, refused %d, failed %d; %d registrations started again)
 emulator       %d early sends, %d violations
+p99 by step    %s
 `, r.Chats, r.ThinkSeconds, r.Seconds, r.WarmupSeconds, r.Replies, r.RepliesPerSec, r.Registrations,
-		r.P50, r.P90, r.P99, r.Max, r.Errors, r.Timeouts, r.Refused, r.Failed, r.Restarts, r.EarlySends, r.Violations)
+		r.P50, r.P90, r.P99, r.Max, r.Errors, r.Timeouts, r.Refused, r.Failed, r.Restarts, r.EarlySends, r.Violations, stepsByP99(r.StepP99))
 	return err
 }
 
@@ -320,4 +341,15 @@ func (c *userClient) stats(ctx context.Context) (emulator.Stats, error) {
 		return st, fmt.Errorf("emulator stats: %w", err)
 	}
 	return st, nil
+}
+
+// stepsByP99 lists the steps' p99s, slowest first: «reply» 12.3 ms, …
+func stepsByP99(p99 map[string]float64) string {
+	keys := slices.Collect(maps.Keys(p99))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(p99[b], p99[a]) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("«%s» %.1f", k, p99[k])
+	}
+	return strings.Join(parts, ", ")
 }

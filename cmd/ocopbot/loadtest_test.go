@@ -37,6 +37,10 @@ func TestLoadtest(t *testing.T) {
 	if rep.Errors != 0 || rep.Replies == 0 || rep.Registrations == 0 || rep.EarlySends != 0 || rep.P99 <= 0 {
 		t.Fatalf("report = %+v, want replies and registrations, no errors\n%s", rep, stderr)
 	}
+	// Each step of a registration has its tail: the submission's among them.
+	if p, ok := rep.StepP99[doneRegister]; !ok || p <= 0 || len(rep.StepP99) != len(productSteps(0))+1 {
+		t.Errorf("p99 by step = %v, want the %d steps of a registration", rep.StepP99, len(productSteps(0))+1)
+	}
 	if _, stderr := loadtestRun("--phase", "warmup"); !strings.Contains(stderr, "3 producers known") {
 		t.Errorf("second warm-up said %q", stderr)
 	}

@@ -1,0 +1,87 @@
+package bot
+
+import (
+	"context"
+	"sync"
+
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// committers is how many batches of writes may be in flight at once.
+const committers = 2
+
+// maxBatch bounds the writes of one round trip.
+const maxBatch = 64
+
+// commits gathers the workers' writes (storage.Redis.Save) into batches of
+// one round trip each (storage.Redis.SaveMany): under load, the writes of
+// the updates handled at the same moment go together, which saves Redis
+// and the bot a read and a write of the network per update. A write that
+// comes alone goes alone, at once: nothing waits for a batch to fill.
+type commits struct {
+	state *storage.Redis
+	reqs  chan *commitReq
+	wg    sync.WaitGroup
+}
+
+type commitReq struct {
+	w   storage.Write
+	res chan storage.Written // buffered: a committer never waits on it
+}
+
+// startCommits runs the committers until stop is closed.
+func startCommits(state *storage.Redis, stop <-chan struct{}) *commits {
+	c := &commits{state: state, reqs: make(chan *commitReq)}
+	for range committers {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.run(stop)
+		}()
+	}
+	return c
+}
+
+func (c *commits) run(stop <-chan struct{}) {
+	batch := make([]*commitReq, 0, maxBatch)
+	ws := make([]storage.Write, 0, maxBatch)
+	for {
+		batch, ws = batch[:0], ws[:0]
+		select {
+		case r := <-c.reqs:
+			batch = append(batch, r)
+		case <-stop:
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-c.reqs:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		for _, r := range batch {
+			ws = append(ws, r.w)
+		}
+		// The workers wait for these answers, whatever happens to them:
+		// a write under way completes (Redis's own timeouts bound it).
+		res := c.state.SaveMany(context.Background(), ws)
+		for i, r := range batch {
+			r.res <- res[i]
+		}
+	}
+}
+
+// save is storage.Redis.Save, in the next batch.
+func (c *commits) save(ctx context.Context, w storage.Write) (int64, error) {
+	r := &commitReq{w: w, res: make(chan storage.Written, 1)}
+	select {
+	case c.reqs <- r:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	res := <-r.res
+	return res.Version, res.Err
+}
