@@ -340,6 +340,54 @@ func TestEnqueueAndRead(t *testing.T) {
 	}
 }
 
+// TestSaveMany: writes of several chats in one round trip each get their
+// own answer — written, stale, or handled already — and only the written
+// ones change anything.
+func TestSaveMany(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	if err := r.EnsureGroup(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	reader := storage.Reader{Group: "g", Consumer: "c"}
+	var acks []storage.StreamAck
+	for _, chat := range []int64{21, 22, 23} {
+		_, read, err := r.EnqueueAndRead(ctx, storage.PartitionOf(chat), []storage.Incoming{{UpdateID: chat, ChatID: chat, Payload: []byte("{}")}}, reader, 10)
+		if err != nil || len(read) != 1 {
+			t.Fatalf("chat %d: read %d (%v)", chat, len(read), err)
+		}
+		acks = append(acks, storage.StreamAck{Group: "g", StreamID: read[0].StreamID})
+	}
+	// Chat 23's update was handled already by another worker.
+	if _, err := r.Save(ctx, storage.Session{ChatID: 23}, []byte("other"), "vi", acks[2], nil); err != nil {
+		t.Fatal(err)
+	}
+	res := r.SaveMany(ctx, []storage.Write{
+		{Session: storage.Session{ChatID: 21}, Data: []byte("a"), Locale: "vi", Ack: acks[0], Out: [][]byte{[]byte("reply a")}},
+		{Session: storage.Session{ChatID: 22, Version: 5}, Data: []byte("b"), Locale: "vi", Ack: acks[1], Out: [][]byte{[]byte("reply b")}},
+		{Session: storage.Session{ChatID: 23, Version: 1}, Data: []byte("c"), Locale: "vi", Ack: acks[2], Out: [][]byte{[]byte("reply c")}},
+	})
+	if res[0].Err != nil || res[0].Version != 1 {
+		t.Errorf("chat 21: %+v, want version 1", res[0])
+	}
+	if !errors.Is(res[1].Err, storage.ErrStale) {
+		t.Errorf("chat 22 from a version it never had: %+v, want ErrStale", res[1])
+	}
+	if !errors.Is(res[2].Err, storage.ErrHandled) {
+		t.Errorf("chat 23 whose update was handled: %+v, want ErrHandled", res[2])
+	}
+	for chat, want := range map[int64]string{21: "a", 22: "", 23: "other"} {
+		s, err := r.Load(ctx, chat)
+		if err != nil || string(s.Data) != want {
+			t.Errorf("chat %d holds %q (%v), want %q", chat, s.Data, err, want)
+		}
+	}
+	if boxes := outboxes(t, r); len(boxes) != 1 || fmt.Sprintf("%s", boxes[21]) != "[reply a]" {
+		t.Errorf("outboxes %v, want chat 21's reply only", boxes)
+	}
+}
+
 // TestSaveAcknowledgesItsUpdate covers an update's life in the queue: its
 // state write acknowledges it; a copy claimed by a second worker is then
 // refused before and at the write; a refused compare-and-set leaves the

@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ocopbot/ocopbot/storage"
+)
+
+// testRedis is a store under a prefix of the test's own (storagetest would
+// import this package).
+func testRedis(t *testing.T) *storage.Redis {
+	t.Helper()
+	url := os.Getenv("TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(o)
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	r := storage.NewRedis(rdb, storage.RedisOptions{Prefix: "test:" + hex.EncodeToString(rnd[:]) + ":"})
+	t.Cleanup(func() {
+		_ = r.DeleteAll(context.Background())
+		_ = rdb.Close()
+	})
+	return r
+}
+
+// heldPipelines holds the first pipelines until released, and records the
+// size of every pipeline.
+type heldPipelines struct {
+	release chan struct{}
+	mu      sync.Mutex
+	sizes   []int
+}
+
+func (h *heldPipelines) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *heldPipelines) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *heldPipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		<-h.release
+		h.mu.Lock()
+		h.sizes = append(h.sizes, len(cmds))
+		h.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+// TestWritesGoInBatches: writes that come while others are under way go
+// to Redis together, one round trip for many, and each worker gets its own
+// answer.
+func TestWritesGoInBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := testRedis(t)
+	hook := &heldPipelines{release: make(chan struct{})}
+	r.Client().AddHook(hook)
+	stop := make(chan struct{})
+	c := startCommits(r, stop)
+	defer func() {
+		close(stop)
+		c.wg.Wait()
+	}()
+
+	const writers = 40
+	var started atomic.Int64
+	versions := make([]int64, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			started.Add(1)
+			versions[i], errs[i] = c.save(ctx, storage.Write{Session: storage.Session{ChatID: int64(9000 + i)}, Data: []byte("s"), Locale: "vi"})
+		})
+	}
+	// Every writer is on its way: the first batches are held in Redis's
+	// hook meanwhile, the others wait for a committer.
+	for started.Load() < writers {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(hook.release)
+	wg.Wait()
+	for i := range writers {
+		if errs[i] != nil || versions[i] != 1 {
+			t.Fatalf("writer %d: version %d, %v; want 1", i, versions[i], errs[i])
+		}
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	if len(hook.sizes) >= writers/2 {
+		t.Errorf("%d round trips for %d writes (%v), want them batched", len(hook.sizes), writers, hook.sizes)
+	}
+}
