@@ -81,16 +81,16 @@ func (c *Catalog) Printer(lang string) Printer {
 // catch) shows its id rather than failing the user's conversation.
 func (p Printer) T(id string, kv ...any) string {
 	if len(kv) > 0 || p.plain == nil {
-		return p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(kv)})
+		s, _ := p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(kv)})
+		return s
 	}
 	if s, ok := p.plain.Load(id); ok {
 		return s.(string)
 	}
-	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}})
-	if err != nil {
-		return p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}})
+	s, ok := p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}})
+	if ok {
+		p.plain.Store(id, s)
 	}
-	p.plain.Store(id, s)
 	return s
 }
 
@@ -99,18 +99,21 @@ func (p Printer) T(id string, kv ...any) string {
 func (p Printer) N(id string, count int, kv ...any) string {
 	data := pairs(kv)
 	data["Count"] = count
-	return p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	s, _ := p.render(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	return s
 }
 
-func (p Printer) render(lc *i18n.LocalizeConfig) string {
+// render reports whether the message rendered; if not, it logs why and
+// gives the message's id instead.
+func (p Printer) render(lc *i18n.LocalizeConfig) (string, bool) {
 	s, err := p.loc.Localize(lc)
 	if err != nil {
 		if p.log != nil {
 			p.log.Error("render message", slog.String("message_id", lc.MessageID), slog.String("lang", p.Lang), slog.Any("err", err))
 		}
-		return "[" + lc.MessageID + "]"
+		return "[" + lc.MessageID + "]", false
 	}
-	return s
+	return s, true
 }
 
 func pairs(kv []any) map[string]any {
