@@ -166,6 +166,7 @@ func (e *Engine) productLine(t *turn, pr ocop.ClaimProduct, today time.Time) str
 // claimButton confirms a claim ("cl|<code>").
 func (e *Engine) claimButton(t *turn, code string) error {
 	c, err := e.records.Claim(t.ctx, code, t.chat.UserID, t.chat.ID)
+	t.changedIdentity()
 	if msg := claimRefusal(err); msg != "" {
 		t.say(Reply{Text: t.p.T(msg)})
 		return nil

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -36,7 +37,9 @@ type Records interface {
 type ChatRecords interface {
 	SaveChat(ctx context.Context, chatID, userID int64, locale string) error
 	RegistrationsByOwner(ctx context.Context, userID int64) ([]ocop.Registration, error)
-	OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error)
+	// Identity is who the user is: as an official, a producer, and whether
+	// they agreed to the notice version given.
+	Identity(ctx context.Context, userID int64, consentVersion string) (ocop.Identity, error)
 }
 
 // Chat is who is talking: a private chat, its Telegram user and the
@@ -172,9 +175,7 @@ type turn struct {
 	in   Input
 	res  Result
 
-	off       ocop.Official // the user as an official, once asked
-	offErr    error
-	offLoaded bool
+	who *ocop.Identity // who the user is, read on first need (identity)
 }
 
 func (t *turn) say(r Reply) { t.res.Replies = append(t.res.Replies, r) }
@@ -280,14 +281,35 @@ func (e *Engine) official(t *turn) (ocop.Official, bool, error) {
 }
 
 // lookupOfficial is the user as an official (ocop.ErrNotFound when they
-// are none), asked once per turn.
+// are none).
 func (e *Engine) lookupOfficial(t *turn) (ocop.Official, error) {
-	if !t.offLoaded {
-		t.off, t.offErr = e.records.OfficialByUser(t.ctx, t.chat.UserID)
-		t.offLoaded = true
+	who, err := e.identity(t)
+	switch {
+	case err != nil:
+		return ocop.Official{}, err
+	case who.Official == nil:
+		return ocop.Official{}, fmt.Errorf("official %d: %w", t.chat.UserID, ocop.ErrNotFound)
 	}
-	return t.off, t.offErr
+	return *who.Official, nil
 }
+
+// identity is who the turn's user is — official, producer, consent to the
+// notice in force — read once per turn, in one query, at the first need.
+// A write that changes any of it calls t.changedIdentity, so that the
+// turn reads it again after.
+func (e *Engine) identity(t *turn) (ocop.Identity, error) {
+	if t.who == nil {
+		who, err := e.records.Identity(t.ctx, t.chat.UserID, ConsentVersion)
+		if err != nil {
+			return ocop.Identity{}, err
+		}
+		t.who = &who
+	}
+	return *t.who, nil
+}
+
+// changedIdentity forgets who the user was: a write of this turn changed it.
+func (t *turn) changedIdentity() { t.who = nil }
 
 // authorities is the recognition-authority table, read once.
 func (e *Engine) authorities(ctx context.Context) (ocop.Authorities, error) {

@@ -104,6 +104,7 @@ func (e *Engine) createInvite(t *turn, u units.Unit) error {
 // redeem binds the user to the unit of an invitation they opened.
 func (e *Engine) redeem(t *turn, code string) error {
 	off, err := e.records.RedeemInvite(t.ctx, code, t.chat.UserID, t.chat.ID)
+	t.changedIdentity()
 	switch {
 	case errors.Is(err, ocop.ErrInviteUsed):
 		t.say(Reply{Text: t.p.T("invite.used")})
@@ -155,6 +156,7 @@ func (e *Engine) reformNotice(t *turn) error {
 		return err
 	}
 	told, err := e.records.MarkReformNoticed(t.ctx, off.UserID)
+	t.changedIdentity()
 	if err != nil || !told {
 		return err
 	}

@@ -26,7 +26,6 @@ const eraseConfirmTTL = 15 * time.Minute
 
 // PrivacyRecords are the consents, a user's data and its erasure.
 type PrivacyRecords interface {
-	ConsentGiven(ctx context.Context, userID int64, version string) (bool, error)
 	GiveConsent(ctx context.Context, userID int64, version string, at time.Time) error
 	PersonalData(ctx context.Context, userID, chatID int64) (ocop.PersonalData, error)
 	ErasePersonalData(ctx context.Context, userID, chatID int64, at time.Time) (ocop.Erasure, error)
@@ -66,6 +65,7 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 	if err := e.records.GiveConsent(t.ctx, t.chat.UserID, ConsentVersion, e.now()); err != nil {
 		return err
 	}
+	t.changedIdentity()
 	t.say(Reply{Text: t.p.T("privacy.agreed")})
 	if then == "claim" {
 		return e.claimCommand(t)
@@ -75,7 +75,8 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 
 // consented reports whether the chat's user agreed to the notice in force.
 func (e *Engine) consented(t *turn) (bool, error) {
-	return e.records.ConsentGiven(t.ctx, t.chat.UserID, ConsentVersion)
+	who, err := e.identity(t)
+	return who.Consented, err
 }
 
 // showData answers /dulieu: everything stored about the user, their own
@@ -203,6 +204,7 @@ func (e *Engine) eraseButton(t *turn, arg string) error {
 		return nil
 	}
 	out, err := e.records.ErasePersonalData(t.ctx, t.chat.UserID, t.chat.ID, e.now())
+	t.changedIdentity()
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,6 @@ type RegistrationAnswers struct {
 
 // RegistrationRecords are what registering reads and writes.
 type RegistrationRecords interface {
-	ProducerByOwner(ctx context.Context, userID int64) (ocop.Producer, error)
 	SubmitRegistration(ctx context.Context, sub ocop.Submission) (ocop.Registration, error)
 }
 
@@ -155,20 +154,20 @@ func (r *registration) start(t *turn, _ string) error {
 // intro finds the user's producer, if they have one (then only the product
 // is asked), and, when say, greets them with what the registration asks.
 func (r *registration) intro(t *turn, a *RegistrationAnswers, say bool) error {
-	p, err := r.e.records.ProducerByOwner(t.ctx, t.chat.UserID)
+	who, err := r.e.identity(t)
 	switch {
-	case err == nil:
-		a.ProducerID = p.ID
+	case err != nil:
+		return err
+	case who.Producer != nil:
+		a.ProducerID = who.Producer.ID
 		if say {
-			t.say(Reply{Text: t.p.T("reg.intro_product", "Producer", p.Name)})
+			t.say(Reply{Text: t.p.T("reg.intro_product", "Producer", who.Producer.Name)})
 		}
-	case errNotFound(err):
+	default:
 		a.ProducerID = 0
 		if say {
 			t.say(Reply{Text: t.p.T("reg.intro")})
 		}
-	default:
-		return err
 	}
 	return nil
 }
@@ -185,6 +184,7 @@ func (r *registration) consent(t *turn, arg string) error {
 	if err := r.e.records.GiveConsent(t.ctx, t.chat.UserID, ConsentVersion, r.e.now()); err != nil {
 		return err
 	}
+	t.changedIdentity()
 	st, a := t.st, t.st.Reg
 	a.Consent = ConsentVersion
 	t.say(Reply{Text: t.p.T("privacy.agreed")})

@@ -101,6 +101,7 @@ func (r *registration) submit(t *turn) error {
 		}
 	}
 	reg, err := r.e.records.SubmitRegistration(t.ctx, sub)
+	t.changedIdentity()
 	if err != nil {
 		return err
 	}

@@ -257,6 +257,7 @@ func (e *Engine) digestButton(t *turn, arg string) error {
 	if err := e.records.SetDigest(t.ctx, off.UserID, arg == "on"); err != nil {
 		return err
 	}
+	t.changedIdentity()
 	showDigest(t, arg == "on")
 	return nil
 }

@@ -117,9 +117,34 @@ type Written struct {
 // others that came at the same moment, and Redis reads and answers them
 // at once instead of one by one.
 func (r *Redis) SaveMany(ctx context.Context, ws []Write) []Written {
-	res := make([]Written, len(ws))
+	res, _ := r.SaveAndRemove(ctx, ws, nil)
+	return res
+}
+
+// SaveAndRemove is SaveMany that also removes delivered entries from their
+// outboxes (as RemoveDelivered does) in the same round trip: a delivery
+// then costs no round trip of its own. removeErr is not nil when the
+// removals failed; the caller keeps them for another try.
+func (r *Redis) SaveAndRemove(ctx context.Context, ws []Write, done []Delivered) (res []Written, removeErr error) {
+	res = make([]Written, len(ws))
+	removals := make([]*redis.IntCmd, 0, len(done))
+	defer func() {
+		for _, c := range removals {
+			if err := c.Err(); err != nil {
+				removeErr = fmt.Errorf("remove %d delivered outbox entries: %w", len(done), err)
+				return
+			}
+		}
+	}()
 	for try := 0; ; try++ {
 		pipe := r.rdb.Pipeline()
+		if try == 0 {
+			// Once: a retry must not remove a later entry equal to one
+			// removed already.
+			for _, d := range done {
+				removals = append(removals, pipe.LRem(ctx, r.outboxKey(d.ChatID), 1, d.Entry))
+			}
+		}
 		cmds := make([]*redis.Cmd, len(ws))
 		for i, w := range ws {
 			args := make([]any, 0, 7+len(w.Out))
@@ -133,12 +158,12 @@ func (r *Redis) SaveMany(ctx context.Context, ws []Write) []Written {
 		}
 		_, err := pipe.Exec(ctx)
 		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// Nothing ran: every call failed alike.
+			// No script ran: every call failed alike.
 			if err := saveScript.Load(ctx, r.rdb).Err(); err != nil {
 				for i := range res {
 					res[i].Err = fmt.Errorf("load save script: %w", err)
 				}
-				return res
+				return res, nil
 			}
 			continue
 		}
@@ -156,6 +181,6 @@ func (r *Redis) SaveMany(ctx context.Context, ws []Write) []Written {
 				res[i].Version = v
 			}
 		}
-		return res
+		return res, nil
 	}
 }

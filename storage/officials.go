@@ -166,6 +166,45 @@ func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official
 	return o, nil
 }
 
+// Identity is who userID is to the bot, in one round trip: the active
+// official they are, the producer they manage, and whether they agreed to
+// consentVersion of the notice. A turn asks some of these and starting a
+// registration all three: apart, they were three round trips.
+func (s *Store) Identity(ctx context.Context, userID int64, consentVersion string) (ocop.Identity, error) {
+	const q = `
+SELECT o.user_id, o.chat_id, o.unit_id, o.role, o.digest, o.reform_noticed_at IS NOT NULL,
+       p.id, p.chat_id, p.kind, p.name, p.representative, p.phone, p.tax_code, p.citizen_id, p.unit_id, p.created_at,
+       EXISTS (SELECT 1 FROM consents c WHERE c.user_id = $1 AND c.version = $2 AND c.withdrawn_at IS NULL)
+FROM (VALUES (1)) AS one
+LEFT JOIN officials o ON o.user_id = $1 AND o.revoked_at IS NULL
+LEFT JOIN producers p ON p.owner_user_id = $1`
+	var (
+		oUser, oChat, oUnit                 *int64
+		oRole                               *ocop.Role
+		oDigest, oTold                      *bool
+		pID, pChat, pUnit                   *int64
+		pKind                               *ocop.ProducerKind
+		pName, pRep, pPhone, pTax, pCitizen *string
+		pCreated                            *time.Time
+		id                                  ocop.Identity
+	)
+	err := s.pool.QueryRow(ctx, q, userID, consentVersion).Scan(&oUser, &oChat, &oUnit, &oRole, &oDigest, &oTold,
+		&pID, &pChat, &pKind, &pName, &pRep, &pPhone, &pTax, &pCitizen, &pUnit, &pCreated, &id.Consented)
+	if err != nil {
+		return ocop.Identity{}, fmt.Errorf("identify user %d: %w", userID, err)
+	}
+	if oUser != nil {
+		id.Official = &ocop.Official{UserID: *oUser, ChatID: *oChat, UnitID: deref(oUnit), Role: *oRole,
+			Digest: *oDigest, ReformNoticed: *oTold}
+	}
+	if pID != nil {
+		id.Producer = &ocop.Producer{ID: *pID, OwnerUserID: userID, ChatID: *pChat, Kind: *pKind, Name: *pName,
+			Representative: *pRep, Phone: *pPhone, TaxCode: *pTax, CitizenID: *pCitizen, UnitID: *pUnit,
+			CreatedAt: *pCreated}
+	}
+	return id, nil
+}
+
 // MarkReformNoticed records that official userID was told the district
 // level ended; it reports whether this call did (false: told before), so
 // two updates racing tell them once.

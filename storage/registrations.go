@@ -28,77 +28,102 @@ FROM producers WHERE owner_user_id = $1`
 }
 
 // SubmitRegistration writes the producer (if new), the product, the
-// registration and its audit rows in one transaction, so a crash leaves
-// either all of them or none.
+// registration and its audit rows together, so a crash leaves either all
+// of them or none.
 //
 // A submission whose SubmissionID was written before returns that
 // registration and writes nothing: submitting twice registers once.
 func (s *Store) SubmitRegistration(ctx context.Context, sub ocop.Submission) (ocop.Registration, error) {
-	if sub.SubmissionID != "" {
-		reg, err := s.registrationBySubmission(ctx, sub.SubmissionID, sub.ActorID)
-		if err == nil || !errors.Is(err, ErrNotFound) {
-			return reg, err
-		}
-	}
 	var reg ocop.Registration
-	err := s.WithTx(ctx, func(tx pgx.Tx) error {
-		p := sub.Producer
-		if p.ID == 0 {
-			// The owner may have registered as a producer meanwhile (another
-			// device): the registration then goes to that producer.
-			const q = `
+	var err error
+	if sub.Producer.ID != 0 {
+		reg, err = submitProduct(ctx, s.pool, sub)
+	} else {
+		err = s.WithTx(ctx, func(tx pgx.Tx) error {
+			if sub.Producer.ID, err = insertProducer(ctx, tx, sub); err != nil {
+				return err
+			}
+			reg, err = submitProduct(ctx, tx, sub)
+			return err
+		})
+	}
+	switch {
+	case err == nil:
+		return reg, nil
+	case errors.Is(err, pgx.ErrNoRows) && sub.SubmissionID != "",
+		sub.SubmissionID != "" && isUniqueViolation(err):
+		// Stored before, or concurrently: answer with it (if it is the
+		// submitter's; ErrNotFound otherwise).
+		return s.registrationBySubmission(ctx, sub.SubmissionID, sub.ActorID)
+	case errors.Is(err, pgx.ErrNoRows):
+		return ocop.Registration{}, fmt.Errorf("submit registration: producer %d of user %d: %w", sub.Producer.ID, sub.ActorID, ErrNotFound)
+	}
+	return ocop.Registration{}, fmt.Errorf("submit registration: %w", err)
+}
+
+// insertProducer writes the submitter's new producer and its audit row and
+// returns its ID. The owner may have registered as a producer meanwhile
+// (another device): the registration then goes to that producer.
+func insertProducer(ctx context.Context, tx pgx.Tx, sub ocop.Submission) (int64, error) {
+	const q = `
 INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, province_code)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (` + provinceOf + `))
 ON CONFLICT (owner_user_id) DO NOTHING RETURNING id`
-			err := tx.QueryRow(ctx, q, p.OwnerUserID, p.ChatID, string(p.Kind), p.Name, p.Representative,
-				p.Phone, p.TaxCode, p.CitizenID, p.UnitID).Scan(&p.ID)
-			if errors.Is(err, pgx.ErrNoRows) {
-				err = tx.QueryRow(ctx, `SELECT id, unit_id FROM producers WHERE owner_user_id = $1`, p.OwnerUserID).Scan(&p.ID, &p.UnitID)
-				if err != nil {
-					return fmt.Errorf("load existing producer: %w", err)
-				}
-			} else if err != nil {
-				return fmt.Errorf("insert producer: %w", err)
-			} else if err := audit(ctx, tx, sub.ActorID, "producer.registered", "producer", p.ID, map[string]any{"kind": p.Kind, "unit_id": p.UnitID}); err != nil {
-				return err
-			}
-		} else {
-			err := tx.QueryRow(ctx, `SELECT unit_id FROM producers WHERE id = $1 AND owner_user_id = $2`, p.ID, sub.ActorID).Scan(&p.UnitID)
-			if err != nil {
-				return fmt.Errorf("check producer %d: %w", p.ID, notFound(err))
-			}
+	p := sub.Producer
+	var id int64
+	err := tx.QueryRow(ctx, q, p.OwnerUserID, p.ChatID, string(p.Kind), p.Name, p.Representative,
+		p.Phone, p.TaxCode, p.CitizenID, p.UnitID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if err := tx.QueryRow(ctx, `SELECT id FROM producers WHERE owner_user_id = $1`, p.OwnerUserID).Scan(&id); err != nil {
+			return 0, fmt.Errorf("load existing producer: %w", err)
 		}
-		pr := sub.Product
-		const qp = `
-INSERT INTO products (producer_id, name, subgroup_code, group_code, description, photo_file_id, target_stars, name_key)
-VALUES ($1, $2, $3, (SELECT group_code FROM product_subgroups WHERE code = $3), $4, $5, $6, $7) RETURNING id`
-		// name_key: a registry import finds this product by its folded name.
-		if err := tx.QueryRow(ctx, qp, p.ID, pr.Name, pr.SubgroupCode, pr.Description, pr.PhotoFileID, pr.TargetStars,
-			vntext.Fold(pr.Name)).Scan(&pr.ID); err != nil {
-			return fmt.Errorf("insert product: %w", err)
-		}
-		// lpad would cut a number past 999999 to six digits: pad only.
-		const qr = `
-WITH n AS (SELECT nextval('registration_code_seq')::text AS s)
-INSERT INTO registrations (code, producer_id, product_id, unit_id, submission_id)
-SELECT 'OCOP-' || to_char(now() AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YY') || '-' || lpad(n.s, greatest(6, length(n.s)), '0'),
-       $1, $2, $3, nullif($4, '')
-FROM n
-RETURNING id, code, status, submitted_at`
-		if err := tx.QueryRow(ctx, qr, p.ID, pr.ID, p.UnitID, sub.SubmissionID).Scan(&reg.ID, &reg.Code, &reg.Status, &reg.SubmittedAt); err != nil {
-			return fmt.Errorf("insert registration: %w", err)
-		}
-		reg.ProducerID, reg.ProductID, reg.ProductName, reg.TargetStars = p.ID, pr.ID, pr.Name, pr.TargetStars
-		return audit(ctx, tx, sub.ActorID, "registration.submitted", "registration", reg.ID, map[string]any{"code": reg.Code, "product_id": pr.ID})
-	})
-	if err != nil && sub.SubmissionID != "" && isUniqueViolation(err) {
-		// The same submission committed concurrently: answer with it.
-		return s.registrationBySubmission(ctx, sub.SubmissionID, sub.ActorID)
+		return id, nil
 	}
 	if err != nil {
-		return ocop.Registration{}, fmt.Errorf("submit registration: %w", err)
+		return 0, fmt.Errorf("insert producer: %w", err)
 	}
-	return reg, nil
+	return id, audit(ctx, tx, sub.ActorID, "producer.registered", "producer", id, map[string]any{"kind": p.Kind, "unit_id": p.UnitID})
+}
+
+// submitProduct registers a product of the submitter's producer in one
+// statement: the product, the registration and its audit row, with one
+// round trip (it used to be seven: a fifth of Postgres' work under load).
+// It writes nothing, and answers pgx.ErrNoRows, when the producer is not
+// the submitter's or the submission was stored before.
+func submitProduct(ctx context.Context, db rowQuerier, sub ocop.Submission) (ocop.Registration, error) {
+	const q = `
+WITH p AS (
+    SELECT id, unit_id FROM producers
+    WHERE id = $1 AND owner_user_id = $2
+      AND NOT EXISTS (SELECT 1 FROM registrations WHERE submission_id = nullif($8, ''))),
+pr AS (
+    INSERT INTO products (producer_id, name, subgroup_code, group_code, description, photo_file_id, target_stars, name_key)
+    SELECT p.id, $3, $4, (SELECT group_code FROM product_subgroups WHERE code = $4), $5, $6, $7, $9 FROM p
+    RETURNING id),
+n AS (
+    -- The sequence moves only for a product written: nextval in a
+    -- subquery over pr runs once per row of pr.
+    SELECT id AS product_id, nextval('registration_code_seq')::text AS s FROM pr),
+r AS (
+    -- lpad would cut a number past 999999 to six digits: pad only.
+    INSERT INTO registrations (code, producer_id, product_id, unit_id, submission_id)
+    SELECT 'OCOP-' || to_char(now() AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YY') || '-' || lpad(n.s, greatest(6, length(n.s)), '0'),
+           p.id, n.product_id, p.unit_id, nullif($8, '')
+    FROM p, n
+    RETURNING id, code, product_id, status, submitted_at, unit_id),
+a AS (
+    INSERT INTO audit_log (at, actor_user, action, entity, entity_id, details)
+    SELECT $10, $2, 'registration.submitted', 'registration', r.id,
+           jsonb_build_object('code', r.code, 'product_id', r.product_id)
+    FROM r)
+SELECT id, code, product_id, status, submitted_at, unit_id FROM r`
+	pr := sub.Product
+	reg := ocop.Registration{ProducerID: sub.Producer.ID, ProductName: pr.Name, TargetStars: pr.TargetStars}
+	// name_key: a registry import finds this product by its folded name.
+	err := db.QueryRow(ctx, q, sub.Producer.ID, sub.ActorID, pr.Name, pr.SubgroupCode, pr.Description,
+		pr.PhotoFileID, pr.TargetStars, sub.SubmissionID, vntext.Fold(pr.Name), time.Now()).
+		Scan(&reg.ID, &reg.Code, &reg.ProductID, &reg.Status, &reg.SubmittedAt, &reg.UnitID)
+	return reg, err
 }
 
 // provinceOf is the GSO code of the province of the commune $9: its

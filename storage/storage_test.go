@@ -504,6 +504,79 @@ func TestSubmitTwiceRegistersOnce(t *testing.T) {
 	}
 }
 
+// TestSubmitForKnownProducer covers the one-statement path of a producer
+// already there: the product, registration and audit row are written
+// together; a resubmission writes nothing, not even a code number; a
+// producer of someone else writes nothing either.
+func TestSubmitForKnownProducer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	sub := ocop.Submission{ActorID: 53, SubmissionID: "first",
+		Producer: ocop.Producer{OwnerUserID: 53, ChatID: 53, Kind: ocop.KindFarm, Name: "Trang trại F",
+			Representative: "G", Phone: "0912345678", TaxCode: "0100109106", UnitID: someCommune(t, db.Store)},
+		Product: ocop.Product{Name: "Mật ong", SubgroupCode: "1.1", Description: "Mật ong rừng", TargetStars: 4}}
+	first, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.Producer = ocop.Producer{ID: first.ProducerID}
+	sub.SubmissionID = "second"
+	sub.Product.Name = "Mật ong hoa cà phê"
+	second, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ProducerID != first.ProducerID || second.ProductName != "Mật ong hoa cà phê" || second.TargetStars != 4 ||
+		second.Status != ocop.StatusSubmitted || second.UnitID != someCommune(t, db.Store) || second.ProductID == 0 {
+		t.Fatalf("second registration = %+v", second)
+	}
+	again, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil || again.ID != second.ID || again.Code != second.Code || again.ProductName != second.ProductName {
+		t.Fatalf("resubmission: %+v (%v), want %+v", again, err, second)
+	}
+	stranger := sub
+	stranger.ActorID, stranger.SubmissionID = 54, "stranger"
+	if _, err := db.Store.SubmitRegistration(ctx, stranger); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("submission under another user's producer: %v, want ErrNotFound", err)
+	}
+	stranger.SubmissionID = ""
+	if _, err := db.Store.SubmitRegistration(ctx, stranger); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("submission without an ID under another user's producer: %v, want ErrNotFound", err)
+	}
+	// Numbers are consecutive: neither the resubmission nor the refused
+	// ones took one.
+	sub.SubmissionID = "third"
+	third, err := db.Store.SubmitRegistration(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := func(code string) int {
+		n, err := strconv.Atoi(code[strings.LastIndex(code, "-")+1:])
+		if err != nil {
+			t.Fatalf("code %q: %v", code, err)
+		}
+		return n
+	}
+	if num(third.Code) != num(second.Code)+1 || num(second.Code) != num(first.Code)+1 {
+		t.Fatalf("codes %s, %s, %s: not consecutive", first.Code, second.Code, third.Code)
+	}
+	var products, audits int
+	var details string
+	err = db.Store.Pool().QueryRow(ctx, `
+SELECT (SELECT count(*) FROM products),
+       (SELECT count(*) FROM audit_log WHERE action = 'registration.submitted'),
+       (SELECT details::text FROM audit_log WHERE action = 'registration.submitted' AND entity_id = $1 AND actor_user = 53)`,
+		second.ID).Scan(&products, &audits, &details)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"code": "%s", "product_id": %d}`, second.Code, second.ProductID)
+	if products != 3 || audits != 3 || details != want {
+		t.Fatalf("%d products, %d audit rows, details %s; want 3, 3 and %s", products, audits, details, want)
+	}
+}
+
 func TestRegistrationCodesPastAMillion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -518,6 +591,58 @@ func TestRegistrationCodesPastAMillion(t *testing.T) {
 	reg, err := db.Store.SubmitRegistration(ctx, sub)
 	if err != nil || !strings.HasSuffix(reg.Code, "-1000000") {
 		t.Fatalf("code after 999999: %q (%v)", reg.Code, err)
+	}
+}
+
+// TestIdentity: one read answers who a user is — official, producer,
+// consent to the version asked — and each part as the separate reads do.
+func TestIdentity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	s := db.Store
+	who, err := s.Identity(ctx, 61, "v2")
+	if err != nil || who.Official != nil || who.Producer != nil || who.Consented {
+		t.Fatalf("identity of a stranger = %+v (%v), want nothing", who, err)
+	}
+	commune := someCommune(t, s)
+	code, err := s.CreateInvite(ctx, commune, ocop.RoleCommune, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RedeemInvite(ctx, code, 61, 610); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitRegistration(ctx, ocop.Submission{ActorID: 61,
+		Producer: ocop.Producer{OwnerUserID: 61, ChatID: 610, Kind: ocop.KindHousehold, Name: "Hộ bà Năm",
+			Representative: "Năm", Phone: "0912345678", CitizenID: "001234567890", UnitID: commune},
+		Product: ocop.Product{Name: "Mắm tép", SubgroupCode: "1.1", Description: "Mắm tép chua", TargetStars: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GiveConsent(ctx, 61, "v2", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	who, err = s.Identity(ctx, 61, "v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, _ := s.OfficialByUser(ctx, 61)
+	prod, _ := s.ProducerByOwner(ctx, 61)
+	if who.Official == nil || *who.Official != off || who.Producer == nil || !who.Producer.CreatedAt.Equal(prod.CreatedAt) || !who.Consented {
+		t.Fatalf("identity = %+v %+v %v, want official %+v, producer %+v, consented", who.Official, who.Producer, who.Consented, off, prod)
+	}
+	who.Producer.CreatedAt = prod.CreatedAt
+	if *who.Producer != prod {
+		t.Fatalf("producer %+v, want %+v", *who.Producer, prod)
+	}
+	if who, _ := s.Identity(ctx, 61, "v3"); !(who.Official != nil && who.Producer != nil && !who.Consented) {
+		t.Fatalf("identity with a newer notice = %+v, want not consented", who)
+	}
+	if _, err := s.RevokeOfficial(ctx, 61, 0, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if who, _ := s.Identity(ctx, 61, "v2"); who.Official != nil || who.Producer == nil || !who.Consented {
+		t.Fatalf("identity after the official was revoked = %+v, want producer and consent only", who)
 	}
 }
 

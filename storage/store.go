@@ -159,6 +159,11 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// rowQuerier is what a pool and a transaction share for reading a row.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // collectRows runs a query and reads every row through the row struct R,
 // turned into T by conv (R's conversion method).
 func collectRows[R, T any](ctx context.Context, db querier, conv func(R) T, sql string, args ...any) ([]T, error) {

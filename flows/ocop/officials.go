@@ -69,6 +69,13 @@ type Official struct {
 	ReformNoticed bool
 }
 
+// Identity is who a Telegram user is to the bot.
+type Identity struct {
+	Official  *Official // nil: no active official
+	Producer  *Producer // nil: manages no producer
+	Consented bool      // agreed to the notice version asked about, not withdrawn since
+}
+
 // Invitation errors, each answered with its own message.
 var (
 	ErrInviteUnknown = errors.New("invite code unknown or revoked")
