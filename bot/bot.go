@@ -67,6 +67,7 @@ type Bot struct {
 	intake  intakeWatch
 	feeds   *feeds
 	calls   *fasthttp.Client // the outbound path's Bot API calls (post)
+	polls   *longPoll        // getUpdates
 	commits *commits         // the workers' writes, in batches (set by dispatch)
 }
 
@@ -117,7 +118,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
 	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks,
-		feeds: newFeeds(), calls: newAPIClient(cfg)}
+		feeds: newFeeds(), calls: newAPIClient(cfg), polls: newLongPoll(cfg)}
 	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	if b.apiURL == "" {

@@ -59,21 +59,26 @@ type apiAnswer struct {
 // bot's CPU went there. Proxies are taken from the environment (HTTP_PROXY,
 // HTTPS_PROXY, NO_PROXY) as net/http takes them.
 func newAPIClient(cfg Config) *fasthttp.Client {
-	d := fasthttpproxy.Dialer{DialDualStack: true, Timeout: cfg.SendTimeout, ConnectTimeout: cfg.SendTimeout}
-	dial, err := d.GetDialFunc(true)
-	if err != nil {
-		// A proxy variable this dialer cannot use: say so at each call
-		// rather than send around the proxy.
-		dial = func(string) (net.Conn, error) { return nil, fmt.Errorf("proxy from the environment: %w", err) }
-	}
 	return &fasthttp.Client{
 		Name:                "ocopbot",
-		Dial:                dial,
+		Dial:                apiDialer(cfg.SendTimeout),
 		MaxConnsPerHost:     4*cfg.Workers + 16, // every worker and later drain, and notifications
 		MaxConnWaitTimeout:  cfg.SendTimeout,
 		MaxIdleConnDuration: time.Minute,
 		MaxResponseBodySize: 1 << 20,
 	}
+}
+
+// apiDialer dials the Bot API, through the proxy the environment names.
+func apiDialer(timeout time.Duration) fasthttp.DialFunc {
+	d := fasthttpproxy.Dialer{DialDualStack: true, Timeout: timeout, ConnectTimeout: timeout}
+	dial, err := d.GetDialFunc(true)
+	if err != nil {
+		// A proxy variable this dialer cannot use: say so at each call
+		// rather than send around the proxy.
+		return func(string) (net.Conn, error) { return nil, fmt.Errorf("proxy from the environment: %w", err) }
+	}
+	return dial
 }
 
 // post sends one encoded request and returns the id of the message it

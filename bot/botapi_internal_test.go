@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -35,11 +36,14 @@ func TestOKAnswer(t *testing.T) {
 // come back through it.
 func TestCallsGoThroughTheProxy(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/bot123:abc/sendMessage" {
+		switch r.URL.Path {
+		case "/bot123:abc/sendMessage":
+			_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":77}}`)
+		case "/bot123:abc/getUpdates":
+			_, _ = io.WriteString(w, `{"ok":true,"result":[{"update_id":5,"message":{"message_id":1,"chat":{"id":9},"text":"/start"}}]}`)
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":77}}`)
 	}))
 	defer api.Close()
 	var tunnels atomic.Int64
@@ -82,5 +86,55 @@ func TestCallsGoThroughTheProxy(t *testing.T) {
 	}
 	if tunnels.Load() != 1 {
 		t.Fatalf("%d tunnels through the proxy, want 1", tunnels.Load())
+	}
+	b.cfg.PollTimeout = time.Second
+	b.polls = newLongPoll(b.cfg)
+	ups, err := b.getUpdates(context.Background(), 5)
+	if err != nil || len(ups) != 1 || ups[0].ID != 5 || ups[0].chatID() != 9 {
+		t.Fatalf("getUpdates = %+v, %v; want update 5 of chat 9", ups, err)
+	}
+	if tunnels.Load() != 2 {
+		t.Fatalf("%d tunnels through the proxy, want 2 (the long poll's own)", tunnels.Load())
+	}
+}
+
+// TestLongPollEndsWithItsContext: a getUpdates under way returns as soon as
+// its context ends (shutdown), not when the poll times out.
+func TestLongPollEndsWithItsContext(t *testing.T) {
+	held := make(chan struct{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // so that the server sees the client leave
+		close(held)
+		select { // a long poll with no update to give
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+		}
+		_, _ = io.WriteString(w, `{"ok":true,"result":[]}`)
+	}))
+	defer api.Close()
+	b := &Bot{cfg: Config{Token: "123:abc", SendTimeout: 5 * time.Second, PollTimeout: 25 * time.Second}, apiURL: api.URL}
+	b.polls = newLongPoll(b.cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-held
+		cancel()
+	}()
+	start := time.Now()
+	_, err := b.getUpdates(ctx, 0)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("getUpdates after its context ended: %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("getUpdates returned %v after its context ended, not at once", d)
+	}
+	b.polls.mu.Lock()
+	open := len(b.polls.conns)
+	b.polls.mu.Unlock()
+	if open != 0 {
+		t.Fatalf("%d connections of the poll still open", open)
+	}
+	api.Close() // returns once the handler has seen the connection closed
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the poll's connection stayed open %v after its context ended", d)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -68,7 +70,7 @@ func TestWritesGoInBatches(t *testing.T) {
 	hook := &heldPipelines{release: make(chan struct{})}
 	r.Client().AddHook(hook)
 	stop := make(chan struct{})
-	c := startCommits(r, stop)
+	c := startCommits(r, newOutbound(&Bot{state: r, log: slog.New(slog.DiscardHandler)}, time.Minute, 1), stop)
 	defer func() {
 		close(stop)
 		c.wg.Wait()
@@ -102,5 +104,57 @@ func TestWritesGoInBatches(t *testing.T) {
 	defer hook.mu.Unlock()
 	if len(hook.sizes) >= writers/2 {
 		t.Errorf("%d round trips for %d writes (%v), want them batched", len(hook.sizes), writers, hook.sizes)
+	}
+}
+
+// TestWritesTakeDeliveriesAlong: replies delivered since the last write
+// leave their outboxes with the next state write, in its round trip, with
+// no flush of their own.
+func TestWritesTakeDeliveriesAlong(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := testRedis(t)
+	var pipelines atomic.Int64
+	r.Client().AddHook(countPipelines{&pipelines})
+	o := newOutbound(&Bot{state: r, log: slog.New(slog.DiscardHandler)}, time.Minute, 1)
+	stop := make(chan struct{})
+	c := startCommits(r, o, stop)
+	defer func() {
+		close(stop)
+		c.wg.Wait()
+	}()
+	if _, err := r.Save(ctx, storage.Session{ChatID: 31}, []byte("a"), "vi", storage.StreamAck{},
+		[][]byte{[]byte("reply 1"), []byte("reply 2"), []byte("reply 3")}); err != nil {
+		t.Fatal(err)
+	}
+	o.delivered(31, &outEntry{raw: []byte("reply 1")}, &outEntry{raw: []byte("reply 2")})
+	before := pipelines.Load()
+	if _, err := c.save(ctx, storage.Write{Session: storage.Session{ChatID: 32}, Data: []byte("b"), Locale: "vi"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := pipelines.Load() - before; n != 1 {
+		t.Fatalf("%d round trips for a write and two removals, want 1", n)
+	}
+	boxes, err := r.Outboxes(ctx, storage.PartitionOf(31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%s", boxes[31]); got != "[reply 3]" {
+		t.Fatalf("chat 31's outbox holds %s, want [reply 3]: the delivered ones removed with the write", got)
+	}
+	if left := o.takeDone(); len(left) != 0 {
+		t.Fatalf("%d deliveries still wait for a flush", len(left))
+	}
+}
+
+// countPipelines counts the pipelines sent to Redis.
+type countPipelines struct{ n *atomic.Int64 }
+
+func (h countPipelines) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h countPipelines) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h countPipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
 	}
 }

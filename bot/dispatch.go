@@ -68,7 +68,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	d := &dispatcher{b: b, boxes: make(map[int64]*mailbox), inHand: make(map[entryKey]bool),
 		ready: make(chan *mailbox, 4096), stop: make(chan struct{})}
 	b.watchIntake(d.inHandCount)
-	b.commits = startCommits(b.state, d.stop)
+	b.commits = startCommits(b.state, b.out, d.stop)
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)

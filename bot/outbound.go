@@ -371,21 +371,42 @@ func (o *outbound) flush(ctx context.Context) {
 }
 
 func (o *outbound) flushOnce(ctx context.Context) bool {
-	o.doneMu.Lock()
-	batch := o.done
-	o.done = nil
-	o.doneMu.Unlock()
+	batch := o.takeDone()
 	if len(batch) == 0 {
 		return true
 	}
 	if err := o.state.RemoveDelivered(ctx, batch); err != nil {
 		o.log.Warn("remove delivered replies", errAttr(err))
-		o.doneMu.Lock()
-		o.done = append(batch, o.done...)
-		o.doneMu.Unlock()
+		o.keepDone(batch)
 		return false
 	}
 	return true
+}
+
+// takeDone takes the delivered entries waiting for removal: for a flush,
+// or for a state write going to Redis anyway (commits), which removes them
+// in its round trip — usually well within flushGather, so that the flush
+// finds nothing left to do.
+func (o *outbound) takeDone() []storage.Delivered {
+	o.doneMu.Lock()
+	defer o.doneMu.Unlock()
+	batch := o.done
+	o.done = nil
+	return batch
+}
+
+// keepDone puts back entries whose removal failed, ahead of the rest.
+func (o *outbound) keepDone(batch []storage.Delivered) {
+	if len(batch) == 0 {
+		return
+	}
+	o.doneMu.Lock()
+	o.done = append(batch, o.done...)
+	o.doneMu.Unlock()
+	select { // the flush tries again
+	case o.wake <- struct{}{}:
+	default:
+	}
 }
 
 // recoverChat puts back in a chat's queue what its outbox holds and this

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
 )
@@ -325,6 +326,37 @@ func TestDuplicateUpdateHandledOnce(t *testing.T) {
 	st := h.state(c)
 	if st.Step != "rep" || st.Reg.Name != "HTX Dịch vụ Nông nghiệp Bình Mỹ" {
 		t.Fatalf("state = %s %+v, want the name answered once and the representative asked", st.Step, st.Reg)
+	}
+}
+
+// TestUnreadableUpdatePassedOver: an update the bot cannot read, in a batch
+// with others, is skipped alone and confirmed to Telegram, even as the last
+// of its batch (else Telegram sends it again forever); the others are
+// answered.
+func TestUnreadableUpdatePassedOver(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.user(5101)
+	good := fmt.Sprintf(`{"update_id": 7100000001, "message": {"message_id": 9101, "date": 1763880000,
+		"chat": {"id": %d, "type": "private"}, "from": {"id": %d, "is_bot": false, "first_name": "A"},
+		"text": "/start"}}`, c.chatID(), c.chatID())
+	bad := fmt.Sprintf(`{"update_id": 7100000002, "message": {"message_id": "chín", "date": 1763880000,
+		"chat": {"id": %d, "type": "private"}, "text": "/start"}}`, c.chatID())
+	h.stopAll() // both wait in one batch for the bot's next poll
+	for _, raw := range []string{good, bad} {
+		if _, err := h.emu.InjectUpdate([]byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.restart()
+	h.waitDone(7100000001)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.emu.Wait(ctx, func() bool { return h.emu.PendingUpdates() == 0 }); err != nil {
+		t.Fatalf("%d updates still unconfirmed: the unreadable one is sent again and again", h.emu.PendingUpdates())
+	}
+	if got := len(c.replies()); got != 1 {
+		t.Fatalf("bot sent %d messages, want 1: the answer to /start", got)
 	}
 }
 

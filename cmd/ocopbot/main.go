@@ -105,20 +105,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(stderr, cfg.LogFormat)
+	// A CPU profile of the whole run of the processes of a benchmark
+	// (scripts/bench-serve.sh): the bot, the emulator, the load generator.
+	if path := getenv("OCOPBOT_CPUPROFILE"); path != "" && (args[0] == "serve" || args[0] == "emulator" || args[0] == "loadtest") {
+		stop, err := cpuProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	switch args[0] {
 	case "demo":
 		cfg.DatabaseURL = cfg.DemoDatabaseURL
 		return demo(ctx, cfg, args[1:], log, stdout)
 	case "serve":
 		tuneGC(getenv)
-		// A CPU profile of the whole run, for benchmarks (scripts/bench-serve.sh).
-		if path := getenv("OCOPBOT_CPUPROFILE"); path != "" {
-			stop, err := cpuProfile(path)
-			if err != nil {
-				return err
-			}
-			defer stop()
-		}
 		return serve(ctx, cfg, log)
 	case "emulator":
 		return emulatorCmd(ctx, cfg, args[1:], stdout)
