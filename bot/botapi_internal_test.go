@@ -138,3 +138,33 @@ func TestLongPollEndsWithItsContext(t *testing.T) {
 		t.Fatalf("the poll's connection stayed open %v after its context ended", d)
 	}
 }
+
+// TestLongPollEndedWhileDialling: a context that ends while the poll's
+// connection is being dialled ends the poll too, though closeAll could not
+// see that connection yet.
+func TestLongPollEndedWhileDialling(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(8 * time.Second):
+		}
+		_, _ = io.WriteString(w, `{"ok":true,"result":[]}`)
+	}))
+	defer api.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Token: "123:abc", SendTimeout: 5 * time.Second, PollTimeout: 25 * time.Second}
+	b := &Bot{cfg: cfg, apiURL: api.URL}
+	b.polls = newLongPollDial(cfg, func(addr string) (net.Conn, error) {
+		cancel() // shutdown begins mid-dial
+		time.Sleep(100 * time.Millisecond)
+		return net.Dial("tcp", addr)
+	})
+	start := time.Now()
+	if _, err := b.getUpdates(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("getUpdates: %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("getUpdates returned %v after its context ended while dialling, not at once", d)
+	}
+}

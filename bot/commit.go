@@ -14,6 +14,9 @@ const committers = 2
 // maxBatch bounds the writes of one round trip.
 const maxBatch = 64
 
+// maxRemovals bounds the delivered entries a write's round trip removes.
+const maxRemovals = 128
+
 // commits gathers the workers' writes (storage.Redis.Save) into batches of
 // one round trip each (storage.Redis.SaveMany): under load, the writes of
 // the updates handled at the same moment go together, which saves Redis
@@ -36,7 +39,7 @@ type commits struct {
 // deliveries are the delivered entries waiting to be removed from their
 // outboxes (the outbound path's).
 type deliveries interface {
-	takeDone() []storage.Delivered
+	takeDone(limit int) []storage.Delivered
 	keepDone([]storage.Delivered) // their removal failed: for the next try
 }
 
@@ -111,7 +114,9 @@ func (c *commits) save(ctx context.Context, w storage.Write) (int64, error) {
 // saveMany writes ws, and removes the delivered entries waiting, in one
 // round trip.
 func (c *commits) saveMany(ctx context.Context, ws []storage.Write) []storage.Written {
-	done := c.done.takeDone()
+	// Bounded: after an outage the removals that failed pile up, and a
+	// user's write must not carry thousands of them (the flush takes the rest).
+	done := c.done.takeDone(maxRemovals)
 	res, err := c.state.SaveAndRemove(ctx, ws, done)
 	if err != nil {
 		c.done.keepDone(done)

@@ -142,8 +142,18 @@ func TestWritesTakeDeliveriesAlong(t *testing.T) {
 	if got := fmt.Sprintf("%s", boxes[31]); got != "[reply 3]" {
 		t.Fatalf("chat 31's outbox holds %s, want [reply 3]: the delivered ones removed with the write", got)
 	}
-	if left := o.takeDone(); len(left) != 0 {
+	if left := o.takeDone(0); len(left) != 0 {
 		t.Fatalf("%d deliveries still wait for a flush", len(left))
+	}
+	// A pile of them (after an outage) rides along maxRemovals at a time.
+	for i := range maxRemovals + 10 {
+		o.delivered(33, &outEntry{raw: fmt.Appendf(nil, "old %d", i)})
+	}
+	if _, err := c.save(ctx, storage.Write{Session: storage.Session{ChatID: 32, Version: 1}, Data: []byte("c"), Locale: "vi"}); err != nil {
+		t.Fatal(err)
+	}
+	if left := o.takeDone(0); len(left) != 10 || string(left[0].Entry) != fmt.Sprintf("old %d", maxRemovals) {
+		t.Fatalf("%d deliveries left for the flush, want the last 10", len(left))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -371,7 +372,7 @@ func (o *outbound) flush(ctx context.Context) {
 }
 
 func (o *outbound) flushOnce(ctx context.Context) bool {
-	batch := o.takeDone()
+	batch := o.takeDone(0)
 	if len(batch) == 0 {
 		return true
 	}
@@ -383,13 +384,19 @@ func (o *outbound) flushOnce(ctx context.Context) bool {
 	return true
 }
 
-// takeDone takes the delivered entries waiting for removal: for a flush,
+// takeDone takes the delivered entries waiting for removal, up to limit
+// (0: all of them): for a flush,
 // or for a state write going to Redis anyway (commits), which removes them
 // in its round trip — usually well within flushGather, so that the flush
 // finds nothing left to do.
-func (o *outbound) takeDone() []storage.Delivered {
+func (o *outbound) takeDone(limit int) []storage.Delivered {
 	o.doneMu.Lock()
 	defer o.doneMu.Unlock()
+	if limit > 0 && len(o.done) > limit {
+		batch := slices.Clone(o.done[:limit])
+		o.done = o.done[limit:]
+		return batch
+	}
 	batch := o.done
 	o.done = nil
 	return batch

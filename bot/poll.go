@@ -40,6 +40,11 @@ func (b *Bot) poll(ctx context.Context) {
 			continue
 		}
 		delay = 0
+		if last := len(batch) - 1; last >= 0 && batch[last].bad && batch[last].ID == 0 {
+			// Not even its update_id could be read: Telegram will send it
+			// again, so do not ask at once.
+			delay = time.Second
+		}
 		in := make([]storage.Incoming, 0, len(batch))
 		for _, u := range batch {
 			// An update past what the bot reads is passed over, but
@@ -174,11 +179,13 @@ type longPoll struct {
 	client *fasthttp.Client
 	mu     sync.Mutex
 	conns  map[*pollConn]struct{}
+	ctx    context.Context // of the call under way: a dial after it ended is closed at once
 }
 
-func newLongPoll(cfg Config) *longPoll {
+func newLongPoll(cfg Config) *longPoll { return newLongPollDial(cfg, apiDialer(cfg.SendTimeout)) }
+
+func newLongPollDial(cfg Config, dial fasthttp.DialFunc) *longPoll {
 	lp := &longPoll{conns: make(map[*pollConn]struct{})}
-	dial := apiDialer(cfg.SendTimeout)
 	lp.client = &fasthttp.Client{
 		Name: "ocopbot",
 		Dial: func(addr string) (net.Conn, error) {
@@ -188,8 +195,14 @@ func newLongPoll(cfg Config) *longPoll {
 			}
 			pc := &pollConn{Conn: c, lp: lp}
 			lp.mu.Lock()
+			defer lp.mu.Unlock()
+			// The context may have ended while dialling, when closeAll
+			// could not see this connection yet.
+			if lp.ctx != nil && lp.ctx.Err() != nil {
+				_ = c.Close()
+				return nil, lp.ctx.Err()
+			}
 			lp.conns[pc] = struct{}{}
-			lp.mu.Unlock()
 			return pc, nil
 		},
 		MaxConnsPerHost:     2,
@@ -204,6 +217,9 @@ func (lp *longPoll) do(ctx context.Context, req *fasthttp.Request, resp *fasthtt
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	lp.mu.Lock()
+	lp.ctx = ctx
+	lp.mu.Unlock()
 	stop := context.AfterFunc(ctx, lp.closeAll)
 	err := lp.client.DoDeadline(req, resp, deadline)
 	stop()

@@ -156,8 +156,8 @@ func (r *Redis) SaveAndRemove(ctx context.Context, ws []Write, done []Delivered)
 			keys := []string{r.stateKey(chat), r.streamKey(PartitionOf(chat)), r.outboxKey(chat), r.outboxSetKey(PartitionOf(chat))}
 			cmds[i] = saveScript.EvalSha(ctx, pipe, keys, args...)
 		}
-		_, err := pipe.Exec(ctx)
-		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		_, _ = pipe.Exec(ctx) // each command's own error is read below
+		if len(cmds) > 0 && try == 0 && redis.HasErrorPrefix(cmds[0].Err(), "NOSCRIPT") {
 			// No script ran: every call failed alike.
 			if err := saveScript.Load(ctx, r.rdb).Err(); err != nil {
 				for i := range res {
