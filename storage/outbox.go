@@ -31,14 +31,8 @@ func (r *Redis) RemoveDelivered(ctx context.Context, done []Delivered) error {
 	if len(done) == 0 {
 		return nil
 	}
-	pipe := r.rdb.Pipeline()
-	for _, d := range done {
-		pipe.LRem(ctx, r.outboxKey(d.ChatID), 1, d.Entry)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("remove %d delivered outbox entries: %w", len(done), err)
-	}
-	return nil
+	_, err := r.SaveAndRemove(ctx, nil, done)
+	return err
 }
 
 // forgetEmptyScript drops a chat from the set of outboxes unless its list
