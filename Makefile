@@ -37,8 +37,9 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	@# flows decides what to say; it must not know Telegram or storage.
-	@if $(GO) list -deps ./flows/... | grep -E 'go-telegram|ocopbot/storage|ocopbot/bot'; then \
+	@# flows decides what to say; it must not know Telegram or storage (the embedded unit lists are data:
+	@# the test helper flows/units/unitstest reads them when no shared/data is beside the clone).
+	@if $(GO) list -deps ./flows/... | grep -v '^github.com/ocopbot/ocopbot/storage/unitdata$$' | grep -E 'go-telegram|ocopbot/storage|ocopbot/bot'; then \
 	  echo "flows must not import the Telegram library, storage or bot"; exit 1; fi
 
 ## bench: the benchmarks whose figures the issues ask for

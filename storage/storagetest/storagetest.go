@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot/jobs"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/units/unitstest"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -45,29 +45,12 @@ func RedisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// DataFile returns the path of a public data file in ../shared/data, looked
-// up from the working directory upwards.
+// DataFile returns the path of a public data file: shared/data's where
+// there is one above the working directory, else the copy built into the
+// binary (unitstest.DataFile).
 func DataFile(t testing.TB, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		for _, cand := range []string{
-			filepath.Join(dir, "shared", "data", name),
-			filepath.Join(dir, "..", "shared", "data", name),
-		} {
-			if _, err := os.Stat(cand); err == nil {
-				return cand
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("data file %s not found in any shared/data above the working directory", name)
-		}
-		dir = parent
-	}
+	return unitstest.DataFile(t, name)
 }
 
 // DB is a test's own database.

@@ -1,9 +1,13 @@
-// Package unitstest loads the administrative-unit lists of shared/data for
-// tests: the lists are read in place, never copied into the repository.
+// Package unitstest loads the administrative-unit lists for tests: those of
+// shared/data where a shared/ stands above the working directory (CI has one
+// beside its clone), else the copies built into the binary (storage/unitdata),
+// so that a fresh clone with no shared/ beside it runs its tests too.
 package unitstest
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/storage/unitdata"
 )
 
 // findDataDir walks up from the working directory to the first
@@ -41,6 +46,71 @@ func findDataDir() (string, error) {
 
 var dataDir = sync.OnceValues(findDataDir)
 
+// DataFile returns the path of one public data file (unitdata.ThreeLevel,
+// TwoLevel or Merges): shared/data's when there is one, else the embedded
+// copy, written once per content to the temporary directory (by rename, so
+// test binaries running at once never read a half-written file).
+func DataFile(tb testing.TB, name string) string {
+	tb.Helper()
+	if dir, err := dataDir(); err == nil {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	f, _ := embeddedFiles.LoadOrStore(name, sync.OnceValues(func() (string, error) { return writeEmbedded(name) }))
+	p, err := f.(func() (string, error))()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+var embeddedFiles sync.Map // file name → func() (string, error)
+
+func writeEmbedded(name string) (string, error) {
+	r, err := unitdata.Open(name)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return "", fmt.Errorf("read embedded %s: %w", name, err)
+	}
+	sum := sha256.Sum256(b)
+	dir := filepath.Join(os.TempDir(), "ocopbot-unitdata-"+hex.EncodeToString(sum[:8]))
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write embedded %s: %w", name, err)
+	}
+	tmp, err := os.CreateTemp(dir, name+".*")
+	if err != nil {
+		return "", fmt.Errorf("write embedded %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; left by a failure otherwise
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("write embedded %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("write embedded %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return "", fmt.Errorf("write embedded %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// SharedData reports whether a shared/data stands above the working
+// directory (tests that compare the embedded copies with it need one).
+func SharedData() bool {
+	_, err := dataDir()
+	return err == nil
+}
+
 // unitFiles caches each file's units: the tests and benchmarks share them
 // read-only.
 var unitFiles sync.Map // file name → func() ([]units.Unit, error)
@@ -50,7 +120,7 @@ var unitFiles sync.Map // file name → func() ([]units.Unit, error)
 // with IDs assigned in file order and kinds from units.SplitUnitName.
 func Load(tb testing.TB, file string) []units.Unit {
 	tb.Helper()
-	f, _ := unitFiles.LoadOrStore(file, sync.OnceValues(func() ([]units.Unit, error) { return readUnits(file) }))
+	f, _ := unitFiles.LoadOrStore(file, sync.OnceValues(func() ([]units.Unit, error) { return readUnits(tb, file) }))
 	list, err := f.(func() ([]units.Unit, error))()
 	if err != nil {
 		tb.Fatal(err)
@@ -58,12 +128,8 @@ func Load(tb testing.TB, file string) []units.Unit {
 	return list
 }
 
-func readUnits(file string) ([]units.Unit, error) {
-	dir, err := dataDir()
-	if err != nil {
-		return nil, err
-	}
-	fh, err := os.Open(filepath.Join(dir, file))
+func readUnits(tb testing.TB, file string) ([]units.Unit, error) {
+	fh, err := os.Open(DataFile(tb, file))
 	if err != nil {
 		return nil, fmt.Errorf("read units: %w", err)
 	}
