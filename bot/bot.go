@@ -24,7 +24,10 @@ import (
 
 // Config tunes the transport; zero values take the defaults.
 type Config struct {
-	Token       string
+	Token string
+	// ButtonKey signs the data of the bot's buttons (at least 16 bytes; the
+	// same for every process: storage.Store.ButtonKey).
+	ButtonKey   []byte
 	APIURL      string        // the Bot API server; "" is Telegram's
 	Workers     int           // per-chat ordered workers in this process; default 4 per CPU
 	Group       string        // Redis consumer group; default "ocopbot"
@@ -69,10 +72,14 @@ type Bot struct {
 	calls   *fasthttp.Client // the outbound path's Bot API calls (post)
 	polls   *longPoll        // getUpdates
 	commits *commits         // the workers' writes, in batches (set by dispatch)
+	buttons signer           // signs and checks buttons' data
 }
 
 // New connects the transport. It does not call Telegram.
 func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records, text *locales.Catalog, log *slog.Logger, hooks Hooks) (*Bot, error) {
+	if len(cfg.ButtonKey) < 16 {
+		return nil, fmt.Errorf("bot: a button key of at least 16 bytes is needed (have %d)", len(cfg.ButtonKey))
+	}
 	if cfg.Workers <= 0 {
 		// Handling is CPU-bound against a near Bot API: more workers than
 		// a few per core only make each update wait for the CPU longer
@@ -118,7 +125,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
 	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks,
-		feeds: newFeeds(), calls: newAPIClient(cfg), polls: newLongPoll(cfg)}
+		feeds: newFeeds(), calls: newAPIClient(cfg), polls: newLongPoll(cfg), buttons: signer{key: cfg.ButtonKey}}
 	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	if b.apiURL == "" {

@@ -3,12 +3,14 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -169,8 +171,15 @@ func TestClaimByLink(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A claim through a printed link asks for consent to the notice first,
+	// saying where the record came from; the record is shown only after.
 	c := h.user(1531)
 	c.say("/start " + codes[0])
+	c.expect("Hồ sơ này do Sở Nông nghiệp và Môi trường của tỉnh chuyển sang từ sổ theo dõi chủ thể OCOP")
+	if strings.Contains(c.lastText(), "HTX Tân Thông") {
+		t.Fatalf("the record is shown before consent:\n%s", c.lastText())
+	}
+	c.agree()
 	c.expect("Liên kết này dành cho hồ sơ sau", "🏷 HTX Tân Thông", "4★, hiệu lực đến hết ngày 27/06/2027")
 	c.press("✅ Đúng, đây là tôi")
 	c.expectSome("Đã liên kết hồ sơ «HTX Tân Thông»")
@@ -178,7 +187,11 @@ func TestClaimByLink(t *testing.T) {
 		t.Fatal("the link did not claim the producer")
 	}
 
+	c.say("/dulieu")
+	c.expect("Phiên bản " + flows.ConsentVersion)
+
 	d := h.user(1532)
+	h.consent(d)
 	d.say("/start " + codes[0])
 	d.expect("Liên kết này đã được sử dụng")
 	d.say("/start " + expired[0])
@@ -192,6 +205,7 @@ func TestClaimByLink(t *testing.T) {
 	d.say("/start " + codes[2])
 	d.expect("🏷 HTX Phú Hòa")
 	e := h.user(1533)
+	h.consent(e)
 	e.say("/start " + codes[2])
 	e.press("✅ Đúng, đây là tôi")
 	d.press("✅ Đúng, đây là tôi")
@@ -234,6 +248,7 @@ func TestStatusLinkedProducers(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := h.user(1541)
+	h.consent(p)
 	p.say("/start " + codes[0])
 	p.press("✅ Đúng, đây là tôi")
 
@@ -288,9 +303,77 @@ AND actor_user = 1540 AND details->>'count' = '2' AND details::text NOT LIKE '%0
 		t.Fatalf("audit rows of the printed links: %d (%v), want 1 without phones", audits, err)
 	}
 	q := h.user(1542)
+	h.consent(q)
 	q.say("/start " + code)
 	q.expect("🏷 Hộ kinh doanh Bảy Lúa")
 	q.press("✅ Đúng, đây là tôi")
 	off.say("/status")
 	off.expect("Chủ thể đã liên kết với bot: 2; chưa liên kết: 1")
+}
+
+// A claim's confirmation is valid only for the user it was offered to: the
+// confirmation button made for one chat, pressed from another — its data
+// copied as it is, or a forged press with the code — claims nothing, and a
+// user who never agreed to the notice is asked to first.
+func TestClaimConfirmationBoundToItsUser(t *testing.T) {
+	t.Parallel()
+	h, commune := claimHarness(t)
+	p := storagetest.AddRegistryProducer(t, h.db.Store, commune, "HTX Mật ong Tân Thông", "0912345678",
+		storagetest.Cert{Stars: 4, Decided: "2024-06-28"})
+	a, b := h.user(8101), h.user(8102)
+	h.consent(a)
+	a.shareContact("+84912345678")
+	a.expect("Số điện thoại này khớp với hồ sơ sau", "🏷 HTX Mật ong Tân Thông")
+	msg, signed := a.find("✅ Đúng, đây là tôi")
+
+	// 8102 has a message of the bot to press from.
+	b.say("/start")
+	bMsg := b.last().ID
+	code := strings.TrimPrefix(signed[:strings.LastIndexByte(signed, '~')], "x|cl|")
+	for _, data := range []string{signed, "x|cl|" + code} {
+		h.waitDone(mustForge(t, h, b, bMsg, data))
+		if owner(t, h, p) != 0 {
+			t.Fatalf("chat 8102 pressing %q claimed 8101's record", data)
+		}
+		if got := b.lastText(); strings.Contains(got, "HTX Mật ong Tân Thông") || strings.Contains(got, "Đã liên kết") {
+			t.Fatalf("chat 8102 pressing %q: %q", data, got)
+		}
+	}
+	if got := h.emu.CallbackAnswers(b.chatID()); len(got) < 2 {
+		t.Fatalf("the refused presses were not answered: %+v", got)
+	}
+	if n := h.count(`SELECT count(*) FROM consents WHERE user_id = 8102`); n != 0 {
+		t.Fatalf("8102 has %d consents, never having agreed", n)
+	}
+	// Storage refuses the code too, for anyone but the user it was offered to.
+	if _, err := h.db.Store.Claim(context.Background(), code, 8102, 8102); !errors.Is(err, ocop.ErrClaimUnknown) {
+		t.Fatalf("claim by another user: %v, want ErrClaimUnknown", err)
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'claim.refused' AND actor_user = 8102`); n != 1 {
+		t.Fatalf("refused claims audited: %d, want 1", n)
+	}
+	// The user it was made for still can.
+	h.waitDone(mustPress(t, h, a, msg, signed))
+	a.expectSome("Đã liên kết hồ sơ «HTX Mật ong Tân Thông»")
+	if owner(t, h, p) != a.u.ID {
+		t.Fatalf("owner = %d, want %d", owner(t, h, p), a.u.ID)
+	}
+}
+
+func mustForge(t *testing.T, h *harness, c *user, msg int, data string) int64 {
+	t.Helper()
+	id, err := h.emu.ForgeButton(c.chatID(), c.u, msg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func mustPress(t *testing.T, h *harness, c *user, msg int, data string) int64 {
+	t.Helper()
+	id, err := h.emu.PressButton(c.chatID(), c.u, msg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -273,6 +273,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 		if ev, ok = decode(&u); !ok {
 			return b.ack(ctx, q)
 		}
+		b.checkButton(ctx, &ev)
 		defer func() {
 			if b.hooks.Done != nil {
 				b.hooks.Done(u.ID, false, time.Since(start))
@@ -282,6 +283,23 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.StepTimeout)
 	defer cancel()
 	return b.stepDone(ev.in.Kind, start, b.handle(ctx, mb, ev, q))
+}
+
+// checkButton verifies a pressed button's data: what the bot did not sign
+// for this chat reaches the flows as forged, with no data, and is answered
+// as a button that no longer works.
+func (b *Bot) checkButton(ctx context.Context, ev *event) {
+	if ev.in.Kind != flows.InputButton {
+		return
+	}
+	data, ok := b.buttons.verify(ev.chatID, ev.in.Data)
+	if ok {
+		ev.in.Data = data
+		return
+	}
+	ev.in.Data, ev.in.Forged = "", true
+	b.cfg.Metrics.forged()
+	b.log.WarnContext(ctx, "button data refused: not signed for this chat", slog.Int64("chat_id", ev.chatID), slog.Int64("user_id", ev.userID))
 }
 
 func (b *Bot) ack(ctx context.Context, q storage.QueuedUpdate) error {
@@ -345,7 +363,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 			return err
 		}
 	}
-	es, err := entries(ev.chatID, ev.callbackID, res, q.StreamID, time.Now())
+	es, err := entries(ev.chatID, ev.callbackID, res, q.StreamID, time.Now(), b.buttons)
 	if err != nil {
 		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		es = nil
@@ -381,7 +399,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 // service that is out — and waits its turn behind the chat's replies.
 func (b *Bot) tellDelayed(ctx context.Context, mb *mailbox) {
 	locale := mb.sess.Locale
-	e, err := replyEntry(mb.chatID, flows.Reply{Text: b.text.Printer(locale).T("error.delayed")})
+	e, err := replyEntry(mb.chatID, flows.Reply{Text: b.text.Printer(locale).T("error.delayed")}, b.buttons)
 	if err != nil {
 		return
 	}

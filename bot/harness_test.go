@@ -192,6 +192,9 @@ func (h *harness) start(o harnessOptions) *process {
 	cfg := o.bot
 	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
+	if cfg.ButtonKey, err = h.db.Store.ButtonKey(ctx); err != nil {
+		h.t.Fatal(err)
+	}
 	b, err := bot.New(cfg, engine, rdb, store, h.text, log, bot.Hooks{Done: h.markDone})
 	if err != nil {
 		h.t.Fatal(err)

@@ -25,6 +25,9 @@ type Metrics struct {
 	// Call is one Bot API call on the outbound path, by method and outcome
 	// (ok, 429, 403, 4xx, 5xx, network), with the retry_after of a 429.
 	Call func(method, outcome string, retryAfter time.Duration)
+	// Forged counts button presses whose data the bot did not sign for
+	// their chat (refused before the flows see them).
+	Forged func()
 }
 
 // KindNames are the values of Metrics.Step's kind.
@@ -51,6 +54,12 @@ func kindName(k flows.InputKind) string {
 func (m *Metrics) received(n int) {
 	if m.Received != nil && n > 0 {
 		m.Received(n)
+	}
+}
+
+func (m *Metrics) forged() {
+	if m.Forged != nil {
+		m.Forged()
 	}
 }
 

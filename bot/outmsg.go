@@ -121,7 +121,7 @@ type answerBody struct {
 // entries encodes what a flow's result asks to send to chatID, in the
 // order the user must see it: the press answered first, its keyboard taken
 // away, then the replies. id makes each entry unique in the outbox.
-func entries(chatID int64, callbackID string, res flows.Result, id string, now time.Time) ([]*outEntry, error) {
+func entries(chatID int64, callbackID string, res flows.Result, id string, now time.Time, s signer) ([]*outEntry, error) {
 	var out []*outEntry
 	add := func(e *outEntry) {
 		e.at = now
@@ -145,7 +145,7 @@ func entries(chatID int64, callbackID string, res flows.Result, id string, now t
 		add(&outEntry{kind: kindClear, method: "editMessageReplyMarkup", target: res.ClearKeyboardOf, body: body})
 	}
 	for _, r := range res.Replies {
-		e, err := replyEntry(chatID, r)
+		e, err := replyEntry(chatID, r, s)
 		if err != nil {
 			return nil, err
 		}
@@ -155,9 +155,9 @@ func entries(chatID int64, callbackID string, res flows.Result, id string, now t
 }
 
 // replyEntry encodes one reply.
-func replyEntry(chatID int64, r flows.Reply) (*outEntry, error) {
+func replyEntry(chatID int64, r flows.Reply, s signer) (*outEntry, error) {
 	var mk json.RawMessage
-	if m := markup(r); m != nil {
+	if m := markup(chatID, r, s); m != nil {
 		var err error
 		if mk, err = json.Marshal(m); err != nil {
 			return nil, fmt.Errorf("encode markup: %w", err)

@@ -6,12 +6,13 @@ import (
 	"github.com/ocopbot/ocopbot/flows"
 )
 
-// markup renders a reply's keyboard; nil when it has none.
-func markup(r flows.Reply) models.ReplyMarkup {
+// markup renders a reply's keyboard for chatID, its buttons' data signed;
+// nil when it has none.
+func markup(chatID int64, r flows.Reply, s signer) models.ReplyMarkup {
 	switch {
 	case len(r.Buttons) > 0:
 		kb := keyboard(r.Buttons, func(b flows.Button) models.InlineKeyboardButton {
-			return models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data}
+			return models.InlineKeyboardButton{Text: b.Label, CallbackData: s.sign(chatID, b.Data)}
 		})
 		return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
 	case len(r.Keyboard) > 0:

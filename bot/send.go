@@ -44,7 +44,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 	if later > 0 {
 		return 0, &SendError{Err: errChatRate, Wait: later}
 	}
-	e, err := replyEntry(chatID, reply)
+	e, err := replyEntry(chatID, reply, s.b.buttons)
 	if err != nil {
 		return 0, &SendError{Err: err, BadRequest: true}
 	}

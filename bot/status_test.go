@@ -5,12 +5,14 @@ import (
 	"context"
 	"image/png"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -321,4 +323,59 @@ func TestStatusAcrossTrees(t *testing.T) {
 	city.press("Thành phố Hồ Chí Minh")
 	city.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 5 (3★: 3 · 4★: 1 · 5★: 1)",
 		"• Quận, thành phố — ≥ 3 sản phẩm OCOP: 0/17 đạt")
+}
+
+// TestForgedButtonDataRefused: callback data the bot did not sign for the
+// chat it is pressed in is refused before it is routed — data no button
+// carried (the national workbook asked with an id of the other tree), and
+// a real button of one official's chat pressed from another's — answered
+// as a button that no longer works, audited, and nothing is sent.
+func TestForgedButtonDataRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, now: time.Date(2026, 12, 7, 9, 0, 0, 0, dates.Vietnam)})
+	today := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	commune := bind(t, h, 9301, unitOn(t, h, "27508", 3, today), ocop.RoleCommune)
+	province := bind(t, h, 9302, unitOn(t, h, "79", 1, today), ocop.RoleProvince)
+	oldAnNhonTay := unitOn(t, h, "27508", 3, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
+
+	province.say("/status")
+	province.expect("Thành phố Hồ Chí Minh")
+	msg, signed := province.find("📄 Xuất Excel")
+	commune.say("/status")
+	commune.expect("Xã An Nhơn Tây")
+	own := commune.last().ID
+
+	before := h.emu.MessageCount(commune.chatID())
+	for _, data := range []string{
+		"x|xl|" + strconv.FormatInt(oldAnNhonTay, 10) + "|20261207", // the attack, unsigned
+		"x|xl|0|20261207",
+		signed, // the province's own button, signed for the province's chat
+		signed[:strings.LastIndexByte(signed, '~')] + "~AAAAAAAAAAA",
+	} {
+		h.waitDone(mustForge(t, h, commune, own, data))
+	}
+	if n := h.emu.MessageCount(commune.chatID()); n != before {
+		t.Fatalf("forged presses got %d messages: %q", n-before, commune.lastText())
+	}
+	answers := h.emu.CallbackAnswers(commune.chatID())
+	if len(answers) != 4 {
+		t.Fatalf("%d presses answered, want 4", len(answers))
+	}
+	for _, a := range answers {
+		if !a.Answered || !strings.Contains(a.Text, "Nút này thuộc tin nhắn cũ") {
+			t.Errorf("forged press answered %+v, want the old-button toast", a)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'scope.refused' AND actor_user = 9301 AND details->>'action' = 'button'`); n != 4 {
+		t.Errorf("refusals audited: %d, want 4", n)
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action LIKE 'export.%' AND actor_user = 9301`); n != 0 {
+		t.Errorf("%d exports recorded for the commune official", n)
+	}
+	// The province's button still works in its own chat.
+	h.waitDone(mustPress(t, h, province, msg, signed))
+	province.expectSome("Thành phố Hồ Chí Minh")
+	if province.last().DocumentFileID == "" {
+		t.Fatal("the province's own workbook button sent no workbook")
+	}
 }

@@ -13,9 +13,10 @@ import (
 // registry links its Telegram account to it, by sharing its own phone with
 // the contact button (/nhanhoso, or the menu's button) or by opening a
 // single-use link an official printed for it (/start c<code>). Either way the
-// user sees the producer and its products and confirms; the confirmation
-// button carries a claim code made for this chat only, so a forged button
-// cannot take someone else's record.
+// user first agrees to the personal-data notice, then sees the producer and
+// its products and confirms; the confirmation is accepted only from the user
+// the link was offered to (storage refuses any other), so a button pressed
+// in another chat, or forged, cannot take someone else's record.
 
 // claimOfferTTL is how long the confirmation buttons of the contact path
 // stay usable.
@@ -122,12 +123,20 @@ func (e *Engine) claimLinkStart(t *turn, code string) error {
 	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
 		return err
 	}
-	c, err := e.records.ClaimLinkCandidate(t.ctx, code)
+	c, err := e.records.OfferClaimLink(t.ctx, code, t.chat.UserID)
 	if msg := claimRefusal(err); msg != "" {
 		t.say(Reply{Text: t.p.T(msg)})
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	// What the record holds is personal data: it is shown only once the
+	// user agreed to the notice, which says where the record came from.
+	if ok, err := e.consented(t); err != nil || !ok {
+		if err == nil {
+			e.askLinkConsent(t, code)
+		}
 		return err
 	}
 	e.offerClaim(t, "claim.link_found", c, code)
@@ -165,6 +174,12 @@ func (e *Engine) productLine(t *turn, pr ocop.ClaimProduct, today time.Time) str
 
 // claimButton confirms a claim ("cl|<code>").
 func (e *Engine) claimButton(t *turn, code string) error {
+	if ok, err := e.consented(t); err != nil || !ok {
+		if err == nil {
+			e.askLinkConsent(t, code)
+		}
+		return err
+	}
 	c, err := e.records.Claim(t.ctx, code, t.chat.UserID, t.chat.ID)
 	t.changedIdentity()
 	if msg := claimRefusal(err); msg != "" {

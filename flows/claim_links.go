@@ -16,7 +16,9 @@ import (
 type ClaimRecords interface {
 	UnclaimedByPhone(ctx context.Context, phone string) ([]ocop.ClaimCandidate, error)
 	CreateClaimLinks(ctx context.Context, producers []int64, createdBy int64, ttl time.Duration) ([]string, error)
-	ClaimLinkCandidate(ctx context.Context, code string) (ocop.ClaimCandidate, error)
+	// OfferClaimLink is the producer of a link, now offered to userID: only
+	// the user a link was last offered to may confirm it.
+	OfferClaimLink(ctx context.Context, code string, userID int64) (ocop.ClaimCandidate, error)
 	Claim(ctx context.Context, code string, userID, chatID int64) (ocop.ClaimCandidate, error)
 	OwnsProducer(ctx context.Context, userID int64) (bool, error)
 	RegistryProductsByOwner(ctx context.Context, userID int64) ([]ocop.ClaimProduct, error)
@@ -47,8 +49,8 @@ func ClaimLinkURL(botName, code string) string {
 // sendClaimLinks answers the /status button of a province: a workbook with
 // a new single-use link and its QR code for every producer of the province
 // not linked to the bot yet, to print for a training day.
-func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, id int64, day time.Time) error {
-	d, err := e.measure(t, id, day)
+func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, sc scoped) error {
+	d, err := e.measure(t, sc)
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, id int64, day time.T
 	if err != nil {
 		return fmt.Errorf("write claim links: %w", err)
 	}
-	if err := e.recordExport(t, ocop.ExportClaimLinks, d.Status.Unit.ID, len(links), 0); err != nil {
+	if err := e.recordExport(t, ocop.ExportClaimLinks, sc, len(links), 0); err != nil {
 		return err
 	}
 	e.log.InfoContext(t.ctx, "claim links printed", slog.Int64("unit_id", d.Status.Unit.ID), slog.Int("count", len(links)))

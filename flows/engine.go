@@ -230,6 +230,12 @@ func (e *Engine) dispatch(t *turn) error {
 		}
 		return nil
 	case InputButton:
+		if t.in.Forged {
+			if err := e.records.RecordRefusal(t.ctx, ocop.Refusal{Actor: t.chat.UserID, Action: "button", Day: e.today()}); err != nil {
+				return err
+			}
+			return e.oldButton(t)
+		}
 		seq, global, action, arg, ok := parseData(t.in.Data)
 		switch {
 		case !ok:

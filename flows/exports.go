@@ -9,10 +9,14 @@ import (
 // ExportRecords keep the trace of officials' exports of personal data.
 type ExportRecords interface {
 	RecordExport(ctx context.Context, x ocop.Export) error
+	// RecordRefusal records a unit asked for outside the asker's scope.
+	RecordRefusal(ctx context.Context, r ocop.Refusal) error
 }
 
 // recordExport records that the user of the turn takes out an export: it
 // is called before the file or list is said, so that none leaves untraced.
-func (e *Engine) recordExport(t *turn, kind ocop.ExportKind, unitID int64, rows, products int) error {
-	return e.records.RecordExport(t.ctx, ocop.Export{Kind: kind, Actor: t.chat.UserID, UnitID: unitID, Rows: rows, Products: products})
+// It records the scope actually exported.
+func (e *Engine) recordExport(t *turn, kind ocop.ExportKind, sc scoped, rows, products int) error {
+	unitID, area := sc.exported()
+	return e.records.RecordExport(t.ctx, ocop.Export{Kind: kind, Actor: t.chat.UserID, UnitID: unitID, Area: area, Rows: rows, Products: products})
 }

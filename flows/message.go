@@ -20,10 +20,13 @@ const (
 
 // Input is one user action, already decoded from the transport.
 type Input struct {
-	Kind      InputKind
-	Text      string
-	Command   string
-	Data      string
+	Kind    InputKind
+	Text    string
+	Command string
+	Data    string
+	// Forged is a button whose data the transport did not make for this
+	// chat (its signature failed): Data is empty, and it is refused.
+	Forged    bool
 	MessageID int // the bot message a button belongs to
 	Phone     string
 	// ContactUserID is the Telegram user of a shared contact (0: none):
@@ -37,7 +40,7 @@ type Input struct {
 // Button is an inline button.
 type Button struct {
 	Label string
-	Data  string // at most 64 bytes, Telegram's limit
+	Data  string // at most 52 bytes: Telegram takes 64, the transport's signature 12
 }
 
 // KeyButton is a reply-keyboard button.

@@ -51,6 +51,15 @@ func (e *Engine) askClaimConsent(t *turn) {
 	t.say(consentNotice(t, globalData("cs", ConsentVersion, "claim"), globalData("cs", "no")))
 }
 
+// askLinkConsent shows the notice before the record of a claim link is
+// shown, saying that the record came from the province's registry; agreeing
+// opens the link ("x|cs|<version>|<code>").
+func (e *Engine) askLinkConsent(t *turn, code string) {
+	n := consentNotice(t, globalData("cs", ConsentVersion, code), globalData("cs", "no"))
+	n.Text = t.p.T("privacy.registry_source") + "\n\n" + n.Text
+	t.say(n)
+}
+
 // consentButton answers the notice's buttons outside a conversation.
 func (e *Engine) consentButton(t *turn, arg string) error {
 	version, then, _ := strings.Cut(arg, "|")
@@ -58,7 +67,10 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 	case version == "no":
 		declineConsent(t)
 		return nil
-	case version != ConsentVersion: // the notice changed since it was shown
+	case version != ConsentVersion && isClaimCode(then): // the notice changed since it was shown
+		e.askLinkConsent(t, then)
+		return nil
+	case version != ConsentVersion:
 		e.askClaimConsent(t)
 		return nil
 	}
@@ -67,8 +79,11 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 	}
 	t.changedIdentity()
 	t.say(Reply{Text: t.p.T("privacy.agreed")})
-	if then == "claim" {
+	switch {
+	case then == "claim":
 		return e.claimCommand(t)
+	case isClaimCode(then):
+		return e.claimLinkStart(t, then)
 	}
 	return e.menu(t, false)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
-	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 const registryHeader = "Tỉnh/Thành phố,Quận/Huyện,Xã/Phường,Tên chủ thể,Loại hình,Mã số thuế,Người đại diện,Số điện thoại,Tên sản phẩm,Nhóm sản phẩm,Hạng sao,Điểm,Số quyết định,Ngày quyết định,Cấp công nhận\n"
@@ -191,21 +189,7 @@ func TestRegistryProducerAcrossTheReform(t *testing.T) {
 	t.Parallel()
 	ri, store, p := registrySetup(t)
 	ctx := context.Background()
-	for _, f := range []string{"vn-units-2025-07.csv", "vn-units-2025-07-merges.json"} {
-		file, err := os.Open(storagetest.DataFile(t, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(f, ".json") {
-			_, err = store.ImportMerges(ctx, file)
-		} else {
-			_, err = store.ImportUnits(ctx, file)
-		}
-		file.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	importTodaysTree(t, store)
 	atlas, err := store.Atlas(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -206,7 +206,7 @@ func (e *Engine) renewalCommand(t *turn) error {
 	lines = appendMore(lines, t.p, total, len(reqs))
 	if len(gone) > 0 {
 		// The list shows their phones.
-		if err := e.recordExport(t, ocop.ExportUnreachable, off.UnitID, len(gone), 0); err != nil {
+		if err := e.recordExport(t, ocop.ExportUnreachable, ownScope(off), len(gone), 0); err != nil {
 			return err
 		}
 	}

@@ -12,12 +12,78 @@ import (
 // An official's scope: the units they may see (their own and those below
 // it), found by name and offered as buttons.
 
+// scoped is a unit an official may see on a day: the only form in which a
+// unit id that came from outside — a command, a button, a file — reaches a
+// report, and only resolveScope makes one. id is 0 for the country, the
+// negated ID of a former district for its area on day's tree, else a unit of
+// day's tree.
+type scoped struct {
+	id   int64
+	day  time.Time
+	tree *units.Tree
+}
+
+// resolveScope checks unit id against off's scope in the tree in force on
+// day, before anything is read: the country only for an administrator; an
+// area only of a district of an older tree whose communes off may all see;
+// any other id only when day's tree holds it and it lies within off's unit
+// (through the merges, when off's unit is of another tree). An id of the
+// other tree, of no tree, or outside scope is refused alike.
+func (e *Engine) resolveScope(off ocop.Official, id int64, day time.Time) (scoped, bool) {
+	tree := e.atlas.At(day)
+	s := scoped{id: id, day: day, tree: tree}
+	switch {
+	case id == 0:
+		return s, off.Role == ocop.RoleAdmin
+	case id < 0:
+		d, ok := e.atlas.Unit(-id)
+		if !ok || d.Level != 2 || e.atlas.Holds(tree, -id) {
+			return scoped{}, false
+		}
+		return s, e.areaInScope(off, tree, -id)
+	case !e.atlas.Holds(tree, id):
+		return scoped{}, false
+	}
+	return s, ocop.InScope(e.atlas, off, id)
+}
+
+// inScope resolves id for off on day, or answers that it is outside their
+// scope — the same answer whatever the reason — and audits the refusal.
+func (e *Engine) inScope(t *turn, off ocop.Official, action string, id int64, day time.Time) (scoped, bool, error) {
+	if s, ok := e.resolveScope(off, id, day); ok {
+		return s, true, nil
+	}
+	t.say(Reply{Text: t.p.T("status.out_of_scope")})
+	err := e.records.RecordRefusal(t.ctx, ocop.Refusal{Actor: t.chat.UserID, Action: action, UnitID: id, Day: day})
+	return scoped{}, false, err
+}
+
+// ownScope is an official's own unit (the country for an administrator),
+// for what reads their whole scope.
+func ownScope(off ocop.Official) scoped {
+	if off.Role == ocop.RoleAdmin {
+		return scoped{}
+	}
+	return scoped{id: off.UnitID}
+}
+
+// exported is the unit an export of s is recorded against: the unit, the
+// former district of an area, 0 for the country.
+func (s scoped) exported() (unitID int64, area bool) {
+	if s.id < 0 {
+		return -s.id, true
+	}
+	return s.id, false
+}
+
 // ScopeCommunes is the communes an official answers for (nil: all).
 func (e *Engine) ScopeCommunes(off ocop.Official) []int64 {
 	if off.Role == ocop.RoleAdmin {
 		return nil
 	}
-	return e.atlas.Sources(e.atlas.At(e.today()), off.UnitID)
+	// In the tree of their own unit: an official of a unit that no longer
+	// exists still answers for its communes and those they became.
+	return e.atlas.Sources(e.atlas.TreeOf(off.UnitID), off.UnitID)
 }
 
 // findInScope finds the units of tree named name that off may see, and

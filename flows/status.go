@@ -49,13 +49,20 @@ func (e *Engine) statusCommand(t *turn) error {
 	}
 	tree := e.atlas.At(day)
 	name := strings.Join(args, " ")
+	show := func(id int64) error {
+		sc, ok, err := e.inScope(t, off, "st", id, day)
+		if !ok || err != nil {
+			return err
+		}
+		return e.showStatus(t, off, sc)
+	}
 	if name == "" {
 		roots := ocop.Roots(e.atlas, off, tree)
 		switch {
 		case off.Role == ocop.RoleAdmin:
-			return e.showStatus(t, off, 0, day)
+			return show(0)
 		case len(roots) == 1:
-			return e.showStatus(t, off, roots[0].ID, day)
+			return show(roots[0].ID)
 		case len(roots) == 0:
 			t.say(Reply{Text: t.p.T("status.no_unit_then", "Date", dates.Format(day))})
 			return nil
@@ -65,7 +72,7 @@ func (e *Engine) statusCommand(t *turn) error {
 	switch areas := e.findAreas(off, tree, name); len(areas) {
 	case 0:
 	case 1:
-		return e.showStatus(t, off, -areas[0].ID, day)
+		return show(-areas[0].ID)
 	default:
 		return e.chooseAreas(t, areas, day)
 	}
@@ -73,15 +80,16 @@ func (e *Engine) statusCommand(t *turn) error {
 	case 0:
 		return nil
 	case 1:
-		return e.showStatus(t, off, found[0].ID, day)
+		return show(found[0].ID)
 	default:
 		return e.chooseUnit(t, found, "st", day)
 	}
 }
 
-// statusButton handles the status buttons: drill down ("st"), chart ("ch")
-// and workbook ("xl"), each "<unit>|<yyyymmdd>". The scope is checked again:
-// buttons can be forged.
+// statusButton handles the status buttons: drill down ("st"), chart ("ch"),
+// workbook ("xl") and claim links ("lk"), each "<unit>|<yyyymmdd>". The
+// unit is resolved against the official's scope in the tree of that day
+// before anything is read: buttons can be forged.
 func (e *Engine) statusButton(t *turn, action, arg string) error {
 	idText, dayText, _ := strings.Cut(arg, "|")
 	id, err1 := strconv.ParseInt(idText, 10, 64)
@@ -93,40 +101,28 @@ func (e *Engine) statusButton(t *turn, action, arg string) error {
 	if !ok || err != nil {
 		return err
 	}
-	tree := e.atlas.At(day)
-	d, area, unit := e.isArea(tree, id)
-	switch {
-	case id < 0 && !area && unit == 0:
-		return e.oldButton(t)
-	case area:
-		if !e.areaInScope(off, tree, d.ID) {
-			t.say(Reply{Text: t.p.T("status.out_of_scope")})
-			return nil
-		}
-	case unit == 0 && off.Role != ocop.RoleAdmin || unit != 0 && !ocop.InScope(e.atlas, off, unit):
-		t.say(Reply{Text: t.p.T("status.out_of_scope")})
-		return nil
-	}
-	if !area {
-		id = unit
+	sc, ok, err := e.inScope(t, off, action, id, day)
+	if !ok || err != nil {
+		return err
 	}
 	t.res.ClearKeyboardOf = 0 // the status above stays usable
 	switch action {
 	case "st":
-		return e.showStatus(t, off, id, day)
+		return e.showStatus(t, off, sc)
 	case "ch":
-		return e.sendChart(t, id, day)
+		return e.sendChart(t, sc)
 	case "xl":
-		return e.sendWorkbook(t, id, day)
+		return e.sendWorkbook(t, sc)
 	case "lk":
-		return e.sendClaimLinks(t, off, id, day)
+		return e.sendClaimLinks(t, off, sc)
 	}
 	return e.oldButton(t)
 }
 
-// showStatus sends the status of unit id (0: the country) on day.
-func (e *Engine) showStatus(t *turn, off ocop.Official, id int64, day time.Time) error {
-	d, err := e.measure(t, id, day)
+// showStatus sends the status of a unit on a day.
+func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
+	id, day := sc.id, sc.day
+	d, err := e.measure(t, sc)
 	if err != nil {
 		return err
 	}

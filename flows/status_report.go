@@ -3,7 +3,6 @@ package flows
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -15,11 +14,12 @@ import (
 // What a status is made of (counts by commune, targets, quotas) and its
 // forms besides the message: the chart and the workbook.
 
-// measure builds the status of unit id (0: the country) on day.
-func (e *Engine) measure(t *turn, id int64, day time.Time) (report.Data, error) {
-	tree := e.atlas.At(day)
+// measure builds the status of a unit (0: the country) on a day.
+func (e *Engine) measure(t *turn, sc scoped) (report.Data, error) {
+	id, day, tree := sc.id, sc.day, sc.tree
 	ix, sources := tree.Units, e.atlas.Sources(tree, id)
-	if d, ok, _ := e.isArea(tree, id); ok {
+	if id < 0 {
+		d, _ := e.atlas.Unit(-id)
 		areaIx, communes := e.areaIndex(t.p, tree, d)
 		ix = areaIx
 		sources = []int64{} // not nil, which means every commune
@@ -110,8 +110,9 @@ func kindsLabel(p locales.Printer, kinds []string) string {
 }
 
 // sendChart sends the bar chart of a unit's children against their target.
-func (e *Engine) sendChart(t *turn, id int64, day time.Time) error {
-	d, err := e.measure(t, id, day)
+func (e *Engine) sendChart(t *turn, sc scoped) error {
+	day := sc.day
+	d, err := e.measure(t, sc)
 	if err != nil {
 		return err
 	}
@@ -130,8 +131,9 @@ func (e *Engine) sendChart(t *turn, id int64, day time.Time) error {
 
 // sendWorkbook sends the XLSX workbook of a unit: a summary and one row per
 // certified product.
-func (e *Engine) sendWorkbook(t *turn, id int64, day time.Time) error {
-	d, err := e.measure(t, id, day)
+func (e *Engine) sendWorkbook(t *turn, sc scoped) error {
+	day := sc.day
+	d, err := e.measure(t, sc)
 	if err != nil {
 		return err
 	}
@@ -150,7 +152,7 @@ func (e *Engine) sendWorkbook(t *turn, id int64, day time.Time) error {
 	if err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
-	if err := e.recordExport(t, ocop.ExportStatusWorkbook, id, len(d.Unlinked), len(d.Products)); err != nil {
+	if err := e.recordExport(t, ocop.ExportStatusWorkbook, sc, len(d.Unlinked), len(d.Products)); err != nil {
 		return err
 	}
 	name := "ocop-" + vntext.Slug(statusUnitName(t.p, d.Status)) + "-" + day.Format("2006-01-02") + ".xlsx"

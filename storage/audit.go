@@ -26,8 +26,23 @@ func (s *Store) RecordExport(ctx context.Context, x ocop.Export) error {
 	if x.Operator != "" {
 		details["operator"] = x.Operator
 	}
+	if x.Area {
+		details["area"] = true // the former district's area on today's tree
+	}
 	return s.WithTx(ctx, func(tx pgx.Tx) error {
 		return audit(ctx, tx, x.Actor, "export."+string(x.Kind), "unit", x.UnitID, details)
+	})
+}
+
+// RecordRefusal records a unit asked for outside the asker's scope, or a
+// button the bot did not make: who, what, the id as asked and its day.
+func (s *Store) RecordRefusal(ctx context.Context, r ocop.Refusal) error {
+	details := map[string]any{"action": r.Action}
+	if !r.Day.IsZero() {
+		details["day"] = r.Day.Format(time.DateOnly)
+	}
+	return s.WithTx(ctx, func(tx pgx.Tx) error {
+		return audit(ctx, tx, r.Actor, "scope.refused", "unit", r.UnitID, details)
 	})
 }
 
@@ -37,7 +52,7 @@ func (s *Store) RecordExport(ctx context.Context, x ocop.Export) error {
 var officialActions = []string{
 	"invite.created", "invite.used", "invite.refused", "invite.revoked", "official.revoked",
 	"result.recorded", "certificate.added", "certificate.revoked",
-	"registry.imported", "quotas.imported", "claim_links.created", "claim_link.revoked",
+	"registry.imported", "quotas.imported", "claim_links.created", "claim_link.revoked", "scope.refused",
 }
 
 // AuditFilter selects audit rows; its zero value selects every official

@@ -100,7 +100,7 @@ func (s *Store) CreateClaimLinks(ctx context.Context, producers []int64, created
 	codes := make([]string, len(producers))
 	err := s.WithTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		codes, err = insertClaimLinks(ctx, tx, producers, createdBy, ttl)
+		codes, err = insertClaimLinks(ctx, tx, producers, createdBy, createdBy, ttl)
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,9 @@ func (s *Store) CreateClaimLinks(ctx context.Context, producers []int64, created
 	return codes, nil
 }
 
-func insertClaimLinks(ctx context.Context, tx pgx.Tx, producers []int64, createdBy int64, ttl time.Duration) ([]string, error) {
+// insertClaimLinks makes a link for each producer; offeredTo is the user the
+// links are made for (0: printed, offered to whoever opens one).
+func insertClaimLinks(ctx context.Context, tx pgx.Tx, producers []int64, createdBy, offeredTo int64, ttl time.Duration) ([]string, error) {
 	codes := make([]string, len(producers))
 	hashes := make([][]byte, len(producers))
 	for i := range producers {
@@ -122,14 +124,10 @@ func insertClaimLinks(ctx context.Context, tx pgx.Tx, producers []int64, created
 		}
 		codes[i], hashes[i] = code, hash
 	}
-	var creator *int64
-	if createdBy != 0 {
-		creator = &createdBy
-	}
 	const q = `
-INSERT INTO claim_links (code_hash, producer_id, created_by, expires_at)
-SELECT h, p, $3, now() + make_interval(secs => $4) FROM unnest($1::bytea[], $2::bigint[]) AS u(h, p)`
-	if _, err := tx.Exec(ctx, q, hashes, producers, creator, ttl.Seconds()); err != nil {
+INSERT INTO claim_links (code_hash, producer_id, created_by, offered_to, expires_at)
+SELECT h, p, NULLIF($3, 0), NULLIF($4, 0), now() + make_interval(secs => $5) FROM unnest($1::bytea[], $2::bigint[]) AS u(h, p)`
+	if _, err := tx.Exec(ctx, q, hashes, producers, createdBy, offeredTo, ttl.Seconds()); err != nil {
 		return nil, fmt.Errorf("insert claim links: %w", err)
 	}
 	return codes, nil
@@ -159,7 +157,7 @@ ORDER BY unit_id, name, id`
 		if err != nil {
 			return fmt.Errorf("read unclaimed producers: %w", err)
 		}
-		codes, err := insertClaimLinks(ctx, tx, ids, createdBy, ttl)
+		codes, err := insertClaimLinks(ctx, tx, ids, createdBy, 0, ttl)
 		if err != nil {
 			return err
 		}
@@ -174,10 +172,15 @@ ORDER BY unit_id, name, id`
 	return out, nil
 }
 
+// errClaimNotOffered: the link was offered to another user. The user is
+// told what an unknown link gets: they never had this one.
+var errClaimNotOffered = errors.New("claim link offered to another user")
+
 // claimLinkRow is a claim link as its checks read it.
 type claimLinkRow struct {
 	ID         int64 `db:"id"`
 	ProducerID int64 `db:"producer_id"`
+	OfferedTo  int64 `db:"offered_to"` // 0: offered to nobody yet
 	Expired    bool  `db:"expired"`
 	Used       bool  `db:"used"`
 	Revoked    bool  `db:"revoked"`
@@ -198,7 +201,7 @@ func (r claimLinkRow) refusal() error {
 
 func loadClaimLink(ctx context.Context, db querier, code string, lock bool) (claimLinkRow, error) {
 	q := `
-SELECT id, producer_id, expires_at < now() AS expired, used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked
+SELECT id, producer_id, coalesce(offered_to, 0) AS offered_to, expires_at < now() AS expired, used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked
 FROM claim_links WHERE code_hash = $1`
 	if lock {
 		q += ` FOR UPDATE`
@@ -217,22 +220,35 @@ FROM claim_links WHERE code_hash = $1`
 	return l, l.refusal()
 }
 
-// ClaimLinkCandidate is the producer a claim link is for, to be shown before
-// the user confirms; ocop.ErrClaimUnknown, ErrClaimUsed, ErrClaimExpired or
-// ErrClaimTaken when the link cannot be used.
-func (s *Store) ClaimLinkCandidate(ctx context.Context, code string) (ocop.ClaimCandidate, error) {
-	l, err := loadClaimLink(ctx, s.pool, code, false)
+// OfferClaimLink is the producer a claim link is for, to be shown to userID
+// before they confirm: the link is offered to them from now on (only the user
+// a link was last offered to may confirm it, so a confirmation button pressed
+// by anyone else is refused). ocop.ErrClaimUnknown, ErrClaimUsed,
+// ErrClaimExpired or ErrClaimTaken when the link cannot be used.
+func (s *Store) OfferClaimLink(ctx context.Context, code string, userID int64) (ocop.ClaimCandidate, error) {
+	var c ocop.ClaimCandidate
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		l, err := loadClaimLink(ctx, tx, code, true)
+		if err != nil {
+			return err
+		}
+		list, err := candidates(ctx, tx, `p.id = $1`, l.ProducerID)
+		if err != nil {
+			return fmt.Errorf("load claim candidate: %w", err)
+		}
+		if len(list) == 0 {
+			return ocop.ErrClaimTaken
+		}
+		if _, err := tx.Exec(ctx, `UPDATE claim_links SET offered_to = $2 WHERE id = $1`, l.ID, userID); err != nil {
+			return fmt.Errorf("offer claim link: %w", err)
+		}
+		c = list[0]
+		return nil
+	})
 	if err != nil {
 		return ocop.ClaimCandidate{}, err
 	}
-	list, err := candidates(ctx, s.pool, `p.id = $1`, l.ProducerID)
-	if err != nil {
-		return ocop.ClaimCandidate{}, fmt.Errorf("load claim candidate: %w", err)
-	}
-	if len(list) == 0 {
-		return ocop.ClaimCandidate{}, ocop.ErrClaimTaken
-	}
-	return list[0], nil
+	return c, nil
 }
 
 // Claim links the producer of a claim link to userID and chatID, once: the
@@ -248,6 +264,11 @@ func (s *Store) Claim(ctx context.Context, code string, userID, chatID int64) (o
 		if errors.Is(err, ocop.ErrClaimUnknown) {
 			refused = err
 			return nil
+		}
+		if err == nil && l.OfferedTo != userID {
+			// Made for another user (a button pressed in another chat, or
+			// forged): refused as a link this user does not have.
+			err = errClaimNotOffered
 		}
 		if err == nil {
 			var owns bool
@@ -276,11 +297,14 @@ WHERE id = $1 AND owner_user_id IS NULL`, l.ProducerID, userID, chatID)
 			}
 		}
 		if err != nil && !errors.Is(err, ocop.ErrClaimUsed) && !errors.Is(err, ocop.ErrClaimExpired) &&
-			!errors.Is(err, ocop.ErrClaimTaken) && !errors.Is(err, ocop.ErrClaimOwner) {
+			!errors.Is(err, ocop.ErrClaimTaken) && !errors.Is(err, ocop.ErrClaimOwner) && !errors.Is(err, errClaimNotOffered) {
 			return err
 		}
 		if err != nil {
 			refused = err
+			if errors.Is(err, errClaimNotOffered) {
+				refused = ocop.ErrClaimUnknown
+			}
 			return audit(ctx, tx, userID, "claim.refused", "claim_link", l.ID, map[string]any{"reason": err.Error()})
 		}
 		if _, err := tx.Exec(ctx, `UPDATE claim_links SET used_at = now(), used_by = $2 WHERE id = $1`, l.ID, userID); err != nil {

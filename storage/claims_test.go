@@ -30,6 +30,16 @@ func TestClaimIsCompareAndSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Printed links: each opened by the user who then confirms it (only
+	// the user a link was offered to may).
+	for i, code := range codes {
+		if _, err := db.Store.OfferClaimLink(ctx, code, int64(100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Store.Claim(ctx, codes[0], 101, 101); !errors.Is(err, ocop.ErrClaimUnknown) {
+		t.Fatalf("claim by a user the link was not offered to: %v, want ErrClaimUnknown", err)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {

@@ -120,6 +120,20 @@ func (s *Server) pressData(chatID int64, from User, messageID int, data string) 
 	})
 }
 
+// ForgeButton sends a callback_query carrying any data, from a bot message of the chat, as a modified client or a
+// forged webhook call can: the data need not be any button's. It fails with ErrMessageNotFound when the chat has no
+// such bot message.
+func (s *Server) ForgeButton(chatID int64, from User, messageID int, data string) (int64, error) {
+	id, _, err := s.press(chatID, from, func(c *chat) (*record, string, error) {
+		r := c.get(int64(messageID))
+		if r == nil || r.Deleted || !r.FromBot {
+			return nil, "", fmt.Errorf("forge %q on message %d of chat %d: %w", data, messageID, chatID, ErrMessageNotFound)
+		}
+		return r, data, nil
+	})
+	return id, err
+}
+
 // pressLabel presses the inline button labelled label on the newest bot message that shows one, as a user
 // reading the chat would.
 func (s *Server) pressLabel(chatID int64, from User, label string) (updateID int64, mark int, err error) {

@@ -57,7 +57,7 @@ func TestRegistryLinksCommand(t *testing.T) {
 	if err := run(ctx, []string{"registry", "links", "--revoke", code}, getenv, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Store.ClaimLinkCandidate(ctx, code); !errors.Is(err, ocop.ErrClaimUnknown) {
+	if _, err := db.Store.OfferClaimLink(ctx, code, 1); !errors.Is(err, ocop.ErrClaimUnknown) {
 		t.Fatalf("revoked link: %v, want ErrClaimUnknown", err)
 	}
 	for _, bad := range [][]string{{"registry", "links"}, {"registry", "links", "--province", "99"}} {

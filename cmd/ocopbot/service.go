@@ -94,7 +94,11 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, Workers: cfg.Workers, Metrics: m.Transport()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
+	key, err := svc.store.ButtonKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,7 @@
 package ocop
 
+import "time"
+
 // ExportKind names a file or list of producers' personal data (phones)
 // that someone took out of the bot.
 type ExportKind string
@@ -21,6 +23,16 @@ type Export struct {
 	Actor    int64  // the official's Telegram user; 0: the command line
 	Operator string // who ran the command line (the system user); "" in the chat
 	UnitID   int64  // the unit exported; 0: the country
+	Area     bool   // UnitID is a former district, exported as the area of today's communes it became
 	Rows     int    // rows of producers with a phone
 	Products int    // other rows (certified products), when the file has them
+}
+
+// Refusal is a unit asked for outside the asker's scope (a forged button, a
+// unit of another tree): recorded in the audit log as "scope.refused".
+type Refusal struct {
+	Actor  int64     // the Telegram user who asked
+	Action string    // what they asked for: the button's or command's action
+	UnitID int64     // the unit id as asked, whatever it names
+	Day    time.Time // the day it was asked for
 }

@@ -112,6 +112,15 @@ func (a *Atlas) Unit(id int64) (Unit, bool) {
 	return a.trees[i].Units.Get(id)
 }
 
+// TreeOf returns the tree that holds unit id; an empty tree when none does.
+func (a *Atlas) TreeOf(id int64) *Tree {
+	i, ok := a.treeOf[id]
+	if !ok {
+		return &Tree{Units: NewUnitIndex(nil)}
+	}
+	return &a.trees[i]
+}
+
 // Holds reports whether unit id belongs to tree t.
 func (a *Atlas) Holds(t *Tree, id int64) bool {
 	_, ok := t.Units.Get(id)
@@ -134,12 +143,13 @@ func (a *Atlas) CommuneIn(t *Tree, id int64) (int64, bool) {
 
 // Sources returns every commune, of any tree, whose records count under
 // unit root of tree t: its own communes and those linked to them. A nil
-// result for root 0 means every commune.
+// result for root 0 means every commune; any other root gives a non-nil
+// list, empty when t does not hold root — never "every commune".
 func (a *Atlas) Sources(t *Tree, root int64) []int64 {
 	if root == 0 {
 		return nil
 	}
-	var out []int64
+	out := []int64{}
 	for _, c := range Communes(t.Units, root) {
 		out = append(out, c.ID)
 		out = append(out, a.incoming[c.ID]...)
