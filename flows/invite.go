@@ -77,10 +77,10 @@ func (e *Engine) inviteButton(t *turn, arg string) error {
 	if !ok || err != nil || !e.mayInvite(t, off) {
 		return err
 	}
+	// Invitations are to today's units only.
 	u, ok := e.atlas.At(e.today()).Units.Get(id)
 	if !ok || !ocop.InScope(e.atlas, off, id) {
-		t.say(Reply{Text: t.p.T("status.out_of_scope")})
-		return nil
+		return e.refuseScope(t, "iv", id, e.today())
 	}
 	return e.createInvite(t, u)
 }

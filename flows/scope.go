@@ -53,9 +53,14 @@ func (e *Engine) inScope(t *turn, off ocop.Official, action string, id int64, da
 	if s, ok := e.resolveScope(off, id, day); ok {
 		return s, true, nil
 	}
+	return scoped{}, false, e.refuseScope(t, action, id, day)
+}
+
+// refuseScope answers a unit asked for outside the asker's scope and
+// records the refusal.
+func (e *Engine) refuseScope(t *turn, action string, id int64, day time.Time) error {
 	t.say(Reply{Text: t.p.T("status.out_of_scope")})
-	err := e.records.RecordRefusal(t.ctx, ocop.Refusal{Actor: t.chat.UserID, Action: action, UnitID: id, Day: day})
-	return scoped{}, false, err
+	return e.records.RecordRefusal(t.ctx, ocop.Refusal{Actor: t.chat.UserID, Action: action, UnitID: id, Day: day})
 }
 
 // ownScope is an official's own unit (the country for an administrator),

@@ -32,6 +32,7 @@ type Metrics struct {
 	step                                  *prometheus.HistogramVec
 	calls                                 *prometheus.CounterVec
 	retryAfter                            prometheus.Counter
+	forged                                prometheus.Counter
 	registrations                         prometheus.Counter
 	imports                               *prometheus.CounterVec
 }
@@ -58,6 +59,7 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 			Help: "Bot API calls on the outbound path (replies, edits, notifications) by method and outcome: ok, 429, 403, 4xx, 5xx, network.",
 		}, []string{"method", "outcome"}),
 		retryAfter:    counter("telegram_retry_after_seconds_total", "Seconds Telegram asked the bot to wait (retry_after of 429 answers)."),
+		forged:        counter("buttons_refused_total", "Button presses whose data the bot did not sign for their chat: forged, or pressed from another chat."),
 		registrations: counter("registrations_submitted_total", "Registrations submitted by producers in the chat."),
 		imports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "imports_total",
@@ -70,7 +72,7 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 	for _, k := range ImportKinds {
 		m.imports.WithLabelValues(k)
 	}
-	reg.MustRegister(m.received, m.duplicate, m.handled, m.retried, m.step, m.calls, m.retryAfter,
+	reg.MustRegister(m.received, m.duplicate, m.handled, m.retried, m.step, m.calls, m.retryAfter, m.forged,
 		m.registrations, m.imports, newDBCollector(store),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -95,6 +97,7 @@ func (m *Metrics) Transport() bot.Metrics {
 				m.retryAfter.Add(retryAfter.Seconds())
 			}
 		},
+		Forged: m.forged.Inc,
 	}
 }
 

@@ -124,6 +124,22 @@ func TestMetricsAfterConversation(t *testing.T) {
 	if err := emu.Wait(ctx, func() bool { _, ok := emu.LastBotMessage(chat); return ok }); err != nil {
 		t.Fatalf("no reply after the 429: %v", err)
 	}
+
+	// A press with data the bot did not sign is refused and counted.
+	last, _ := emu.LastBotMessage(chat)
+	if _, err := emu.ForgeButton(chat, emulator.User{ID: chat, FirstName: "Lan"}, last.ID, "x|xl|0|20261207"); err != nil {
+		t.Fatal(err)
+	}
+	refused := 0.0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && refused == 0; {
+		_, families = scrape(t, svc.url+"/metrics")
+		if refused = value("ocopbot_buttons_refused_total", nil); refused == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if refused != 1 {
+		t.Errorf("buttons refused = %v, want the one forged press", refused)
+	}
 }
 
 // scrape reads url's exposition as Prometheus does.
