@@ -72,6 +72,15 @@ func (e *binaryEnv) serve() *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		e.tb.Fatal(err)
 	}
+	// A test that fails before it stops its process must not leave it
+	// running: it would hold partitions of this Redis database in the next
+	// run and answer its updates from a database dropped long ago.
+	e.tb.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
 	return cmd
 }
 

@@ -43,14 +43,14 @@ func TestKillWithRepliesQueued(t *testing.T) {
 	u.ID = 60_000_999
 	emu.SendText(u.ID, u, "/dangky")
 	// The reference transcript is whole once its first message is shown
-	// (the update's replies are committed together) and the outbox owes
-	// nothing more: a fixed pause here read half of it on a loaded machine,
-	// and the test then waited its whole budget for transcripts that could
-	// never match.
+	// (the update's replies are committed together) and the chat's outbox
+	// holds nothing more: a fixed pause here read half of it on a loaded
+	// machine, and the test then waited its whole budget for transcripts
+	// that could never match.
 	wait("the reference reply", func() bool { return len(emu.BotMessages(u.ID)) > 0 })
 	wait("the reference reply to be whole", func() bool {
-		n, err := storage.NewRedis(env.rdb, storage.RedisOptions{}).OwingChats(ctx)
-		return err == nil && n == 0
+		owed, err := storage.NewRedis(env.rdb, storage.RedisOptions{}).Outbox(ctx, u.ID)
+		return err == nil && len(owed) == 0
 	})
 	want := transcript(u.ID)
 
@@ -86,6 +86,14 @@ func TestKillWithRepliesQueued(t *testing.T) {
 	defer func() {
 		_ = second.Process.Signal(os.Interrupt)
 		_ = second.Wait()
+	}()
+	defer func() {
+		if t.Failed() {
+			for i := range 3 {
+				t.Logf("chat %d shows:\n%s", i, transcript(int64(60_000_000+i)))
+			}
+			t.Logf("want:\n%s", want)
+		}
 	}()
 	wait("every reply", func() bool {
 		for i := range chats {
