@@ -221,3 +221,69 @@ func buttonLabels(rows [][]emulator.Button) string {
 	}
 	return strings.Join(out, "|")
 }
+
+// TestRenewalNoticesOfOldCommunesReachTodaysOfficials: producers of Xã Tân
+// Thông Hội, a commune of the three-level tree (their certificates were
+// decided in 2023), are reminded in November 2026: the officials of Xã Củ
+// Chi, which took the commune in, and of the city hear in their chats of
+// the reminder held for the producer not linked yet, of the one that could
+// not reach a producer who blocked the bot, and of the answer of the
+// third; /giahan lists the same producers to them.
+func TestRenewalNoticesOfOldCommunesReachTodaysOfficials(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC), twoLevel: true, merges: true, notify: true})
+	ctx := context.Background()
+	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	oldCommune := unitOn(t, h, "27556", 3, time.Date(2023, 12, 20, 0, 0, 0, 0, time.UTC)) // Xã Tân Thông Hội
+	var cuChi int64                                                                       // Xã Củ Chi, which took it in whole
+	if err := h.db.Store.Pool().QueryRow(ctx, `
+SELECT u.id FROM admin_unit_origins o JOIN admin_units u ON u.id = o.unit_id WHERE o.old_unit_id = $1 AND u.name = 'Xã Củ Chi'`,
+		oldCommune).Scan(&cuChi); err != nil {
+		t.Fatal(err)
+	}
+	commune := bind(t, h, 9721, cuChi, ocop.RoleCommune)
+	city := bind(t, h, 9722, unitOn(t, h, "79", 1, today), ocop.RoleProvince)
+	cert := storagetest.Cert{Stars: 3, Decided: "2023-12-20"} // ends 20/12/2026: the 30-day stage
+	storagetest.AddRegistryProducer(t, h.db.Store, oldCommune, "HTX Rau Tân Thông Hội", "0912000301", cert)
+	storagetest.AddProduct(t, h.db.Store, 7811, oldCommune, "Mật ong Tân Thông", cert)
+	storagetest.AddProduct(t, h.db.Store, 7812, oldCommune, "Bánh tráng Tân Thông", cert)
+	h.emu.BlockChat(7812)
+	settled := func(what string) {
+		t.Helper()
+		h.waitFor(what, func() bool {
+			return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
+				h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
+		})
+	}
+
+	if err := h.procs[0].notifier.Sweep(ctx, today); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the reminders", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == 3 })
+	settled("reminders sent")
+	p := h.user(7811)
+	p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Mật ong Tân Thông")
+	p.press("Đăng ký đánh giá lại")
+	p.expect("Đã ghi nhận: Anh/Chị đăng ký đánh giá lại sản phẩm Mật ong Tân Thông")
+	settled("answer told")
+
+	for _, o := range []*user{commune, city} {
+		texts := strings.Join(h.botTexts(o.chatID()), "\n---\n")
+		if !containsAll(texts,
+			"Chưa gửi được tin nhắc đánh giá lại (30 ngày trước hạn): chủ thể chưa liên kết với bot",
+			"HTX Rau Tân Thông Hội, người đại diện Nguyễn Văn A, ĐT 0912000301 (chưa liên kết bot)",
+			"Không gửi được tin nhắc đánh giá lại (30 ngày trước hạn)", "Bánh tráng Tân Thông",
+			"Trả lời nhắc đánh giá lại", "HTX Mật ong Tân Thông — sản phẩm Mật ong Tân Thông (3 sao") {
+			t.Errorf("chat %d: today's officials were not told of the old commune's producers:\n%s", o.chatID(), texts)
+		}
+		o.say("/giahan")
+		o.expect("Trả lời nhắc đánh giá lại đang mở: 1", "Mật ong Tân Thông", "Chưa liên lạc được qua bot (2)",
+			"HTX Rau Tân Thông Hội", "Bánh tráng Tân Thông")
+	}
+	// Once each: two unreachable notices and one answer per official.
+	for kind, want := range map[string]int{"unreachable": 4, "renewal_answer": 2} {
+		if n := h.count(`SELECT count(*) FROM notifications WHERE kind = $1 AND status = 'sent' AND chat_id IN (9721, 9722)`, kind); n != want {
+			t.Errorf("%s notices sent to today's officials: %d, want %d", kind, n, want)
+		}
+	}
+}
