@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +39,6 @@ func TestRenewalReminders(t *testing.T) {
 		products[owner] = storagetest.AddProduct(t, h.db.Store, owner, anphu, p.name, C{Stars: p.stars, Decided: "2023-12-20"})
 	}
 	h.emu.BlockChat(7404)
-	settled := func(what string) {
-		t.Helper()
-		h.waitFor(what, func() bool {
-			return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
-				h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
-		})
-	}
 	notifier := h.procs[0].notifier
 
 	// 23/11/2026, 10:00 in Vietnam: 27 days before 20/12/2026.
@@ -54,7 +48,7 @@ func TestRenewalReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("six reminders", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == 6 })
-	settled("reminders sent")
+	h.settled("reminders sent")
 	for owner, name := range map[int64]string{7401: "Mật ong Tràm", 7402: "Trà Atiso", 7403: "Bánh Pía", 7405: "Rượu Sim", 7406: "Chè lam"} {
 		p := h.user(owner)
 		p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: "+name, "hết hiệu lực từ ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
@@ -119,7 +113,7 @@ func TestRenewalReminders(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE answer = 'reevaluate' AND status = 'open'`); n != 2 {
 		t.Errorf("open re-evaluations: %d, want 2", n)
 	}
-	settled("answers told")
+	h.settled("answers told")
 	// Five answers (the double tap counted once, the change of mind twice),
 	// each to both officials.
 	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'renewal_answer' AND status = 'sent'`); n != 10 {
@@ -155,7 +149,7 @@ func TestRenewalReminders(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE product_id = $1 AND status = 'done' AND result_id IS NOT NULL`, products[7401]); n != 1 {
 		t.Errorf("the result did not settle the request")
 	}
-	settled("result told")
+	h.settled("result told")
 	p1.press("Đăng ký nâng hạng sao")
 	p1.expect("đã có kết quả đánh giá mới")
 
@@ -191,7 +185,7 @@ func TestRenewalReminders(t *testing.T) {
 		}
 	}
 	h.waitFor("expiry notices", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired'`) == 5 })
-	settled("expiry notices sent")
+	h.settled("expiry notices sent")
 	for _, owner := range []int64{7402, 7403, 7405, 7406} {
 		h.user(owner).expect("đã hết hiệu lực từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
 	}
@@ -251,25 +245,14 @@ SELECT u.id FROM admin_unit_origins o JOIN admin_units u ON u.id = o.unit_id WHE
 	storagetest.AddProduct(t, h.db.Store, 7811, oldCommune, "Mật ong Tân Thông", cert)
 	storagetest.AddProduct(t, h.db.Store, 7812, oldCommune, "Bánh tráng Tân Thông", cert)
 	h.emu.BlockChat(7812)
-	settled := func(what string) {
-		t.Helper()
-		h.waitFor(what, func() bool {
-			return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
-				h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
-		})
-	}
 
-	h.setClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
-	if err := h.procs[0].notifier.Sweep(ctx, today); err != nil {
-		t.Fatal(err)
-	}
-	h.waitFor("the reminders", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == 3 })
-	settled("reminders sent")
+	h.sweepOn(today, 3)
+	h.settled("reminders sent")
 	p := h.user(7811)
 	p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Mật ong Tân Thông")
 	p.press("Đăng ký đánh giá lại")
 	p.expect("Đã ghi nhận: Anh/Chị đăng ký đánh giá lại sản phẩm Mật ong Tân Thông")
-	settled("answer told")
+	h.settled("answer told")
 
 	for _, o := range []*user{commune, city} {
 		texts := strings.Join(h.botTexts(o.chatID()), "\n---\n")
@@ -290,4 +273,26 @@ SELECT u.id FROM admin_unit_origins o JOIN admin_units u ON u.id = o.unit_id WHE
 			t.Errorf("%s notices sent to today's officials: %d, want %d", kind, n, want)
 		}
 	}
+}
+
+// settled waits until no notification is queued and every job is done.
+func (h *harness) settled(what string) {
+	h.t.Helper()
+	h.waitFor(what, func() bool {
+		return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
+			h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
+	})
+}
+
+// sweepOn moves the bot's clock to 10:00 of day in Vietnam, sweeps the
+// day's reminders and waits until reminders are queued in all.
+func (h *harness) sweepOn(day time.Time, reminders int) {
+	h.t.Helper()
+	h.setClock(day.Add(3 * time.Hour))
+	if err := h.procs[0].notifier.Sweep(context.Background(), day); err != nil {
+		h.t.Fatal(err)
+	}
+	h.waitFor(fmt.Sprintf("%d reminders", reminders), func() bool {
+		return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == reminders
+	})
 }
