@@ -237,7 +237,7 @@ func (s *Store) tellOfficialsErased(ctx context.Context, tx pgx.Tx, communeID in
 	rows, err := tx.Query(ctx, `
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $2, o.chat_id, o.unit_id, $3 FROM officials o
-WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnits("$1::bigint", "NULL::bigint")+`)
+WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", "NULL::bigint")+`)
 RETURNING id`, communeID, ocop.NoticeErased, body)
 	if err != nil {
 		return 0, fmt.Errorf("queue erased notices: %w", err)

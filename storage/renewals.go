@@ -227,7 +227,7 @@ func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, commu
 	rows, err := tx.Query(ctx, `
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $3, o.chat_id, o.unit_id, $4 FROM officials o
-WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnits("$1::bigint", certificateIssuer("$2::bigint"))+`)
+WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", certificateIssuer("$2::bigint"))+`)
 RETURNING id`, communeID, certificateID, kind, body)
 	if err != nil {
 		return fmt.Errorf("queue %s notifications: %w", kind, err)
@@ -274,10 +274,14 @@ func (s *Store) tellOfficialsUnlinked(ctx context.Context, tx pgx.Tx, held []rec
 		payloads[i] = string(body)
 	}
 	rows, err := tx.Query(ctx, `
+WITH t AS (
+    SELECT t.*, `+certificateIssuer("t.certificate_id")+` AS issuer_id
+    FROM unnest($2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS t (commune_id, certificate_id, payload, key))
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $1, o.chat_id, o.unit_id, t.payload::jsonb
-FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t (commune_id, certificate_id, payload)
-JOIN officials o ON o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnits("t.commune_id", certificateIssuer("t.certificate_id"))+`)
+FROM (`+noticeUnits("t")+`) u
+JOIN t ON t.key = u.key
+JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = u.id
 RETURNING id`, ocop.NoticeUnreachable, communes, certs, payloads)
 	if err != nil {
 		return fmt.Errorf("queue unlinked notices: %w", err)

@@ -246,7 +246,7 @@ UPDATE renewal_requests SET status = 'done', result_id = $2, updated_at = now() 
 	// official who records it already knows.
 	rows, err := tx.Query(ctx, `
 SELECT o.user_id, o.chat_id, o.unit_id FROM officials o
-WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (`+noticeUnits("$1::bigint", "NULL::bigint")+`)`,
+WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", "NULL::bigint")+`)`,
 		communeID, r.RecordedBy)
 	if err != nil {
 		return recordedResult{}, fmt.Errorf("find officials to tell: %w", err)
