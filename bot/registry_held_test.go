@@ -23,7 +23,10 @@ import (
 // its record, the held reminder reaches it.
 func TestRemindersOfImportedProducers(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOptions{now: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC), twoLevel: true, merges: true, notify: true})
+	// The bot starts on another day: its own sweep of the day it starts
+	// must not run, empty, before the producers exist and take the place
+	// of the test's (one sweep per day).
+	h := newHarness(t, harnessOptions{now: time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC), twoLevel: true, merges: true, notify: true})
 	ctx := context.Background()
 	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	anNhonTay := unitOn(t, h, "27508", 3, today)
@@ -38,19 +41,9 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	if _, err := h.db.Store.Pool().Exec(ctx, `UPDATE producers SET owner_user_id = 7501, chat_id = 7501, claimed_at = now() WHERE id = $1`, claimed); err != nil {
 		t.Fatal(err)
 	}
-	settled := func(what string) {
-		t.Helper()
-		h.waitFor(what, func() bool {
-			return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
-				h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
-		})
-	}
 
-	if err := h.procs[0].notifier.Sweep(ctx, today); err != nil {
-		t.Fatal(err)
-	}
-	h.waitFor("two reminders", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == 2 })
-	settled("reminders sent")
+	h.sweepOn(today, 2)
+	h.settled("reminders sent")
 
 	// The claimed producer: its reminder, no registration code, answered.
 	p := h.user(7501)
@@ -71,7 +64,7 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired' AND status = 'held' AND chat_id IS NULL`); n != 1 {
 		t.Errorf("held expiry notices: %d, want 1", n)
 	}
-	settled("answer told")
+	h.settled("answer told")
 	for _, o := range []*user{commune, city} {
 		texts := strings.Join(h.botTexts(o.chatID()), "\n---\n")
 		if !containsAll(texts,

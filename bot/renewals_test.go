@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +39,6 @@ func TestRenewalReminders(t *testing.T) {
 		products[owner] = storagetest.AddProduct(t, h.db.Store, owner, anphu, p.name, C{Stars: p.stars, Decided: "2023-12-20"})
 	}
 	h.emu.BlockChat(7404)
-	settled := func(what string) {
-		t.Helper()
-		h.waitFor(what, func() bool {
-			return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
-				h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
-		})
-	}
 	notifier := h.procs[0].notifier
 
 	// 23/11/2026, 10:00 in Vietnam: 27 days before 20/12/2026.
@@ -54,7 +48,7 @@ func TestRenewalReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("six reminders", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == 6 })
-	settled("reminders sent")
+	h.settled("reminders sent")
 	for owner, name := range map[int64]string{7401: "Mật ong Tràm", 7402: "Trà Atiso", 7403: "Bánh Pía", 7405: "Rượu Sim", 7406: "Chè lam"} {
 		p := h.user(owner)
 		p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: "+name, "hết hiệu lực từ ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
@@ -119,7 +113,7 @@ func TestRenewalReminders(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE answer = 'reevaluate' AND status = 'open'`); n != 2 {
 		t.Errorf("open re-evaluations: %d, want 2", n)
 	}
-	settled("answers told")
+	h.settled("answers told")
 	// Five answers (the double tap counted once, the change of mind twice),
 	// each to both officials.
 	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'renewal_answer' AND status = 'sent'`); n != 10 {
@@ -155,7 +149,7 @@ func TestRenewalReminders(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE product_id = $1 AND status = 'done' AND result_id IS NOT NULL`, products[7401]); n != 1 {
 		t.Errorf("the result did not settle the request")
 	}
-	settled("result told")
+	h.settled("result told")
 	p1.press("Đăng ký nâng hạng sao")
 	p1.expect("đã có kết quả đánh giá mới")
 
@@ -191,7 +185,7 @@ func TestRenewalReminders(t *testing.T) {
 		}
 	}
 	h.waitFor("expiry notices", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired'`) == 5 })
-	settled("expiry notices sent")
+	h.settled("expiry notices sent")
 	for _, owner := range []int64{7402, 7403, 7405, 7406} {
 		h.user(owner).expect("đã hết hiệu lực từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
 	}
@@ -220,4 +214,85 @@ func buttonLabels(rows [][]emulator.Button) string {
 		}
 	}
 	return strings.Join(out, "|")
+}
+
+// TestRenewalNoticesOfOldCommunesReachTodaysOfficials: producers of Xã Tân
+// Thông Hội, a commune of the three-level tree (their certificates were
+// decided in 2023), are reminded in November 2026: the officials of Xã Củ
+// Chi, which took the commune in, and of the city hear in their chats of
+// the reminder held for the producer not linked yet, of the one that could
+// not reach a producer who blocked the bot, and of the answer of the
+// third; /giahan lists the same producers to them.
+func TestRenewalNoticesOfOldCommunesReachTodaysOfficials(t *testing.T) {
+	t.Parallel()
+	// The bot starts on another day: its own sweep of the day it starts
+	// must not run, empty, before the producers exist and take the place
+	// of the test's (one sweep per day).
+	h := newHarness(t, harnessOptions{now: time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC), twoLevel: true, merges: true, notify: true})
+	ctx := context.Background()
+	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	oldCommune := unitOn(t, h, "27556", 3, time.Date(2023, 12, 20, 0, 0, 0, 0, time.UTC)) // Xã Tân Thông Hội
+	var cuChi int64                                                                       // Xã Củ Chi, which took it in whole
+	if err := h.db.Store.Pool().QueryRow(ctx, `
+SELECT u.id FROM admin_unit_origins o JOIN admin_units u ON u.id = o.unit_id WHERE o.old_unit_id = $1 AND u.name = 'Xã Củ Chi'`,
+		oldCommune).Scan(&cuChi); err != nil {
+		t.Fatal(err)
+	}
+	commune := bind(t, h, 9721, cuChi, ocop.RoleCommune)
+	city := bind(t, h, 9722, unitOn(t, h, "79", 1, today), ocop.RoleProvince)
+	cert := storagetest.Cert{Stars: 3, Decided: "2023-12-20"} // ends 20/12/2026: the 30-day stage
+	storagetest.AddRegistryProducer(t, h.db.Store, oldCommune, "HTX Rau Tân Thông Hội", "0912000301", cert)
+	storagetest.AddProduct(t, h.db.Store, 7811, oldCommune, "Mật ong Tân Thông", cert)
+	storagetest.AddProduct(t, h.db.Store, 7812, oldCommune, "Bánh tráng Tân Thông", cert)
+	h.emu.BlockChat(7812)
+
+	h.sweepOn(today, 3)
+	h.settled("reminders sent")
+	p := h.user(7811)
+	p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Mật ong Tân Thông")
+	p.press("Đăng ký đánh giá lại")
+	p.expect("Đã ghi nhận: Anh/Chị đăng ký đánh giá lại sản phẩm Mật ong Tân Thông")
+	h.settled("answer told")
+
+	for _, o := range []*user{commune, city} {
+		texts := strings.Join(h.botTexts(o.chatID()), "\n---\n")
+		if !containsAll(texts,
+			"Chưa gửi được tin nhắc đánh giá lại (30 ngày trước hạn): chủ thể chưa liên kết với bot",
+			"HTX Rau Tân Thông Hội, người đại diện Nguyễn Văn A, ĐT 0912000301 (chưa liên kết bot)",
+			"Không gửi được tin nhắc đánh giá lại (30 ngày trước hạn)", "Bánh tráng Tân Thông",
+			"Trả lời nhắc đánh giá lại", "HTX Mật ong Tân Thông — sản phẩm Mật ong Tân Thông (3 sao") {
+			t.Errorf("chat %d: today's officials were not told of the old commune's producers:\n%s", o.chatID(), texts)
+		}
+		o.say("/giahan")
+		o.expect("Trả lời nhắc đánh giá lại đang mở: 1", "Mật ong Tân Thông", "Chưa liên lạc được qua bot (2)",
+			"HTX Rau Tân Thông Hội", "Bánh tráng Tân Thông")
+	}
+	// Once each: two unreachable notices and one answer per official.
+	for kind, want := range map[string]int{"unreachable": 4, "renewal_answer": 2} {
+		if n := h.count(`SELECT count(*) FROM notifications WHERE kind = $1 AND status = 'sent' AND chat_id IN (9721, 9722)`, kind); n != want {
+			t.Errorf("%s notices sent to today's officials: %d, want %d", kind, n, want)
+		}
+	}
+}
+
+// settled waits until no notification is queued and every job is done.
+func (h *harness) settled(what string) {
+	h.t.Helper()
+	h.waitFor(what, func() bool {
+		return h.count(`SELECT count(*) FROM notifications WHERE status = 'queued'`) == 0 &&
+			h.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled')`) == 0
+	})
+}
+
+// sweepOn moves the bot's clock to 10:00 of day in Vietnam, sweeps the
+// day's reminders and waits until reminders are queued in all.
+func (h *harness) sweepOn(day time.Time, reminders int) {
+	h.t.Helper()
+	h.setClock(day.Add(3 * time.Hour))
+	if err := h.procs[0].notifier.Sweep(context.Background(), day); err != nil {
+		h.t.Fatal(err)
+	}
+	h.waitFor(fmt.Sprintf("%d reminders", reminders), func() bool {
+		return h.count(`SELECT count(*) FROM notifications WHERE kind = 'reminder'`) == reminders
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 const registryHeader = "Tỉnh/Thành phố,Quận/Huyện,Xã/Phường,Tên chủ thể,Loại hình,Mã số thuế,Người đại diện,Số điện thoại,Tên sản phẩm,Nhóm sản phẩm,Hạng sao,Điểm,Số quyết định,Ngày quyết định,Cấp công nhận\n"
@@ -189,12 +191,7 @@ func TestRegistryProducerAcrossTheReform(t *testing.T) {
 	t.Parallel()
 	ri, store, p := registrySetup(t)
 	ctx := context.Background()
-	importTodaysTree(t, store)
-	atlas, err := store.Atlas(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri.Atlas = atlas
+	withTodaysTree(t, &ri, store)
 	file := registryHeader +
 		"Tỉnh Bình Dương,Thành phố Thủ Dầu Một,Phường Phú Cường,HTX Bánh bèo Phú Cường,HTX,0301234562,Lê Văn B,0912345671,Bánh bèo,Thực phẩm,4,,10/QĐ-UBND,15/03/2024,Tỉnh\n" +
 		"Thành phố Hồ Chí Minh,,Phường Thủ Dầu Một,HTX Bánh bèo Phú Cường,HTX,0301234562,Lê Văn B,0912345671,Nước mắm,Thực phẩm,4,,20/QĐ-UBND,15/08/2025,Tỉnh\n"
@@ -210,5 +207,90 @@ func TestRegistryProducerAcrossTheReform(t *testing.T) {
 	}
 	if producers != 1 || province != "79" {
 		t.Fatalf("%d producers with the tax code, province %s; want one, of today's Ho Chi Minh City (79)", producers, province)
+	}
+}
+
+// withTodaysTree loads today's tree of Ho Chi Minh City and the merges
+// into store, and gives ri the atlas with them.
+func withTodaysTree(t *testing.T, ri *flows.RegistryImport, store *storage.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := store.LoadEmbeddedUnits(ctx, "79"); err != nil {
+		t.Fatal(err)
+	}
+	atlas, err := store.Atlas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri.Atlas = atlas
+}
+
+// TestOlderCertificateKeepsTheProducersUnit: producers of today's Xã Củ
+// Chi (decisions of 2025 in the two-level tree, one registered in the
+// bot) stay there when a file brings an older certificate of theirs, of
+// 2024, in Xã Tân Thông Hội of the three-level tree: the certificate is
+// added, the producer does not move, nor is a producer without a tax code
+// made twice; a newer decision elsewhere still moves a producer, in the
+// chat's import as on the command line (the same RegistryImport).
+func TestOlderCertificateKeepsTheProducersUnit(t *testing.T) {
+	t.Parallel()
+	ri, store, p := registrySetup(t)
+	ctx := context.Background()
+	withTodaysTree(t, &ri, store)
+	tanThongHoi, err := store.UnitIDByCode(ctx, "27556", 3, time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cuChi, ok := ri.Atlas.CommuneIn(ri.Atlas.At(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), tanThongHoi)
+	if !ok {
+		t.Fatal("Xã Tân Thông Hội has no commune today")
+	}
+	storagetest.AddProduct(t, store, 8901, cuChi, "Rau thủy canh")
+	importFile := func(rows string) flows.RegistryReport {
+		t.Helper()
+		rep, err := ri.Run(ctx, 0, nil, "registry.csv", []byte(registryHeader+rows), p)
+		if err != nil || len(rep.Errors) > 0 {
+			t.Fatalf("import: %v %v", err, rep.Errors)
+		}
+		return rep
+	}
+	units := func() map[string]string {
+		t.Helper()
+		rows, err := store.Pool().Query(ctx, `SELECT p.name, u.name FROM producers p JOIN admin_units u ON u.id = p.unit_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		var producer, unit string
+		for rows.Next() {
+			if err := rows.Scan(&producer, &unit); err != nil {
+				t.Fatal(err)
+			}
+			out[producer] += unit
+		}
+		return out
+	}
+	importFile(
+		"Thành phố Hồ Chí Minh,,Xã Củ Chi,HTX Tân Thông,HTX,0301234562,Nguyễn Văn A,0912345678,Mật ong,Thực phẩm,4,,20/QĐ-UBND,15/08/2025,Tỉnh\n" +
+			"Thành phố Hồ Chí Minh,,Xã Củ Chi,Tổ hợp tác Đan lát,THT,,,,Giỏ lục bình,4,3,,21/QĐ-UBND,15/08/2025,Tỉnh\n")
+	older := importFile(
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã Tân Thông Hội,HTX Tân Thông,HTX,0301234562,Nguyễn Văn A,0912345678,Mật ong rừng,Thực phẩm,4,,2388/QĐ-UBND,28/06/2024,Tỉnh\n" +
+			"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã Tân Thông Hội,Tổ hợp tác Đan lát,THT,,,,Giỏ tre,4,3,,2389/QĐ-UBND,28/06/2024,Huyện\n" +
+			"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã Tân Thông Hội,HTX Rau thủy canh,HTX,0100109106,Nguyễn Văn A,0912345678,Rau mầm,Thực phẩm,3,,2390/QĐ-UBND,28/06/2024,Huyện\n")
+	want := map[string]string{"HTX Tân Thông": "Xã Củ Chi", "Tổ hợp tác Đan lát": "Xã Củ Chi", "HTX Rau thủy canh": "Xã Củ Chi"}
+	if got := units(); !maps.Equal(got, want) {
+		t.Errorf("after an older certificate: %v, want %v", got, want)
+	}
+	// The producer registered in the bot is updated once: its folded name,
+	// which the registry identifies producers by, is stored.
+	if a := older.Imported; a.ProducersNew != 0 || a.ProducersUpdated != 1 || a.CertificatesNew != 3 {
+		t.Errorf("older certificates imported as %+v, want 3 certificates, no producer new, one updated", a)
+	}
+
+	// A newer decision in another commune moves the producer there.
+	importFile("Thành phố Hồ Chí Minh,,Xã An Nhơn Tây,HTX Tân Thông,HTX,0301234562,Nguyễn Văn A,0912345678,Mật ong,Thực phẩm,4,,30/QĐ-UBND,01/02/2026,Tỉnh\n")
+	want["HTX Tân Thông"] = "Xã An Nhơn Tây"
+	if got := units(); !maps.Equal(got, want) {
+		t.Errorf("after a newer decision: %v, want %v", got, want)
 	}
 }

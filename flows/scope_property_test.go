@@ -273,19 +273,7 @@ func handleOK(t *testing.T, e *flows.Engine, c *flows.Chat, in flows.Input) flow
 // fixture's database (its template has the three-level tree only).
 func importTodaysTree(t *testing.T, store *storage.Store) {
 	t.Helper()
-	for _, name := range []string{"vn-units-2025-07.csv", "vn-units-2025-07-merges.json"} {
-		file, err := os.Open(storagetest.DataFile(t, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(name, ".csv") {
-			_, err = store.ImportUnits(context.Background(), file)
-		} else {
-			_, err = store.ImportMerges(context.Background(), file)
-		}
-		file.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+	if _, err := store.LoadEmbeddedUnits(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -131,8 +131,8 @@ WHERE pr.producer_id = $1 ORDER BY c.decision_date, c.id`
 // Notifications queued to the chat are not sent (blocked), officials'
 // notices stop carrying its phone, its consents are withdrawn and the
 // chat's record is removed (unless the user is also an official). The
-// officials of its commune (and of the commune that took it in since the
-// reform) and of the unit above are told; one audit row, without personal
+// officials of its commune and the unit above, today's too (noticeUnits),
+// are told; one audit row, without personal
 // values, records it.
 func (s *Store) ErasePersonalData(ctx context.Context, userID, chatID int64, at time.Time) (ocop.Erasure, error) {
 	var out ocop.Erasure
@@ -227,24 +227,17 @@ SELECT count(*) FROM certificates c JOIN products pr ON pr.id = c.product_id WHE
 }
 
 // tellOfficialsErased queues the erasure notice to the officials of the
-// commune, of the communes that took it in at the reform, and of the units
-// above them; it returns how many.
+// producer's commune and the unit above it, today's too (noticeUnits); it
+// returns how many.
 func (s *Store) tellOfficialsErased(ctx context.Context, tx pgx.Tx, communeID int64, n ocop.ErasedNotice) (int, error) {
 	body, err := json.Marshal(n)
 	if err != nil {
 		return 0, fmt.Errorf("encode erased notice: %w", err)
 	}
 	rows, err := tx.Query(ctx, `
-WITH communes AS (
-    SELECT $1::bigint AS id
-    UNION SELECT o.unit_id FROM admin_unit_origins o WHERE o.old_unit_id = $1
-), units AS (
-    SELECT id FROM communes
-    UNION SELECT u.parent_id FROM admin_units u JOIN communes c ON c.id = u.id WHERE u.parent_id IS NOT NULL
-)
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $2, o.chat_id, o.unit_id, $3 FROM officials o
-WHERE o.revoked_at IS NULL AND o.unit_id IN (SELECT id FROM units)
+WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", "NULL::bigint")+`)
 RETURNING id`, communeID, ocop.NoticeErased, body)
 	if err != nil {
 		return 0, fmt.Errorf("queue erased notices: %w", err)

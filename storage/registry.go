@@ -47,7 +47,8 @@ func (s *Store) ImportRegistry(ctx context.Context, rows []ocop.RegistryRow, sha
 		}
 		if _, err := tx.Exec(ctx, `
 CREATE TEMP TABLE reg_producers (pkey text PRIMARY KEY, province_code text, unit_id bigint, kind text, name text,
-    name_key text, tax_code text, citizen_id text, representative text, phone text, id bigint, fresh bool NOT NULL DEFAULT false) ON COMMIT DROP;
+    name_key text, tax_code text, citizen_id text, representative text, phone text, decided date, id bigint,
+    fresh bool NOT NULL DEFAULT false) ON COMMIT DROP;
 CREATE TEMP TABLE reg_products (pkey text, name_key text, name text, group_code text, target_stars smallint,
     producer_id bigint, id bigint, PRIMARY KEY (pkey, name_key)) ON COMMIT DROP;
 CREATE TEMP TABLE reg_certs (pkey text, name_key text, stars smallint, score numeric(5,2), decision_no text,
@@ -64,7 +65,7 @@ CREATE TEMP TABLE reg_certs (pkey text, name_key text, stars smallint, score num
 			if !seenP[pk] {
 				seenP[pk] = true
 				producers = append(producers, []any{pk, r.ProvinceCode, r.CommuneID, string(r.Kind), r.Name, r.NameKey,
-					r.TaxCode, r.CitizenID, r.Representative, r.Phone})
+					r.TaxCode, r.CitizenID, r.Representative, r.Phone, r.DecisionDate})
 			}
 			prk := pk + "\x00" + r.ProductKey
 			if i, ok := seenPr[prk]; !ok {
@@ -85,7 +86,7 @@ CREATE TEMP TABLE reg_certs (pkey text, name_key text, stars smallint, score num
 			cols  []string
 			rows  [][]any
 		}{
-			{"reg_producers", []string{"pkey", "province_code", "unit_id", "kind", "name", "name_key", "tax_code", "citizen_id", "representative", "phone"}, producers},
+			{"reg_producers", []string{"pkey", "province_code", "unit_id", "kind", "name", "name_key", "tax_code", "citizen_id", "representative", "phone", "decided"}, producers},
 			{"reg_products", []string{"pkey", "name_key", "name", "group_code", "target_stars"}, products},
 			{"reg_certs", []string{"pkey", "name_key", "stars", "score", "decision_no", "decision_date", "valid_until"}, certs},
 		} {
@@ -113,6 +114,31 @@ WHERE r.id IS NULL AND r.citizen_id <> '' AND p.citizen_id = r.citizen_id AND p.
 			{"find producers by name", `
 UPDATE reg_producers r SET id = p.id FROM producers p
 WHERE r.id IS NULL AND r.tax_code = '' AND r.citizen_id = '' AND p.unit_id = r.unit_id AND p.name_key = r.name_key`, nil},
+			// A producer with neither tax code nor CCCD may have moved to
+			// the commune its commune was merged into (a newer decision) or
+			// come from it: the same name there is the same producer.
+			{"find producers by name across the merges", `
+UPDATE reg_producers r SET id = p.id FROM admin_unit_origins m, producers p
+WHERE r.id IS NULL AND r.tax_code = '' AND r.citizen_id = '' AND m.old_unit_id = r.unit_id AND p.unit_id = m.unit_id AND p.name_key = r.name_key;
+UPDATE reg_producers r SET id = p.id FROM admin_unit_origins m, producers p
+WHERE r.id IS NULL AND r.tax_code = '' AND r.citizen_id = '' AND m.unit_id = r.unit_id AND p.unit_id = m.old_unit_id AND p.name_key = r.name_key`, nil},
+			// A producer's unit moves only to a unit given with a decision
+			// at least as recent as the one its unit came with (its latest
+			// certificate's, or its registration's in the bot) and never to
+			// a unit of an older tree: an older certificate imported late
+			// must not send a producer of today's Xã Củ Chi back to "Xã Tân
+			// Thông Hội (cũ)".
+			{"keep newer units", `
+UPDATE reg_producers r SET unit_id = p.unit_id
+FROM producers p
+JOIN admin_units cur ON cur.id = p.unit_id
+CROSS JOIN LATERAL (
+    SELECT max(c.decision_date) AS decided FROM products pr JOIN certificates c ON c.product_id = pr.id
+    WHERE pr.producer_id = p.id) known,
+admin_units nu
+WHERE p.id = r.id AND nu.id = r.unit_id AND p.unit_id <> r.unit_id
+  AND (nu.valid_from < cur.valid_from
+       OR r.decided < greatest(known.decided, CASE WHEN p.imported_at IS NULL THEN p.created_at::date END))`, nil},
 			{"update producers", `
 UPDATE producers p SET name = r.name, name_key = r.name_key, kind = r.kind, unit_id = r.unit_id,
     representative = CASE WHEN r.representative <> '' THEN r.representative ELSE p.representative END,

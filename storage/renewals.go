@@ -217,8 +217,8 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 
 // tellOfficials queues a notification of kind for each official
 // responsible for the certificate, and their jobs: those of the producer's
-// commune, of the unit above it (the district, or the province where there
-// are no districts), and of the unit that issued the certificate.
+// commune and the unit above it, today's too (noticeUnits), and of the
+// unit that issued the certificate.
 func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, communeID, certificateID int64, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
@@ -227,10 +227,7 @@ func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, commu
 	rows, err := tx.Query(ctx, `
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $3, o.chat_id, o.unit_id, $4 FROM officials o
-WHERE o.revoked_at IS NULL AND o.unit_id IN (
-    SELECT $1::bigint
-    UNION ALL SELECT u.parent_id FROM admin_units u WHERE u.id = $1 AND u.parent_id IS NOT NULL
-    UNION ALL SELECT c.issuer_unit_id FROM certificates c WHERE c.id = $2 AND c.issuer_unit_id IS NOT NULL)
+WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", certificateIssuer("$2::bigint"))+`)
 RETURNING id`, communeID, certificateID, kind, body)
 	if err != nil {
 		return fmt.Errorf("queue %s notifications: %w", kind, err)
@@ -243,8 +240,9 @@ RETURNING id`, communeID, certificateID, kind, body)
 }
 
 // tellOfficialsUnlinked tells the officials responsible for each producer
-// of held reminders (those of its commune, of the unit above it, and of
-// the unit that issued its first certificate here) that it has not linked
+// of held reminders (those of its commune and the unit above it, today's
+// too, and of the unit that issued its first certificate here: see
+// noticeUnits) that it has not linked
 // the bot yet: one notice per producer and stage, naming all its
 // certificates held at that stage, in one statement for the batch.
 func (s *Store) tellOfficialsUnlinked(ctx context.Context, tx pgx.Tx, held []recordedReminder) error {
@@ -276,13 +274,14 @@ func (s *Store) tellOfficialsUnlinked(ctx context.Context, tx pgx.Tx, held []rec
 		payloads[i] = string(body)
 	}
 	rows, err := tx.Query(ctx, `
+WITH t AS (
+    SELECT t.*, `+certificateIssuer("t.certificate_id")+` AS issuer_id
+    FROM unnest($2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS t (commune_id, certificate_id, payload, key))
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $1, o.chat_id, o.unit_id, t.payload::jsonb
-FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t (commune_id, certificate_id, payload)
-JOIN officials o ON o.revoked_at IS NULL AND o.unit_id IN (
-    SELECT t.commune_id
-    UNION ALL SELECT u.parent_id FROM admin_units u WHERE u.id = t.commune_id AND u.parent_id IS NOT NULL
-    UNION ALL SELECT c.issuer_unit_id FROM certificates c WHERE c.id = t.certificate_id AND c.issuer_unit_id IS NOT NULL)
+FROM (`+noticeUnits("t")+`) u
+JOIN t ON t.key = u.key
+JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = u.id
 RETURNING id`, ocop.NoticeUnreachable, communes, certs, payloads)
 	if err != nil {
 		return fmt.Errorf("queue unlinked notices: %w", err)

@@ -241,15 +241,12 @@ UPDATE renewal_requests SET status = 'done', result_id = $2, updated_at = now() 
 	if err != nil {
 		return recordedResult{}, err
 	}
-	// The officials of the producer's commune and of its district (where
-	// the tree has districts) hear of it in one summary per batch; the
+	// The officials of the producer's commune and the unit above it,
+	// today's too (noticeUnits), hear of it in one summary per batch; the
 	// official who records it already knows.
 	rows, err := tx.Query(ctx, `
 SELECT o.user_id, o.chat_id, o.unit_id FROM officials o
-WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (
-    SELECT u.id FROM admin_units u WHERE u.id = $1
-    UNION ALL
-    SELECT d.id FROM admin_units u JOIN admin_units d ON d.id = u.parent_id WHERE u.id = $1 AND d.level = 2)`,
+WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", "NULL::bigint")+`)`,
 		communeID, r.RecordedBy)
 	if err != nil {
 		return recordedResult{}, fmt.Errorf("find officials to tell: %w", err)

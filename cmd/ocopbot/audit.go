@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -145,14 +145,7 @@ func inUnit[T any](ctx context.Context, store *storage.Store, code string, items
 // terminal.
 func printTable(w io.Writer, asCSV bool, header []string, rows [][]string) error {
 	if asCSV {
-		cw := csv.NewWriter(w)
-		if err := cw.Write(header); err != nil {
-			return err
-		}
-		if err := cw.WriteAll(rows); err != nil {
-			return err
-		}
-		return cw.Error()
+		return report.WriteCSV(w, append([][]string{header}, rows...))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range append([][]string{header}, rows...) {

@@ -160,8 +160,13 @@ func runeIndex(s, sub string) int {
 	return utf8.RuneCountInString(s[:i])
 }
 
+// readCSV reads a CSV written for Excel: after its UTF-8 BOM.
 func readCSV(t *testing.T, s string) [][]string {
 	t.Helper()
+	s, ok := strings.CutPrefix(s, "\ufeff")
+	if !ok {
+		t.Fatalf("CSV without a UTF-8 BOM:\n%s", s)
+	}
 	rows, err := csv.NewReader(strings.NewReader(s)).ReadAll()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, s)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -157,8 +156,7 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(stdout)
-	_ = w.Write(strings.Split(storage.QuotaHeader, ","))
+	rows := [][]string{strings.Split(storage.QuotaHeader, ",")}
 	for _, q := range qs {
 		applies, enc, to := "self", "", ""
 		if q.Below {
@@ -170,9 +168,11 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		if !q.To.IsZero() {
 			to = q.To.Format(time.DateOnly)
 		}
-		_ = w.Write([]string{q.UnitCode, strconv.Itoa(q.UnitLevel), applies, strings.Join(q.Kinds, "|"), string(q.Metric),
+		rows = append(rows, []string{q.UnitCode, strconv.Itoa(q.UnitLevel), applies, strings.Join(q.Kinds, "|"), string(q.Metric),
 			strconv.FormatFloat(q.Minimum, 'f', -1, 64), enc, q.From.Format(time.DateOnly), to, q.Source})
 	}
-	w.Flush()
-	return w.Error()
+	if err := report.WriteCSV(stdout, rows); err != nil {
+		return fmt.Errorf("quotas list: %w", err)
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
 	unitsx "github.com/ocopbot/ocopbot/flows/units"
 )
 
@@ -134,19 +134,22 @@ func provinceScope(a *unitsx.Atlas, code string) func(int64) bool {
 	}
 }
 
-// writeTable writes rows as CSV or as an XLSX sheet, by name's extension.
+// writeTable writes rows as CSV (for Excel: report.WriteCSV) or as an XLSX
+// sheet of text cells, by name's extension.
 func writeTable(name, sheet string, rows [][]string) error {
 	if filepath.Ext(name) == ".csv" {
 		f, err := os.Create(name)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
-		w := csv.NewWriter(f)
-		if err := w.WriteAll(rows); err != nil {
+		if err := report.WriteCSV(f, rows); err != nil {
 			f.Close()
 			return fmt.Errorf("write %s: %w", name, err)
 		}
-		return f.Close()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		return nil
 	}
 	f := excelize.NewFile()
 	defer f.Close()
