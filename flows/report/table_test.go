@@ -275,4 +275,3 @@ func partSize(t *testing.T, data []byte, name string) uint64 {
 	t.Fatalf("no part %s", name)
 	return 0
 }
-
