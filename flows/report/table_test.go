@@ -83,21 +83,24 @@ func TestCheckXLSXLimits(t *testing.T) {
 		_, err := report.ReadTable(context.Background(), "a.xlsx", small, b)
 		wantLimit(t, err, report.LimitBytes, b.Bytes)
 	})
-	t.Run("parts", func(t *testing.T) {
-		b := roomy
-		b.Parts = 4 // the sheet is the fifth
-		wantLimit(t, report.CheckXLSX(small, b), report.LimitParts, 4)
-	})
-	t.Run("part", func(t *testing.T) {
-		b := roomy
-		b.Part = 1000 // the sheet is bigger; the other parts are not
-		wantLimit(t, report.CheckXLSX(small, b), report.LimitInflated, 1000)
-	})
-	t.Run("total", func(t *testing.T) {
-		b := roomy
-		b.Inflated = 2000
-		wantLimit(t, report.CheckXLSX(small, b), report.LimitInflated, 2000)
-	})
+	for _, c := range []struct {
+		name string
+		set  func(*report.Budget)
+		what string
+		max  int64
+	}{
+		{"parts", func(b *report.Budget) { b.Parts = 4 }, report.LimitParts, 4},        // the sheet is the fifth
+		{"part", func(b *report.Budget) { b.Part = 1000 }, report.LimitInflated, 1000}, // the sheet is bigger, the rest not
+		{"total", func(b *report.Budget) { b.Inflated = 2000 }, report.LimitInflated, 2000},
+		{"declared rows", func(b *report.Budget) { b.Rows = 29 }, report.LimitRows, 29},
+		{"declared columns", func(b *report.Budget) { b.Columns = 3 }, report.LimitColumns, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := roomy
+			c.set(&b)
+			wantLimit(t, report.CheckXLSX(small, b), c.what, c.max)
+		})
+	}
 	t.Run("ratio", func(t *testing.T) {
 		bomb := reporttest.Bytes(func(w io.Writer) error { return reporttest.Bomb(w, 20<<20, 0, 0) })
 		wantLimit(t, report.CheckXLSX(bomb, report.ChatBudget), report.LimitRatio, report.ChatBudget.Ratio)
@@ -106,16 +109,6 @@ func TestCheckXLSXLimits(t *testing.T) {
 		if err := report.CheckXLSX(bomb, b); err != nil {
 			t.Fatalf("20 MiB sheet under every limit: %v", err)
 		}
-	})
-	t.Run("declared rows", func(t *testing.T) {
-		b := roomy
-		b.Rows = 29
-		wantLimit(t, report.CheckXLSX(small, b), report.LimitRows, 29)
-	})
-	t.Run("declared columns", func(t *testing.T) {
-		b := roomy
-		b.Columns = 3
-		wantLimit(t, report.CheckXLSX(small, b), report.LimitColumns, 3)
 	})
 	t.Run("within", func(t *testing.T) {
 		b := roomy
