@@ -9,10 +9,13 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/flows/report"
 )
 
-// Fetch downloads a file a user sent (flows.Files).
-func (b *Bot) Fetch(ctx context.Context, fileID string) ([]byte, error) {
+// Fetch downloads a file a user sent (flows.Files), refusing one over
+// limit bytes after reading limit+1 of them: Telegram's file size may be
+// missing, and what a server sends is not bounded by what it announced.
+func (b *Bot) Fetch(ctx context.Context, fileID string, limit int64) ([]byte, error) {
 	f, err := b.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
 	if err != nil {
 		return nil, fmt.Errorf("get file: %w", err)
@@ -29,9 +32,12 @@ func (b *Bot) Fetch(ctx context.Context, fileID string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("download file: %s", resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 20<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("download file: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, &report.LimitError{What: report.LimitBytes, Max: limit}
 	}
 	return data, nil
 }

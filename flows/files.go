@@ -19,20 +19,74 @@ import (
 
 // Files fetches what users send.
 type Files interface {
-	Fetch(ctx context.Context, fileID string) ([]byte, error)
+	// Fetch downloads a file of at most limit bytes: a larger one is
+	// refused with a *report.LimitError before it is all downloaded.
+	Fetch(ctx context.Context, fileID string, limit int64) ([]byte, error)
 }
 
 const (
-	maxImportBytes  = 5 << 20 // a results file: far more rows than a council decides at once
-	maxImportRows   = 5000
+	maxImportRows   = 5000 // a results or quota file: far more rows than a council decides at once
 	maxErrorsListed = 30
 )
 
 // Importer is what every file import shares, in the chat and on the
-// command line: the unit trees its rows are checked against, and the clock.
+// command line: the unit trees its rows are checked against, the clock,
+// and what reading a file may cost.
 type Importer struct {
-	Atlas *units.Atlas
-	Now   func() time.Time // nil: time.Now
+	Atlas  *units.Atlas
+	Now    func() time.Time // nil: time.Now
+	Budget report.Budget    // zero: report.ChatBudget
+}
+
+// budget is what reading one file may cost this importer.
+func (im Importer) budget() report.Budget {
+	if im.Budget == (report.Budget{}) {
+		return report.ChatBudget
+	}
+	return im.Budget
+}
+
+// readTable reads a file within the importer's budget. A file the reader
+// refuses (over budget, unreadable, not xlsx/csv: typeMsg) comes back as
+// refusal, the answer to give; err is anything else that stopped the
+// reading, such as the end of the step's context.
+func (im Importer) readTable(ctx context.Context, name string, data []byte, p locales.Printer, typeMsg string) (rows [][]string, refusal string, err error) {
+	rows, err = report.ReadTable(ctx, name, data, im.budget())
+	if refusal, ok := refusalOf(p, err, typeMsg); ok {
+		return nil, refusal, nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", name, err)
+	}
+	return rows, "", nil
+}
+
+// refusalOf is the answer to a file refused by the reader or the download
+// (ok false for any other error, nil included): what is wrong with it, in
+// words an official can act on.
+func refusalOf(p locales.Printer, err error, typeMsg string) (string, bool) {
+	var over *report.LimitError
+	switch {
+	case err == nil:
+		return "", false
+	case errors.Is(err, report.ErrFileType):
+		return p.T(typeMsg), true
+	case errors.As(err, &over):
+		switch over.What {
+		case report.LimitBytes:
+			return p.T("import.error.too_big", "MB", over.Max>>20), true
+		case report.LimitInflated:
+			return p.T("file.error.unpacked", "MB", over.Max>>20), true
+		case report.LimitRows:
+			return p.T("file.error.rows", "Max", over.Max), true
+		case report.LimitColumns:
+			return p.T("file.error.columns", "Max", over.Max), true
+		}
+		return p.T("import.error.unreadable"), true // too many parts, a zip bomb's ratio
+	case errors.Is(err, report.ErrUnreadable):
+		return p.T("import.error.unreadable"), true
+	}
+	return "", false
 }
 
 // today is the current day in Vietnam.
@@ -70,27 +124,39 @@ func (e *Engine) importDocument(t *turn) error {
 	if !ok || err != nil {
 		return err
 	}
-	if t.in.FileSize > maxImportBytes {
-		t.say(Reply{Text: t.p.T("import.error.too_big", "MB", maxImportBytes>>20)})
+	im := e.importer()
+	if limit := im.budget().Bytes; t.in.FileSize > limit {
+		t.say(Reply{Text: t.p.T("import.error.too_big", "MB", limit>>20)})
 		return nil
 	}
 	if e.files == nil {
 		return errors.New("no file fetcher configured")
 	}
-	data, err := e.files.Fetch(t.ctx, t.in.FileID)
+	data, err := e.files.Fetch(t.ctx, t.in.FileID, im.budget().Bytes)
+	if refusal, ok := refusalOf(t.p, err, "import.error.type"); ok {
+		t.say(Reply{Text: refusal})
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("fetch file %s: %w", t.in.FileName, err)
 	}
-	if rows, err := report.ReadTable(t.in.FileName, data); err == nil && IsQuotaFile(rows) {
+	rows, refusal, err := im.readTable(t.ctx, t.in.FileName, data, t.p, "import.error.type")
+	switch {
+	case err != nil:
+		return err
+	case refusal != "": // the conversation in progress stays as it was
+		t.say(Reply{Text: refusal})
+		return nil
+	case IsQuotaFile(rows):
 		return e.importQuotas(t, off, rows)
-	} else if err == nil && IsRegistryFile(rows) {
+	case IsRegistryFile(rows):
 		return e.importRegistry(t, off, rows, data)
 	}
 	if _, ok := ocop.OfficeOf(off.Role); !ok {
 		t.say(Reply{Text: t.p.T("results.commune")})
 		return nil
 	}
-	rep, err := ResultImport{Records: e.records, Importer: e.importer()}.Run(t.ctx, off, t.in.FileName, data, t.p)
+	rep, err := ResultImport{Records: e.records, Importer: im}.run(t.ctx, off, rows, t.p)
 	return answerImport(t, rep.Errors, err, func() string {
 		return t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates, "Unchanged", rep.Recorded.Unchanged)
 	})
@@ -108,4 +174,12 @@ func answerImport(t *turn, errs []string, err error, done func() string) error {
 	}
 	t.say(Reply{Text: done()})
 	return nil
+}
+
+// errorList is a refusal as the list of errors an import report carries.
+func errorList(refusal string) []string {
+	if refusal == "" {
+		return nil
+	}
+	return []string{refusal}
 }

@@ -44,7 +44,16 @@ func IsQuotaFile(rows [][]string) bool {
 // Run checks every row of a quota file and writes them all, or — when any
 // row is wrong — nothing, listing every error by line. off is who imports:
 // a province official may set rules only on units in their scope.
-func (qi QuotaImport) Run(ctx context.Context, off ocop.Official, name string, rows [][]string, p locales.Printer) (QuotaReport, error) {
+func (qi QuotaImport) Run(ctx context.Context, off ocop.Official, name string, data []byte, p locales.Printer) (QuotaReport, error) {
+	rows, refusal, err := qi.readTable(ctx, name, data, p, "import.error.type")
+	if refusal != "" || err != nil {
+		return QuotaReport{Errors: errorList(refusal)}, err
+	}
+	return qi.run(ctx, off, name, rows, p)
+}
+
+// run checks and writes the rows of a quota file.
+func (qi QuotaImport) run(ctx context.Context, off ocop.Official, name string, rows [][]string, p locales.Printer) (QuotaReport, error) {
 	if off.Role != ocop.RoleProvince && off.Role != ocop.RoleAdmin {
 		return QuotaReport{Errors: []string{p.T("quotas.province_only")}}, nil
 	}
@@ -111,7 +120,7 @@ func (qi QuotaImport) unit(q ocop.Quota) (units.Unit, bool) {
 
 // importQuotas answers a quota file sent in the chat.
 func (e *Engine) importQuotas(t *turn, off ocop.Official, rows [][]string) error {
-	rep, err := QuotaImport{Records: e.records, Importer: e.importer()}.Run(t.ctx, off, t.in.FileName, rows, t.p)
+	rep, err := QuotaImport{Records: e.records, Importer: e.importer()}.run(t.ctx, off, t.in.FileName, rows, t.p)
 	return answerImport(t, rep.Errors, err, func() string {
 		return t.p.T("quotas.done", "Rules", rep.Rules, "Replaced", rep.Replaced)
 	})

@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -20,9 +18,6 @@ type RegistryRecords interface {
 	Authorities(ctx context.Context) (ocop.Authorities, error)
 	ImportRegistry(ctx context.Context, rows []ocop.RegistryRow, sha string, actor int64) (ocop.RegistryImported, error)
 }
-
-// maxRegistryRows bounds a file: a national registry fits.
-const maxRegistryRows = 200_000
 
 // RegistryImport imports registry files: sent in the chat by a province
 // official, or given to `ocopbot registry import`.
@@ -45,20 +40,17 @@ type RegistryReport struct {
 // which communes the importer may write; actor is its Telegram user (0:
 // the command line).
 func (ri RegistryImport) Run(ctx context.Context, actor int64, inScope func(int64) bool, name string, data []byte, p locales.Printer) (RegistryReport, error) {
-	rows, err := report.ReadTable(name, data)
-	if errors.Is(err, report.ErrFileType) {
-		return RegistryReport{Errors: []string{p.T("registry.error.type")}}, nil
-	}
-	if err != nil {
-		return RegistryReport{Errors: []string{p.T("import.error.unreadable")}}, nil
+	rows, refusal, err := ri.readTable(ctx, name, data, p, "registry.error.type")
+	if refusal != "" || err != nil {
+		return RegistryReport{Errors: errorList(refusal)}, err
 	}
 	return ri.run(ctx, actor, inScope, rows, data, p)
 }
 
+// run checks and writes the rows of a registry file (data: the file, whose
+// digest the import records). Its rows are as many as the reader's budget
+// allowed: a province's in the chat, the country's on the command line.
 func (ri RegistryImport) run(ctx context.Context, actor int64, inScope func(int64) bool, rows [][]string, data []byte, p locales.Printer) (RegistryReport, error) {
-	if len(rows) > maxRegistryRows+10 {
-		return RegistryReport{Errors: []string{p.T("import.error.too_many", "Max", maxRegistryRows)}}, nil
-	}
 	auth, err := ri.Records.Authorities(ctx)
 	if err != nil {
 		return RegistryReport{}, err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -40,17 +39,19 @@ type ResultImport struct {
 // or — when any row is wrong — writes nothing and lists the errors. off is
 // who imports: their scope and office apply to every row.
 func (ri ResultImport) Run(ctx context.Context, off ocop.Official, name string, data []byte, p locales.Printer) (ImportReport, error) {
+	rows, refusal, err := ri.readTable(ctx, name, data, p, "import.error.type")
+	if refusal != "" || err != nil {
+		return ImportReport{Errors: errorList(refusal)}, err
+	}
+	return ri.run(ctx, off, rows, p)
+}
+
+// run checks and records the rows of a results file.
+func (ri ResultImport) run(ctx context.Context, off ocop.Official, rows [][]string, p locales.Printer) (ImportReport, error) {
 	today := ri.today()
 	office, ok := ocop.OfficeOf(off.Role)
 	if !ok {
 		return ImportReport{Errors: []string{p.T("results.commune")}}, nil
-	}
-	rows, err := report.ReadTable(name, data)
-	if errors.Is(err, report.ErrFileType) {
-		return ImportReport{Errors: []string{p.T("import.error.type")}}, nil
-	}
-	if err != nil {
-		return ImportReport{Errors: []string{p.T("import.error.unreadable")}}, nil
 	}
 	head, cols, missing := findHeader(rows)
 	if len(missing) > 0 {

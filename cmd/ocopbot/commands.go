@@ -125,11 +125,7 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	}
 	defer store.Close()
 	if args[0] == "import" {
-		data, err := os.ReadFile(args[1])
-		if err != nil {
-			return fmt.Errorf("quotas import: %w", err)
-		}
-		rows, err := report.ReadTable(args[1], data)
+		data, err := readImportFile(args[1])
 		if err != nil {
 			return fmt.Errorf("quotas import: %w", err)
 		}
@@ -141,8 +137,8 @@ func quotas(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		if err != nil {
 			return err
 		}
-		rep, err := flows.QuotaImport{Records: store, Importer: flows.Importer{Atlas: atlas}}.Run(ctx, ocop.Official{Role: ocop.RoleAdmin},
-			filepath.Base(args[1]), rows, p)
+		rep, err := flows.QuotaImport{Records: store, Importer: commandImporter(atlas)}.Run(ctx, ocop.Official{Role: ocop.RoleAdmin},
+			filepath.Base(args[1]), data, p)
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func registry(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return fmt.Errorf("registry import: want one FILE (.xlsx or .csv): %w", errUsage)
 	}
 	path := fs.Arg(0)
-	data, err := os.ReadFile(path)
+	data, err := readImportFile(path)
 	if err != nil {
 		return fmt.Errorf("registry import: %w", err)
 	}
@@ -106,7 +106,7 @@ func registry(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	rep, err := flows.RegistryImport{Records: store, Groups: groups, Importer: flows.Importer{Atlas: atlas}}.Run(ctx, 0, scope, filepath.Base(path), data, p)
+	rep, err := flows.RegistryImport{Records: store, Groups: groups, Importer: commandImporter(atlas)}.Run(ctx, 0, scope, filepath.Base(path), data, p)
 	if err != nil {
 		return err
 	}

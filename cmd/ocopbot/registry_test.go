@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +49,7 @@ func TestRegistryCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := report.ReadTable(name, data)
+		rows, err := report.ReadTable(context.Background(), name, data, report.CommandBudget)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,8 @@ import (
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
+	unitsx "github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -63,7 +65,7 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		return fmt.Errorf("results import: want one FILE (.xlsx or .csv): %w", errUsage)
 	}
 	path := fs.Arg(0)
-	data, err := os.ReadFile(path)
+	data, err := readImportFile(path)
 	if err != nil {
 		return fmt.Errorf("results import: %w", err)
 	}
@@ -87,7 +89,7 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	rep, err := flows.ResultImport{Records: store, Importer: flows.Importer{Atlas: atlas}}.Run(ctx, off, filepath.Base(path), data, p)
+	rep, err := flows.ResultImport{Records: store, Importer: commandImporter(atlas)}.Run(ctx, off, filepath.Base(path), data, p)
 	if err != nil {
 		return err
 	}
@@ -107,6 +109,30 @@ func printer(stderr io.Writer, lang string) (locales.Printer, error) {
 		return locales.Printer{}, err
 	}
 	return text.Printer(lang), nil
+}
+
+// commandImporter reads files within the command line's budget: more rows
+// than in the chat (a national registry), the memory still bounded.
+func commandImporter(atlas *unitsx.Atlas) flows.Importer {
+	return flows.Importer{Atlas: atlas, Budget: report.CommandBudget}
+}
+
+// readImportFile reads a file to import, refusing one over the command
+// line's budget before reading it (report.ReadTable would refuse it after).
+func readImportFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if max := report.CommandBudget.Bytes; fi.Size() > max {
+		return nil, fmt.Errorf("%s is %d MB, more than the %d MB a file may have: import it in parts", path, fi.Size()>>20, max>>20)
+	}
+	return io.ReadAll(io.LimitReader(f, report.CommandBudget.Bytes+1))
 }
 
 // fileErrors lists a refused file's bad rows on stderr and fails the
