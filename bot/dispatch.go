@@ -404,11 +404,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	v, err := b.commits.save(ctx, storage.Write{Session: sess, Data: data, Locale: chat.Locale, Ack: entry, Out: durableRaws(es)})
 	switch {
 	case errors.Is(err, storage.ErrHandled):
-		// A claimed copy of an update another worker finished, or this
-		// update's own earlier write, whose answer was lost: its replies
-		// are in the outbox, maybe not in this process's queue.
-		mb.cached = false
-		b.out.recoverChat(ctx, ev.chatID)
+		b.handledElsewhere(ctx, mb, ev.chatID)
 		return nil
 	case err != nil:
 		// ErrStale among them: the chat moved on under another writer.
@@ -418,6 +414,15 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	mb.st, mb.decoded = next, true
 	b.out.submit(ctx, ev.chatID, es)
 	return nil
+}
+
+// handledElsewhere follows a write refused because its update was
+// acknowledged already: a claimed copy another worker finished, or this
+// update's own earlier write, whose answer was lost. Its replies are in the
+// outbox, maybe not in this process's queue; the chat's state is read again.
+func (b *Bot) handledElsewhere(ctx context.Context, mb *mailbox, chatID int64) {
+	mb.cached = false
+	b.out.recoverChat(ctx, chatID)
 }
 
 // tellDelayed tells a user whose step an outage holds up that it will

@@ -106,9 +106,7 @@ func (b *Bot) setAside(ctx context.Context, mb *mailbox, q storage.QueuedUpdate,
 	err = b.state.SetAside(ctx, b.cfg.Group, q, held, durableRaws(es))
 	switch {
 	case errors.Is(err, storage.ErrHandled):
-		// A claimed copy was finished by another worker meanwhile.
-		mb.cached = false
-		b.out.recoverChat(ctx, q.ChatID)
+		b.handledElsewhere(ctx, mb, q.ChatID)
 		return nil
 	case err != nil:
 		b.log.Warn("set update aside", slog.Int64("chat_id", q.ChatID), errAttr(err))

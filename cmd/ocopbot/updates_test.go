@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,21 +41,7 @@ func TestUpdatesCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	getenv := env(map[string]string{"REDIS_URL": storagetest.RedisURL()})
-	cmd := func(args ...string) (string, error) {
-		t.Helper()
-		var out, errb bytes.Buffer
-		err := run(ctx, append(args, "--prefix", rdb.Prefix()), getenv, &out, &errb)
-		return out.String() + errb.String(), err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cmd(args...)
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	cmd, must := cli(t, env(map[string]string{"REDIS_URL": storagetest.RedisURL()}), "--prefix", rdb.Prefix())
 
 	list := must("updates", "held")
 	lines := strings.Split(strings.TrimSpace(list), "\n")
