@@ -37,14 +37,20 @@ type Config struct {
 	Metrics     Metrics // what the transport counts; zero counts nothing
 
 	SendTimeout  time.Duration // one Bot API call; default 10 s, then it is tried again
-	StepTimeout  time.Duration // handling one update, before it is tried again; default 30 s
+	StepTimeout  time.Duration // handling one update, before it is tried again (a try: see maxTries); default 30 s
 	StaleAfter   time.Duration // replies older than this when they can go are replaced by the current step; default 10 min
 	OutageNotice time.Duration // a step held up this long by an outage is explained to the user; default 30 s
+	// ShutdownGrace is how long the updates in hand may take once Run's
+	// context is cancelled; then the steps still running are abandoned.
+	// Default 10 s.
+	ShutdownGrace time.Duration
 }
 
 // Records is what the transport itself reads from storage.
 type Records interface {
 	ChatLocale(ctx context.Context, chatID int64) (string, error)
+	// Ping tells an outage from a step's own fault (see fault).
+	Ping(ctx context.Context) error
 }
 
 // Hooks let tests and benchmarks observe the transport.
@@ -114,6 +120,9 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 	}
 	if cfg.OutageNotice <= 0 {
 		cfg.OutageNotice = outageNotice
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = shutdownGrace
 	}
 	if cfg.HTTPClient == nil {
 		// Every worker may be mid-call at once: keep that many connections

@@ -14,7 +14,7 @@ import (
 )
 
 // shutdownGrace bounds how long updates in hand may take after Run's
-// context is cancelled.
+// context is cancelled (Config.ShutdownGrace).
 const shutdownGrace = 10 * time.Second
 
 // kindResume is the bot's own entry in a chat's intake: show the chat its
@@ -88,15 +88,19 @@ func (b *Bot) dispatch(ctx context.Context) error {
 
 	// Let the updates in hand finish, within the grace period; what is
 	// left stays pending in the streams for the partitions' next holders.
-	deadline := time.Now().Add(shutdownGrace)
+	deadline := time.Now().Add(b.cfg.ShutdownGrace)
 	for d.inHandCount() > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	parts.releaseAll(context.WithoutCancel(ctx))
+	// A step still running is abandoned — its calls end with the context,
+	// nothing of it is committed or acknowledged — and the workers are
+	// gone before the partitions are, so that no step of this process
+	// runs while their next holder handles the same updates.
 	cancelWork()
 	close(d.stop)
 	wg.Wait()
 	b.commits.wg.Wait()
+	parts.releaseAll(context.WithoutCancel(ctx))
 	return nil
 }
 
@@ -153,7 +157,11 @@ func (d *dispatcher) route(qs []storage.QueuedUpdate) {
 	}
 	d.mu.Unlock()
 	for _, mb := range wake {
-		d.ready <- mb
+		select {
+		case d.ready <- mb:
+		case <-d.stop: // stopping: the updates stay pending in the stream
+			return
+		}
 	}
 }
 
@@ -174,7 +182,8 @@ func (d *dispatcher) work(ctx context.Context) {
 
 // serve handles a chat's updates in order. One that fails for a reason
 // that may pass stays at the head and is tried again after a pause, the
-// chat's later updates waiting behind it.
+// chat's later updates waiting behind it — up to maxTries times when the
+// failure is its own, without limit through an outage (see failed).
 func (d *dispatcher) serve(ctx context.Context, mb *mailbox) {
 	for n := 0; ; n++ {
 		d.mu.Lock()
@@ -194,10 +203,13 @@ func (d *dispatcher) serve(ctx context.Context, mb *mailbox) {
 		}
 		if err := d.b.process(ctx, mb, q); err != nil {
 			if ctx.Err() != nil {
+				// Stopping: the update stays pending for the next holder.
 				return
 			}
-			d.failed(ctx, mb, err)
-			return
+			if !d.failed(ctx, mb, q, err) {
+				return
+			}
+			// Set aside: the chat goes on with its next update.
 		}
 		mb.failingSince, mb.told, mb.retry = time.Time{}, false, 0
 		d.mu.Lock()
@@ -211,9 +223,12 @@ func (d *dispatcher) serve(ctx context.Context, mb *mailbox) {
 // user is told; shorter outages (a restart, a failover) only delay it.
 const outageNotice = 30 * time.Second
 
-// failed schedules the chat's head update to be tried again; past
-// outageNotice the user is told, once, that their step will complete.
-func (d *dispatcher) failed(ctx context.Context, mb *mailbox, err error) {
+// failed deals with a failed try of the chat's head update q. A failure of
+// its own (fault) is counted in Redis; at the last try the update is set
+// aside and failed returns true: q is done with. Otherwise q is scheduled
+// to be tried again, and through an outage the user is told, once, past
+// OutageNotice, that their step will complete.
+func (d *dispatcher) failed(ctx context.Context, mb *mailbox, q storage.QueuedUpdate, err error) (setAside bool) {
 	now := time.Now()
 	// The first failure of an episode is worth a warning; its repeats are not.
 	level := slog.LevelDebug
@@ -224,6 +239,20 @@ func (d *dispatcher) failed(ctx context.Context, mb *mailbox, err error) {
 	if errors.Is(err, storage.ErrStale) {
 		// Another writer moved the chat on: read it again, at once.
 		mb.cached, mb.retry, level = false, 0, slog.LevelDebug
+	} else if reason, fault := d.b.fault(ctx, err); fault {
+		tries, cerr := d.b.state.CountTry(ctx, q)
+		if cerr == nil && tries >= maxTries && d.b.setAside(ctx, mb, q, reason, tries) == nil {
+			return true
+		}
+		if cerr == nil {
+			// Not an outage: no "it will complete" to the user, who is
+			// told what failed after the last try instead.
+			d.b.log.Warn("step failed; it will be tried again", slog.Int64("chat_id", mb.chatID),
+				slog.Int("try", tries), slog.Int("of", maxTries), errAttr(err))
+			d.requeue(mb, mb.retry)
+			return false
+		}
+		// Redis did not take the count: an outage after all.
 	}
 	d.b.log.Log(ctx, level, "update will be tried again", slog.Int64("chat_id", mb.chatID), errAttr(err))
 	if !mb.told && now.Sub(mb.failingSince) >= d.b.cfg.OutageNotice {
@@ -231,6 +260,7 @@ func (d *dispatcher) failed(ctx context.Context, mb *mailbox, err error) {
 		d.b.tellDelayed(ctx, mb)
 	}
 	d.requeue(mb, mb.retry)
+	return false
 }
 
 func (d *dispatcher) requeue(mb *mailbox, after time.Duration) {
@@ -280,9 +310,13 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 			}
 		}()
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.StepTimeout)
+	step, cancel := context.WithTimeout(ctx, b.cfg.StepTimeout)
 	defer cancel()
-	return b.stepDone(ev.in.Kind, start, b.handle(ctx, mb, ev, q))
+	err := b.handle(step, mb, ev, q)
+	if err != nil && ctx.Err() == nil && errors.Is(step.Err(), context.DeadlineExceeded) {
+		err = &overrunError{after: b.cfg.StepTimeout, err: err}
+	}
+	return b.stepDone(ev.in.Kind, start, err)
 }
 
 // checkButton verifies a pressed button's data: what the bot did not sign
@@ -324,17 +358,11 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		mb.sess, mb.cached, mb.st, mb.decoded = s, true, nil, false
 	}
 	sess := mb.sess
-	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: sess.Locale}
-	if chat.Locale == "" {
-		loc, err := b.records.ChatLocale(ctx, ev.chatID)
-		switch {
-		case storage.Transient(err):
-			return err
-		case err != nil && !errors.Is(err, storage.ErrNotFound):
-			b.log.Warn("load chat locale", slog.Int64("chat_id", ev.chatID), errAttr(err))
-		}
-		chat.Locale = loc
+	locale, err := b.chatLocale(ctx, mb, ev.chatID)
+	if err != nil {
+		return err
 	}
+	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: locale}
 	st := mb.st
 	if !mb.decoded {
 		var err error
@@ -350,6 +378,11 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		// Postgres or Redis is out of reach: nothing was decided; the
 		// update is tried again, and the user told only if it lasts.
 		return herr
+	case herr != nil && ctx.Err() != nil:
+		// The step's context ended under it — past its deadline, or the
+		// process stopping: it is abandoned, nothing committed, and the
+		// caller counts or leaves it.
+		return herr
 	case herr != nil:
 		// Records refused what was asked: the state stays as it was and
 		// the user is told to try again, their answers kept.
@@ -358,9 +391,8 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	}
 	var data []byte
 	if next != nil {
-		var err error
 		if data, err = next.Encode(); err != nil {
-			return err
+			return fmt.Errorf("encode chat %d state: %w", ev.chatID, err)
 		}
 	}
 	es, err := entries(ev.chatID, ev.callbackID, res, q.StreamID, time.Now(), b.buttons)
@@ -368,21 +400,11 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		es = nil
 	}
-	raws := make([][]byte, 0, len(es))
-	for _, e := range es {
-		if e.raw != nil {
-			raws = append(raws, e.raw)
-		}
-	}
 	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
-	v, err := b.commits.save(ctx, storage.Write{Session: sess, Data: data, Locale: chat.Locale, Ack: entry, Out: raws})
+	v, err := b.commits.save(ctx, storage.Write{Session: sess, Data: data, Locale: chat.Locale, Ack: entry, Out: durableRaws(es)})
 	switch {
 	case errors.Is(err, storage.ErrHandled):
-		// A claimed copy of an update another worker finished, or this
-		// update's own earlier write, whose answer was lost: its replies
-		// are in the outbox, maybe not in this process's queue.
-		mb.cached = false
-		b.out.recoverChat(ctx, ev.chatID)
+		b.handledElsewhere(ctx, mb, ev.chatID)
 		return nil
 	case err != nil:
 		// ErrStale among them: the chat moved on under another writer.
@@ -392,6 +414,15 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	mb.st, mb.decoded = next, true
 	b.out.submit(ctx, ev.chatID, es)
 	return nil
+}
+
+// handledElsewhere follows a write refused because its update was
+// acknowledged already: a claimed copy another worker finished, or this
+// update's own earlier write, whose answer was lost. Its replies are in the
+// outbox, maybe not in this process's queue; the chat's state is read again.
+func (b *Bot) handledElsewhere(ctx context.Context, mb *mailbox, chatID int64) {
+	mb.cached = false
+	b.out.recoverChat(ctx, chatID)
 }
 
 // tellDelayed tells a user whose step an outage holds up that it will

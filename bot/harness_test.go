@@ -77,6 +77,9 @@ type harnessOptions struct {
 	pgProxy      bool       // the bot reaches Postgres through a proxy the test can cut (h.pg)
 	privateRedis bool       // the bot uses a redis-server of the test's own, which it can kill (h.redis)
 	bot          bot.Config // transport settings: timeouts, staleness, outage notice
+	// metrics gives each process its metrics (a restarted process counts
+	// afresh, as a real one does); nil counts nothing.
+	metrics func(store *storage.Store, rdb *storage.Redis) bot.Metrics
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -194,6 +197,9 @@ func (h *harness) start(o harnessOptions) *process {
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
 	if cfg.ButtonKey, err = h.db.Store.ButtonKey(ctx); err != nil {
 		h.t.Fatal(err)
+	}
+	if o.metrics != nil {
+		cfg.Metrics = o.metrics(store, rdb)
 	}
 	b, err := bot.New(cfg, engine, rdb, store, h.text, log, bot.Hooks{Done: h.markDone})
 	if err != nil {

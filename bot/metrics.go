@@ -28,6 +28,9 @@ type Metrics struct {
 	// Forged counts button presses whose data the bot did not sign for
 	// their chat (refused before the flows see them).
 	Forged func()
+	// SetAside is one update set aside after its last try, by input kind
+	// (KindNames).
+	SetAside func(kind string)
 }
 
 // KindNames are the values of Metrics.Step's kind.
@@ -66,6 +69,12 @@ func (m *Metrics) forged() {
 func (m *Metrics) duplicate() {
 	if m.Duplicate != nil {
 		m.Duplicate()
+	}
+}
+
+func (m *Metrics) setAside(kind string) {
+	if m.SetAside != nil {
+		m.SetAside(kind)
 	}
 }
 

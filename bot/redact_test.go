@@ -22,3 +22,17 @@ func TestErrAttrMasksIdentifiers(t *testing.T) {
 		t.Errorf("masking lost the context: %s", got)
 	}
 }
+
+// A failed file download quotes its URL, which carries the bot's token.
+func TestErrAttrMasksToken(t *testing.T) {
+	t.Parallel()
+	const token = "123456789:AAFakeTokenFakeTokenFakeToken_-12"
+	err := errors.New(`download file: Get "https://api.telegram.org/file/bot` + token + `/documents/file_1.csv": context deadline exceeded`)
+	got := errAttr(err).Value.String()
+	if strings.Contains(got, "AAFakeToken") {
+		t.Errorf("logged error shows the token: %s", got)
+	}
+	if !strings.Contains(got, "/file/bot[token]/documents/file_1.csv") || !strings.Contains(got, "deadline exceeded") {
+		t.Errorf("masking lost the context: %s", got)
+	}
+}

@@ -7,6 +7,7 @@
 package metrics
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -29,6 +30,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	received, duplicate, handled, retried prometheus.Counter
+	setAside                              *prometheus.CounterVec
 	step                                  *prometheus.HistogramVec
 	calls                                 *prometheus.CounterVec
 	retryAfter                            prometheus.Counter
@@ -49,6 +51,10 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 		duplicate: counter("updates_duplicate_total", "Updates dropped at intake as already seen."),
 		handled:   counter("updates_handled_total", "Updates handled: state, acknowledgement and replies committed."),
 		retried:   counter("updates_retried_total", "Attempts at an update that failed and will be tried again (an outage, a concurrent writer)."),
+		setAside: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "updates_set_aside_total",
+			Help: "Updates set aside by this process after their last try failed by their own fault (not an outage), by the kind of input.",
+		}, []string{"kind"}),
 		step: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "step_duration_seconds",
 			Help:    "Time to handle one update, from leaving the queue to its replies sent, by the kind of input.",
@@ -68,11 +74,12 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 	}
 	for _, k := range bot.KindNames {
 		m.step.WithLabelValues(k)
+		m.setAside.WithLabelValues(k)
 	}
 	for _, k := range ImportKinds {
 		m.imports.WithLabelValues(k)
 	}
-	reg.MustRegister(m.received, m.duplicate, m.handled, m.retried, m.step, m.calls, m.retryAfter, m.forged,
+	reg.MustRegister(m.received, m.duplicate, m.handled, m.retried, m.setAside, m.step, m.calls, m.retryAfter, m.forged,
 		m.registrations, m.imports, newDBCollector(store),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -91,6 +98,7 @@ func (m *Metrics) Transport() bot.Metrics {
 			m.handled.Inc()
 			m.step.WithLabelValues(kind).Observe(took.Seconds())
 		},
+		SetAside: func(kind string) { m.setAside.WithLabelValues(kind).Inc() },
 		Call: func(method, outcome string, retryAfter time.Duration) {
 			m.calls.WithLabelValues(method, outcome).Inc()
 			if retryAfter > 0 {
@@ -108,6 +116,33 @@ func (m *Metrics) WatchBacklog(backlog func() int) {
 		Namespace: namespace, Name: "outbound_backlog",
 		Help: "Bot API calls this process holds for chats and has not sent yet: replies waiting their chat's turn or a retry_after.",
 	}, func() float64 { return float64(backlog()) }))
+}
+
+// WatchSetAside exposes the updates set aside and not dropped yet, read
+// from Redis at scrape time (shared by every process), as
+// ocopbot_updates_set_aside.
+func (m *Metrics) WatchSetAside(rdb *storage.Redis) {
+	m.reg.MustRegister(heldCollector{rdb: rdb})
+}
+
+var heldDesc = prometheus.NewDesc(namespace+"_updates_set_aside",
+	"Updates set aside after their last try and not dropped yet (`ocopbot updates held`), in the shared Redis.", nil, nil)
+
+// heldCollector counts the held updates in Redis when Prometheus scrapes;
+// a Redis that does not answer leaves the metric out of that scrape.
+type heldCollector struct{ rdb *storage.Redis }
+
+func (c heldCollector) Describe(ch chan<- *prometheus.Desc) { ch <- heldDesc }
+
+func (c heldCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+	defer cancel()
+	n, err := c.rdb.CountHeld(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(heldDesc, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(heldDesc, prometheus.GaugeValue, float64(n))
 }
 
 // Handler serves reg's metrics in Prometheus' text format. A query that

@@ -65,6 +65,14 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 // Close releases every connection.
 func (s *Store) Close() { s.pool.Close() }
 
+// Ping checks that Postgres answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
 // Pool exposes the pool for tools that need raw access (tests, benchmarks).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 

@@ -227,3 +227,54 @@ func (s *Server) isClosed() bool {
 		return false
 	}
 }
+
+// stallState is the documents whose downloads never finish (StallDownloads).
+type stallState struct {
+	mu    sync.Mutex
+	names map[string]bool
+	begun atomic.Int64
+	open  atomic.Int64
+}
+
+// StallDownloads makes every download of a document named name hang, unanswered, until its client gives up or
+// the emulator closes: a file whose download never finishes in time, as a crafted or huge file behind a slow
+// link does. StallDownloads("") ends the stalls; downloads already hanging go on until their clients give up.
+func (s *Server) StallDownloads(name string) {
+	s.stalls.mu.Lock()
+	defer s.stalls.mu.Unlock()
+	if name == "" {
+		s.stalls.names = nil
+		return
+	}
+	if s.stalls.names == nil {
+		s.stalls.names = make(map[string]bool)
+	}
+	s.stalls.names[name] = true
+}
+
+// StalledDownloads counts the downloads StallDownloads held: begun in all, and still open (their client has not
+// given up yet).
+func (s *Server) StalledDownloads() (begun, open int) {
+	return int(s.stalls.begun.Load()), int(s.stalls.open.Load())
+}
+
+func (s *Server) stalled(f *file) bool {
+	s.stalls.mu.Lock()
+	defer s.stalls.mu.Unlock()
+	return f.kind == kindDocument && s.stalls.names[f.name]
+}
+
+// holdStalled holds a stalled download until its client gives up or the emulator closes.
+func (s *Server) holdStalled(r *http.Request) {
+	s.stalls.begun.Add(1)
+	s.stalls.open.Add(1)
+	s.notify()
+	defer func() {
+		s.stalls.open.Add(-1)
+		s.notify()
+	}()
+	select {
+	case <-r.Context().Done():
+	case <-s.closed:
+	}
+}

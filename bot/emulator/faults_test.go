@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -263,5 +264,53 @@ func TestOutageTimeout(t *testing.T) {
 	}
 	if code, _ := get(t, hs.URL, "getMe", url.Values{}); code != http.StatusOK {
 		t.Errorf("getMe after ending the outage = %d", code)
+	}
+}
+
+// A stalled document's download hangs until its client gives up; other files, and the same file once the stall
+// ends, download as usual.
+func TestStallDownloads(t *testing.T) {
+	t.Parallel()
+	s, hs, _ := setup(t, Options{})
+	stuck := s.files.addDocument("bang-ke.csv", []byte("a;b\n"))
+	other := s.files.addDocument("khac.csv", []byte("c;d\n"))
+	s.StallDownloads("bang-ke.csv")
+	download := func(ctx context.Context, f *file) (int, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+"/file/bot"+testToken+"/"+f.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if code, err := download(ctxTimeout(t, 5*time.Second), other); err != nil || code != http.StatusOK {
+		t.Fatalf("another file: %d, %v", code, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := download(ctx, stuck)
+		done <- err
+	}()
+	if err := s.Wait(ctxTimeout(t, 5*time.Second), func() bool { _, open := s.StalledDownloads(); return open == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("stalled download ended with %v, want the client's cancellation", err)
+	}
+	if err := s.Wait(ctxTimeout(t, 5*time.Second), func() bool { _, open := s.StalledDownloads(); return open == 0 }); err != nil {
+		t.Fatalf("the stalled download is still held after its client gave up: %v", err)
+	}
+	s.StallDownloads("")
+	if code, err := download(ctxTimeout(t, 5*time.Second), stuck); err != nil || code != http.StatusOK {
+		t.Errorf("after the stall: %d, %v", code, err)
+	}
+	if begun, open := s.StalledDownloads(); begun != 1 || open != 0 {
+		t.Errorf("StalledDownloads = %d, %d; want 1 begun, none open", begun, open)
 	}
 }

@@ -243,6 +243,10 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) 
 		writeError(w, errNotFound)
 		return
 	}
+	if s.stalled(f) {
+		s.holdStalled(r)
+		return
+	}
 	ct := f.mime
 	if ct == "" {
 		ct = http.DetectContentType(f.data)

@@ -59,6 +59,7 @@ type Server struct {
 	notModified atomic.Int64 // edits refused as changing nothing
 
 	flood      floodState
+	stalls     stallState
 	out        atomic.Pointer[outage]
 	outRefused atomic.Int64
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,21 +57,7 @@ func TestOfficialsAndAuditCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	getenv := env(map[string]string{"DATABASE_URL": db.URL})
-	cmd := func(args ...string) (string, error) {
-		t.Helper()
-		var out, errb bytes.Buffer
-		err := run(ctx, args, getenv, &out, &errb)
-		return out.String() + errb.String(), err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cmd(args...)
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	cmd, must := cli(t, env(map[string]string{"DATABASE_URL": db.URL}))
 
 	list := must("officials", "list")
 	lines := strings.Split(strings.TrimSpace(list), "\n")
@@ -181,4 +168,25 @@ func containsAll(s string, parts ...string) bool {
 		}
 	}
 	return true
+}
+
+// cli runs subcommands as main does, with getenv and extra after each
+// command's arguments: cmd returns what it wrote and its error, must fails
+// the test on an error.
+func cli(t *testing.T, getenv func(string) string, extra ...string) (cmd func(args ...string) (string, error), must func(args ...string) string) {
+	cmd = func(args ...string) (string, error) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		err := run(context.Background(), slices.Concat(args, extra), getenv, &out, &errb)
+		return out.String() + errb.String(), err
+	}
+	must = func(args ...string) string {
+		t.Helper()
+		out, err := cmd(args...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	return cmd, must
 }

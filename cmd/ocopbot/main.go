@@ -9,6 +9,7 @@
 //	ocopbot invite --unit CODE --role ROLE   invite an official; --revoke CODE revokes
 //	ocopbot officials list | revoke --user ID   the officials; end one's access
 //	ocopbot audit [--unit CODE] [--since DD/MM/YYYY] [--actor ID] [--csv]   officials' actions
+//	ocopbot updates held | drop ID|--all   updates set aside after their last try
 //	ocopbot units import [--if-empty] FILE   import an administrative-unit CSV or the merges JSON
 //	ocopbot quotas list | import FILE  show or set the targets
 //	ocopbot results import FILE        record council results (XLSX/CSV); results revoke …
@@ -54,6 +55,10 @@ const usage = `usage:
   ocopbot audit [--unit CODE]              officials' actions from the audit log (invitations,
          [--since DD/MM/YYYY] [--actor ID] bindings, results, revocations, imports, exports of
          [--csv]                           personal data): a table, or CSV; --actor 0 is the CLI
+  ocopbot updates held [--csv|--json]      updates set aside after failing three tries by their own
+         [--prefix P]                      fault (not an outage): ID, chat, update, kind, tries, when,
+                                           why; --json adds the payloads (personal data)
+  ocopbot updates drop ID...|--all         forget held updates (they are never tried again)
   ocopbot units import [--if-empty] FILE   import administrative units (CSV), or the July 2025
                                            merges between the two trees (JSON)
   ocopbot quotas list | import FILE        show the targets, or upsert them from a CSV
@@ -131,6 +136,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return officials(ctx, cfg, args[1:], stdout)
 	case "audit":
 		return auditCmd(ctx, cfg, args[1:], stdout)
+	case "updates":
+		return updatesCmd(ctx, cfg, args[1:], stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "units":

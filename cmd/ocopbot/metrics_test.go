@@ -94,7 +94,7 @@ func TestMetricsAfterConversation(t *testing.T) {
 		t.Errorf("registrations submitted = %v, want the 2 chats'", n)
 	}
 	for _, name := range []string{"ocopbot_updates_duplicate_total", "ocopbot_outbound_backlog", "ocopbot_imports_total",
-		"ocopbot_telegram_retry_after_seconds_total", "go_goroutines"} {
+		"ocopbot_telegram_retry_after_seconds_total", "ocopbot_updates_set_aside_total", "ocopbot_updates_set_aside", "go_goroutines"} {
 		value(name, nil) // present
 	}
 	if strings.Contains(body, chatBase[:6]) {

@@ -90,6 +90,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	}
 	svc.metrics = prometheus.NewRegistry()
 	m := metrics.New(svc.metrics, svc.store)
+	m.WatchSetAside(svc.rdb)
 	app, err := newApp(ctx, svc.store, m.Records(svc.store), log, time.Now)
 	if err != nil {
 		return nil, err
