@@ -49,6 +49,19 @@ func (h *harness) count(q string, args ...any) int {
 	return n
 }
 
+// text1 is the one text a query answers ("" for NULL), for messages.
+func (h *harness) text1(q string, args ...any) string {
+	h.t.Helper()
+	var s *string
+	if err := h.db.Store.Pool().QueryRow(context.Background(), q, args...).Scan(&s); err != nil {
+		h.t.Fatal(err)
+	}
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // codeOf is the registration code of a product.
 func (h *harness) codeOf(product int64) string {
 	h.t.Helper()
