@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,10 +28,28 @@ type fixture struct {
 	log    *slog.Logger
 }
 
-func newFixture(t *testing.T) fixture {
+// newFixture's database holds the three-level tree; data files of the
+// shared data (storagetest.DataFile: "vn-units-2025-07.csv" the two-level
+// tree, "vn-units-2025-07-merges.json" the merges) are imported in order.
+func newFixture(t *testing.T, data ...string) fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := storagetest.NewDB(t)
+	for _, name := range data {
+		f, err := os.Open(storagetest.DataFile(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(name, ".json") {
+			_, err = db.Store.ImportMerges(ctx, f)
+		} else {
+			_, err = db.Store.ImportUnits(ctx, f)
+		}
+		f.Close()
+		if err != nil {
+			t.Fatalf("import %s: %v", name, err)
+		}
+	}
 	atlas, err := db.Store.Atlas(ctx)
 	if err != nil {
 		t.Fatal(err)

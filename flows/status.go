@@ -8,6 +8,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
 // StatusRecords are what /status reads.
@@ -159,6 +160,9 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 		for _, tg := range st.Targets {
 			line(targetLine(p, tg))
 		}
+		if st.Gap > 0 && len(st.Targets) > 1 {
+			line(p.T("status.total_gap", "Count", st.Gap))
+		}
 	}
 	if len(st.Targets) == 0 && len(st.Rules) == 0 {
 		line("")
@@ -179,14 +183,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 		line("")
 		line(p.T("status.children"))
 		for i, c := range st.Children[:min(len(st.Children), statusChildren)] {
-			switch {
-			case c.Gap > 0:
-				line(p.T("status.child_gap", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised(), "Gap", c.Gap))
-			case len(c.Targets) > 0 && allMet(c.Targets):
-				line(p.T("status.child", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()))
-			default:
-				line(p.T("status.child_plain", "N", i+1, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()))
-			}
+			line(childLine(p, i+1, c))
 		}
 		if more := len(st.Children) - statusChildren; more > 0 {
 			line(p.N("status.more_units", more))
@@ -258,13 +255,18 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	return nil
 }
 
-// allMet reports whether every target is met, at its encouraged level too
-// when it sets no minimum.
-func allMet(targets []ocop.Target) bool {
-	for _, tg := range targets {
-		if !tg.Met || tg.Quota.Minimum == 0 && !tg.EncouragedMet {
-			return false
-		}
+// childLine says where a child unit stands: what it lacks of its minimums,
+// or that it meets them, or (never as a shortfall) the encouraged level it
+// has not reached. It reads the numbers ocop.BuildStatus computed.
+func childLine(p locales.Printer, n int, c ocop.UnitResult) string {
+	args := []any{"N", n, "Unit", c.Unit.Name, "Count", c.Tally.Recognised()}
+	switch {
+	case c.Gap > 0:
+		return p.T("status.child_gap", append(args, "Gap", c.Gap)...)
+	case c.EncouragedGap > 0 && c.HasEncouraged():
+		return p.T("status.child_encouraged", append(args, "Encouraged", c.Encouraged)...)
+	case len(c.Targets) > 0:
+		return p.T("status.child", args...)
 	}
-	return true
+	return p.T("status.child_plain", args...)
 }

@@ -88,6 +88,9 @@ func targetLine(p locales.Printer, tg ocop.Target) string {
 		case l.level <= 0:
 		case l.met:
 			lines = append(lines, p.T(l.key+"_met", "Target", targetName(p, q, l.level), "Value", value))
+		case l.key == "status.encouraged":
+			// Encouragement, never a shortfall: no "còn thiếu".
+			lines = append(lines, p.T(l.key+"_gap", "Target", targetName(p, q, l.level), "Value", value))
 		default:
 			lines = append(lines, p.T(l.key+"_gap", "Target", targetName(p, q, l.level), "Value", value,
 				"Gap", p.N("gap."+string(q.Metric), l.gap)))

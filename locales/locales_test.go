@@ -84,6 +84,7 @@ var templateData = map[string]any{
 	"Closest": "Phường Bến Nghé, Phường Bến Thành", "Province": "Thành phố Hồ Chí Minh", "Band": 3, "Rows": 191,
 	"ProducersNew": 67, "ProducersUpdated": 0, "Superseded": 2,
 	"Version": "2026-12", "Withdrawn": "01/12 09:00", "ChatID": 123456789,
+	"Encouraged": 4,
 }
 
 // TestEveryMessageRenders renders each message in each language, with

@@ -84,32 +84,48 @@ func (t *Tally) add(o Tally) {
 }
 
 // Target is one quota measured on one unit. Gaps are what is missing, in
-// products (or communes, for MetricCommunesWithAny), rounded up; 0 when met.
+// products (or communes, for MetricCommunesWithAny), rounded up; 0 when met:
+// max(0, what the level asks − what the rule counts). A rule with no
+// minimum (encouraged only) has Gap 0 and Met true: it is never a miss.
 type Target struct {
 	Quota         Quota
 	Value         float64 // the measure: products, an average, communes
+	Required      int     // products the minimum asks for (0: no minimum)
 	Met           bool
 	Gap           int
 	EncouragedMet bool // always true when the quota has no encouraged level
 	EncouragedGap int
+	// EncouragedRequired is the products the encouraged level asks for
+	// (0: no encouraged level).
+	EncouragedRequired int
 }
+
+// EncouragedOnly reports whether the rule sets an encouraged level and no
+// minimum: shown as encouraged, never as a shortfall.
+func (t Target) EncouragedOnly() bool { return t.Quota.Minimum == 0 && t.Quota.Encouraged > 0 }
 
 // measure evaluates q on a unit with tally t, communes communes, of which
 // withAny have a product.
 func measure(q Quota, t Tally, communes, withAny int) Target {
 	tg := Target{Quota: q}
-	gap := func(level float64) int {
-		switch q.Metric {
-		case MetricRecognised:
-			return max(0, int(math.Ceil(level))-t.Recognised())
-		case MetricFourStar:
-			return max(0, int(math.Ceil(level))-t.FourStar())
-		case MetricAvgPerCommune:
+	// need is the count a level asks for: products, of them products of
+	// 4★ or more, or communes with a product (each needs one product).
+	need := func(level float64) int {
+		if q.Metric == MetricAvgPerCommune {
 			// An average of level per commune needs level × communes
 			// products; a unit with no commune has no average to reach.
-			return max(0, int(math.Ceil(level*float64(communes)-1e-9))-t.Recognised())
+			return int(math.Ceil(level*float64(communes) - 1e-9))
+		}
+		return int(math.Ceil(level))
+	}
+	gap := func(level float64) int {
+		switch q.Metric {
+		case MetricRecognised, MetricAvgPerCommune:
+			return max(0, need(level)-t.Recognised())
+		case MetricFourStar:
+			return max(0, need(level)-t.FourStar())
 		case MetricCommunesWithAny:
-			return max(0, int(math.Ceil(level))-withAny)
+			return max(0, need(level)-withAny)
 		}
 		return 0
 	}
@@ -125,11 +141,11 @@ func measure(q Quota, t Tally, communes, withAny int) Target {
 	case MetricCommunesWithAny:
 		tg.Value = float64(withAny)
 	}
-	tg.Gap = gap(q.Minimum)
+	tg.Required, tg.Gap = need(q.Minimum), gap(q.Minimum)
 	tg.Met = tg.Gap == 0
 	tg.EncouragedMet = true
 	if q.Encouraged > 0 {
-		tg.EncouragedGap = gap(q.Encouraged)
+		tg.EncouragedRequired, tg.EncouragedGap = need(q.Encouraged), gap(q.Encouraged)
 		tg.EncouragedMet = tg.EncouragedGap == 0
 	}
 	return tg

@@ -15,7 +15,7 @@ type Status struct {
 	Day      time.Time
 	Tally    Tally
 	Communes int // communes at or under the unit
-	Targets  []Target
+	Standing     // the unit's own targets
 	// Rules sums up the quotas set for units below this one: how many of
 	// the units they apply to meet them.
 	Rules []RuleResult
@@ -31,8 +31,54 @@ type UnitResult struct {
 	Unit     units.Unit
 	Tally    Tally
 	Communes int
-	Targets  []Target
-	Gap      int // the sum of its targets' gaps (minimum levels)
+	Standing
+}
+
+// Standing is where a unit stands against its targets: computed once here
+// (standing), so that the message, the child list, the workbook and the
+// chart all show the same numbers and none recomputes them.
+//
+// A product counts for every rule it meets at once (a 4★ product in a
+// commune with none counts for the products, the 4★ and the communes
+// rules), so what a unit lacks is the largest of its rules' shortfalls,
+// never their sum: Bình Chánh's 16 communes at an average of 2 need 32
+// products, and the 2 of 4★ it must have are 2 of those 32.
+type Standing struct {
+	Targets []Target
+	// Required is the products its minimums ask for: the most any one
+	// asks (0: no minimum).
+	Required int
+	// Gap is the products it lacks to meet every minimum: the largest of
+	// its targets' gaps. Encouraged levels never add to it.
+	Gap int
+	// Encouraged and EncouragedGap are the same at the encouraged levels
+	// (a rule with none at its minimum): shown as encouragement only.
+	Encouraged    int
+	EncouragedGap int
+}
+
+// HasMinimum reports whether a target sets a minimum.
+func (s Standing) HasMinimum() bool {
+	return slices.ContainsFunc(s.Targets, func(t Target) bool { return t.Quota.Minimum > 0 })
+}
+
+// HasEncouraged reports whether a target sets an encouraged level.
+func (s Standing) HasEncouraged() bool {
+	return slices.ContainsFunc(s.Targets, func(t Target) bool { return t.Quota.Encouraged > 0 })
+}
+
+// standing sums up a unit's targets.
+func standing(targets []Target) Standing {
+	s := Standing{Targets: targets}
+	for _, t := range targets {
+		s.Required, s.Gap = max(s.Required, t.Required), max(s.Gap, t.Gap)
+		if t.Quota.Encouraged > 0 {
+			s.Encouraged, s.EncouragedGap = max(s.Encouraged, t.EncouragedRequired), max(s.EncouragedGap, t.EncouragedGap)
+		} else {
+			s.Encouraged, s.EncouragedGap = max(s.Encouraged, t.Required), max(s.EncouragedGap, t.Gap)
+		}
+	}
+	return s
 }
 
 // RuleResult is one quota over the units below: Met of Units meet it, at
@@ -139,7 +185,7 @@ func BuildStatus(ix *units.UnitIndex, root int64, counts map[int64]Tally, quotas
 		}
 	} else {
 		top = walk(st.Unit, ancestors, 0)
-		st.Targets = targetsOf(st.Unit, ancestors, top)
+		st.Standing = standing(targetsOf(st.Unit, ancestors, top))
 	}
 	st.Tally, st.Communes = top.tally, top.communes
 
@@ -149,10 +195,7 @@ func BuildStatus(ix *units.UnitIndex, root int64, counts map[int64]Tally, quotas
 	}
 	for _, c := range ix.Children(root) {
 		n := children[c.ID]
-		r := UnitResult{Unit: c, Tally: n.tally, Communes: n.communes, Targets: targetsOf(c, childAnc, n)}
-		for _, t := range r.Targets {
-			r.Gap += t.Gap
-		}
+		r := UnitResult{Unit: c, Tally: n.tally, Communes: n.communes, Standing: standing(targetsOf(c, childAnc, n))}
 		st.Children = append(st.Children, r)
 	}
 	slices.SortStableFunc(st.Children, func(a, b UnitResult) int {

@@ -13,20 +13,9 @@ import (
 // HCMC-style quotas, with every number worked out by hand.
 func TestBuildStatus(t *testing.T) {
 	t.Parallel()
-	ix := units.NewUnitIndex([]units.Unit{
-		{ID: 1, Level: 1, Code: "79", Name: "Thành phố Hồ Chí Minh", Kind: units.KindCity},
-		{ID: 10, ParentID: 1, Level: 2, Code: "760", Name: "Quận 1", Kind: units.KindUrbanDistrict},
-		{ID: 11, ParentID: 10, Level: 3, Code: "a", Name: "Phường Bến Nghé", Kind: units.KindWard},
-		{ID: 12, ParentID: 10, Level: 3, Code: "b", Name: "Phường Đa Kao", Kind: units.KindWard},
-		{ID: 20, ParentID: 1, Level: 2, Code: "783", Name: "Huyện Củ Chi", Kind: units.KindRuralDistrict},
-		{ID: 21, ParentID: 20, Level: 3, Code: "c", Name: "Xã An Phú", Kind: units.KindCommune},
-		{ID: 22, ParentID: 20, Level: 3, Code: "d", Name: "Xã Bình Mỹ", Kind: units.KindCommune},
-		{ID: 23, ParentID: 20, Level: 3, Code: "e", Name: "Thị trấn Củ Chi", Kind: units.KindTownship},
-	})
+	ix := smallCity()
 	from := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
-	below := func(kinds []string, m ocop.Metric, min, enc float64) ocop.Quota {
-		return ocop.Quota{UnitCode: "79", UnitLevel: 1, Below: true, Kinds: kinds, Metric: m, Minimum: min, Encouraged: enc, From: from}
-	}
+	below := cityRule(from)
 	quotas := []ocop.Quota{
 		below([]string{units.KindUrbanDistrict, units.KindCity}, ocop.MetricRecognised, 3, 4),
 		below([]string{units.KindUrbanDistrict, units.KindCity}, ocop.MetricFourStar, 0, 1),
@@ -87,5 +76,60 @@ func TestBuildStatus(t *testing.T) {
 	}
 	if cuchi.Children[0].Unit.Name != "Xã Bình Mỹ" {
 		t.Errorf("children ranked %v: the commune with none comes first", cuchi.Children)
+	}
+}
+
+// TestStandingTakesTheLargestShortfall: a product counts for every rule it
+// meets, so a unit lacks the largest of its rules' shortfalls, never their
+// sum; an encouraged level is never a shortfall.
+func TestStandingTakesTheLargestShortfall(t *testing.T) {
+	t.Parallel()
+	ix := smallCity()
+	below := cityRule(time.Date(2022, 6, 8, 0, 0, 0, 0, time.UTC))
+	quotas := []ocop.Quota{
+		below([]string{units.KindRuralDistrict}, ocop.MetricAvgPerCommune, 2, 3),
+		below([]string{units.KindRuralDistrict}, ocop.MetricFourStar, 2, 0),
+		below([]string{units.KindUrbanDistrict}, ocop.MetricRecognised, 0, 1),
+	}
+	var one ocop.Tally
+	one.Stars[4] = 1
+	st := ocop.BuildStatus(ix, 1, map[int64]ocop.Tally{21: one}, quotas, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
+	got := map[string][4]int{}
+	for _, c := range st.Children {
+		got[c.Unit.Name] = [4]int{c.Required, c.Gap, c.Encouraged, c.EncouragedGap}
+	}
+	// Củ Chi: 3 communes × 2 = 6 products, 1 held → 5 short; 4★: 1 of 2
+	// → 1 short, within the 5. Encouraged: 3 × 3 = 9, 8 short.
+	if want := [4]int{6, 5, 9, 8}; got["Huyện Củ Chi"] != want {
+		t.Errorf("Củ Chi (required, gap, encouraged, its gap) = %v, want %v", got["Huyện Củ Chi"], want)
+	}
+	// Quận 1: encouraged only, 1 short of it and short of nothing.
+	if want := [4]int{0, 0, 1, 1}; got["Quận 1"] != want {
+		t.Errorf("Quận 1 (required, gap, encouraged, its gap) = %v, want %v", got["Quận 1"], want)
+	}
+	if st.Children[0].Unit.Name != "Huyện Củ Chi" {
+		t.Errorf("ranked first: %s, want the unit short of a minimum", st.Children[0].Unit.Name)
+	}
+}
+
+// smallCity is a province with an urban district (two wards) and a rural
+// district (three communes).
+func smallCity() *units.UnitIndex {
+	return units.NewUnitIndex([]units.Unit{
+		{ID: 1, Level: 1, Code: "79", Name: "Thành phố Hồ Chí Minh", Kind: units.KindCity},
+		{ID: 10, ParentID: 1, Level: 2, Code: "760", Name: "Quận 1", Kind: units.KindUrbanDistrict},
+		{ID: 11, ParentID: 10, Level: 3, Code: "a", Name: "Phường Bến Nghé", Kind: units.KindWard},
+		{ID: 12, ParentID: 10, Level: 3, Code: "b", Name: "Phường Đa Kao", Kind: units.KindWard},
+		{ID: 20, ParentID: 1, Level: 2, Code: "783", Name: "Huyện Củ Chi", Kind: units.KindRuralDistrict},
+		{ID: 21, ParentID: 20, Level: 3, Code: "c", Name: "Xã An Phú", Kind: units.KindCommune},
+		{ID: 22, ParentID: 20, Level: 3, Code: "d", Name: "Xã Bình Mỹ", Kind: units.KindCommune},
+		{ID: 23, ParentID: 20, Level: 3, Code: "e", Name: "Thị trấn Củ Chi", Kind: units.KindTownship},
+	})
+}
+
+// cityRule makes rules the city sets from a day on the units below it.
+func cityRule(from time.Time) func(kinds []string, m ocop.Metric, min, enc float64) ocop.Quota {
+	return func(kinds []string, m ocop.Metric, min, enc float64) ocop.Quota {
+		return ocop.Quota{UnitCode: "79", UnitLevel: 1, Below: true, Kinds: kinds, Metric: m, Minimum: min, Encouraged: enc, From: from}
 	}
 }

@@ -42,7 +42,7 @@ func Chart(d Data, p locales.Printer) ([]byte, error) {
 	for i, c := range children {
 		got[i] = float64(c.Tally.Recognised())
 		four[i] = float64(c.Tally.FourStar())
-		need[i] = float64(Required(c))
+		need[i] = float64(c.Required)
 		names[i] = c.Unit.Name
 	}
 

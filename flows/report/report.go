@@ -23,17 +23,3 @@ type Data struct {
 	// officials to call; their sheet is left out when nil.
 	Unlinked []ocop.UnlinkedProducer
 }
-
-// Required is the number of products a unit needs to meet its minimum
-// targets on recognised products (a count, or an average per commune):
-// what the chart sets beside its count. 0 when it has no such target.
-func Required(r ocop.UnitResult) int {
-	need := 0
-	for _, t := range r.Targets {
-		switch t.Quota.Metric {
-		case ocop.MetricRecognised, ocop.MetricAvgPerCommune:
-			need = max(need, r.Tally.Recognised()+t.Gap)
-		}
-	}
-	return need
-}

@@ -69,7 +69,7 @@ func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Pr
 	if err := sw.SetColWidth(1, 1, 40); err != nil {
 		return err
 	}
-	if err := sw.SetColWidth(2, 9, 14); err != nil {
+	if err := sw.SetColWidth(2, 11, 14); err != nil {
 		return err
 	}
 	steps := [][]any{
@@ -84,17 +84,28 @@ func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Pr
 		{0, p.T("xlsx.empty"), len(st.Empty)},
 		{0},
 	}
+	// Every number below is one ocop.BuildStatus computed, as the message
+	// shows it; a level a rule does not set is left blank, and an
+	// encouraged level is never written as a shortfall.
 	if len(st.Targets) > 0 {
-		steps = append(steps, []any{bold, p.T("xlsx.target"), p.T("xlsx.minimum"), p.T("xlsx.encouraged"), p.T("xlsx.value"), p.T("xlsx.met"), p.T("xlsx.gap")})
+		steps = append(steps, []any{bold, p.T("xlsx.target"), p.T("xlsx.minimum"), p.T("xlsx.encouraged"), p.T("xlsx.value"), p.T("xlsx.met"), p.T("xlsx.gap"), p.T("xlsx.encouraged_state")})
 		for _, t := range st.Targets {
-			steps = append(steps, []any{0, p.T("metricname." + string(t.Quota.Metric)), t.Quota.Minimum, t.Quota.Encouraged, t.Value, yesNo(p, t.Met), t.Gap})
+			hasMin, hasEnc := t.Quota.Minimum > 0, t.Quota.Encouraged > 0
+			steps = append(steps, []any{0, p.T("metricname." + string(t.Quota.Metric)), blank(hasMin, t.Quota.Minimum), blank(hasEnc, t.Quota.Encouraged), t.Value,
+				blank(hasMin, yesNo(p, t.Met)), blank(hasMin, t.Gap), blank(hasEnc, yesNo(p, t.EncouragedMet))})
+		}
+		if st.HasMinimum() {
+			steps = append(steps, []any{0, p.T("xlsx.total_gap"), nil, nil, nil, nil, st.Gap})
 		}
 		steps = append(steps, []any{0})
 	}
 	if len(st.Children) > 0 {
-		steps = append(steps, []any{bold, p.T("xlsx.unit"), p.T("xlsx.communes"), "3★", "4★", "5★", p.T("xlsx.recognised"), p.T("xlsx.required"), p.T("xlsx.gap")})
+		steps = append(steps, []any{bold, p.T("xlsx.unit"), p.T("xlsx.communes"), "3★", "4★", "5★", p.T("xlsx.recognised"), p.T("xlsx.required"), p.T("xlsx.gap"),
+			p.T("xlsx.encouraged_required"), p.T("xlsx.encouraged_state")})
 		for _, c := range st.Children {
-			steps = append(steps, []any{0, c.Unit.Name, c.Communes, c.Tally.Stars[3], c.Tally.Stars[4], c.Tally.Stars[5], c.Tally.Recognised(), Required(c), c.Gap})
+			hasMin, hasEnc := c.HasMinimum(), c.HasEncouraged()
+			steps = append(steps, []any{0, c.Unit.Name, c.Communes, c.Tally.Stars[3], c.Tally.Stars[4], c.Tally.Stars[5], c.Tally.Recognised(),
+				blank(hasMin, c.Required), blank(hasMin, c.Gap), blank(hasEnc, c.Encouraged), blank(hasEnc, yesNo(p, c.EncouragedGap == 0))})
 		}
 	}
 	for _, s := range steps {
@@ -103,6 +114,15 @@ func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Pr
 		}
 	}
 	return sw.Flush()
+}
+
+// blank is v when a rule sets the level it belongs to, an empty cell
+// otherwise.
+func blank(set bool, v any) any {
+	if !set {
+		return nil
+	}
+	return v
 }
 
 func yesNo(p locales.Printer, ok bool) string {
