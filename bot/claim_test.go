@@ -102,7 +102,7 @@ func TestClaimSeveralMatches(t *testing.T) {
 	e.shareContact("0987654321")
 	c.shareContact("0987654321")
 	c.expect("Số điện thoại này khớp với 2 chủ thể", "🏷 HTX Tân Thông", "🏷 Hộ kinh doanh Bảy Lúa",
-		"• Sản phẩm của HTX Tân Thông: 3★, hết hiệu lực từ ngày 15/03/2026",
+		"• Sản phẩm của HTX Tân Thông: 3★, hiệu lực đến hết ngày 14/03/2026 (đã hết hạn)",
 		"• Sản phẩm của Hộ kinh doanh Bảy Lúa: chưa có giấy chứng nhận còn hiệu lực")
 	c.press("✅ Hộ kinh doanh Bảy Lúa")
 	c.expectSome("Đã liên kết hồ sơ «Hộ kinh doanh Bảy Lúa»")

@@ -23,8 +23,8 @@ func TestRecordsOfAnOldCommune(t *testing.T) {
 
 	c.say("/hoso")
 	c.expect("Anh/Chị có 2 hồ sơ", "Địa chỉ: Xã Tân Thông Hội (cũ), nay thuộc Xã Củ Chi, Thành phố Hồ Chí Minh",
-		"Giấy chứng nhận OCOP 4 sao, có hiệu lực đến hết ngày 27/06/2027",
-		"Giấy chứng nhận OCOP 3 sao đã hết hiệu lực từ ngày 15/03/2026")
+		"Giấy chứng nhận OCOP 4 sao, hiệu lực đến hết ngày 27/06/2027",
+		"Giấy chứng nhận OCOP 3 sao, hiệu lực đến hết ngày 14/03/2026 (đã hết hạn)")
 
 	// In the tree in force, a commune is written with its province only.
 	d := h.user(1402)

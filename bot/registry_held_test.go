@@ -47,7 +47,7 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 
 	// The claimed producer: its reminder, no registration code, answered.
 	p := h.user(7501)
-	p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: Sản phẩm của HTX Mật Ong An Nhơn (3 sao)\n", "hết hiệu lực từ ngày 20/12/2026 — còn 27 ngày")
+	p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: Sản phẩm của HTX Mật Ong An Nhơn (3 sao)\n", "có hiệu lực đến hết ngày 19/12/2026 — còn 27 ngày")
 	if strings.Contains(p.lastText(), "hồ sơ") {
 		t.Errorf("an imported certificate's reminder names a registration:\n%s", p.lastText())
 	}
@@ -80,7 +80,7 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	}
 	commune.say("/giahan")
 	commune.expect("Trả lời nhắc đánh giá lại đang mở: 1", "• Sản phẩm của HTX Mật Ong An Nhơn — HTX Mật Ong An Nhơn: Đăng ký đánh giá lại",
-		"Chưa liên lạc được qua bot (1)", "• Sản phẩm của HTX Rau Sạch An Nhơn (hết hiệu lực từ 20/12/2026) — HTX Rau Sạch An Nhơn", "ĐT 0912000101 (chưa liên kết bot)")
+		"Chưa liên lạc được qua bot (1)", "• Sản phẩm của HTX Rau Sạch An Nhơn (hiệu lực đến hết ngày 19/12/2026) — HTX Rau Sạch An Nhơn", "ĐT 0912000101 (chưa liên kết bot)")
 	commune.say("/status")
 	commune.expect("Sản phẩm OCOP còn hiệu lực: 2 (3★: 2 · 4★: 0 · 5★: 0)", "Sắp hết hạn trong 90 ngày: 2 sản phẩm",
 		"1 đăng ký đánh giá lại", "1 không liên lạc được")
@@ -100,7 +100,7 @@ func TestRemindersOfImportedProducers(t *testing.T) {
 	reminded := false
 	for _, m := range late.replies() {
 		reminded = reminded || containsAll(m.Text, "Nhắc đánh giá lại sản phẩm OCOP",
-			"Sản phẩm: Sản phẩm của HTX Rau Sạch An Nhơn (3 sao)", "hết hiệu lực từ ngày 20/12/2026")
+			"Sản phẩm: Sản phẩm của HTX Rau Sạch An Nhơn (3 sao)", "có hiệu lực đến hết ngày 19/12/2026")
 	}
 	if !reminded {
 		t.Fatalf("chat 7502: the released reminder never arrived")

@@ -51,7 +51,7 @@ func TestRenewalReminders(t *testing.T) {
 	h.settled("reminders sent")
 	for owner, name := range map[int64]string{7401: "Mật ong Tràm", 7402: "Trà Atiso", 7403: "Bánh Pía", 7405: "Rượu Sim", 7406: "Chè lam"} {
 		p := h.user(owner)
-		p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: "+name, "hết hiệu lực từ ngày 20/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
+		p.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: "+name, "có hiệu lực đến hết ngày 19/12/2026 — còn 27 ngày", h.codeOf(products[owner]))
 		labels := buttonLabels(p.last().InlineKeyboard)
 		want := "Đăng ký đánh giá lại|Đăng ký nâng hạng sao|Không đăng ký lại"
 		if owner == 7405 {
@@ -102,7 +102,7 @@ func TestRenewalReminders(t *testing.T) {
 	p2.expect("Đã ghi nhận: Anh/Chị đăng ký nâng hạng sản phẩm Trà Atiso", "lên 5 sao")
 	p3 := h.user(7403)
 	p3.press("Không đăng ký lại")
-	p3.expect("Anh/Chị không đăng ký đánh giá lại sản phẩm Bánh Pía", "hết hiệu lực từ ngày 20/12/2026")
+	p3.expect("Anh/Chị không đăng ký đánh giá lại sản phẩm Bánh Pía", "Giấy chứng nhận có hiệu lực đến hết ngày 19/12/2026; sau ngày đó")
 	p6 := h.user(7406)
 	p6.press("Không đăng ký lại")
 	p6.press("Đăng ký đánh giá lại")
@@ -166,8 +166,8 @@ func TestRenewalReminders(t *testing.T) {
 	h.waitFor("the digest", func() bool {
 		return h.count(`SELECT count(*) FROM notifications WHERE kind = 'digest' AND status = 'sent'`) == 1
 	})
-	district.expect("Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Hết hạn đến ngày 21/02/2027: 5 sản phẩm",
-		"• Bánh Pía — HTX Bánh Pía (3 sao): hết hiệu lực từ 20/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
+	district.expect("Bản tin OCOP tuần — Huyện Củ Chi (23/11/2026)", "Sắp hết hạn, hiệu lực đến hết ngày 20/02/2027 hoặc sớm hơn: 5 sản phẩm",
+		"• Bánh Pía — HTX Bánh Pía (3 sao): hiệu lực đến hết ngày 19/12/2026", "Trả lời nhắc hạn từ ngày 16/11/2026: 4", "• Trà Atiso — HTX Trà Atiso: Đăng ký nâng hạng lên 5 sao")
 	if err := notifier.Digest(ctx, day.AddDate(0, 0, 2)); err != nil { // the same week again
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestRenewalReminders(t *testing.T) {
 	h.waitFor("expiry notices", func() bool { return h.count(`SELECT count(*) FROM notifications WHERE kind = 'expired'`) == 5 })
 	h.settled("expiry notices sent")
 	for _, owner := range []int64{7402, 7403, 7405, 7406} {
-		h.user(owner).expect("đã hết hiệu lực từ ngày 20/12/2026", "không còn được tính là sản phẩm OCOP")
+		h.user(owner).expect("có hiệu lực đến hết ngày 19/12/2026 (đã hết hạn)", "không còn được tính là sản phẩm OCOP")
 	}
 	if strings.Contains(strings.Join(h.botTexts(7401), "\n"), "đã hết hạn") {
 		t.Error("the re-evaluated product's producer was told it expired")

@@ -105,7 +105,7 @@ func TestDistrictStatus(t *testing.T) {
 		"• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 3/20 đạt",
 		"Xã/phường chưa có sản phẩm: 17/21 — ",
 		"Sắp hết hạn trong 90 ngày: 1 sản phẩm",
-		"• Chuối An Phú (3★, Xã An Phú) — hết hiệu lực từ 15/01/2027",
+		"• Chuối An Phú (3★, Xã An Phú) — hiệu lực đến hết ngày 14/01/2027",
 		"Hồ sơ đăng ký chờ xét: 4",
 	)
 	text := off.lastText()
@@ -193,8 +193,8 @@ func TestDistrictStatus(t *testing.T) {
 			t.Errorf("%s: row %v, want state %s", name, r, want)
 		}
 	}
-	if r := state["Trà Củ Chi"]; r[7] != "4" || r[4] != "Thị trấn Củ Chi" || r[5] != "Huyện Củ Chi" || r[11] != "20/12/2028" {
-		t.Errorf("tea row = %v, want its 4★ certificate of 20/12/2025 in Thị trấn Củ Chi", r)
+	if r := state["Trà Củ Chi"]; r[7] != "4" || r[4] != "Thị trấn Củ Chi" || r[5] != "Huyện Củ Chi" || r[11] != "19/12/2028" {
+		t.Errorf("tea row = %v, want its 4★ certificate of 20/12/2025, valid until the end of 19/12/2028, in Thị trấn Củ Chi", r)
 	}
 	summary, _ := book.GetRows("Tổng hợp")
 	if !strings.Contains(strings.Join(summary[0], " "), "Huyện Củ Chi") || summary[2][1] != "4" {

@@ -163,13 +163,10 @@ func (e *Engine) describeCandidate(t *turn, c ocop.ClaimCandidate) string {
 }
 
 func (e *Engine) productLine(t *turn, pr ocop.ClaimProduct, today time.Time) string {
-	switch {
-	case pr.Stars == 0:
+	if pr.Stars == 0 {
 		return t.p.T("claim.product_none", "Product", pr.Name)
-	case today.Before(pr.ValidUntil):
-		return t.p.T("claim.product", "Product", pr.Name, "Stars", pr.Stars, "Last", dates.Format(ocop.LastValidDay(pr.ValidUntil)))
 	}
-	return t.p.T("claim.product_ended", "Product", pr.Name, "Stars", pr.Stars, "Until", dates.Format(pr.ValidUntil))
+	return t.p.T("claim.product", "Product", pr.Name, "Stars", pr.Stars, "End", certEnd(t.p, pr.ValidUntil, today))
 }
 
 // claimButton confirms a claim ("cl|<code>").

@@ -5,7 +5,6 @@ import (
 	"unicode/utf16"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
-	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -86,12 +85,8 @@ func (e *Engine) showRecords(t *turn) error {
 			"Stars", r.TargetStars,
 			"Status", t.p.T("status."+string(r.Status)),
 			"Date", dates.Format(r.SubmittedAt.In(dates.Vietnam)))
-		switch {
-		case r.CertStars == 0:
-		case today.Before(r.CertValidUntil):
-			item += "\n" + t.p.T("records.certificate", "Stars", r.CertStars, "Last", dates.Format(ocop.LastValidDay(r.CertValidUntil)))
-		default:
-			item += "\n" + t.p.T("records.certificate_ended", "Stars", r.CertStars, "Until", dates.Format(r.CertValidUntil))
+		if r.CertStars > 0 {
+			item += "\n" + t.p.T("records.certificate", "Stars", r.CertStars, "End", certEnd(t.p, r.CertValidUntil, today))
 		}
 		lines = append(lines, item)
 	}

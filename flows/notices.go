@@ -20,7 +20,7 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 	switch n.Kind {
 	case ocop.NoticeResult:
 		return render(n, func(r ocop.ResultNotice) Reply {
-			return Reply{Text: resultNoticeText(p, r), Buttons: [][]Button{
+			return Reply{Text: resultNoticeText(p, r, e.today()), Buttons: [][]Button{
 				{{Label: p.T("button.my_records"), Data: globalData("hoso")}},
 			}}
 		})
@@ -34,21 +34,21 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 	case ocop.NoticeReminder, ocop.NoticeExpired:
 		return render(n, func(r ocop.ReminderNotice) Reply { return e.reminderText(p, r) })
 	case ocop.NoticeRenewalAnswer:
-		return render(n, func(a ocop.AnswerNotice) Reply { return Reply{Text: answerNoticeText(p, a)} })
+		return render(n, func(a ocop.AnswerNotice) Reply { return Reply{Text: answerNoticeText(p, a, e.today())} })
 	case ocop.NoticeUnreachable:
 		return render(n, func(u ocop.UnreachableNotice) Reply {
 			head := "notice.unreachable"
 			if u.Reason == ocop.UnreachableUnlinked {
 				head = "notice.unlinked"
 			}
-			lines := []string{p.T(head, "Stage", u.Stage), unreachableLine(p, u)}
+			lines := []string{p.T(head, "Stage", u.Stage), unreachableLine(p, u, e.today())}
 			for _, m := range u.More {
-				lines = append(lines, p.T("notice.unlinked_more", "Product", m.Product, "Stars", m.Stars, "Date", day(m.ValidUntil)))
+				lines = append(lines, p.T("notice.unlinked_more", "Product", m.Product, "Stars", m.Stars, "End", certEnd(p, m.ValidUntil, e.today())))
 			}
 			return Reply{Text: strings.Join(lines, "\n")}
 		})
 	case ocop.NoticeDigest:
-		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d)} })
+		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d, e.today())} })
 	case ocop.NoticeErased:
 		return render(n, func(d ocop.ErasedNotice) Reply {
 			text := p.T("notice.erased", "Producer", d.Producer, "Date", day(dates.LocalDay(d.ErasedOn)))
@@ -72,7 +72,20 @@ func render[T any](n ocop.Notification, text func(T) Reply) (Reply, error) {
 
 func day(t time.Time) string { return dates.Format(t) }
 
-func resultNoticeText(p locales.Printer, r ocop.ResultNotice) string {
+// certEnd is how every text names a certificate's end, given validUntil
+// (the first day it no longer counts, as stored): its last valid day,
+// "hiệu lực đến hết ngày 27/06/2027", marked "(đã hết hạn)" once today is
+// past it. Messages take it as End and never a date of their own, so a
+// producer and an official reading side by side see the same day.
+func certEnd(p locales.Printer, validUntil, today time.Time) string {
+	id := "cert.end"
+	if !today.Before(validUntil) {
+		id = "cert.ended"
+	}
+	return p.T(id, "Last", day(ocop.LastValidDay(validUntil)))
+}
+
+func resultNoticeText(p locales.Printer, r ocop.ResultNotice, today time.Time) string {
 	args := []any{"Product", r.Product, "Code", r.Code, "Score", scoreText(p, r.Score), "Stars", r.Stars,
 		"DecisionNo", r.DecisionNo, "Date", day(r.DecisionDate)}
 	if !ocop.IsOCOP(r.Stars) {
@@ -82,7 +95,7 @@ func resultNoticeText(p locales.Printer, r ocop.ResultNotice) string {
 		}
 		return text
 	}
-	text := p.T("notice.result", append(args, "Until", day(ocop.LastValidDay(r.ValidUntil)))...)
+	text := p.T("notice.result", append(args, "End", certEnd(p, r.ValidUntil, today))...)
 	if r.PreviousStars > 0 {
 		text += "\n" + p.T("notice.result_replaces", "Previous", r.PreviousStars)
 	}

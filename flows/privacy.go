@@ -164,7 +164,7 @@ func (e *Engine) showData(t *turn) error {
 		lines := []string{p.T("privacy.data.certificates", "N", len(d.Certificates))}
 		for _, c := range d.Certificates {
 			item := p.T("privacy.data.certificate", "Product", c.Product, "Stars", c.Stars, "DecisionNo", c.DecisionNo,
-				"Date", day(c.DecisionDate), "Last", day(ocop.LastValidDay(c.ValidUntil)))
+				"Date", day(c.DecisionDate), "End", certEnd(p, c.ValidUntil, e.today()))
 			if !c.RevokedOn.IsZero() {
 				item += " " + p.T("privacy.data.revoked", "Date", day(c.RevokedOn))
 			}

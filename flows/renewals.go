@@ -66,13 +66,17 @@ func answerName(p locales.Printer, a ocop.RenewalAnswer) string {
 // reminderText renders a reminder (stage > 0) or an expiry notice, with
 // the answers the producer may give.
 func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
-	args := []any{"Product", r.Product, "Code", r.Code, "Stars", r.Stars, "DecisionNo", r.DecisionNo, "Date", day(r.ValidUntil)}
+	today := e.today()
+	if r.Stage == 0 && today.Before(r.ValidUntil) {
+		today = r.ValidUntil // the expiry notice: ended, whatever the clock
+	}
+	args := []any{"Product", r.Product, "Code", r.Code, "Stars", r.Stars, "DecisionNo", r.DecisionNo, "End", certEnd(p, r.ValidUntil, today)}
 	if r.Stage == 0 {
 		return Reply{Text: p.T("notice.expired", args...), Buttons: [][]Button{{answerButton(p, r.CertificateID, answerCodes[0])}}} // re-evaluate
 	}
 	// Days left when it is sent, which a queue held back by Telegram may
 	// have made fewer than the stage.
-	left := int(r.ValidUntil.Sub(e.today()).Hours() / 24)
+	left := int(r.ValidUntil.Sub(today).Hours() / 24)
 	if left <= 0 || left > r.Stage {
 		left = r.Stage
 	}
@@ -114,16 +118,16 @@ func (e *Engine) renewalButton(t *turn, arg string) error {
 			"Answer", answerName(t.p, r.Answer)) + "\n")
 	}
 	b.WriteString(t.p.T("renewal.recorded."+string(r.Answer), "Product", r.Product, "Code", r.Code,
-		"Target", r.TargetStars, "Date", day(r.ValidUntil)))
+		"Target", r.TargetStars, "End", certEnd(t.p, r.ValidUntil, e.today())))
 	// The other answers stay under the confirmation, for a change of mind.
 	t.say(Reply{Text: b.String(), Buttons: answerRows(t.p, r.CertificateID, r.Stars, r.Answer)})
 	return nil
 }
 
 // answerNoticeText tells officials a producer's answer.
-func answerNoticeText(p locales.Printer, a ocop.AnswerNotice) string {
+func answerNoticeText(p locales.Printer, a ocop.AnswerNotice, today time.Time) string {
 	text := p.T("notice.renewal_answer", "Producer", a.Producer, "Product", a.Product, "Code", a.Code, "Stars", a.Stars,
-		"Date", day(a.ValidUntil), "Answer", answerLabel(p, a.Answer, a.TargetStars))
+		"End", certEnd(p, a.ValidUntil, today), "Answer", answerLabel(p, a.Answer, a.TargetStars))
 	if a.Previous != "" {
 		text += "\n" + p.T("notice.renewal_previous", "Previous", answerName(p, a.Previous))
 	}
@@ -146,21 +150,22 @@ func appendMore(lines []string, p locales.Printer, total, shown int) []string {
 	return lines
 }
 
-func unreachableLine(p locales.Printer, u ocop.UnreachableNotice) string {
+func unreachableLine(p locales.Printer, u ocop.UnreachableNotice, today time.Time) string {
 	line := p.T("renewal.unreachable_item", "Product", u.Product, "Code", u.Code, "Producer", u.Producer,
-		"Who", u.Representative, "Phone", u.Phone, "Date", day(u.ValidUntil))
+		"Who", u.Representative, "Phone", u.Phone, "End", certEnd(p, u.ValidUntil, today))
 	if u.Reason == ocop.UnreachableUnlinked {
 		line += " " + p.T("renewal.unlinked_mark")
 	}
 	return line
 }
 
-func digestText(p locales.Printer, d ocop.DigestNotice) string {
+func digestText(p locales.Printer, d ocop.DigestNotice, today time.Time) string {
 	lines := []string{p.T("digest.title", "Unit", d.Unit, "Date", day(d.From.AddDate(0, 0, 7)))}
-	lines = append(lines, p.N("digest.expiring", d.Expiring, "Until", day(d.Until)))
+	// Certificates ending by d.Until: their last valid days are before it.
+	lines = append(lines, p.N("digest.expiring", d.Expiring, "Last", day(ocop.LastValidDay(d.Until))))
 	for _, c := range d.Soonest {
 		lines = append(lines, p.T("digest.expiring_item", "Product", c.Product, "Producer", c.Producer, "Stars", c.Stars,
-			"Date", day(c.ValidUntil)))
+			"End", certEnd(p, c.ValidUntil, today)))
 	}
 	lines = appendMore(lines, p, d.Expiring, len(d.Soonest))
 	lines = append(lines, "", p.N("digest.answers", d.Received, "Date", day(d.From)))
@@ -201,7 +206,7 @@ func (e *Engine) renewalCommand(t *turn) error {
 	for _, r := range reqs {
 		lines = append(lines, t.p.T("renewal.list_item", "Code", r.Code, "Product", r.Product, "Producer", r.Producer,
 			"Answer", answerLabel(t.p, r.Answer, r.TargetStars),
-			"When", r.AnsweredAt.In(dates.Vietnam).Format("02/01"), "Date", day(r.ValidUntil)))
+			"When", r.AnsweredAt.In(dates.Vietnam).Format("02/01"), "End", certEnd(t.p, r.ValidUntil, e.today())))
 	}
 	lines = appendMore(lines, t.p, total, len(reqs))
 	if len(gone) > 0 {
@@ -213,7 +218,7 @@ func (e *Engine) renewalCommand(t *turn) error {
 	if unreachable > 0 {
 		lines = append(lines, "", t.p.N("renewal.unreachable_header", unreachable))
 		for _, u := range gone {
-			lines = append(lines, unreachableLine(t.p, u))
+			lines = append(lines, unreachableLine(t.p, u, e.today()))
 		}
 		lines = appendMore(lines, t.p, unreachable, len(gone))
 	}

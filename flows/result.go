@@ -182,7 +182,7 @@ func (f *resultFlow) confirm(t *turn) error {
 		"Score", scoreText(t.p, r.Score), "Stars", r.Stars,
 		"DecisionNo", r.DecisionNo, "Date", dates.Format(r.DecisionDate))
 	if r.Certified() {
-		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(ocop.LastValidDay(r.ValidUntil())))
+		text += "\n" + t.p.T("results.confirm_certificate", "End", certEnd(t.p, r.ValidUntil(), f.e.today()))
 	} else {
 		text += "\n" + t.p.T("results.confirm_no_certificate")
 	}
@@ -409,7 +409,7 @@ func (f *resultFlow) submit(t *turn) error {
 	}
 	text := t.p.T("results.recorded", "Code", r.Code, "Stars", r.Stars)
 	if r.Certified() {
-		text += "\n" + t.p.T("results.confirm_certificate", "Until", dates.Format(ocop.LastValidDay(r.ValidUntil())))
+		text += "\n" + t.p.T("results.confirm_certificate", "End", certEnd(t.p, r.ValidUntil(), f.e.today()))
 	}
 	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Buttons: [][]Button{
 		{{Label: t.p.T("button.next_result"), Data: globalData("kq")}},

@@ -215,7 +215,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 				commune = c.Name
 			}
 			line(p.T("status.expiring_item", "Product", x.Product, "Stars", x.Certificate.Stars, "Unit", commune,
-				"Date", dates.Format(x.Certificate.ValidUntil)))
+				"End", certEnd(p, x.Certificate.ValidUntil, day)))
 		}
 	}
 	if r := renewalStatus(p, renewals); r != "" {

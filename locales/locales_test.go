@@ -75,7 +75,8 @@ var templateData = map[string]any{
 	"Input": "31/02/2025", "Name": "cu chi", "Three": 3, "Four": 1, "Five": 0, "Target": "≥ 3 sản phẩm OCOP",
 	"Value": "2", "Gap": "còn thiếu 1 sản phẩm", "Kinds": "Quận, thành phố", "Met": 9, "Units": 17,
 	"Names": "Xã An Phú, Xã Trung Lập Hạ", "Communes": 21, "Products": 5, "Link": "https://t.me/ocopbot?start=abc",
-	"Previous": 3, "MB": 5, "Score": "72,5", "DecisionNo": "2388/QĐ-UBND", "Until": "28/06/2027",
+	"Previous": 3, "MB": 5, "Score": "72,5", "DecisionNo": "2388/QĐ-UBND",
+	"End":    "hiệu lực đến hết ngày 27/06/2027",
 	"Regime": "148/QĐ-TTg", "By": "cấp tỉnh", "Office": "cấp huyện", "Mine": "3★", "Line": 4, "Error": "thiếu mã hồ sơ",
 	"New": 12, "Certificates": 10, "Unchanged": 0, "Columns": "Điểm", "Header": "unit_code,…", "Level": 2, "First": 3, "District": "huyện Củ Chi", "Rules": 2, "Replaced": 1, "Reason": "vi phạm an toàn thực phẩm",
 	"When": "23/11 10:05", "Who": "HTX Tân Thông", "Attempts": 2, "Applicant": "Hồ sơ OCOP-26-000001: Mật ong — HTX Tân Thông",
@@ -153,6 +154,25 @@ func TestCodeUsesOnlyKnownMessages(t *testing.T) {
 	for _, id := range slices.Compact(used) {
 		if _, ok := vi[id]; !ok {
 			t.Errorf("the code uses message %q, which is not in the catalogue", id)
+		}
+	}
+}
+
+// TestCertificateEndSaidOneWay: every message naming a certificate's end
+// takes it worded by cert.end (its last valid day, End), never a date of its
+// own after words of the first day it no longer counts or of an end
+// "inclusive": a producer and an official reading side by side see one date.
+func TestCertificateEndSaidOneWay(t *testing.T) {
+	t.Parallel()
+	c := load(t)
+	other := regexp.MustCompile(`(?i)(hết hiệu lực từ( ngày)?|hiệu lực đến( hết)?( ngày)?|no longer valid (from|since)|up to and including|valid until( the end of)?) \{\{\.(Until|Date)\}\}`)
+	for _, lang := range Languages {
+		for id, m := range messages(t, c, lang) {
+			for _, form := range []string{m.One, m.Other} {
+				if w := other.FindString(form); w != "" {
+					t.Errorf("%s %s says a certificate's end its own way (%q): use {{.End}}, worded by cert.end", lang, id, w)
+				}
+			}
 		}
 	}
 }

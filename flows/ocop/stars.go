@@ -41,6 +41,6 @@ func CertificateExpiry(decision time.Time) time.Time {
 }
 
 // LastValidDay is the last day a certificate counts, given the first day it
-// no longer does (valid_until as stored): what "có hiệu lực đến hết ngày …"
-// shows. Texts that show valid_until itself say "hết hiệu lực từ ngày …".
+// no longer does (valid_until as stored): the one day every text and
+// workbook names as a certificate's end ("hiệu lực đến hết ngày …").
 func LastValidDay(validUntil time.Time) time.Time { return validUntil.AddDate(0, 0, -1) }

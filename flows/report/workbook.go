@@ -144,7 +144,7 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 		}
 	}
 	head := []string{"xlsx.no_col", "xlsx.product", "xlsx.producer", "xlsx.kind", "xlsx.commune", "xlsx.parent",
-		"xlsx.group", "xlsx.stars", "xlsx.score", "xlsx.decision", "xlsx.decision_date", "xlsx.valid_until", "xlsx.state"}
+		"xlsx.group", "xlsx.stars", "xlsx.score", "xlsx.decision", "xlsx.decision_date", "xlsx.last_valid_day", "xlsx.state"}
 	cells := make([]any, len(head))
 	for i, h := range head {
 		cells[i] = excelize.Cell{StyleID: bold, Value: p.T(h)}
@@ -177,7 +177,8 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 		row[4], row[5], row[6] = commune, parent, groups[x.GroupCode]
 		row[7], row[8], row[9] = c.Stars, score, c.DecisionNo
 		row[10] = excelize.Cell{StyleID: date, Value: c.DecisionDate}
-		row[11] = excelize.Cell{StyleID: date, Value: c.ValidUntil}
+		// The last valid day, as every text names a certificate's end.
+		row[11] = excelize.Cell{StyleID: date, Value: ocop.LastValidDay(c.ValidUntil)}
 		row[12] = p.T(certState(x))
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
