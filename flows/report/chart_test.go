@@ -39,8 +39,8 @@ func TestChartFontHasEveryLetter(t *testing.T) {
 	}
 	for _, lang := range locales.Languages {
 		p := printer(t, lang)
-		for _, id := range []string{"chart.title", "chart.truncated", "chart.y", "chart.recognised", "chart.four_star", "chart.target", "status.country"} {
-			text.WriteString(p.T(id, "Unit", "", "Date", "", "N", 1, "Total", 2))
+		for _, id := range []string{"chart.title", "chart.more", "chart.empty", "chart.x", "chart.stars", "chart.target", "chart.target_four", "chart.encouraged", "status.country"} {
+			text.WriteString(p.T(id, "Unit", "", "Date", "", "Count", 2, "Stars", 4))
 		}
 	}
 	var buf sfnt.Buffer
