@@ -40,21 +40,22 @@ func hcmcQuotas() []ocop.Quota {
 }
 
 // hcmcStatus is the city's status on day in the tree of file, with the
-// products of counts (by commune name and stars) placed in every commune
-// whose name matches.
-func hcmcStatus(t *testing.T, file string, on time.Time, counts func(u units.Unit) ocop.Tally) ocop.Status {
+// products counts gives the city's i-th commune.
+func hcmcStatus(t *testing.T, file string, on time.Time, counts func(i int) ocop.Tally) ocop.Status {
 	t.Helper()
 	list := unitstest.Load(t, file)
 	city := unitstest.ByCode(t, list, 1, "79")
 	tallies := map[int64]ocop.Tally{}
 	ix := unitstest.Index(t, file)
-	for _, u := range units.Communes(ix, city.ID) {
-		tallies[u.ID] = counts(u)
+	for i, u := range units.Communes(ix, city.ID) {
+		tallies[u.ID] = counts(i + 1)
 	}
 	return ocop.BuildStatus(ix, city.ID, tallies, hcmcQuotas(), on)
 }
 
-func chartPrinter(t *testing.T, lang string) locales.Printer {
+// PrinterForTest is the catalogue's printer for lang, for this package's tests
+// inside and outside it.
+func PrinterForTest(t *testing.T, lang string) locales.Printer {
 	t.Helper()
 	c, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -67,7 +68,7 @@ func chartPrinter(t *testing.T, lang string) locales.Printer {
 // $CHART_DIR, to look at it) and checks what holds for every chart.
 func render(t *testing.T, name string, st ocop.Status, lang string) (chartLayout, image.Image) {
 	t.Helper()
-	data, lay, err := drawChart(Data{Status: st}, chartPrinter(t, lang))
+	data, lay, err := drawChart(Data{Status: st}, PrinterForTest(t, lang))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +206,7 @@ func targetOf(r rowLayout, kind string) (markerLayout, bool) {
 // marker's colour there and nowhere else; encouraged levels hollow.
 func TestChartTargetsOnTheirOwnRow(t *testing.T) {
 	t.Parallel()
-	i := 0
-	st := hcmcStatus(t, "vn-units-2025-03.csv", day(2025, 3, 1), func(u units.Unit) ocop.Tally {
-		i++
+	st := hcmcStatus(t, "vn-units-2025-03.csv", day(2025, 3, 1), func(i int) ocop.Tally {
 		var tl ocop.Tally
 		tl.Stars[3] = i % 3
 		tl.Stars[4] = i % 5 / 4
@@ -293,9 +292,7 @@ func TestChartTargetsOnTheirOwnRow(t *testing.T) {
 // level is a hollow marker and never the minimum's colour.
 func TestChartEncouragedIsNoMiss(t *testing.T) {
 	t.Parallel()
-	i := 0
-	st := hcmcStatus(t, "vn-units-2025-07.csv", day(2026, 12, 7), func(u units.Unit) ocop.Tally {
-		i++
+	st := hcmcStatus(t, "vn-units-2025-07.csv", day(2026, 12, 7), func(i int) ocop.Tally {
 		var tl ocop.Tally
 		if i%14 == 0 {
 			tl.Stars[3], tl.Stars[4] = i%4, 1
@@ -323,7 +320,7 @@ func TestChartEncouragedIsNoMiss(t *testing.T) {
 // TestChartEmpty: a day with no product says so in the picture.
 func TestChartEmpty(t *testing.T) {
 	t.Parallel()
-	st := hcmcStatus(t, "vn-units-2025-07.csv", day(2026, 12, 7), func(units.Unit) ocop.Tally { return ocop.Tally{} })
+	st := hcmcStatus(t, "vn-units-2025-07.csv", day(2026, 12, 7), func(int) ocop.Tally { return ocop.Tally{} })
 	for _, c := range []struct{ lang, msg string }{
 		{"vi", "Chưa có sản phẩm OCOP nào còn hiệu lực ngày 07/12/2026"},
 		{"en", "No OCOP product is valid on 07/12/2026 yet"},

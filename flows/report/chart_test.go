@@ -3,8 +3,6 @@ package report_test
 import (
 	"bytes"
 	"image/png"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -66,14 +64,7 @@ func keys(m map[rune]bool) string {
 	return string(s)
 }
 
-func printer(t *testing.T, lang string) locales.Printer {
-	t.Helper()
-	c, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Printer(lang)
-}
+var printer = report.PrinterForTest
 
 // TestChartIsAPNGOfItsSize draws more children than fit: the PNG decodes at
 // the announced size.
