@@ -213,6 +213,7 @@ func TestChartTargetsOnTheirOwnRow(t *testing.T) {
 		tl.Stars[5] = i % 17 / 16
 		return tl
 	})
+	render(t, "chart-hcmc-2025-03-01-en", st, "en") // its legend is longer
 	lay, img := render(t, "chart-hcmc-2025-03-01", st, "vi")
 	if len(lay.Rows) != len(st.Children) || lay.More != 0 || len(st.Children) != 22 {
 		t.Fatalf("%d rows, %d more, of %d districts", len(lay.Rows), lay.More, len(st.Children))
