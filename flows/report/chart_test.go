@@ -3,8 +3,6 @@ package report_test
 import (
 	"bytes"
 	"image/png"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -39,8 +37,8 @@ func TestChartFontHasEveryLetter(t *testing.T) {
 	}
 	for _, lang := range locales.Languages {
 		p := printer(t, lang)
-		for _, id := range []string{"chart.title", "chart.truncated", "chart.y", "chart.recognised", "chart.four_star", "chart.target", "status.country"} {
-			text.WriteString(p.T(id, "Unit", "", "Date", "", "N", 1, "Total", 2))
+		for _, id := range []string{"chart.title", "chart.more", "chart.empty", "chart.x", "chart.stars", "chart.target", "chart.target_four", "chart.encouraged", "status.country"} {
+			text.WriteString(p.T(id, "Unit", "", "Date", "", "Count", 2, "Stars", 4))
 		}
 	}
 	var buf sfnt.Buffer
@@ -66,14 +64,7 @@ func keys(m map[rune]bool) string {
 	return string(s)
 }
 
-func printer(t *testing.T, lang string) locales.Printer {
-	t.Helper()
-	c, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Printer(lang)
-}
+var printer = report.PrinterForTest
 
 // TestChartIsAPNGOfItsSize draws more children than fit: the PNG decodes at
 // the announced size.
