@@ -249,3 +249,39 @@ func TestLongOutageToldOnce(t *testing.T) {
 		t.Errorf("%d registrations stored, want 1", n)
 	}
 }
+
+// TestReadWhoseAnswerWasLost: a read of the intake that Redis carried out
+// but whose answer never reached the bot (the connection dropped with
+// Redis) leaves its entries counted as the bot's own, and reads of new
+// entries never return them. After a failed read the partition's reader
+// claims its entries back, and the update is answered.
+func TestReadWhoseAnswerWasLost(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{privateRedis: true})
+	ctx := context.Background()
+	c := h.user(97_500_001)
+	c.say("/trogiup") // the bot is up and reading
+	before := len(h.emu.BotMessages(c.chatID()))
+
+	// The read, done as the bot's consumer, its answer dropped here.
+	const updateID = 1 << 40
+	payload := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":9001,"chat":{"id":%d,"type":"private"},"from":{"id":%d},"text":"/trogiup"}}`,
+		updateID, c.chatID(), c.chatID())
+	_, read, err := h.redis.client().EnqueueAndRead(ctx, storage.PartitionOf(c.chatID()),
+		[]storage.Incoming{{UpdateID: updateID, ChatID: c.chatID(), Payload: []byte(payload)}},
+		storage.Reader{Group: "ocopbot", Consumer: "test-0"}, 10)
+	if err != nil || len(read) != 1 {
+		t.Fatalf("read as the bot: %d entries, %v; want the one enqueued", len(read), err)
+	}
+	// Redis goes away long enough for the reader's next read to fail.
+	h.redis.kill()
+	time.Sleep(2 * time.Second)
+	h.redis.start()
+
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := h.emu.Wait(wctx, func() bool { return len(h.emu.BotMessages(c.chatID())) > before }); err != nil {
+		t.Fatalf("the update whose read lost its answer was never handled: %v", err)
+	}
+	c.expect("/dangky")
+}

@@ -141,11 +141,21 @@ func (ps *partitions) read(ctx context.Context, part int) {
 	// updates are routed in stream order.
 	f := b.feeds.open(part)
 	defer b.feeds.close(part, f)
-	more := false
+	more, reclaim := false, false
 	for ctx.Err() == nil {
 		var qs []storage.QueuedUpdate
 		var err error
-		if b.feeds.polling.Load() {
+		if reclaim {
+			// A read that failed may have been carried out, its answer
+			// lost with the connection: Redis then counts its entries as
+			// this process's, and a read of new entries never returns
+			// them. Claim them back; those in hand are not taken twice.
+			if qs, err = b.state.TakeOver(ctx, part, b.cfg.Group, b.cfg.Consumer); err == nil {
+				reclaim = false
+				ps.d.route(qs)
+				continue
+			}
+		} else if b.feeds.polling.Load() {
 			qs, err = ps.readFed(ctx, part, f, more)
 		} else {
 			qs, err = b.state.ReadUpdates(ctx, part, b.cfg.Group, b.cfg.Consumer, readCount, time.Second)
@@ -155,6 +165,7 @@ func (ps *partitions) read(ctx context.Context, part int) {
 			if ctx.Err() != nil {
 				return
 			}
+			reclaim = true
 			b.log.Warn("read updates", slog.Int("partition", part), errAttr(err))
 			select {
 			case <-ctx.Done():
