@@ -16,7 +16,7 @@ type StatusRecords interface {
 	Quotas(ctx context.Context) ([]ocop.Quota, error)
 	CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error)
 	ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error)
-	PendingRegistrations(ctx context.Context, communes []int64) (int, error)
+	PendingRegistrations(ctx context.Context, day time.Time, communes []int64) (int, error)
 	CertifiedProducts(ctx context.Context, day time.Time, communes []int64) ([]ocop.CertifiedProduct, error)
 	RenewalTally(ctx context.Context, day time.Time, communes []int64) (ocop.RenewalTally, error)
 }
@@ -131,7 +131,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	if err != nil {
 		return err
 	}
-	pending, err := e.records.PendingRegistrations(t.ctx, d.Sources)
+	pending, err := e.records.PendingRegistrations(t.ctx, day, d.Sources)
 	if err != nil {
 		return err
 	}

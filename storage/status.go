@@ -155,14 +155,30 @@ func scoped(q, col string, n int, communes []int64) string {
 	return strings.Replace(q, "{scope}", cond, 1)
 }
 
+// endOfDay is the first instant after day $1 in Vietnam: what happened on
+// or before D (as Vietnam's calendar has it) happened before it.
+const endOfDay = `(($1::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')`
+
 // PendingRegistrations counts the registrations of the communes (nil: all)
-// waiting for review.
-func (s *Store) PendingRegistrations(ctx context.Context, communes []int64) (int, error) {
+// waiting for review on day: submitted on or before it (Vietnam's date) and
+// not decided by it. A registration is decided by its council result's
+// decision date; one marked decided without a result (a registry's or the
+// generator's data) by its product's first certificate, else by its last
+// update.
+func (s *Store) PendingRegistrations(ctx context.Context, day time.Time, communes []int64) (int, error) {
 	const q = `
-SELECT count(*) FROM registrations
-WHERE status IN ('submitted', 'in_review') AND {scope}`
+SELECT count(*) FROM registrations r
+WHERE r.submitted_at < ` + endOfDay + ` AND {scope}
+  AND NOT EXISTS (
+    SELECT 1 FROM council_results cr
+    WHERE cr.product_id = r.product_id AND cr.registration_id = r.id AND cr.decision_date <= $1)
+  AND (r.status IN ('submitted', 'in_review')
+    OR EXISTS (SELECT 1 FROM council_results cr WHERE cr.product_id = r.product_id AND cr.registration_id = r.id)
+    OR coalesce(
+        (SELECT min(c.decision_date) FROM certificates c WHERE c.product_id = r.product_id AND c.result_id IS NULL),
+        (r.updated_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date) > $1)`
 	var n int
-	if err := s.pool.QueryRow(ctx, scoped(q, "unit_id", 1, communes), communes).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, scoped(q, "r.unit_id", 2, communes), day, communes).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count pending registrations: %w", err)
 	}
 	return n, nil
