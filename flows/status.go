@@ -16,9 +16,23 @@ type StatusRecords interface {
 	Quotas(ctx context.Context) ([]ocop.Quota, error)
 	CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error)
 	ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error)
+	// PendingRegistrations counts the registrations waiting on day; the
+	// zero day is now (see asOf).
 	PendingRegistrations(ctx context.Context, day time.Time, communes []int64) (int, error)
 	CertifiedProducts(ctx context.Context, day time.Time, communes []int64) ([]ocop.CertifiedProduct, error)
 	RenewalTally(ctx context.Context, day time.Time, communes []int64) (ocop.RenewalTally, error)
+}
+
+// asOf is the day to read records stamped as they happened (a
+// registration's submission, a producer's link) as of, for the report of
+// day: the zero day (as things stand now) for today's or a later day's,
+// so that what was recorded a moment ago counts even when the database's
+// clock is ahead of ours; else day, read as it stood at its end.
+func (e *Engine) asOf(day time.Time) time.Time {
+	if day.Before(e.today()) {
+		return day
+	}
+	return time.Time{}
 }
 
 // expiringWindow is how far ahead /status looks for certificates ending.
@@ -131,7 +145,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	if err != nil {
 		return err
 	}
-	pending, err := e.records.PendingRegistrations(t.ctx, day, d.Sources)
+	pending, err := e.records.PendingRegistrations(t.ctx, e.asOf(day), d.Sources)
 	if err != nil {
 		return err
 	}

@@ -159,14 +159,28 @@ func scoped(q, col string, n int, communes []int64) string {
 // or before D (as Vietnam's calendar has it) happened before it.
 const endOfDay = `(($1::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')`
 
+// asOf picks the text and arguments of a count of records as they stand on
+// day: now, for the zero day (today's report: whatever was recorded a
+// moment ago counts, whichever clock stamped it), with {scope} as $1; else
+// then, with day as $1 and {scope} as $2. Two texts, as scoped's.
+func asOf(now, then, col string, day time.Time, communes []int64) (string, []any) {
+	if day.IsZero() {
+		return scoped(now, col, 1, communes), []any{communes}
+	}
+	return scoped(then, col, 2, communes), []any{day, communes}
+}
+
 // PendingRegistrations counts the registrations of the communes (nil: all)
-// waiting for review on day: submitted on or before it (Vietnam's date) and
-// not decided by it. A registration is decided by its council result's
-// decision date; one marked decided without a result (a registry's or the
+// waiting for review on day (zero: now): submitted on or before it
+// (Vietnam's date) and not decided by it. A registration is decided by its
+// council result's decision date; one marked decided without a result (the
 // generator's data) by its product's first certificate, else by its last
 // update.
 func (s *Store) PendingRegistrations(ctx context.Context, day time.Time, communes []int64) (int, error) {
-	const q = `
+	const now = `
+SELECT count(*) FROM registrations r
+WHERE r.status IN ('submitted', 'in_review') AND {scope}`
+	const then = `
 SELECT count(*) FROM registrations r
 WHERE r.submitted_at < ` + endOfDay + ` AND {scope}
   AND NOT EXISTS (
@@ -177,8 +191,9 @@ WHERE r.submitted_at < ` + endOfDay + ` AND {scope}
     OR coalesce(
         (SELECT min(c.decision_date) FROM certificates c WHERE c.product_id = r.product_id AND c.result_id IS NULL),
         (r.updated_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date) > $1)`
+	q, args := asOf(now, then, "r.unit_id", day, communes)
 	var n int
-	if err := s.pool.QueryRow(ctx, scoped(q, "r.unit_id", 2, communes), day, communes).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count pending registrations: %w", err)
 	}
 	return n, nil

@@ -3,15 +3,24 @@ package storage_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
+// day is a report's day, "" for the zero day: as things stand now.
+func day(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	return date(s)
+}
+
 // TestPendingRegistrationsOnDay: a registration waits on day D if it was
 // submitted on or before D (Vietnam's date) and not decided by D — a
 // registration submitted after D, or decided before it, does not count on
-// D, one decided after D does.
+// D, one decided after D does. The zero day counts those waiting now.
 func TestPendingRegistrationsOnDay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -63,9 +72,10 @@ func TestPendingRegistrationsOnDay(t *testing.T) {
 		{"2025-03-02", 2}, // late, midnight
 		{"2025-06-01", 1}, // midnight
 		{"2026-12-07", 2}, // midnight, future
+		{"", 2},           // now: midnight, future
 	} {
 		for _, communes := range [][]int64{{commune}, nil} {
-			n, err := store.PendingRegistrations(ctx, date(c.day), communes)
+			n, err := store.PendingRegistrations(ctx, day(c.day), communes)
 			if err != nil {
 				t.Fatal(err)
 			}
