@@ -309,6 +309,18 @@ AND actor_user = 1540 AND details->>'count' = '2' AND details::text NOT LIKE '%0
 	q.press("✅ Đúng, đây là tôi")
 	off.say("/status")
 	off.expect("Chủ thể đã liên kết với bot: 2; chưa liên kết: 1")
+
+	// The day before, as it stood then: the three imported on 01/11/2026,
+	// neither claim made yet (both were made after 30/11/2026 on any clock).
+	if _, err := h.db.Store.Pool().Exec(ctx, `UPDATE producers SET imported_at = '2026-11-01 10:00+07' WHERE imported_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	off.say("/status 30/11/2026")
+	off.expect("ngày 30/11/2026", "Chủ thể đã liên kết với bot: 0; chưa liên kết: 3")
+	off.press("📄 Xuất Excel")
+	if rows, err := workbook(t, h, off).GetRows("Chưa liên kết bot"); err != nil || len(rows) != 4 {
+		t.Fatalf("unlinked sheet of 30/11/2026: %q (%v); want a header and 3 producers", rows, err)
+	}
 }
 
 // A claim's confirmation is valid only for the user it was offered to: the

@@ -22,8 +22,10 @@ type ClaimRecords interface {
 	Claim(ctx context.Context, code string, userID, chatID int64) (ocop.ClaimCandidate, error)
 	OwnsProducer(ctx context.Context, userID int64) (bool, error)
 	RegistryProductsByOwner(ctx context.Context, userID int64) ([]ocop.ClaimProduct, error)
-	LinkTally(ctx context.Context, communes []int64) (ocop.LinkTally, error)
-	UnlinkedProducers(ctx context.Context, communes []int64) ([]ocop.UnlinkedProducer, error)
+	// LinkTally and UnlinkedProducers read the producers as they stood
+	// on day; the zero day is now (see asOf).
+	LinkTally(ctx context.Context, day time.Time, communes []int64) (ocop.LinkTally, error)
+	UnlinkedProducers(ctx context.Context, day time.Time, communes []int64) ([]ocop.UnlinkedProducer, error)
 	ClaimLinksForCommunes(ctx context.Context, communes []int64, province string, createdBy int64, ttl time.Duration) ([]ocop.ClaimLink, error)
 }
 

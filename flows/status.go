@@ -236,7 +236,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 		line(r)
 	}
 	line(p.N("status.pending", pending))
-	links, err := e.records.LinkTally(t.ctx, d.Sources)
+	links, err := e.records.LinkTally(t.ctx, e.asOf(day), d.Sources)
 	if err != nil {
 		return err
 	}

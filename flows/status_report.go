@@ -145,7 +145,7 @@ func (e *Engine) sendWorkbook(t *turn, sc scoped) error {
 		return err
 	}
 	d.Groups = e.groups
-	if d.Unlinked, err = e.records.UnlinkedProducers(t.ctx, d.Sources); err != nil {
+	if d.Unlinked, err = e.records.UnlinkedProducers(t.ctx, e.asOf(day), d.Sources); err != nil {
 		return err
 	}
 	if d.Unlinked == nil {

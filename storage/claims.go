@@ -350,24 +350,42 @@ func (s *Store) OwnsProducer(ctx context.Context, userID int64) (bool, error) {
 	return owns, nil
 }
 
-// LinkTally counts the producers of the communes (nil: all) linked to the
-// bot and not linked yet.
-func (s *Store) LinkTally(ctx context.Context, communes []int64) (ocop.LinkTally, error) {
-	q := `SELECT count(*) FILTER (WHERE owner_user_id IS NOT NULL)::int, count(*) FILTER (WHERE owner_user_id IS NULL)::int
+// existedOn is the condition of a producer (alias p) being recorded on day
+// $1: imported by a registry, or registered in the chat, by its end.
+const existedOn = `coalesce(p.imported_at, p.created_at) < ` + endOfDay
+
+// linkedOn is the condition of a producer (alias p) being linked to the bot
+// on day $1: a registry's producer from its claim, one registered in the
+// chat from its registration, until its personal data was erased (which
+// unlinks it and forgets its claim).
+const linkedOn = `coalesce(CASE WHEN p.imported_at IS NULL THEN p.created_at ELSE p.claimed_at END < ` + endOfDay + `
+    AND (p.erased_at IS NULL OR p.erased_at >= ` + endOfDay + `), false)`
+
+// LinkTally counts the producers of the communes (nil: all) recorded on
+// day (zero: now), linked to the bot on it and not linked.
+func (s *Store) LinkTally(ctx context.Context, day time.Time, communes []int64) (ocop.LinkTally, error) {
+	const now = `SELECT count(*) FILTER (WHERE owner_user_id IS NOT NULL)::int, count(*) FILTER (WHERE owner_user_id IS NULL)::int
 FROM producers p WHERE {scope}`
+	const then = `SELECT count(*) FILTER (WHERE ` + linkedOn + `)::int, count(*) FILTER (WHERE NOT ` + linkedOn + `)::int
+FROM producers p WHERE ` + existedOn + ` AND {scope}`
+	q, args := asOf(now, then, "p.unit_id", day, communes)
 	var t ocop.LinkTally
-	if err := s.pool.QueryRow(ctx, scoped(q, "p.unit_id", 1, communes), communes).Scan(&t.Linked, &t.Unlinked); err != nil {
+	if err := s.pool.QueryRow(ctx, q, args...).Scan(&t.Linked, &t.Unlinked); err != nil {
 		return ocop.LinkTally{}, fmt.Errorf("count linked producers: %w", err)
 	}
 	return t, nil
 }
 
-// UnlinkedProducers lists the producers of the communes (nil: all) not
-// linked to the bot yet, with whom to call.
-func (s *Store) UnlinkedProducers(ctx context.Context, communes []int64) ([]ocop.UnlinkedProducer, error) {
-	q := `SELECT id, name, unit_id, representative, phone FROM producers p
+// UnlinkedProducers lists the producers of the communes (nil: all)
+// recorded on day (zero: now) and not linked to the bot on it, with whom
+// to call (as they are recorded now).
+func (s *Store) UnlinkedProducers(ctx context.Context, day time.Time, communes []int64) ([]ocop.UnlinkedProducer, error) {
+	const now = `SELECT id, name, unit_id, representative, phone FROM producers p
 WHERE owner_user_id IS NULL AND {scope} ORDER BY unit_id, name, id`
-	rows, err := s.pool.Query(ctx, scoped(q, "p.unit_id", 1, communes), communes)
+	const then = `SELECT id, name, unit_id, representative, phone FROM producers p
+WHERE ` + existedOn + ` AND NOT ` + linkedOn + ` AND {scope} ORDER BY unit_id, name, id`
+	q, args := asOf(now, then, "p.unit_id", day, communes)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list unlinked producers: %w", err)
 	}

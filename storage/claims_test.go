@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
@@ -61,7 +62,7 @@ func TestClaimIsCompareAndSet(t *testing.T) {
 	if found, err := db.Store.UnclaimedByPhone(ctx, "0912345678"); err != nil || len(found) != 0 {
 		t.Fatalf("after the claim, by phone: %+v, %v", found, err)
 	}
-	tally, err := db.Store.LinkTally(ctx, []int64{commune})
+	tally, err := db.Store.LinkTally(ctx, dates.LocalDay(time.Now()), []int64{commune})
 	if err != nil || tally != (ocop.LinkTally{Linked: 1}) {
 		t.Fatalf("tally = %+v, %v", tally, err)
 	}

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,6 +82,81 @@ func TestPendingRegistrationsOnDay(t *testing.T) {
 			}
 			if n != c.want {
 				t.Errorf("pending on %s (communes %v) = %d, want %d", c.day, communes, n, c.want)
+			}
+		}
+	}
+}
+
+// TestLinkTallyOnDay: a producer counts on day D if it was recorded by D
+// (imported, or registered in the chat), and is linked on D if it was
+// linked by D (a registry's producer by its claim, one registered in the
+// chat from its registration), Vietnam's dates; the workbook's unlinked
+// producers are those of D. The zero day counts the producers as they are
+// now.
+func TestLinkTallyOnDay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	store := db.Store
+	commune, err := store.UnitIDByCode(ctx, "27556", 3, date("2024-06-28"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := store.Pool().Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imported := func(name, at string) int64 {
+		t.Helper()
+		p := storagetest.AddRegistryProducer(t, store, commune, name, "", storagetest.Cert{Stars: 3, Decided: "2023-05-01"})
+		exec(`UPDATE producers SET imported_at = $2, created_at = $2 WHERE id = $1`, p, at)
+		return p
+	}
+	// Claimed at 00:30 on 02/03/2025 in Vietnam, still 01/03 in UTC.
+	claimedLate := imported("HTX Claimed Late", "2024-01-10 10:00+07")
+	exec(`UPDATE producers SET owner_user_id = 9201, chat_id = 9201, claimed_at = '2025-03-02 00:30+07' WHERE id = $1`, claimedLate)
+	imported("HTX Never Claimed", "2024-01-10 10:00+07")
+	imported("HTX Imported Later", "2025-09-01 10:00+07")
+	// Registered in the chat: linked from their registration.
+	chat := func(owner int64, name, at string) {
+		t.Helper()
+		storagetest.AddProduct(t, store, owner, commune, name)
+		exec(`UPDATE producers SET created_at = $2 WHERE owner_user_id = $1`, owner, at)
+	}
+	chat(9202, "Chat Early", "2024-06-01 10:00+07")
+	chat(9203, "Chat Later", "2025-09-01 10:00+07")
+
+	for _, c := range []struct {
+		day      string
+		want     ocop.LinkTally
+		unlinked []string
+	}{
+		{"2024-01-09", ocop.LinkTally{}, nil},
+		{"2025-03-01", ocop.LinkTally{Linked: 1, Unlinked: 2}, []string{"HTX Claimed Late", "HTX Never Claimed"}},
+		{"2025-03-02", ocop.LinkTally{Linked: 2, Unlinked: 1}, []string{"HTX Never Claimed"}},
+		{"2026-12-07", ocop.LinkTally{Linked: 3, Unlinked: 2}, []string{"HTX Imported Later", "HTX Never Claimed"}},
+		{"", ocop.LinkTally{Linked: 3, Unlinked: 2}, []string{"HTX Imported Later", "HTX Never Claimed"}}, // now
+	} {
+		for _, communes := range [][]int64{{commune}, nil} {
+			got, err := store.LinkTally(ctx, day(c.day), communes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Errorf("links on %s (communes %v) = %+v, want %+v", c.day, communes, got, c.want)
+			}
+			list, err := store.UnlinkedProducers(ctx, day(c.day), communes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, u := range list {
+				names = append(names, u.Name)
+			}
+			if !slices.Equal(names, c.unlinked) {
+				t.Errorf("unlinked on %s (communes %v) = %q, want %q", c.day, communes, names, c.unlinked)
 			}
 		}
 	}
