@@ -134,20 +134,3 @@ func (e *Engine) chooseAreas(t *turn, districts []units.Unit, day time.Time) err
 	t.say(Reply{Text: t.p.T("status.choose"), Buttons: rows})
 	return nil
 }
-
-// isArea reports whether status id names a former district's area on
-// tree, and which district: a negative id whose district tree no longer
-// holds. A negative id for a day when the district existed is the district.
-func (e *Engine) isArea(tree *units.Tree, id int64) (units.Unit, bool, int64) {
-	if id >= 0 {
-		return units.Unit{}, false, id
-	}
-	if e.atlas.Holds(tree, -id) {
-		return units.Unit{}, false, -id
-	}
-	d, ok := e.atlas.Unit(-id)
-	if !ok || d.Level != 2 {
-		return units.Unit{}, false, 0
-	}
-	return d, true, id
-}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -25,18 +26,7 @@ func day(s string) time.Time {
 func TestPendingRegistrationsOnDay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	store := db.Store
-	commune, err := store.UnitIDByCode(ctx, "27556", 3, date("2024-06-28"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := store.Pool().Exec(ctx, q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store, commune, exec := dayFixture(t)
 	decide := func(product int64, on string) {
 		t.Helper()
 		var r ocop.Result
@@ -96,18 +86,7 @@ func TestPendingRegistrationsOnDay(t *testing.T) {
 func TestLinkTallyOnDay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	store := db.Store
-	commune, err := store.UnitIDByCode(ctx, "27556", 3, date("2024-06-28"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := store.Pool().Exec(ctx, q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store, commune, exec := dayFixture(t)
 	imported := func(name, at string) int64 {
 		t.Helper()
 		p := storagetest.AddRegistryProducer(t, store, commune, name, "", storagetest.Cert{Stars: 3, Decided: "2023-05-01"})
@@ -158,6 +137,23 @@ func TestLinkTallyOnDay(t *testing.T) {
 			if !slices.Equal(names, c.unlinked) {
 				t.Errorf("unlinked on %s (communes %v) = %q, want %q", c.day, communes, names, c.unlinked)
 			}
+		}
+	}
+}
+
+// dayFixture is a database of the test's own, Xã Tân Thông Hội (where the
+// rows of the day tests go) and a way to write rows straight in SQL.
+func dayFixture(t *testing.T) (*storage.Store, int64, func(q string, args ...any)) {
+	t.Helper()
+	store := storagetest.NewDB(t).Store
+	commune, err := store.UnitIDByCode(context.Background(), "27556", 3, date("2024-06-28"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, commune, func(q string, args ...any) {
+		t.Helper()
+		if _, err := store.Pool().Exec(context.Background(), q, args...); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
