@@ -111,7 +111,7 @@ func TestCertificateEndSaidAlike(t *testing.T) {
 		t.Helper()
 		d := ocop.DigestNotice{Unit: "Huyện Củ Chi", From: day.AddDate(0, 0, -7), Until: day.AddDate(0, 0, 90)}
 		var err error
-		if d.Soonest, d.Expiring, err = store.ExpiringCertificates(ctx, day, d.Until, []int64{commune}, 10); err != nil {
+		if d.Expiring, d.Soonest, err = e.DigestExpiring(ctx, ocop.Official{Role: ocop.RoleAdmin}, day, 10); err != nil {
 			t.Fatal(err)
 		}
 		payload, _ := json.Marshal(d)

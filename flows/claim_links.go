@@ -52,7 +52,7 @@ func ClaimLinkURL(botName, code string) string {
 // a new single-use link and its QR code for every producer of the province
 // not linked to the bot yet, to print for a training day.
 func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, sc scoped) error {
-	d, err := e.measure(t, sc)
+	d, err := e.measure(t.ctx, t.p, sc)
 	if err != nil {
 		return err
 	}

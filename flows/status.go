@@ -137,19 +137,7 @@ func (e *Engine) statusButton(t *turn, action, arg string) error {
 // showStatus sends the status of a unit on a day.
 func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	id, day := sc.id, sc.day
-	d, err := e.measure(t, sc)
-	if err != nil {
-		return err
-	}
-	expiring, err := e.records.ExpiringProducts(t.ctx, day, d.Until, d.Sources, statusExpiring)
-	if err != nil {
-		return err
-	}
-	pending, err := e.records.PendingRegistrations(t.ctx, e.asOf(day), d.Sources)
-	if err != nil {
-		return err
-	}
-	renewals, err := e.records.RenewalTally(t.ctx, day, d.Sources)
+	d, err := e.measure(t.ctx, t.p, sc)
 	if err != nil {
 		return err
 	}
@@ -223,7 +211,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 		line(p.T("status.expiring_none"))
 	} else {
 		line(p.N("status.expiring", st.Tally.Expiring))
-		for _, x := range expiring {
+		for _, x := range d.Expiring[:min(len(d.Expiring), statusExpiring)] {
 			commune := ""
 			if c, ok := e.atlas.Unit(x.UnitID); ok {
 				commune = c.Name
@@ -232,15 +220,11 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 				"End", certEnd(p, x.Certificate.ValidUntil, day)))
 		}
 	}
-	if r := renewalStatus(p, renewals); r != "" {
+	if r := renewalStatus(p, d.Renewals); r != "" {
 		line(r)
 	}
-	line(p.N("status.pending", pending))
-	links, err := e.records.LinkTally(t.ctx, e.asOf(day), d.Sources)
-	if err != nil {
-		return err
-	}
-	line(p.T("status.linked", "Linked", links.Linked, "Unlinked", links.Unlinked))
+	line(p.N("status.pending", d.Pending))
+	line(p.T("status.linked", "Linked", d.Links.Linked, "Unlinked", d.Links.Unlinked))
 
 	var rows [][]Button
 	var row []Button
@@ -262,7 +246,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	} else {
 		rows = append(rows, []Button{{Label: p.T("button.excel"), Data: globalData("xl", arg...)}})
 	}
-	if links.Unlinked > 0 && mayPrintLinks(off, st) {
+	if d.Links.Unlinked > 0 && mayPrintLinks(off, st) {
 		rows = append(rows, []Button{{Label: p.T("button.claim_links"), Data: globalData("lk", arg...)}})
 	}
 	sayLong(t, b.String(), rows)

@@ -1,35 +1,77 @@
 package flows
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // What a status is made of (counts by commune, targets, quotas) and its
 // forms besides the message: the chart and the workbook.
 
-// measure builds the status of a unit (0: the country) on a day.
-func (e *Engine) measure(t *turn, sc scoped) (report.Data, error) {
+// expiringListed is how many of the products ending soonest a status
+// keeps: the digest lists 10, the chat the first 5.
+const expiringListed = 10
+
+// measure builds the status model of a scope on a day: every number and
+// list that a surface shows of it — the chat text and its buttons, the
+// chart, the workbook, the claim links, the weekly digest — is read from
+// this one value and never counted again. Its reads are independent and
+// run at once: the slowest, not their sum, is what the official waits for.
+func (e *Engine) measure(ctx context.Context, p locales.Printer, sc scoped) (report.Data, error) {
 	id, day, tree := sc.id, sc.day, sc.tree
 	ix, sources := tree.Units, e.atlas.Sources(tree, id)
 	if id < 0 {
 		d, _ := e.atlas.Unit(-id)
-		areaIx, communes := e.areaIndex(t.p, tree, d)
+		areaIx, communes := e.areaIndex(p, tree, d)
 		ix = areaIx
 		sources = []int64{} // not nil, which means every commune
 		for _, c := range communes {
 			sources = append(sources, e.atlas.Sources(tree, c.ID)...)
 		}
 	}
-	until := day.Add(expiringWindow)
-	tallies, err := e.records.CommuneTallies(t.ctx, day, until, sources)
-	if err != nil {
+	d := report.Data{Sources: sources, Until: day.Add(expiringWindow), Tree: tree, Atlas: e.atlas}
+	var (
+		tallies []ocop.CommuneTally
+		all     []ocop.Quota
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		tallies, err = e.records.CommuneTallies(gctx, day, d.Until, sources)
+		return err
+	})
+	g.Go(func() (err error) {
+		all, err = e.records.Quotas(gctx)
+		return err
+	})
+	g.Go(func() (err error) {
+		d.Expiring, err = e.records.ExpiringProducts(gctx, day, d.Until, sources, expiringListed)
+		return err
+	})
+	g.Go(func() (err error) {
+		d.Pending, err = e.records.PendingRegistrations(gctx, e.asOf(day), sources)
+		return err
+	})
+	g.Go(func() (err error) {
+		d.Renewals, err = e.records.RenewalTally(gctx, day, sources)
+		return err
+	})
+	g.Go(func() (err error) {
+		d.Links, err = e.records.LinkTally(gctx, e.asOf(day), sources)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return report.Data{}, err
 	}
 	counts := make(map[int64]ocop.Tally, len(tallies))
@@ -43,10 +85,6 @@ func (e *Engine) measure(t *turn, sc scoped) (report.Data, error) {
 			counts[c] = tl
 		}
 	}
-	all, err := e.records.Quotas(t.ctx)
-	if err != nil {
-		return report.Data{}, err
-	}
 	// A rule applies only to the units of the tree in force when it starts:
 	// a code of one tree may name another unit in the next.
 	var quotas []ocop.Quota
@@ -55,13 +93,8 @@ func (e *Engine) measure(t *turn, sc scoped) (report.Data, error) {
 			quotas = append(quotas, q)
 		}
 	}
-	return report.Data{
-		Status:  ocop.BuildStatus(ix, id, counts, quotas, day),
-		Sources: sources,
-		Until:   until,
-		Tree:    tree,
-		Atlas:   e.atlas,
-	}, nil
+	d.Status = ocop.BuildStatus(ix, id, counts, quotas, day)
+	return d, nil
 }
 
 // targetName says what a target asks, for a level of it.
@@ -115,7 +148,7 @@ func kindsLabel(p locales.Printer, kinds []string) string {
 // sendChart sends the bar chart of a unit's children against their target.
 func (e *Engine) sendChart(t *turn, sc scoped) error {
 	day := sc.day
-	d, err := e.measure(t, sc)
+	d, err := e.measure(t.ctx, t.p, sc)
 	if err != nil {
 		return err
 	}
@@ -136,7 +169,7 @@ func (e *Engine) sendChart(t *turn, sc scoped) error {
 // certified product.
 func (e *Engine) sendWorkbook(t *turn, sc scoped) error {
 	day := sc.day
-	d, err := e.measure(t, sc)
+	d, err := e.measure(t.ctx, t.p, sc)
 	if err != nil {
 		return err
 	}
@@ -169,4 +202,45 @@ func statusUnitName(p locales.Printer, st ocop.Status) string {
 		return p.T("status.country")
 	}
 	return st.Unit.Name
+}
+
+// DigestExpiring is what the weekly digest of off says on day of the
+// certificates ending within 90 days: the status model's count of
+// expiring products and its soonest of them, for each unit /status offers
+// off on that day (the country for an administrator), added up; at most
+// limit (up to 10) of them listed. The
+// digest counts nothing itself: an official reading it beside /status sees
+// the same numbers.
+func (e *Engine) DigestExpiring(ctx context.Context, off ocop.Official, day time.Time, limit int) (int, []ocop.CertificateItem, error) {
+	var ids []int64
+	if off.Role == ocop.RoleAdmin {
+		ids = []int64{0}
+	}
+	for _, u := range ocop.Roots(e.atlas, off, e.atlas.At(day)) {
+		ids = append(ids, u.ID)
+	}
+	p := e.text.Printer(locales.Default)
+	count := 0
+	var soonest []ocop.CertifiedProduct
+	for _, id := range ids {
+		sc, ok := e.resolveScope(off, id, day)
+		if !ok {
+			continue
+		}
+		d, err := e.measure(ctx, p, sc)
+		if err != nil {
+			return 0, nil, err
+		}
+		count += d.Status.Tally.Expiring
+		soonest = append(soonest, d.Expiring...)
+	}
+	slices.SortStableFunc(soonest, func(a, b ocop.CertifiedProduct) int {
+		return cmp.Or(a.Certificate.ValidUntil.Compare(b.Certificate.ValidUntil), cmp.Compare(a.Product, b.Product))
+	})
+	items := make([]ocop.CertificateItem, 0, limit)
+	for _, x := range soonest[:min(len(soonest), limit)] {
+		items = append(items, ocop.CertificateItem{Product: x.Product, Producer: x.Producer,
+			Stars: x.Certificate.Stars, ValidUntil: x.Certificate.ValidUntil})
+	}
+	return count, items, nil
 }

@@ -42,48 +42,6 @@ ORDER BY o.user_id`, week)
 	return readers, nil
 }
 
-// expiringRow is a row of ExpiringCertificates.
-type expiringRow struct {
-	Code       *string   `db:"code"` // products registered before the bot have none
-	Product    string    `db:"product"`
-	Producer   string    `db:"producer"`
-	Stars      int16     `db:"stars"`
-	ValidUntil time.Time `db:"valid_until"`
-	Total      int64     `db:"total"`
-}
-
-func (r expiringRow) item() ocop.CertificateItem {
-	return ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
-}
-
-// ExpiringCertificates lists the latest certificates of the communes'
-// products valid on day and ending by until, soonest first, at most
-// limit; total counts them all.
-func (s *Store) ExpiringCertificates(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertificateItem, int, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT g.code, pr.name AS product, p.name AS producer, c.stars, c.valid_until, count(*) OVER () AS total
-FROM producers p
-JOIN products pr ON pr.producer_id = p.id
-JOIN certificates c ON c.product_id = pr.id
-LEFT JOIN registrations g ON g.product_id = pr.id
-WHERE p.unit_id = ANY($3) AND `+validOn+` AND c.valid_until <= $2
-  AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.product_id = c.product_id AND n.valid_until > c.valid_until)
-ORDER BY c.valid_until, pr.name LIMIT $4`, day, until, communes, limit)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list expiring certificates: %w", err)
-	}
-	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[expiringRow])
-	if err != nil {
-		return nil, 0, fmt.Errorf("read expiring certificates: %w", err)
-	}
-	out := make([]ocop.CertificateItem, len(found))
-	var total int64
-	for i, r := range found {
-		out[i], total = r.item(), r.Total
-	}
-	return out, int(total), nil
-}
-
 // AnswersReceived lists the renewal answers of the communes received from
 // from until before to, newest first, at most limit; total counts them
 // all.

@@ -18,39 +18,17 @@ const validOn = `c.decision_date <= $1 AND c.valid_until > $1 AND (c.revoked_on 
 // CommuneTallies counts, per producer commune, the products holding a valid
 // certificate on day, by their best stars, and how many of them lose their
 // last valid certificate by until. With communes nil every commune is
-// counted; else only those.
-//
-// Two queries, not one with an optional filter: a filtered count walks the
-// indexes from the communes down (a district reads a few hundred rows), the
-// national one aggregates every certificate in one pass.
+// counted; else only those. It reads product_spans (migration 013), which
+// the database keeps as certificates and producers change: one row per
+// product and stretch of days, so the country on any day is one pass over
+// the stretches running on it.
 func (s *Store) CommuneTallies(ctx context.Context, day, until time.Time, communes []int64) ([]ocop.CommuneTally, error) {
-	const filtered = `
-SELECT unit_id, stars, count(*)::int, (count(*) FILTER (WHERE until <= $2))::int
-FROM (
-    SELECT p.unit_id, max(c.stars) AS stars, max(c.valid_until) AS until
-    FROM producers p
-    JOIN products pr ON pr.producer_id = p.id
-    JOIN certificates c ON c.product_id = pr.id
-    WHERE p.unit_id = ANY($3) AND ` + validOn + `
-    GROUP BY pr.id, p.unit_id
-) b
+	const q = `
+SELECT unit_id, stars, count(*)::int, (count(*) FILTER (WHERE ends <= $2))::int
+FROM product_spans s
+WHERE ` + spanOn + ` AND {scope}
 GROUP BY 1, 2`
-	const all = `
-WITH b AS (
-    SELECT c.product_id, max(c.stars) AS stars, max(c.valid_until) AS until
-    FROM certificates c WHERE ` + validOn + `
-    GROUP BY c.product_id
-)
-SELECT p.unit_id, b.stars, count(*)::int, (count(*) FILTER (WHERE b.until <= $2))::int
-FROM b JOIN products pr ON pr.id = b.product_id JOIN producers p ON p.id = pr.producer_id
-GROUP BY 1, 2`
-	var rows pgx.Rows
-	var err error
-	if communes == nil {
-		rows, err = s.pool.Query(ctx, all, day, until)
-	} else {
-		rows, err = s.pool.Query(ctx, filtered, day, until, communes)
-	}
+	rows, err := s.pool.Query(ctx, scoped(q, "s.unit_id", 3, communes), day, until, communes)
 	if err != nil {
 		return nil, fmt.Errorf("count certified products: %w", err)
 	}
@@ -76,22 +54,27 @@ GROUP BY 1, 2`
 	return out, nil
 }
 
+// spanOn is the condition of a product's stretch (alias s) running on day
+// $1: the product then holds a valid certificate of s.stars.
+const spanOn = `s.valid_from <= $1 AND s.valid_to > $1`
+
 // ExpiringProducts lists the products of the communes (nil: all) whose last
-// valid certificate on day ends by until, soonest first, at most limit.
+// valid certificate on day ends by until, soonest first, at most limit,
+// each with that certificate.
 func (s *Store) ExpiringProducts(ctx context.Context, day, until time.Time, communes []int64, limit int) ([]ocop.CertifiedProduct, error) {
 	const q = `
 SELECT ` + certifiedColumns + `
-FROM certificates c
-JOIN products pr ON pr.id = c.product_id
+FROM product_spans s
+JOIN products pr ON pr.id = s.product_id
 JOIN producers p ON p.id = pr.producer_id
-WHERE ` + validOn + ` AND c.valid_until <= $2 AND {scope}
-  AND NOT EXISTS (
-    SELECT 1 FROM certificates c2
-    WHERE c2.product_id = c.product_id AND (c2.valid_until, c2.id) > (c.valid_until, c.id)
-      AND c2.decision_date <= $1 AND (c2.revoked_on IS NULL OR c2.revoked_on > $1))
-ORDER BY c.valid_until, pr.name
+CROSS JOIN LATERAL (
+    SELECT * FROM certificates c
+    WHERE c.product_id = s.product_id AND c.valid_until = s.ends AND ` + validOn + `
+    ORDER BY c.id DESC LIMIT 1) c
+WHERE ` + spanOn + ` AND s.ends <= $2 AND {scope}
+ORDER BY s.ends, pr.name, pr.id
 LIMIT $3`
-	out, err := collectRows(ctx, s.pool, certifiedRow.product, scoped(q, "p.unit_id", 4, communes), day, until, limit, communes)
+	out, err := collectRows(ctx, s.pool, certifiedRow.product, scoped(q, "s.unit_id", 4, communes), day, until, limit, communes)
 	if err != nil {
 		return nil, fmt.Errorf("read expiring products: %w", err)
 	}

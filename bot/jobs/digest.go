@@ -58,7 +58,7 @@ func (w *digestWorker) queue(ctx context.Context, week, day time.Time) (int, err
 		d, ok := content[r.UnitID]
 		if !ok {
 			off := ocop.Official{UserID: r.UserID, ChatID: r.ChatID, UnitID: r.UnitID, Role: ocop.Role(r.Role)}
-			if d, err = w.digest(ctx, r.Unit, day, w.render.ScopeCommunes(off)); err != nil {
+			if d, err = w.digest(ctx, r.Unit, day, off); err != nil {
 				return queued, err
 			}
 			content[r.UnitID] = d
@@ -74,15 +74,16 @@ func (w *digestWorker) queue(ctx context.Context, week, day time.Time) (int, err
 	return queued, nil
 }
 
-// digest is what the officials of unit, answering for communes, read on
-// day.
-func (w *digestWorker) digest(ctx context.Context, unit string, day time.Time, communes []int64) (ocop.DigestNotice, error) {
+// digest is what the officials of unit, as off, read on day: the expiring
+// products as /status counts them (its model), the answers of the week.
+func (w *digestWorker) digest(ctx context.Context, unit string, day time.Time, off ocop.Official) (ocop.DigestNotice, error) {
+	communes := w.render.ScopeCommunes(off)
 	if communes == nil {
 		communes = []int64{} // nil would mean every commune
 	}
 	d := ocop.DigestNotice{Unit: unit, From: day.AddDate(0, 0, -7), Until: day.AddDate(0, 0, 90)}
 	var err error
-	if d.Soonest, d.Expiring, err = w.store.ExpiringCertificates(ctx, day, d.Until, communes, digestItems); err != nil {
+	if d.Expiring, d.Soonest, err = w.render.DigestExpiring(ctx, off, day, digestItems); err != nil {
 		return d, err
 	}
 	answers, received, err := w.store.AnswersReceived(ctx, communes, d.From, day.AddDate(0, 0, 1), digestItems)

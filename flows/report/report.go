@@ -22,4 +22,11 @@ type Data struct {
 	// Unlinked are the producers of the unit not linked to the bot yet, for
 	// officials to call; their sheet is left out when nil.
 	Unlinked []ocop.UnlinkedProducer
+
+	// Expiring are the products ending soonest of those Status counts as
+	// expiring by Until, soonest first (the first few only).
+	Expiring []ocop.CertifiedProduct
+	Pending  int               // registrations waiting for a council on the day
+	Renewals ocop.RenewalTally // answers to reminders
+	Links    ocop.LinkTally    // producers linked to the bot on the day, and not
 }

@@ -82,6 +82,9 @@ func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Pr
 		{0, p.T("xlsx.expiring"), st.Tally.Expiring},
 		{0, p.T("xlsx.communes"), st.Communes},
 		{0, p.T("xlsx.empty"), len(st.Empty)},
+		{0, p.T("xlsx.pending"), d.Pending},
+		{0, p.T("xlsx.linked"), d.Links.Linked},
+		{0, p.T("xlsx.unlinked"), d.Links.Unlinked},
 		{0},
 	}
 	// Every number below is one ocop.BuildStatus computed, as the message
