@@ -59,7 +59,6 @@ func (e *Engine) measure(t *turn, sc scoped) (report.Data, error) {
 		Status:  ocop.BuildStatus(ix, id, counts, quotas, day),
 		Sources: sources,
 		Until:   until,
-		Tree:    tree,
 		Atlas:   e.atlas,
 	}, nil
 }
