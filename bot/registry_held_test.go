@@ -132,9 +132,9 @@ func TestStatusFromImportedCertificates(t *testing.T) {
 	commune := bind(t, h, 9711, anNhonTay, ocop.RoleCommune)
 	commune.say("/status")
 	commune.expect("Xã An Nhơn Tây — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 3 (3★: 1 · 4★: 2 · 5★: 0)",
-		"Sắp hết hạn trong 90 ngày: 1 sản phẩm")
+		"Sắp hết hạn trong 90 ngày: 1 sản phẩm", "• Sản phẩm của HTX Chuối An Phú (3★, Xã An Phú (cũ), nay thuộc Xã An Nhơn Tây)")
 	// The workbook names the group of products a registry brought
-	// without a sub-group.
+	// without a sub-group, and the commune of each as today.
 	commune.press("📄 Xuất Excel")
 	data, ok := h.emu.FileBytes(commune.last().DocumentFileID)
 	if !ok {
@@ -153,8 +153,12 @@ func TestStatusFromImportedCertificates(t *testing.T) {
 		t.Fatalf("product sheet: %v, want header and 3 products", rows)
 	}
 	for _, r := range rows[1:] {
-		if len(r) < 13 || r[6] != "Thực phẩm" || r[4] != "Xã An Nhơn Tây" {
-			t.Errorf("row %v: want group Thực phẩm in Xã An Nhơn Tây", r)
+		commune := "Xã An Phú (cũ), nay thuộc Xã An Nhơn Tây"
+		if strings.Contains(r[1], "Sen An Nhơn Tây") {
+			commune = "Xã An Nhơn Tây"
+		}
+		if len(r) < 13 || r[6] != "Thực phẩm" || r[4] != commune || r[5] != "Thành phố Hồ Chí Minh" {
+			t.Errorf("row %v: want group Thực phẩm in %s, Thành phố Hồ Chí Minh", r, commune)
 		}
 	}
 	commune.say("/status 30/09/2024")

@@ -73,7 +73,9 @@ func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, sc scoped) error {
 		rows[i] = report.ClaimLinkRow{ClaimLink: l, URL: ClaimLinkURL(e.BotName(), l.Code)}
 	}
 	until := dates.Format(dates.LocalDay(e.now().Add(ClaimLinkTTL)))
-	xlsx, err := report.ClaimLinks(rows, e.atlas, until, t.p)
+	// The links are used from today, whatever day the status was of: the
+	// communes are named as they are now.
+	xlsx, err := report.ClaimLinks(rows, e.atlas, e.today(), until, t.p)
 	if err != nil {
 		return fmt.Errorf("write claim links: %w", err)
 	}

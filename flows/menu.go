@@ -2,9 +2,11 @@ package flows
 
 import (
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/locales"
 )
@@ -153,14 +155,18 @@ func unitChain(get func(int64) (units.Unit, bool), id int64) string {
 // when it is in the tree in force, else as "Xã Tân Thông Hội (cũ), nay
 // thuộc Xã Củ Chi, Thành phố Hồ Chí Minh" through the merges.
 func (e *Engine) addressToday(p locales.Printer, id int64) string {
-	tree := e.atlas.At(e.today())
-	if tree.Units == nil || e.atlas.Holds(tree, id) {
-		return unitChain(e.atlas.Unit, id)
-	}
-	now, ok := e.atlas.CommuneIn(tree, id)
+	now, ok := e.atlas.MergedInto(e.atlas.At(e.today()), id)
 	if !ok {
 		return unitChain(e.atlas.Unit, id)
 	}
 	old, _ := e.atlas.Unit(id)
-	return p.T("records.address_old", "Old", old.Name, "Now", unitChain(e.atlas.Unit, now))
+	return p.T("records.address_old", "Old", old.Name, "Now", unitChain(e.atlas.Unit, now.ID))
+}
+
+// unitNameOn names a producer's commune as it stood on day, without its
+// parents (see report.CommuneName): the chat and the workbooks of one day
+// name it alike.
+func (e *Engine) unitNameOn(p locales.Printer, id int64, day time.Time) string {
+	name, _ := report.CommuneName(p, e.atlas, id, day)
+	return name
 }

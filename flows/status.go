@@ -212,11 +212,7 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	} else {
 		line(p.N("status.expiring", st.Tally.Expiring))
 		for _, x := range d.Expiring[:min(len(d.Expiring), statusExpiring)] {
-			commune := ""
-			if c, ok := e.atlas.Unit(x.UnitID); ok {
-				commune = c.Name
-			}
-			line(p.T("status.expiring_item", "Product", x.Product, "Stars", x.Certificate.Stars, "Unit", commune,
+			line(p.T("status.expiring_item", "Product", x.Product, "Stars", x.Certificate.Stars, "Unit", e.unitNameOn(p, x.UnitID, day),
 				"End", certEnd(p, x.Certificate.ValidUntil, day)))
 		}
 	}

@@ -41,7 +41,7 @@ func (e *Engine) measure(ctx context.Context, p locales.Printer, sc scoped) (rep
 			sources = append(sources, e.atlas.Sources(tree, c.ID)...)
 		}
 	}
-	d := report.Data{Sources: sources, Until: day.Add(expiringWindow), Tree: tree, Atlas: e.atlas}
+	d := report.Data{Sources: sources, Until: day.Add(expiringWindow), Atlas: e.atlas}
 	var (
 		tallies []ocop.CommuneTally
 		all     []ocop.Quota

@@ -82,7 +82,7 @@ func writeClaimLinks(ctx context.Context, store *storage.Store, province, out, b
 	if err != nil {
 		return 0, "", err
 	}
-	xlsx, err := report.ClaimLinks(rows, atlas, dates.Format(dates.LocalDay(now.Add(ttl))), p)
+	xlsx, err := report.ClaimLinks(rows, atlas, dates.LocalDay(now), dates.Format(dates.LocalDay(now.Add(ttl))), p)
 	if err != nil {
 		return 0, "", fmt.Errorf("write claim links: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"runtime"
+	"time"
 
 	"github.com/skip2/go-qrcode"
 	"github.com/xuri/excelize/v2"
@@ -39,26 +40,13 @@ func writeUnlinked(f *excelize.File, sheet string, bold int, d Data, p locales.P
 		return err
 	}
 	for i, u := range d.Unlinked {
-		commune, parent := communeAndParent(d.Atlas, u.UnitID)
+		commune, parent := CommuneName(p, d.Atlas, u.UnitID, d.Status.Day)
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, []any{i + 1, u.Name, commune, parent, u.Representative, u.Phone}); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
-}
-
-// communeAndParent names a commune and the unit above it.
-func communeAndParent(a *units.Atlas, id int64) (string, string) {
-	if a == nil {
-		return "", ""
-	}
-	c, ok := a.Unit(id)
-	if !ok {
-		return "", ""
-	}
-	parent, _ := a.Unit(c.ParentID)
-	return c.Name, parent.Name
 }
 
 // ClaimLinkSize is the side of a claim link's QR code picture, in pixels:
@@ -72,9 +60,9 @@ type ClaimLinkRow struct {
 }
 
 // ClaimLinks writes the printable workbook of claim links: one row per
-// unclaimed producer with its name, commune, phone, link and the link's QR
-// code picture, and a sheet saying how to use them.
-func ClaimLinks(rows []ClaimLinkRow, atlas *units.Atlas, expires string, p locales.Printer) ([]byte, error) {
+// unclaimed producer with its name, commune as named on day, phone, link
+// and the link's QR code picture, and a sheet saying how to use them.
+func ClaimLinks(rows []ClaimLinkRow, atlas *units.Atlas, day time.Time, expires string, p locales.Printer) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := p.T("xlsx.sheet_claim_links")
@@ -109,7 +97,7 @@ func ClaimLinks(rows []ClaimLinkRow, atlas *units.Atlas, expires string, p local
 	height := float64(ClaimLinkSize)*0.75 + 6
 	for i, r := range rows {
 		row := i + 2
-		commune, _ := communeAndParent(atlas, r.UnitID)
+		commune, _ := CommuneName(p, atlas, r.UnitID, day)
 		cell, _ := excelize.CoordinatesToCellName(1, row)
 		if err := f.SetSheetRow(sheet, cell, &[]any{i + 1, r.Name, commune, r.Phone, r.URL}); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
 // Data is one unit's status with what the reports need besides.
@@ -15,8 +16,7 @@ type Data struct {
 	Status   ocop.Status
 	Sources  []int64 // the stored communes counted (nil: all)
 	Until    time.Time
-	Tree     *units.Tree  // the unit tree in force on the day
-	Atlas    *units.Atlas // to name the communes of products stored in another tree
+	Atlas    *units.Atlas // to name the communes of producers as they stood on the day
 	Products []ocop.CertifiedProduct
 	Groups   []ocop.ProductGroup
 	// Unlinked are the producers of the unit not linked to the bot yet, for
@@ -29,4 +29,26 @@ type Data struct {
 	Pending  int               // registrations waiting for a council on the day
 	Renewals ocop.RenewalTally // answers to reminders
 	Links    ocop.LinkTally    // producers linked to the bot on the day, and not
+}
+
+// CommuneName names commune id as it stood on day, and the unit above it,
+// for every text and sheet that names a producer's commune: one merged
+// since into a commune of the tree in force as "Xã Tân Thông Hội (cũ), nay
+// thuộc Xã Củ Chi" (see units.Atlas.MergedInto) with its successor's
+// parent, so that a report never gives a defunct name without what it is
+// now; any other by its own name.
+func CommuneName(p locales.Printer, a *units.Atlas, id int64, day time.Time) (commune, parent string) {
+	if a == nil {
+		return "", ""
+	}
+	u, ok := a.Unit(id)
+	if !ok {
+		return "", ""
+	}
+	if now, ok := a.MergedInto(a.At(day), id); ok {
+		up, _ := a.Unit(now.ParentID)
+		return p.T("unit.former", "Old", u.Name, "Now", now.Name), up.Name
+	}
+	up, _ := a.Unit(u.ParentID)
+	return u.Name, up.Name
 }

@@ -161,15 +161,7 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 	}
 	row := make([]any, len(head))
 	for i, x := range d.Products {
-		commune, parent := "", ""
-		if id, ok := d.Atlas.CommuneIn(d.Tree, x.UnitID); ok {
-			if u, ok := d.Atlas.Unit(id); ok {
-				commune = u.Name
-				if pu, ok := d.Atlas.Unit(u.ParentID); ok {
-					parent = pu.Name
-				}
-			}
-		}
+		commune, parent := CommuneName(p, d.Atlas, x.UnitID, d.Status.Day)
 		c := x.Certificate
 		var score any
 		if c.Score > 0 {

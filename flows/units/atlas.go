@@ -141,6 +141,24 @@ func (a *Atlas) CommuneIn(t *Tree, id int64) (int64, bool) {
 	return 0, false
 }
 
+// MergedInto returns the commune of tree t that commune id, of an older
+// tree, was merged into; false when id is of t or of a newer tree, or went
+// into none of t. Such a commune is named with its successor ("Xã Tân Thông
+// Hội (cũ), nay thuộc Xã Củ Chi"): its name alone is no longer in use, its
+// successor's alone would hide where the producer registered. A commune of
+// a newer tree keeps its own name on t's days: of the old communes it took
+// in, the one it counts at need not be the producer's.
+func (a *Atlas) MergedInto(t *Tree, id int64) (Unit, bool) {
+	if a.Holds(t, id) || !a.TreeOf(id).From.Before(t.From) {
+		return Unit{}, false
+	}
+	c, ok := a.CommuneIn(t, id)
+	if !ok {
+		return Unit{}, false
+	}
+	return t.Units.Get(c)
+}
+
 // Sources returns every commune, of any tree, whose records count under
 // unit root of tree t: its own communes and those linked to them. A nil
 // result for root 0 means every commune; any other root gives a non-nil
