@@ -2,7 +2,7 @@
 GO       ?= go
 BIN      := bin/ocopbot
 
-.PHONY: run test build services browser migrate bench lint bench-serve
+.PHONY: run test build services browser migrate bench lint bench-serve bench-status
 
 ## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrate loads the
 ## unit lists built into the binary on first run), without it run demo mode: a Bot API emulator and a
@@ -58,3 +58,9 @@ bench: services
 bench-serve: services
 	@test -n "$(PREV)" || { echo "usage: make bench-serve PREV=ref [RUNS=3] [DURATION=30s]"; exit 2; }
 	scripts/bench-serve.sh $(PREV) $(RUNS)
+
+## bench-status: /status as an official sees it (emulator, serve, statusload) on the national
+## dataset, this tree against PREV: make bench-status PREV=main [RUNS=3] [CALLS=50]
+bench-status: services
+	@test -n "$(PREV)" || { echo "usage: make bench-status PREV=ref [RUNS=3] [CALLS=50]"; exit 2; }
+	CALLS=$(or $(CALLS),50) scripts/bench-status.sh $(PREV) $(RUNS)

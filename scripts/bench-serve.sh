@@ -58,18 +58,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# wait_until SECONDS WHAT COMMAND…: polls COMMAND every 0.1 s.
-wait_until() {
-  local tries=$(($1 * 10)) what=$2
-  shift 2
-  for ((i = 0; i < tries; i++)); do "$@" && return 0; sleep 0.1; done
-  echo "bench-serve: $what did not happen within ${tries}0 ms; logs in $work" >&2
-  KEEP_LOGS=1
-  return 1
-}
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 # ticks PID…: a line "PID TICKS" per process alive, TICKS its utime+stime.
 # The fields after the command name (which may hold spaces) start at field
@@ -92,32 +82,6 @@ gained() {
 
 redis_pid=$(redis-cli info server | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')
 postgres_pids() { pgrep -x postgres || true; }
-
-build() {
-  echo "bench-serve: building this tree and $prev_ref"
-  go build -o bin/ocopbot ./cmd/ocopbot
-  prev_tree=$work/prev
-  git worktree add --quiet --detach "$prev_tree" "$prev_ref"
-  (cd "$prev_tree" && go build -o "$OLDPWD/bin/ocopbot-prev" ./cmd/ocopbot)
-  git worktree remove --force "$prev_tree"
-  prev_tree=""
-}
-
-# forget ARRAY VALUE: removes VALUE from the array named ARRAY.
-forget() {
-  local -n list=$1
-  local keep=() v
-  for v in "${list[@]}"; do [[ $v == "$2" ]] || keep+=("$v"); done
-  list=("${keep[@]}")
-}
-
-# stop PID: SIGTERM, wait for it, and forget it, so that cleanup never
-# signals a later process given the same PID.
-stop() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget pids "$1"
-}
 
 # bench BINARY LABEL RUN CASE: one case with one binary; appends a line to
 # $work/results (label, case, run, replies/s, p50, p99, errors, CPU ms per
@@ -180,8 +144,6 @@ header() {
     "bot ms" "redis ms" "pg ms"
 }
 
-median() { sort -n | awk '{a[NR] = $1} END {print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
 # col LABEL CASE FIELD: the median of a field over the runs.
 col() { awk -F'\t' -v l="$1" -v c="$2" -v f="$3" '$1 == l && $2 == c {print $f}' "$work/results" | median; }
 
@@ -209,12 +171,10 @@ summary() {
   done
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
-
 for port in "$emu_port" "$bot_port"; do
   if listening "$port"; then echo "bench-serve: port $port is taken (EMU_PORT, BOT_PORT)" >&2; exit 1; fi
 done
-build
+build "$prev_ref"
 for ((run = 1; run <= runs; run++)); do
   echo
   echo "run $run of $runs, $duration per case; CPU in ms per 1,000 replies"

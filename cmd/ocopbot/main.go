@@ -5,6 +5,7 @@
 //	ocopbot demo                       run with no Telegram account: emulator, web chat, demo data
 //	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
 //	ocopbot loadtest --chats N …       simulated producers against the emulator, timed
+//	ocopbot statusload --invite CODE   an official's /status against the emulator, timed
 //	ocopbot migrate                    apply database migrations; load the embedded units when missing
 //	ocopbot invite --unit CODE --role ROLE   invite an official; --revoke CODE revokes
 //	ocopbot officials list | revoke --user ID   the officials; end one's access
@@ -45,6 +46,9 @@ const usage = `usage:
          [--think 0s] [--duration 30s]     the emulator's user API while a separate serve
          [--emulator URL] [--out json]     answers; prints replies/s, latency percentiles
          [--chat-base ID] [--phase P]      and errors
+  ocopbot statusload --invite CODE         an official (the invitation redeemed in the chat)
+         [--command /status] [--calls 50]  sending a command through the emulator again and
+         [--chat ID] [--out json]          again; prints p50, p99, max from sent to reply
   ocopbot migrate                          apply database migrations and load the unit lists
                                            built into the binary that are missing
   ocopbot invite --unit CODE --role ROLE   invite an official (commune, district, province;
@@ -130,6 +134,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return emulatorCmd(ctx, cfg, args[1:], stdout)
 	case "loadtest":
 		return loadtest(ctx, cfg, args[1:], stdout, stderr)
+	case "statusload":
+		return statusload(ctx, cfg, args[1:], stdout)
 	case "invite":
 		return invite(ctx, cfg, args[1:], stdout)
 	case "officials":
