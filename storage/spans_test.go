@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
