@@ -19,7 +19,8 @@ import (
 // arithToday is "today" for the status arithmetic tests.
 var arithToday = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
-// arithFixture is HCMC as the demo seeds it (cmd/ocopbot/demodata.go): three
+// arithFixture is HCMC with the demo's sample producers (cmd/ocopbot/
+// demodata.go; not its registry, which adds 191 products): three
 // products recognised on 28/06/2024 in communes of today's tree, the honey
 // 4★ in Xã Củ Chi, the rice paper 3★ in Xã Phú Hòa Đông (both of the former
 // Huyện Củ Chi, counted there through the merges on a day before

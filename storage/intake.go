@@ -208,6 +208,27 @@ func (r *Redis) EnqueueUpdate(ctx context.Context, updateID, chatID int64, paylo
 	return fresh[0], nil
 }
 
+// LastSeenUpdateID is the highest update_id among the seen marks (those of
+// the last 48 hours), 0 when there is none. Demo mode starts its Bot API
+// emulator after it, so that a restarted emulator does not hand out again
+// the update_ids its previous run did, which the intake would drop as
+// redeliveries. It scans the keyspace: for a start, never per update.
+func (r *Redis) LastSeenUpdateID(ctx context.Context) (int64, error) {
+	var last int64
+	iter := r.rdb.Scan(ctx, 0, r.prefix+"{p*}:seen:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		key := iter.Val()
+		id, err := strconv.ParseInt(key[strings.LastIndexByte(key, ':')+1:], 10, 64)
+		if err == nil {
+			last = max(last, id)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return 0, fmt.Errorf("scan seen updates: %w", err)
+	}
+	return last, nil
+}
+
 // EnsureGroup creates the consumer group of every partition's stream if
 // missing.
 func (r *Redis) EnsureGroup(ctx context.Context, group string) error {

@@ -199,6 +199,21 @@ WHERE c.id = n.id AND n.next IS NOT NULL AND n.next < c.valid_until`, &done.Supe
 	return done, nil
 }
 
+// RegistryFileImported reports whether a registry file with this SHA-256
+// was imported before, as its audit row records. Demo mode imports its
+// generated registry only when not: importing it again would change no
+// count, but would give back a phone or a representative a demo user had
+// since corrected or erased.
+func (s *Store) RegistryFileImported(ctx context.Context, sha string) (bool, error) {
+	var done bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = 'registry.imported' AND details->>'sha256' = $1)`,
+		sha).Scan(&done)
+	if err != nil {
+		return false, fmt.Errorf("find registry import: %w", err)
+	}
+	return done, nil
+}
+
 // registryEntryRow is a row of RegistryEntries.
 type registryEntryRow struct {
 	CommuneID      int64     `db:"unit_id"`

@@ -280,6 +280,30 @@ func TestEnqueueDeduplicates(t *testing.T) {
 	}
 }
 
+// TestLastSeenUpdateID: the highest update_id the intake has marked seen,
+// over every partition and only under its own prefix (demo mode numbers a
+// restarted emulator's updates after it).
+func TestLastSeenUpdateID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	other := storagetest.NewRedis(t, storage.RedisOptions{})
+	if last, err := r.LastSeenUpdateID(ctx); err != nil || last != 0 {
+		t.Fatalf("no update seen: %d (%v), want 0", last, err)
+	}
+	if _, err := other.EnqueueUpdate(ctx, 999, 9, []byte(`{"update_id":999}`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct{ id, chat int64 }{{7, 9}, {12, 3}, {5, 100}} {
+		if _, err := r.EnqueueUpdate(ctx, u.id, u.chat, fmt.Appendf(nil, `{"update_id":%d}`, u.id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if last, err := r.LastSeenUpdateID(ctx); err != nil || last != 12 {
+		t.Fatalf("last seen: %d (%v), want 12", last, err)
+	}
+}
+
 // TestEnqueueAndRead: the partition's reader queues updates and, in the
 // same call, reads them with whatever was queued before and not read yet
 // (a bot's own entry here), in order and for itself: its write then

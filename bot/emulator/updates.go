@@ -110,6 +110,17 @@ func (s *Server) InjectUpdate(raw []byte) (int64, error) {
 	return id, nil
 }
 
+// ContinueUpdateIDs numbers the next updates after last, unless they already are. Telegram's update_id keeps
+// growing for a bot whatever happens to the bot's process, and a bot drops an update_id it has seen as a
+// redelivery: an emulator that starts again from 1 under a bot that remembers what it saw (demo mode, whose
+// Redis outlives the process) would have every new update dropped as a duplicate. Its caller tells it where
+// the numbering stood.
+func (s *Server) ContinueUpdateIDs(last int64) {
+	s.upd.mu.Lock()
+	defer s.upd.mu.Unlock()
+	s.upd.nextID = max(s.upd.nextID, last+1)
+}
+
 // PendingUpdates counts the updates the bot has not confirmed (getUpdates) or acknowledged (webhook).
 func (s *Server) PendingUpdates() int {
 	s.upd.mu.Lock()

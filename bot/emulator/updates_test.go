@@ -130,6 +130,24 @@ func TestDuplicateUpdate(t *testing.T) {
 	}
 }
 
+// TestContinueUpdateIDs: a restarted emulator told where its numbering
+// stood hands out the next update_ids, never lower ones.
+func TestContinueUpdateIDs(t *testing.T) {
+	t.Parallel()
+	s, hs, _ := setup(t, Options{})
+	s.ContinueUpdateIDs(41)
+	if id := s.SendText(alice.ID, alice, "một"); id != 42 {
+		t.Fatalf("first update after 41 = %d, want 42", id)
+	}
+	s.ContinueUpdateIDs(10) // behind: changes nothing
+	if id := s.SendText(alice.ID, alice, "hai"); id != 43 {
+		t.Fatalf("next update = %d, want 43", id)
+	}
+	if ups := pollUpdates(t, hs.URL, 0, 0); len(ups) != 2 || ups[0].UpdateID != 42 || ups[1].UpdateID != 43 {
+		t.Fatalf("updates = %+v, want 42 and 43", ups)
+	}
+}
+
 func TestOverlappingLongPolls(t *testing.T) {
 	t.Parallel()
 	s, hs, _ := setup(t, Options{})

@@ -80,6 +80,19 @@ func startDemo(ctx context.Context, cfg Config, redisPrefix string, log *slog.Lo
 		emu.Close()
 		return nil, err
 	}
+	// Telegram numbers a bot's updates on from where it stood, and the
+	// bot's Redis remembers the update_ids of the last 48 hours to drop
+	// redeliveries. A fresh emulator counting from 1 again would have the
+	// restarted demo drop every message as a duplicate until those marks
+	// expire: it numbers on from the last update the bot saw instead. The
+	// web chat is not served yet, so no update is numbered before this.
+	last, err := svc.rdb.LastSeenUpdateID(ctx)
+	if err != nil {
+		svc.close()
+		emu.Close()
+		return nil, err
+	}
+	emu.ContinueUpdateIDs(last)
 	d := &demoApp{URL: svc.url, Store: svc.store, Emu: emu, done: make(chan error, 1)}
 	go func() { d.done <- svc.run(ctx) }()
 	return d, nil
@@ -100,7 +113,10 @@ func emulatorHandler(emu *emulator.Server, chat *webchat.Server) http.Handler {
 // The simulated users the web chat starts with. Their chat IDs are their
 // user IDs, as in Telegram's private chats.
 var demoUsers = []webchat.User{
-	{ID: 9003, Name: "Người dùng mới", Role: "Chưa đăng ký — hãy thử /dangky", Lang: "vi"},
+	// The web chat offers 0912345678 when a user shares their phone: a
+	// producer of the demo registry has it (demoClaimPhone), so /nhanhoso
+	// finds a record to claim.
+	{ID: 9003, Name: "Người dùng mới", Role: "Chưa đăng ký — hãy thử /dangky hoặc /nhanhoso", Lang: "vi"},
 	{ID: 9001, Name: "Chị Lan", Role: "Nhà sản xuất, HTX Mật ong Củ Chi (demo)", Lang: "vi"},
 	{ID: 9002, Name: "Anh Minh", Role: "Cán bộ TP. Hồ Chí Minh (demo)", Lang: "vi"},
 	{ID: 9004, Name: "Chị Hạnh", Role: "Cán bộ xã Củ Chi (demo)", Lang: "vi"},

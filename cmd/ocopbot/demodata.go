@@ -58,8 +58,9 @@ var demoProducers = []demoProducer{
 // city of 168 wards, communes and special zone, which took in Bình Dương and
 // Bà Rịa – Vũng Tàu; and the three-level city before 1/7/2025, for history)
 // with the merges between them, from the lists built into the binary; then
-// its demo officials and a few sample producers with their registrations.
-// It runs in demo mode only, never in serve.
+// its demo officials, a few sample producers with their registrations, and
+// the city's generated registry (demoRegistry). It runs in demo mode only,
+// never in serve.
 func seedDemo(ctx context.Context, store *storage.Store, log *slog.Logger) error {
 	load, err := store.LoadEmbeddedUnits(ctx, hcmc)
 	if err != nil {
@@ -120,5 +121,5 @@ func seedDemo(ctx context.Context, store *storage.Store, log *slog.Logger) error
 			return fmt.Errorf("demo certificate of %s: %w", d.product.Name, err)
 		}
 	}
-	return nil
+	return loadDemoRegistry(ctx, store, log)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -13,8 +14,9 @@ import (
 )
 
 // TestSeedDemo loads Ho Chi Minh City in both trees from the units built
-// into the binary, its two officials and the sample producers into an empty
-// database once; a second start changes nothing.
+// into the binary, its two officials, the sample producers and the city's
+// generated registry into an empty database once; a second start changes
+// nothing.
 func TestSeedDemo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -47,15 +49,65 @@ func TestSeedDemo(t *testing.T) {
 		if links < 273 {
 			t.Fatalf("run %d: %d merge links, want at least the old city's 273 communes", run, links)
 		}
-		var producers, regs, demo int
+		// The three sample producers, registered in the chat, and the
+		// city's registry: its 67 producers, none linked to the bot yet.
+		var producers, regs, demo, sample, imported, unlinked int
 		err = db.Store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM producers), (SELECT count(*) FROM registrations),
-			(SELECT count(*) FROM producers WHERE name LIKE '%(demo)')`).Scan(&producers, &regs, &demo)
+			(SELECT count(*) FROM producers WHERE name LIKE '%(demo)'),
+			(SELECT count(*) FROM producers WHERE imported_at IS NULL AND owner_user_id IS NOT NULL),
+			(SELECT count(*) FROM producers WHERE imported_at IS NOT NULL AND province_code = '79'),
+			(SELECT count(*) FROM producers WHERE imported_at IS NOT NULL AND owner_user_id IS NULL)`).
+			Scan(&producers, &regs, &demo, &sample, &imported, &unlinked)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if producers != 3 || regs != 3 || demo != 3 {
-			t.Fatalf("run %d: %d producers (%d marked demo), %d registrations; want 3 of each", run, producers, demo, regs)
+		if producers != 3+67 || demo != producers || regs != 3 || sample != 3 || imported != 67 || unlinked != 67 {
+			t.Fatalf("run %d: %d producers (%d marked demo; %d sample, %d imported of HCMC, %d unlinked), %d registrations; "+
+				"want 3 sample and 67 imported and unlinked, all marked, and 3 registrations", run, producers, demo, sample, imported, unlinked, regs)
 		}
+		// The registry: 191 products, 112 at 3★ and 79 at 4★, each with
+		// one certificate decided from 2022 to mid-2024, loaded once.
+		var products, certs, three, four, loads int
+		var first, last string
+		err = db.Store.Pool().QueryRow(ctx, `SELECT count(DISTINCT p.id), count(*), count(*) FILTER (WHERE c.stars = 3),
+			count(*) FILTER (WHERE c.stars = 4), min(c.decision_date)::text, max(c.decision_date)::text,
+			(SELECT count(*) FROM audit_log WHERE action = 'registry.imported')
+			FROM products p JOIN certificates c ON c.product_id = p.id WHERE p.imported_at IS NOT NULL`).
+			Scan(&products, &certs, &three, &four, &first, &last, &loads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := demoRegistryShape; products != s.products || certs != s.products || three != s.threeStar || four != s.fourStar ||
+			first != "2022-03-15" || last != "2024-06-28" || loads != 1 {
+			t.Fatalf("run %d: registry of %d products, %d certificates (3★ %d, 4★ %d) decided %s to %s, imported %d times; "+
+				"want 191 products and certificates (112 and 79) decided 2022-03-15 to 2024-06-28, imported once",
+				run, products, certs, three, four, first, last, loads)
+		}
+	}
+
+	// The registry is the same file every time: its digest is what says
+	// that a demo database has it.
+	a, err := db.Store.Atlas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, err := demoRegistry(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f2, _ := demoRegistry(a); !bytes.Equal(f1, f2) {
+		t.Fatal("the demo registry differs between two runs")
+	}
+	// Chị Hạnh, Xã Củ Chi's official, has records of her own; and the
+	// phone the web chat offers finds one with /nhanhoso.
+	var inCuChi int
+	err = db.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM producers p JOIN admin_unit_origins m ON m.old_unit_id = p.unit_id
+		JOIN admin_units u ON u.id = m.unit_id WHERE p.imported_at IS NOT NULL AND u.code = '27553'`).Scan(&inCuChi)
+	if err != nil || inCuChi < 3 {
+		t.Fatalf("%d registry producers in today's Xã Củ Chi (%v), want at least 3", inCuChi, err)
+	}
+	if found, err := db.Store.UnclaimedByPhone(ctx, demoClaimPhone); err != nil || len(found) != 1 {
+		t.Fatalf("unclaimed producers with the web chat's phone: %d (%v), want 1", len(found), err)
 	}
 
 	// The producers live in today's communes.
