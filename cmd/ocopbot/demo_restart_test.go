@@ -29,7 +29,7 @@ func TestDemoRestartAnswersAtOnce(t *testing.T) {
 	dbURL := storagetest.AbsentDB(t)
 	// The demo's Redis prefix is fixed ("demo:"): a database no other test
 	// uses keeps it apart (the browser test has 13).
-	const redisURL = "redis://127.0.0.1:6379/15"
+	const redisURL = "redis://127.0.0.1:6379/7"
 	cleanDemoRedis(t, redisURL)
 	t.Cleanup(func() { cleanDemoRedis(t, redisURL) })
 
