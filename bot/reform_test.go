@@ -56,7 +56,7 @@ func TestDistrictOfficialAfterReform(t *testing.T) {
 		h.waitDone(h.emu.SendDocument(district.chatID(), district.u, name, data))
 	}
 	send("ket-qua.csv", []byte("Mã hồ sơ;Điểm;Số quyết định;Ngày quyết định\n"+h.codeOf(p)+";65;9/QĐ-UBND;01/07/2025\n"))
-	district.expect("Dòng 2: Theo 148/QĐ-TTg, sản phẩm 3 sao do cấp tỉnh công nhận; cấp huyện công nhận: không công nhận sao nào")
+	district.expect("Dòng 2: Theo Quyết định số 148/QĐ-TTg, sản phẩm 3 sao do cấp tỉnh công nhận; cấp huyện công nhận: không công nhận sao nào")
 	// Its history stays theirs: a 3★ of 30/6/2025 is the district's.
 	send("ket-qua.csv", []byte("Mã hồ sơ;Điểm;Số quyết định;Ngày quyết định\n"+h.codeOf(p)+";65;9/QĐ-UBND;30/06/2025\n"))
 	district.expect("Đã ghi 1 kết quả (1 giấy chứng nhận)")
@@ -89,7 +89,7 @@ func TestReformEdgeAuthority(t *testing.T) {
 	}
 	send(codes[0] + ";65;1/QĐ-UBND;30/06/2025\n" + codes[1] + ";65;1/QĐ-UBND;01/07/2025\n" +
 		codes[2] + ";75;1/QĐ-UBND;05/07/2025\n" + codes[3] + ";65;1/QĐ-UBND;06/07/2025\n")
-	province.expect("Tệp có 1 lỗi", "Dòng 2: Theo 148/QĐ-TTg, sản phẩm 3 sao do cấp huyện công nhận; cấp tỉnh công nhận: 4★")
+	province.expect("Tệp có 1 lỗi", "Dòng 2: Theo Quyết định số 148/QĐ-TTg, sản phẩm 3 sao do cấp huyện công nhận; cấp tỉnh công nhận: 4★")
 	send(codes[1] + ";65;1/QĐ-UBND;01/07/2025\n" + codes[2] + ";75;1/QĐ-UBND;05/07/2025\n" + codes[3] + ";65;1/QĐ-UBND;06/07/2025\n")
 	province.expect("Đã ghi 3 kết quả (3 giấy chứng nhận)")
 	if n := h.count(`SELECT count(*) FROM certificates WHERE decision_date IN ('2025-07-01', '2025-07-05', '2025-07-06')`); n != 3 {
@@ -109,7 +109,7 @@ func TestReformEdgeAuthority(t *testing.T) {
 	province.say("3/QĐ-UBND")
 	province.replies()
 	province.say("30/06/2025")
-	province.expectSome("Theo 148/QĐ-TTg, sản phẩm 3 sao do cấp huyện công nhận")
+	province.expectSome("Theo Quyết định số 148/QĐ-TTg, sản phẩm 3 sao do cấp huyện công nhận")
 }
 
 // TestResultBeforeDossier: a decision dated before the dossier was

@@ -136,7 +136,7 @@ func TestResultRecordedInChat(t *testing.T) {
 	district.say("01/01/2027")
 	district.expectSome("không được sau hôm nay")
 	district.say("28/06/2024")
-	district.expectSome("Theo 148/QĐ-TTg, sản phẩm 4 sao do cấp tỉnh công nhận; cấp huyện công nhận: 3★")
+	district.expectSome("Theo Quyết định số 148/QĐ-TTg, sản phẩm 4 sao do cấp tỉnh công nhận; cấp huyện công nhận: 3★")
 	district.expect("Nhập điểm")
 	if n := h.count(`SELECT count(*) FROM council_results`); n != 0 {
 		t.Fatalf("a refused result was written: %d rows", n)
@@ -301,7 +301,7 @@ func TestResultsImport(t *testing.T) {
 
 	// Province-level stars from a district office (1489: the province recognises 3★ and 4★).
 	send("ket-qua.xlsx", resultsFile(t, [][]any{{codes[0], 75, "12/QĐ-UBND", time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)}}))
-	district.expect("Dòng 2: Theo 1489/QĐ-TTg, sản phẩm 4 sao do cấp tỉnh công nhận; cấp huyện công nhận: không công nhận sao nào")
+	district.expect("Dòng 2: Theo Quyết định số 1489/QĐ-TTg, sản phẩm 4 sao do cấp tỉnh công nhận; cấp huyện công nhận: không công nhận sao nào")
 
 	// Under 148 (2024) the district recognises 3★ and records lower scores.
 	good := resultsFile(t, [][]any{

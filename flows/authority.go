@@ -16,14 +16,20 @@ import (
 // the other reasons a result is refused.
 
 // authorityError explains why office may not record r under the regime of
-// its decision date ("" when it may): "Theo 148/QĐ-TTg, sản phẩm 4 sao do
-// cấp tỉnh công nhận; cấp huyện công nhận: 3★".
+// its decision date ("" when it may, be it at its ceiling with a proposal:
+// ocop.Authorities.Apply): "Theo Quyết định số 148/QĐ-TTg, sản phẩm 4 sao
+// do cấp tỉnh công nhận; cấp huyện công nhận: 3★".
 func authorityError(p locales.Printer, auth ocop.Authorities, office ocop.Office, r ocop.Result) string {
+	if _, ok := auth.Apply(r, office); ok {
+		return ""
+	}
 	return authorityRule(p, auth, office, r, "results.error.authority")
 }
 
 // authorityRule is authorityError worded by msgID (a registry row names
-// the rule without the conversation's advice).
+// the rule without the conversation's advice). It knows no proposal: a
+// registry row states the stars a certificate has, not a score, so stars
+// above the office's are a mistake in the row.
 func authorityRule(p locales.Printer, auth ocop.Authorities, office ocop.Office, r ocop.Result, msgID string) string {
 	ok, by := auth.Decide(r.DecisionDate, office, r.Stars)
 	if ok {
@@ -100,7 +106,7 @@ func (f *resultFlow) checkDate(t *turn, day time.Time) (string, error) {
 }
 
 // checkAuthority explains why this official may not record the draft
-// result ("" when they may).
+// result ("" when they may, also at their ceiling with a proposal).
 func (f *resultFlow) checkAuthority(t *turn) (string, error) {
 	r, ok := t.st.Result.draft()
 	if !ok {

@@ -158,7 +158,11 @@ func (e *Engine) importDocument(t *turn) error {
 	}
 	rep, err := ResultImport{Records: e.records, Importer: im}.run(t.ctx, off, rows, t.p)
 	return answerImport(t, rep.Errors, err, func() string {
-		return t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates, "Unchanged", rep.Recorded.Unchanged)
+		text := t.p.T("import.done", "New", rep.Recorded.New, "Certificates", rep.Recorded.Certificates, "Unchanged", rep.Recorded.Unchanged)
+		if n := rep.Recorded.Proposals; n > 0 {
+			text += "\n" + t.p.N("import.done_proposals", n)
+		}
+		return text
 	})
 }
 

@@ -78,26 +78,39 @@ func day(t time.Time) string { return dates.Format(t) }
 // past it. Messages take it as End and never a date of their own, so a
 // producer and an official reading side by side see the same day.
 func certEnd(p locales.Printer, validUntil, today time.Time) string {
-	id := "cert.end"
 	if !today.Before(validUntil) {
-		id = "cert.ended"
+		return p.T("cert.ended", "Last", day(ocop.LastValidDay(validUntil)))
 	}
-	return p.T(id, "Last", day(ocop.LastValidDay(validUntil)))
+	return certLast(p, validUntil)
+}
+
+// certLast is certEnd without "(đã hết hạn)", for a certificate a later
+// result replaced: it ended by being replaced, not by expiring, and a
+// producer reading "đã hết hạn" would think they missed a renewal.
+func certLast(p locales.Printer, validUntil time.Time) string {
+	return p.T("cert.end", "Last", day(ocop.LastValidDay(validUntil)))
 }
 
 func resultNoticeText(p locales.Printer, r ocop.ResultNotice, today time.Time) string {
 	args := []any{"Product", r.Product, "Code", r.Code, "Score", scoreText(p, r.Score), "Stars", r.Stars,
 		"DecisionNo", r.DecisionNo, "Date", day(r.DecisionDate)}
+	// The certificate a result replaces ends on the result's decision date
+	// (storage.RecordResults): its last valid day is the day before, said
+	// as every certificate's end is.
+	previousEnd := certLast(p, r.DecisionDate)
 	if !ocop.IsOCOP(r.Stars) {
 		text := p.T("notice.result_low", args...)
 		if r.PreviousStars > 0 {
-			text += "\n" + p.T("notice.result_lost", "Previous", r.PreviousStars)
+			text += "\n" + p.T("notice.result_lost", "Previous", r.PreviousStars, "End", previousEnd)
 		}
 		return text
 	}
 	text := p.T("notice.result", append(args, "End", certEnd(p, r.ValidUntil, today))...)
 	if r.PreviousStars > 0 {
-		text += "\n" + p.T("notice.result_replaces", "Previous", r.PreviousStars)
+		text += "\n" + p.T("notice.result_replaces", "Previous", r.PreviousStars, "End", previousEnd)
+	}
+	if r.Proposed > 0 {
+		text += "\n" + p.T("notice.result_proposal", "Stars", r.Stars, "To", proposalTo(p, r.ProposedTo), "Proposed", r.Proposed)
 	}
 	return text
 }
@@ -108,6 +121,9 @@ func summaryNoticeText(p locales.Printer, s ocop.SummaryNotice) string {
 	for i, r := range s.Results {
 		line := p.T("notice.summary_item", "Product", r.Product, "Producer", r.Producer, "Score", scoreText(p, r.Score),
 			"Stars", r.Stars, "DecisionNo", r.DecisionNo)
+		if r.Proposed > 0 {
+			line += "; " + p.T("notice.summary_proposal", "To", proposalTo(p, r.ProposedTo), "Proposed", r.Proposed)
+		}
 		if utf16Len(b.String())+utf16Len(line)+80 > maxMessage {
 			b.WriteString("\n" + p.T("notice.summary_more", "N", len(s.Results)-i))
 			break

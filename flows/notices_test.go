@@ -19,6 +19,10 @@ func TestNoticesRender(t *testing.T) {
 		DecisionNo: "2388/QĐ-UBND", DecisionDate: day, ValidUntil: ocop.CertificateExpiry(day), PreviousStars: 3}
 	low := res
 	low.Score, low.Stars, low.ValidUntil, low.PreviousStars = 41, 2, time.Time{}, 0
+	lost := low
+	lost.PreviousStars = 3
+	proposed := res
+	proposed.Score, proposed.PreviousStars, proposed.Proposed, proposed.ProposedTo = 92, 0, 5, ocop.OfficeCentral
 	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
 	until := ocop.CertificateExpiry(day)
 	reminder := ocop.ReminderNotice{CertificateID: 9, Stage: 30, Code: res.Code, Product: "Mật ong", Stars: 4, DecisionNo: res.DecisionNo, ValidUntil: until}
@@ -43,6 +47,16 @@ func TestNoticesRender(t *testing.T) {
 		{ocop.NoticeResult, "vi", res, []string{"Mật ong", "72,5/100 — 4 sao", "2388/QĐ-UBND ngày 28/06/2024", "Giấy chứng nhận có hiệu lực đến hết ngày 27/06/2027.", "3 sao trước đây"}},
 		{ocop.NoticeResult, "en", res, []string{"72.5/100 — 4 stars", "The certificate is valid until the end of 27/06/2027."}},
 		{ocop.NoticeResult, "vi", low, []string{"41/100 — 2 sao", "chưa đạt 3 sao"}},
+		// The certificate replaced is said to end on its last valid day,
+		// the day before the new decision.
+		{ocop.NoticeResult, "vi", res, []string{"Giấy chứng nhận 3 sao trước đây được thay bằng kết quả này và chỉ có hiệu lực đến hết ngày 27/06/2024."}},
+		{ocop.NoticeResult, "en", res, []string{"Your earlier 3-star certificate is replaced by this result: it was valid until the end of 27/06/2024."}},
+		{ocop.NoticeResult, "vi", lost, []string{"Giấy chứng nhận 3 sao trước đây chỉ có hiệu lực đến hết ngày 27/06/2024."}},
+		// A province's 92 points: its 4★ and the proposal for 5★.
+		{ocop.NoticeResult, "vi", proposed, []string{"Điểm: 92/100 — 4 sao", "Giấy chứng nhận có hiệu lực đến hết ngày 27/06/2027.",
+			"Điểm này đạt mức 5 sao: sản phẩm được công nhận 4 sao và được đề nghị cấp Trung ương đánh giá, công nhận 5 sao."}},
+		{ocop.NoticeResult, "en", proposed, []string{"92/100 — 4 stars", "recognised with 4 stars and proposed to the central level to evaluate and recognise 5 stars."}},
+		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{proposed}}, []string{"HTX Tân Thông: 92 điểm, 4 sao (QĐ 2388/QĐ-UBND); đề nghị cấp Trung ương đánh giá, công nhận 5 sao"}},
 		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{res, low}}, []string{"(2 sản phẩm)", "HTX Tân Thông: 72,5 điểm, 4 sao"}},
 		{ocop.NoticeRevoked, "vi", ocop.RevokedNotice{Product: "Mật ong", Stars: 4, DecisionNo: "2388/QĐ-UBND", RevokedOn: day, Reason: "Vi phạm"}, []string{"bị thu hồi từ ngày 28/06/2024", "Lý do: Vi phạm"}},
 		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc đánh giá lại", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "có hiệu lực đến hết ngày 27/06/2027 — còn 30 ngày"}},

@@ -70,7 +70,7 @@ func TestRegistryImportListsEveryBadRowAndWritesNothing(t *testing.T) {
 		"Dòng 4: mã số thuế sai",
 		"Dòng 5: số điện thoại sai",
 		"Dòng 6: nhóm sản phẩm «Nhóm lạ» không rõ",
-		"Dòng 7: theo 1048/QĐ-TTg, sản phẩm 5 sao do cấp trung ương (Bộ Nông nghiệp và Phát triển nông thôn) công nhận; cấp tỉnh công nhận: 3★–4★",
+		"Dòng 7: theo Quyết định số 1048/QĐ-TTg, sản phẩm 5 sao do cấp trung ương (Bộ Nông nghiệp và Phát triển nông thôn) công nhận; cấp tỉnh công nhận: 3★–4★",
 		"Dòng 8: Ngày quyết định không được sau hôm nay",
 		"Dòng 9: trùng với dòng 2",
 		"Dòng 10: quyết định ngày 01/02/2023 thuộc thời có cấp huyện",

@@ -72,6 +72,9 @@ type ResultRecords interface {
 	Authorities(ctx context.Context) (ocop.Authorities, error)
 	Applicants(ctx context.Context, codes []string) (map[string]ocop.Applicant, error)
 	AwaitingResults(ctx context.Context, communes []int64, limit int) ([]ocop.Applicant, error)
+	// Proposals lists the open proposals addressed to office (the central
+	// level's list of products proposed for 5★) and how many there are.
+	Proposals(ctx context.Context, office ocop.Office, communes []int64, limit int) ([]ocop.Proposal, int, error)
 	RecordResults(ctx context.Context, results []ocop.Result) (ocop.Recorded, error)
 }
 
@@ -124,9 +127,18 @@ func (f *resultFlow) prompt(t *turn, _ int) error {
 	var r Reply
 	switch st.Step {
 	case rsCode:
-		off, ok, err := f.e.official(t)
+		off, office, ok, err := f.office(t)
 		if !ok || err != nil {
 			return err
+		}
+		auth, err := f.e.authorities(t.ctx)
+		if err != nil {
+			return err
+		}
+		if auth.TakesProposals(office) {
+			// The central level decides on what the provinces propose:
+			// those are its registrations to pick from.
+			return f.promptProposals(t, off, office, header, idx)
 		}
 		waiting, err := f.e.records.AwaitingResults(t.ctx, f.e.ScopeCommunes(off), resultChoices)
 		if err != nil {
@@ -154,9 +166,57 @@ func (f *resultFlow) prompt(t *turn, _ int) error {
 	return nil
 }
 
+// promptProposals is the first step of an office that takes proposals (the
+// central level): the products proposed to it, each with the proposing
+// office's result, as a list and as buttons.
+func (f *resultFlow) promptProposals(t *turn, off ocop.Official, office ocop.Office, header string, idx int) error {
+	st := t.st
+	list, total, err := f.e.records.Proposals(t.ctx, office, f.e.ScopeCommunes(off), resultChoices)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(header)
+	if total == 0 {
+		b.WriteString(t.p.T("results.proposals_none"))
+	} else {
+		b.WriteString(t.p.N("results.proposals", total))
+	}
+	var r Reply
+	for _, w := range list {
+		b.WriteString("\n" + t.p.T("results.proposal_item", "Code", w.Code, "Product", w.ProductName, "Producer", w.ProducerName,
+			"Proposer", w.Proposer, "Proposed", w.Stars, "Last", t.p.T("results.last", "Score", scoreText(t.p, w.LastScore),
+				"Stars", w.LastStars, "DecisionNo", w.LastDecisionNo, "Date", dates.Format(w.LastDecisionDate))))
+		r.Buttons = append(r.Buttons, []Button{{Label: w.Code + " · " + short(w.ProductName, 28), Data: stepData(st, "pick", w.Code)}})
+	}
+	if total > len(list) {
+		b.WriteString("\n" + t.p.T("results.proposals_more", "N", total-len(list)))
+	}
+	b.WriteString("\n\n" + t.p.T("results.ask.code"))
+	r.Text = b.String()
+	if back := backRow(t, idx); back != nil {
+		r.Buttons = append(r.Buttons, back)
+	}
+	t.say(r)
+	return nil
+}
+
 // applicantLine describes the chosen registration.
 func applicantLine(p locales.Printer, a *ResultAnswers) string {
 	return p.T("results.applicant", "Code", a.Code, "Product", a.Product, "Producer", a.Producer)
+}
+
+// proposalText explains, before it is recorded, that r is office's
+// ceiling with a proposal for the stars its score earns.
+func proposalText(p locales.Printer, auth ocop.Authorities, office ocop.Office, r ocop.Result) string {
+	return p.T("results.confirm_proposal", "Regime", auth.Regime(r.DecisionDate), "Office", officeName(p, office, r.DecisionDate),
+		"Stars", r.Stars, "To", proposalTo(p, r.ProposedTo), "Proposed", r.Proposed)
+}
+
+// proposalTo names the office a proposal is addressed to, as the
+// programme's texts do ("cấp Trung ương").
+func proposalTo(p locales.Printer, office ocop.Office) string {
+	return p.T("proposal.to." + string(office))
 }
 
 func short(s string, n int) string {
@@ -186,6 +246,18 @@ func (f *resultFlow) confirm(t *turn) error {
 	} else {
 		text += "\n" + t.p.T("results.confirm_no_certificate")
 	}
+	if r.Proposed > 0 {
+		_, office, ok, err := f.office(t)
+		if !ok || err != nil {
+			t.st = nil
+			return err
+		}
+		auth, err := f.e.authorities(t.ctx)
+		if err != nil {
+			return err
+		}
+		text += "\n" + proposalText(t.p, auth, office, r)
+	}
 	if last.LastDecisionNo != "" {
 		text += "\n" + t.p.T("results.confirm_replaces", "Last", t.p.T("results.last", "Score", scoreText(t.p, last.LastScore),
 			"Stars", last.LastStars, "DecisionNo", last.LastDecisionNo, "Date", dates.Format(last.LastDecisionDate)))
@@ -202,14 +274,29 @@ func (f *resultFlow) confirm(t *turn) error {
 	return nil
 }
 
-// current is the result the answers describe and its registration as it
-// is now (zero when gone). An incomplete draft goes back to the first step
-// and returns ok false.
+// current is the result the answers describe, as the official's office
+// records it (its ceiling with a proposal above it: ocop.Authorities.Apply),
+// and its registration as it is now (zero when gone). An incomplete draft
+// goes back to the first step and returns ok false.
 func (f *resultFlow) current(t *turn) (ocop.Result, ocop.Applicant, bool, error) {
 	r, ok := t.st.Result.draft()
 	if !ok {
 		t.st.Step = rsCode
 		return r, ocop.Applicant{}, false, f.prompt(t, 0)
+	}
+	off, err := f.e.lookupOfficial(t)
+	if err != nil && !errNotFound(err) {
+		return r, ocop.Applicant{}, false, err
+	}
+	// Not an official (any more): submit refuses; the draft stays as scored.
+	if office, ok := ocop.OfficeOf(off.Role); err == nil && ok {
+		auth, err := f.e.authorities(t.ctx)
+		if err != nil {
+			return r, ocop.Applicant{}, false, err
+		}
+		if ruled, ok := auth.Apply(r, office); ok {
+			r = ruled
+		}
 	}
 	found, err := f.e.records.Applicants(t.ctx, []string{r.Code})
 	if err != nil {
@@ -410,6 +497,9 @@ func (f *resultFlow) submit(t *turn) error {
 	text := t.p.T("results.recorded", "Code", r.Code, "Stars", r.Stars)
 	if r.Certified() {
 		text += "\n" + t.p.T("results.confirm_certificate", "End", certEnd(t.p, r.ValidUntil(), f.e.today()))
+	}
+	if r.Proposed > 0 {
+		text += "\n" + t.p.T("results.recorded_proposal", "To", proposalTo(t.p, r.ProposedTo), "Proposed", r.Proposed)
 	}
 	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Buttons: [][]Button{
 		{{Label: t.p.T("button.next_result"), Data: globalData("kq")}},

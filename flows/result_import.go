@@ -117,6 +117,9 @@ func (ri ResultImport) run(ctx context.Context, off ocop.Official, rows [][]stri
 			bad(line, msg)
 			continue
 		}
+		// As in the chat: a province's 92 points are its 4★ and a proposal
+		// to the central level for 5★.
+		r, _ = auth.Apply(r, office)
 		good = append(good, row{line, r})
 	}
 	codes := make([]string, len(good))

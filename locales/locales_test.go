@@ -78,6 +78,7 @@ var templateData = map[string]any{
 	"Previous": 3, "MB": 5, "Score": "72,5", "DecisionNo": "2388/QĐ-UBND",
 	"End":    "hiệu lực đến hết ngày 27/06/2027",
 	"Regime": "148/QĐ-TTg", "By": "cấp tỉnh", "Office": "cấp huyện", "Mine": "3★", "Line": 4, "Error": "thiếu mã hồ sơ",
+	"Proposed": 5, "To": "cấp Trung ương", "Proposer": "Thành phố Hồ Chí Minh",
 	"New": 12, "Certificates": 10, "Unchanged": 0, "Columns": "Điểm", "Header": "unit_code,…", "Level": 2, "First": 3, "District": "huyện Củ Chi", "Rules": 2, "Replaced": 1, "Reason": "vi phạm an toàn thực phẩm",
 	"When": "23/11 10:05", "Who": "HTX Tân Thông", "Attempts": 2, "Applicant": "Hồ sơ OCOP-26-000001: Mật ong — HTX Tân Thông",
 	"Last":      "65 điểm, 3 sao, QĐ số 12/QĐ-UBND ngày 01/03/2023",

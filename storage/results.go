@@ -21,17 +21,18 @@ type authorityRow struct {
 	Office   ocop.Office `db:"level"`
 	MinStars int16       `db:"min_stars"`
 	MaxStars int16       `db:"max_stars"`
+	Proposal bool        `db:"on_proposal"`
 }
 
 func (r authorityRow) authority() ocop.Authority {
 	return ocop.Authority{Regime: r.Regime, From: r.From, To: deref(r.To), Office: r.Office,
-		MinStars: int(r.MinStars), MaxStars: int(r.MaxStars)}
+		MinStars: int(r.MinStars), MaxStars: int(r.MaxStars), OnProposal: r.Proposal}
 }
 
 // Authorities reads the recognition table.
 func (s *Store) Authorities(ctx context.Context) (ocop.Authorities, error) {
 	out, err := collectRows(ctx, s.pool, authorityRow.authority, `
-SELECT regime, valid_from, valid_to, level, min_stars, max_stars
+SELECT regime, valid_from, valid_to, level, min_stars, max_stars, on_proposal
 FROM recognition_authority ORDER BY valid_from, level`)
 	if err != nil {
 		return nil, fmt.Errorf("read recognition authority: %w", err)
@@ -115,6 +116,48 @@ ORDER BY r.submitted_at, r.id LIMIT $2`, "r.unit_id", 1, communes)
 	return out, nil
 }
 
+// proposalRow is a row of Proposals: the registration, what it proposes
+// and how many proposals the query found in all.
+type proposalRow struct {
+	applicantRow
+	Proposed int16  `db:"proposed"`
+	Proposer string `db:"proposer"`
+	Total    int    `db:"total"`
+}
+
+type countedProposal struct {
+	ocop.Proposal
+	total int
+}
+
+func (r proposalRow) proposal() countedProposal {
+	return countedProposal{ocop.Proposal{Applicant: r.applicant(), Stars: int(r.Proposed), Proposer: r.Proposer}, r.Total}
+}
+
+// Proposals lists the open proposals addressed to office for the products
+// of the communes (nil: all), oldest first, at most limit, and how many
+// there are in all.
+func (s *Store) Proposals(ctx context.Context, office ocop.Office, communes []int64, limit int) ([]ocop.Proposal, int, error) {
+	q := scoped(`
+SELECT x.*, sp.stars AS proposed, coalesce(u.name, '') AS proposer, count(*) OVER () AS total
+FROM star_proposals sp
+JOIN council_results cr ON cr.id = sp.result_id
+LEFT JOIN admin_units u ON u.id = cr.issuer_unit_id
+JOIN LATERAL (`+applicantColumns+` WHERE r.id = sp.registration_id) x ON true
+WHERE sp.decided_by IS NULL AND sp.to_level = $3 AND {scope}
+ORDER BY sp.created_at, sp.id LIMIT $2`, "x.unit_id", 1, communes)
+	list, err := collectRows(ctx, s.pool, proposalRow.proposal, q, communes, limit, string(office))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read proposals: %w", err)
+	}
+	out := make([]ocop.Proposal, len(list))
+	total := 0
+	for i, c := range list {
+		out[i], total = c.Proposal, c.total
+	}
+	return out, total, nil
+}
+
 // RecordResults writes council results, all or none, in one transaction:
 // each result, the certificate it earns (3★ and above), the end of the
 // certificate it supersedes, and the notifications it causes with their
@@ -142,6 +185,9 @@ func (s *Store) RecordResults(ctx context.Context, results []ocop.Result) (ocop.
 			if n.certified {
 				done.Certificates++
 			}
+			if n.proposed {
+				done.Proposals++
+			}
 			notices = append(notices, n.id)
 		}
 		for _, sum := range summaries {
@@ -165,6 +211,7 @@ type officialSummary struct {
 type recordedResult struct {
 	id        int64 // the producer's notification; 0 when the result was already there
 	certified bool
+	proposed  bool
 }
 
 func (s *Store) recordResult(ctx context.Context, tx pgx.Tx, r ocop.Result, summaries map[int64]*officialSummary) (recordedResult, error) {
@@ -224,6 +271,20 @@ SELECT id FROM c`, r.ProductID, r.Stars, r.Score, r.DecisionNo, r.DecisionDate, 
 			return recordedResult{}, fmt.Errorf("insert certificate: %w", err)
 		}
 	}
+	// A later result settles the product's open proposal: the central
+	// level's decision on it, or a re-evaluation that supersedes the result
+	// it came with (which proposes again if it scores as high).
+	if _, err := tx.Exec(ctx, `UPDATE star_proposals SET decided_by = $2 WHERE product_id = $1 AND decided_by IS NULL`,
+		r.ProductID, resultID); err != nil {
+		return recordedResult{}, fmt.Errorf("settle proposals: %w", err)
+	}
+	if r.Proposed > 0 {
+		if _, err := tx.Exec(ctx, `
+INSERT INTO star_proposals (product_id, registration_id, result_id, stars, to_level) VALUES ($1, $2, $3, $4, $5)`,
+			r.ProductID, r.RegistrationID, resultID, r.Proposed, string(r.ProposedTo)); err != nil {
+			return recordedResult{}, fmt.Errorf("insert proposal: %w", err)
+		}
+	}
 	if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'evaluated', updated_at = now() WHERE id = $1`, r.RegistrationID); err != nil {
 		return recordedResult{}, fmt.Errorf("mark registration evaluated: %w", err)
 	}
@@ -236,6 +297,7 @@ UPDATE renewal_requests SET status = 'done', result_id = $2, updated_at = now() 
 	notice := ocop.ResultNotice{
 		Code: r.Code, Product: product, Producer: producer, Score: r.Score, Stars: r.Stars,
 		DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate, ValidUntil: r.ValidUntil(), PreviousStars: int(previous),
+		Proposed: r.Proposed, ProposedTo: r.ProposedTo,
 	}
 	id, err := insertNotification(ctx, tx, ocop.NoticeResult, chatID, producerID, communeID, notice)
 	if err != nil {
@@ -264,10 +326,13 @@ WHERE o.revoked_at IS NULL AND o.user_id <> $2 AND o.unit_id IN (`+noticeUnitsOf
 		return recordedResult{}, fmt.Errorf("read officials to tell: %w", err)
 	}
 	details := map[string]any{"code": r.Code, "score": r.Score, "stars": r.Stars, "decision_no": r.DecisionNo}
+	if r.Proposed > 0 {
+		details["proposed"], details["proposed_to"] = r.Proposed, r.ProposedTo
+	}
 	if err := audit(ctx, tx, r.RecordedBy, "result.recorded", "council_result", resultID, details); err != nil {
 		return recordedResult{}, err
 	}
-	return recordedResult{id: id, certified: r.Certified()}, nil
+	return recordedResult{id: id, certified: r.Certified(), proposed: r.Proposed > 0}, nil
 }
 
 // RevokeCertificate ends the product's certificate in force on day, from

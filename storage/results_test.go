@@ -67,6 +67,39 @@ func TestAuthoritiesAreSeeded(t *testing.T) {
 	if r := auth.Regime(d("2019-08-20")); r != "" {
 		t.Errorf("a regime before 1048: %q", r)
 	}
+
+	// The 5★ path (migration 015): a score in the band of stars only the
+	// central level recognises, recorded by the office just below it, is
+	// that office's ceiling with a proposal to the central level; an office
+	// further below, or the central level itself, proposes nothing.
+	applies := []struct {
+		day          string
+		office       ocop.Office
+		stars        int
+		ok           bool
+		record, prop int
+	}{
+		{"2026-11-23", ocop.OfficeProvince, 5, true, 4, 5}, // 1489
+		{"2025-07-06", ocop.OfficeProvince, 5, true, 4, 5},
+		{"2025-07-01", ocop.OfficeProvince, 5, true, 4, 5}, // the reform's edge
+		{"2024-06-28", ocop.OfficeProvince, 5, true, 4, 5}, // 148
+		{"2020-05-01", ocop.OfficeProvince, 5, true, 4, 5}, // 1048
+		{"2026-11-23", ocop.OfficeProvince, 4, true, 4, 0},
+		{"2026-11-23", ocop.OfficeCentral, 5, true, 5, 0},
+		{"2026-11-23", ocop.OfficeCentral, 4, false, 0, 0},
+		{"2024-06-28", ocop.OfficeDistrict, 5, false, 0, 0}, // two bands below: the province scores it
+		{"2024-06-28", ocop.OfficeDistrict, 4, false, 0, 0}, // the province is no proposal office
+		{"2026-11-23", ocop.OfficeDistrict, 5, false, 0, 0},
+	}
+	for _, c := range applies {
+		r, ok := auth.Apply(ocop.Result{Stars: c.stars, DecisionDate: d(c.day)}, c.office)
+		if ok != c.ok || ok && (r.Stars != c.record || r.Proposed != c.prop) {
+			t.Errorf("%s %s %d★: ok %v, %d★ proposed %d; want %v, %d★ proposed %d", c.day, c.office, c.stars, ok, r.Stars, r.Proposed, c.ok, c.record, c.prop)
+		}
+		if c.prop > 0 && r.ProposedTo != ocop.OfficeCentral {
+			t.Errorf("%s %s %d★: proposed to %q, want central", c.day, c.office, c.stars, r.ProposedTo)
+		}
+	}
 }
 
 // TestRevokeCertificate: revocation ends the certificate from its day,

@@ -71,6 +71,8 @@ const usage = `usage:
                                            or none; without --unit, as the central level
   ocopbot results revoke --code CODE       revoke a certificate from a day and tell the producer
          --date DD/MM/YYYY --reason TEXT
+  ocopbot results proposals                products proposed to the central level for 5★ and not
+                                           decided yet (CSV)
   ocopbot registry links --province CODE  a printable XLSX of single-use claim links with QR
          [--out FILE] [--bot NAME]         codes for the province's producers not linked yet;
                                            --revoke CODE revokes one

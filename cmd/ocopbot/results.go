@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
@@ -20,17 +23,19 @@ import (
 	"github.com/ocopbot/ocopbot/storage"
 )
 
-// results imports council results or revokes a certificate:
+// results imports council results, revokes a certificate or lists the
+// products proposed to the central level:
 //
 //	ocopbot results import [--unit CODE --level province|district] [--lang vi] FILE
 //	ocopbot results revoke --code OCOP-25-000123 --date 01/12/2026 --reason TEXT
+//	ocopbot results proposals
 //
 // An import speaks for an office: the province or district with GSO code
 // --unit (the stars it may recognise apply), or, without --unit, the
 // central level. Rows outside its scope are refused like in the chat.
 func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "import" && args[0] != "revoke" {
-		return fmt.Errorf("results: want `results import [--unit CODE --level province|district] FILE` or `results revoke --code CODE --date DD/MM/YYYY --reason TEXT`: %w", errUsage)
+	if len(args) == 0 || args[0] != "import" && args[0] != "revoke" && args[0] != "proposals" {
+		return fmt.Errorf("results: want `results import [--unit CODE --level province|district] FILE`, `results revoke --code CODE --date DD/MM/YYYY --reason TEXT` or `results proposals`: %w", errUsage)
 	}
 	fs := flag.NewFlagSet("results "+args[0], flag.ContinueOnError)
 	unit := fs.String("unit", "", "GSO code of the office's unit; empty: central level")
@@ -47,6 +52,9 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		return err
 	}
 	defer store.Close()
+	if args[0] == "proposals" {
+		return listProposals(ctx, store, stdout)
+	}
 	if args[0] == "revoke" {
 		day, ok := dates.Parse(*date)
 		if *code == "" || !ok || *reason == "" {
@@ -98,7 +106,28 @@ func results(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	}
 	fmt.Fprintf(stdout, "results: %d recorded (%d certificates), %d already recorded, %d notifications queued\n",
 		rep.Recorded.New, rep.Recorded.Certificates, rep.Recorded.Unchanged, rep.Recorded.Notifications)
+	if n := rep.Recorded.Proposals; n > 0 {
+		fmt.Fprintf(stdout, "results: %d recorded at the office's ceiling and proposed to the central level for 5 stars (see `ocopbot results proposals`)\n", n)
+	}
 	return nil
+}
+
+// listProposals prints, as CSV, the products proposed to the central level
+// for 5★ and not decided yet: what the central level imports its results
+// for (`results import` without --unit).
+func listProposals(ctx context.Context, store *storage.Store, stdout io.Writer) error {
+	list, _, err := store.Proposals(ctx, ocop.OfficeCentral, nil, math.MaxInt32)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(stdout)
+	_ = w.Write([]string{"code", "product", "producer", "proposed_by", "score", "stars", "decision_no", "decision_date", "proposed_stars"})
+	for _, p := range list {
+		_ = w.Write([]string{p.Code, p.ProductName, p.ProducerName, p.Proposer, strconv.FormatFloat(p.LastScore, 'f', -1, 64),
+			strconv.Itoa(p.LastStars), p.LastDecisionNo, dates.Format(p.LastDecisionDate), strconv.Itoa(p.Stars)})
+	}
+	w.Flush()
+	return w.Error()
 }
 
 // printer renders the commands' messages in lang; the catalogue's own

@@ -29,12 +29,16 @@ func OfficeOf(r Role) (Office, bool) {
 
 // Authority is one row of the recognition table: under Regime (in force
 // From … To, inclusive; To zero while in force) the Office recognises
-// MinStars … MaxStars.
+// MinStars … MaxStars. OnProposal: those stars reach the Office only as the
+// proposal of the office recognising the stars just below (a province
+// council's 90 points go to the central level for 5★), which meanwhile
+// records its own ceiling.
 type Authority struct {
 	Regime             string
 	From, To           time.Time
 	Office             Office
 	MinStars, MaxStars int
+	OnProposal         bool
 }
 
 // Authorities is the whole table.
@@ -72,6 +76,43 @@ func (as Authorities) Decide(day time.Time, office Office, stars int) (ok bool, 
 		}
 	}
 	return false, by
+}
+
+// Apply is the result office records for r under the regime of its
+// decision date, ok false when it may record none. A result within the
+// office's stars is recorded as it is. One above them, whose stars another
+// office recognises on proposal (OnProposal), is recorded at the office's
+// ceiling — the stars just below — with Proposed and ProposedTo set: a
+// province's 92 points are 4★ recognised by the province and a proposal to
+// the central level for 5★. An office two bands below (a district under
+// 148/QĐ-TTg with 92 points) proposes nothing: the office between scores it.
+func (as Authorities) Apply(r Result, office Office) (Result, bool) {
+	if ok, _ := as.Decide(r.DecisionDate, office, r.Stars); ok {
+		return r, true
+	}
+	_, hi, ok := as.Range(r.DecisionDate, office)
+	if !ok || hi != r.Stars-1 {
+		return r, false
+	}
+	for _, a := range as {
+		if a.inForce(r.DecisionDate) && a.OnProposal && a.Office != office && r.Stars >= a.MinStars && r.Stars <= a.MaxStars {
+			r.Proposed, r.ProposedTo, r.Stars = r.Stars, a.Office, hi
+			return r, true
+		}
+	}
+	return r, false
+}
+
+// TakesProposals reports whether some regime has office recognise stars
+// on proposal: the central level, whose /ketqua starts from the products
+// proposed to it.
+func (as Authorities) TakesProposals(office Office) bool {
+	for _, a := range as {
+		if a.OnProposal && a.Office == office {
+			return true
+		}
+	}
+	return false
 }
 
 // Range is the stars an office recognises on day, as (min, max); ok false

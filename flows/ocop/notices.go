@@ -62,6 +62,10 @@ type ResultNotice struct {
 	DecisionDate  time.Time `json:"decision_date"`
 	ValidUntil    time.Time `json:"valid_until,omitzero"`
 	PreviousStars int       `json:"previous_stars,omitempty"` // the certificate it replaces
+	// Proposed: the score earns these stars, which ProposedTo recognises;
+	// the recording office recognised Stars and proposed the product.
+	Proposed   int    `json:"proposed,omitempty"`
+	ProposedTo Office `json:"proposed_to,omitempty"`
 }
 
 // SummaryNotice is the payload of an officials' summary.

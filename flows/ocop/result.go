@@ -19,6 +19,11 @@ type Result struct {
 	DecisionDate   time.Time
 	IssuerUnitID   int64 // 0: central
 	RecordedBy     int64 // Telegram user; 0: the command line
+	// Proposed is the stars the score earns beyond the recording office's
+	// ceiling, proposed to ProposedTo (Authorities.Apply); 0 for none.
+	// Stars is then the ceiling, what the office recognises.
+	Proposed   int
+	ProposedTo Office
 }
 
 // Certified reports whether the result earns a certificate.
@@ -37,6 +42,7 @@ func (r Result) ValidUntil() time.Time {
 type Recorded struct {
 	New, Unchanged int // results written; results already there, identical
 	Certificates   int
+	Proposals      int // results recorded with a proposal to a higher office
 	Notifications  int
 }
 
@@ -74,6 +80,15 @@ type Applicant struct {
 	LastDecisionDate time.Time
 	LastScore        float64
 	LastStars        int
+}
+
+// Proposal is an open proposal for more stars, as the office it is
+// addressed to sees it: the registration, whose latest result (Last…) is
+// the proposing office's, and the stars proposed.
+type Proposal struct {
+	Applicant
+	Stars    int    // proposed
+	Proposer string // the proposing office's unit ("" when unknown)
 }
 
 // Predates reports whether a decision dated day comes before the dossier
