@@ -68,7 +68,7 @@ func TestAuthoritiesAreSeeded(t *testing.T) {
 		t.Errorf("a regime before 1048: %q", r)
 	}
 
-	// The 5★ path (migration 015): a score in the band of stars only the
+	// The 5★ path (migration 014): a score in the band of stars only the
 	// central level recognises, recorded by the office just below it, is
 	// that office's ceiling with a proposal to the central level; an office
 	// further below, or the central level itself, proposes nothing.
