@@ -88,7 +88,7 @@ type registration struct {
 }
 
 func newRegistration(e *Engine) *registration {
-	return &registration{e: e, picker: newUnitPicker(e.atlas.At(e.today()).Units)}
+	return &registration{e: e, picker: newUnitPicker(e.atlas, e.atlas.At(e.today()))}
 }
 
 func (r *registration) name() string { return flowRegistration }
@@ -360,8 +360,28 @@ func (r *registration) button(t *turn, action, arg string) error {
 		return r.submit(t)
 	case "pick":
 		return r.pick(t, arg)
+	case "was":
+		return r.pickFormer(t, arg)
 	}
 	return r.e.oldButton(t)
+}
+
+// pickFormer takes a unit chosen by a former name (a province or commune
+// of before 1/7/2025): today's unit it became is recorded, and the reply
+// says so, since the summary will name only today's.
+func (r *registration) pickFormer(t *turn, arg string) error {
+	st := t.st
+	if st.Step != stProvince && st.Step != stCommune {
+		return r.e.oldButton(t)
+	}
+	parent, level := r.unitScope(st)
+	old, now, ok := r.picker.became(arg, parent, level)
+	if !ok {
+		return r.e.oldButton(t)
+	}
+	r.setUnit(st.Reg, st.Step, now.ID)
+	t.say(Reply{Text: t.p.T("reg.unit_became", "Old", old.Name, "Now", now.Name)})
+	return r.next(t, "")
 }
 
 // pick takes a choice made with a button (or typed), checking it belongs

@@ -3,8 +3,6 @@ package flows
 import (
 	"slices"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -96,8 +94,7 @@ func (e *Engine) areaInScope(off ocop.Official, tree *units.Tree, d int64) bool 
 
 // areaName is "Khu vực huyện Củ Chi cũ".
 func areaName(p locales.Printer, d units.Unit) string {
-	r, n := utf8.DecodeRuneInString(d.Name)
-	return p.T("status.area", "District", string(unicode.ToLower(r))+d.Name[n:])
+	return p.T("status.area", "District", lowerFirst(d.Name))
 }
 
 // areaIndex is a small tree holding the area of former district d on tree:

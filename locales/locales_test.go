@@ -84,6 +84,7 @@ var templateData = map[string]any{
 	"Last":      "65 điểm, 3 sao, QĐ số 12/QĐ-UBND ngày 01/03/2023",
 	"Submitted": "01/11/2026", "Address": "Xã Củ Chi, Thành phố Hồ Chí Minh", "Old": "Xã Tân Thông Hội", "Now": "Xã Củ Chi", "Answer": "Đăng ký đánh giá lại", "Stage": 30, "Linked": 12, "Unlinked": 55, "Reevaluate": 2, "Upgrade": 1, "Lapse": 1, "Unanswered": 4, "Unreachable": 1,
 	"Closest": "Phường Bến Nghé, Phường Bến Thành", "Province": "Thành phố Hồ Chí Minh", "Band": 3, "Rows": 191,
+	"Example": "an nhon tay", "Former": "Huyện Củ Chi",
 	"ProducersNew": 67, "ProducersUpdated": 0, "Superseded": 2,
 	"Version": "2026-12", "Withdrawn": "01/12 09:00", "ChatID": 123456789,
 	"Encouraged": 4,

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/storage/unitdata"
 )
 
 // The two trees the public unit files describe. The pre-reform tree is taken
@@ -226,40 +226,19 @@ func (s *Store) Atlas(ctx context.Context) (*units.Atlas, error) {
 	return units.NewAtlas(trees, links), nil
 }
 
-// mergesFile is the shape of the public file of the July 2025 merges.
-type mergesFile struct {
-	Data []struct {
-		Level2s []struct {
-			ID     string `json:"level2_id"`
-			Merges []struct {
-				OldID string `json:"old_id"`
-				Type  string `json:"type"`
-			} `json:"merges"`
-		} `json:"level2s"`
-	} `json:"data"`
-}
-
 // ImportMerges reads the public file of the July 2025 merges (for each new
 // commune, the old communes merged into it, wholly or in part) and records
 // them between the two imported trees. Links to a commune not imported (a
 // province left out) are skipped; importing twice changes nothing. It
 // returns the links stored.
 func (s *Store) ImportMerges(ctx context.Context, r io.Reader) (int, error) {
-	var f mergesFile
-	if err := json.NewDecoder(r).Decode(&f); err != nil {
-		return 0, fmt.Errorf("read merges file: %w", err)
+	merges, err := unitdata.ReadMerges(r)
+	if err != nil {
+		return 0, err
 	}
-	var news, olds []string
-	var full []bool
-	for _, p := range f.Data {
-		for _, c := range p.Level2s {
-			for _, m := range c.Merges {
-				news, olds, full = append(news, c.ID), append(olds, m.OldID), append(full, m.Type == "full")
-			}
-		}
-	}
-	if len(news) == 0 {
-		return 0, errors.New("merges file has no communes: want {\"data\":[{\"level2s\":[{\"level2_id\",\"merges\":[{\"old_id\",\"type\"}]}]}]}")
+	news, olds, full := make([]string, len(merges)), make([]string, len(merges)), make([]bool, len(merges))
+	for i, m := range merges {
+		news[i], olds[i], full[i] = m.New, m.Old, m.Full
 	}
 	const q = `
 INSERT INTO admin_unit_origins (unit_id, old_unit_id, full_merge)

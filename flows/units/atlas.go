@@ -31,6 +31,7 @@ type Atlas struct {
 	counterpart map[int64][]int64 // commune → its counterparts, at most one per other tree
 	incoming    map[int64][]int64 // commune → communes of other trees whose counterpart it is
 	absorbed    map[int64][]int64 // old commune → every newer commune it was merged into, wholly or in part
+	took        map[int64][]int64 // newer commune → every old commune merged into it: absorbed turned round
 }
 
 // NewAtlas links the trees through the merges between their communes.
@@ -41,6 +42,7 @@ func NewAtlas(trees []Tree, links []UnitLink) *Atlas {
 		counterpart: map[int64][]int64{},
 		incoming:    map[int64][]int64{},
 		absorbed:    map[int64][]int64{},
+		took:        map[int64][]int64{},
 	}
 	for i, t := range a.trees {
 		for _, id := range t.Units.ids() {
@@ -80,6 +82,7 @@ func NewAtlas(trees []Tree, links []UnitLink) *Atlas {
 		pick(l.New, l.Old)
 		if _, ok := a.treeOf[l.New]; ok && !slices.Contains(a.absorbed[l.Old], l.New) {
 			a.absorbed[l.Old] = append(a.absorbed[l.Old], l.New)
+			a.took[l.New] = append(a.took[l.New], l.Old)
 		}
 	}
 	return a

@@ -17,6 +17,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -68,4 +70,44 @@ func Licenses() []License {
 		{Source: "dvhcvn 20250701 mapping (github.com/daohoangson/dvhcvn)",
 			Covers: Merges, Text: read("LICENSE-dvhcvn-20250701.txt")},
 	}
+}
+
+// Merge is one link of the merges file: the commune of the three-level tree
+// with code Old went, wholly (Full) or in part, into the commune of the
+// two-level tree with code New.
+type Merge struct {
+	New, Old string
+	Full     bool
+}
+
+// ReadMerges reads the merges file (Merges, or a file of its shape: for
+// each new commune, the old communes merged into it). Storage imports it;
+// tests build an atlas from it without a database.
+func ReadMerges(r io.Reader) ([]Merge, error) {
+	var f struct {
+		Data []struct {
+			Level2s []struct {
+				ID     string `json:"level2_id"`
+				Merges []struct {
+					OldID string `json:"old_id"`
+					Type  string `json:"type"`
+				} `json:"merges"`
+			} `json:"level2s"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r).Decode(&f); err != nil {
+		return nil, fmt.Errorf("read merges file: %w", err)
+	}
+	var out []Merge
+	for _, p := range f.Data {
+		for _, c := range p.Level2s {
+			for _, m := range c.Merges {
+				out = append(out, Merge{New: c.ID, Old: m.OldID, Full: m.Type == "full"})
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("merges file has no communes: want {\"data\":[{\"level2s\":[{\"level2_id\",\"merges\":[{\"old_id\",\"type\"}]}]}]}")
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package unitdata
 
 import (
 	"bufio"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,31 @@ func TestLicenses(t *testing.T) {
 		if !strings.Contains(covered, f) {
 			t.Errorf("no licence covers %s", f)
 		}
+	}
+}
+
+// TestReadMerges reads the embedded merges: every link, Xã Tân Thông Hội
+// merged whole into Xã Củ Chi among them; a file of another shape is
+// refused, saying the shape wanted.
+func TestReadMerges(t *testing.T) {
+	t.Parallel()
+	r, err := Open(Merges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merges, err := ReadMerges(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(merges) < 10_035 || !slices.Contains(merges, Merge{New: "27553", Old: "27556", Full: true}) {
+		t.Errorf("ReadMerges = %d links; want one at least for each old commune, 27556 → 27553 whole among them", len(merges))
+	}
+	for _, bad := range []string{`{"data":[]}`, `{}`, `[`, ``} {
+		if _, err := ReadMerges(strings.NewReader(bad)); err == nil {
+			t.Errorf("ReadMerges(%q) = no error", bad)
+		}
+	}
+	if _, err := ReadMerges(strings.NewReader(`{"data":[]}`)); err == nil || !strings.Contains(err.Error(), "level2_id") {
+		t.Errorf("ReadMerges of an empty file says %v; want the shape wanted", err)
 	}
 }

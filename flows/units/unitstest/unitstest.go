@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows/units"
 	"github.com/ocopbot/ocopbot/storage/unitdata"
@@ -196,4 +197,72 @@ func ByCode(tb testing.TB, list []units.Unit, level int, code string) units.Unit
 	}
 	tb.Fatalf("no level %d unit with code %s", level, code)
 	return units.Unit{}
+}
+
+// TwoLevelOffset is added to the IDs of the two-level tree's units in
+// Atlas, so that they differ from the three-level tree's (Load numbers
+// each file's units from 1, and an atlas tells trees apart by ID).
+const TwoLevelOffset = 1_000_000
+
+// atlas is built once: the tests and benchmarks share it read-only.
+var atlas struct {
+	once sync.Once
+	a    *units.Atlas
+	err  error
+}
+
+// Atlas returns both unit trees, the three-level one from 1/1/2025 (its
+// IDs as Load gives them) and the two-level one from 1/7/2025 (IDs plus
+// TwoLevelOffset), linked by the July 2025 merges: what the bot loads.
+func Atlas(tb testing.TB) *units.Atlas {
+	tb.Helper()
+	old, now := Load(tb, unitdata.ThreeLevel), Load(tb, unitdata.TwoLevel)
+	merges := DataFile(tb, unitdata.Merges)
+	atlas.once.Do(func() { atlas.a, atlas.err = readAtlas(old, now, merges) })
+	if atlas.err != nil {
+		tb.Fatal(atlas.err)
+	}
+	return atlas.a
+}
+
+func readAtlas(old, now []units.Unit, mergesPath string) (*units.Atlas, error) {
+	shifted := make([]units.Unit, len(now))
+	for i, u := range now {
+		u.ID += TwoLevelOffset
+		if u.ParentID != 0 {
+			u.ParentID += TwoLevelOffset
+		}
+		shifted[i] = u
+	}
+	communes := func(list []units.Unit) map[string]int64 {
+		m := map[string]int64{}
+		for _, u := range list {
+			if u.Level == 3 {
+				m[u.Code] = u.ID
+			}
+		}
+		return m
+	}
+	oldIDs, newIDs := communes(old), communes(shifted)
+	f, err := os.Open(mergesPath)
+	if err != nil {
+		return nil, fmt.Errorf("read merges: %w", err)
+	}
+	defer f.Close()
+	merges, err := unitdata.ReadMerges(f)
+	if err != nil {
+		return nil, err
+	}
+	var links []units.UnitLink
+	for _, m := range merges {
+		n, ok1 := newIDs[m.New]
+		o, ok2 := oldIDs[m.Old]
+		if ok1 && ok2 {
+			links = append(links, units.UnitLink{New: n, Old: o, Full: m.Full})
+		}
+	}
+	return units.NewAtlas([]units.Tree{
+		{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Units: units.NewUnitIndex(old)},
+		{From: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), Units: units.NewUnitIndex(shifted)},
+	}, links), nil
 }
