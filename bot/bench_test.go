@@ -18,7 +18,7 @@ import (
 var registrationScript = []string{
 	"/start", "btn:📝 Đăng ký sản phẩm OCOP", "btn:✅ Tôi đồng ý", "btn:Hợp tác xã", "HTX Nông nghiệp Tân Thông", "Nguyễn Văn An",
 	"tel:84912345678", "0100109106", "ho chi minh", "btn:Thành phố Hồ Chí Minh", "cu chi", "btn:Huyện Củ Chi",
-	"phu my hung", "btn:Xã Phú Mỹ Hưng", "Mật ong rừng Củ Chi", "btn:1. Thực phẩm",
+	"phu my hung", "btn:Xã Phú Mỹ Hưng", "btn:Bỏ qua", "Mật ong rừng Củ Chi", "btn:1. Thực phẩm",
 	"btn:Mật ong và sản phẩm từ mật ong", "Mật ong nguyên chất thu hoạch từ rừng tràm.", "photo", "btn:4 ★",
 	"btn:✅ Gửi đăng ký",
 }

@@ -119,12 +119,12 @@ AND agreed_at > now() - interval '1 hour'`, c.u.ID, version)
 
 	c.say("/dangky")
 	c.agree()
-	c.expect("Bước 1/14", "loại hình")
+	c.expect("Bước 1/15", "loại hình")
 	if n := consents(flows.ConsentVersion); n != 1 {
 		t.Fatalf("consents of version %s: %d, want 1", flows.ConsentVersion, n)
 	}
 	walkProducer(c)
-	walkProduct(c, 9, 14)
+	walkProduct(c, 10, 15)
 	c.press("✅ Gửi đăng ký")
 	c.expect("Đã gửi đăng ký sản phẩm")
 

@@ -31,7 +31,7 @@ func formerHarness(t *testing.T, id int64) (*harness, *user) {
 	c.say("Nguyễn Văn An")
 	c.shareContact("84912345678")
 	c.say("0100109106")
-	c.expect("Bước 6/13", "tỉnh/thành phố nào")
+	c.expect("Bước 6/14", "tỉnh/thành phố nào")
 	return h, c
 }
 
@@ -40,15 +40,17 @@ func toCommuneStep(c *user) {
 	c.h.t.Helper()
 	c.say("ho chi minh")
 	c.press("Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/13", "của Thành phố Hồ Chí Minh")
+	c.expect("Bước 7/14", "của Thành phố Hồ Chí Minh")
 }
 
 // submitIn answers the product steps, submits, and checks the producer was
 // stored in commune of today's tree, as the summary said.
 func submitIn(t *testing.T, h *harness, c *user, commune string) {
 	t.Helper()
-	c.expect("Bước 8/13", "Tên sản phẩm")
-	walkProduct(c, 8, 13)
+	c.expect("Bước 8/14", "Địa chỉ chi tiết trong "+commune)
+	c.press("Bỏ qua")
+	c.expect("Bước 9/14", "Tên sản phẩm")
+	walkProduct(c, 9, 14)
 	c.expect(commune + ", Thành phố Hồ Chí Minh")
 	c.press("✅ Gửi đăng ký")
 	c.expect("Mã hồ sơ: OCOP-")
@@ -97,16 +99,16 @@ func TestFormerNamesAtProvinceAndCommuneSteps(t *testing.T) {
 	c.expectSome("Không tìm thấy «khong co tinh nay». Anh/Chị gõ lại một phần tên, không cần dấu (ví dụ: an giang)")
 
 	c.say("binh duong")
-	c.expect("Bước 6/13", "Tìm «binh duong»: 1 kết quả.")
+	c.expect("Bước 6/14", "Tìm «binh duong»: 1 kết quả.")
 	pickFormer(c, "Tỉnh Bình Dương", "Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/13", "xã/phường/thị trấn nào của Thành phố Hồ Chí Minh", "(ví dụ: an dong)",
+	c.expect("Bước 7/14", "xã/phường/thị trấn nào của Thành phố Hồ Chí Minh", "(ví dụ: an dong)",
 		"Gõ tên cũ trước 1/7/2025 (xã, phường, thị trấn, huyện) cũng được.")
 
 	c.replies()
 	c.say("khong co xa nay")
 	c.expectSome("Không tìm thấy «khong co xa nay». Anh/Chị gõ lại một phần tên, không cần dấu (ví dụ: an dong)")
 	c.say("tan thong hoi")
-	c.expect("Bước 7/13", "Tìm «tan thong hoi»: 1 kết quả.")
+	c.expect("Bước 7/14", "Tìm «tan thong hoi»: 1 kết quả.")
 	pickFormer(c, "Xã Tân Thông Hội", "Xã Củ Chi")
 	submitIn(t, h, c, "Xã Củ Chi")
 }
@@ -145,7 +147,7 @@ func TestFormerDistrictOffersItsCommunes(t *testing.T) {
 	}
 	for _, typed := range []string{"cu chi", "cuchi", "Củ Chi", "CUCHI"} {
 		c.say(typed)
-		c.expect("Bước 7/13", "Tìm «"+typed+"»: 7 kết quả.")
+		c.expect("Bước 7/14", "Tìm «"+typed+"»: 7 kết quả.")
 		expectButtons(c, want...)
 	}
 	// Named as a district, the district's area comes first, Xã Củ Chi in it.
@@ -183,10 +185,10 @@ func TestSavedSearchResumesWithFormerNames(t *testing.T) {
 	c.say("/start")
 	c.expect("đăng ký dở")
 	c.press("▶️ Tiếp tục")
-	c.expect("Bước 7/13", "Tìm «cu chi»: 7 kết quả.")
+	c.expect("Bước 7/14", "Tìm «cu chi»: 7 kết quả.")
 	expectButtons(c, "Xã Củ Chi", "Xã An Nhơn Tây (khu vực huyện Củ Chi cũ)")
 	c.press("Thị trấn Củ Chi (cũ) → nay thuộc Xã Tân An Hội")
-	c.expect("Bước 8/13")
+	c.expect("Bước 8/14")
 	if got := h.state(c).Reg.Commune; got == 0 {
 		t.Fatal("no commune recorded")
 	}

@@ -13,32 +13,43 @@ import (
 )
 
 // walkProducer answers the producer part of a registration in the
-// three-level tree, ending at the product name step.
+// three-level tree, skipping the address line, ending at the product name
+// step.
 func walkProducer(c *user) {
 	c.h.t.Helper()
 	c.press("Hợp tác xã")
-	c.expect("Bước 2/14", "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?")
+	c.expect("Bước 2/15", "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?")
 	c.say("Hợp tác xã Nông nghiệp Tân Thông")
-	c.expect("Bước 3/14")
+	c.expect("Bước 3/15")
 	c.say("Nguyễn Văn An")
-	c.expect("Bước 4/14", "Số điện thoại")
+	walkToAddressLine(c)
+	c.press("Bỏ qua")
+	c.expect("Bước 10/15", "Tên sản phẩm")
+}
+
+// walkToAddressLine answers the producer part in the three-level tree from
+// the phone (step 4) to the commune, Xã Phú Mỹ Hưng of Huyện Củ Chi, ending
+// at the address line step.
+func walkToAddressLine(c *user) {
+	c.h.t.Helper()
+	c.expect("Bước 4/15", "Số điện thoại")
 	if kb := c.last().ReplyKeyboard; len(kb) == 0 || !kb[0][0].RequestContact {
 		c.h.t.Fatalf("phone step shows no contact-sharing button: %+v", kb)
 	}
 	c.shareContact("84912345678")
 	c.expectSome("Đã lưu số điện thoại 0912345678")
-	c.expect("Bước 5/14", "Mã số thuế")
+	c.expect("Bước 5/15", "Mã số thuế")
 	c.say("0100109106")
-	c.expect("Bước 6/14", "tỉnh/thành phố")
+	c.expect("Bước 6/15", "tỉnh/thành phố")
 	c.say("ho chi minh")
 	c.press("Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/14", "quận/huyện nào của Thành phố Hồ Chí Minh")
+	c.expect("Bước 7/15", "quận/huyện nào của Thành phố Hồ Chí Minh")
 	c.say("huyen cu chi")
 	c.press("Huyện Củ Chi")
-	c.expect("Bước 8/14", "Huyện Củ Chi")
+	c.expect("Bước 8/15", "Huyện Củ Chi")
 	c.say("PHU MY HUNG")
 	c.press("Xã Phú Mỹ Hưng")
-	c.expect("Bước 9/14", "Tên sản phẩm")
+	c.expect("Bước 9/15", "Địa chỉ chi tiết trong Xã Phú Mỹ Hưng: thôn/ấp/tổ dân phố, số nhà")
 }
 
 // walkProduct answers the product part, ending at the summary.
@@ -68,9 +79,9 @@ func TestRegistrationHappyPath(t *testing.T) {
 	c.expect("Xin chào Anh/Chị", "OCOP")
 	c.press("📝 Đăng ký sản phẩm OCOP")
 	c.agree()
-	c.expect("Bước 1/14", "loại hình")
+	c.expect("Bước 1/15", "loại hình")
 	walkProducer(c)
-	walkProduct(c, 9, 14)
+	walkProduct(c, 10, 15)
 	c.expect("Hợp tác xã Nông nghiệp Tân Thông", "Nguyễn Văn An", "0912345678", "0100109106",
 		"Xã Phú Mỹ Hưng, Huyện Củ Chi, Thành phố Hồ Chí Minh", "Thực phẩm › Mật ong", "Ảnh: có")
 	c.press("✅ Gửi đăng ký")
@@ -145,7 +156,7 @@ func TestRegistrationBadInput(t *testing.T) {
 	c := h.user(2001)
 	c.say("/dangky")
 	c.agree()
-	c.expect("Bước 1/14")
+	c.expect("Bước 1/15")
 
 	cases := []struct {
 		name  string
@@ -153,21 +164,21 @@ func TestRegistrationBadInput(t *testing.T) {
 		reply string // in the explanation
 		step  string // still asked afterwards
 	}{
-		{"text at a button step", func() { c.say("xin chào") }, "chọn một nút", "Bước 1/14"},
-		{"typed label picks the button", func() { c.say("hop tac xa") }, "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?", "Bước 2/14"},
-		{"sticker where text is expected", func() { c.sendSticker() }, "bằng chữ", "Bước 2/14"},
-		{"photo where text is expected", func() { c.sendPhoto() }, "bằng chữ", "Bước 2/14"},
-		{"name too long", func() { c.say(strings.Repeat("Hợp tác xã ", 30)) }, "tối đa 200 ký tự", "Bước 2/14"},
-		{"name too short", func() { c.say("A") }, "Ngắn quá", "Bước 2/14"},
-		{"good name", func() { c.say("HTX Tân Thông") }, "Bước 3/14", "Bước 3/14"},
-		{"good representative", func() { c.say("Trần Thị Bình") }, "Bước 4/14", "Bước 4/14"},
-		{"phone wrong length", func() { c.say("09123") }, "Số điện thoại chưa đúng", "Bước 4/14"},
-		{"phone not mobile", func() { c.say("0212345678") }, "không phải số di động", "Bước 4/14"},
-		{"phone typed with +84", func() { c.say("+84 912 345 678") }, "0912345678", "Bước 5/14"},
-		{"tax code checksum", func() { c.say("0100109107") }, "sai chữ số kiểm tra", "Bước 5/14"},
-		{"tax code letters", func() { c.say("MST01001") }, "10 chữ số", "Bước 5/14"},
-		{"branch tax code", func() { c.say("0100109106-001") }, "Bước 6/14", "Bước 6/14"},
-		{"unknown province", func() { c.say("khong co tinh nay") }, "Không tìm thấy «khong co tinh nay»", "Bước 6/14"},
+		{"text at a button step", func() { c.say("xin chào") }, "chọn một nút", "Bước 1/15"},
+		{"typed label picks the button", func() { c.say("hop tac xa") }, "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?", "Bước 2/15"},
+		{"sticker where text is expected", func() { c.sendSticker() }, "bằng chữ", "Bước 2/15"},
+		{"photo where text is expected", func() { c.sendPhoto() }, "bằng chữ", "Bước 2/15"},
+		{"name too long", func() { c.say(strings.Repeat("Hợp tác xã ", 30)) }, "tối đa 200 ký tự", "Bước 2/15"},
+		{"name too short", func() { c.say("A") }, "Ngắn quá", "Bước 2/15"},
+		{"good name", func() { c.say("HTX Tân Thông") }, "Bước 3/15", "Bước 3/15"},
+		{"good representative", func() { c.say("Trần Thị Bình") }, "Bước 4/15", "Bước 4/15"},
+		{"phone wrong length", func() { c.say("09123") }, "Số điện thoại chưa đúng", "Bước 4/15"},
+		{"phone not mobile", func() { c.say("0212345678") }, "không phải số di động", "Bước 4/15"},
+		{"phone typed with +84", func() { c.say("+84 912 345 678") }, "0912345678", "Bước 5/15"},
+		{"tax code checksum", func() { c.say("0100109107") }, "sai chữ số kiểm tra", "Bước 5/15"},
+		{"tax code letters", func() { c.say("MST01001") }, "10 chữ số", "Bước 5/15"},
+		{"branch tax code", func() { c.say("0100109106-001") }, "Bước 6/15", "Bước 6/15"},
+		{"unknown province", func() { c.say("khong co tinh nay") }, "Không tìm thấy «khong co tinh nay»", "Bước 6/15"},
 	}
 	for _, tc := range cases {
 		c.replies()
@@ -181,17 +192,19 @@ func TestRegistrationBadInput(t *testing.T) {
 	msgID, data := c.find("Tỉnh An Giang")
 	c.say("ha noi")
 	c.press("Thành phố Hà Nội")
-	c.expect("Bước 7/14")
+	c.expect("Bước 7/15")
 	c.replies()
 	c.pressOn(msgID, data) // a button of the list shown before the search
 	c.expectSome("tin nhắn cũ")
-	c.expect("Bước 7/14")
+	c.expect("Bước 7/15")
 
 	c.say("ba dinh")
 	c.press("Quận Ba Đình")
 	c.say("truc bach")
 	c.press("Phường Trúc Bạch")
-	c.expect("Bước 9/14")
+	c.expect("Bước 9/15", "thôn/ấp")
+	c.press("Bỏ qua")
+	c.expect("Bước 10/15")
 	c.say("Trà sen Tây Hồ")
 	c.press("1. Thực phẩm")
 	c.press("Chè (trà)")
@@ -199,7 +212,7 @@ func TestRegistrationBadInput(t *testing.T) {
 	c.say("ngon")
 	c.expectSome("ít nhất 10 ký tự")
 	c.say("Trà ướp sen Bách Diệp hồ Tây, mỗi bông sen ướp một lạng trà.")
-	c.expect("Bước 13/14")
+	c.expect("Bước 14/15")
 	c.replies()
 	c.say("ảnh đây")
 	c.expectSome("gửi một ảnh")
@@ -219,16 +232,16 @@ func TestRegistrationBackEditCancel(t *testing.T) {
 	c.agree()
 	c.press("Doanh nghiệp")
 	c.say("Công ty TNHH Thực phẩm Sạch")
-	c.expect("Bước 3/14")
+	c.expect("Bước 3/15")
 	c.press("Quay lại")
-	c.expect("Bước 2/14")
+	c.expect("Bước 2/15")
 	c.say("Công ty TNHH Nông sản Xanh")
-	c.expect("Bước 3/14") // back to where the user was
+	c.expect("Bước 3/15") // back to where the user was
 	c.say("Lê Văn Cường")
-	c.expect("Bước 4/14")
+	c.expect("Bước 4/15")
 	c.say("Quay lại") // typed on the contact keyboard
 	c.expectSome("Đã đóng bàn phím")
-	c.expect("Bước 3/14")
+	c.expect("Bước 3/15")
 	c.say("Lê Văn Cường")
 	c.say("0987654321")
 	c.say("0100109106")
@@ -238,23 +251,31 @@ func TestRegistrationBackEditCancel(t *testing.T) {
 	c.press("Quận Ba Đình")
 	c.say("phuc xa")
 	c.press("Phường Phúc Xá")
-	walkProduct(c, 9, 14)
+	c.say("Số 5, tổ dân phố 3")
+	walkProduct(c, 10, 15)
+	c.expect("Số 5, tổ dân phố 3, Phường Phúc Xá, Quận Ba Đình, Thành phố Hà Nội")
 
 	// Edit the product name from the summary: back to the summary after.
 	c.press("✏️ Tên sản phẩm")
-	c.expect("Bước 9/14")
+	c.expect("Bước 10/15")
 	c.say("Mật ong hoa nhãn")
 	c.expect("kiểm tra lại", "Mật ong hoa nhãn")
 	// Edit the address: a new province asks district and commune again.
 	c.press("✏️ Địa chỉ")
 	c.say("ho chi minh")
 	c.press("Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/14")
+	c.expect("Bước 7/15")
 	c.say("cu chi")
 	c.press("Huyện Củ Chi")
 	c.say("an phu")
 	c.press("Xã An Phú")
+	// The hamlet and house number were the old commune's: asked again.
+	c.expect("Bước 9/15", "Xã An Phú")
+	c.press("Bỏ qua")
 	c.expect("kiểm tra lại", "Xã An Phú, Huyện Củ Chi, Thành phố Hồ Chí Minh", "Công ty TNHH Nông sản Xanh")
+	if strings.Contains(c.lastText(), "tổ dân phố 3") {
+		t.Errorf("the old commune's address line is kept:\n%s", c.lastText())
+	}
 
 	// Cancel asks first; "no" keeps everything.
 	c.say("/huy")
@@ -285,20 +306,20 @@ func TestRegistrationResumesAfterRestart(t *testing.T) {
 	c.say("Trang trại Bò sữa Phước Thạnh")
 	c.say("Phạm Văn Dũng")
 	c.say("0912345678")
-	c.expect("Bước 5/14")
+	c.expect("Bước 5/15")
 
 	h.restart()
 
 	c.say("/start")
 	c.expect("đang đăng ký dở", "Mã số thuế")
 	c.press("▶️ Tiếp tục")
-	c.expect("Bước 5/14")
+	c.expect("Bước 5/15")
 	c.say("0100109106")
-	c.expect("Bước 6/14")
+	c.expect("Bước 6/15")
 	// "Start over" from the resume question starts a fresh registration.
 	c.say("/dangky")
 	c.press("🔄 Bắt đầu lại")
-	c.expect("Bước 1/14")
+	c.expect("Bước 1/15")
 }
 
 func TestDuplicateUpdateHandledOnce(t *testing.T) {
@@ -426,20 +447,22 @@ func TestEnglishRegistration(t *testing.T) {
 	c.expect("Hello! This is the OCOP assistant")
 	c.press("📝 Register an OCOP product")
 	c.agree()
-	c.expect("Step 1/14", "What kind of producer")
+	c.expect("Step 1/15", "What kind of producer")
 	c.press("Registered household business")
 	c.say("Hộ kinh doanh Bánh tráng Bà Tư")
 	c.say("Nguyễn Thị Tư")
 	c.shareContact("+84 912 345 678")
-	c.expect("Step 5/14", "citizen ID")
+	c.expect("Step 5/15", "citizen ID")
 	c.say("079123456789")
-	c.expect("Step 6/14")
+	c.expect("Step 6/15")
 	c.say("tay ninh")
 	c.press("Tỉnh Tây Ninh")
 	c.say("trang bang")
 	c.press("Trảng Bàng")
 	c.say("trang bang")
 	c.press("Phường Trảng Bàng")
+	c.expect("Step 9/15", "Address within Phường Trảng Bàng")
+	c.press("Skip")
 	c.say("Bánh tráng phơi sương")
 	c.press("1. Food")
 	c.press("Rice, cereals")
@@ -465,17 +488,19 @@ func TestTwoLevelUnitTree(t *testing.T) {
 	c.say("/dangky")
 	c.agree()
 	c.press("Hợp tác xã")
-	c.expect("Bước 2/13") // no district step since 1/7/2025
+	c.expect("Bước 2/14") // no district step since 1/7/2025
 	c.say("HTX Thủ Dầu Một")
 	c.say("Nguyễn Văn Một")
 	c.say("0912345678")
 	c.say("0100109106")
 	c.say("ho chi minh")
 	c.press("Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/13", "xã/phường/thị trấn nào của Thành phố Hồ Chí Minh")
+	c.expect("Bước 7/14", "xã/phường/thị trấn nào của Thành phố Hồ Chí Minh")
 	c.say("thu dau mot")
 	c.press("Phường Thủ Dầu Một")
-	c.expect("Bước 8/13", "Tên sản phẩm")
+	c.expect("Bước 8/14", "thôn/ấp")
+	c.press("Bỏ qua")
+	c.expect("Bước 9/14", "Tên sản phẩm")
 }
 
 func TestCommandMenuIsLocalised(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 )
 
 // In December 2026 the two-level tree is in force: a registration asks the
-// province, then the ward, commune or special zone — no district — in 13
+// province, then the ward, commune or special zone — no district — in 14
 // steps, and the producer is stored in today's commune.
 func TestRegistrationInTodaysTree(t *testing.T) {
 	t.Parallel()
@@ -18,31 +18,48 @@ func TestRegistrationInTodaysTree(t *testing.T) {
 	c := h.user(1301)
 	c.say("/dangky")
 	c.agree()
-	c.expect("Bước 1/13", "loại hình")
+	c.expect("Bước 1/14", "loại hình")
 	c.press("Hợp tác xã")
-	c.expect("Bước 2/13")
+	c.expect("Bước 2/14")
 	c.say("Hợp tác xã Nông nghiệp Củ Chi")
-	c.expect("Bước 3/13")
+	c.expect("Bước 3/14")
 	c.say("Nguyễn Văn An")
-	c.expect("Bước 4/13", "Số điện thoại")
+	c.expect("Bước 4/14", "Số điện thoại")
 	c.shareContact("84912345678")
-	c.expect("Bước 5/13", "Mã số thuế")
+	c.expect("Bước 5/14", "Mã số thuế")
 	c.say("0100109106")
-	c.expect("Bước 6/13", "tỉnh/thành phố")
+	c.expect("Bước 6/14", "tỉnh/thành phố")
 	c.say("ho chi minh")
 	c.press("Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/13", "Thành phố Hồ Chí Minh")
+	c.expect("Bước 7/14", "Thành phố Hồ Chí Minh")
 	// Names of today's tree, typed without accents: a commune of the former
 	// Huyện Củ Chi, a ward of the former Bình Dương, a special zone of the
 	// former Bà Rịa – Vũng Tàu.
 	for typed, found := range map[string]string{"an nhon tay": "Xã An Nhơn Tây", "thu dau mot": "Phường Thủ Dầu Một", "con dao": "Đặc khu Côn Đảo"} {
 		c.say(typed)
-		c.expect("Bước 7/13")
+		c.expect("Bước 7/14")
 		c.find(found)
 	}
 	c.say("cu chi")
 	c.press("Xã Củ Chi")
-	submitIn(t, h, c, "Xã Củ Chi")
+	c.expect("Bước 8/14", "Địa chỉ chi tiết trong Xã Củ Chi")
+	c.say("Ấp Bàu Tre")
+	c.expect("Bước 9/14", "Tên sản phẩm")
+	walkProduct(c, 9, 14)
+	c.expect("Ấp Bàu Tre, Xã Củ Chi, Thành phố Hồ Chí Minh")
+	c.press("✅ Gửi đăng ký")
+	c.expect("Mã hồ sơ: OCOP-")
+
+	var unit string
+	var from time.Time
+	if err := h.db.Store.Pool().QueryRow(context.Background(), `
+SELECT u.name, u.valid_from FROM producers p JOIN admin_units u ON u.id = p.unit_id WHERE p.owner_user_id = $1`,
+		c.chatID()).Scan(&unit, &from); err != nil {
+		t.Fatal(err)
+	}
+	if unit != "Xã Củ Chi" || from.Before(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("producer stored in %s of the tree from %s; want Xã Củ Chi of today's tree", unit, dates.Format(from))
+	}
 }
 
 // A conversation on a day before the reform (a test clock in 2024) is
@@ -54,9 +71,9 @@ func TestRegistrationInThreeLevelTree(t *testing.T) {
 	c := h.user(1302)
 	c.say("/dangky")
 	c.agree()
-	c.expect("Bước 1/14", "loại hình")
+	c.expect("Bước 1/15", "loại hình")
 	walkProducer(c)
-	walkProduct(c, 9, 14)
+	walkProduct(c, 10, 15)
 	c.expect("Xã Phú Mỹ Hưng, Huyện Củ Chi, Thành phố Hồ Chí Minh")
 	c.press("✅ Gửi đăng ký")
 	c.expect("Mã hồ sơ: OCOP-")

@@ -185,7 +185,7 @@ func TestEnglishChat(t *testing.T) {
 	e, _, c := setup(t)
 	c.Locale = "en"
 	_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
-	if got := lastText(res); !strings.Contains(got, "Step 1/14") {
+	if got := lastText(res); !strings.Contains(got, "Step 1/15") {
 		t.Fatalf("English prompt = %q", got)
 	}
 }
@@ -209,7 +209,7 @@ func TestStateFromAnotherTreeIsRepaired(t *testing.T) {
 		t.Fatalf("step = %q, want province", next.Step)
 	}
 	next, res = handle(t, e, c, next, flows.Input{Kind: flows.InputButton, Data: res.Replies[0].Buttons[0][0].Data})
-	if got := lastText(res); !strings.Contains(got, "Bước 6/14") {
+	if got := lastText(res); !strings.Contains(got, "Bước 6/15") {
 		t.Fatalf("after resuming: %q", got)
 	}
 }

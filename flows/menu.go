@@ -75,9 +75,18 @@ func (e *Engine) showRecords(t *turn) error {
 		}})
 		return nil
 	}
+	who, err := e.identity(t)
+	if err != nil {
+		return err
+	}
+	address := e.addressToday(t.p, regs[0].UnitID)
+	if pr := who.Producer; pr != nil && pr.UnitID == regs[0].UnitID {
+		// The thôn/ấp and house number were given in this commune.
+		address = withAddressLine(pr.AddressLine, address)
+	}
 	lines := make([]string, 0, len(regs)+1)
 	lines = append(lines, t.p.N("records.header", len(regs))+"\n"+
-		t.p.T("records.address", "Address", e.addressToday(t.p, regs[0].UnitID)))
+		t.p.T("records.address", "Address", address))
 	today := e.today()
 	for i, r := range regs {
 		item := t.p.T("records.item",

@@ -122,7 +122,7 @@ func (e *Engine) showData(t *turn) error {
 		if pr.TaxCode != "" || pr.CitizenID == "" {
 			line("field.tax", pr.TaxCode)
 		}
-		line("field.address", e.addressToday(p, pr.UnitID))
+		line("field.address", withAddressLine(pr.AddressLine, e.addressToday(p, pr.UnitID)))
 		lines = append(lines, p.T("privacy.data.since", "Date", dates.Format(pr.CreatedAt.In(dates.Vietnam))))
 		parts = append(parts, strings.Join(lines, "\n"))
 	} else {

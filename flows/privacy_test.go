@@ -23,7 +23,7 @@ func TestConsentAskedInARegistrationInProgress(t *testing.T) {
 	agree := lastReplyButton(t, res, "✅ Tôi đồng ý")
 	next, res = handle(t, e, c, next, flows.Input{Kind: flows.InputButton, Data: agree})
 	if next.Step != "rep" || next.Reg.Name != "Trang trại Hoa Lan" || next.Reg.Consent != flows.ConsentVersion ||
-		!strings.Contains(lastText(res), "Bước 3/14") {
+		!strings.Contains(lastText(res), "Bước 3/15") {
 		t.Fatalf("after agreeing: %s %+v, reply %q", next.Step, next.Reg, lastText(res))
 	}
 	if ok, err := store.ConsentGiven(context.Background(), c.UserID, flows.ConsentVersion); err != nil || !ok {

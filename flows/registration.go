@@ -12,7 +12,8 @@ import (
 )
 
 // The registration conversation (/dangky): the producer (kind, name,
-// representative, phone, tax code or CCCD, address), then the product
+// representative, phone, tax code or CCCD, address: commune, then the
+// optional thôn/ấp and house number), then the product
 // (name, group, sub-group, description, photo, stars), a summary to check
 // and edit, and the submission. A producer already registered is asked
 // for the product only.
@@ -27,6 +28,7 @@ const (
 	stProvince = "province"
 	stDistrict = "district"
 	stCommune  = "commune"
+	stAddrLine = "addrline" // thôn/ấp/tổ dân phố, số nhà: optional
 	stPName    = "pname"
 	stGroup    = "group"
 	stSubgroup = "subgroup"
@@ -37,7 +39,7 @@ const (
 )
 
 var (
-	producerSteps = []string{stKind, stName, stRep, stPhone, stTax, stProvince, stDistrict, stCommune}
+	producerSteps = []string{stKind, stName, stRep, stPhone, stTax, stProvince, stDistrict, stCommune, stAddrLine}
 	productSteps  = []string{stPName, stGroup, stSubgroup, stDesc, stPhoto, stStars}
 )
 
@@ -45,6 +47,7 @@ var (
 const (
 	maxName        = 200
 	maxRep         = 100
+	maxAddrLine    = 200
 	maxProductName = 150
 	maxDesc        = 1000
 	minDesc        = 10
@@ -65,6 +68,8 @@ type RegistrationAnswers struct {
 	Province    int64             `json:"province,omitempty"`
 	District    int64             `json:"district,omitempty"`
 	Commune     int64             `json:"commune,omitempty"`
+	AddrLine    string            `json:"addr,omitempty"`   // within the commune: thôn/ấp/tổ dân phố, số nhà
+	NoAddrLine  bool              `json:"noaddr,omitempty"` // the address line was skipped
 	ProductName string            `json:"pname,omitempty"`
 	Group       string            `json:"group,omitempty"`
 	Subgroup    string            `json:"subgroup,omitempty"`
@@ -75,6 +80,13 @@ type RegistrationAnswers struct {
 	// Consent is the version of the personal-data notice the user agreed
 	// to; until it is ConsentVersion, every step shows the notice instead.
 	Consent string `json:"consent,omitempty"`
+	// Unaccented is a name the current step was just answered with, typed
+	// without any diacritic: it is shown back with the question whether to
+	// keep it or retype it with accents, and stored only when kept.
+	// Retype says the user chose to retype it: the next answer is taken as
+	// typed, so that no one is asked twice about one name.
+	Unaccented string `json:"plain,omitempty"`
+	Retype     bool   `json:"retype,omitempty"`
 }
 
 // RegistrationRecords are what registering reads and writes.
@@ -116,6 +128,7 @@ func (r *registration) answered(a *RegistrationAnswers, step string) bool {
 		stProvince: a.Province != 0, stDistrict: a.District != 0, stCommune: a.Commune != 0,
 		stPName: a.ProductName != "", stGroup: a.Group != "", stSubgroup: a.Subgroup != "", stDesc: a.Desc != "",
 		stPhoto: a.Photo != "" || a.NoPhoto, stStars: a.Stars != 0,
+		stAddrLine: a.AddrLine != "" || a.NoAddrLine,
 	}[step]
 }
 
@@ -226,10 +239,8 @@ func (r *registration) prompt(t *turn, editID int) error {
 		for _, c := range r.choices(t) {
 			reply.Buttons = append(reply.Buttons, []Button{{Label: c.label, Data: stepData(st, "pick", c.value)}})
 		}
-	case stName:
-		reply.Text = header + t.p.T("reg.ask.name", "Kind", t.p.T("kind."+string(a.Kind)))
-	case stRep:
-		reply.Text = header + t.p.T("reg.ask.rep")
+	case stName, stRep, stPName, stAddrLine:
+		reply = r.textPrompt(t, header)
 	case stPhone:
 		st.Keyboard = true
 		t.say(Reply{Text: header + t.p.T("reg.ask.phone"), Keyboard: [][]KeyButton{
@@ -246,8 +257,6 @@ func (r *registration) prompt(t *turn, editID int) error {
 	case stProvince, stDistrict, stCommune:
 		parent, level := r.unitScope(st)
 		reply = r.picker.prompt(t, header, parent, level)
-	case stPName:
-		reply.Text = header + t.p.T("reg.ask.pname")
 	case stGroup:
 		reply.Text = header + t.p.T("reg.ask.group")
 		for _, g := range r.e.groups {
@@ -342,16 +351,23 @@ func (r *registration) button(t *turn, action, arg string) error {
 		t.res.ClearKeyboardOf = 0
 		return r.prompt(t, t.in.MessageID)
 	case "skip":
-		if st.Step != stPhoto {
+		switch {
+		case st.Step == stPhoto:
+			st.Reg.Photo, st.Reg.NoPhoto = "", true
+		case st.Step == stAddrLine && st.Reg.Unaccented == "":
+			st.Reg.AddrLine, st.Reg.NoAddrLine = "", true
+		default:
 			return r.e.oldButton(t)
 		}
-		st.Reg.Photo, st.Reg.NoPhoto = "", true
 		return r.next(t, "")
+	case "keep", "retype":
+		return r.accentsButton(t, action)
 	case "edit":
 		if st.Step != stSummary || !slices.Contains(r.steps(st.Reg), arg) {
 			return r.e.oldButton(t)
 		}
 		st.Step, st.Page, st.Query = arg, 0, ""
+		leaveStep(st)
 		return r.prompt(t, 0)
 	case "submit":
 		if st.Step != stSummary {
@@ -434,6 +450,7 @@ func (r *registration) pick(t *turn, arg string) error {
 // setUnit answers a unit step; a different province or district forgets
 // the units chosen below it.
 func (r *registration) setUnit(a *RegistrationAnswers, step string, id int64) {
+	commune := a.Commune
 	switch step {
 	case stProvince:
 		if a.Province != id {
@@ -448,6 +465,12 @@ func (r *registration) setUnit(a *RegistrationAnswers, step string, id int64) {
 	case stCommune:
 		a.Commune = id
 	}
+	// The thôn/ấp and house number were given in the commune chosen before:
+	// another one asks them again. A commune a tree's repair forgot (0)
+	// keeps them: a hamlet stays where it is when its commune is merged.
+	if commune != 0 && a.Commune != commune {
+		a.AddrLine, a.NoAddrLine = "", false
+	}
 }
 
 // next moves on to the first step still unanswered: the next step when
@@ -456,6 +479,7 @@ func (r *registration) setUnit(a *RegistrationAnswers, step string, id int64) {
 func (r *registration) next(t *turn, ack string) error {
 	st := t.st
 	st.Step, st.Page, st.Query = r.firstUnanswered(st.Reg), 0, ""
+	leaveStep(st)
 	if ack != "" {
 		closeKeyboard(t, ack)
 	}
@@ -468,6 +492,7 @@ func (r *registration) back(t *turn) error {
 		return r.prompt(t, 0)
 	}
 	st.Page, st.Query = 0, ""
+	leaveStep(st)
 	steps := r.steps(st.Reg)
 	switch idx := slices.Index(steps, st.Step); {
 	case st.Step == stSummary:
@@ -501,5 +526,6 @@ func (r *registration) repair(st *State) {
 	first := r.firstUnanswered(a)
 	if dropped || st.Step != stSummary || first != stSummary {
 		st.Step, st.Page, st.Query = first, 0, ""
+		leaveStep(st)
 	}
 }

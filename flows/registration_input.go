@@ -34,7 +34,7 @@ func (r *registration) input(t *turn) error {
 		if v, ok := matchChoice(in.Text, r.choices(t)); ok {
 			return r.pick(t, v)
 		}
-	case stName, stRep, stPName, stDesc:
+	case stName, stRep, stPName, stAddrLine, stDesc:
 		return r.textInput(t)
 	case stPhone:
 		raw := in.Text
@@ -66,10 +66,13 @@ func (r *registration) input(t *turn) error {
 }
 
 // textInput takes a free-text answer: a name, the representative, the
-// product's name or description.
+// product's name or description, the thôn/ấp and house number. A name is
+// written with its capitals (a person's: each word; the others: the first
+// letter, when typed all in small letters), and one typed without any
+// diacritic is shown back once to be kept or retyped with accents.
 func (r *registration) textInput(t *turn) error {
 	st, a := t.st, t.st.Reg
-	limit, least := map[string]int{stName: maxName, stRep: maxRep, stPName: maxProductName, stDesc: maxDesc}[st.Step], 2
+	limit, least := map[string]int{stName: maxName, stRep: maxRep, stPName: maxProductName, stAddrLine: maxAddrLine, stDesc: maxDesc}[st.Step], 2
 	if st.Step == stDesc {
 		least = minDesc
 	}
@@ -84,16 +87,110 @@ func (r *registration) textInput(t *turn) error {
 		return retry(t, r, t.p.T("error.too_short", "Min", least))
 	}
 	switch st.Step {
+	case stRep:
+		v = vntext.PersonName(v)
+	case stName, stPName, stAddrLine:
+		v = vntext.CapitalizeName(v)
+	}
+	// Asked once: not again after "retype" or when the question is on
+	// screen (what is typed then is the retyped name), nor for the name
+	// already kept (typed again when editing from the summary).
+	if st.Step != stDesc && vntext.Unaccented(v) && !a.Retype && a.Unaccented == "" && v != textAnswer(a, st.Step) {
+		a.Unaccented = v
+		return r.prompt(t, 0)
+	}
+	setTextAnswer(a, st.Step, v)
+	return r.next(t, "")
+}
+
+// textAnswer is the answer of a free-text step.
+func textAnswer(a *RegistrationAnswers, step string) string {
+	switch step {
+	case stName:
+		return a.Name
+	case stRep:
+		return a.Rep
+	case stPName:
+		return a.ProductName
+	case stAddrLine:
+		return a.AddrLine
+	case stDesc:
+		return a.Desc
+	}
+	return ""
+}
+
+func setTextAnswer(a *RegistrationAnswers, step, v string) {
+	switch step {
 	case stName:
 		a.Name = v
 	case stRep:
 		a.Rep = v
 	case stPName:
 		a.ProductName = v
+	case stAddrLine:
+		a.AddrLine, a.NoAddrLine = v, false
 	case stDesc:
 		a.Desc = v
 	}
+}
+
+// textPrompt asks a name step's question: the producer's, the
+// representative's or the product's name, or the thôn/ấp and house number
+// (with a button to skip it); or, when the answer just typed has no
+// diacritic, whether to keep it as typed or retype it with accents.
+func (r *registration) textPrompt(t *turn, header string) Reply {
+	st, a, p := t.st, t.st.Reg, t.p
+	if a.Unaccented != "" {
+		return Reply{Text: header + p.T("reg.accents.ask", "Name", a.Unaccented), Buttons: [][]Button{
+			{{Label: p.T("button.keep_as_typed"), Data: stepData(st, "keep", "")}},
+			{{Label: p.T("button.retype_accents"), Data: stepData(st, "retype", "")}},
+		}}
+	}
+	var q string
+	switch st.Step {
+	case stName:
+		q = p.T("reg.ask.name", "Kind", p.T("kind."+string(a.Kind)))
+	case stRep:
+		q = p.T("reg.ask.rep")
+	case stPName:
+		q = p.T("reg.ask.pname")
+	case stAddrLine:
+		commune, _ := r.picker.units.Get(a.Commune)
+		q = p.T("reg.ask.address_line", "Unit", commune.Name)
+	}
+	if a.Retype {
+		q = p.T("reg.accents.retype") + "\n" + q
+	}
+	reply := Reply{Text: header + q}
+	if st.Step == stAddrLine {
+		reply.Buttons = [][]Button{{{Label: p.T("button.skip_address_line"), Data: stepData(st, "skip", "")}}}
+	}
+	return reply
+}
+
+// accentsButton answers the question about a name typed without
+// diacritics: keep stores it as typed (its capitals set), retype asks the
+// step again and takes the next answer as it comes.
+func (r *registration) accentsButton(t *turn, action string) error {
+	st, a := t.st, t.st.Reg
+	if a.Unaccented == "" {
+		return r.e.oldButton(t)
+	}
+	if action == "retype" {
+		a.Unaccented, a.Retype = "", true
+		return r.prompt(t, 0)
+	}
+	setTextAnswer(a, st.Step, a.Unaccented)
 	return r.next(t, "")
+}
+
+// leaveStep forgets what a step kept while it was asked (the name waiting
+// to be kept or retyped) as the conversation moves to another step.
+func leaveStep(st *State) {
+	if st.Reg != nil {
+		st.Reg.Unaccented, st.Reg.Retype = "", false
+	}
 }
 
 // taxInput takes a tax code, or a household owner's 12-digit CCCD.

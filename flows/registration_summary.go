@@ -38,11 +38,12 @@ func (r *registration) summary(t *turn) Reply {
 		} else {
 			line("field.tax", a.TaxCode)
 		}
-		line("field.address", unitChain(r.picker.units.Get, a.Commune))
+		line("field.address", withAddressLine(a.AddrLine, unitChain(r.picker.units.Get, a.Commune)))
 		rows = append(rows,
 			[]Button{edit(stKind), edit(stName)},
 			[]Button{edit(stRep), edit(stPhone)},
-			[]Button{edit(stTax), edit(stProvince)})
+			[]Button{edit(stTax), edit(stProvince)},
+			[]Button{edit(stAddrLine)})
 	}
 	b.WriteString("\n\n" + p.T("reg.summary.product"))
 	line("field.pname", a.ProductName)
@@ -98,6 +99,7 @@ func (r *registration) submit(t *turn) error {
 			TaxCode:        a.TaxCode,
 			CitizenID:      a.CitizenID,
 			UnitID:         a.Commune,
+			AddressLine:    a.AddrLine,
 		}
 	}
 	reg, err := r.e.records.SubmitRegistration(t.ctx, sub)
@@ -113,6 +115,16 @@ func (r *registration) submit(t *turn) error {
 		{{Label: t.p.T("button.my_records"), Data: globalData("hoso")}},
 	}})
 	return nil
+}
+
+// withAddressLine writes a full address: the thôn/ấp and house number, if
+// given, before the commune and its parents ("Số 12, ấp Phú Lợi, Xã Phú Mỹ
+// Hưng, …"), as Vietnamese addresses run from the house up.
+func withAddressLine(line, commune string) string {
+	if line == "" {
+		return commune
+	}
+	return line + ", " + commune
 }
 
 func (e *Engine) group(code string) (ocop.ProductGroup, bool) {

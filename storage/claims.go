@@ -380,9 +380,9 @@ FROM producers p WHERE ` + existedOn + ` AND {scope}`
 // recorded on day (zero: now) and not linked to the bot on it, with whom
 // to call (as they are recorded now).
 func (s *Store) UnlinkedProducers(ctx context.Context, day time.Time, communes []int64) ([]ocop.UnlinkedProducer, error) {
-	const now = `SELECT id, name, unit_id, representative, phone FROM producers p
+	const now = `SELECT id, name, unit_id, address_line, representative, phone FROM producers p
 WHERE owner_user_id IS NULL AND {scope} ORDER BY unit_id, name, id`
-	const then = `SELECT id, name, unit_id, representative, phone FROM producers p
+	const then = `SELECT id, name, unit_id, address_line, representative, phone FROM producers p
 WHERE ` + existedOn + ` AND NOT ` + linkedOn + ` AND {scope} ORDER BY unit_id, name, id`
 	q, args := asOf(now, then, "p.unit_id", day, communes)
 	rows, err := s.pool.Query(ctx, q, args...)
@@ -391,7 +391,7 @@ WHERE ` + existedOn + ` AND NOT ` + linkedOn + ` AND {scope} ORDER BY unit_id, n
 	}
 	var out []ocop.UnlinkedProducer
 	var u ocop.UnlinkedProducer
-	_, err = pgx.ForEachRow(rows, []any{&u.ProducerID, &u.Name, &u.UnitID, &u.Representative, &u.Phone}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&u.ProducerID, &u.Name, &u.UnitID, &u.AddressLine, &u.Representative, &u.Phone}, func() error {
 		out = append(out, u)
 		return nil
 	})

@@ -173,7 +173,7 @@ func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official
 func (s *Store) Identity(ctx context.Context, userID int64, consentVersion string) (ocop.Identity, error) {
 	const q = `
 SELECT o.user_id, o.chat_id, o.unit_id, o.role, o.digest, o.reform_noticed_at IS NOT NULL,
-       p.id, p.chat_id, p.kind, p.name, p.representative, p.phone, p.tax_code, p.citizen_id, p.unit_id, p.created_at,
+       p.id, p.chat_id, p.kind, p.name, p.representative, p.phone, p.tax_code, p.citizen_id, p.unit_id, p.address_line, p.created_at,
        EXISTS (SELECT 1 FROM consents c WHERE c.user_id = $1 AND c.version = $2 AND c.withdrawn_at IS NULL)
 FROM (VALUES (1)) AS one
 LEFT JOIN officials o ON o.user_id = $1 AND o.revoked_at IS NULL
@@ -185,11 +185,12 @@ LEFT JOIN producers p ON p.owner_user_id = $1`
 		pID, pChat, pUnit                   *int64
 		pKind                               *ocop.ProducerKind
 		pName, pRep, pPhone, pTax, pCitizen *string
+		pLine                               *string
 		pCreated                            *time.Time
 		id                                  ocop.Identity
 	)
 	err := s.pool.QueryRow(ctx, q, userID, consentVersion).Scan(&oUser, &oChat, &oUnit, &oRole, &oDigest, &oTold,
-		&pID, &pChat, &pKind, &pName, &pRep, &pPhone, &pTax, &pCitizen, &pUnit, &pCreated, &id.Consented)
+		&pID, &pChat, &pKind, &pName, &pRep, &pPhone, &pTax, &pCitizen, &pUnit, &pLine, &pCreated, &id.Consented)
 	if err != nil {
 		return ocop.Identity{}, fmt.Errorf("identify user %d: %w", userID, err)
 	}
@@ -200,7 +201,7 @@ LEFT JOIN producers p ON p.owner_user_id = $1`
 	if pID != nil {
 		id.Producer = &ocop.Producer{ID: *pID, OwnerUserID: userID, ChatID: *pChat, Kind: *pKind, Name: *pName,
 			Representative: *pRep, Phone: *pPhone, TaxCode: *pTax, CitizenID: *pCitizen, UnitID: *pUnit,
-			CreatedAt: *pCreated}
+			AddressLine: *pLine, CreatedAt: *pCreated}
 	}
 	return id, nil
 }

@@ -125,7 +125,8 @@ WHERE pr.producer_id = $1 ORDER BY c.decision_date, c.id`
 
 // ErasePersonalData erases, in one transaction, what identifies userID and
 // its chat: the producer it manages loses its link to the user and chat,
-// its phone, representative and CCCD, and its tax code unless that is an
+// its phone, representative, CCCD and address line (a house number locates
+// a home: the commune stays), and its tax code unless that is an
 // organisation's (ocop.KeepsTaxCode); its registered name, products,
 // registrations, certificates and council results stay as public records.
 // Notifications queued to the chat are not sent (blocked), officials'
@@ -187,7 +188,7 @@ DELETE FROM chats WHERE chat_id = $1 AND NOT EXISTS (SELECT 1 FROM officials WHE
 // notifications and claim links.
 func (s *Store) eraseProducer(ctx context.Context, tx pgx.Tx, producerID, chatID int64, name, phone string, keepTax bool, out *ocop.Erasure) error {
 	if _, err := tx.Exec(ctx, `
-UPDATE producers SET owner_user_id = NULL, chat_id = NULL, phone = '', representative = '', citizen_id = '',
+UPDATE producers SET owner_user_id = NULL, chat_id = NULL, phone = '', representative = '', citizen_id = '', address_line = '',
        tax_code = CASE WHEN $2 THEN tax_code ELSE '' END, claimed_at = NULL, erased_at = now(), updated_at = now()
 WHERE id = $1`, producerID, keepTax); err != nil {
 		return fmt.Errorf("erase producer %d: %w", producerID, err)

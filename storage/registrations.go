@@ -16,11 +16,11 @@ import (
 // ProducerByOwner returns the producer a Telegram user manages, or ErrNotFound.
 func (s *Store) ProducerByOwner(ctx context.Context, userID int64) (ocop.Producer, error) {
 	const q = `
-SELECT id, owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, created_at
+SELECT id, owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, address_line, created_at
 FROM producers WHERE owner_user_id = $1`
 	var p ocop.Producer
 	err := s.pool.QueryRow(ctx, q, userID).Scan(&p.ID, &p.OwnerUserID, &p.ChatID, &p.Kind, &p.Name,
-		&p.Representative, &p.Phone, &p.TaxCode, &p.CitizenID, &p.UnitID, &p.CreatedAt)
+		&p.Representative, &p.Phone, &p.TaxCode, &p.CitizenID, &p.UnitID, &p.AddressLine, &p.CreatedAt)
 	if err != nil {
 		return ocop.Producer{}, fmt.Errorf("load producer of user %d: %w", userID, notFound(err))
 	}
@@ -66,13 +66,13 @@ func (s *Store) SubmitRegistration(ctx context.Context, sub ocop.Submission) (oc
 // (another device): the registration then goes to that producer.
 func insertProducer(ctx context.Context, tx pgx.Tx, sub ocop.Submission) (int64, error) {
 	const q = `
-INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, province_code)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (` + provinceOf + `))
+INSERT INTO producers (owner_user_id, chat_id, kind, name, representative, phone, tax_code, citizen_id, unit_id, province_code, address_line)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (` + provinceOf + `), $10)
 ON CONFLICT (owner_user_id) DO NOTHING RETURNING id`
 	p := sub.Producer
 	var id int64
 	err := tx.QueryRow(ctx, q, p.OwnerUserID, p.ChatID, string(p.Kind), p.Name, p.Representative,
-		p.Phone, p.TaxCode, p.CitizenID, p.UnitID).Scan(&id)
+		p.Phone, p.TaxCode, p.CitizenID, p.UnitID, p.AddressLine).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if err := tx.QueryRow(ctx, `SELECT id FROM producers WHERE owner_user_id = $1`, p.OwnerUserID).Scan(&id); err != nil {
 			return 0, fmt.Errorf("load existing producer: %w", err)

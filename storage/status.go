@@ -84,7 +84,8 @@ LIMIT $3`
 // certifiedColumns are a product and one of its certificates as
 // certifiedRow reads them.
 const certifiedColumns = `pr.id AS product_id, pr.name AS product, p.name AS producer, p.kind AS producer_kind, p.unit_id,
-       coalesce(pr.subgroup_code, '') AS subgroup_code, pr.group_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until`
+       coalesce(pr.subgroup_code, '') AS subgroup_code, pr.group_code, c.id AS certificate_id, c.stars, c.score::float8 AS score, c.decision_no, c.decision_date, c.valid_until,
+       p.address_line`
 
 // certifiedRow is a row of certifiedColumns: a product with a certificate
 // valid on the day asked.
@@ -102,11 +103,12 @@ type certifiedRow struct {
 	DecisionNo    string            `db:"decision_no"`
 	DecisionDate  time.Time         `db:"decision_date"`
 	ValidUntil    time.Time         `db:"valid_until"`
+	AddressLine   string            `db:"address_line"`
 }
 
 func (r certifiedRow) product() ocop.CertifiedProduct {
 	return ocop.CertifiedProduct{ProductID: r.ProductID, Product: r.Product, Producer: r.Producer, ProducerKind: r.ProducerKind,
-		UnitID: r.UnitID, SubgroupCode: r.SubgroupCode, GroupCode: r.GroupCode, Valid: true,
+		UnitID: r.UnitID, AddressLine: r.AddressLine, SubgroupCode: r.SubgroupCode, GroupCode: r.GroupCode, Valid: true,
 		Certificate: ocop.Certificate{ID: r.CertificateID, ProductID: r.ProductID, Stars: int(r.Stars), Score: deref(r.Score),
 			DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate, ValidUntil: r.ValidUntil}}
 }

@@ -27,6 +27,7 @@ const (
 	askProvince  = "tỉnh/thành phố nào"
 	askDistrict  = "quận/huyện nào"
 	askCommune   = "xã/phường/thị trấn nào"
+	askAddrLine  = "thôn/ấp/tổ dân phố, số nhà"
 	askPName     = "Tên sản phẩm đăng ký OCOP"
 	askGroup     = "thuộc nhóm nào"
 	askSubgroup  = "Phân nhóm nào"
@@ -92,17 +93,20 @@ func producerSteps(chatID int64, taxCode string) []step {
 
 // addressSteps choose the producer's commune: Xã Củ Chi in the two-level
 // tree in force since 1/7/2025, Xã Phú Mỹ Hưng of Huyện Củ Chi in a
-// database holding only the three-level tree.
+// database holding only the three-level tree; then the hamlet and house
+// number.
 func addressSteps(asked string) []step {
+	line := say("Số 12, ấp Phú Lợi", askPName)
 	if strings.Contains(asked, askDistrict) {
 		return []step{
 			say("cu chi", "Tìm «cu chi»"),
 			press("Huyện Củ Chi", askCommune),
 			say("phu my hung", "Tìm «phu my hung»"),
-			press("Xã Phú Mỹ Hưng", askPName),
+			press("Xã Phú Mỹ Hưng", askAddrLine),
+			line,
 		}
 	}
-	return []step{say("cu chi", "Tìm «cu chi»"), press("Xã Củ Chi", askPName)}
+	return []step{say("cu chi", "Tìm «cu chi»"), press("Xã Củ Chi", askAddrLine), line}
 }
 
 // loadTaxCode is a valid mã số thuế of the chat's own: the chat id picks a

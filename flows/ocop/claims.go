@@ -40,6 +40,7 @@ type UnlinkedProducer struct {
 	ProducerID     int64
 	Name           string
 	UnitID         int64
+	AddressLine    string // thôn/ấp, số nhà within the commune; "" when not given
 	Representative string
 	Phone          string
 }

@@ -42,6 +42,7 @@ type Producer struct {
 	TaxCode        string // never logged
 	CitizenID      string // owner's CCCD for households; never logged
 	UnitID         int64  // the commune
+	AddressLine    string // within the commune: thôn/ấp/tổ dân phố, số nhà; "" when not given
 	CreatedAt      time.Time
 }
 
@@ -165,6 +166,7 @@ type CertifiedProduct struct {
 	Producer     string
 	ProducerKind ProducerKind
 	UnitID       int64  // the producer's commune, as stored
+	AddressLine  string // the producer's thôn/ấp, số nhà within it; "" when not given
 	SubgroupCode string // "" for a product imported from a registry, which names only its group
 	GroupCode    string
 	Certificate  Certificate

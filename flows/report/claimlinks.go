@@ -27,13 +27,14 @@ func writeUnlinked(f *excelize.File, sheet string, bold int, d Data, p locales.P
 	if err != nil {
 		return err
 	}
-	for i, w := range []float64{6, 36, 28, 28, 24, 16} {
+	for i, w := range []float64{6, 36, 28, 28, 24, 16, 28} {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
 		}
 	}
 	head := []any{}
-	for _, h := range []string{"xlsx.no_col", "xlsx.producer", "xlsx.commune", "xlsx.parent", "xlsx.representative", "xlsx.phone"} {
+	// The address line last, as on the products sheet.
+	for _, h := range []string{"xlsx.no_col", "xlsx.producer", "xlsx.commune", "xlsx.parent", "xlsx.representative", "xlsx.phone", "xlsx.address_line"} {
 		head = append(head, excelize.Cell{StyleID: bold, Value: p.T(h)})
 	}
 	if err := sw.SetRow("A1", head, excelize.RowOpts{StyleID: bold}); err != nil {
@@ -42,7 +43,7 @@ func writeUnlinked(f *excelize.File, sheet string, bold int, d Data, p locales.P
 	for i, u := range d.Unlinked {
 		commune, parent := CommuneName(p, d.Atlas, u.UnitID, d.Status.Day)
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, []any{i + 1, u.Name, commune, parent, u.Representative, u.Phone}); err != nil {
+		if err := sw.SetRow(cell, []any{i + 1, u.Name, commune, parent, u.Representative, u.Phone, blank(u.AddressLine != "", u.AddressLine)}); err != nil {
 			return err
 		}
 	}

@@ -140,14 +140,17 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 	if err != nil {
 		return err
 	}
-	widths := []float64{6, 36, 32, 18, 24, 24, 24, 8, 8, 20, 14, 14, 14}
+	widths := []float64{6, 36, 32, 18, 24, 24, 24, 8, 8, 20, 14, 14, 14, 28}
 	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
 		}
 	}
+	// The address line comes last: columns officials' sheets and formulas
+	// refer to by position keep their place.
 	head := []string{"xlsx.no_col", "xlsx.product", "xlsx.producer", "xlsx.kind", "xlsx.commune", "xlsx.parent",
-		"xlsx.group", "xlsx.stars", "xlsx.score", "xlsx.decision", "xlsx.decision_date", "xlsx.last_valid_day", "xlsx.state"}
+		"xlsx.group", "xlsx.stars", "xlsx.score", "xlsx.decision", "xlsx.decision_date", "xlsx.last_valid_day", "xlsx.state",
+		"xlsx.address_line"}
 	cells := make([]any, len(head))
 	for i, h := range head {
 		cells[i] = excelize.Cell{StyleID: bold, Value: p.T(h)}
@@ -175,6 +178,7 @@ func writeProducts(f *excelize.File, sheet string, bold, date int, d Data, p loc
 		// The last valid day, as every text names a certificate's end.
 		row[11] = excelize.Cell{StyleID: date, Value: ocop.LastValidDay(c.ValidUntil)}
 		row[12] = p.T(certState(x))
+		row[13] = blank(x.AddressLine != "", x.AddressLine)
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
 			return err
