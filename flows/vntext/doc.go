@@ -1,4 +1,6 @@
 // Package vntext makes Vietnamese text comparable and tidy: Fold for
 // accent- and case-insensitive matching (unit names, searches), CleanText
-// for free-text answers (names, descriptions) and Slug for file names.
+// for free-text answers (names, descriptions), Slug for file names, and
+// IsSyllable, which tells text read in the right code page from text read
+// in the wrong one.
 package vntext
