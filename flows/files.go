@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/flows/units"
+	"github.com/ocopbot/ocopbot/flows/vntext"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -51,7 +53,7 @@ func (im Importer) budget() report.Budget {
 // refusal, the answer to give; err is anything else that stopped the
 // reading, such as the end of the step's context.
 func (im Importer) readTable(ctx context.Context, name string, data []byte, p locales.Printer, typeMsg string) (rows [][]string, refusal string, err error) {
-	rows, err = report.ReadTable(ctx, name, data, im.budget())
+	rows, err = report.ReadTable(ctx, name, data, im.budget(), knownColumn)
 	if refusal, ok := refusalOf(p, err, typeMsg); ok {
 		return nil, refusal, nil
 	}
@@ -60,6 +62,29 @@ func (im Importer) readTable(ctx context.Context, name string, data []byte, p lo
 	}
 	return rows, "", nil
 }
+
+// knownColumn recognises a column name of the files imported here
+// (registry, results, quotas), in any case and with or without accents:
+// by them ReadTable tells a text file's separator from its header.
+func knownColumn(cell string) bool {
+	f := vntext.Fold(cell)
+	for _, fd := range registryFields {
+		if slices.ContainsFunc(fd.words, func(w string) bool { return headerWord(f, w) }) {
+			return true
+		}
+	}
+	for _, words := range importColumns {
+		if slices.ContainsFunc(words, func(w string) bool { return headerWord(f, w) }) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(strings.Split(ocop.QuotaHeader, ","), func(w string) bool { return f == vntext.Fold(w) })
+}
+
+// headerWord reports whether a folded header cell names the column of
+// the folded word w: the word itself, or the word and more ("ma ho so
+// ocop").
+func headerWord(f, w string) bool { return f == w || strings.HasPrefix(f, w+" ") }
 
 // refusalOf is the answer to a file refused by the reader or the download
 // (ok false for any other error, nil included): what is wrong with it, in
@@ -83,6 +108,8 @@ func refusalOf(p locales.Printer, err error, typeMsg string) (string, bool) {
 			return p.T("file.error.columns", "Max", over.Max), true
 		}
 		return p.T("import.error.unreadable"), true // too many parts, a zip bomb's ratio
+	case errors.Is(err, report.ErrEncoding):
+		return p.T("import.error.encoding"), true
 	case errors.Is(err, report.ErrUnreadable):
 		return p.T("import.error.unreadable"), true
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/vntext"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
 // What a producer types (or shares, or sends) at a registration step, and
@@ -196,33 +197,27 @@ func leaveStep(st *State) {
 // taxInput takes a tax code, or a household owner's 12-digit CCCD.
 func (r *registration) taxInput(t *turn) error {
 	a := t.st.Reg
-	raw := strings.TrimSpace(t.in.Text)
 	household := a.Kind == ocop.KindHousehold
-	digits := strings.Map(func(c rune) rune {
-		if c == ' ' || c == '.' {
-			return -1
-		}
-		return c
-	}, raw)
-	if household && len(digits) == 12 {
-		v, err := ocop.NormalizeCitizenID(raw, r.e.today())
-		if err != nil {
-			return retry(t, r, t.p.T(explain(err, "error.citizen_id_format", refusal{ocop.ErrCitizenIDProvince, "error.citizen_id_province"},
-				refusal{ocop.ErrCitizenIDCentury, "error.citizen_id_century"}, refusal{ocop.ErrCitizenIDBirthYear, "error.citizen_id_birth_year"})))
-		}
-		a.TaxCode, a.CitizenID = "", v
-		return r.next(t, "")
-	}
-	v, err := ocop.NormalizeTaxCode(raw)
+	tax, citizen, err := ocop.NormalizeTaxID(t.in.Text, household, r.e.today())
 	if err != nil {
-		format := "error.tax_format"
-		if household {
-			format = "error.tax_format_household"
-		}
-		return retry(t, r, t.p.T(explain(err, format, refusal{ocop.ErrTaxCodeChecksum, "error.tax_checksum"})))
+		return retry(t, r, taxIDRefusal(t.p, err, household))
 	}
-	a.TaxCode, a.CitizenID = v, ""
+	a.TaxCode, a.CitizenID = tax, citizen
 	return r.next(t, "")
+}
+
+// taxIDRefusal explains why a tax code or a household owner's CCCD was
+// refused: the chat's step and a registry file's row say the same (the
+// birth year in the future, the wrong check digit), so an official reading
+// a file's errors learns what a producer typing it would.
+func taxIDRefusal(p locales.Printer, err error, household bool) string {
+	format := "error.tax_format"
+	if household {
+		format = "error.tax_format_household"
+	}
+	return p.T(explain(err, format, refusal{ocop.ErrTaxCodeChecksum, "error.tax_checksum"},
+		refusal{ocop.ErrCitizenIDFormat, "error.citizen_id_format"}, refusal{ocop.ErrCitizenIDProvince, "error.citizen_id_province"},
+		refusal{ocop.ErrCitizenIDCentury, "error.citizen_id_century"}, refusal{ocop.ErrCitizenIDBirthYear, "error.citizen_id_birth_year"}))
 }
 
 // refusal pairs a validator's sentinel error with the message that

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,11 +63,9 @@ func registryHeader(rows [][]string) (head int, cols map[string]int, missing []s
 				if _, done := c[fd.field]; done {
 					continue
 				}
-				for _, w := range fd.words {
-					if f == w || strings.HasPrefix(f, w+" ") {
-						c[fd.field] = j
-						break fields
-					}
+				if slices.ContainsFunc(fd.words, func(w string) bool { return headerWord(f, w) }) {
+					c[fd.field] = j
+					break fields
 				}
 			}
 		}
@@ -215,14 +214,10 @@ func (c RegistryCheck) row(cell func(string) string, groups map[string]string, c
 		return r, p.T("registry.error.kind", "Kind", short(cell("kind"), 40))
 	}
 	if id := cell("tax"); id != "" {
-		if r.Kind == ocop.KindHousehold && len(digits(id)) == 12 {
-			if r.CitizenID, msg = checkCitizen(id, c.Today, p); msg != "" {
-				return r, msg
-			}
-		} else if tax, err := ocop.NormalizeTaxCode(id); err != nil {
-			return r, p.T("registry.error.tax_code")
-		} else {
-			r.TaxCode = tax
+		household := r.Kind == ocop.KindHousehold
+		var err error
+		if r.TaxCode, r.CitizenID, err = ocop.NormalizeTaxID(id, household, c.Today); err != nil {
+			return r, taxIDRefusal(p, err, household)
 		}
 	}
 	r.Representative = strings.Join(strings.Fields(cell("rep")), " ")
@@ -396,14 +391,6 @@ func officeWord(s string) (ocop.Office, bool) {
 
 // officeWords writes an office as the file does.
 var officeWords = map[ocop.Office]string{ocop.OfficeCentral: "Trung ương", ocop.OfficeProvince: "Tỉnh", ocop.OfficeDistrict: "Huyện"}
-
-func checkCitizen(s string, today time.Time, p locales.Printer) (string, string) {
-	id, err := ocop.NormalizeCitizenID(s, today)
-	if err != nil {
-		return "", p.T("registry.error.citizen_id")
-	}
-	return id, ""
-}
 
 func digits(s string) string {
 	var b strings.Builder

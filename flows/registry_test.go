@@ -60,14 +60,21 @@ func TestRegistryImportListsEveryBadRowAndWritesNothing(t *testing.T) {
 		good + // 9: duplicate of 2
 		"Thành phố Hồ Chí Minh,,Xã An Phú,HTX H,HTX,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 10: no district
 		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX I,Công xưởng,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" + // 11: kind
-		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX K,HTX,,,,Gạo,1,4,60,1/QĐ-UBND,01/02/2023,\n" // 12: score band
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,HTX K,HTX,,,,Gạo,1,4,60,1/QĐ-UBND,01/02/2023,\n" + // 12: score band
+		// A household's CCCD: born in 2027, the 22nd century, a province code of none.
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,Hộ kinh doanh L,HKD,079 227 001 234,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" +
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,Hộ kinh doanh M,HKD,079490001234,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" +
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,Hộ kinh doanh N,HKD,999090001234,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" +
+		"Thành phố Hồ Chí Minh,Huyện Củ Chi,Xã An Phú,Hộ kinh doanh O,HKD,07909000123,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" // 16: 11 digits
 	rep, err := ri.Run(context.Background(), 0, nil, "registry.csv", []byte(file), p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"Dòng 3: không tìm thấy xã/phường «Xã An Phúú»",
-		"Dòng 4: mã số thuế sai",
+		// Tax codes and CCCDs are refused in the chat's words (one
+		// function says both).
+		"Dòng 4: " + p.T("error.tax_checksum"),
 		"Dòng 5: số điện thoại sai",
 		"Dòng 6: nhóm sản phẩm «Nhóm lạ» không rõ",
 		"Dòng 7: theo Quyết định số 1048/QĐ-TTg, sản phẩm 5 sao do cấp trung ương (Bộ Nông nghiệp và Phát triển nông thôn) công nhận; cấp tỉnh công nhận: 3★–4★",
@@ -76,6 +83,10 @@ func TestRegistryImportListsEveryBadRowAndWritesNothing(t *testing.T) {
 		"Dòng 10: quyết định ngày 01/02/2023 thuộc thời có cấp huyện",
 		"Dòng 11: loại hình «Công xưởng» không rõ",
 		"Dòng 12: điểm 60 ứng với 3 sao, không phải 4 sao",
+		"Dòng 13: " + p.T("error.citizen_id_birth_year"),
+		"Dòng 14: " + p.T("error.citizen_id_century"),
+		"Dòng 15: " + p.T("error.citizen_id_province"),
+		"Dòng 16: " + p.T("error.tax_format_household"),
 	}
 	if len(rep.Errors) != len(want) {
 		t.Fatalf("errors:\n%s\nwant %d", strings.Join(rep.Errors, "\n"), len(want))

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -180,13 +181,8 @@ func findHeader(rows [][]string) (head int, cols map[string]int, missing []strin
 				if _, done := c[field]; done {
 					continue
 				}
-				for _, w := range importColumns[field] {
-					if f == w || strings.HasPrefix(f, w+" ") || strings.HasPrefix(f, w+"(") {
-						c[field] = j
-						break
-					}
-				}
-				if _, done := c[field]; done {
+				if slices.ContainsFunc(importColumns[field], func(w string) bool { return headerWord(f, w) }) {
+					c[field] = j
 					break
 				}
 			}

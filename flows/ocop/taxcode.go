@@ -64,6 +64,26 @@ func NormalizeTaxCode(s string) (string, error) {
 	return string(d), nil
 }
 
+// NormalizeTaxID checks a producer's tax identity, as the chat asks it and
+// a registry file gives it: a mã số thuế, or for a household business its
+// owner's 12-digit CCCD (its tax identity since 7/2025), told apart by its
+// 12 characters besides spaces and dots. One of taxCode and citizenID is
+// set; err is one of the errors above.
+func NormalizeTaxID(s string, household bool, today time.Time) (taxCode, citizenID string, err error) {
+	bare := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '.' {
+			return -1
+		}
+		return r
+	}, s)
+	if household && len(bare) == 12 {
+		citizenID, err = NormalizeCitizenID(s, today)
+		return "", citizenID, err
+	}
+	taxCode, err = NormalizeTaxCode(s)
+	return taxCode, "", err
+}
+
 // cccdProvinces are the province codes that open a 12-digit citizen ID
 // (Thông tư 07/2016/TT-BCA): the 63 provinces before the 2025 merger.
 var cccdProvinces = func() map[string]bool {

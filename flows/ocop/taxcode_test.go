@@ -164,6 +164,31 @@ func TestNormalizeCitizenID(t *testing.T) {
 	}
 }
 
+// TestNormalizeTaxID: a household's 12 characters are its owner's CCCD,
+// anything else a tax code; an organisation's 12 digits are a bad tax code.
+func TestNormalizeTaxID(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in           string
+		household    bool
+		tax, citizen string
+		wantErr      error
+	}{
+		{in: "079 227 000 001", household: true, wantErr: ocop.ErrCitizenIDBirthYear},
+		{in: "079.123.456.789", household: true, citizen: "079123456789"},
+		{in: "0100109106", household: true, tax: "0100109106"},
+		{in: "0100109107", household: true, wantErr: ocop.ErrTaxCodeChecksum},
+		{in: "07912345678O", household: true, wantErr: ocop.ErrCitizenIDFormat},
+		{in: "079123456789", wantErr: ocop.ErrTaxCodeFormat},
+		{in: "0100109106-001", tax: "0100109106-001"},
+	} {
+		tax, citizen, err := ocop.NormalizeTaxID(tt.in, tt.household, citizenToday)
+		if !errors.Is(err, tt.wantErr) || tax != tt.tax || citizen != tt.citizen {
+			t.Errorf("NormalizeTaxID(%q, %v) = %q, %q, %v; want %q, %q, %v", tt.in, tt.household, tax, citizen, err, tt.tax, tt.citizen, tt.wantErr)
+		}
+	}
+}
+
 // TestCitizenIDProvincesMatchUnits checks the citizen ID province codes
 // against the 63 provinces of the March 2025 unit list: a CCCD opens with the
 // province's GSO code padded to three digits.

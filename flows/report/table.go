@@ -11,9 +11,10 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 )
 
-// ErrFileType: a file that is neither .xlsx nor .csv.
+// ErrFileType: a file that is neither .xlsx nor a text table (.csv, .txt, .tsv).
 var ErrFileType = errors.New("not an .xlsx or .csv file")
 
 // bom is UTF-8's byte order mark: without it Excel reads a CSV file in the
@@ -102,7 +103,7 @@ type Budget struct {
 	Columns  int   // cells of one row
 	Parts    int   // entries of an XLSX archive
 	Part     int64 // inflated bytes of one entry
-	Inflated int64 // inflated bytes of all entries: excelize reads every one
+	Inflated int64 // inflated bytes of all entries (excelize reads every one), or a text file's decoded bytes
 	Ratio    int64 // inflated:compressed of an entry larger than ratioFloor
 	// InMemory: excelize inflates a sheet larger than this to a temporary
 	// file and streams the rows from it; Close removes it. Equal to Part,
@@ -122,7 +123,9 @@ const ratioFloor = 1 << 20
 // strings, so 32 MB a part and 48 MB in all, kept in memory (no temporary
 // file), cost the bot at most about 60 MB while one file is read; the file
 // itself is well under 5 MB. Real workbooks have 10–30 parts and their
-// sheets compress 5–30 times; a zip bomb's part, over 300 times.
+// sheets compress 5–30 times; a zip bomb's part, over 300 times. A text
+// file decodes to at most 3 bytes of UTF-8 a byte (a code page's € or ₫;
+// UTF-16 gives at most 3 for 2), 15 MB within the 48.
 var ChatBudget = Budget{
 	Bytes:    5 << 20,
 	Rows:     20_000,
@@ -139,7 +142,7 @@ var ChatBudget = Budget{
 // history), and 120,000 leave a fifth more; a bigger file is imported in
 // parts. Its sheet may reach 160 MB of XML: above 16 MB excelize streams it
 // from a temporary file (removed at Close), so the process holds the rows
-// and not the XML too.
+// and not the XML too. A text file of 64 MB decodes to at most 192 MB.
 var CommandBudget = Budget{
 	Bytes:    64 << 20,
 	Rows:     120_000,
@@ -155,21 +158,26 @@ var CommandBudget = Budget{
 // a step's deadline or a shutdown stops a long file within milliseconds.
 const checkEvery = 256
 
-// ReadTable reads the rows of a CSV file (comma or semicolon separated, as
-// Excel writes it in Vietnamese locales) or of an XLSX workbook's first
-// sheet, within b: a file over it is refused with a *LimitError, one that
-// cannot be read with ErrUnreadable, before it costs more than b allows.
-// XLSX dates come as day serials, which dates.Parse reads. Trailing empty
-// rows are dropped. A BOM and the guards WriteCSV puts before formula-like
+// ReadTable reads the rows of a text table (.csv, or .txt and .tsv as
+// Excel saves "Unicode Text" and "Text (Tab delimited)"; readText) or of an
+// XLSX workbook's first sheet, within b: a file over it is refused with a
+// *LimitError, one that cannot be read with ErrUnreadable (ErrEncoding
+// when its bytes are text in no encoding read here), before it costs more
+// than b allows. known recognise the column names a header may hold (any
+// of them): they tell a text file's separator. XLSX dates come as day
+// serials, which dates.Parse reads. Trailing empty rows are dropped. Cells
+// come in NFC, so that a name decomposed ("Củ Chi" as u and a combining
+// hook, as Windows-1258 and some keyboards write it) equals the same name
+// typed in the chat. A BOM and the guards WriteCSV puts before formula-like
 // cells are taken off (in a workbook too: one of our CSV files saved again
 // as XLSX may carry them).
-func ReadTable(ctx context.Context, name string, data []byte, b Budget) ([][]string, error) {
+func ReadTable(ctx context.Context, name string, data []byte, b Budget, known ...func(cell string) bool) ([][]string, error) {
 	if int64(len(data)) > b.Bytes {
 		return nil, &LimitError{What: LimitBytes, Max: b.Bytes}
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv":
-		return readCSV(ctx, data, b)
+	case ".csv", ".txt", ".tsv":
+		return readText(ctx, data, b, known)
 	case ".xlsx":
 		return readXLSX(ctx, data, b)
 	}
@@ -208,34 +216,10 @@ func (t *table) add(row []string) error {
 		t.rows = append(t.rows, nil)
 	}
 	for i, c := range row {
-		row[i] = unguard(c)
+		row[i] = unguard(norm.NFC.String(c))
 	}
 	t.rows = append(t.rows, row)
 	return nil
-}
-
-func readCSV(ctx context.Context, data []byte, b Budget) ([][]string, error) {
-	data = bytes.TrimPrefix(data, []byte(bom))
-	r := csv.NewReader(bytes.NewReader(data))
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		r.Comma = ';'
-	}
-	r.FieldsPerRecord = -1
-	t := table{ctx: ctx, b: b}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: read csv: %w", ErrUnreadable, err)
-		}
-		if err := t.add(rec); err != nil {
-			return nil, err
-		}
-	}
-	return t.rows, nil
 }
 
 func readXLSX(ctx context.Context, data []byte, b Budget) ([][]string, error) {

@@ -2,6 +2,7 @@ package vntext_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"unicode"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ocopbot/ocopbot/flows/vntext"
+	"github.com/ocopbot/ocopbot/storage/unitdata"
 )
 
 func TestFold(t *testing.T) {
@@ -209,5 +211,60 @@ func BenchmarkFold(b *testing.B) {
 				vntext.Fold(bc.in)
 			}
 		})
+	}
+}
+
+func TestIsSyllable(t *testing.T) {
+	t.Parallel()
+	for _, w := range []string{"Nguyễn", "người", "giò", "gìn", "Quỳnh", "quyết", "HỒ", "hoà", "hòa", "thuý", "thủy",
+		"của", "khuỷu", "xoong", "Đắk", "Lắk", "ăn", "Xã", norm.NFD.String("Củ"), "ơi", "rượu", "khuấy", "Phường"} {
+		if !vntext.IsSyllable(w) {
+			t.Errorf("IsSyllable(%q) = false, want true", w)
+		}
+	}
+	for _, w := range []string{
+		"Xă",         // ă needs a final consonant: 1252's "Xã" read as 1258
+		"B\u0301nh",  // a tone mark on a consonant: 1252's "Bình" read as 1258
+		"Ḥa",         // the same, composed: 1252's "Hòa" read as 1258
+		"HôÌ", "XaÞ", // 1258's "Hồ", "Xã" read as 1252: a capital after a small letter
+		"phôì",                // 1258's "phố": the tone beside ô, not on it
+		"Thiò",                // 1258's "Thị": no nucleus "io"
+		"Ngoòc",               // 1258's "Ngọc": huyền before c
+		"Hõòp",                // two tones
+		"qùa",                 // the u of qu takes no tone
+		"xaò",                 // ao carries its tone on a
+		"café", "Ðà", "Vieät", // a loan word, an eth, VNI
+	} {
+		if vntext.IsSyllable(w) {
+			t.Errorf("IsSyllable(%q) = true, want false", w)
+		}
+	}
+}
+
+// TestIsSyllableOnUnitNames: of the words with a letter beyond ASCII in
+// every unit name of the three-level tree, all but the names of the
+// Central Highlands' languages (Krông, Đrắk, Jút…) are syllables.
+func TestIsSyllableOnUnitNames(t *testing.T) {
+	t.Parallel()
+	r, err := unitdata.Open(unitdata.ThreeLevel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words, syllables int
+	for _, w := range strings.FieldsFunc(string(data), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) }) {
+		if strings.IndexFunc(w, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+			continue
+		}
+		words++
+		if vntext.IsSyllable(w) {
+			syllables++
+		}
+	}
+	if words < 50_000 || syllables < words*995/1000 {
+		t.Errorf("%d of %d words are syllables, want 99.5%%", syllables, words)
 	}
 }

@@ -1,7 +1,8 @@
 // Package reporttest builds hostile spreadsheets for tests and benchmarks:
 // a zip bomb whose sheet inflates to a gigabyte from about a megabyte, and
 // sheets of as many rows as asked, written with archive/zip as any
-// generator would (or as an attacker would).
+// generator would (or as an attacker would); and text tables encoded as
+// offices save them (Windows-1258, UTF-16).
 package reporttest
 
 import (
