@@ -413,6 +413,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale}
 	mb.st, mb.decoded = next, true
 	b.out.submit(ctx, ev.chatID, es)
+	b.applyMenu(ctx, ev.chatID, res.Menu)
 	return nil
 }
 

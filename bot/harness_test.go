@@ -73,6 +73,8 @@ type harnessOptions struct {
 	notify   bool      // run the notification sender too
 	limits   bool      // the emulator applies Telegram's rate limits
 	sendRate float64   // the sender's global rate; 0: its default
+	// controllers are the personal-data controllers the notice names.
+	controllers flows.Controllers
 
 	pgProxy      bool       // the bot reaches Postgres through a proxy the test can cut (h.pg)
 	privateRedis bool       // the bot uses a redis-server of the test's own, which it can kill (h.redis)
@@ -191,7 +193,8 @@ func (h *harness) start(o harnessOptions) *process {
 	if h.botRD != nil {
 		rdb = h.botRD
 	}
-	engine := flows.New(flows.Config{Records: store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now})
+	engine := flows.New(flows.Config{Records: store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now,
+		Controllers: o.controllers})
 	cfg := o.bot
 	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))

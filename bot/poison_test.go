@@ -159,7 +159,7 @@ func TestPoisonUpdateSetAside(t *testing.T) {
 	// next message is answered at once, after no other download.
 	h.restart()
 	off.say("/trogiup")
-	off.expect("Các lệnh:")
+	off.expect("Các lệnh dành cho cán bộ")
 	if begun, _ := h.emu.StalledDownloads(); begun != 3 {
 		t.Errorf("%d downloads after the restart, want the 3 tries only", begun)
 	}

@@ -54,7 +54,7 @@ func TestQuotaPeriods(t *testing.T) {
 	hanoi.say("/status 01/07/2025")
 	hanoi.expect("Thành phố Hà Nội — tình hình OCOP ngày 01/07/2025", "Chưa có chỉ tiêu cho đơn vị này vào ngày 01/07/2025.")
 	hanoi.say("/status cu chi")
-	hanoi.expect("Không tìm thấy đơn vị")
+	hanoi.expect("không thuộc phạm vi của Anh/Chị")
 
 	// The former district's area: 7 communes of today; the honey and the
 	// bananas (old Xã Phú Mỹ Hưng, Xã An Phú → Xã An Nhơn Tây), the tea

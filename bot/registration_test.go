@@ -514,8 +514,8 @@ func TestCommandMenuIsLocalised(t *testing.T) {
 				found = true
 			}
 		}
-		if len(cmds) != 9 || !found {
-			t.Errorf("commands for %q = %+v, want 9 with dangky = %q", lang, cmds, want)
+		if len(cmds) != 10 || !found {
+			t.Errorf("commands for %q = %+v, want 10 with dangky = %q", lang, cmds, want)
 		}
 	}
 }

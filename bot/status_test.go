@@ -129,9 +129,9 @@ func TestDistrictStatus(t *testing.T) {
 
 	// Out of scope: a sibling district and the city; a commune below is fine.
 	off.say("/status Hóc Môn")
-	off.expect("Không tìm thấy đơn vị «Hóc Môn» trong phạm vi của Anh/Chị")
+	off.expect("«Huyện Hóc Môn, Thành phố Hồ Chí Minh» không thuộc phạm vi của Anh/Chị. Anh/Chị xem được số liệu của Huyện Củ Chi.")
 	off.say("/status tp ho chi minh")
-	off.expect("Không tìm thấy đơn vị")
+	off.expect("«Thành phố Hồ Chí Minh» không thuộc phạm vi của Anh/Chị")
 	off.say("/status phu my hung")
 	off.expect("Xã Phú Mỹ Hưng — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 0 · 4★: 1 · 5★: 0)")
 
@@ -234,11 +234,15 @@ func TestInviteFromChat(t *testing.T) {
 	commune.say("/status")
 	commune.expect("Xã An Phú — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 1 · 4★: 0 · 5★: 0)",
 		"Sắp hết hạn trong 90 ngày: 1 sản phẩm")
+	// A unit that exists outside their scope is said to be so (and
+	// audited), not "not found".
 	commune.say("/status cu chi")
-	commune.expect("Không tìm thấy đơn vị «cu chi» trong phạm vi")
+	commune.expect("«Huyện Củ Chi, Thành phố Hồ Chí Minh» không thuộc phạm vi của Anh/Chị", "Xã An Phú")
 	// A commune official may not invite for the district above.
 	commune.say("/moi huyen cu chi")
-	commune.expect("Không tìm thấy đơn vị")
+	commune.expect("không thuộc phạm vi của Anh/Chị")
+	commune.say("/status khong co xa nay")
+	commune.expect("Không tìm thấy đơn vị «khong co xa nay»")
 
 	h.user(9303).say("/start " + code)
 	h.user(9303).expect("đã được sử dụng")
@@ -303,7 +307,7 @@ func TestStatusAcrossTrees(t *testing.T) {
 	commune.press("Xã An Phú, Huyện Củ Chi")
 	commune.expect("Xã An Phú — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 2 (3★: 2 · 4★: 0 · 5★: 0)")
 	commune.say("/status tan thong hoi 01/03/2025") // merged into Xã Củ Chi, not theirs
-	commune.expect("Không tìm thấy đơn vị")
+	commune.expect("«Xã Tân Thông Hội, Huyện Củ Chi» không thuộc phạm vi của Anh/Chị")
 
 	city := bind(t, h, 9502, newUnit("79", 1), ocop.RoleProvince)
 	city.say("/status")

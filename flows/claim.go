@@ -135,7 +135,7 @@ func (e *Engine) claimLinkStart(t *turn, code string) error {
 	// user agreed to the notice, which says where the record came from.
 	if ok, err := e.consented(t); err != nil || !ok {
 		if err == nil {
-			e.askLinkConsent(t, code)
+			e.askLinkConsent(t, code, c.UnitID)
 		}
 		return err
 	}
@@ -173,7 +173,7 @@ func (e *Engine) productLine(t *turn, pr ocop.ClaimProduct, today time.Time) str
 func (e *Engine) claimButton(t *turn, code string) error {
 	if ok, err := e.consented(t); err != nil || !ok {
 		if err == nil {
-			e.askLinkConsent(t, code)
+			e.askLinkConsent(t, code, 0)
 		}
 		return err
 	}

@@ -31,6 +31,7 @@ type Records interface {
 	RegistryRecords
 	ExportRecords
 	PrivacyRecords
+	FixRecords
 }
 
 // ChatRecords are the records of who talks to the bot.
@@ -62,9 +63,12 @@ type Engine struct {
 	files   Files
 	botName atomic.Pointer[string]
 
+	controllers Controllers // who the personal-data notice names
+
 	flows        map[string]Flow
 	registration *registration
 	result       *resultFlow
+	fix          *fixFlow
 	commands     map[string]func(t *turn) error
 	actions      map[string]func(t *turn, arg string) error
 
@@ -81,11 +85,15 @@ type Config struct {
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
 	Files   Files            // fetches documents users send; nil: none can be read
+	// Controllers are the personal-data controllers the notice names, by
+	// province; zero: "the OCOP office of your province".
+	Controllers Controllers
 }
 
 // New returns an Engine.
 func New(cfg Config) *Engine {
-	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now, files: cfg.Files}
+	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now, files: cfg.Files,
+		controllers: cfg.Controllers}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -94,8 +102,9 @@ func New(cfg Config) *Engine {
 	}
 	reg := newRegistration(e)
 	res := &resultFlow{e: e}
-	e.registration, e.result = reg, res
-	e.flows = map[string]Flow{reg.name(): reg, res.name(): res}
+	fix := &fixFlow{e: e}
+	e.registration, e.result, e.fix = reg, res, fix
+	e.flows = map[string]Flow{reg.name(): reg, res.name(): res, fix.name(): fix}
 	start := func(f Flow) func(t *turn) error {
 		return func(t *turn) error {
 			if t.st != nil {
@@ -105,26 +114,27 @@ func New(cfg Config) *Engine {
 		}
 	}
 	e.commands = map[string]func(t *turn) error{
-		"start":     e.startCommand,
-		"dangky":    start(reg),
-		"hoso":      e.showRecords,
-		"huy":       e.askCancel,
-		"ngonngu":   e.languageMenu,
-		"status":    e.statusCommand,
-		"moi":       e.inviteCommand,
-		"ketqua":    start(res),
-		"thongbao":  e.undeliveredCommand,
-		"giahan":    e.renewalCommand,
-		"bantin":    e.digestCommand,
-		"trogiup":   e.help,
-		"nhanhoso":  e.claimCommand,
-		"dulieu":    e.showData,
-		"xoadulieu": e.askErase,
+		"start":       e.startCommand,
+		"dangky":      start(reg),
+		"hoso":        e.showRecords,
+		"huy":         e.askCancel,
+		"ngonngu":     e.languageMenu,
+		"status":      e.statusCommand,
+		"moi":         e.inviteCommand,
+		"ketqua":      start(res),
+		"thongbao":    e.undeliveredCommand,
+		"giahan":      e.renewalCommand,
+		"bantin":      e.digestCommand,
+		"trogiup":     e.help,
+		"nhanhoso":    e.claimCommand,
+		"dulieu":      e.showData,
+		"xoadulieu":   e.askErase,
+		"suathongtin": start(fix),
 	}
 	// English names of the same commands.
 	for en, vi := range map[string]string{"language": "ngonngu", "tinhhinh": "status", "invite": "moi", "results": "ketqua",
 		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso",
-		"mydata": "dulieu", "erase": "xoadulieu"} {
+		"mydata": "dulieu", "erase": "xoadulieu", "correct": "suathongtin"} {
 		e.commands[en] = e.commands[vi]
 	}
 	startButton := func(f Flow) func(t *turn, _ string) error {
@@ -147,6 +157,8 @@ func New(cfg Config) *Engine {
 		"cl":    e.claimButton,
 		"cs":    e.consentButton,
 		"erase": e.eraseButton,
+		"do":    e.doButton,
+		"data":  func(t *turn, _ string) error { return e.showData(t) },
 	}
 	return e
 }
@@ -279,7 +291,9 @@ func (e *Engine) official(t *turn) (ocop.Official, bool, error) {
 	switch {
 	case errNotFound(err):
 		t.say(Reply{Text: t.p.T("official.only")})
-		return ocop.Official{}, false, nil
+		// A revoked official pressing their old menu: the menu goes back
+		// to a producer's.
+		return ocop.Official{}, false, e.setMenu(t)
 	case err != nil:
 		return ocop.Official{}, false, err
 	}

@@ -36,9 +36,10 @@ func (e *Engine) inviteCommand(t *turn) error {
 	}
 	tree := e.atlas.At(e.today())
 	if name := strings.TrimSpace(t.in.Text); name != "" {
-		switch found := e.findInScope(t, off, tree, name); len(found) {
+		found, err := e.findInScope(t, off, tree, name, "iv", e.today())
+		switch len(found) {
 		case 0:
-			return nil
+			return err
 		case 1:
 			return e.createInvite(t, found[0])
 		default:
@@ -126,7 +127,14 @@ func (e *Engine) redeem(t *turn, code string) error {
 		unit.Name = t.p.T("status.country")
 	}
 	e.log.InfoContext(t.ctx, "official bound", slog.Int64("chat_id", t.chat.ID), slog.Int64("unit_id", off.UnitID), slog.String("role", string(off.Role)))
-	t.say(Reply{Text: t.p.T("invite.ok", "Role", t.p.T("role."+string(off.Role)), "Unit", unit.Name)})
+	// From now on the chat is an official's: their menu, commands and
+	// buttons. What they see is said for their level: a commune official
+	// has no units below them to be told of.
+	if err := e.setMenu(t); err != nil {
+		return err
+	}
+	e.officialButtons(t, off, t.p.T("invite.ok", "Role", t.p.T("role."+string(off.Role)), "Unit", unit.Name)+"\n"+
+		e.officialScope(t, off)+"\n"+t.p.T("official.pick"))
 	return nil
 }
 

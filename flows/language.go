@@ -23,6 +23,12 @@ func (e *Engine) chooseLanguage(t *turn, lang string) error {
 		return err
 	}
 	t.res.Toast = t.p.T("lang.changed")
+	// An official's command menu is the chat's own, in the language it was
+	// set in: set it again in the new one (a producer's default menu has
+	// every language already).
+	if err := e.setMenu(t); err != nil {
+		return err
+	}
 	if t.st != nil {
 		return e.flow(t.st).prompt(t, 0)
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/ocopbot/ocopbot/locales"
 )
 
-// The menu: /start, the greeting and its buttons, /trogiup, and /hoso (the
-// producer's own registrations).
+// The menu: /start, the greeting and its buttons, and /hoso (the
+// producer's own registrations); /trogiup and the command menus are in
+// commands.go.
 
 // startCommand answers /start: a deep link's invitation code, the question
 // whether to resume, or the greeting.
@@ -29,11 +30,25 @@ func (e *Engine) startCommand(t *turn) error {
 	if err := e.records.SaveChat(t.ctx, t.chat.ID, t.chat.UserID, t.chat.Locale); err != nil {
 		return err
 	}
+	// /start is where a chat's command menu is set again: after an
+	// official's binding (if that call failed), a revocation, or a restore.
+	if err := e.setMenu(t); err != nil {
+		return err
+	}
 	return e.menu(t, true)
 }
 
-// menu shows the greeting (on /start) or the short menu.
+// menu shows the greeting (on /start) or the short menu: an official's to
+// an official.
 func (e *Engine) menu(t *turn, greet bool) error {
+	who, err := e.identity(t)
+	if err != nil {
+		return err
+	}
+	if who.Official != nil {
+		e.officialMenu(t, *who.Official, greet)
+		return nil
+	}
 	text := t.p.T("menu.short")
 	if greet {
 		text = t.p.T("start.greeting")
@@ -48,11 +63,6 @@ func (e *Engine) menu(t *turn, greet bool) error {
 		{{Label: t.p.T("button.claim"), Data: globalData("claim")}},
 		{{Label: t.p.T("button.switch_lang"), Data: globalData("lang", other)}},
 	}})
-	return nil
-}
-
-func (e *Engine) help(t *turn) error {
-	t.say(Reply{Text: t.p.T("help")})
 	return nil
 }
 

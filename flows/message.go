@@ -76,4 +76,22 @@ type Result struct {
 	// ClearKeyboardOf is a bot message whose inline keyboard the transport
 	// removes, so that buttons already answered are not pressed again.
 	ClearKeyboardOf int
+	// Menu, when not nil, replaces the chat's command menu: an official's
+	// chat shows the commands of their role, not a producer's. The flows
+	// say what the menu holds; the transport says it to its chat service
+	// (Telegram: setMyCommands for the chat's scope).
+	Menu *Menu
+}
+
+// Menu is a chat's command menu, in the chat's language.
+type Menu struct {
+	// Commands are the menu's entries; none puts the chat back on the menu
+	// every chat has (a producer's: DefaultMenu).
+	Commands []Command
+}
+
+// Command is one entry of a command menu.
+type Command struct {
+	Name        string // without the slash: "status"
+	Description string
 }

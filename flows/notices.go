@@ -57,6 +57,15 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 			}
 			return Reply{Text: text}
 		})
+	case ocop.NoticeCorrected:
+		return render(n, func(c ocop.CorrectedNotice) Reply {
+			value := c.Value
+			if value == "" {
+				value = p.T("notice.corrected_erased")
+			}
+			return Reply{Text: p.T("notice.corrected", "Producer", c.Producer, "Field", p.T("fix.field."+string(c.Field)),
+				"Value", value, "Date", day(dates.LocalDay(c.CorrectedOn)))}
+		})
 	}
 	return Reply{}, fmt.Errorf("notification %d: unknown kind %q", n.ID, n.Kind)
 }

@@ -8,18 +8,25 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
-// Personal data under Law 91/2025/QH15 (in force since 1/1/2026): a
-// producer is told what is collected, why, who sees it and how long it is
-// kept, and agrees, before the first personal question (registration's,
-// and the claim's contact); /dulieu shows everything stored about them;
-// /xoadulieu erases what identifies them, keeping the public record.
+// Personal data under Law 91/2025/QH15 (in force since 1/1/2026) and
+// Decree 356/2025/NĐ-CP: before the first personal question
+// (registration's, the claim's contact, a correction) a producer is told
+// who controls its data and how to reach them, what is collected, why, who
+// sees it, that the chat service keeps the messages on servers abroad, how
+// long it is kept, and each of its rights with the command that exercises
+// it — and agrees. /dulieu shows everything stored about them;
+// /suathongtin corrects the phone or representative; /xoadulieu withdraws
+// the consent and erases what identifies them, keeping the public record.
 
-// ConsentVersion is the version of the personal-data notice (locale key
-// privacy.notice). Change it whenever the notice changes: everyone is asked
-// again before their next personal question.
-const ConsentVersion = "2026-12"
+// ConsentVersion is the version of the personal-data notice (locale keys
+// privacy.notice*). Change it whenever the notice changes: everyone is
+// asked again before their next personal question, also those who agreed
+// to an earlier version (a consent is to the text it was given for).
+// 2026-12-07: the controller, abroad storage, correcting and complaining.
+const ConsentVersion = "2026-12-07"
 
 // eraseConfirmTTL is how long the confirmation button of /xoadulieu works.
 const eraseConfirmTTL = 15 * time.Minute
@@ -31,12 +38,75 @@ type PrivacyRecords interface {
 	ErasePersonalData(ctx context.Context, userID, chatID int64, at time.Time) (ocop.Erasure, error)
 }
 
-// consentNotice is the notice with its two buttons.
-func consentNotice(t *turn, agree, decline string) Reply {
-	return Reply{Text: t.p.T("privacy.notice", "Version", ConsentVersion), Buttons: [][]Button{
+// Controller is who decides what is done with producers' personal data: a
+// province's OCOP office (its Văn phòng Điều phối), which runs the bot for
+// its producers, named in the notice with how to reach it.
+type Controller struct {
+	Name    string
+	Contact string // phone, e-mail, address; "" when none was configured
+}
+
+// Controllers are the controllers of the provinces the bot serves.
+type Controllers struct {
+	// Default is named when the producer's province is not known yet, or
+	// has no entry of its own; zero: the locale's words for "the OCOP
+	// office of your province" (privacy.controller_default).
+	Default Controller
+	// ByProvince is by GSO code of a province of the tree in force.
+	ByProvince map[string]Controller
+}
+
+// controller is the controller of the producers of unit (0: not known
+// yet): its province's, through the merges for a commune of an older tree,
+// else the default.
+func (e *Engine) controller(p locales.Printer, unit int64) Controller {
+	if unit != 0 && len(e.controllers.ByProvince) > 0 {
+		if u, ok := e.atlas.MergedInto(e.atlas.At(e.today()), unit); ok {
+			unit = u.ID
+		}
+		if prov, ok := e.atlas.Unit(e.rootOf(unit)); ok {
+			if c, ok := e.controllers.ByProvince[prov.Code]; ok {
+				return c
+			}
+		}
+	}
+	if c := e.controllers.Default; c.Name != "" {
+		return c
+	}
+	return Controller{Name: p.T("privacy.controller_default")}
+}
+
+// noticeKind is where the notice is shown, which its first lines say.
+type noticeKind string
+
+const (
+	noticeRegister noticeKind = "privacy.notice"        // before registering
+	noticeClaim    noticeKind = "privacy.notice_claim"  // before the claim's contact: the record is the registry's
+	noticeLink     noticeKind = "privacy.notice_link"   // before a claim link's record: the same, and where it came from
+	noticeFix      noticeKind = "privacy.notice_update" // before a correction
+)
+
+// consentNotice is the notice for the producers of unit (0: not known)
+// with its two buttons. The body is one text whatever the head, so every
+// path states the same rights.
+func (e *Engine) consentNotice(t *turn, kind noticeKind, unit int64, agree, decline string) Reply {
+	c := e.controller(t.p, unit)
+	text := t.p.T(string(kind), "Controller", c.Name) + "\n\n" +
+		t.p.T("privacy.notice_body", "Controller", c.Name, "Contact", c.Contact, "Version", ConsentVersion)
+	return Reply{Text: text, Buttons: [][]Button{
 		{{Label: t.p.T("privacy.button_agree"), Data: agree}},
 		{{Label: t.p.T("privacy.button_decline"), Data: decline}},
 	}}
+}
+
+// noticeUnit is the unit of the producer the user manages (0: none yet),
+// whose controller the notice names.
+func (e *Engine) noticeUnit(t *turn) (int64, error) {
+	who, err := e.identity(t)
+	if err != nil || who.Producer == nil {
+		return 0, err
+	}
+	return who.Producer.UnitID, nil
 }
 
 // declineConsent answers "I do not agree": nothing starts, and the user is
@@ -48,16 +118,15 @@ func declineConsent(t *turn) {
 // askClaimConsent shows the notice before the claim's contact question;
 // agreeing goes on to it ("x|cs|<version>|claim").
 func (e *Engine) askClaimConsent(t *turn) {
-	t.say(consentNotice(t, globalData("cs", ConsentVersion, "claim"), globalData("cs", "no")))
+	t.say(e.consentNotice(t, noticeClaim, 0, globalData("cs", ConsentVersion, "claim"), globalData("cs", "no")))
 }
 
 // askLinkConsent shows the notice before the record of a claim link is
-// shown, saying that the record came from the province's registry; agreeing
-// opens the link ("x|cs|<version>|<code>").
-func (e *Engine) askLinkConsent(t *turn, code string) {
-	n := consentNotice(t, globalData("cs", ConsentVersion, code), globalData("cs", "no"))
-	n.Text = t.p.T("privacy.registry_source") + "\n\n" + n.Text
-	t.say(n)
+// shown (of a producer of unit, 0 when not known here), saying that the
+// record came from the province's registry; agreeing opens the link
+// ("x|cs|<version>|<code>").
+func (e *Engine) askLinkConsent(t *turn, code string, unit int64) {
+	t.say(e.consentNotice(t, noticeLink, unit, globalData("cs", ConsentVersion, code), globalData("cs", "no")))
 }
 
 // consentButton answers the notice's buttons outside a conversation.
@@ -68,8 +137,10 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 		declineConsent(t)
 		return nil
 	case version != ConsentVersion && isClaimCode(then): // the notice changed since it was shown
-		e.askLinkConsent(t, then)
+		e.askLinkConsent(t, then, 0)
 		return nil
+	case version != ConsentVersion && then == "fix":
+		return e.fix.start(t, "")
 	case version != ConsentVersion:
 		e.askClaimConsent(t)
 		return nil
@@ -84,6 +155,11 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 		return e.claimCommand(t)
 	case isClaimCode(then):
 		return e.claimLinkStart(t, then)
+	case then == "fix":
+		if t.st != nil {
+			return e.offerResume(t, e.flow(t.st))
+		}
+		return e.fix.start(t, "")
 	}
 	return e.menu(t, false)
 }
@@ -193,7 +269,8 @@ func (e *Engine) showData(t *turn) error {
 		parts = append(parts, p.T("privacy.data.chat_known", "ChatID", t.chat.ID,
 			"Date", dates.Format(d.ChatSince.In(dates.Vietnam))))
 	}
-	parts = append(parts, p.T("privacy.data.footer"))
+	c := e.controller(p, d.Producer.UnitID)
+	parts = append(parts, p.T("privacy.data.footer", "Controller", c.Name, "Contact", c.Contact))
 	sayParts(t, parts, "\n\n", nil)
 	return nil
 }

@@ -221,7 +221,11 @@ func (r *registration) prompt(t *turn, editID int) error {
 	newPrompt(st)
 	if a.Consent != ConsentVersion {
 		closeKeyboard(t, "")
-		t.say(consentNotice(t, stepData(st, "consent", "yes"), stepData(st, "consent", "no")))
+		unit, err := r.e.noticeUnit(t)
+		if err != nil {
+			return err
+		}
+		t.say(r.e.consentNotice(t, noticeRegister, unit, stepData(st, "consent", "yes"), stepData(st, "consent", "no")))
 		return nil
 	}
 	if st.Step == stSummary {

@@ -38,13 +38,9 @@ func (r *registration) input(t *turn) error {
 	case stName, stRep, stPName, stAddrLine, stDesc:
 		return r.textInput(t)
 	case stPhone:
-		raw := in.Text
-		if in.Kind == InputContact {
-			raw = in.Phone
-		}
-		v, err := ocop.NormalizePhone(raw)
-		if err != nil {
-			return retry(t, r, t.p.T(explain(err, "error.phone_format", refusal{ocop.ErrPhonePrefix, "error.phone_prefix"})))
+		v, msg := phoneAnswer(in)
+		if msg != "" {
+			return retry(t, r, t.p.T(msg))
 		}
 		a.Phone = v
 		return r.next(t, t.p.T("reg.phone_saved", "Phone", v))
@@ -218,6 +214,20 @@ func taxIDRefusal(p locales.Printer, err error, household bool) string {
 	return p.T(explain(err, format, refusal{ocop.ErrTaxCodeChecksum, "error.tax_checksum"},
 		refusal{ocop.ErrCitizenIDFormat, "error.citizen_id_format"}, refusal{ocop.ErrCitizenIDProvince, "error.citizen_id_province"},
 		refusal{ocop.ErrCitizenIDCentury, "error.citizen_id_century"}, refusal{ocop.ErrCitizenIDBirthYear, "error.citizen_id_birth_year"}))
+}
+
+// phoneAnswer reads a phone typed or shared as a contact: the number, or
+// the message key saying what is wrong with it.
+func phoneAnswer(in Input) (phone, msg string) {
+	raw := in.Text
+	if in.Kind == InputContact {
+		raw = in.Phone
+	}
+	v, err := ocop.NormalizePhone(raw)
+	if err != nil {
+		return "", explain(err, "error.phone_format", refusal{ocop.ErrPhonePrefix, "error.phone_prefix"})
+	}
+	return v, ""
 }
 
 // refusal pairs a validator's sentinel error with the message that

@@ -96,28 +96,64 @@ func (e *Engine) ScopeCommunes(off ocop.Official) []int64 {
 // name without the kind word, picks that unit when it is the highest such
 // ("cu chi" is Huyện Củ Chi, not Thị trấn Củ Chi); otherwise every match is
 // returned, best first.
-func (e *Engine) findInScope(t *turn, off ocop.Official, tree *units.Tree, name string) []units.Unit {
+//
+// A name that matches only units outside off's scope is answered as such,
+// naming the unit and off's own: "not found, check the name" sent an
+// official looking for a typo in a name that was right. It is a refusal
+// like a forged button's, audited for action on day; the units' names are
+// public, what they hold is never shown.
+func (e *Engine) findInScope(t *turn, off ocop.Official, tree *units.Tree, name, action string, day time.Time) ([]units.Unit, error) {
+	all := tree.Units.SearchAll(name, 50)
 	var found []units.Unit
-	for _, u := range tree.Units.SearchAll(name, 50) {
+	for _, u := range all {
 		if ocop.InScope(e.atlas, off, u.ID) {
 			found = append(found, u)
 		}
 	}
+	if exact := exactUnits(found, name); len(exact) == 1 || len(exact) > 1 && exact[0].Level < exact[1].Level {
+		return exact[:1], nil // SearchAll puts higher levels first among equals
+	}
+	if len(found) > 0 {
+		return found[:min(len(found), statusDrillDown)], nil
+	}
+	if len(all) == 0 {
+		t.say(Reply{Text: t.p.T("status.not_found", "Name", name)})
+		return nil, nil
+	}
+	// The unit meant is the nearest of that name: of the official's own
+	// province before another province's (there are several Xã An Nhơn
+	// Tây), its whole name before a part of it.
+	candidates := exactUnits(all, name)
+	if len(candidates) == 0 {
+		candidates = all
+	}
+	outside := candidates[0]
+	for _, u := range candidates {
+		if e.rootOf(u.ID) == e.rootOf(off.UnitID) {
+			outside = u
+			break
+		}
+	}
+	own, ok := e.atlas.Unit(off.UnitID)
+	if !ok {
+		own.Name = t.p.T("status.country")
+	}
+	t.say(Reply{Text: t.p.T("status.outside_scope", "Unit", e.unitLabel(outside), "Own", own.Name)})
+	return nil, e.records.RecordRefusal(t.ctx, ocop.Refusal{Actor: t.chat.UserID, Action: action, UnitID: outside.ID, Day: day})
+}
+
+// exactUnits are the units of us whose whole name, or name without the
+// kind word, is name (accents and case aside), in us's order.
+func exactUnits(us []units.Unit, name string) []units.Unit {
 	q := vntext.Fold(name)
 	var exact []units.Unit
-	for _, u := range found {
+	for _, u := range us {
 		_, bare := units.SplitUnitName(u.Name)
 		if vntext.Fold(u.Name) == q || vntext.Fold(bare) == q {
 			exact = append(exact, u)
 		}
 	}
-	if len(exact) == 1 || len(exact) > 1 && exact[0].Level < exact[1].Level {
-		return exact[:1] // SearchAll puts higher levels first among equals
-	}
-	if len(found) == 0 {
-		t.say(Reply{Text: t.p.T("status.not_found", "Name", name)})
-	}
-	return found[:min(len(found), statusDrillDown)]
+	return exact
 }
 
 // chooseUnit asks which of several units the official means.
@@ -137,4 +173,17 @@ func (e *Engine) unitLabel(u units.Unit) string {
 		return u.Name + ", " + p.Name
 	}
 	return u.Name
+}
+
+// rootOf is the province a unit is in (its own id for a province, 0 for
+// none).
+func (e *Engine) rootOf(id int64) int64 {
+	for id != 0 {
+		u, ok := e.atlas.Unit(id)
+		if !ok || u.ParentID == 0 {
+			return id
+		}
+		id = u.ParentID
+	}
+	return 0
 }

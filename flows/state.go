@@ -39,6 +39,7 @@ type State struct {
 
 	Reg    *RegistrationAnswers `json:"reg,omitempty"` // flow "reg"
 	Result *ResultAnswers       `json:"res,omitempty"` // flow "result"
+	Fix    *FixAnswers          `json:"fix,omitempty"` // flow "fix"
 }
 
 // Encode serialises s for storage.
@@ -86,6 +87,10 @@ func (s *State) ensureAnswers() {
 	case flowResult:
 		if s.Result == nil {
 			s.Result = &ResultAnswers{}
+		}
+	case flowFix:
+		if s.Fix == nil {
+			s.Fix = &FixAnswers{}
 		}
 	}
 }
@@ -142,6 +147,10 @@ func (s *State) clone() *State {
 			r.Score = &v
 		}
 		c.Result = &r
+	}
+	if s.Fix != nil {
+		r := *s.Fix
+		c.Fix = &r
 	}
 	c.ensureAnswers()
 	return &c

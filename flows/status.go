@@ -91,9 +91,10 @@ func (e *Engine) statusCommand(t *turn) error {
 	default:
 		return e.chooseAreas(t, areas, day)
 	}
-	switch found := e.findInScope(t, off, tree, name); len(found) {
+	found, err := e.findInScope(t, off, tree, name, "st", day)
+	switch len(found) {
 	case 0:
-		return nil
+		return err
 	case 1:
 		return show(found[0].ID)
 	default:

@@ -174,7 +174,8 @@ func (s *Store) Identity(ctx context.Context, userID int64, consentVersion strin
 	const q = `
 SELECT o.user_id, o.chat_id, o.unit_id, o.role, o.digest, o.reform_noticed_at IS NOT NULL,
        p.id, p.chat_id, p.kind, p.name, p.representative, p.phone, p.tax_code, p.citizen_id, p.unit_id, p.address_line, p.created_at,
-       EXISTS (SELECT 1 FROM consents c WHERE c.user_id = $1 AND c.version = $2 AND c.withdrawn_at IS NULL)
+       EXISTS (SELECT 1 FROM consents c WHERE c.user_id = $1 AND c.version = $2 AND c.withdrawn_at IS NULL),
+       EXISTS (SELECT 1 FROM officials r WHERE r.user_id = $1 AND r.revoked_at IS NOT NULL)
 FROM (VALUES (1)) AS one
 LEFT JOIN officials o ON o.user_id = $1 AND o.revoked_at IS NULL
 LEFT JOIN producers p ON p.owner_user_id = $1`
@@ -190,7 +191,7 @@ LEFT JOIN producers p ON p.owner_user_id = $1`
 		id                                  ocop.Identity
 	)
 	err := s.pool.QueryRow(ctx, q, userID, consentVersion).Scan(&oUser, &oChat, &oUnit, &oRole, &oDigest, &oTold,
-		&pID, &pChat, &pKind, &pName, &pRep, &pPhone, &pTax, &pCitizen, &pUnit, &pLine, &pCreated, &id.Consented)
+		&pID, &pChat, &pKind, &pName, &pRep, &pPhone, &pTax, &pCitizen, &pUnit, &pLine, &pCreated, &id.Consented, &id.FormerOfficial)
 	if err != nil {
 		return ocop.Identity{}, fmt.Errorf("identify user %d: %w", userID, err)
 	}

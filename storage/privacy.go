@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -216,6 +215,12 @@ WHERE kind = $1 AND payload->>'phone' = $2 AND payload->>'producer' = $3`, ocop.
 			return fmt.Errorf("erase phone from officials' notices: %w", err)
 		}
 	}
+	// Officials were told the phone or representative it corrected to.
+	if _, err := tx.Exec(ctx, `
+UPDATE notifications SET payload = payload || '{"value": ""}'::jsonb
+WHERE kind = $1 AND payload->>'producer_id' = $2::bigint::text`, ocop.NoticeCorrected, producerID); err != nil {
+		return fmt.Errorf("erase corrections from officials' notices: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `UPDATE claim_links SET used_by = NULL WHERE producer_id = $1`, producerID); err != nil {
 		return fmt.Errorf("unlink claim links of producer %d: %w", producerID, err)
 	}
@@ -231,24 +236,50 @@ SELECT count(*) FROM certificates c JOIN products pr ON pr.id = c.product_id WHE
 // producer's commune and the unit above it, today's too (noticeUnits); it
 // returns how many.
 func (s *Store) tellOfficialsErased(ctx context.Context, tx pgx.Tx, communeID int64, n ocop.ErasedNotice) (int, error) {
-	body, err := json.Marshal(n)
+	return s.tellOfficials(ctx, tx, ocop.NoticeErased, communeID, 0, n)
+}
+
+// CorrectPersonalData sets one personal field — the phone or the
+// representative — of the producer userID manages (/suathongtin), in one
+// transaction with its audit row (which field, never the values: the log
+// outlives an erasure) and a notice to the officials who answer for the
+// producer (noticeUnits), who call it on that phone. A value equal to the
+// one stored changes nothing and tells nobody. ErrNotFound: the user
+// manages no producer.
+func (s *Store) CorrectPersonalData(ctx context.Context, userID int64, field ocop.PersonalField, value string, at time.Time) (ocop.Correction, error) {
+	column := map[ocop.PersonalField]string{ocop.FieldPhone: "phone", ocop.FieldRepresentative: "representative"}[field]
+	if column == "" {
+		return ocop.Correction{}, fmt.Errorf("correct personal data: field %q cannot be corrected", field)
+	}
+	var out ocop.Correction
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		out = ocop.Correction{}
+		var (
+			producerID, unitID int64
+			old                string
+		)
+		err := tx.QueryRow(ctx, `SELECT id, name, unit_id, `+column+` FROM producers WHERE owner_user_id = $1 FOR UPDATE`, userID).
+			Scan(&producerID, &out.Producer, &unitID, &old)
+		if err != nil {
+			return fmt.Errorf("lock producer of user %d: %w", userID, notFound(err))
+		}
+		if old == value {
+			return nil
+		}
+		out.Changed = true
+		if _, err := tx.Exec(ctx, `UPDATE producers SET `+column+` = $2, updated_at = now() WHERE id = $1`, producerID, value); err != nil {
+			return fmt.Errorf("correct producer %d: %w", producerID, err)
+		}
+		n := ocop.CorrectedNotice{ProducerID: producerID, Producer: out.Producer, Field: field, Value: value, CorrectedOn: at}
+		if out.Officials, err = s.tellOfficials(ctx, tx, ocop.NoticeCorrected, unitID, 0, n); err != nil {
+			return err
+		}
+		return audit(ctx, tx, userID, "personal_data.corrected", "producer", producerID, map[string]any{
+			"field": string(field), "officials_told": out.Officials,
+		})
+	})
 	if err != nil {
-		return 0, fmt.Errorf("encode erased notice: %w", err)
+		return ocop.Correction{}, fmt.Errorf("correct personal data of user %d: %w", userID, err)
 	}
-	rows, err := tx.Query(ctx, `
-INSERT INTO notifications (kind, chat_id, unit_id, payload)
-SELECT $2, o.chat_id, o.unit_id, $3 FROM officials o
-WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", "NULL::bigint")+`)
-RETURNING id`, communeID, ocop.NoticeErased, body)
-	if err != nil {
-		return 0, fmt.Errorf("queue erased notices: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, fmt.Errorf("queue erased notices: %w", err)
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	return len(ids), s.insertNotifyJobs(ctx, tx, ids)
+	return out, nil
 }

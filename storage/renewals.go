@@ -218,11 +218,12 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 // tellOfficials queues a notification of kind for each official
 // responsible for the certificate, and their jobs: those of the producer's
 // commune and the unit above it, today's too (noticeUnits), and of the
-// unit that issued the certificate.
-func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, communeID, certificateID int64, payload any) error {
+// unit that issued the certificate (none for certificateID 0: a notice
+// about the producer itself). It returns how many.
+func (s *Store) tellOfficials(ctx context.Context, tx pgx.Tx, kind string, communeID, certificateID int64, payload any) (int, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
-		return fmt.Errorf("encode %s notification: %w", kind, err)
+		return 0, fmt.Errorf("encode %s notification: %w", kind, err)
 	}
 	rows, err := tx.Query(ctx, `
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
@@ -230,13 +231,13 @@ SELECT $3, o.chat_id, o.unit_id, $4 FROM officials o
 WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", certificateIssuer("$2::bigint"))+`)
 RETURNING id`, communeID, certificateID, kind, body)
 	if err != nil {
-		return fmt.Errorf("queue %s notifications: %w", kind, err)
+		return 0, fmt.Errorf("queue %s notifications: %w", kind, err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return fmt.Errorf("queue %s notifications: %w", kind, err)
+		return 0, fmt.Errorf("queue %s notifications: %w", kind, err)
 	}
-	return s.insertNotifyJobs(ctx, tx, ids)
+	return len(ids), s.insertNotifyJobs(ctx, tx, ids)
 }
 
 // tellOfficialsUnlinked tells the officials responsible for each producer
@@ -311,7 +312,8 @@ WHERE c.id = $1`, r.CertificateID).Scan(&n.Producer, &n.Representative, &n.Phone
 	if err != nil {
 		return fmt.Errorf("read unreachable producer: %w", notFound(err))
 	}
-	return s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
+	_, err = s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
+	return err
 }
 
 // AnswerRenewal records the answer of the user who owns the certificate's
@@ -382,7 +384,7 @@ RETURNING id, answered_at`, certificateID, c.ProductID, c.ProducerID, r.UnitID, 
 			return fmt.Errorf("record renewal answer: %w", err)
 		}
 		notice := ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: answer, TargetStars: r.TargetStars, Previous: out.Previous}
-		if err := s.tellOfficials(ctx, tx, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
+		if _, err := s.tellOfficials(ctx, tx, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
 			return err
 		}
 		return audit(ctx, tx, userID, "renewal.answered", "certificate", certificateID,

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/jobs"
+	"github.com/ocopbot/ocopbot/flows"
 )
 
 // Config is every setting, read once from the environment and parsed into
@@ -34,6 +38,9 @@ type Config struct {
 	ReminderStages  []int
 	ReminderHour    int
 	DigestWeekday   time.Weekday
+	// Controllers are the personal-data controllers the notice names
+	// (PRIVACY_CONTROLLER, PRIVACY_CONTROLLERS_FILE).
+	Controllers flows.Controllers
 
 	given map[string]string // each variable as given (or its default), for the log
 }
@@ -67,6 +74,8 @@ func (c *Config) options() []option {
 		{"REMINDER_STAGES", "90,60,30,7", false, "days before a certificate expires that its producer is reminded", stages(&c.ReminderStages)},
 		{"REMINDER_HOUR", "8", false, "hour (Vietnam's time, 1–23) of the daily reminder sweep and the weekly digest", whole(&c.ReminderHour, 1, 23, "an hour")},
 		{"DIGEST_WEEKDAY", "1", false, "day of the officials' weekly digest: 1 Monday … 6 Saturday", weekday(&c.DigestWeekday)},
+		{"PRIVACY_CONTROLLER", "", false, "the personal-data controller the notice names, as `name | contact`; empty: the OCOP office of the producer's province", controller(&c.Controllers.Default)},
+		{"PRIVACY_CONTROLLERS_FILE", "", false, "CSV of each province's controller: province_code,name,contact (the province's GSO code)", controllersFile(&c.Controllers.ByProvince)},
 	}
 }
 
@@ -233,4 +242,59 @@ func (c Config) describe() []any {
 		kv = append(kv, strings.ToLower(o.name), v)
 	}
 	return kv
+}
+
+// controller reads "name | contact" (the contact may be left out).
+func controller(f *flows.Controller) func(string) error {
+	return func(v string) error {
+		name, contact, _ := strings.Cut(v, "|")
+		c := flows.Controller{Name: strings.TrimSpace(name), Contact: strings.TrimSpace(contact)}
+		if c.Name == "" {
+			return fmt.Errorf("%q must be `name | contact`, the name not empty", v)
+		}
+		*f = c
+		return nil
+	}
+}
+
+// controllersFile reads the CSV of each province's controller: a header
+// province_code,name,contact, then a row per province (its GSO code, as
+// "79" or "01"). A province given twice, or a row without a name, is an
+// error: the notice must not name the wrong office.
+func controllersFile(f *map[string]flows.Controller) func(string) error {
+	return func(path string) error {
+		file, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("cannot be read: %w", err)
+		}
+		defer file.Close()
+		r := csv.NewReader(bufio.NewReader(file))
+		r.FieldsPerRecord = -1
+		rows, err := r.ReadAll()
+		if err != nil {
+			return fmt.Errorf("%q is not a CSV file: %w", path, err)
+		}
+		if len(rows) == 0 || len(rows[0]) < 2 || strings.TrimPrefix(strings.TrimSpace(rows[0][0]), "\ufeff") != "province_code" {
+			return fmt.Errorf("%q must start with the header province_code,name,contact", path)
+		}
+		out := make(map[string]flows.Controller, len(rows)-1)
+		for i, row := range rows[1:] {
+			for len(row) < 3 {
+				row = append(row, "")
+			}
+			code, name := strings.TrimSpace(row[0]), strings.TrimSpace(row[1])
+			if _, err := strconv.Atoi(code); err != nil || name == "" {
+				return fmt.Errorf("%q line %d: want a province's code and a name", path, i+2)
+			}
+			if len(code) == 1 {
+				code = "0" + code // Excel drops the leading zero of "01"
+			}
+			if _, ok := out[code]; ok {
+				return fmt.Errorf("%q line %d: province %s given twice", path, i+2, code)
+			}
+			out[code] = flows.Controller{Name: name, Contact: strings.TrimSpace(row[2])}
+		}
+		*f = out
+		return nil
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -192,5 +194,45 @@ func TestTuneGC(t *testing.T) {
 				t.Errorf("memory limit = %d, want %d", got, tt.limit)
 			}
 		})
+	}
+}
+
+// TestPrivacyControllers: PRIVACY_CONTROLLER is "name | contact", the
+// default controller; PRIVACY_CONTROLLERS_FILE is a CSV of each province's
+// (as Excel saves it: a BOM, "1" for "01"); a file that would name the
+// wrong office — a province twice, a row without a name — stops the bot.
+func TestPrivacyControllers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.csv", "\ufeffprovince_code,name,contact\n79,Văn phòng Điều phối Chương trình OCOP Thành phố Hồ Chí Minh,\"028 3829 1234, ocop@tphcm.gov.vn\"\n1,Văn phòng Điều phối Chương trình OCOP Thành phố Hà Nội\n")
+	c, err := loadConfig(env(map[string]string{"PRIVACY_CONTROLLER": "Văn phòng Điều phối OCOP | 028 0000 0000",
+		"PRIVACY_CONTROLLERS_FILE": good}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Controllers.Default; d.Name != "Văn phòng Điều phối OCOP" || d.Contact != "028 0000 0000" {
+		t.Errorf("default controller = %+v", d)
+	}
+	if p := c.Controllers.ByProvince; len(p) != 2 || p["79"].Contact != "028 3829 1234, ocop@tphcm.gov.vn" ||
+		p["01"].Name != "Văn phòng Điều phối Chương trình OCOP Thành phố Hà Nội" || p["01"].Contact != "" {
+		t.Errorf("controllers by province = %+v", p)
+	}
+	for name, e := range map[string]map[string]string{
+		"no name":        {"PRIVACY_CONTROLLER": " | 028"},
+		"no file":        {"PRIVACY_CONTROLLERS_FILE": filepath.Join(dir, "none.csv")},
+		"no header":      {"PRIVACY_CONTROLLERS_FILE": write("noheader.csv", "79,Văn phòng\n")},
+		"twice":          {"PRIVACY_CONTROLLERS_FILE": write("twice.csv", "province_code,name,contact\n79,A,\n79,B,\n")},
+		"row without it": {"PRIVACY_CONTROLLERS_FILE": write("noname.csv", "province_code,name,contact\n79,,028\n")},
+	} {
+		if _, err := loadConfig(env(e)); err == nil || !strings.Contains(err.Error(), "PRIVACY_CONTROLLER") {
+			t.Errorf("%s: err = %v, want one naming the variable", name, err)
+		}
 	}
 }

@@ -91,7 +91,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	svc.metrics = prometheus.NewRegistry()
 	m := metrics.New(svc.metrics, svc.store)
 	m.WatchSetAside(svc.rdb)
-	app, err := newApp(ctx, svc.store, m.Records(svc.store), log, time.Now)
+	app, err := newApp(ctx, svc.store, m.Records(svc.store), log, time.Now, cfg.Controllers)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ type app struct {
 
 // newApp reads with store and gives the engine records, which is store
 // itself or a wrapper of it (metrics.Records).
-func newApp(ctx context.Context, store *storage.Store, records flows.Records, log *slog.Logger, now func() time.Time) (*app, error) {
+func newApp(ctx context.Context, store *storage.Store, records flows.Records, log *slog.Logger, now func() time.Time, controllers flows.Controllers) (*app, error) {
 	if err := checkSchema(ctx, store); err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func newApp(ctx context.Context, store *storage.Store, records flows.Records, lo
 		return nil, err
 	}
 	engine := flows.New(flows.Config{
-		Records: records, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now,
+		Records: records, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now, Controllers: controllers,
 	})
 	return &app{engine: engine, text: text}, nil
 }

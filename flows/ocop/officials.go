@@ -74,6 +74,9 @@ type Identity struct {
 	Official  *Official // nil: no active official
 	Producer  *Producer // nil: manages no producer
 	Consented bool      // agreed to the notice version asked about, not withdrawn since
+	// FormerOfficial: no active official, but one whose access was
+	// revoked; their chat's command menu goes back to a producer's.
+	FormerOfficial bool
 }
 
 // Invitation errors, each answered with its own message.

@@ -80,3 +80,38 @@ func KeepsTaxCode(kind ProducerKind, taxCode string) bool {
 	_, err := NormalizeTaxCode(taxCode)
 	return err == nil
 }
+
+// NoticeCorrected is the notification kind telling officials that a
+// producer of their unit corrected its phone or representative.
+const NoticeCorrected = "corrected"
+
+// PersonalField is a personal field a producer may correct itself
+// (/suathongtin).
+type PersonalField string
+
+// The fields a producer corrects.
+const (
+	FieldPhone          PersonalField = "phone"
+	FieldRepresentative PersonalField = "rep"
+)
+
+// Valid reports whether f is a field a producer may correct.
+func (f PersonalField) Valid() bool { return f == FieldPhone || f == FieldRepresentative }
+
+// Correction is what a correction did.
+type Correction struct {
+	Producer  string // the producer's registered name
+	Changed   bool   // false: the field held that value already
+	Officials int    // officials told
+}
+
+// CorrectedNotice is the payload of an officials' notice of a correction:
+// the new value, which they call the producer on ("" once the producer's
+// personal data was erased).
+type CorrectedNotice struct {
+	ProducerID  int64         `json:"producer_id"` // for the erasure to find it again
+	Producer    string        `json:"producer"`
+	Field       PersonalField `json:"field"`
+	Value       string        `json:"value"`
+	CorrectedOn time.Time     `json:"corrected_on"`
+}
