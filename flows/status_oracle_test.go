@@ -389,6 +389,23 @@ func (o *oracle) importRegistry(rows string) {
 func (o *oracle) registry(n int) {
 	o.t.Helper()
 	var rows strings.Builder
+	// A producer of Bà Rịa – Vũng Tàu recognised before the reform whose
+	// newer decision places it in Đặc khu Côn Đảo: a commune of today's
+	// tree with no counterpart in the three-level tree (Huyện Côn Đảo had
+	// no commune), so on the days before 1/7/2025 it is in no unit. Its
+	// first certificate ends within 90 days of 30/6/2025: the country's
+	// list of the soonest ending must leave it out as its count does.
+	brvt, _ := o.old.Units.ByCode("77", 1)
+	conDao, ok := o.new.Units.ByCode("26732", 3)
+	if !ok {
+		o.t.Fatal("no Đặc khu Côn Đảo in today's tree")
+	}
+	o.seq++
+	island := &regProducer{tax: o.taxCode(), name: fmt.Sprintf("HTX Sổ bộ %d", o.seq), start: ymd(2025, 6, 30).AddDate(0, 0, 1+o.rng.IntN(85)).AddDate(-3, 0, 0),
+		oldHome: o.pick(units.Communes(o.old.Units, brvt.ID)), newHome: conDao, products: []string{"Hải sản Côn Đảo"}}
+	rows.WriteString(o.registryRow(island, island.products[0], 4, island.start))
+	rows.WriteString(o.registryRow(island, island.products[0], 4, o.between(oracleReform, o.today)))
+	o.regs = append(o.regs, island)
 	for range n {
 		o.seq++
 		r := &regProducer{tax: o.taxCode(), name: fmt.Sprintf("HTX Sổ bộ %d", o.seq), start: o.between(ymd(2022, 1, 1), o.today.AddDate(0, 0, -30))}
@@ -608,8 +625,13 @@ func (o *oracle) laterWrites() {
 	var moved []*regProducer
 	for _, i := range o.rng.Perm(len(o.regs))[:3] {
 		r := o.regs[i]
-		prev := r.newHome
-		for r.newHome == prev || r.newHome.ParentID != prev.ParentID {
+		var unit int64
+		if err := o.f.store.Pool().QueryRow(o.ctx, `SELECT unit_id FROM producers WHERE id = $1`, o.regByTax[r.tax]).Scan(&unit); err != nil {
+			o.t.Fatal(err)
+		}
+		id, _ := o.atlas.CommuneIn(o.new, unit)
+		now, _ := o.new.Units.Get(id)
+		for r.newHome.ID == now.ID || r.newHome.ParentID != now.ParentID {
 			r.newHome = o.commune(o.today)
 		}
 		// Its newest decision, whichever way it was recorded: an older
@@ -773,11 +795,14 @@ func (o *oracle) recount(day time.Time) *dayCount {
 	dc := &dayCount{day: day, tree: o.treeOn(day), communes: map[int64]*communeCount{}}
 	pool := o.f.store.Pool()
 	endOfDay := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, dates.Vietnam)
+	// A record of a commune with no counterpart in the day's tree (on the
+	// days before 1/7/2025, Đặc khu Côn Đảo's) is in no unit of it: it
+	// counts nowhere, the country included.
+	nowhere := &communeCount{}
 	place := func(unit int64) *communeCount {
 		c, ok := o.atlas.CommuneIn(dc.tree, unit)
 		if !ok {
-			o.errorf("%s: commune %d has no counterpart in the tree of the day", dates.Format(day), unit)
-			return &communeCount{}
+			return nowhere
 		}
 		if dc.communes[c] == nil {
 			dc.communes[c] = &communeCount{}
@@ -803,6 +828,9 @@ ORDER BY best.ends, pr.name, pr.id`, day)
 	var cp countedProduct
 	_, err = pgx.ForEachRow(rows, []any{&unit, &cp.id, &cp.name, &cp.stars, &cp.ends, &cp.expiring}, func() error {
 		cc := place(unit)
+		if cc == nowhere {
+			return nil
+		}
 		cp.commune, _ = o.atlas.CommuneIn(dc.tree, unit)
 		cc.stars[cp.stars]++
 		if cp.expiring {
