@@ -1223,7 +1223,11 @@ func (o *oracle) compareModel(label string, d report.Data, want scopeCount) {
 		empty = append(empty, u.ID)
 	}
 	if !slices.Equal(slices.Sorted(slices.Values(empty)), slices.Sorted(slices.Values(want.empty))) {
-		o.errorf("%s: the model has %d communes with no product, the recount %d", label, len(empty), len(want.empty))
+		only := func(a, b []int64) []int64 {
+			return slices.DeleteFunc(slices.Clone(a), func(id int64) bool { return slices.Contains(b, id) })
+		}
+		o.errorf("%s: the model has %d communes with no product, the recount %d; only the model's: %v, only the recount's: %v",
+			label, len(empty), len(want.empty), only(empty, want.empty), only(want.empty, empty))
 	}
 	if d.Pending != want.pending || d.Links.Linked != want.linked || d.Links.Unlinked != want.unlinked {
 		o.errorf("%s: the model says %d pending, %d linked, %d unlinked; the recount %d, %d, %d", label,
