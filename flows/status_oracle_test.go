@@ -1132,9 +1132,9 @@ func (o *oracle) errorf(format string, args ...any) {
 
 // days are the days checked: the last of the three-level tree, the first
 // of the two-level one, the first after the reform's edge, today, a random
-// day from 2022 to two months ahead, and two days on which (or the day
-// after which) something was recorded — a registration, an import, a
-// claim — often close to midnight, when Vietnam's date is not UTC's.
+// day from 2022 to two months ahead, and a day on which (or the day after
+// which) something was recorded — a registration, an import, a claim —
+// often close to midnight, when Vietnam's date is not UTC's.
 func (o *oracle) days() []time.Time {
 	days := []time.Time{ymd(2025, 6, 30), ymd(2025, 7, 6), ymd(2025, 7, 1), o.today, o.between(ymd(2022, 6, 1), o.today.AddDate(0, 2, 0))}
 	rs, err := o.f.store.Pool().Query(o.ctx, `
@@ -1148,10 +1148,7 @@ SELECT unnest(ARRAY[imported_at, claimed_at, created_at]) FROM producers`)
 		o.t.Fatal(err)
 	}
 	stamps = slices.DeleteFunc(stamps, func(t *time.Time) bool { return t == nil })
-	for range 2 {
-		days = append(days, dates.LocalDay(*stamps[o.rng.IntN(len(stamps))]).AddDate(0, 0, -o.rng.IntN(2)))
-	}
-	return days
+	return append(days, dates.LocalDay(*stamps[o.rng.IntN(len(stamps))]).AddDate(0, 0, -o.rng.IntN(2)))
 }
 
 // scopes are the units checked on dc's day: the country, Ho Chi Minh City
