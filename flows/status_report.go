@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -45,7 +46,13 @@ func (e *Engine) measure(ctx context.Context, p locales.Printer, sc scoped) (rep
 	var (
 		tallies []ocop.CommuneTally
 		all     []ocop.Quota
+		// What the country's reads of every record take in from communes
+		// no unit of tree holds: taken out again below (see unplacedOf).
+		outPending int
+		outLinks   ocop.LinkTally
+		outRenew   ocop.RenewalTally
 	)
+	unplaced := e.unplacedOf(sc)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		tallies, err = e.records.CommuneTallies(gctx, day, d.Until, sources)
@@ -71,8 +78,46 @@ func (e *Engine) measure(ctx context.Context, p locales.Printer, sc scoped) (rep
 		d.Links, err = e.records.LinkTally(gctx, e.asOf(day), sources)
 		return err
 	})
+	if len(unplaced) > 0 {
+		out := slices.Collect(maps.Keys(unplaced))
+		g.Go(func() (err error) {
+			outPending, err = e.records.PendingRegistrations(gctx, e.asOf(day), out)
+			return err
+		})
+		g.Go(func() (err error) {
+			outRenew, err = e.records.RenewalTally(gctx, day, out)
+			return err
+		})
+		g.Go(func() (err error) {
+			outLinks, err = e.records.LinkTally(gctx, e.asOf(day), out)
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return report.Data{}, err
+	}
+	if len(unplaced) > 0 {
+		d.Pending -= outPending
+		d.Links.Linked, d.Links.Unlinked = d.Links.Linked-outLinks.Linked, d.Links.Unlinked-outLinks.Unlinked
+		r := &d.Renewals
+		r.Reevaluate, r.Upgrade, r.Lapse = r.Reevaluate-outRenew.Reevaluate, r.Upgrade-outRenew.Upgrade, r.Lapse-outRenew.Lapse
+		r.Unanswered, r.Unreachable = r.Unanswered-outRenew.Unanswered, r.Unreachable-outRenew.Unreachable
+		// The soonest ending, of the products counted: read again past
+		// those left out when one of them was among the first.
+		left := 0
+		for _, ct := range tallies {
+			if unplaced[ct.UnitID] {
+				left += ct.Tally.Expiring
+			}
+		}
+		if slices.ContainsFunc(d.Expiring, func(x ocop.CertifiedProduct) bool { return unplaced[x.UnitID] }) {
+			list, err := e.records.ExpiringProducts(ctx, day, d.Until, sources, expiringListed+left)
+			if err != nil {
+				return report.Data{}, err
+			}
+			list = slices.DeleteFunc(list, func(x ocop.CertifiedProduct) bool { return unplaced[x.UnitID] })
+			d.Expiring = list[:min(len(list), expiringListed)]
+		}
 	}
 	counts := make(map[int64]ocop.Tally, len(tallies))
 	for _, ct := range tallies {
@@ -95,6 +140,30 @@ func (e *Engine) measure(ctx context.Context, p locales.Printer, sc scoped) (rep
 	}
 	d.Status = ocop.BuildStatus(ix, id, counts, quotas, day)
 	return d, nil
+}
+
+// unplacedOf is the communes whose records a report of sc must leave out
+// although it reads them: the country reads every record (its sources are
+// nil, so that it is one pass over the tables), and those of communes that
+// no commune of sc's tree took in (units.Atlas.Unplaced: on the days
+// before 1/7/2025, producers since moved to an island special zone such
+// as Đặc khu Côn Đảo) are in none of its units. Left in, the country would
+// count producers and registrations that none of its provinces counts,
+// and list products its own count leaves out. Any other scope reads only
+// its own communes: nil.
+func (e *Engine) unplacedOf(sc scoped) map[int64]bool {
+	if sc.id != 0 {
+		return nil
+	}
+	ids := e.atlas.Unplaced(sc.tree)
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
 }
 
 // targetName says what a target asks, for a level of it.
@@ -180,6 +249,11 @@ func (e *Engine) sendWorkbook(t *turn, sc scoped) error {
 	d.Groups = e.groups
 	if d.Unlinked, err = e.records.UnlinkedProducers(t.ctx, e.asOf(day), d.Sources); err != nil {
 		return err
+	}
+	// The sheets list what the summary counts.
+	if out := e.unplacedOf(sc); out != nil {
+		d.Products = slices.DeleteFunc(d.Products, func(x ocop.CertifiedProduct) bool { return out[x.UnitID] })
+		d.Unlinked = slices.DeleteFunc(d.Unlinked, func(u ocop.UnlinkedProducer) bool { return out[u.UnitID] })
 	}
 	if d.Unlinked == nil {
 		d.Unlinked = []ocop.UnlinkedProducer{}

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -115,6 +116,14 @@ func Chart(d Data, p locales.Printer) ([]byte, error) {
 
 // drawChart draws the chart and says where it drew what.
 func drawChart(d Data, p locales.Printer) ([]byte, chartLayout, error) {
+	img := vgimg.NewWith(vgimg.UseWH(vg.Length(ChartWidth)*vg.Inch/chartDPI, vg.Length(ChartHeight)*vg.Inch/chartDPI), vgimg.UseDPI(chartDPI))
+	lay := layChart(draw.New(img), d, p)
+	return lay.encode(img)
+}
+
+// layChart draws the chart on c, a canvas of the chart's size, and says
+// where it drew what.
+func layChart(c draw.Canvas, d Data, p locales.Printer) chartLayout {
 	var lay chartLayout
 	rows := chartRowsOf(d.Status.Children)
 	if len(rows) > chartRows {
@@ -123,8 +132,6 @@ func drawChart(d Data, p locales.Printer) ([]byte, chartLayout, error) {
 	lay.More = len(d.Status.Children) - len(rows)
 	lay.Empty = len(rows) == 0
 
-	img := vgimg.NewWith(vgimg.UseWH(vg.Length(ChartWidth)*vg.Inch/chartDPI, vg.Length(ChartHeight)*vg.Inch/chartDPI), vgimg.UseDPI(chartDPI))
-	c := draw.New(img)
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 	margin := px(16)
@@ -147,7 +154,7 @@ func drawChart(d Data, p locales.Printer) ([]byte, chartLayout, error) {
 	if lay.Empty {
 		msg := p.T("chart.empty", "Date", dates.Format(d.Status.Day))
 		lay.text(c, textStyle(20, draw.XCenter, draw.YCenter), vg.Point{X: frame.Center().X, Y: (frame.Min.Y + top) / 2}, msg)
-		return lay.encode(img)
+		return lay
 	}
 	top = lay.legend(c, p, vg.Point{X: frame.Min.X, Y: top}, rows) - px(8)
 
@@ -177,7 +184,7 @@ func drawChart(d Data, p locales.Printer) ([]byte, chartLayout, error) {
 	pl.Add(grid, &rowsPlotter{rows: rows, lay: &lay, label: label})
 	pl.Draw(draw.Crop(frame, 0, 0, 0, top-frame.Max.Y))
 	lay.XMin, lay.XMax, lay.YMin, lay.YMax = pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max
-	return lay.encode(img)
+	return lay
 }
 
 // chartRowsOf are the child units worth a row, the furthest from their
@@ -405,4 +412,47 @@ func unitName(d Data, p locales.Printer) string {
 		return p.T("status.country")
 	}
 	return d.Status.Unit.Name
+}
+
+// ChartRow is one row of a drawn chart read back from where it was drawn,
+// in products: each bar's length by stars, and each target marker's
+// position on the products' axis.
+type ChartRow struct {
+	Unit    string
+	Stars   [6]float64
+	Targets []ChartMark
+}
+
+// ChartMark is a target marker read back: its kind ("minimum",
+// "four-star" or "encouraged") and where its centre stands, in products.
+type ChartMark struct {
+	Kind string
+	At   float64
+}
+
+// ChartRows lays d's chart out as Chart draws it and reads its rows back
+// from the geometry, with how many child units the title counts as not
+// drawn. Tests compare it with the numbers the chart was drawn from (the
+// status oracle of package flows): a bar or a target drawn anywhere but
+// where the status puts it shows up as a wrong number, without anyone
+// looking at the picture. The drawing goes to a recorder, not to pixels:
+// the same layout, at a fraction of the cost.
+func ChartRows(d Data, p locales.Printer) (rows []ChartRow, more int) {
+	lay := layChart(draw.NewCanvas(&recorder.Canvas{}, px(ChartWidth), px(ChartHeight)), d, p)
+	if lay.Empty {
+		return nil, lay.More
+	}
+	scale := (lay.Plot.X1 - lay.Plot.X0) / (lay.XMax - lay.XMin) // pixels per product
+	at := func(x float64) float64 { return lay.XMin + (x-lay.Plot.X0)/scale }
+	for _, r := range lay.Rows {
+		row := ChartRow{Unit: r.Unit}
+		for _, b := range r.Bars {
+			row.Stars[b.Stars] += (b.Box.X1 - b.Box.X0) / scale
+		}
+		for _, m := range r.Targets {
+			row.Targets = append(row.Targets, ChartMark{Kind: m.Kind, At: at((m.Box.X0 + m.Box.X1) / 2)})
+		}
+		rows = append(rows, row)
+	}
+	return rows, lay.More
 }

@@ -7,11 +7,17 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/units"
@@ -285,6 +291,44 @@ func TestChartTargetsOnTheirOwnRow(t *testing.T) {
 	legend := pixels(img, box{0, 0, ChartWidth - 1, lay.Plot.Y0 - 1}, minimumColor)
 	if total != inRows+legend {
 		t.Errorf("%d px of the target's colour, %d in rows and %d in the legend", total, inRows, legend)
+	}
+}
+
+// TestChartRowsAsDrawn: the layout ChartRows reads back (drawn on a
+// recorder) is the one the PNG was drawn with, so a test reading it checks
+// the picture sent.
+func TestChartRowsAsDrawn(t *testing.T) {
+	t.Parallel()
+	st := hcmcStatus(t, "vn-units-2025-03.csv", day(2025, 3, 1), func(i int) ocop.Tally {
+		var tl ocop.Tally
+		tl.Stars[3], tl.Stars[4], tl.Stars[5] = i%3, i%5/4, i%17/16
+		return tl
+	})
+	p := PrinterForTest(t, "vi")
+	_, drawn, err := drawChart(Data{Status: st}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := layChart(draw.NewCanvas(&recorder.Canvas{}, px(ChartWidth), px(ChartHeight)), Data{Status: st}, p)
+	if !reflect.DeepEqual(drawn, recorded) {
+		t.Fatalf("drawn on pixels:\n%+v\non a recorder:\n%+v", drawn, recorded)
+	}
+	rows, more := ChartRows(Data{Status: st}, p)
+	if len(rows) != len(drawn.Rows) || more != drawn.More {
+		t.Fatalf("ChartRows: %d rows and %d more, drawn %d and %d", len(rows), more, len(drawn.Rows), drawn.More)
+	}
+	for i, r := range rows {
+		c := st.Children[slices.IndexFunc(st.Children, func(c ocop.UnitResult) bool { return c.Unit.Name == r.Unit })]
+		for s := 3; s <= 5; s++ {
+			if math.Abs(r.Stars[s]-float64(c.Tally.Stars[s])) > 1e-6 {
+				t.Errorf("row %d %s: %d★ %v, want %d", i, r.Unit, s, r.Stars[s], c.Tally.Stars[s])
+			}
+		}
+		for k, m := range r.Targets {
+			if want := drawn.Rows[i].Targets[k].Value; math.Abs(m.At-float64(want)) > 1e-6 {
+				t.Errorf("row %d %s: %s target at %v, drawn for %d", i, r.Unit, m.Kind, m.At, want)
+			}
+		}
 	}
 }
 

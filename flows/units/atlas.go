@@ -32,6 +32,7 @@ type Atlas struct {
 	incoming    map[int64][]int64 // commune → communes of other trees whose counterpart it is
 	absorbed    map[int64][]int64 // old commune → every newer commune it was merged into, wholly or in part
 	took        map[int64][]int64 // newer commune → every old commune merged into it: absorbed turned round
+	unplaced    [][]int64         // by tree: the communes of the other trees with no counterpart in it
 }
 
 // NewAtlas links the trees through the merges between their communes.
@@ -85,7 +86,41 @@ func NewAtlas(trees []Tree, links []UnitLink) *Atlas {
 			a.took[l.New] = append(a.took[l.New], l.Old)
 		}
 	}
+	a.unplaced = make([][]int64, len(a.trees))
+	for i := range a.trees {
+		for j, o := range a.trees {
+			if j == i {
+				continue
+			}
+			for _, id := range o.Units.ids() {
+				if u, _ := o.Units.Get(id); u.Level == 3 {
+					if _, ok := a.CommuneIn(&a.trees[i], id); !ok {
+						a.unplaced[i] = append(a.unplaced[i], id)
+					}
+				}
+			}
+		}
+		slices.Sort(a.unplaced[i])
+	}
 	return a
+}
+
+// Unplaced returns the communes of the other trees that count nowhere in
+// tree t: no commune of t is their counterpart. With the national lists
+// these are, for the three-level tree, the island special zones of
+// 1/7/2025 (Côn Đảo, Lý Sơn, Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa), made of
+// districts that had no commune: on its days their records are in no
+// unit (and none for the two-level tree, where every old commune has its
+// counterpart; a partial load leaves out the rest of the country). A
+// report that reads every record rather than its units' (the country's)
+// leaves these out, so that it counts what its units count.
+func (a *Atlas) Unplaced(t *Tree) []int64 {
+	for i := range a.trees {
+		if a.trees[i].From.Equal(t.From) {
+			return a.unplaced[i]
+		}
+	}
+	return nil
 }
 
 // Trees returns the trees, oldest first.
