@@ -77,8 +77,8 @@ func TestFormerUnitButtonsAreChecked(t *testing.T) {
 		t.Errorf("Bình Dương's button says %q", got)
 	}
 	next, res = handle(t, e, c, at("commune", hcm), flows.Input{Kind: flows.InputButton, Data: was(tanThongHoi, cuChi)})
-	if next.Reg.Commune != cuChi || next.Step != "pname" {
-		t.Fatalf("Tân Thông Hội's button: step %s, commune %d; want the product step, commune %d", next.Step, next.Reg.Commune, cuChi)
+	if next.Reg.Commune != cuChi || next.Step != "addrline" {
+		t.Fatalf("Tân Thông Hội's button: step %s, commune %d; want the address line's step, commune %d", next.Step, next.Reg.Commune, cuChi)
 	}
 	if got := res.Replies[0].Text; got != "Xã Tân Thông Hội nay thuộc Xã Củ Chi — đã ghi Xã Củ Chi." {
 		t.Errorf("Tân Thông Hội's button says %q", got)

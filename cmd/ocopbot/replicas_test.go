@@ -124,7 +124,7 @@ func TestReplicasKeepEachChatsOrder(t *testing.T) {
 
 	// The bursts, and a replica killed halfway.
 	answers := func(i int) []string {
-		return []string{fmt.Sprintf("HTX số %d", i), fmt.Sprintf("Người đại diện %d", i), "0912345678", "0100109106"}
+		return []string{fmt.Sprintf("HTX số %d", i), fmt.Sprintf("Người Đại Diện %d", i), "0912345678", "0100109106"}
 	}
 	var wg sync.WaitGroup
 	var killedAt time.Time
