@@ -87,6 +87,8 @@ invite() {
 bench() {
   local bin=$1 label=$2 run=$3 emu="http://127.0.0.1:$emu_port"
   local hanoi commune
+  # A dataset kept from an older build: bring it to this binary's schema.
+  DATABASE_URL=$(dburl "$label") "$bin" migrate >>"$work/migrate-$label.log"
   redis-cli -n "$redis_db" flushdb >/dev/null
   HTTP_ADDR=127.0.0.1:$emu_port TELEGRAM_BOT_TOKEN=$token bin/ocopbot emulator >"$work/emulator-$label-$run.log" 2>&1 &
   local emu_pid=$!
