@@ -127,7 +127,7 @@ func TestClaimRefusals(t *testing.T) {
 	h.consent(c)
 
 	c.shareContact("0933333333")
-	c.expectSome("liên hệ cán bộ phụ trách OCOP của xã/phường")
+	c.expectSome("liên hệ cán bộ phụ trách OCOP cấp xã")
 	c.press("📝 Đăng ký sản phẩm")
 
 	for _, tc := range []struct {

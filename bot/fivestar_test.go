@@ -82,7 +82,7 @@ WHERE c.product_id = $1 AND c.stars = 4 AND c.score = 100`, tea); n != 1 {
 	central.say("/ketqua")
 	central.press("🔄 Bắt đầu lại")
 	central.expect("đề nghị cấp Trung ương đánh giá, công nhận 5 sao, đang chờ quyết định (2):",
-		"• "+code+" · Mật ong An Phú — HTX Mật ong An Phú (Thành phố Hồ Chí Minh): 92 điểm, 4 sao, QĐ số 15/QĐ-UBND ngày 02/11/2026; đề nghị 5 sao",
+		"• "+code+" · Mật ong An Phú — HTX Mật ong An Phú (Thành phố Hồ Chí Minh): 92 điểm, 4 sao, Quyết định số 15/QĐ-UBND ngày 02/11/2026; đề nghị 5 sao",
 		"• "+code2+" · Trà sen An Phú")
 	central.press(code + " · Mật ong An Phú")
 	central.expect("Mật ong An Phú", "Nhập điểm")
@@ -90,7 +90,7 @@ WHERE c.product_id = $1 AND c.stars = 4 AND c.score = 100`, tea); n != 1 {
 	central.say("1234/QĐ-BNNMT")
 	central.say("20/11/2026")
 	central.expect("Điểm: 94,5/100 → 5 sao", "hiệu lực đến hết ngày 19/11/2029",
-		"Kết quả trước (92 điểm, 4 sao, QĐ số 15/QĐ-UBND ngày 02/11/2026) sẽ được thay thế")
+		"Kết quả trước (92 điểm, 4 sao, Quyết định số 15/QĐ-UBND ngày 02/11/2026) sẽ được thay thế")
 	central.press("✅ Ghi kết quả")
 	central.expect("Đã ghi kết quả hồ sơ "+code+": 5 sao", "hiệu lực đến hết ngày 19/11/2029")
 	if n := h.count(`SELECT count(*) FROM certificates WHERE product_id = $1 AND stars = 4 AND revoked_on = '2026-11-20' AND ended_by_result IS NOT NULL`, honey); n != 1 {

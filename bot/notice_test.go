@@ -35,10 +35,10 @@ func expectRights(c *user, controller string) {
 	c.expect("Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15", "Nghị định số 356/2025/NĐ-CP",
 		"Bên kiểm soát dữ liệu: "+controller,
 		"Dữ liệu thu thập: tên chủ thể, người đại diện, số điện thoại, mã số thuế hoặc số CCCD, địa chỉ",
-		"Mục đích: đăng ký OCOP", "Người được xem: cán bộ OCOP của xã và tỉnh",
+		"Mục đích: đăng ký OCOP", "Người được xem: cán bộ OCOP cấp xã và cấp tỉnh",
 		"đi qua dịch vụ Telegram và được Telegram lưu trên máy chủ đặt ở nước ngoài", "Thời gian lưu",
 		"xem dữ liệu bot lưu về mình: /dulieu", "sửa số điện thoại, người đại diện: /suathongtin",
-		"rút lại sự đồng ý và xoá dữ liệu cá nhân: /xoadulieu", "khiếu nại: với "+controller, "Bộ Công an",
+		"rút lại sự đồng ý và xóa dữ liệu cá nhân: /xoadulieu", "khiếu nại: với "+controller, "Bộ Công an",
 		"Phiên bản "+flows.ConsentVersion)
 }
 
@@ -115,7 +115,7 @@ func TestNoticeNamesControllerAndRights(t *testing.T) {
 	e.say("/ngonngu")
 	e.press("English")
 	e.say("/dangky")
-	e.expect("Before you register", "Law 91/2025/QH15", "Data controller: the OCOP Coordination Office",
+	e.expect("Before you register", "Law on Personal Data Protection No. 91/2025/QH15", "Data controller: the OCOP Coordination Office",
 		"which stores them on its servers outside Vietnam", "/dulieu", "/suathongtin", "/xoadulieu",
 		"complain:", "Version "+flows.ConsentVersion)
 }
@@ -148,7 +148,7 @@ func TestCorrectPhone(t *testing.T) {
 	c.say("0987 000 222")
 	c.expect("Số điện thoại: " + before + " → " + after)
 	c.press("💾 Lưu")
-	c.expectSome("✅ Đã lưu. Số điện thoại: " + after + ".\nCán bộ OCOP của xã và tỉnh đã được báo.")
+	c.expectSome("✅ Đã lưu. Số điện thoại: " + after + ".\nCán bộ OCOP cấp xã và cấp tỉnh đã được báo.")
 	if st := h.state(c); st != nil {
 		t.Errorf("conversation after saving: %+v", st)
 	}
@@ -188,8 +188,8 @@ AND entity_id = $1 AND details->>'field' = 'phone' AND details::text NOT LIKE '%
 
 	// An erasure takes the corrected values out of the officials' notices.
 	c.say("/xoadulieu")
-	c.press("🗑 Xoá dữ liệu của tôi")
-	c.expect("Đã xoá dữ liệu cá nhân")
+	c.press("🗑 Xóa dữ liệu của tôi")
+	c.expect("Đã xóa dữ liệu cá nhân")
 	if n := h.count(`SELECT count(*) FROM notifications WHERE kind = 'corrected' AND (payload::text LIKE '%'||$1||'%'
 OR payload::text LIKE '%Trần Thị Bình%')`, after); n != 0 {
 		t.Errorf("%d officials' notices still hold the corrected values", n)

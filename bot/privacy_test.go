@@ -17,7 +17,7 @@ import (
 // or English) and agrees to it.
 func (c *user) agree() {
 	c.h.t.Helper()
-	if strings.Contains(c.lastText(), "Law 91/2025/QH15") {
+	if strings.Contains(c.lastText(), "Law on Personal Data Protection No. 91/2025/QH15") {
 		c.expect("Version " + flows.ConsentVersion)
 		c.press("✅ I agree")
 		c.expectSome("Thank you for agreeing.")
@@ -95,7 +95,7 @@ AND agreed_at > now() - interval '1 hour'`, c.u.ID, version)
 	c.say("/start")
 	c.press("📝 Đăng ký sản phẩm OCOP")
 	c.expect("Luật Bảo vệ dữ liệu cá nhân", "tên chủ thể, người đại diện, số điện thoại, mã số thuế hoặc số CCCD, địa chỉ",
-		"đăng ký OCOP", "cán bộ OCOP của xã và tỉnh", "Thời gian lưu", "Phiên bản "+flows.ConsentVersion)
+		"đăng ký OCOP", "cán bộ OCOP cấp xã và cấp tỉnh", "Thời gian lưu", "Phiên bản "+flows.ConsentVersion)
 	for _, m := range c.replies() {
 		if strings.Contains(m.Text, "Bước 1/") || strings.Contains(m.Text, "loại hình") {
 			t.Fatalf("a question before the notice:\n%s", m.Text)
@@ -207,7 +207,8 @@ INSERT INTO notifications (kind, chat_id, producer_id, payload) VALUES ('revoked
 	got := strings.Join(h.botTexts(a.chatID()), "\n")
 	for _, want := range []string{"Dữ liệu bot đang lưu", "HTX Mật ong rừng", "Hợp tác xã", "Nguyễn Văn A", "0912345678",
 		"0100109106", "Xã Tân Thông Hội (cũ), nay thuộc Xã Củ Chi", "Mật ong rừng — Thực phẩm", "OCOP-",
-		"4 ★, quyết định số 1/QĐ-UBND ngày 28/06/2024", "chưa đồng ý phiên bản nào", "Cuộc trò chuyện này", "/xoadulieu"} {
+		"Mật ong rừng, mong muốn 3★, ", // a registration's stars are the producer's wish
+		"4 ★, Quyết định số 1/QĐ-UBND ngày 28/06/2024", "chưa đồng ý phiên bản nào", "Cuộc trò chuyện này", "/xoadulieu"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("/dulieu lacks %q:\n%s", want, got)
 		}
@@ -233,11 +234,11 @@ INSERT INTO notifications (kind, chat_id, producer_id, payload) VALUES ('revoked
 		}
 	}
 	b.say("/xoadulieu")
-	b.expect("Sẽ xoá ngay", "số điện thoại", "Được giữ lại vì là hồ sơ công khai")
-	b.press("🗑 Xoá dữ liệu của tôi")
-	b.expect("Đã xoá dữ liệu cá nhân", "Được giữ lại vì là hồ sơ công khai: tên chủ thể «Hộ kinh doanh Bảy Lúa»",
-		"giấy chứng nhận OCOP (1)", "Mã số thuế và số CCCD của hộ là thông tin cá nhân nên đã được xoá",
-		"Cán bộ OCOP của xã đã được báo")
+	b.expect("Sẽ xóa ngay", "số điện thoại", "Được giữ lại vì là hồ sơ công khai")
+	b.press("🗑 Xóa dữ liệu của tôi")
+	b.expect("Đã xóa dữ liệu cá nhân", "Được giữ lại vì là hồ sơ công khai: tên chủ thể «Hộ kinh doanh Bảy Lúa»",
+		"giấy chứng nhận OCOP (1)", "Mã số thuế và số CCCD của hộ là thông tin cá nhân nên đã được xóa",
+		"Cán bộ OCOP cấp xã đã được báo", "quyết định công nhận của UBND")
 
 	// Postgres: the personal fields and the link are gone, the public record stays.
 	if n := h.count(`SELECT count(*) FROM producers WHERE id = $1 AND owner_user_id IS NULL AND chat_id IS NULL
@@ -278,7 +279,7 @@ AND details::text NOT LIKE '%'||$2||'%' AND details::text NOT LIKE '%'||$3||'%'`
 	// The commune's official is told.
 	h.waitFor("officials told", func() bool {
 		return strings.Contains(strings.Join(h.botTexts(official.chatID()), "\n"),
-			"Chủ thể «Hộ kinh doanh Bảy Lúa» đã yêu cầu xoá dữ liệu cá nhân ngày 01/12/2026")
+			"Chủ thể «Hộ kinh doanh Bảy Lúa» đã yêu cầu xóa dữ liệu cá nhân ngày 01/12/2026")
 	})
 
 	// Afterwards: nothing of the household's is shown; registering asks
@@ -297,7 +298,7 @@ WHERE pr.id = $1 AND p.owner_user_id = 1701 AND p.phone = '0912345678'`, coop); 
 
 	// A cooperative's tax code is a public record: it stays.
 	a.say("/xoadulieu")
-	a.press("🗑 Xoá dữ liệu của tôi")
+	a.press("🗑 Xóa dữ liệu của tôi")
 	a.expect("Mã số thuế của tổ chức cũng được giữ")
 	if n := h.count(`SELECT count(*) FROM producers p JOIN products pr ON pr.producer_id = p.id
 WHERE pr.id = $1 AND p.owner_user_id IS NULL AND p.phone = '' AND p.tax_code = '0100109106'`, coop); n != 1 {

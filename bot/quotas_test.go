@@ -38,9 +38,9 @@ func TestQuotaPeriods(t *testing.T) {
 	city.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 30/06/2025",
 		"• Quận, thành phố — ≥ 3 sản phẩm OCOP: 0/17 đạt",
 		"• Phường — khuyến khích ≥ 1 sản phẩm OCOP: 1/210 đạt",
-		"• Huyện — bình quân ≥ 2 sản phẩm/xã: 0/5 đạt")
+		"• Huyện — bình quân ≥ 2 sản phẩm/đơn vị cấp xã: 0/5 đạt")
 	city.say("/status cu chi 30/06/2025")
-	city.expect("Huyện Củ Chi — tình hình OCOP ngày 30/06/2025", "❌ bình quân ≥ 2 sản phẩm/xã")
+	city.expect("Huyện Củ Chi — tình hình OCOP ngày 30/06/2025", "❌ bình quân ≥ 2 sản phẩm/đơn vị cấp xã")
 
 	city.say("/status 01/07/2025")
 	city.expect("Thành phố Hồ Chí Minh — tình hình OCOP ngày 01/07/2025",
@@ -63,7 +63,7 @@ func TestQuotaPeriods(t *testing.T) {
 	area := []string{"📊 Khu vực huyện Củ Chi cũ — tình hình OCOP ngày 01/12/2026",
 		"Sản phẩm OCOP còn hiệu lực: 5 (3★: 3 · 4★: 2 · 5★: 0)",
 		"• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 4/7 đạt",
-		"Xã/phường chưa có sản phẩm: 3/7 — Xã Bình Mỹ, Xã Nhuận Đức, Xã Phú Hòa Đông"}
+		"Đơn vị cấp xã chưa có sản phẩm: 3/7 — Xã Bình Mỹ, Xã Nhuận Đức, Xã Phú Hòa Đông"}
 	city.say("/status Củ Chi 01/12/2026")
 	city.expect(area...)
 	city.say("/status huyen cu chi")

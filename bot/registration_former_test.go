@@ -101,7 +101,7 @@ func TestFormerNamesAtProvinceAndCommuneSteps(t *testing.T) {
 	c.say("binh duong")
 	c.expect("Bước 6/14", "Tìm «binh duong»: 1 kết quả.")
 	pickFormer(c, "Tỉnh Bình Dương", "Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/14", "xã/phường/thị trấn nào của Thành phố Hồ Chí Minh", "(ví dụ: an dong)",
+	c.expect("Bước 7/14", "xã/phường/đặc khu nào của Thành phố Hồ Chí Minh", "(ví dụ: an dong)",
 		"Gõ tên cũ trước 1/7/2025 (xã, phường, thị trấn, huyện) cũng được.")
 
 	c.replies()

@@ -46,7 +46,7 @@ func walkToAddressLine(c *user) {
 	c.expect("Bước 7/15", "quận/huyện nào của Thành phố Hồ Chí Minh")
 	c.say("huyen cu chi")
 	c.press("Huyện Củ Chi")
-	c.expect("Bước 8/15", "Huyện Củ Chi")
+	c.expect("Bước 8/15", "Ở xã/phường/thị trấn nào của Huyện Củ Chi?") // the three-level tree's words
 	c.say("PHU MY HUNG")
 	c.press("Xã Phú Mỹ Hưng")
 	c.expect("Bước 9/15", "Địa chỉ chi tiết trong Xã Phú Mỹ Hưng: thôn/ấp/tổ dân phố, số nhà")
@@ -66,7 +66,7 @@ func walkProduct(c *user, step, total int) {
 	c.sendPhoto()
 	c.expect(fmt.Sprintf("Bước %d/%d", step+5, total), "mấy sao")
 	c.press("4 ★")
-	c.expect("kiểm tra lại", "Mật ong rừng Củ Chi", "4 ★")
+	c.expect("kiểm tra lại", "Mật ong rừng Củ Chi", "Hạng sao: mong muốn 4★")
 }
 
 func TestRegistrationHappyPath(t *testing.T) {
@@ -118,7 +118,7 @@ JOIN admin_units u ON u.id = r.unit_id WHERE p.owner_user_id = $1`, c.chatID()).
 	}
 
 	c.say("/hoso")
-	c.expect("Anh/Chị có 1 hồ sơ", "Mật ong rừng Củ Chi", code, "chờ UBND xã xem xét")
+	c.expect("Anh/Chị có 1 hồ sơ", "Mật ong rừng Củ Chi", code, "(mong muốn 4★)", "chờ UBND cấp xã xem xét")
 
 	// A further product skips the producer's details.
 	c.press("➕ Đăng ký sản phẩm khác")
@@ -495,7 +495,7 @@ func TestTwoLevelUnitTree(t *testing.T) {
 	c.say("0100109106")
 	c.say("ho chi minh")
 	c.press("Thành phố Hồ Chí Minh")
-	c.expect("Bước 7/14", "xã/phường/thị trấn nào của Thành phố Hồ Chí Minh")
+	c.expect("Bước 7/14", "xã/phường/đặc khu nào của Thành phố Hồ Chí Minh")
 	c.say("thu dau mot")
 	c.press("Phường Thủ Dầu Một")
 	c.expect("Bước 8/14", "thôn/ấp")

@@ -121,7 +121,7 @@ func TestRegistryImportInChat(t *testing.T) {
 		"Thành phố Hà Nội,Quận Ba Đình,Phường Phúc Xá,HTX Z,HTX,,,,Gạo,1,3,,1/QĐ-UBND,01/02/2023,\n" +
 		lines[1]
 	send(city, "danh-sach.csv", []byte(bad))
-	city.expect("Tệp có 4 lỗi; chưa ghi dòng nào", "Dòng 4: không tìm thấy xã/phường «Xã Tân Thông Hộii» (gần nhất: Xã Tân Thông Hội",
+	city.expect("Tệp có 4 lỗi; chưa ghi dòng nào", "Dòng 4: không tìm thấy đơn vị cấp xã «Xã Tân Thông Hộii» (gần nhất: Xã Tân Thông Hội",
 		"Dòng 5: Mã số thuế này không hợp lệ (sai chữ số kiểm tra)", "Dòng 6: đơn vị thuộc Thành phố Hà Nội, ngoài phạm vi", "Dòng 7: trùng với dòng 2")
 	if n := h.count(`SELECT count(*) FROM producers`); n != 0 {
 		t.Fatalf("%d producers after a bad file, want none", n)

@@ -48,7 +48,7 @@ func TestOldFormStateResumes(t *testing.T) {
 	c.say("4 sao")
 	c.expect("Bước 9/15", "thôn/ấp")
 	c.press("Bỏ qua")
-	c.expect("Trang trại Hoa Lan", "Nguyễn Văn An", "0912345678", "0100109106", communeName, "Mật ong rừng U Minh", "4 ★")
+	c.expect("Trang trại Hoa Lan", "Nguyễn Văn An", "0912345678", "0100109106", communeName, "Mật ong rừng U Minh", "mong muốn 4★")
 	c.press("✅ Gửi đăng ký")
 	c.expect("Đã gửi đăng ký sản phẩm «Mật ong rừng U Minh»")
 
@@ -104,7 +104,7 @@ func TestStateBeforeAddressLineResumes(t *testing.T) {
 	c.press("▶️ Tiếp tục")
 	c.expect("Bước 9/15", "Địa chỉ chi tiết trong "+communeName)
 	c.say("Ấp 3")
-	c.expect("kiểm tra lại", "Trang trại Hoa Lan", "Địa chỉ: Ấp 3, "+communeName, "4 ★")
+	c.expect("kiểm tra lại", "Trang trại Hoa Lan", "Địa chỉ: Ấp 3, "+communeName, "mong muốn 4★")
 	c.press("✅ Gửi đăng ký")
 	c.expect("Đã gửi đăng ký sản phẩm «Mật ong rừng U Minh»")
 	if got := h.text1(`SELECT address_line FROM producers WHERE owner_user_id = $1`, c.chatID()); got != "Ấp 3" {

@@ -103,14 +103,14 @@ func TestDistrictStatus(t *testing.T) {
 		// HCMC's district rules (1943/QĐ-UBND) ended with the districts;
 		// only today's encouraged commune rule is in force (thị trấn aside).
 		"• Phường, xã, đặc khu — khuyến khích ≥ 1 sản phẩm OCOP: 3/20 đạt",
-		"Xã/phường chưa có sản phẩm: 17/21 — ",
+		"Đơn vị cấp xã chưa có sản phẩm: 17/21 — ", ", và 2 đơn vị khác",
 		"Sắp hết hạn trong 90 ngày: 1 sản phẩm",
 		"• Chuối An Phú (3★, Xã An Phú) — hiệu lực đến hết ngày 14/01/2027",
 		"Hồ sơ đăng ký chờ xét: 4",
 	)
 	text := off.lastText()
 	for _, none := range []string{"Xã Phú Mỹ Hưng", "Xã Tân Thông Hội", "Bánh tráng", "Rượu"} {
-		if strings.Contains(strings.SplitN(text, "Xã/phường chưa có sản phẩm", 2)[1], none+",") {
+		if strings.Contains(strings.SplitN(text, "Đơn vị cấp xã chưa có sản phẩm", 2)[1], none+",") {
 			t.Errorf("%s is listed among communes with none or expiring", none)
 		}
 	}
@@ -121,8 +121,8 @@ func TestDistrictStatus(t *testing.T) {
 	// 5★ wine counts towards "4★ or more".
 	off.say("/status cu chi 01/03/2025")
 	off.expect("Huyện Củ Chi — tình hình OCOP ngày 01/03/2025", "Sản phẩm OCOP còn hiệu lực: 5 (3★: 3 · 4★: 1 · 5★: 1)",
-		"❌ bình quân ≥ 2 sản phẩm/xã: hiện có 0,2, còn thiếu 37 sản phẩm",
-		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/xã: hiện có 0,2, chưa đạt", "✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)", "Xã/phường chưa có sản phẩm: 18/21",
+		"❌ bình quân ≥ 2 sản phẩm/đơn vị cấp xã: hiện có 0,2, còn thiếu 37 sản phẩm",
+		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/đơn vị cấp xã: hiện có 0,2, chưa đạt", "✅ ≥ 2 sản phẩm 4 sao trở lên: đạt (2)", "Đơn vị cấp xã chưa có sản phẩm: 18/21",
 		"Không có chứng nhận nào hết hạn trong 90 ngày tới.")
 	off.say("/status cu chi 31/02/2025")
 	off.expect("Ngày «31/02/2025» không đúng")
@@ -133,7 +133,14 @@ func TestDistrictStatus(t *testing.T) {
 	off.say("/status tp ho chi minh")
 	off.expect("«Thành phố Hồ Chí Minh» không thuộc phạm vi của Anh/Chị")
 	off.say("/status phu my hung")
-	off.expect("Xã Phú Mỹ Hưng — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 0 · 4★: 1 · 5★: 0)")
+	off.expect("Xã Phú Mỹ Hưng — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 0 · 4★: 1 · 5★: 0)",
+		"Xã Phú Mỹ Hưng đã có sản phẩm OCOP.")
+	// One commune is named, not counted among "đơn vị cấp xã".
+	off.say("/status trung lap ha")
+	off.expect("Xã Trung Lập Hạ — tình hình OCOP ngày 23/11/2026", "Xã Trung Lập Hạ chưa có sản phẩm OCOP.")
+	if text := off.lastText(); strings.Contains(text, "Mọi ") || strings.Contains(text, "Đơn vị cấp xã chưa có") {
+		t.Errorf("one commune's status counts units:\n%s", text)
+	}
 
 	// Drill down from the district into the commune ranked first.
 	off.say("/status")
@@ -233,7 +240,7 @@ func TestInviteFromChat(t *testing.T) {
 	commune.expect("cán bộ cấp xã của Xã An Phú")
 	commune.say("/status")
 	commune.expect("Xã An Phú — tình hình OCOP ngày 23/11/2026", "Sản phẩm OCOP còn hiệu lực: 1 (3★: 1 · 4★: 0 · 5★: 0)",
-		"Sắp hết hạn trong 90 ngày: 1 sản phẩm")
+		"Sắp hết hạn trong 90 ngày: 1 sản phẩm", "Xã An Phú đã có sản phẩm OCOP.")
 	// A unit that exists outside their scope is said to be so (and
 	// audited), not "not found".
 	commune.say("/status cu chi")
@@ -274,7 +281,7 @@ func TestCityStatus(t *testing.T) {
 		"• Quận, thành phố — ≥ 3 sản phẩm OCOP: 0/17 đạt",
 		"• Quận, thành phố — khuyến khích ≥ 1 sản phẩm 4 sao trở lên: 1/17 đạt",
 		"• Phường — khuyến khích ≥ 1 sản phẩm OCOP: 1/210 đạt",
-		"• Huyện — bình quân ≥ 2 sản phẩm/xã: 0/5 đạt",
+		"• Huyện — bình quân ≥ 2 sản phẩm/đơn vị cấp xã: 0/5 đạt",
 		"• Huyện — ≥ 2 sản phẩm 4 sao trở lên: 1/5 đạt",
 		"Hồ sơ đăng ký chờ xét: 6",
 	)

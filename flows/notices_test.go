@@ -56,7 +56,7 @@ func TestNoticesRender(t *testing.T) {
 		{ocop.NoticeResult, "vi", proposed, []string{"Điểm: 92/100 — 4 sao", "Giấy chứng nhận có hiệu lực đến hết ngày 27/06/2027.",
 			"Điểm này đạt mức 5 sao: sản phẩm được công nhận 4 sao và được đề nghị cấp Trung ương đánh giá, công nhận 5 sao."}},
 		{ocop.NoticeResult, "en", proposed, []string{"92/100 — 4 stars", "recognised with 4 stars and proposed to the central level to evaluate and recognise 5 stars."}},
-		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{proposed}}, []string{"HTX Tân Thông: 92 điểm, 4 sao (QĐ 2388/QĐ-UBND); đề nghị cấp Trung ương đánh giá, công nhận 5 sao"}},
+		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{proposed}}, []string{"HTX Tân Thông: 92 điểm, 4 sao (Quyết định số 2388/QĐ-UBND); đề nghị cấp Trung ương đánh giá, công nhận 5 sao"}},
 		{ocop.NoticeResultSummary, "vi", ocop.SummaryNotice{Results: []ocop.ResultNotice{res, low}}, []string{"(2 sản phẩm)", "HTX Tân Thông: 72,5 điểm, 4 sao"}},
 		{ocop.NoticeRevoked, "vi", ocop.RevokedNotice{Product: "Mật ong", Stars: 4, DecisionNo: "2388/QĐ-UBND", RevokedOn: day, Reason: "Vi phạm"}, []string{"bị thu hồi từ ngày 28/06/2024", "Lý do: Vi phạm"}},
 		{ocop.NoticeReminder, "vi", reminder, []string{"Nhắc đánh giá lại", "Mật ong (4 sao, hồ sơ OCOP-24-000001)", "có hiệu lực đến hết ngày 27/06/2027 — còn 30 ngày"}},

@@ -26,7 +26,9 @@ import (
 // asked again before their next personal question, also those who agreed
 // to an earlier version (a consent is to the text it was given for).
 // 2026-12-07: the controller, abroad storage, correcting and complaining.
-const ConsentVersion = "2026-12-07"
+// 2026-12-07.2: the same in today's terms (cấp xã for xã, phường and đặc
+// khu; the law by its name and number) and one spelling (xóa).
+const ConsentVersion = "2026-12-07.2"
 
 // eraseConfirmTTL is how long the confirmation button of /xoadulieu works.
 const eraseConfirmTTL = 15 * time.Minute
@@ -216,7 +218,7 @@ func (e *Engine) showData(t *turn) error {
 			}
 			item := "• " + pr.Name + " — " + group
 			if pr.TargetStars > 0 {
-				item += ", " + strconv.Itoa(pr.TargetStars) + " ★"
+				item += ", " + p.T("stars.wished", "Stars", pr.TargetStars)
 			}
 			if pr.Description != "" {
 				item += "\n  " + p.T("field.desc") + ": " + pr.Description

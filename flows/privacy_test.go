@@ -43,7 +43,7 @@ func TestEraseButtonExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "xoadulieu"})
-	erase := lastReplyButton(t, res, "🗑 Xoá dữ liệu của tôi")
+	erase := lastReplyButton(t, res, "🗑 Xóa dữ liệu của tôi")
 	now = now.Add(time.Hour)
 	_, res = handle(t, e, c, nil, flows.Input{Kind: flows.InputButton, Data: erase})
 	if !strings.Contains(lastText(res), "quá hạn") {

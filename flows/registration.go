@@ -211,7 +211,17 @@ func (r *registration) consent(t *turn, arg string) error {
 }
 
 func (r *registration) resumeQuestion(p locales.Printer, step string) string {
-	return p.T("resume.ask", "Step", p.T("step."+step))
+	return p.T("resume.ask", "Step", r.stepName(p, step))
+}
+
+// stepName names a step: "step.<step>", the commune step in the words of
+// the picker's tree (xã/phường/đặc khu today, xã/phường/thị trấn in the
+// three-level tree).
+func (r *registration) stepName(p locales.Printer, step string) string {
+	if step == stCommune {
+		return p.T("step." + step + r.picker.words(3))
+	}
+	return p.T("step." + step)
 }
 
 // prompt asks the current step's question; editID edits that message in

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"log/slog"
-	"strconv"
 	"strings"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -24,7 +23,7 @@ func (r *registration) summary(t *turn) Reply {
 		b.WriteString(value)
 	}
 	edit := func(step string) Button {
-		return Button{Label: "✏️ " + p.T("step."+step), Data: stepData(st, "edit", step)}
+		return Button{Label: "✏️ " + r.stepName(p, step), Data: stepData(st, "edit", step)}
 	}
 	var rows [][]Button
 	if a.ProducerID == 0 {
@@ -55,7 +54,7 @@ func (r *registration) summary(t *turn) Reply {
 		photo = p.T("field.photo_no")
 	}
 	line("field.photo", photo)
-	line("field.stars", strconv.Itoa(a.Stars)+" ★")
+	line("field.stars", p.T("stars.wished", "Stars", a.Stars))
 	b.WriteString("\n\n" + p.T("reg.summary.hint"))
 	rows = append(rows,
 		[]Button{edit(stPName), edit(stGroup)},

@@ -71,7 +71,7 @@ func TestRegistryImportListsEveryBadRowAndWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Dòng 3: không tìm thấy xã/phường «Xã An Phúú»",
+		"Dòng 3: không tìm thấy đơn vị cấp xã «Xã An Phúú»",
 		// Tax codes and CCCDs are refused in the chat's words (one
 		// function says both).
 		"Dòng 4: " + p.T("error.tax_checksum"),

@@ -194,9 +194,16 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	}
 	if st.Communes > 0 {
 		line("")
-		if len(st.Empty) == 0 {
+		// A single commune-level unit is named, not counted: a commune
+		// official's own.
+		switch {
+		case st.Communes == 1 && len(st.Empty) == 1:
+			line(p.T("status.empty_one", "Unit", st.Empty[0].Name))
+		case st.Communes == 1 && st.Unit.Level == 3:
+			line(p.T("status.empty_none_one", "Unit", st.Unit.Name))
+		case len(st.Empty) == 0:
 			line(p.T("status.empty_none"))
-		} else {
+		default:
 			names := make([]string, 0, statusEmpty)
 			for _, u := range st.Empty[:min(len(st.Empty), statusEmpty)] {
 				names = append(names, u.Name)

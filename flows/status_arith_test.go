@@ -229,8 +229,8 @@ func TestStatusShortfallsCountWithin(t *testing.T) {
 	// Củ Chi itself: each rule's own shortfall, and what it lacks in all.
 	cuchi := statusReply(t, e, c, "huyen cu chi 01/03/2025")
 	for _, want := range []string{
-		"❌ bình quân ≥ 2 sản phẩm/xã: hiện có 0,1, còn thiếu 40 sản phẩm",
-		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/xã: hiện có 0,1, chưa đạt",
+		"❌ bình quân ≥ 2 sản phẩm/đơn vị cấp xã: hiện có 0,1, còn thiếu 40 sản phẩm",
+		"☆ Khuyến khích bình quân ≥ 3 sản phẩm/đơn vị cấp xã: hiện có 0,1, chưa đạt",
 		"❌ ≥ 2 sản phẩm 4 sao trở lên: hiện có 1, còn thiếu 1 sản phẩm 4 sao",
 		"→ Cần thêm ít nhất 40 sản phẩm để đạt mọi chỉ tiêu tối thiểu",
 	} {

@@ -82,10 +82,29 @@ func parseFormerArg(arg string) (old, now int64, ok bool) {
 	return old, now, err1 == nil && err2 == nil
 }
 
+// threeLevelWords ends the id of a message that names the commune step's
+// units in the three-level tree of before 1/7/2025 (xã, phường, thị trấn)
+// where today's two-level tree has its own (xã, phường, đặc khu).
+const threeLevelWords = "_three_level"
+
+// threeLevel reports whether the picker's tree is the three-level one (it
+// has districts): a registration on a day before 1/7/2025 keeps its words.
+func (u unitPicker) threeLevel() bool { return u.units.HasDistricts(0) }
+
+// words is the suffix of the messages that name the units of a step of
+// level in the picker's tree: threeLevelWords at the commune step of the
+// three-level tree, else none.
+func (u unitPicker) words(level int) string {
+	if level == 3 && u.threeLevel() {
+		return threeLevelWords
+	}
+	return ""
+}
+
 // prompt is the question of a unit step (its message id is "reg.ask.<step>"
-// or, once the parent is known, "reg.ask.<step>_in") with a page of units.
-// Today's units go two to a row; a former unit's longer label has a row
-// of its own.
+// or, once the parent is known, "reg.ask.<step>_in", each ending in the
+// tree's words) with a page of units. Today's units go two to a row; a
+// former unit's longer label has a row of its own.
 func (u unitPicker) prompt(t *turn, header string, parent int64, level int) Reply {
 	st := t.st
 	matches, total := u.atlas.Search(u.tree, st.Query, parent, level, unitPageSize, st.Page*unitPageSize)
@@ -95,9 +114,9 @@ func (u unitPicker) prompt(t *turn, header string, parent int64, level int) Repl
 	}
 	var r Reply
 	example := u.example(parent, level)
-	r.Text = header + t.p.T("reg.ask."+st.Step, "Example", example)
+	r.Text = header + t.p.T("reg.ask."+st.Step+u.words(level), "Example", example)
 	if p, ok := u.units.Get(parent); ok && parent != 0 {
-		r.Text = header + t.p.T("reg.ask."+st.Step+"_in", "Parent", p.Name, "Example", example)
+		r.Text = header + t.p.T("reg.ask."+st.Step+"_in"+u.words(level), "Parent", p.Name, "Example", example)
 	}
 	if u.searchesFormer(level) {
 		r.Text += "\n" + t.p.T(map[int]string{1: "reg.former_hint_province", 3: "reg.former_hint_commune"}[level])

@@ -81,7 +81,7 @@ var templateData = map[string]any{
 	"Proposed": 5, "To": "cấp Trung ương", "Proposer": "Thành phố Hồ Chí Minh",
 	"New": 12, "Certificates": 10, "Unchanged": 0, "Columns": "Điểm", "Header": "unit_code,…", "Level": 2, "First": 3, "District": "huyện Củ Chi", "Rules": 2, "Replaced": 1, "Reason": "vi phạm an toàn thực phẩm",
 	"When": "23/11 10:05", "Who": "HTX Tân Thông", "Attempts": 2, "Applicant": "Hồ sơ OCOP-26-000001: Mật ong — HTX Tân Thông",
-	"Last":      "65 điểm, 3 sao, QĐ số 12/QĐ-UBND ngày 01/03/2023",
+	"Last":      "65 điểm, 3 sao, Quyết định số 12/QĐ-UBND ngày 01/03/2023",
 	"Submitted": "01/11/2026", "Address": "Xã Củ Chi, Thành phố Hồ Chí Minh", "Old": "Xã Tân Thông Hội", "Now": "Xã Củ Chi", "Answer": "Đăng ký đánh giá lại", "Stage": 30, "Linked": 12, "Unlinked": 55, "Reevaluate": 2, "Upgrade": 1, "Lapse": 1, "Unanswered": 4, "Unreachable": 1,
 	"Closest": "Phường Bến Nghé, Phường Bến Thành", "Province": "Thành phố Hồ Chí Minh", "Band": 3, "Rows": 191,
 	"Example": "an nhon tay", "Former": "Huyện Củ Chi",

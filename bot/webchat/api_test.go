@@ -108,7 +108,7 @@ func TestConversation(t *testing.T) {
 	}
 	wantKB := [][]inlineButton{
 		{{Text: "Đăng ký sản phẩm", CallbackData: "reg"}},
-		{{Text: "Xoá tin này", CallbackData: "del"}, {Text: "Trang OCOP", URL: "https://ocop.gov.vn"}},
+		{{Text: "Xóa tin này", CallbackData: "del"}, {Text: "Trang OCOP", URL: "https://ocop.gov.vn"}},
 	}
 	if !slices.EqualFunc(menu.InlineKeyboard, wantKB, slices.Equal) {
 		t.Errorf("inline keyboard = %+v, want %+v", menu.InlineKeyboard, wantKB)

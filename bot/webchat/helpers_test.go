@@ -153,7 +153,7 @@ func answer(ctx context.Context, b *bot.Bot, u *models.Update) error {
 		params.ParseMode = models.ParseModeHTML
 		params.ReplyMarkup = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
 			{{Text: "Đăng ký sản phẩm", CallbackData: "reg"}},
-			{{Text: "Xoá tin này", CallbackData: "del"}, {Text: "Trang OCOP", URL: "https://ocop.gov.vn"}},
+			{{Text: "Xóa tin này", CallbackData: "del"}, {Text: "Trang OCOP", URL: "https://ocop.gov.vn"}},
 		}}
 	default:
 		params.Text = "echo: " + m.Text

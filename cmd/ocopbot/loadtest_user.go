@@ -26,7 +26,8 @@ const (
 	askTax       = "Mã số thuế của chủ thể"
 	askProvince  = "tỉnh/thành phố nào"
 	askDistrict  = "quận/huyện nào"
-	askCommune   = "xã/phường/thị trấn nào"
+	askCommune   = "xã/phường/đặc khu nào"
+	askCommune3  = "xã/phường/thị trấn nào" // the commune step of the three-level tree
 	askAddrLine  = "thôn/ấp/tổ dân phố, số nhà"
 	askPName     = "Tên sản phẩm đăng ký OCOP"
 	askGroup     = "thuộc nhóm nào"
@@ -100,7 +101,7 @@ func addressSteps(asked string) []step {
 	if strings.Contains(asked, askDistrict) {
 		return []step{
 			say("cu chi", "Tìm «cu chi»"),
-			press("Huyện Củ Chi", askCommune),
+			press("Huyện Củ Chi", askCommune3),
 			say("phu my hung", "Tìm «phu my hung»"),
 			press("Xã Phú Mỹ Hưng", askAddrLine),
 			line,

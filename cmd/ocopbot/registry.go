@@ -194,7 +194,7 @@ func writeRegistryTemplate(name string) error {
 	help := [][]string{{"Cột", "Cách ghi"},
 		{"Tỉnh/Thành phố", "Tên (có hoặc không dấu) hoặc mã đơn vị, theo danh mục có hiệu lực vào ngày quyết định."},
 		{"Quận/Huyện", "Chỉ ghi cho quyết định trước 01/07/2025 (thời có cấp huyện)."},
-		{"Xã/Phường", "Tên hoặc mã xã/phường vào ngày quyết định."},
+		{"Xã/Phường", "Tên hoặc mã đơn vị cấp xã vào ngày quyết định: xã, phường, đặc khu (trước 01/07/2025: xã, phường, thị trấn)."},
 		{"Tên chủ thể", "Tên doanh nghiệp, HTX, tổ hợp tác, trang trại hoặc hộ."},
 		{"Loại hình", "DN, Công ty TNHH/CP, Doanh nghiệp tư nhân; HTX; THT; Trang trại; Hộ kinh doanh (HKD)."},
 		{"Mã số thuế", "MST 10 hoặc 13 chữ số; với hộ kinh doanh có thể ghi số CCCD của chủ hộ (12 chữ số). Có thể để trống."},

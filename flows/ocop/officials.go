@@ -10,7 +10,7 @@ type Role string
 
 // Roles of officials.
 const (
-	RoleCommune  Role = "commune"  // xã/phường/thị trấn
+	RoleCommune  Role = "commune"  // xã/phường/đặc khu (before 1/7/2025 xã/phường/thị trấn)
 	RoleDistrict Role = "district" // quận/huyện/thị xã/thành phố thuộc tỉnh
 	RoleProvince Role = "province" // tỉnh/thành phố trực thuộc trung ương
 	RoleAdmin    Role = "admin"    // the deployment's administrator: every unit, no unit of their own
