@@ -1441,12 +1441,22 @@ func (o *oracle) checkChat(label string, id int64, day time.Time, want scopeCoun
 	}
 	switch {
 	case tl.communes == 0:
+	case tl.communes == 1 && len(want.empty) == 1:
+		// One commune-level unit is named, not counted.
+		u, _ := o.atlas.Unit(want.empty[0])
+		if s := u.Name + " chưa có sản phẩm OCOP."; !strings.Contains(text, s) {
+			fail("no %q", s)
+		}
+	case tl.communes == 1 && want.root != nil && want.root.unit.Level == 3:
+		if s := want.root.unit.Name + " đã có sản phẩm OCOP."; !strings.Contains(text, s) {
+			fail("no %q", s)
+		}
 	case len(want.empty) == 0:
-		if !strings.Contains(text, "Mọi xã/phường đều đã có sản phẩm OCOP.") {
-			fail("does not say every commune has a product")
+		if !strings.Contains(text, "Mọi đơn vị cấp xã đều đã có sản phẩm OCOP.") {
+			fail("does not say every commune-level unit has a product")
 		}
 	default:
-		if s := fmt.Sprintf("Xã/phường chưa có sản phẩm: %d/%d — ", len(want.empty), tl.communes); !strings.Contains(text, s) {
+		if s := fmt.Sprintf("Đơn vị cấp xã chưa có sản phẩm: %d/%d — ", len(want.empty), tl.communes); !strings.Contains(text, s) {
 			fail("no %q", s)
 		}
 	}
@@ -1510,7 +1520,7 @@ func (o *oracle) checkWorkbook(label string, id int64, day time.Time, want scope
 	}
 	tl := want.total
 	for name, n := range map[string]int{"Sản phẩm OCOP còn hiệu lực": tl.recognised(), "3★": tl.stars[3], "4★": tl.stars[4],
-		"5★": tl.stars[5], "Hết hạn trong 90 ngày": tl.expiring, "Số xã/phường": tl.communes, "Xã/phường chưa có sản phẩm": len(want.empty),
+		"5★": tl.stars[5], "Hết hạn trong 90 ngày": tl.expiring, "Số đơn vị cấp xã": tl.communes, "Đơn vị cấp xã chưa có sản phẩm": len(want.empty),
 		"Hồ sơ đăng ký chờ xét": want.pending, "Chủ thể đã liên kết bot": want.linked, "Chủ thể chưa liên kết bot": want.unlinked} {
 		if got := value(name); got != strconv.Itoa(n) {
 			fail("%s: %s, want %d", name, got, n)
