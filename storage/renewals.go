@@ -444,10 +444,10 @@ SELECT count(*) FILTER (WHERE NOT blocked), count(*) FILTER (WHERE blocked) FROM
 // awaitingAnswers fills {awaiting} of q with the certificates in force on
 // $1 of the communes $2 (nil: all) whose producer was reminded and has not
 // answered, and whether the latest reminder could not be delivered
-// (blocked: the chat refused it, or held: the producer has no chat yet). A
-// reminded certificate still in force ends within a year (stages are at
-// most 365 days), which bounds the scan of the valid_until index; a list
-// of communes walks from their producers instead.
+// (blocked: the chat refused it, or held: the producer has no chat yet).
+// It walks from the reminders, far fewer than the certificates: those of a
+// certificate in force on $1 and ending within a year (stages are at most
+// 365 days) were due within a year either side of it (index on due_on).
 func awaitingAnswers(q string, communes []int64) string {
 	scope := "($2::bigint[] IS NULL)"
 	if communes != nil {
@@ -455,10 +455,12 @@ func awaitingAnswers(q string, communes []int64) string {
 	}
 	return strings.Replace(q, "{awaiting}", `
 SELECT c.id, c.valid_until, r.stage, n.status IN ('blocked', 'held') AS blocked, n.status = 'held' AS held
-FROM certificates c
-CROSS JOIN LATERAL (
-    SELECT r.stage, r.notification_id FROM certificate_reminders r
-    WHERE r.certificate_id = c.id AND r.stage > 0 ORDER BY r.stage LIMIT 1) r
+FROM (
+    SELECT DISTINCT ON (r.certificate_id) r.certificate_id, r.stage, r.notification_id
+    FROM certificate_reminders r
+    WHERE r.stage > 0 AND r.due_on > $1::date - 366 AND r.due_on <= $1::date + 366
+    ORDER BY r.certificate_id, r.stage) r
+JOIN certificates c ON c.id = r.certificate_id
 JOIN notifications n ON n.id = r.notification_id
 WHERE c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL AND `+scope+`
   AND NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id)`, 1)
