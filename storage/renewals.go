@@ -445,15 +445,24 @@ SELECT count(*) FILTER (WHERE NOT blocked), count(*) FILTER (WHERE blocked) FROM
 // $1 of the communes $2 (nil: all) whose producer was reminded and has not
 // answered, and whether the latest reminder could not be delivered
 // (blocked: the chat refused it, or held: the producer has no chat yet).
-// It walks from the reminders, far fewer than the certificates: those of a
-// certificate in force on $1 and ending within a year (stages are at most
-// 365 days) were due within a year either side of it (index on due_on).
+// The country walks from the reminders, far fewer than the certificates:
+// those of a certificate in force on $1 and ending within a year (stages
+// are at most 365 days) were due within a year either side of it (index on
+// due_on). A list of communes walks from their producers' certificates
+// instead, a few hundred for a commune, thousands for a province.
 func awaitingAnswers(q string, communes []int64) string {
-	scope := "($2::bigint[] IS NULL)"
-	if communes != nil {
-		scope = `c.product_id IN (SELECT pr.id FROM producers p JOIN products pr ON pr.producer_id = p.id WHERE p.unit_id = ANY($2))`
-	}
-	return strings.Replace(q, "{awaiting}", `
+	const each = `
+SELECT c.id, c.valid_until, r.stage, n.status IN ('blocked', 'held') AS blocked, n.status = 'held' AS held
+FROM producers p
+JOIN products pr ON pr.producer_id = p.id
+JOIN certificates c ON c.product_id = pr.id
+CROSS JOIN LATERAL (
+    SELECT r.stage, r.notification_id FROM certificate_reminders r
+    WHERE r.certificate_id = c.id AND r.stage > 0 ORDER BY r.stage LIMIT 1) r
+JOIN notifications n ON n.id = r.notification_id
+WHERE p.unit_id = ANY($2) AND c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL
+  AND NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id)`
+	const all = `
 SELECT c.id, c.valid_until, r.stage, n.status IN ('blocked', 'held') AS blocked, n.status = 'held' AS held
 FROM (
     SELECT DISTINCT ON (r.certificate_id) r.certificate_id, r.stage, r.notification_id
@@ -462,8 +471,12 @@ FROM (
     ORDER BY r.certificate_id, r.stage) r
 JOIN certificates c ON c.id = r.certificate_id
 JOIN notifications n ON n.id = r.notification_id
-WHERE c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL AND `+scope+`
-  AND NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id)`, 1)
+WHERE c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL AND ($2::bigint[] IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id)`
+	if communes != nil {
+		return strings.Replace(q, "{awaiting}", each, 1)
+	}
+	return strings.Replace(q, "{awaiting}", all, 1)
 }
 
 // UnreachableProducers lists the producers of the communes (nil: all)
