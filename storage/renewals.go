@@ -448,19 +448,20 @@ SELECT count(*) FILTER (WHERE NOT blocked), count(*) FILTER (WHERE blocked) FROM
 // The country walks from the reminders, far fewer than the certificates:
 // those of a certificate in force on $1 and ending within a year (stages
 // are at most 365 days) were due within a year either side of it (index on
-// due_on). A list of communes walks from their producers' certificates
-// instead, a few hundred for a commune, thousands for a province.
+// due_on). A list of communes walks from the products certified there on
+// $1 (product_spans: a certificate in force on $1 is one of theirs), a few
+// hundred for a commune, thousands for a province.
 func awaitingAnswers(q string, communes []int64) string {
 	const each = `
 SELECT c.id, c.valid_until, r.stage, n.status IN ('blocked', 'held') AS blocked, n.status = 'held' AS held
-FROM producers p
-JOIN products pr ON pr.producer_id = p.id
-JOIN certificates c ON c.product_id = pr.id
+FROM product_spans s
+JOIN certificates c ON c.product_id = s.product_id
 CROSS JOIN LATERAL (
     SELECT r.stage, r.notification_id FROM certificate_reminders r
     WHERE r.certificate_id = c.id AND r.stage > 0 ORDER BY r.stage LIMIT 1) r
 JOIN notifications n ON n.id = r.notification_id
-WHERE p.unit_id = ANY($2) AND c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL
+WHERE s.unit_id = ANY($2) AND ` + spanOn + `
+  AND c.decision_date <= $1 AND c.valid_until > $1 AND c.valid_until <= $1::date + 366 AND c.revoked_on IS NULL
   AND NOT EXISTS (SELECT 1 FROM renewal_requests q WHERE q.certificate_id = c.id)`
 	const all = `
 SELECT c.id, c.valid_until, r.stage, n.status IN ('blocked', 'held') AS blocked, n.status = 'held' AS held
