@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -49,6 +50,12 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 		})
 	case ocop.NoticeDigest:
 		return render(n, func(d ocop.DigestNotice) Reply { return Reply{Text: digestText(p, d, e.today())} })
+	case ocop.NoticeUnlinkedDigest:
+		var d ocop.UnlinkedDigestNotice
+		if err := json.Unmarshal(n.Payload, &d); err != nil {
+			return Reply{}, fmt.Errorf("decode %s notice %d: %w", n.Kind, n.ID, err)
+		}
+		return e.unlinkedDigest(p, d)
 	case ocop.NoticeErased:
 		return render(n, func(d ocop.ErasedNotice) Reply {
 			text := p.T("notice.erased", "Producer", d.Producer, "Date", day(dates.LocalDay(d.ErasedOn)))
@@ -204,4 +211,70 @@ func (e *Engine) scopeUnits(off ocop.Official) []int64 {
 		}
 	}
 	return out
+}
+
+// unlinkedDigestShown bound what the digest's caption lists: the
+// workbook has every producer.
+const (
+	unlinkedDigestCommunes = 8
+	unlinkedDigestUrgent   = 5
+	captionMax             = 1024
+)
+
+// unlinkedDigest renders an official's daily digest of producers not
+// linked to the bot: the counts, by commune, the most urgent five, the
+// workbook of all of them (with phones) and, for a province's official,
+// the button that prints their claim links.
+func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) (Reply, error) {
+	today := e.today()
+	head := p.T("notice.unlinked_digest", "Total", d.Total, "Soon", d.Soon, "Days", ocop.UnlinkedSoonDays)
+	var communes []string
+	if len(d.Communes) > 1 {
+		communes = append(communes, p.T("notice.unlinked_digest_communes"))
+		for i, c := range d.Communes {
+			if i == unlinkedDigestCommunes {
+				communes = append(communes, p.T("notice.unlinked_digest_more_communes", "N", len(d.Communes)-i))
+				break
+			}
+			communes = append(communes, p.T("notice.unlinked_digest_commune", "Unit", c.Commune, "N", c.N))
+		}
+	}
+	urgent := []string{p.T("notice.unlinked_digest_urgent")}
+	for i, u := range d.Items {
+		if i == unlinkedDigestUrgent {
+			break
+		}
+		urgent = append(urgent, p.T("notice.unlinked_digest_item", "Producer", u.Producer, "Unit", u.Commune,
+			"Phone", u.Phone, "End", certEnd(p, u.ValidUntil, today)))
+	}
+	tail := p.T("notice.unlinked_digest_file")
+	// A caption holds 1,024 characters: the counts by commune go first
+	// when the names are long.
+	parts := [][]string{{head}, communes, urgent, {tail}}
+	text := joinParts(parts)
+	if utf16Len(text) > captionMax {
+		text = joinParts([][]string{{head}, urgent, {tail}})
+	}
+	if utf16Len(text) > captionMax {
+		text = joinParts([][]string{{head}, {tail}})
+	}
+	data, err := report.UnlinkedDigestWorkbook(d, p)
+	if err != nil {
+		return Reply{}, fmt.Errorf("unlinked digest workbook: %w", err)
+	}
+	r := Reply{Text: text, Document: &Upload{Name: "chua-lien-ket-" + dates.Compact(d.Day) + ".xlsx", Data: data}}
+	if d.Links {
+		r.Buttons = [][]Button{{{Label: p.T("button.claim_links"), Data: globalData("lk", idArg(d.UnitID), dates.Compact(today))}}}
+	}
+	return r, nil
+}
+
+func joinParts(parts [][]string) string {
+	var out []string
+	for _, p := range parts {
+		if len(p) > 0 {
+			out = append(out, strings.Join(p, "\n"))
+		}
+	}
+	return strings.Join(out, "\n\n")
 }

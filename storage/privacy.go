@@ -214,6 +214,16 @@ UPDATE notifications SET payload = payload || '{"phone": "", "representative": "
 WHERE kind = $1 AND payload->>'phone' = $2 AND payload->>'producer' = $3`, ocop.NoticeUnreachable, phone, name); err != nil {
 			return fmt.Errorf("erase phone from officials' notices: %w", err)
 		}
+		// And in the daily digests of producers not linked to the bot.
+		if _, err := tx.Exec(ctx, `
+UPDATE notifications n SET payload = jsonb_set(n.payload, '{items}', (
+    SELECT coalesce(jsonb_agg(CASE WHEN i->>'phone' = $2 AND i->>'producer' = $3
+                                   THEN i || '{"phone": "", "representative": ""}'::jsonb ELSE i END ORDER BY o), '[]'::jsonb)
+    FROM jsonb_array_elements(n.payload->'items') WITH ORDINALITY AS x (i, o)))
+WHERE n.kind = $1 AND n.payload->'items' @> jsonb_build_array(jsonb_build_object('phone', $2::text, 'producer', $3::text))`,
+			ocop.NoticeUnlinkedDigest, phone, name); err != nil {
+			return fmt.Errorf("erase phone from officials' digests: %w", err)
+		}
 	}
 	// Officials were told the phone or representative it corrected to.
 	if _, err := tx.Exec(ctx, `

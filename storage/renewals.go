@@ -98,7 +98,7 @@ func (r recordedReminder) notice() ocop.ReminderNotice {
 func (r recordedReminder) unlinked() ocop.UnreachableNotice {
 	item := ocop.CertificateItem{Code: deref(r.Code), Product: r.Product, Producer: r.Producer, Stars: int(r.Stars), ValidUntil: r.ValidUntil}
 	return ocop.UnreachableNotice{CertificateItem: item, Representative: r.Representative, Phone: r.Phone,
-		Stage: int(r.Stage), Reason: ocop.UnreachableUnlinked}
+		Stage: int(r.Stage), Reason: ocop.UnreachableUnlinked, ProducerID: r.ProducerID}
 }
 
 // insertReminderNotices inserts the notifications of reminders just
@@ -212,6 +212,14 @@ func (s *Store) SweepReminders(ctx context.Context, day time.Time, stages []int,
 		}
 		certs, due = certs[n:], due[n:]
 	}
+	var told ocop.Swept
+	if err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		told = ocop.Swept{}
+		return s.sendUnlinked(ctx, tx, day, &told)
+	}); err != nil {
+		return done, err
+	}
+	done.Told, done.Joined, done.Digests = told.Told, told.Joined, told.Digests
 	return done, nil
 }
 
@@ -245,7 +253,10 @@ RETURNING id`, communeID, certificateID, kind, body)
 // too, and of the unit that issued its first certificate here: see
 // noticeUnits) that it has not linked
 // the bot yet: one notice per producer and stage, naming all its
-// certificates held at that stage, in one statement for the batch.
+// certificates held at that stage, in one statement for the batch. The
+// notices are written held (a chat, no producer, no job): at the end of
+// the sweep, sendUnlinked queues them, or replaces them by the day's
+// digest for an official above ocop.UnlinkedThreshold.
 func (s *Store) tellOfficialsUnlinked(ctx context.Context, tx pgx.Tx, held []recordedReminder) error {
 	type key struct {
 		producer int64
@@ -278,20 +289,16 @@ func (s *Store) tellOfficialsUnlinked(ctx context.Context, tx pgx.Tx, held []rec
 WITH t AS (
     SELECT t.*, `+certificateIssuer("t.certificate_id")+` AS issuer_id
     FROM unnest($2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS t (commune_id, certificate_id, payload, key))
-INSERT INTO notifications (kind, chat_id, unit_id, payload)
-SELECT $1, o.chat_id, o.unit_id, t.payload::jsonb
+INSERT INTO notifications (kind, chat_id, unit_id, payload, status)
+SELECT $1, o.chat_id, o.unit_id, t.payload::jsonb, 'held'
 FROM (`+noticeUnits("t")+`) u
 JOIN t ON t.key = u.key
-JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = u.id
-RETURNING id`, ocop.NoticeUnreachable, communes, certs, payloads)
+JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = u.id`, ocop.NoticeUnreachable, communes, certs, payloads)
 	if err != nil {
 		return fmt.Errorf("queue unlinked notices: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return fmt.Errorf("queue unlinked notices: %w", err)
-	}
-	return s.insertNotifyJobs(ctx, tx, ids)
+	rows.Close()
+	return rows.Err()
 }
 
 // reportUnreachable tells the responsible officials that a reminder or an

@@ -36,7 +36,8 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		return fmt.Errorf("sweep %s: %w", job.Args.Day, err)
 	}
 	w.log.Info("renewal sweep", slog.String("day", job.Args.Day), slog.Int("reminders", n.Reminders),
-		slog.Int("expired", n.Expired), slog.Int("held", n.Held), slog.Duration("took", time.Since(start)))
+		slog.Int("expired", n.Expired), slog.Int("held", n.Held),
+		slog.Int("officials_told", n.Told), slog.Int("joined_digest", n.Joined), slog.Int("digests", n.Digests), slog.Duration("took", time.Since(start)))
 	return nil
 }
 

@@ -27,11 +27,12 @@ const (
 
 // Notification kinds of renewal.
 const (
-	NoticeReminder      = "reminder"       // to the producer: the certificate ends soon
-	NoticeExpired       = "expired"        // to the producer: it has ended
-	NoticeRenewalAnswer = "renewal_answer" // to officials: a producer answered
-	NoticeUnreachable   = "unreachable"    // to officials: a reminder could not be delivered
-	NoticeDigest        = "digest"         // to officials who asked: the weekly digest
+	NoticeReminder       = "reminder"        // to the producer: the certificate ends soon
+	NoticeExpired        = "expired"         // to the producer: it has ended
+	NoticeRenewalAnswer  = "renewal_answer"  // to officials: a producer answered
+	NoticeUnreachable    = "unreachable"     // to officials: a reminder could not be delivered
+	NoticeDigest         = "digest"          // to officials who asked: the weekly digest
+	NoticeUnlinkedDigest = "unlinked_digest" // to officials: the day's producers not linked to the bot, with a workbook
 )
 
 // Notification is one message the bot sends on its own.
@@ -119,6 +120,7 @@ type UnreachableNotice struct {
 	Phone          string `json:"phone"`
 	Stage          int    `json:"stage"`
 	Reason         string `json:"reason,omitempty"` // "" (blocked) or UnreachableUnlinked
+	ProducerID     int64  `json:"producer_id,omitempty"`
 	// More are the producer's other certificates whose reminder of the
 	// same stage was held in the same sweep: one notice per producer, not
 	// one per product (a registry's producer often has several products
@@ -140,4 +142,42 @@ type DigestNotice struct {
 	Soonest  []CertificateItem `json:"soonest"` // the first to expire
 	Received int               `json:"received"`
 	Answers  []AnswerNotice    `json:"answers"` // received in the week, newest first
+}
+
+// UnlinkedThreshold is how many producers not linked to the bot an
+// official may be told of one by one on a day: above it, the day's
+// single notices join one digest (UnlinkedDigestNotice).
+const UnlinkedThreshold = 3
+
+// UnlinkedSoonDays is the window of the digest's "ending soon" count.
+const UnlinkedSoonDays = 30
+
+// UnlinkedDigestNotice is the payload of an official's daily digest of
+// the producers of their scope whose reminders are held because they have
+// not linked the bot: one message with a workbook instead of one notice
+// per producer and stage.
+type UnlinkedDigestNotice struct {
+	Day      time.Time       `json:"day"`
+	UnitID   int64           `json:"unit_id"`         // the official's unit: the claim-links button's
+	Links    bool            `json:"links,omitempty"` // the official may print claim links (a province's)
+	Total    int             `json:"total"`
+	Soon     int             `json:"soon"` // of them, a certificate ending within UnlinkedSoonDays
+	Communes []CommuneCount  `json:"communes"`
+	Items    []UnlinkedEntry `json:"items"` // most urgent first
+}
+
+// CommuneCount is a commune's count in a digest.
+type CommuneCount struct {
+	Commune string `json:"commune"`
+	N       int    `json:"n"`
+}
+
+// UnlinkedEntry is a producer of an UnlinkedDigestNotice.
+type UnlinkedEntry struct {
+	Producer       string    `json:"producer"`
+	Representative string    `json:"representative"`
+	Phone          string    `json:"phone"`
+	Commune        string    `json:"commune"`
+	Products       int       `json:"products"`
+	ValidUntil     time.Time `json:"valid_until"` // the earliest end of its held certificates
 }

@@ -22,11 +22,7 @@ func Workbook(d Data, p locales.Printer) ([]byte, error) {
 	if _, err := f.NewSheet(products); err != nil {
 		return nil, err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return nil, err
-	}
-	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("dd/mm/yyyy")})
+	bold, date, err := headAndDate(f)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +45,15 @@ func Workbook(d Data, p locales.Printer) ([]byte, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// headAndDate are the styles of a workbook's header row and of its dates.
+func headAndDate(f *excelize.File) (bold, date int, err error) {
+	if bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return 0, 0, err
+	}
+	date, err = f.NewStyle(&excelize.Style{CustomNumFmt: ptr("dd/mm/yyyy")})
+	return bold, date, err
+}
 
 func writeSummary(f *excelize.File, sheet string, bold int, d Data, p locales.Printer) error {
 	st := d.Status

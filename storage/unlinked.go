@@ -1,0 +1,191 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+)
+
+// heldProducers is, for each active official, the producers of their
+// scope (noticeUnits) that have not linked the bot and have reminders
+// held, with what a digest says of them: its commune, how many of its
+// certificates are held and the earliest end among them. A producer that
+// claims its record has its held reminders released (ReleaseHeld), so it
+// is no longer here the next day.
+var heldProducers = `
+WITH h AS (
+    SELECT p.id AS key, p.unit_id AS commune_id, min(r.certificate_id) AS certificate_id,
+           p.name, p.representative, p.phone, u.name AS commune,
+           count(DISTINCT r.certificate_id) AS products, min(c.valid_until) AS valid_until
+    FROM notifications n
+    JOIN certificate_reminders r ON r.notification_id = n.id
+    JOIN certificates c ON c.id = r.certificate_id
+    JOIN producers p ON p.id = n.producer_id
+    JOIN admin_units u ON u.id = p.unit_id
+    WHERE n.status = 'held' AND p.chat_id IS NULL
+    GROUP BY p.id, u.name),
+t AS (SELECT h.*, ` + "(SELECT x.issuer_unit_id FROM certificates x WHERE x.id = h.certificate_id)" + ` AS issuer_id FROM h)
+SELECT o.chat_id, o.user_id, o.unit_id, o.role, t.key, t.name, coalesce(t.representative, ''), coalesce(t.phone, ''), t.commune,
+       t.products, t.valid_until
+FROM (` + noticeUnits("t") + `) v
+JOIN t ON t.key = v.key
+JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = v.id
+ORDER BY o.chat_id, t.valid_until, t.name`
+
+// officialHeld is what sendUnlinked knows of one official's chat.
+type officialHeld struct {
+	user, unit int64
+	role       string
+	producers  map[int64]bool
+	entries    []ocop.UnlinkedEntry
+	singles    []int64 // today's held single notices
+}
+
+// sendUnlinked ends a sweep of day: each official's single notices of
+// producers not linked to the bot, written held (tellOfficialsUnlinked),
+// are queued when the official has at most ocop.UnlinkedThreshold such
+// producers in their scope; above it they are dropped, and the official
+// gets one digest of the day instead, once a day (a sweep run again adds
+// none), listing every such producer of their scope with its phone (an
+// export of phones: audited as export.unreachable). An official with
+// many producers still unlinked gets the digest every day the sweep runs
+// until they link.
+func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got *ocop.Swept) error {
+	// One at a time: two sweeps ending at once would both digest the
+	// same held notices. And the sweep of an earlier day run late (at
+	// start, catching up) leaves them to the later day's.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ocopbot.unlinked_digest'))`); err != nil {
+		return fmt.Errorf("lock unlinked digests: %w", err)
+	}
+	var stale bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM certificate_reminders WHERE due_on > $1)`, day).Scan(&stale); err != nil {
+		return fmt.Errorf("read later sweeps: %w", err)
+	}
+	if stale {
+		return nil
+	}
+	rows, err := tx.Query(ctx, heldProducers)
+	if err != nil {
+		return fmt.Errorf("read held producers: %w", err)
+	}
+	chats := map[int64]*officialHeld{}
+	var order []int64
+	get := func(chat int64) *officialHeld {
+		o, ok := chats[chat]
+		if !ok {
+			o = &officialHeld{producers: map[int64]bool{}}
+			chats[chat] = o
+			order = append(order, chat)
+		}
+		return o
+	}
+	var chat, user, unit, producer int64
+	var role string
+	var e ocop.UnlinkedEntry
+	if _, err := pgx.ForEachRow(rows, []any{&chat, &user, &unit, &role, &producer, &e.Producer, &e.Representative, &e.Phone,
+		&e.Commune, &e.Products, &e.ValidUntil}, func() error {
+		o := get(chat)
+		o.user, o.unit, o.role = user, unit, role
+		if !o.producers[producer] {
+			o.producers[producer] = true
+			o.entries = append(o.entries, e)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read held producers: %w", err)
+	}
+	rows, err = tx.Query(ctx, `
+SELECT id, chat_id FROM notifications
+WHERE kind = $1 AND status = 'held' AND producer_id IS NULL AND chat_id IS NOT NULL
+ORDER BY id`, ocop.NoticeUnreachable)
+	if err != nil {
+		return fmt.Errorf("read held notices: %w", err)
+	}
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &chat}, func() error {
+		o := get(chat)
+		o.singles = append(o.singles, id)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read held notices: %w", err)
+	}
+	var queue, drop []int64
+	for _, chat := range order {
+		o := chats[chat]
+		if len(o.producers) <= ocop.UnlinkedThreshold {
+			queue = append(queue, o.singles...)
+			continue
+		}
+		drop = append(drop, o.singles...)
+		sent, err := s.queueUnlinkedDigest(ctx, tx, chat, o, day)
+		if err != nil {
+			return err
+		}
+		if sent {
+			got.Digests++
+		}
+	}
+	if len(drop) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE id = ANY($1)`, drop); err != nil {
+			return fmt.Errorf("drop notices joining the digest: %w", err)
+		}
+	}
+	got.Told, got.Joined = len(queue), len(drop)
+	if len(queue) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE notifications SET status = 'queued', updated_at = now() WHERE id = ANY($1)`, queue); err != nil {
+		return fmt.Errorf("queue unlinked notices: %w", err)
+	}
+	return s.insertNotifyJobs(ctx, tx, queue)
+}
+
+// queueUnlinkedDigest queues the day's digest to one official, unless it
+// has one of that day or a later one already: a sweep run again, or the
+// sweep of an earlier day run late (catching up at start), sends none.
+func (s *Store) queueUnlinkedDigest(ctx context.Context, tx pgx.Tx, chat int64, o *officialHeld, day time.Time) (bool, error) {
+	d := ocop.UnlinkedDigestNotice{Day: day, UnitID: o.unit, Total: len(o.entries), Items: o.entries,
+		Links: o.role == string(ocop.RoleProvince)}
+	soon := day.AddDate(0, 0, ocop.UnlinkedSoonDays)
+	by := map[string]int{}
+	for _, e := range o.entries {
+		if e.ValidUntil.Before(soon) {
+			d.Soon++
+		}
+		by[e.Commune]++
+	}
+	for c, n := range by {
+		d.Communes = append(d.Communes, ocop.CommuneCount{Commune: c, N: n})
+	}
+	sort.Slice(d.Communes, func(i, j int) bool {
+		a, b := d.Communes[i], d.Communes[j]
+		return a.N > b.N || a.N == b.N && a.Commune < b.Commune
+	})
+	body, err := json.Marshal(d)
+	if err != nil {
+		return false, fmt.Errorf("encode unlinked digest: %w", err)
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `
+INSERT INTO notifications (kind, chat_id, unit_id, payload)
+SELECT $1, $2, $3, $4
+WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE kind = $1 AND chat_id = $2 AND (payload->>'day')::timestamptz >= $5)
+RETURNING id`, ocop.NoticeUnlinkedDigest, chat, o.unit, body, day).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("queue unlinked digest: %w", err)
+	}
+	if err := audit(ctx, tx, o.user, "export."+string(ocop.ExportUnreachable), "unit", o.unit,
+		map[string]any{"rows": len(o.entries), "digest": true}); err != nil {
+		return false, err
+	}
+	return true, s.insertNotifyJobs(ctx, tx, []int64{id})
+}
