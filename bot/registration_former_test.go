@@ -54,6 +54,13 @@ func submitIn(t *testing.T, h *harness, c *user, commune string) {
 	c.expect(commune + ", Thành phố Hồ Chí Minh")
 	c.press("✅ Gửi đăng ký")
 	c.expect("Mã hồ sơ: OCOP-")
+	storedInToday(t, h, c, commune)
+}
+
+// storedInToday checks the producer of c's chat was stored in commune of
+// today's tree.
+func storedInToday(t *testing.T, h *harness, c *user, commune string) {
+	t.Helper()
 	var unit string
 	var from time.Time
 	if err := h.db.Store.Pool().QueryRow(context.Background(), `

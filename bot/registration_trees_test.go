@@ -49,17 +49,7 @@ func TestRegistrationInTodaysTree(t *testing.T) {
 	c.expect("Ấp Bàu Tre, Xã Củ Chi, Thành phố Hồ Chí Minh")
 	c.press("✅ Gửi đăng ký")
 	c.expect("Mã hồ sơ: OCOP-")
-
-	var unit string
-	var from time.Time
-	if err := h.db.Store.Pool().QueryRow(context.Background(), `
-SELECT u.name, u.valid_from FROM producers p JOIN admin_units u ON u.id = p.unit_id WHERE p.owner_user_id = $1`,
-		c.chatID()).Scan(&unit, &from); err != nil {
-		t.Fatal(err)
-	}
-	if unit != "Xã Củ Chi" || from.Before(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Fatalf("producer stored in %s of the tree from %s; want Xã Củ Chi of today's tree", unit, dates.Format(from))
-	}
+	storedInToday(t, h, c, "Xã Củ Chi")
 }
 
 // A conversation on a day before the reform (a test clock in 2024) is
