@@ -128,3 +128,93 @@ func TestUnlinkedDigest(t *testing.T) {
 	digest(commune, n-1, fmt.Sprintf("Hôm nay có %d chủ thể", n-1), "HTX Digest 0")
 	digest(city, n+1, fmt.Sprintf("Hôm nay có %d chủ thể", n+1), "HTX Digest 0")
 }
+
+// TestEventsPastTheAllowanceJoinTheDigest: after a sweep, five producers
+// who blocked the bot and three answers reach an official as three single
+// notices (the day's allowance, ocop.UnlinkedThreshold), not eight; the
+// five others wait, and the next morning's sweep sends them as one digest:
+// the producers that blocked the bot marked in its list and its workbook,
+// the answers in a line each and a sheet.
+func TestEventsPastTheAllowanceJoinTheDigest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC), twoLevel: true, merges: true, notify: true})
+	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	anNhonTay := unitOn(t, h, "27508", 3, today)
+	commune := bind(t, h, 9741, anNhonTay, ocop.RoleCommune)
+	commune.replies()
+	cert := storagetest.Cert{Stars: 3, Decided: "2023-12-20"} // ends 20/12/2026: the 30-day stage
+	const producers, blocked = 8, 5
+	for i := range producers {
+		owner := int64(7601 + i)
+		storagetest.AddProduct(t, h.db.Store, owner, anNhonTay, fmt.Sprintf("Sản phẩm %d", i+1), cert)
+		if i < blocked {
+			h.emu.BlockChat(owner)
+		}
+	}
+	h.sweepOn(today, producers)
+	h.settled("reminders sent")
+	for i := blocked; i < producers; i++ {
+		p := h.user(int64(7601 + i))
+		p.press("Đăng ký đánh giá lại")
+		p.expect("Đã ghi nhận")
+	}
+	h.settled("answers")
+	got := commune.replies()
+	if len(got) != ocop.UnlinkedThreshold {
+		t.Fatalf("the official got %d messages on the sweep's day, want %d", len(got), ocop.UnlinkedThreshold)
+	}
+	for _, m := range got {
+		if !strings.Contains(m.Text, "Không gửi được tin nhắc đánh giá lại") {
+			t.Errorf("a single notice that is not the first events':\n%s", m.Text)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE chat_id = 9741 AND status = 'held'`); n != producers-ocop.UnlinkedThreshold {
+		t.Errorf("held for the digest: %d, want %d", n, producers-ocop.UnlinkedThreshold)
+	}
+
+	h.sweepOn(today.AddDate(0, 0, 1), producers)
+	h.settled("the digest")
+	got = commune.replies()
+	if len(got) != 1 {
+		t.Fatalf("the next morning: %d messages, want one digest", len(got))
+	}
+	m := got[0]
+	if !containsAll(m.Caption, "⛔ 2 chủ thể không nhận được tin nhắc hạn", "HTX Sản phẩm 4 (Xã An Nhơn Tây), ĐT 0912345678",
+		"— đã chặn bot", "💬 3 trả lời nhắc đánh giá lại chưa báo:", "• Sản phẩm 8 — HTX Sản phẩm 8: Đăng ký đánh giá lại") ||
+		strings.Contains(m.Caption, "chưa liên kết bot cần nhắc") {
+		t.Errorf("the digest:\n%s", m.Caption)
+	}
+	data, ok := h.emu.FileBytes(m.DocumentFileID)
+	if !ok {
+		t.Fatal("the digest has no workbook")
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	people, err := book.GetRows(book.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := book.GetRows(book.GetSheetName(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(people) != 3 || len(answers) != 4 {
+		t.Fatalf("workbook: %d producers and %d answers, want 2 and 3:\n%v\n%v", len(people)-1, len(answers)-1, people, answers)
+	}
+	for _, r := range people[1:] {
+		if len(r) < 8 || r[4] != "0912345678" || r[7] != "Đã chặn bot" {
+			t.Errorf("producer row: %v", r)
+		}
+	}
+	for _, r := range answers[1:] {
+		if len(r) < 7 || !strings.HasPrefix(r[1], "OCOP-") || r[6] != "Đăng ký đánh giá lại" {
+			t.Errorf("answer row: %v", r)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE chat_id = 9741 AND status = 'held'`); n != 0 {
+		t.Errorf("%d notices still held after the digest", n)
+	}
+}

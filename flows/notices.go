@@ -224,10 +224,18 @@ const (
 // unlinkedDigest renders an official's daily digest of producers not
 // linked to the bot: the counts, by commune, the most urgent five, the
 // workbook of all of them (with phones) and, for a province's official,
-// the button that prints their claim links.
+// the button that prints their claim links. The events past the day's
+// allowance of single notices join it: producers that blocked the bot
+// (in the list and the workbook, marked) and answers to reminders.
 func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) (Reply, error) {
 	today := e.today()
-	head := p.T("notice.unlinked_digest", "Total", d.Total, "Soon", d.Soon, "Days", ocop.UnlinkedSoonDays)
+	var head []string
+	if d.Total > 0 {
+		head = append(head, p.T("notice.unlinked_digest", "Total", d.Total, "Soon", d.Soon, "Days", ocop.UnlinkedSoonDays))
+	}
+	if d.Blocked > 0 {
+		head = append(head, p.T("notice.unlinked_digest_blocked", "N", d.Blocked))
+	}
 	var communes []string
 	if len(d.Communes) > 1 {
 		communes = append(communes, p.T("notice.unlinked_digest_communes"))
@@ -239,31 +247,49 @@ func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) 
 			communes = append(communes, p.T("notice.unlinked_digest_commune", "Unit", c.Commune, "N", c.N))
 		}
 	}
-	urgent := []string{p.T("notice.unlinked_digest_urgent")}
+	var urgent []string
 	for i, u := range d.Items {
+		if i == 0 {
+			urgent = append(urgent, p.T("notice.unlinked_digest_urgent"))
+		}
 		if i == unlinkedDigestUrgent {
 			break
 		}
-		urgent = append(urgent, p.T("notice.unlinked_digest_item", "Producer", u.Producer, "Unit", u.Commune,
-			"Phone", u.Phone, "End", certEnd(p, u.ValidUntil, today)))
+		line := p.T("notice.unlinked_digest_item", "Producer", u.Producer, "Unit", u.Commune,
+			"Phone", u.Phone, "End", certEnd(p, u.ValidUntil, today))
+		if u.Blocked {
+			line += " " + p.T("notice.unlinked_digest_blocked_mark")
+		}
+		urgent = append(urgent, line)
+	}
+	var answers []string
+	if len(d.Answers) > 0 {
+		answers = append(answers, p.N("notice.unlinked_digest_answers", len(d.Answers)))
+		for i, a := range d.Answers {
+			if i == unlinkedDigestUrgent {
+				break
+			}
+			answers = append(answers, p.T("digest.answer_item", "Product", a.Product, "Producer", a.Producer,
+				"Answer", answerLabel(p, a.Answer, a.TargetStars)))
+		}
+		answers = appendMore(answers, p, len(d.Answers), min(len(d.Answers), unlinkedDigestUrgent))
 	}
 	tail := p.T("notice.unlinked_digest_file")
 	// A caption holds 1,024 characters: the counts by commune go first
-	// when the names are long.
-	parts := [][]string{{head}, communes, urgent, {tail}}
-	text := joinParts(parts)
+	// when the names are long, then the answers' lines.
+	text := joinParts([][]string{head, communes, urgent, answers, {tail}})
 	if utf16Len(text) > captionMax {
-		text = joinParts([][]string{{head}, urgent, {tail}})
+		text = joinParts([][]string{head, urgent, answers, {tail}})
 	}
 	if utf16Len(text) > captionMax {
-		text = joinParts([][]string{{head}, {tail}})
+		text = joinParts([][]string{head, answers[:min(len(answers), 1)], {tail}})
 	}
 	data, err := report.UnlinkedDigestWorkbook(d, p)
 	if err != nil {
 		return Reply{}, fmt.Errorf("unlinked digest workbook: %w", err)
 	}
 	r := Reply{Text: text, Document: &Upload{Name: "chua-lien-ket-" + dates.Compact(d.Day) + ".xlsx", Data: data}}
-	if d.Links {
+	if d.Links && d.Total > 0 {
 		r.Buttons = [][]Button{{{Label: p.T("button.claim_links"), Data: globalData("lk", idArg(d.UnitID), dates.Compact(today))}}}
 	}
 	return r, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -136,10 +137,7 @@ func answerNoticeText(p locales.Printer, a ocop.AnswerNotice, today time.Time) s
 
 // answerLabel names an answer, with the rank asked for an upgrade.
 func answerLabel(p locales.Printer, a ocop.RenewalAnswer, target int) string {
-	if a == ocop.AnswerUpgrade {
-		return p.T("renewal.answer.upgrade_to", "Target", target)
-	}
-	return answerName(p, a)
+	return report.AnswerLabel(p, a, target)
 }
 
 // appendMore adds "… and N more" when shown is fewer than total.

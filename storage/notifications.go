@@ -77,8 +77,9 @@ WHERE id = $1`, id, messageID)
 
 // NotificationBlocked records that Telegram refused the chat for good: the
 // notification is not sent, and neither is anything else for that chat
-// until its user writes /start again.
-func (s *Store) NotificationBlocked(ctx context.Context, id, chatID int64, reason string) error {
+// until its user writes /start again. A reminder refused at at is passed
+// on to officials (reportUnreachable).
+func (s *Store) NotificationBlocked(ctx context.Context, id, chatID int64, reason string, at time.Time) error {
 	return s.WithTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
 INSERT INTO unreachable_chats (chat_id, reason) VALUES ($1, $2) ON CONFLICT (chat_id) DO NOTHING`, chatID, reason); err != nil {
@@ -97,7 +98,7 @@ RETURNING kind, payload`, id, reason).Scan(&kind, &payload)
 		}
 		// A reminder the producer cannot get is for officials to pass on.
 		if kind == ocop.NoticeReminder || kind == ocop.NoticeExpired {
-			return s.reportUnreachable(ctx, tx, payload)
+			return s.reportUnreachable(ctx, tx, payload, at)
 		}
 		return nil
 	})

@@ -107,7 +107,7 @@ INSERT INTO officials (user_id, chat_id, unit_id, role) VALUES
 	if err := store.Pool().QueryRow(ctx, `SELECT id FROM notifications WHERE kind = 'reminder' AND chat_id = 8802`).Scan(&blocked); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.NotificationBlocked(ctx, blocked, 8802, "Forbidden: bot was blocked by the user"); err != nil {
+	if err := store.NotificationBlocked(ctx, blocked, 8802, "Forbidden: bot was blocked by the user", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// Each official twice now: the unlinked producer, the blocked one.

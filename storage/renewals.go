@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
 
@@ -304,7 +305,7 @@ JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = u.id`, ocop.NoticeUnrea
 // reportUnreachable tells the responsible officials that a reminder or an
 // expiry notice could not reach its producer, with the producer's phone so
 // that they can call instead.
-func (s *Store) reportUnreachable(ctx context.Context, tx pgx.Tx, payload []byte) error {
+func (s *Store) reportUnreachable(ctx context.Context, tx pgx.Tx, payload []byte, at time.Time) error {
 	var r ocop.ReminderNotice
 	if err := json.Unmarshal(payload, &r); err != nil {
 		return fmt.Errorf("decode reminder: %w", err)
@@ -313,14 +314,65 @@ func (s *Store) reportUnreachable(ctx context.Context, tx pgx.Tx, payload []byte
 	n.Code, n.Product, n.Stars, n.ValidUntil = r.Code, r.Product, r.Stars, r.ValidUntil
 	var communeID int64
 	err := tx.QueryRow(ctx, `
-SELECT p.name, p.representative, p.phone, p.unit_id
+SELECT p.id, p.name, p.representative, p.phone, p.unit_id
 FROM certificates c JOIN products pr ON pr.id = c.product_id JOIN producers p ON p.id = pr.producer_id
-WHERE c.id = $1`, r.CertificateID).Scan(&n.Producer, &n.Representative, &n.Phone, &communeID)
+WHERE c.id = $1`, r.CertificateID).Scan(&n.ProducerID, &n.Producer, &n.Representative, &n.Phone, &communeID)
 	if err != nil {
 		return fmt.Errorf("read unreachable producer: %w", notFound(err))
 	}
-	_, err = s.tellOfficials(ctx, tx, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
-	return err
+	return s.tellOfficialsPaced(ctx, tx, at, ocop.NoticeUnreachable, communeID, r.CertificateID, n)
+}
+
+// dayStart is the instant Vietnam's day of t began.
+func dayStart(t time.Time) time.Time {
+	l := t.In(dates.Vietnam)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, dates.Vietnam)
+}
+
+// pacedKinds are the officials' single notices of events that come in
+// numbers after a sweep (answers to its reminders, the chats that blocked
+// the bot) and so share the day's allowance (tellOfficialsPaced), with
+// the sweep's own notices and digests.
+var pacedKinds = []string{ocop.NoticeUnreachable, ocop.NoticeRenewalAnswer, ocop.NoticeUnlinkedDigest}
+
+// tellOfficialsPaced is tellOfficials for an event at at that may come in
+// numbers: an official already sent ocop.UnlinkedThreshold such messages
+// on that day (Vietnam's) gets this one held instead — no job; the next
+// sweep's sendUnlinked sends it then, alone, or within that morning's
+// digest. The notices are stamped with at, the clock of the event, so
+// that the day counted is the event's. Two events at once may both pass
+// the count: an official then gets one message more than the allowance,
+// which is harmless, where a lock would serialise every answer.
+func (s *Store) tellOfficialsPaced(ctx context.Context, tx pgx.Tx, at time.Time, kind string, communeID, certificateID int64, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s notification: %w", kind, err)
+	}
+	rows, err := tx.Query(ctx, `
+INSERT INTO notifications (kind, chat_id, unit_id, payload, status, created_at)
+SELECT $3, o.chat_id, o.unit_id, $4,
+       CASE WHEN (SELECT count(*) FROM notifications n
+                  WHERE n.chat_id = o.chat_id AND n.producer_id IS NULL AND n.kind = ANY($5) AND n.status <> 'held'
+                    AND n.created_at >= $6 AND n.created_at < $6 + interval '1 day') >= $7
+            THEN 'held' ELSE 'queued' END, $8
+FROM officials o
+WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", certificateIssuer("$2::bigint"))+`)
+RETURNING id, status`, communeID, certificateID, kind, body, pacedKinds, dayStart(at), ocop.UnlinkedThreshold, at)
+	if err != nil {
+		return fmt.Errorf("queue %s notifications: %w", kind, err)
+	}
+	var queued []int64
+	var id int64
+	var status string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error {
+		if status == ocop.NoticeQueued {
+			queued = append(queued, id)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("queue %s notifications: %w", kind, err)
+	}
+	return s.insertNotifyJobs(ctx, tx, queued)
 }
 
 // AnswerRenewal records the answer of the user who owns the certificate's
@@ -391,7 +443,7 @@ RETURNING id, answered_at`, certificateID, c.ProductID, c.ProducerID, r.UnitID, 
 			return fmt.Errorf("record renewal answer: %w", err)
 		}
 		notice := ocop.AnswerNotice{CertificateItem: r.CertificateItem, Answer: answer, TargetStars: r.TargetStars, Previous: out.Previous}
-		if _, err := s.tellOfficials(ctx, tx, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
+		if err := s.tellOfficialsPaced(ctx, tx, at, ocop.NoticeRenewalAnswer, r.UnitID, certificateID, notice); err != nil {
 			return err
 		}
 		return audit(ctx, tx, userID, "renewal.answered", "certificate", certificateID,

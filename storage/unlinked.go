@@ -38,24 +38,85 @@ JOIN t ON t.key = v.key
 JOIN officials o ON o.revoked_at IS NULL AND o.unit_id = v.id
 ORDER BY o.chat_id, t.valid_until, t.name`
 
+// heldNotices are the officials' single notices written held: those of
+// producers not linked to the bot, from this sweep (tellOfficialsUnlinked),
+// and events past the day's allowance (tellOfficialsPaced) since the last
+// sweep, with their official (none: revoked) and, for a producer that
+// blocked the bot, the producer as it is now (a correction or an erasure
+// since shows).
+const heldNotices = `
+SELECT n.id, n.chat_id, n.kind, n.payload, o.user_id, o.unit_id, o.role,
+       coalesce(p.id, 0), coalesce(p.name, ''), coalesce(p.representative, ''), coalesce(p.phone, ''), coalesce(u.name, '')
+FROM notifications n
+LEFT JOIN LATERAL (SELECT * FROM officials o WHERE o.chat_id = n.chat_id AND o.revoked_at IS NULL ORDER BY o.user_id LIMIT 1) o ON true
+LEFT JOIN producers p ON n.kind = 'unreachable' AND coalesce(n.payload->>'reason', '') = ''
+                     AND p.id = (n.payload->>'producer_id')::bigint
+LEFT JOIN admin_units u ON u.id = p.unit_id
+WHERE n.kind = ANY($1) AND n.status = 'held' AND n.producer_id IS NULL AND n.chat_id IS NOT NULL
+ORDER BY n.id`
+
+// heldNotice is a row of heldNotices.
+type heldNotice struct {
+	id, chat, producer int64
+	kind               string
+	payload            []byte
+	user, unit         *int64
+	role               *string
+	entry              ocop.UnlinkedEntry
+}
+
 // officialHeld is what sendUnlinked knows of one official's chat.
 type officialHeld struct {
 	user, unit int64
 	role       string
 	producers  map[int64]bool
 	entries    []ocop.UnlinkedEntry
-	singles    []int64 // today's held single notices
+	singles    []int64 // today's held notices of producers not linked
+	events     []int64 // held notices of events: blocked chats, answers
+	blocked    int
+	answers    []ocop.AnswerNotice
+}
+
+// hold adds a held notice to what the official is told.
+func (o *officialHeld) hold(h heldNotice) error {
+	switch {
+	case h.kind == ocop.NoticeRenewalAnswer:
+		var a ocop.AnswerNotice
+		if err := json.Unmarshal(h.payload, &a); err != nil {
+			return fmt.Errorf("decode held answer %d: %w", h.id, err)
+		}
+		o.answers = append(o.answers, a)
+		o.events = append(o.events, h.id)
+	case h.producer == 0: // not linked: the digest reads it from its reminders
+		o.singles = append(o.singles, h.id)
+	default:
+		var u ocop.UnreachableNotice
+		if err := json.Unmarshal(h.payload, &u); err != nil {
+			return fmt.Errorf("decode held notice %d: %w", h.id, err)
+		}
+		o.events = append(o.events, h.id)
+		if o.producers[h.producer] {
+			return nil
+		}
+		o.producers[h.producer] = true
+		e := h.entry
+		e.Products, e.ValidUntil, e.Blocked = 1+len(u.More), u.ValidUntil, true
+		o.entries = append(o.entries, e)
+		o.blocked++
+	}
+	return nil
 }
 
 // sendUnlinked ends a sweep of day: each official's single notices of
 // producers not linked to the bot, written held (tellOfficialsUnlinked),
-// are queued when the official has at most ocop.UnlinkedThreshold such
-// producers in their scope; above it they are dropped, and the official
-// gets one digest of the day instead, once a day (a sweep run again adds
-// none), listing every such producer of their scope with its phone (an
-// export of phones: audited as export.unreachable). An official with
-// many producers still unlinked gets the digest every day the sweep runs
-// until they link.
+// and of events past the day's allowance (tellOfficialsPaced: producers
+// that blocked the bot, answers) are queued when the official has at most
+// ocop.UnlinkedThreshold producers and answers to hear of; above it they
+// are dropped, and the official gets one digest of the day instead, once
+// a day (a sweep run again adds none; events then wait for tomorrow's),
+// listing every such producer of their scope with its phone (an export of
+// phones: audited as export.unreachable). An official with many producers
+// still unlinked gets the digest every day the sweep runs until they link.
 func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got *ocop.Swept) error {
 	// One at a time: two sweeps ending at once would both digest the
 	// same held notices. And the sweep of an earlier day run late (at
@@ -100,26 +161,32 @@ func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got 
 	}); err != nil {
 		return fmt.Errorf("read held producers: %w", err)
 	}
-	rows, err = tx.Query(ctx, `
-SELECT id, chat_id FROM notifications
-WHERE kind = $1 AND status = 'held' AND producer_id IS NULL AND chat_id IS NOT NULL
-ORDER BY id`, ocop.NoticeUnreachable)
+	rows, err = tx.Query(ctx, heldNotices, []string{ocop.NoticeUnreachable, ocop.NoticeRenewalAnswer})
 	if err != nil {
 		return fmt.Errorf("read held notices: %w", err)
 	}
-	var id int64
-	if _, err := pgx.ForEachRow(rows, []any{&id, &chat}, func() error {
-		o := get(chat)
-		o.singles = append(o.singles, id)
-		return nil
+	var revoked []int64
+	var h heldNotice
+	if _, err := pgx.ForEachRow(rows, []any{&h.id, &h.chat, &h.kind, &h.payload, &h.user, &h.unit, &h.role,
+		&h.producer, &h.entry.Producer, &h.entry.Representative, &h.entry.Phone, &h.entry.Commune}, func() error {
+		if h.user == nil {
+			revoked = append(revoked, h.id) // to an official no longer: nobody to tell
+			return nil
+		}
+		o := get(h.chat)
+		if o.user == 0 {
+			o.user, o.unit, o.role = *h.user, *h.unit, *h.role
+		}
+		return o.hold(h)
 	}); err != nil {
 		return fmt.Errorf("read held notices: %w", err)
 	}
 	var queue, drop []int64
 	for _, chat := range order {
 		o := chats[chat]
-		if len(o.producers) <= ocop.UnlinkedThreshold {
+		if len(o.producers)+len(o.answers) <= ocop.UnlinkedThreshold {
 			queue = append(queue, o.singles...)
+			queue = append(queue, o.events...)
 			continue
 		}
 		drop = append(drop, o.singles...)
@@ -129,8 +196,12 @@ ORDER BY id`, ocop.NoticeUnreachable)
 		}
 		if sent {
 			got.Digests++
+			// The events are in the digest; without one (today's went
+			// already) they wait for tomorrow's.
+			drop = append(drop, o.events...)
 		}
 	}
+	drop = append(drop, revoked...)
 	if len(drop) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE id = ANY($1)`, drop); err != nil {
 			return fmt.Errorf("drop notices joining the digest: %w", err)
@@ -150,11 +221,18 @@ ORDER BY id`, ocop.NoticeUnreachable)
 // has one of that day or a later one already: a sweep run again, or the
 // sweep of an earlier day run late (catching up at start), sends none.
 func (s *Store) queueUnlinkedDigest(ctx context.Context, tx pgx.Tx, chat int64, o *officialHeld, day time.Time) (bool, error) {
-	d := ocop.UnlinkedDigestNotice{Day: day, UnitID: o.unit, Total: len(o.entries), Items: o.entries,
-		Links: o.role == string(ocop.RoleProvince)}
+	sort.SliceStable(o.entries, func(i, j int) bool {
+		a, b := o.entries[i], o.entries[j]
+		return a.ValidUntil.Before(b.ValidUntil) || a.ValidUntil.Equal(b.ValidUntil) && a.Producer < b.Producer
+	})
+	d := ocop.UnlinkedDigestNotice{Day: day, UnitID: o.unit, Total: len(o.entries) - o.blocked, Items: o.entries,
+		Links: o.role == string(ocop.RoleProvince), Blocked: o.blocked, Answers: o.answers}
 	soon := day.AddDate(0, 0, ocop.UnlinkedSoonDays)
 	by := map[string]int{}
 	for _, e := range o.entries {
+		if e.Blocked {
+			continue
+		}
 		if e.ValidUntil.Before(soon) {
 			d.Soon++
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ocopbot/ocopbot/bot"
 
@@ -19,6 +20,7 @@ type notifyWorker struct {
 	store  *storage.Store
 	send   *bot.Sender
 	render *flows.Engine
+	now    func() time.Time // when a refusal happened: the officials' allowance is counted by day
 	log    *slog.Logger
 }
 
@@ -41,7 +43,7 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		return nil
 	}
 	if gone {
-		return w.store.NotificationBlocked(ctx, n.ID, n.ChatID, "chat unreachable")
+		return w.store.NotificationBlocked(ctx, n.ID, n.ChatID, "chat unreachable", w.now())
 	}
 	reply, err := w.render.Notice(n)
 	if err != nil {
@@ -64,7 +66,7 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	case refused.Wait > 0:
 		return river.JobSnooze(refused.Wait)
 	case refused.Chat:
-		return w.store.NotificationBlocked(context.WithoutCancel(ctx), n.ID, n.ChatID, errText(err))
+		return w.store.NotificationBlocked(context.WithoutCancel(ctx), n.ID, n.ChatID, errText(err), w.now())
 	case refused.BadRequest:
 		// Sending it again cannot help.
 		if ferr := w.store.NotificationFailed(context.WithoutCancel(ctx), n.ID, errText(err), true); ferr != nil {

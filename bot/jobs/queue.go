@@ -73,7 +73,7 @@ func New(store *storage.Store, send *bot.Sender, render *flows.Engine, cfg Confi
 	}
 	cfg.defaults()
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &notifyWorker{store: store, send: send, render: render, log: cfg.Log}); err != nil {
+	if err := river.AddWorkerSafely(workers, &notifyWorker{store: store, send: send, render: render, now: cfg.Now, log: cfg.Log}); err != nil {
 		return nil, fmt.Errorf("register notify worker: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &sweepWorker{store: store, stages: cfg.Stages, log: cfg.Log}); err != nil {

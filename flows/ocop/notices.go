@@ -146,7 +146,11 @@ type DigestNotice struct {
 
 // UnlinkedThreshold is how many producers not linked to the bot an
 // official may be told of one by one on a day: above it, the day's
-// single notices join one digest (UnlinkedDigestNotice).
+// single notices join one digest (UnlinkedDigestNotice). It is also the
+// day's allowance of single notices of events (an answer to a reminder,
+// a producer newly unreachable): past it, they wait for the next
+// morning's digest, so that a season of answers or a large sweep's
+// blocked chats do not become hundreds of messages to one official.
 const UnlinkedThreshold = 3
 
 // UnlinkedSoonDays is the window of the digest's "ending soon" count.
@@ -163,7 +167,12 @@ type UnlinkedDigestNotice struct {
 	Total    int             `json:"total"`
 	Soon     int             `json:"soon"` // of them, a certificate ending within UnlinkedSoonDays
 	Communes []CommuneCount  `json:"communes"`
-	Items    []UnlinkedEntry `json:"items"` // most urgent first
+	Items    []UnlinkedEntry `json:"items"` // most urgent first: the Total not linked and the Blocked
+	// Events past the day's allowance of single notices, since the last
+	// digest: producers a reminder could not reach (they blocked the bot;
+	// also in Items, marked) and answers to reminders.
+	Blocked int            `json:"blocked,omitempty"`
+	Answers []AnswerNotice `json:"answers,omitempty"`
 }
 
 // CommuneCount is a commune's count in a digest.
@@ -179,5 +188,6 @@ type UnlinkedEntry struct {
 	Phone          string    `json:"phone"`
 	Commune        string    `json:"commune"`
 	Products       int       `json:"products"`
-	ValidUntil     time.Time `json:"valid_until"` // the earliest end of its held certificates
+	ValidUntil     time.Time `json:"valid_until"`       // the earliest end of its held certificates
+	Blocked        bool      `json:"blocked,omitempty"` // linked, but the chat blocked the bot
 }

@@ -89,9 +89,10 @@ type Swept struct {
 	Reminders int // reminders before expiry
 	Expired   int // expiry notices
 	Held      int // of both, those held for producers that have not claimed their record
-	// Officials' notices of producers not linked to the bot: Told one by
-	// one (at most UnlinkedThreshold producers for that official), Joined
-	// a digest instead, and the Digests sent.
+	// Officials' notices of producers not linked to the bot and of events
+	// held since the last sweep: Told one by one (at most
+	// UnlinkedThreshold for that official), Joined a digest instead, and
+	// the Digests sent.
 	Told, Joined, Digests int
 }
 
