@@ -9,7 +9,6 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -55,7 +54,7 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 		if err := json.Unmarshal(n.Payload, &d); err != nil {
 			return Reply{}, fmt.Errorf("decode %s notice %d: %w", n.Kind, n.ID, err)
 		}
-		return e.unlinkedDigest(p, d)
+		return e.unlinkedDigest(p, n.ID, d)
 	case ocop.NoticeErased:
 		return render(n, func(d ocop.ErasedNotice) Reply {
 			text := p.T("notice.erased", "Producer", d.Producer, "Date", day(dates.LocalDay(d.ErasedOn)))
@@ -222,10 +221,11 @@ const (
 )
 
 // unlinkedDigest renders an official's daily digest of producers not
-// linked to the bot: the counts, by commune, the most urgent five, the
-// workbook of all of them (with phones) and, for a province's official,
-// the button that prints their claim links.
-func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) (Reply, error) {
+// linked to the bot (notification id): the counts, by commune, the most
+// urgent five, the workbook of all of them (with phones) and, for a
+// province's official, the button that prints their claim links. A brief
+// one (/bantin) stops at the counts (unlinkedBrief).
+func (e *Engine) unlinkedDigest(p locales.Printer, id int64, d ocop.UnlinkedDigestNotice) (Reply, error) {
 	today := e.today()
 	head := p.T("notice.unlinked_digest", "Total", d.Total, "Soon", d.Soon, "Days", ocop.UnlinkedSoonDays)
 	var communes []string
@@ -238,6 +238,9 @@ func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) 
 			}
 			communes = append(communes, p.T("notice.unlinked_digest_commune", "Unit", c.Commune, "N", c.N))
 		}
+	}
+	if d.Brief {
+		return e.unlinkedBrief(p, id, d, head, communes), nil
 	}
 	urgent := []string{p.T("notice.unlinked_digest_urgent")}
 	for i, u := range d.Items {
@@ -258,15 +261,11 @@ func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) 
 	if utf16Len(text) > captionMax {
 		text = joinParts([][]string{{head}, {tail}})
 	}
-	data, err := report.UnlinkedDigestWorkbook(d, p)
+	doc, err := unlinkedWorkbook(p, d)
 	if err != nil {
-		return Reply{}, fmt.Errorf("unlinked digest workbook: %w", err)
+		return Reply{}, err
 	}
-	r := Reply{Text: text, Document: &Upload{Name: "chua-lien-ket-" + dates.Compact(d.Day) + ".xlsx", Data: data}}
-	if d.Links {
-		r.Buttons = [][]Button{{{Label: p.T("button.claim_links"), Data: globalData("lk", idArg(d.UnitID), dates.Compact(today))}}}
-	}
-	return r, nil
+	return Reply{Text: text, Document: doc, Buttons: e.claimLinksRows(p, d)}, nil
 }
 
 func joinParts(parts [][]string) string {
