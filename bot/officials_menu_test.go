@@ -89,16 +89,16 @@ func TestOfficialsOwnBot(t *testing.T) {
 	if strings.Contains(c.lastText(), "trực thuộc") {
 		t.Errorf("a commune official is told of units below:\n%s", c.lastText())
 	}
-	wantMenu(t, h, "a commune official", c.chatID(), append([]string{"start", "huy", "ngonngu", "trogiup"}, officialOnly...),
-		append([]string{"ketqua", "bantin"}, producerOnly...))
+	wantMenu(t, h, "a commune official", c.chatID(), append([]string{"start", "bantin", "huy", "ngonngu", "trogiup"}, officialOnly...),
+		append([]string{"ketqua"}, producerOnly...))
 	c.say("/start")
 	c.expect("dành cho cán bộ OCOP cấp xã của Xã Củ Chi", "/trogiup")
 	if m := c.last(); !hasButton(m, "📊 Tình hình OCOP") || hasButton(m, "📝 Đăng ký sản phẩm OCOP") || hasButton(m, "📝 Ghi kết quả đánh giá") {
 		t.Errorf("a commune official's /start buttons: %+v", m.InlineKeyboard)
 	}
 	c.say("/trogiup")
-	c.expect("Các lệnh dành cho cán bộ OCOP cấp xã của Xã Củ Chi", "/status — ", "/moi — ", "/thongbao — ", "/giahan — ", "/trogiup — ")
-	for _, cmd := range []string{"/dangky", "/nhanhoso", "/ketqua", "/bantin"} {
+	c.expect("Các lệnh dành cho cán bộ OCOP cấp xã của Xã Củ Chi", "/status — ", "/moi — ", "/thongbao — ", "/giahan — ", "/bantin — ", "/trogiup — ")
+	for _, cmd := range []string{"/dangky", "/nhanhoso", "/ketqua"} {
 		if strings.Contains(c.lastText(), cmd) {
 			t.Errorf("a commune official's /trogiup offers %s:\n%s", cmd, c.lastText())
 		}
@@ -145,6 +145,12 @@ AND entity_id IN (SELECT u.id FROM admin_units u JOIN admin_units p ON p.id = u.
 	if !hasButton(c.last(), "📝 Đăng ký sản phẩm OCOP") {
 		t.Errorf("a revoked official's /start buttons: %+v", c.last().InlineKeyboard)
 	}
+
+	// The administrator has no unit, so no digest: no /bantin.
+	admin := bind(t, h, 8804, 0, ocop.RoleAdmin)
+	wantMenu(t, h, "the administrator", admin.chatID(), officialOnly, []string{"bantin"})
+	admin.say("/bantin")
+	admin.expect("tài khoản quản trị không nhận bản tin")
 }
 
 // hasButton reports whether m shows a button labelled label.

@@ -160,7 +160,10 @@ func TestRenewalReminders(t *testing.T) {
 
 	// The weekly digest, for the district official who asks.
 	commune.say("/bantin")
-	commune.expect("Bản tin tuần dành cho cán bộ cấp tỉnh (và cán bộ cấp huyện cũ)")
+	commune.expect("Bản tin hằng ngày về chủ thể chưa liên kết bot: bản đầy đủ")
+	if strings.Contains(commune.lastText(), "hằng tuần") {
+		t.Errorf("a commune official is offered the weekly digest:\n%s", commune.lastText())
+	}
 	district.say("/bantin")
 	district.expect("Anh/Chị chưa nhận bản tin OCOP hằng tuần")
 	district.press("Nhận bản tin hằng tuần")

@@ -21,8 +21,8 @@ import (
 var producerCommands = []string{"start", "dangky", "hoso", "nhanhoso", "suathongtin", "dulieu", "xoadulieu", "huy", "ngonngu", "trogiup"}
 
 // officialCommands are the commands of off's role. /ketqua is for the
-// offices that record results (ocop.OfficeOf); /bantin for those the
-// digest is for (digestReader); /moi for officials whose level still
+// offices that record results (ocop.OfficeOf); /bantin for those a
+// digest is for (digestsOf); /moi for officials whose level still
 // exists (a district official's ended on 30/6/2025).
 func (e *Engine) officialCommands(off ocop.Official) []string {
 	cmds := []string{"start", "status"}
@@ -33,7 +33,7 @@ func (e *Engine) officialCommands(off ocop.Official) []string {
 		cmds = append(cmds, "moi")
 	}
 	cmds = append(cmds, "thongbao", "giahan")
-	if off.Role == ocop.RoleDistrict || off.Role == ocop.RoleProvince {
+	if weekly, daily := digestsOf(off); weekly || daily {
 		cmds = append(cmds, "bantin")
 	}
 	return append(cmds, "huy", "ngonngu", "trogiup")

@@ -26,6 +26,7 @@ type Records interface {
 	QuotaRecords
 	ResultRecords
 	RenewalRecords
+	DigestRecords
 	NoticeRecords
 	ClaimRecords
 	RegistryRecords
@@ -153,6 +154,7 @@ func New(cfg Config) *Engine {
 		"iv":    e.inviteButton,
 		"rn":    e.renewalButton,
 		"dg":    e.digestButton,
+		"ul":    e.unlinkedListButton,
 		"claim": func(t *turn, _ string) error { return e.claimCommand(t) },
 		"cl":    e.claimButton,
 		"cs":    e.consentButton,

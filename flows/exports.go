@@ -17,6 +17,13 @@ type ExportRecords interface {
 // is called before the file or list is said, so that none leaves untraced.
 // It records the scope actually exported.
 func (e *Engine) recordExport(t *turn, kind ocop.ExportKind, sc scoped, rows, products int) error {
-	unitID, area := sc.exported()
-	return e.records.RecordExport(t.ctx, ocop.Export{Kind: kind, Actor: t.chat.UserID, UnitID: unitID, Area: area, Rows: rows, Products: products})
+	return e.recordExportOf(t, sc, ocop.Export{Kind: kind, Rows: rows, Products: products})
+}
+
+// recordExportOf is recordExport of x, which says what and how much: the
+// turn's user and the scope are filled in.
+func (e *Engine) recordExportOf(t *turn, sc scoped, x ocop.Export) error {
+	x.Actor = t.chat.UserID
+	x.UnitID, x.Area = sc.exported()
+	return e.records.RecordExport(t.ctx, x)
 }

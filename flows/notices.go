@@ -9,7 +9,6 @@ import (
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/flows/report"
 	"github.com/ocopbot/ocopbot/locales"
 )
 
@@ -55,7 +54,7 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 		if err := json.Unmarshal(n.Payload, &d); err != nil {
 			return Reply{}, fmt.Errorf("decode %s notice %d: %w", n.Kind, n.ID, err)
 		}
-		return e.unlinkedDigest(p, d)
+		return e.unlinkedDigest(p, n.ID, d)
 	case ocop.NoticeErased:
 		return render(n, func(d ocop.ErasedNotice) Reply {
 			text := p.T("notice.erased", "Producer", d.Producer, "Date", day(dates.LocalDay(d.ErasedOn)))
@@ -222,12 +221,13 @@ const (
 )
 
 // unlinkedDigest renders an official's daily digest of producers not
-// linked to the bot: the counts, by commune, the most urgent five, the
-// workbook of all of them (with phones) and, for a province's official,
-// the button that prints their claim links. The events past the day's
-// allowance of single notices join it: producers that blocked the bot
-// (in the list and the workbook, marked) and answers to reminders.
-func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) (Reply, error) {
+// linked to the bot (notification id): the counts, by commune, the most
+// urgent five, the workbook of all of them (with phones) and, for a
+// province's official, the button that prints their claim links. The
+// events past the day's allowance of single notices join it: producers
+// that blocked the bot (in the list and the workbook, marked) and answers
+// to reminders. A brief one (/bantin) stops at the counts (unlinkedBrief).
+func (e *Engine) unlinkedDigest(p locales.Printer, id int64, d ocop.UnlinkedDigestNotice) (Reply, error) {
 	today := e.today()
 	var head []string
 	if d.Total > 0 {
@@ -247,6 +247,13 @@ func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) 
 			communes = append(communes, p.T("notice.unlinked_digest_commune", "Unit", c.Commune, "N", c.N))
 		}
 	}
+	var answers []string
+	if len(d.Answers) > 0 {
+		answers = append(answers, p.N("notice.unlinked_digest_answers", len(d.Answers)))
+	}
+	if d.Brief {
+		return e.unlinkedBrief(p, id, d, head, communes, answers), nil
+	}
 	var urgent []string
 	for i, u := range d.Items {
 		if i == 0 {
@@ -262,9 +269,7 @@ func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) 
 		}
 		urgent = append(urgent, line)
 	}
-	var answers []string
 	if len(d.Answers) > 0 {
-		answers = append(answers, p.N("notice.unlinked_digest_answers", len(d.Answers)))
 		for i, a := range d.Answers {
 			if i == unlinkedDigestUrgent {
 				break
@@ -284,13 +289,13 @@ func (e *Engine) unlinkedDigest(p locales.Printer, d ocop.UnlinkedDigestNotice) 
 	if utf16Len(text) > captionMax {
 		text = joinParts([][]string{head, answers[:min(len(answers), 1)], {tail}})
 	}
-	data, err := report.UnlinkedDigestWorkbook(d, p)
+	doc, err := unlinkedWorkbook(p, d)
 	if err != nil {
-		return Reply{}, fmt.Errorf("unlinked digest workbook: %w", err)
+		return Reply{}, err
 	}
-	r := Reply{Text: text, Document: &Upload{Name: "chua-lien-ket-" + dates.Compact(d.Day) + ".xlsx", Data: data}}
-	if d.Links && d.Total > 0 {
-		r.Buttons = [][]Button{{{Label: p.T("button.claim_links"), Data: globalData("lk", idArg(d.UnitID), dates.Compact(today))}}}
+	r := Reply{Text: text, Document: doc}
+	if d.Total > 0 {
+		r.Buttons = e.claimLinksRows(p, d)
 	}
 	return r, nil
 }

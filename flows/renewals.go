@@ -20,7 +20,6 @@ type RenewalRecords interface {
 	AnswerRenewal(ctx context.Context, userID, certificateID int64, answer ocop.RenewalAnswer, at time.Time) (ocop.RenewalOutcome, error)
 	RenewalRequests(ctx context.Context, communes []int64, limit int) ([]ocop.RenewalRequest, int, error)
 	UnreachableProducers(ctx context.Context, day time.Time, communes []int64, limit int) ([]ocop.UnreachableNotice, int, error)
-	SetDigest(ctx context.Context, userID int64, on bool) error
 }
 
 // answerCodes are the answers, in the order their buttons are shown, with
@@ -235,57 +234,4 @@ func renewalStatus(p locales.Printer, r ocop.RenewalTally) string {
 	}
 	return p.T("status.renewals", "Reevaluate", r.Reevaluate, "Upgrade", r.Upgrade, "Lapse", r.Lapse,
 		"Unanswered", r.Unanswered, "Unreachable", r.Unreachable)
-}
-
-// digestCommand answers /bantin: whether the official gets the weekly
-// digest, with a button to change it.
-func (e *Engine) digestCommand(t *turn) error {
-	off, ok, err := e.digestReader(t)
-	if !ok || err != nil {
-		return err
-	}
-	showDigest(t, off.Digest)
-	return nil
-}
-
-// digestButton turns the digest on or off.
-func (e *Engine) digestButton(t *turn, arg string) error {
-	if arg != "on" && arg != "off" {
-		return e.oldButton(t)
-	}
-	off, ok, err := e.digestReader(t)
-	if !ok || err != nil {
-		return err
-	}
-	if err := e.records.SetDigest(t.ctx, off.UserID, arg == "on"); err != nil {
-		return err
-	}
-	t.changedIdentity()
-	showDigest(t, arg == "on")
-	return nil
-}
-
-// digestReader is the official of the turn if the digest is for them
-// (district and province officials); ok is false when the user was told
-// otherwise.
-func (e *Engine) digestReader(t *turn) (ocop.Official, bool, error) {
-	off, ok, err := e.official(t)
-	if !ok || err != nil {
-		return off, false, err
-	}
-	if off.Role != ocop.RoleDistrict && off.Role != ocop.RoleProvince {
-		t.say(Reply{Text: t.p.T("digest.not_for_role")})
-		return off, false, nil
-	}
-	return off, true, nil
-}
-
-// showDigest says whether the digest is on, with the button that turns it
-// the other way.
-func showDigest(t *turn, on bool) {
-	text, button, next := "digest.off", "button.digest_on", "on"
-	if on {
-		text, button, next = "digest.on", "button.digest_off", "off"
-	}
-	t.say(Reply{Text: t.p.T(text), Buttons: [][]Button{{{Label: t.p.T(button), Data: globalData("dg", next)}}}})
 }

@@ -29,6 +29,10 @@ func (s *Store) RecordExport(ctx context.Context, x ocop.Export) error {
 	if x.Area {
 		details["area"] = true // the former district's area on today's tree
 	}
+	if x.Digest != 0 {
+		details["digest"] = true // as the sweep's digest records it
+		details["notification_id"] = x.Digest
+	}
 	return s.WithTx(ctx, func(tx pgx.Tx) error {
 		return audit(ctx, tx, x.Actor, "export."+string(x.Kind), "unit", x.UnitID, details)
 	})

@@ -148,18 +148,19 @@ type officialRow struct {
 	UnitID *int64    `db:"unit_id"` // an administrator has none
 	Role   ocop.Role `db:"role"`
 	Digest bool      `db:"digest"`
+	Daily  string    `db:"unlinked_digest"`
 	Told   bool      `db:"reform_noticed"`
 }
 
 func (r officialRow) official() ocop.Official {
 	return ocop.Official{UserID: r.UserID, ChatID: r.ChatID, UnitID: deref(r.UnitID), Role: r.Role, Digest: r.Digest,
-		ReformNoticed: r.Told}
+		Daily: ocop.DigestDetail(r.Daily), ReformNoticed: r.Told}
 }
 
 // OfficialByUser returns the active official a Telegram user is, or
 // ErrNotFound.
 func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official, error) {
-	o, err := collectOne(ctx, s.pool, officialRow.official, `SELECT user_id, chat_id, unit_id, role, digest, reform_noticed_at IS NOT NULL AS reform_noticed FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	o, err := collectOne(ctx, s.pool, officialRow.official, `SELECT user_id, chat_id, unit_id, role, digest, unlinked_digest, reform_noticed_at IS NOT NULL AS reform_noticed FROM officials WHERE user_id = $1 AND revoked_at IS NULL`, userID)
 	if err != nil {
 		return ocop.Official{}, fmt.Errorf("load official %d: %w", userID, notFound(err))
 	}
@@ -172,7 +173,7 @@ func (s *Store) OfficialByUser(ctx context.Context, userID int64) (ocop.Official
 // registration all three: apart, they were three round trips.
 func (s *Store) Identity(ctx context.Context, userID int64, consentVersion string) (ocop.Identity, error) {
 	const q = `
-SELECT o.user_id, o.chat_id, o.unit_id, o.role, o.digest, o.reform_noticed_at IS NOT NULL,
+SELECT o.user_id, o.chat_id, o.unit_id, o.role, o.digest, o.unlinked_digest, o.reform_noticed_at IS NOT NULL,
        p.id, p.chat_id, p.kind, p.name, p.representative, p.phone, p.tax_code, p.citizen_id, p.unit_id, p.address_line, p.created_at,
        EXISTS (SELECT 1 FROM consents c WHERE c.user_id = $1 AND c.version = $2 AND c.withdrawn_at IS NULL),
        EXISTS (SELECT 1 FROM officials r WHERE r.user_id = $1 AND r.revoked_at IS NOT NULL)
@@ -183,6 +184,7 @@ LEFT JOIN producers p ON p.owner_user_id = $1`
 		oUser, oChat, oUnit                 *int64
 		oRole                               *ocop.Role
 		oDigest, oTold                      *bool
+		oDaily                              *string
 		pID, pChat, pUnit                   *int64
 		pKind                               *ocop.ProducerKind
 		pName, pRep, pPhone, pTax, pCitizen *string
@@ -190,14 +192,14 @@ LEFT JOIN producers p ON p.owner_user_id = $1`
 		pCreated                            *time.Time
 		id                                  ocop.Identity
 	)
-	err := s.pool.QueryRow(ctx, q, userID, consentVersion).Scan(&oUser, &oChat, &oUnit, &oRole, &oDigest, &oTold,
+	err := s.pool.QueryRow(ctx, q, userID, consentVersion).Scan(&oUser, &oChat, &oUnit, &oRole, &oDigest, &oDaily, &oTold,
 		&pID, &pChat, &pKind, &pName, &pRep, &pPhone, &pTax, &pCitizen, &pUnit, &pLine, &pCreated, &id.Consented, &id.FormerOfficial)
 	if err != nil {
 		return ocop.Identity{}, fmt.Errorf("identify user %d: %w", userID, err)
 	}
 	if oUser != nil {
 		id.Official = &ocop.Official{UserID: *oUser, ChatID: *oChat, UnitID: deref(oUnit), Role: *oRole,
-			Digest: *oDigest, ReformNoticed: *oTold}
+			Digest: *oDigest, Daily: ocop.DigestDetail(*oDaily), ReformNoticed: *oTold}
 	}
 	if pID != nil {
 		id.Producer = &ocop.Producer{ID: *pID, OwnerUserID: userID, ChatID: *pChat, Kind: *pKind, Name: *pName,
@@ -258,7 +260,7 @@ func (s *Store) RevokeOfficial(ctx context.Context, userID, by int64, operator s
 		var err error
 		off, err = collectOne(ctx, tx, officialRow.official, `
 UPDATE officials SET revoked_at = now(), updated_at = now() WHERE user_id = $1 AND revoked_at IS NULL
-RETURNING user_id, chat_id, unit_id, role, digest, reform_noticed_at IS NOT NULL AS reform_noticed`, userID)
+RETURNING user_id, chat_id, unit_id, role, digest, unlinked_digest, reform_noticed_at IS NOT NULL AS reform_noticed`, userID)
 		if err != nil {
 			return fmt.Errorf("revoke official %d: %w", userID, notFound(err))
 		}
@@ -272,4 +274,32 @@ RETURNING user_id, chat_id, unit_id, role, digest, reform_noticed_at IS NOT NULL
 		return ocop.Official{}, err
 	}
 	return off, nil
+}
+
+// SetDailyDetail sets how much official userID's daily digest of
+// producers not linked to the bot says, from the next one. updated_at is
+// when they were bound to their unit and role (`officials list`), so a
+// setting leaves it.
+func (s *Store) SetDailyDetail(ctx context.Context, userID int64, d ocop.DigestDetail) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE officials SET unlinked_digest = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+		userID, string(d))
+	if err != nil {
+		return fmt.Errorf("set daily digest detail: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// dailyBrief reports whether official userID asked for their daily
+// digest in brief: the sweep writes it into the digest, which is then
+// rendered without reading the official again.
+func dailyBrief(ctx context.Context, tx pgx.Tx, userID int64) (bool, error) {
+	var brief bool
+	err := tx.QueryRow(ctx, `SELECT unlinked_digest = $2 FROM officials WHERE user_id = $1`, userID, string(ocop.DigestBrief)).Scan(&brief)
+	if err != nil {
+		return false, fmt.Errorf("read daily digest detail of official %d: %w", userID, err)
+	}
+	return brief, nil
 }

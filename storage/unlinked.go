@@ -245,6 +245,10 @@ func (s *Store) queueUnlinkedDigest(ctx context.Context, tx pgx.Tx, chat int64, 
 		a, b := d.Communes[i], d.Communes[j]
 		return a.N > b.N || a.N == b.N && a.Commune < b.Commune
 	})
+	var err error
+	if d.Brief, err = dailyBrief(ctx, tx, o.user); err != nil {
+		return false, err
+	}
 	body, err := json.Marshal(d)
 	if err != nil {
 		return false, fmt.Errorf("encode unlinked digest: %w", err)
@@ -260,6 +264,9 @@ RETURNING id`, ocop.NoticeUnlinkedDigest, chat, o.unit, body, day).Scan(&id)
 	}
 	if err != nil {
 		return false, fmt.Errorf("queue unlinked digest: %w", err)
+	}
+	if d.Brief { // no phone in it: its list is audited when the official asks for it
+		return true, s.insertNotifyJobs(ctx, tx, []int64{id})
 	}
 	if err := audit(ctx, tx, o.user, "export."+string(ocop.ExportUnreachable), "unit", o.unit,
 		map[string]any{"rows": len(o.entries), "digest": true}); err != nil {

@@ -26,6 +26,7 @@ type Export struct {
 	Area     bool   // UnitID is a former district, exported as the area of today's communes it became
 	Rows     int    // rows of producers with a phone
 	Products int    // other rows (certified products), when the file has them
+	Digest   int64  // the daily digest (its notification) whose full list the official asked for; 0: none
 }
 
 // Refusal is a unit asked for outside the asker's scope (a forged button, a

@@ -164,6 +164,7 @@ type UnlinkedDigestNotice struct {
 	Day      time.Time       `json:"day"`
 	UnitID   int64           `json:"unit_id"`         // the official's unit: the claim-links button's
 	Links    bool            `json:"links,omitempty"` // the official may print claim links (a province's)
+	Brief    bool            `json:"brief,omitempty"` // the official asked for the counts alone (DigestBrief)
 	Total    int             `json:"total"`
 	Soon     int             `json:"soon"` // of them, a certificate ending within UnlinkedSoonDays
 	Communes []CommuneCount  `json:"communes"`
@@ -174,6 +175,23 @@ type UnlinkedDigestNotice struct {
 	Blocked int            `json:"blocked,omitempty"`
 	Answers []AnswerNotice `json:"answers,omitempty"`
 }
+
+// DigestDetail is how much an official's daily digest of producers not
+// linked to the bot says (/bantin).
+type DigestDetail string
+
+// The details of a daily digest.
+const (
+	// DigestFull: the counts, the most urgent producers with their phones
+	// and the workbook of every one of them.
+	DigestFull DigestDetail = "full"
+	// DigestBrief: the counts alone, with a button that sends the workbook
+	// when the official asks for it.
+	DigestBrief DigestDetail = "brief"
+)
+
+// Valid reports whether d is a known detail.
+func (d DigestDetail) Valid() bool { return d == DigestFull || d == DigestBrief }
 
 // CommuneCount is a commune's count in a digest.
 type CommuneCount struct {

@@ -64,6 +64,9 @@ type Official struct {
 	UnitID int64 // 0 for an administrator
 	Role   Role
 	Digest bool // asked for the weekly digest
+	// Daily is how much their daily digest of producers not linked to
+	// the bot says ("" reads as DigestFull).
+	Daily DigestDetail
 	// ReformNoticed: a district official was told that new work goes
 	// through the commune or the province (once).
 	ReformNoticed bool
