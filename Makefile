@@ -49,6 +49,7 @@ bench: services
 	$(GO) test -run '^$$' -bench Status -benchtime 200x -count 3 ./cmd/ocopbot/
 	$(GO) test -run '^$$' -bench 'Sweep|EnqueueReminders' -benchtime 10x -count 3 ./cmd/ocopbot/
 	$(GO) test -run '^$$' -bench RegistryLinks5000 -benchtime 3x -count 1 ./cmd/ocopbot/
+	$(GO) test -run '^$$' -bench UnlinkedDigestNational -benchtime 1x -timeout 60m ./cmd/ocopbot/
 	scripts/bench-emulator.sh
 	@# 10,000 notifications at Telegram's 30/s: about six minutes per case
 	$(GO) test -run '^$$' -bench Notify -benchtime 1x -timeout 60m ./bot/

@@ -81,7 +81,9 @@ const usage = `usage:
   ocopbot registry export [--province      write the registry (all certificates, or those valid
          CODE] [--day DD/MM/YYYY] [--out F]  on --day) in the same format
   ocopbot registry template [--out FILE]   an empty registry file with instructions
-  ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset
+  ocopbot generate [--producers N]         fill DATABASE_URL with a national test dataset;
+         [--unlinked SHARE]                --unlinked: the share of producers left as a registry
+                                           import leaves them, not linked to the bot (0 to 1)
   ocopbot version [--licenses]             print the version (and the licences of the embedded
                                            unit lists)
 

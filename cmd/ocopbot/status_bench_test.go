@@ -67,12 +67,12 @@ func nationalStore(b *testing.B) *storage.Store {
 		}
 	}
 	var generated int
-	if err := store.Pool().QueryRow(ctx, `SELECT count(*) FROM producers WHERE owner_user_id >= 1000000000`).Scan(&generated); err != nil {
+	if err := store.Pool().QueryRow(ctx, `SELECT count(*) FROM producers p WHERE `+generatedProducer).Scan(&generated); err != nil {
 		b.Fatal(err)
 	}
 	if generated == 0 {
 		start := time.Now()
-		if err := generateData(ctx, store, National); err != nil {
+		if _, err := generateData(ctx, store, National); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("national dataset generated in %s", time.Since(start).Round(time.Millisecond))

@@ -4,8 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
@@ -46,51 +50,26 @@ FROM (SELECT DISTINCT unit_id AS u FROM producers WHERE imported_at IS NOT NULL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Before: each official of the producer's commune and of the city was
-	// told once per producer and stage held.
-	var cityBefore, communeMax, totalBefore, heldProducers int
-	if err := pool.QueryRow(ctx, `
-WITH h AS (
-    SELECT DISTINCT p.id, p.unit_id, r.stage FROM certificate_reminders r
-    JOIN notifications n ON n.id = r.notification_id AND n.status = 'held'
-    JOIN certificates c ON c.id = r.certificate_id JOIN products pr ON pr.id = c.product_id JOIN producers p ON p.id = pr.producer_id),
-per AS (
-    SELECT o.chat_id, o.role, count(h.id) AS n FROM officials o
-    LEFT JOIN h ON o.role = 'province' OR h.unit_id = o.unit_id
-    WHERE o.revoked_at IS NULL GROUP BY o.chat_id, o.role)
-SELECT coalesce(max(n) FILTER (WHERE role = 'province'), 0), coalesce(max(n) FILTER (WHERE role = 'commune'), 0),
-       coalesce(sum(n), 0), (SELECT count(DISTINCT id) FROM h) FROM per`).Scan(&cityBefore, &communeMax, &totalBefore, &heldProducers); err != nil {
-		t.Fatal(err)
-	}
-	after := func() (city, communeMax, total, digests int) {
-		t.Helper()
-		if err := pool.QueryRow(ctx, `
-WITH m AS (
-    SELECT o.role, n.chat_id, count(*) AS n, count(*) FILTER (WHERE n.kind = $1) AS d
-    FROM notifications n JOIN officials o ON o.chat_id = n.chat_id
-    WHERE n.kind IN ($1, $2) AND n.status = 'queued' GROUP BY o.role, n.chat_id)
-SELECT coalesce(max(n) FILTER (WHERE role = 'province'), 0), coalesce(max(n) FILTER (WHERE role = 'commune'), 0),
-       coalesce(sum(n), 0), coalesce(sum(d), 0) FROM m`, ocop.NoticeUnlinkedDigest, ocop.NoticeUnreachable).
-			Scan(&city, &communeMax, &total, &digests); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	city, communeAfter, total, digests := after()
+	// Before: each official told of a producer was told once per stage
+	// held; after: at most the threshold's single notices, or one digest.
+	msgs, heldProducers := unlinkedMessages(t, pool, day)
+	city, commune, all := figuresOf(msgs, officialMessages.isProvince), figuresOf(msgs, officialMessages.isCommune),
+		figuresOf(msgs, anyOfficial)
 	t.Logf("first sweep of %s: %d reminders and %d expiry notices held for %d producers; %d officials (%d of communes)",
 		day.Format(time.DateOnly), swept.Reminders, swept.Expired, heldProducers, officials, communeOfficials)
-	t.Logf("messages per city official: before %d → after %d", cityBefore, city)
-	t.Logf("messages per commune official: before at most %d → after at most %d", communeMax, communeAfter)
+	t.Logf("messages per city official: before %d → after %d", city.before.max, city.after.max)
+	t.Logf("messages per commune official: before at most %d → after at most %d", commune.before.max, commune.after.max)
 	t.Logf("messages to officials in all: before %d → after %d (%d digests; the sweep wrote %d single notices, %d joined a digest)",
-		swept.Told+swept.Joined, total, digests, swept.Told, swept.Joined)
-	if swept.Told+swept.Joined < totalBefore || total != swept.Told+swept.Digests {
-		t.Errorf("swept %+v; counted %d before, %d after", swept, totalBefore, total)
+		all.before.total, all.after.total, all.digests, swept.Told, swept.Joined)
+	if swept.Told+swept.Joined != all.before.total || all.after.total != swept.Told+swept.Digests {
+		t.Errorf("swept %+v; counted %d before, %d after", swept, all.before.total, all.after.total)
 	}
-	if heldProducers <= ocop.UnlinkedThreshold || city != 1 {
-		t.Errorf("the city's officials get %d messages for %d held producers, want one digest", city, heldProducers)
+	if heldProducers <= ocop.UnlinkedThreshold || city.before.max < heldProducers || city.after.max != 1 {
+		t.Errorf("the city's officials get %d messages (%d before) for %d held producers, want one digest",
+			city.after.max, city.before.max, heldProducers)
 	}
-	if communeAfter > ocop.UnlinkedThreshold && communeAfter != 1 {
-		t.Errorf("a commune official gets %d messages", communeAfter)
+	if commune.after.max > ocop.UnlinkedThreshold && commune.after.max != 1 {
+		t.Errorf("a commune official gets %d messages", commune.after.max)
 	}
 
 	// The next day: nothing new is due; the officials still with more
@@ -102,10 +81,138 @@ SELECT coalesce(max(n) FILTER (WHERE role = 'province'), 0), coalesce(max(n) FIL
 	if err != nil {
 		t.Fatal(err)
 	}
-	city, communeAfter, total, digests = after()
-	t.Logf("next day: per city official %d, per commune official at most %d, %d in all (%d digests; %d single notices, before: none)",
-		city, communeAfter, total, digests, swept.Told+swept.Joined)
-	if city != 1 {
-		t.Errorf("next day: the city's officials get %d messages, want one digest", city)
+	msgs, _ = unlinkedMessages(t, pool, day.AddDate(0, 0, 1))
+	city, commune, all = figuresOf(msgs, officialMessages.isProvince), figuresOf(msgs, officialMessages.isCommune),
+		figuresOf(msgs, anyOfficial)
+	t.Logf("next day: per city official %d, per commune official at most %d, %d in all (%d digests; %d single notices, before: %d)",
+		city.after.max, commune.after.max, all.after.total, all.digests, swept.Told+swept.Joined, all.before.total)
+	if city.after.max != 1 {
+		t.Errorf("next day: the city's officials get %d messages, want one digest", city.after.max)
 	}
 }
+
+// officialMessages is what the sweep of a day sends one active official
+// about the producers of their units not linked to the bot.
+type officialMessages struct {
+	role string
+	// oldTree: the official's unit is of the tree before 1/7/2025, whose
+	// communes the national set's producers sit in.
+	oldTree bool
+	// before: before issue 26, one notice per producer and stage held
+	// that day; after: the single notices and digests queued now.
+	before, after, digests int
+}
+
+// unlinkedMessages counts, for every active official, the messages about
+// unlinked producers of the sweep of day (queued: the caller marks an
+// earlier day's sent), and the producers with reminders held that day.
+// Before is counted from the reminders held that day, each producer and
+// stage told to the officials of the units storage's noticeUnits names:
+// the producer's commune and the unit above it, the commune of today's
+// tree it was merged into and that commune's province, the issuer of its
+// first certificate held. It is written again here, not taken from the
+// code it checks.
+func unlinkedMessages(tb testing.TB, pool *pgxpool.Pool, day time.Time) ([]officialMessages, int) {
+	tb.Helper()
+	rows, err := pool.Query(context.Background(), `
+WITH h AS (
+    SELECT p.id AS key, p.unit_id AS commune_id, r.stage, min(r.certificate_id) AS certificate_id
+    FROM certificate_reminders r
+    JOIN notifications n ON n.id = r.notification_id AND n.status = 'held'
+    JOIN certificates c ON c.id = r.certificate_id JOIN products pr ON pr.id = c.product_id JOIN producers p ON p.id = pr.producer_id
+    WHERE r.due_on = $1::date
+    GROUP BY p.id, r.stage),
+told AS (
+    SELECT DISTINCT h.key, h.stage, v.id FROM h
+    JOIN admin_units c ON c.id = h.commune_id
+    LEFT JOIN LATERAL (
+        SELECT m.unit_id FROM admin_unit_origins m WHERE m.old_unit_id = c.id
+        ORDER BY m.full_merge DESC, m.unit_id LIMIT 1) m ON true
+    LEFT JOIN admin_units t ON t.id = m.unit_id
+    CROSS JOIN LATERAL (VALUES (c.id), (c.parent_id), (t.id), (t.parent_id),
+        ((SELECT x.issuer_unit_id FROM certificates x WHERE x.id = h.certificate_id))) v (id)
+    WHERE v.id IS NOT NULL),
+before AS (
+    SELECT o.user_id, count(*) AS n FROM told JOIN officials o ON o.unit_id = told.id AND o.revoked_at IS NULL
+    GROUP BY o.user_id),
+after AS (
+    SELECT chat_id, count(*) AS n, count(*) FILTER (WHERE kind = $2) AS d FROM notifications
+    WHERE kind IN ($2, $3) AND status = 'queued' GROUP BY chat_id)
+SELECT o.role, u.valid_from < (SELECT max(valid_from) FROM admin_units), coalesce(b.n, 0)::int, coalesce(a.n, 0)::int,
+       coalesce(a.d, 0)::int, (SELECT count(DISTINCT key) FROM h)::int
+FROM officials o
+JOIN admin_units u ON u.id = o.unit_id
+LEFT JOIN before b ON b.user_id = o.user_id
+LEFT JOIN after a ON a.chat_id = o.chat_id
+WHERE o.revoked_at IS NULL
+ORDER BY o.user_id`, day, ocop.NoticeUnlinkedDigest, ocop.NoticeUnreachable)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var all []officialMessages
+	var m officialMessages
+	var held int
+	if _, err := pgx.ForEachRow(rows, []any{&m.role, &m.oldTree, &m.before, &m.after, &m.digests, &held}, func() error {
+		all = append(all, m)
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return all, held
+}
+
+// messageFigures sums up what some officials were sent on a day.
+type messageFigures struct {
+	before, after messageStats
+	digests       int
+}
+
+// messageStats sums up one count over the officials.
+type messageStats struct {
+	officials, told, max, total int
+	median                      float64 // of all the officials
+	medianTold                  float64 // of those with at least one message
+}
+
+func figuresOf(all []officialMessages, keep func(officialMessages) bool) messageFigures {
+	var before, after []int
+	var f messageFigures
+	for _, m := range all {
+		if keep(m) {
+			before, after = append(before, m.before), append(after, m.after)
+			f.digests += m.digests
+		}
+	}
+	f.before, f.after = statsOf(before), statsOf(after)
+	return f
+}
+
+func statsOf(ns []int) messageStats {
+	slices.Sort(ns)
+	s := messageStats{officials: len(ns)}
+	var told []int
+	for _, n := range ns {
+		s.total += n
+		if n > 0 {
+			told = append(told, n)
+		}
+	}
+	s.told = len(told)
+	if len(ns) > 0 {
+		s.max = ns[len(ns)-1]
+	}
+	s.median, s.medianTold = median(ns), median(told)
+	return s
+}
+
+// median of sorted ns: the mean of the middle two for an even count.
+func median(ns []int) float64 {
+	if len(ns) == 0 {
+		return 0
+	}
+	return float64(ns[(len(ns)-1)/2]+ns[len(ns)/2]) / 2
+}
+
+func (m officialMessages) isProvince() bool { return m.role == string(ocop.RoleProvince) }
+func (m officialMessages) isCommune() bool  { return m.role == string(ocop.RoleCommune) }
+func anyOfficial(officialMessages) bool     { return true }
