@@ -114,7 +114,8 @@ func TestUnlinkedDigest(t *testing.T) {
 		t.Errorf("digests audited as exports: %d, want 2", got)
 	}
 
-	// One producer claims its record; the next day's digests leave it out.
+	// One producer claims its record. The next day brings nothing new: no
+	// message; a week later the list comes again, without it.
 	late := h.user(7531)
 	late.say("/nhanhoso")
 	late.agree()
@@ -126,7 +127,14 @@ func TestUnlinkedDigest(t *testing.T) {
 		o.replies()
 	}
 	h.sweepOn(today.AddDate(0, 0, 1), n+2)
-	h.settled("next digests sent")
+	h.settled("next day")
+	for _, o := range []*user{commune, city, small} {
+		if got := o.replies(); len(got) != 0 {
+			t.Errorf("chat %d: %d messages the next day with nothing new", o.chatID(), len(got))
+		}
+	}
+	h.sweepOn(today.AddDate(0, 0, ocop.UnlinkedRepeatDays), n+2)
+	h.settled("a week's digests sent")
 	digest(commune, n-1, fmt.Sprintf("Hôm nay có %d chủ thể", n-1), "HTX Digest 0")
 	digest(city, n+1, fmt.Sprintf("Hôm nay có %d chủ thể", n+1), "HTX Digest 0")
 }
@@ -381,8 +389,8 @@ AND (details->>'rows')::int = $2 AND details->>'digest' = 'true' AND (details->>
 		t.Errorf("the city's digest asked for: %d refusals audited, want 1", c)
 	}
 
-	// Back to full: the next day's digest is the full one, audited when
-	// sent. The province's official turns theirs down: counts by commune,
+	// Back to full: the next digest (a week later: nothing new since) is
+	// the full one, audited when sent. The province's official turns theirs down: counts by commune,
 	// and the claim links' button beside the list's.
 	commune.say("/bantin")
 	commune.press("Nhận bản tin ngày đầy đủ")
@@ -391,7 +399,7 @@ AND (details->>'rows')::int = $2 AND details->>'digest' = 'true' AND (details->>
 	city.say("/bantin")
 	city.press("Nhận bản tin ngày rút gọn")
 	city.replies()
-	h.sweepOn(today.AddDate(0, 0, 1), n+2)
+	h.sweepOn(today.AddDate(0, 0, ocop.UnlinkedRepeatDays), n+2)
 	h.settled("next digests sent")
 	if m := city.last(); !containsAll(m.Text, fmt.Sprintf("Hôm nay có %d chủ thể", n+2), "Xã An Nhơn Tây: 6", "Xã Củ Chi: 2") ||
 		strings.Contains(m.Text, "HTX") || strings.Contains(m.Text, "0912000") || m.DocumentFileID != "" ||

@@ -340,13 +340,21 @@ var pacedKinds = []string{ocop.NoticeUnreachable, ocop.NoticeRenewalAnswer, ocop
 // on that day (Vietnam's) gets this one held instead — no job; the next
 // sweep's sendUnlinked sends it then, alone, or within that morning's
 // digest. The notices are stamped with at, the clock of the event, so
-// that the day counted is the event's. Two events at once may both pass
-// the count: an official then gets one message more than the allowance,
-// which is harmless, where a lock would serialise every answer.
+// that the day counted is the event's. The officials' chats are locked
+// (in order: no deadlock) for the count and the insert, or two events at
+// once — a sweep's blocked chats are refused together — would both pass.
 func (s *Store) tellOfficialsPaced(ctx context.Context, tx pgx.Tx, at time.Time, kind string, communeID, certificateID int64, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode %s notification: %w", kind, err)
+	}
+	officials := `
+SELECT o.chat_id, o.unit_id FROM officials o
+WHERE o.revoked_at IS NULL AND o.unit_id IN (` + noticeUnitsOf("$1::bigint", certificateIssuer("$2::bigint")) + `)`
+	if _, err := tx.Exec(ctx, `
+SELECT pg_advisory_xact_lock(hashtextextended('ocopbot.paced', o.chat_id)) FROM (`+officials+`) o ORDER BY o.chat_id`,
+		communeID, certificateID); err != nil {
+		return fmt.Errorf("lock officials' allowance: %w", err)
 	}
 	rows, err := tx.Query(ctx, `
 INSERT INTO notifications (kind, chat_id, unit_id, payload, status, created_at)
@@ -355,8 +363,7 @@ SELECT $3, o.chat_id, o.unit_id, $4,
                   WHERE n.chat_id = o.chat_id AND n.producer_id IS NULL AND n.kind = ANY($5) AND n.status <> 'held'
                     AND n.created_at >= $6 AND n.created_at < $6 + interval '1 day') >= $7
             THEN 'held' ELSE 'queued' END, $8
-FROM officials o
-WHERE o.revoked_at IS NULL AND o.unit_id IN (`+noticeUnitsOf("$1::bigint", certificateIssuer("$2::bigint"))+`)
+FROM (`+officials+`) o
 RETURNING id, status`, communeID, certificateID, kind, body, pacedKinds, dayStart(at), ocop.UnlinkedThreshold, at)
 	if err != nil {
 		return fmt.Errorf("queue %s notifications: %w", kind, err)

@@ -107,16 +107,18 @@ func (o *officialHeld) hold(h heldNotice) error {
 	return nil
 }
 
-// sendUnlinked ends a sweep of day: each official's single notices of
-// producers not linked to the bot, written held (tellOfficialsUnlinked),
-// and of events past the day's allowance (tellOfficialsPaced: producers
-// that blocked the bot, answers) are queued when the official has at most
-// ocop.UnlinkedThreshold producers and answers to hear of; above it they
-// are dropped, and the official gets one digest of the day instead, once
-// a day (a sweep run again adds none; events then wait for tomorrow's),
-// listing every such producer of their scope with its phone (an export of
-// phones: audited as export.unreachable). An official with many producers
-// still unlinked gets the digest every day the sweep runs until they link.
+// sendUnlinked ends a sweep of day. Each official's single notices of
+// producers not linked to the bot newly held today, written held
+// (tellOfficialsUnlinked), and of events past the day's allowance
+// (tellOfficialsPaced: producers that blocked the bot, answers) are
+// queued when they are at most ocop.UnlinkedThreshold messages; above it
+// they are dropped, and the official gets one digest instead, once a day
+// (a sweep run again adds none; events then wait for tomorrow's), listing
+// every producer of their scope still not linked and those events, with
+// phones (an export of phones: audited as export.unreachable, unless
+// brief). With nothing new, an official with more producers unlinked than
+// the threshold gets that list again once a week (ocop.UnlinkedRepeatDays),
+// not every morning.
 func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got *ocop.Swept) error {
 	// One at a time: two sweeps ending at once would both digest the
 	// same held notices. And the sweep of an earlier day run late (at
@@ -184,13 +186,23 @@ func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got 
 	var queue, drop []int64
 	for _, chat := range order {
 		o := chats[chat]
-		if len(o.producers)+len(o.answers) <= ocop.UnlinkedThreshold {
+		// What the official would be told one by one today: a notice per
+		// producer and stage newly held, and the events.
+		news, since := len(o.singles)+len(o.events), day
+		switch {
+		case news == 0 && len(o.producers) <= ocop.UnlinkedThreshold:
+			continue
+		case news == 0:
+			// Nothing new: the producers still not linked are listed again
+			// once a week, not every morning.
+			since = day.AddDate(0, 0, 1-ocop.UnlinkedRepeatDays)
+		case news <= ocop.UnlinkedThreshold:
 			queue = append(queue, o.singles...)
 			queue = append(queue, o.events...)
 			continue
 		}
 		drop = append(drop, o.singles...)
-		sent, err := s.queueUnlinkedDigest(ctx, tx, chat, o, day)
+		sent, err := s.queueUnlinkedDigest(ctx, tx, chat, o, day, since)
 		if err != nil {
 			return err
 		}
@@ -201,13 +213,14 @@ func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got 
 			drop = append(drop, o.events...)
 		}
 	}
+	got.Joined = len(drop)
 	drop = append(drop, revoked...)
 	if len(drop) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE id = ANY($1)`, drop); err != nil {
 			return fmt.Errorf("drop notices joining the digest: %w", err)
 		}
 	}
-	got.Told, got.Joined = len(queue), len(drop)
+	got.Told = len(queue)
 	if len(queue) == 0 {
 		return nil
 	}
@@ -218,9 +231,9 @@ func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got 
 }
 
 // queueUnlinkedDigest queues the day's digest to one official, unless it
-// has one of that day or a later one already: a sweep run again, or the
+// has one of since or a later day already: a sweep run again, or the
 // sweep of an earlier day run late (catching up at start), sends none.
-func (s *Store) queueUnlinkedDigest(ctx context.Context, tx pgx.Tx, chat int64, o *officialHeld, day time.Time) (bool, error) {
+func (s *Store) queueUnlinkedDigest(ctx context.Context, tx pgx.Tx, chat int64, o *officialHeld, day, since time.Time) (bool, error) {
 	sort.SliceStable(o.entries, func(i, j int) bool {
 		a, b := o.entries[i], o.entries[j]
 		return a.ValidUntil.Before(b.ValidUntil) || a.ValidUntil.Equal(b.ValidUntil) && a.Producer < b.Producer
@@ -258,7 +271,7 @@ func (s *Store) queueUnlinkedDigest(ctx context.Context, tx pgx.Tx, chat int64, 
 INSERT INTO notifications (kind, chat_id, unit_id, payload)
 SELECT $1, $2, $3, $4
 WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE kind = $1 AND chat_id = $2 AND (payload->>'day')::timestamptz >= $5)
-RETURNING id`, ocop.NoticeUnlinkedDigest, chat, o.unit, body, day).Scan(&id)
+RETURNING id`, ocop.NoticeUnlinkedDigest, chat, o.unit, body, since).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return false, nil
 	}

@@ -153,6 +153,11 @@ type DigestNotice struct {
 // blocked chats do not become hundreds of messages to one official.
 const UnlinkedThreshold = 3
 
+// UnlinkedRepeatDays is how often an official still above the threshold
+// with nothing new is sent the digest again: its list of producers not
+// linked, as a reminder to call them.
+const UnlinkedRepeatDays = 7
+
 // UnlinkedSoonDays is the window of the digest's "ending soon" count.
 const UnlinkedSoonDays = 30
 
