@@ -41,27 +41,32 @@ ORDER BY o.chat_id, t.valid_until, t.name`
 // heldNotices are the officials' single notices written held: those of
 // producers not linked to the bot, from this sweep (tellOfficialsUnlinked),
 // and events past the day's allowance (tellOfficialsPaced) since the last
-// sweep, with their official (none: revoked) and, for a producer that
-// blocked the bot, the producer as it is now (a correction or an erasure
-// since shows).
+// sweep, with, for a producer that blocked the bot, the producer as it is
+// now (a correction or an erasure since shows). Their officials are read
+// apart (chatOfficials): a join planned on stale statistics — a registry's
+// first sweep writes tens of thousands of these rows at once — took a
+// minute on the national set.
 const heldNotices = `
-SELECT n.id, n.chat_id, n.kind, n.payload, o.user_id, o.unit_id, o.role,
-       coalesce(p.id, 0), coalesce(p.name, ''), coalesce(p.representative, ''), coalesce(p.phone, ''), coalesce(u.name, '')
+SELECT n.id, n.chat_id, n.kind, n.payload,
+       coalesce(p.id, 0), coalesce(p.name, ''), coalesce(p.representative, ''), coalesce(p.phone, ''), coalesce(p.commune, '')
 FROM notifications n
-LEFT JOIN LATERAL (SELECT * FROM officials o WHERE o.chat_id = n.chat_id AND o.revoked_at IS NULL ORDER BY o.user_id LIMIT 1) o ON true
-LEFT JOIN producers p ON n.kind = 'unreachable' AND coalesce(n.payload->>'reason', '') = ''
-                     AND p.id = (n.payload->>'producer_id')::bigint
-LEFT JOIN admin_units u ON u.id = p.unit_id
+LEFT JOIN LATERAL (
+    SELECT p.id, p.name, p.representative, p.phone, u.name AS commune
+    FROM producers p JOIN admin_units u ON u.id = p.unit_id
+    WHERE n.kind = 'unreachable' AND coalesce(n.payload->>'reason', '') = '' AND p.id = (n.payload->>'producer_id')::bigint) p ON true
 WHERE n.kind = ANY($1) AND n.status = 'held' AND n.producer_id IS NULL AND n.chat_id IS NOT NULL
 ORDER BY n.id`
+
+// chatOfficials is the active official of each chat of $1.
+const chatOfficials = `
+SELECT DISTINCT ON (chat_id) chat_id, user_id, unit_id, role FROM officials
+WHERE revoked_at IS NULL AND chat_id = ANY($1) ORDER BY chat_id, user_id`
 
 // heldNotice is a row of heldNotices.
 type heldNotice struct {
 	id, chat, producer int64
 	kind               string
 	payload            []byte
-	user, unit         *int64
-	role               *string
 	entry              ocop.UnlinkedEntry
 }
 
@@ -167,21 +172,44 @@ func (s *Store) sendUnlinked(ctx context.Context, tx pgx.Tx, day time.Time, got 
 	if err != nil {
 		return fmt.Errorf("read held notices: %w", err)
 	}
-	var revoked []int64
+	var held []heldNotice
 	var h heldNotice
-	if _, err := pgx.ForEachRow(rows, []any{&h.id, &h.chat, &h.kind, &h.payload, &h.user, &h.unit, &h.role,
+	if _, err := pgx.ForEachRow(rows, []any{&h.id, &h.chat, &h.kind, &h.payload,
 		&h.producer, &h.entry.Producer, &h.entry.Representative, &h.entry.Phone, &h.entry.Commune}, func() error {
-		if h.user == nil {
-			revoked = append(revoked, h.id) // to an official no longer: nobody to tell
-			return nil
-		}
-		o := get(h.chat)
-		if o.user == 0 {
-			o.user, o.unit, o.role = *h.user, *h.unit, *h.role
-		}
-		return o.hold(h)
+		held = append(held, h)
+		return nil
 	}); err != nil {
 		return fmt.Errorf("read held notices: %w", err)
+	}
+	var unknown []int64
+	for _, h := range held {
+		if _, ok := chats[h.chat]; !ok {
+			unknown = append(unknown, h.chat)
+		}
+	}
+	if len(unknown) > 0 {
+		rows, err = tx.Query(ctx, chatOfficials, unknown)
+		if err != nil {
+			return fmt.Errorf("read officials of held notices: %w", err)
+		}
+		if _, err := pgx.ForEachRow(rows, []any{&chat, &user, &unit, &role}, func() error {
+			o := get(chat)
+			o.user, o.unit, o.role = user, unit, role
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read officials of held notices: %w", err)
+		}
+	}
+	var revoked []int64
+	for _, h := range held {
+		o, ok := chats[h.chat]
+		if !ok {
+			revoked = append(revoked, h.id) // to an official no longer: nobody to tell
+			continue
+		}
+		if err := o.hold(h); err != nil {
+			return err
+		}
 	}
 	var queue, drop []int64
 	for _, chat := range order {

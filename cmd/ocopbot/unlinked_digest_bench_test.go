@@ -110,6 +110,8 @@ WHERE level = 3 OR level = 1 AND valid_from = (SELECT max(valid_from) FROM admin
 	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	sweep("first sweep", "first", day)
 	sweep("next day", "next", day.AddDate(0, 0, 1))
+	// The day the producers still unlinked are listed again.
+	sweep("a week later", "week", day.AddDate(0, 0, ocop.UnlinkedRepeatDays))
 	// The timer ran over the generation too, so that a default -benchtime
 	// does not call this again to fill a second: ns/op means nothing.
 	b.ReportMetric(0, "ns/op")
