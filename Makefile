@@ -2,7 +2,7 @@
 GO       ?= go
 BIN      := bin/ocopbot
 
-.PHONY: run test build services browser migrate bench lint bench-serve bench-status
+.PHONY: run test build services browser migrate bench lint bench-serve bench-status bench-hall
 
 ## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrate loads the
 ## unit lists built into the binary on first run), without it run demo mode: a Bot API emulator and a
@@ -59,6 +59,13 @@ bench: services
 bench-serve: services
 	@test -n "$(PREV)" || { echo "usage: make bench-serve PREV=ref [RUNS=3] [DURATION=30s]"; exit 2; }
 	scripts/bench-serve.sh $(PREV) $(RUNS)
+
+## bench-hall: the training hall (emulator with Telegram's limits, serve, loadtest): 500 new producers
+## within 10 s, a step every 10 s, this tree against PREV; then 200 chats with 1 s pauses, uncongested:
+## make bench-hall PREV=main [RUNS=3] [CHATS=500] [RAMP=10s] [THINK=10s] [DURATION=2m] [CASES=all|hall]
+bench-hall: services
+	@test -n "$(PREV)" || { echo "usage: make bench-hall PREV=ref [RUNS=3] [CHATS=500] [DURATION=2m] [CASES=hall]"; exit 2; }
+	scripts/bench-hall.sh $(PREV) $(RUNS)
 
 ## bench-status: /status as an official sees it (emulator, serve, statusload) on the national
 ## dataset, this tree against PREV: make bench-status PREV=main [RUNS=3] [CALLS=50]

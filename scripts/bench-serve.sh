@@ -24,64 +24,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/bench-serve.sh PREV_REF [runs]" >&2; exit 2; }
-(($# >= 1 && $# <= 2)) || usage
-prev_ref=$1
-runs=${2:-3}
-[[ $runs =~ ^[1-9][0-9]*$ ]] || usage
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
+settings "$@"
 duration=${DURATION:-30s}
-emu_port=${EMU_PORT:-8096}
-bot_port=${BOT_PORT:-8097}
-redis_db=${REDIS_DB:-15}
-token=100000001:DEMO-ocopbot-emulator-token-0000
-pg=(-h 127.0.0.1 -U postgres)
-clk_tck=$(getconf CLK_TCK)
 
 # The cases: name, chats, pause between steps.
 cases=("50 chats, no pause|50|0s" "200 chats, no pause|200|0s" "200 chats, 1 s pauses|200|1s")
 
-scripts/services.sh
-for tool in createdb dropdb redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "bench-serve: $tool is missing" >&2; exit 1; }
-done
+setup createdb dropdb redis-cli curl
 
-work=$(mktemp -d /tmp/bench-serve.XXXXXX)
-pids=() dbs=() prev_tree=""
-cleanup() {
-  local pid db
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for db in "${dbs[@]}"; do dropdb "${pg[@]}" --if-exists "$db" 2>/dev/null || true; done
-  redis-cli -n "$redis_db" flushdb >/dev/null 2>&1 || true
-  if [[ -n $prev_tree ]]; then git worktree remove --force "$prev_tree" 2>/dev/null || true; fi
-  if [[ ${KEEP_LOGS:-} == 1 ]]; then echo "bench-serve: logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# shellcheck source=scripts/bench-lib.sh
-source scripts/bench-lib.sh
-
-# ticks PID…: a line "PID TICKS" per process alive, TICKS its utime+stime.
-# The fields after the command name (which may hold spaces) start at field
-# 3: utime and stime are fields 14 and 15.
-ticks() {
-  local pid t
-  for pid in "$@"; do
-    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || continue
-    [[ -n $t ]] && echo "$pid $t"
-  done
-  return 0
-}
-
-# gained BEFORE AFTER: the ticks gained between two ticks listings by the
-# processes in both (a process gone meanwhile took its ticks with it).
-gained() {
-  { sed 's/^/a /' <<<"$1"; sed 's/^/b /' <<<"$2"; } |
-    awk '$1 == "a" {t0[$2] = $3; next} $1 == "b" && ($2 in t0) {d += $3 - t0[$2]} END {print d + 0}'
-}
-
-redis_pid=$(redis-cli info server | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')
-postgres_pids() { pgrep -x postgres || true; }
+redis_pid=$(redis_server_pid)
 
 # bench BINARY LABEL RUN CASE: one case with one binary; appends a line to
 # $work/results (label, case, run, replies/s, p50, p99, errors, CPU ms per
@@ -92,24 +45,11 @@ bench() {
   IFS='|' read -r name chats think <<<"$spec"
   local tag="${label}_r${run}_c${chats}_t${think%s}"
   local db="bench_serve_$$_$tag"
-  local dburl="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
   local emu="http://127.0.0.1:$emu_port"
+  local emu_pid bot_pid
 
-  createdb "${pg[@]}" "$db"
-  dbs+=("$db")
-  DATABASE_URL=$dburl "$bin" migrate >"$work/migrate-$tag.log"
-  redis-cli -n "$redis_db" flushdb >/dev/null
-
-  HTTP_ADDR=127.0.0.1:$emu_port TELEGRAM_BOT_TOKEN=$token bin/ocopbot emulator >"$work/emulator-$tag.log" 2>&1 &
-  local emu_pid=$!
-  pids+=("$emu_pid")
-  wait_until 10 "the emulator listening on $emu_port" listening "$emu_port"
-  HTTP_ADDR=127.0.0.1:$bot_port TELEGRAM_BOT_TOKEN=$token TELEGRAM_API_URL=$emu DATABASE_URL=$dburl \
-    REDIS_URL=redis://127.0.0.1:6379/$redis_db LOG_FORMAT=json "$bin" serve >"$work/serve-$tag.log" 2>&1 &
-  local bot_pid=$!
-  pids+=("$bot_pid")
-  wait_until 20 "the bot polling the emulator" \
-    sh -c "curl -sf $emu/emulator/stats | grep -q '\"getUpdates\"'"
+  fresh_db "$bin" "$db"
+  start_bot "$bin" "$db" "$tag"
 
   bin/ocopbot loadtest --emulator "$emu" --chats "$chats" --phase warmup 2>>"$work/loadtest-$tag.log"
   local b0 r0 p0 b1 r1 p1
@@ -121,8 +61,7 @@ bench() {
   b1=$(ticks "$bot_pid") r1=$(ticks "$redis_pid") p1=$(ticks $(postgres_pids))
   stop "$bot_pid"
   stop "$emu_pid"
-  dropdb "${pg[@]}" "$db"
-  forget dbs "$db"
+  drop_db "$db"
 
   # The report's fields by name, from its one line of JSON.
   local line
@@ -171,21 +110,12 @@ summary() {
   done
 }
 
-for port in "$emu_port" "$bot_port"; do
-  if listening "$port"; then echo "bench-serve: port $port is taken (EMU_PORT, BOT_PORT)" >&2; exit 1; fi
-done
+free_ports
 build "$prev_ref"
 for ((run = 1; run <= runs; run++)); do
   echo
   echo "run $run of $runs, $duration per case; CPU in ms per 1,000 replies"
   header
-  for spec in "${cases[@]}"; do
-    if ((run % 2)); then order=(prev new); else order=(new prev); fi
-    for label in "${order[@]}"; do
-      bin=bin/ocopbot
-      [[ $label == prev ]] && bin=bin/ocopbot-prev
-      bench "$bin" "$label" "$run" "$spec"
-    done
-  done
+  for spec in "${cases[@]}"; do both "$run" "$spec"; done
 done
 summary

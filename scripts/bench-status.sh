@@ -24,39 +24,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/bench-status.sh PREV_REF [runs]" >&2; exit 2; }
-(($# >= 1 && $# <= 2)) || usage
-prev_ref=$1
-runs=${2:-3}
-[[ $runs =~ ^[1-9][0-9]*$ ]] || usage
-calls=${CALLS:-50}
-emu_port=${EMU_PORT:-8096}
-bot_port=${BOT_PORT:-8097}
-redis_db=${REDIS_DB:-15}
-token=100000001:DEMO-ocopbot-emulator-token-0000
-pg=(-h 127.0.0.1 -U postgres)
-
-scripts/services.sh
-for tool in createdb psql redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "bench-status: $tool is missing" >&2; exit 1; }
-done
-
-work=$(mktemp -d /tmp/bench-status.XXXXXX)
-pids=() prev_tree=""
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  redis-cli -n "$redis_db" flushdb >/dev/null 2>&1 || true
-  if [[ -n $prev_tree ]]; then git worktree remove --force "$prev_tree" 2>/dev/null || true; fi
-  if [[ ${KEEP_LOGS:-} == 1 ]]; then echo "bench-status: logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # shellcheck source=scripts/bench-lib.sh
 source scripts/bench-lib.sh
+settings "$@"
+calls=${CALLS:-50}
 
-dburl() { echo "postgres://postgres@127.0.0.1:5432/bench_status_$1?sslmode=disable"; }
+setup createdb psql redis-cli curl
+
+dburl() { db_url "bench_status_$1"; }
 
 # dataset LABEL BINARY: the national dataset in LABEL's database, made with
 # BINARY unless it is there already.
@@ -90,15 +65,8 @@ bench() {
   # A dataset kept from an older build: bring it to this binary's schema.
   DATABASE_URL=$(dburl "$label") "$bin" migrate >>"$work/migrate-$label.log"
   redis-cli -n "$redis_db" flushdb >/dev/null
-  HTTP_ADDR=127.0.0.1:$emu_port TELEGRAM_BOT_TOKEN=$token bin/ocopbot emulator >"$work/emulator-$label-$run.log" 2>&1 &
-  local emu_pid=$!
-  pids+=("$emu_pid")
-  wait_until 10 "the emulator listening on $emu_port" listening "$emu_port"
-  HTTP_ADDR=127.0.0.1:$bot_port TELEGRAM_BOT_TOKEN=$token TELEGRAM_API_URL=$emu DATABASE_URL=$(dburl "$label") \
-    REDIS_URL=redis://127.0.0.1:6379/$redis_db LOG_FORMAT=json "$bin" serve >"$work/serve-$label-$run.log" 2>&1 &
-  local bot_pid=$!
-  pids+=("$bot_pid")
-  wait_until 30 "the bot polling the emulator" sh -c "curl -sf $emu/emulator/stats | grep -q '\"getUpdates\"'"
+  local emu_pid bot_pid
+  start_bot "$bin" "bench_status_$label" "$label-$run"
 
   hanoi="(SELECT id FROM admin_units WHERE level = 1 AND code = '01' ORDER BY valid_from DESC LIMIT 1)"
   commune=$(psql "${pg[@]}" -d "bench_status_$label" -qAtc \
@@ -123,9 +91,7 @@ bench() {
 
 col() { awk -F'\t' -v l="$1" -v s="$2" -v f="$3" '$1 == l && $2 == s {print $f}' "$work/results" | median; }
 
-for port in "$emu_port" "$bot_port"; do
-  if listening "$port"; then echo "bench-status: port $port is taken (EMU_PORT, BOT_PORT)" >&2; exit 1; fi
-done
+free_ports
 build "$prev_ref"
 dataset prev bin/ocopbot-prev
 dataset new bin/ocopbot
@@ -133,12 +99,7 @@ for ((run = 1; run <= runs; run++)); do
   echo
   echo "run $run of $runs: /status sent $calls times per official, ms from sent to reply"
   printf '%-5s %-9s %8s %8s %8s\n' bin scope p50 p99 max
-  if ((run % 2)); then order=(prev new); else order=(new prev); fi
-  for label in "${order[@]}"; do
-    bin=bin/ocopbot
-    [[ $label == prev ]] && bin=bin/ocopbot-prev
-    bench "$bin" "$label" "$run"
-  done
+  both "$run"
 done
 echo
 echo "medians over $runs run(s) of $calls calls each, ms"

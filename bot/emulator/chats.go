@@ -53,6 +53,9 @@ type record struct {
 	document *file
 	sticker  *file
 	editDate int64
+	// textVersion is the chat's version at the last edit that changed the text or caption (0: none), so that
+	// a user's action can tell an edit made after it (replyAfter).
+	textVersion uint64
 	// contactOf is the user a shared contact belongs to when it is not the
 	// sender's own: -1 for a contact with no Telegram user.
 	contactOf int64

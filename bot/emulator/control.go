@@ -27,9 +27,11 @@ import (
 //	GET  /emulator/users/{chat}/wait?after=V&timeout=10s
 //
 // The user actions answer {"update_id":…,"version":…,"bot_messages":n,"last":{…}}. With "expect" (a text or a
-// list of texts) and "timeout", an action answers only once a bot message newer than the action contains one
-// of them — "" matches any — with that message as "reply", or {"timeout":true} when none came in time: one
-// round trip from a user's action to the bot's answer.
+// list of texts) and "timeout" (at most 5 minutes), an action answers only once a bot message newer than the
+// action, or one whose text or caption was edited after it, contains one of them — "" matches any — with that
+// message as "reply" ("reply_edit" when it is such an edit: a pressed prompt edited into the next step, a search
+// answered in place), or {"timeout":true} when none came in time: one round trip from a user's action to the
+// bot's answer, whichever shape it takes.
 func (s *Server) ControlHandler(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", next)
@@ -104,22 +106,26 @@ func (s *Server) postFaults(w http.ResponseWriter, r *http.Request) {
 
 // Stats are the emulator's counters, as GET /emulator/stats answers them.
 type Stats struct {
-	Calls          map[string]int `json:"calls"`
-	Violations     int            `json:"violations"`
-	EarlySends     int            `json:"early_sends"`
-	EarlyByMethod  map[string]int `json:"early_by_method"`
-	OutageRefusals int            `json:"outage_refusals"`
-	PendingUpdates int            `json:"pending_updates"`
+	Calls           map[string]int `json:"calls"`
+	Violations      int            `json:"violations"`
+	EarlySends      int            `json:"early_sends"`
+	EarlyByMethod   map[string]int `json:"early_by_method"`
+	TooManyRequests int            `json:"too_many_requests"` // every 429 answered
+	MessagesSent    int            `json:"messages_sent"`     // the bot's messages, refused sends not included
+	OutageRefusals  int            `json:"outage_refusals"`
+	PendingUpdates  int            `json:"pending_updates"`
 }
 
 func (s *Server) getStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, Stats{
-		Calls:          s.Calls(),
-		Violations:     s.Violations(),
-		EarlySends:     s.EarlySends(),
-		EarlyByMethod:  s.EarlySendsByMethod(),
-		OutageRefusals: s.OutageRefusals(),
-		PendingUpdates: s.PendingUpdates(),
+		Calls:           s.Calls(),
+		Violations:      s.Violations(),
+		EarlySends:      s.EarlySends(),
+		EarlyByMethod:   s.EarlySendsByMethod(),
+		TooManyRequests: s.TooManyRequests(),
+		MessagesSent:    s.MessagesSent(),
+		OutageRefusals:  s.OutageRefusals(),
+		PendingUpdates:  s.PendingUpdates(),
 	})
 }
 

@@ -234,3 +234,61 @@ func TestControlUsers(t *testing.T) {
 		t.Errorf("wait after=x = %d, want 400", code)
 	}
 }
+
+// TestControlUsersReplyByEdit: the bot may answer a user's action by editing a message shown before it (a pressed
+// prompt edited into the next step, a search answered in place); the action's reply is that edit, and an edit
+// of the keyboard alone, whose text still reads like the next step, is no answer.
+func TestControlUsersReplyByEdit(t *testing.T) {
+	t.Parallel()
+	s, hs, b := setupControl(t, Options{})
+	ctx := t.Context()
+	const chat = 7002
+	prompt, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: chat, Text: "Bước 1: chọn",
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "A", CallbackData: "a"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// act starts a user action and returns its answer once the emulator has taken the action (its message or
+	// callback query is in the chat).
+	act := func(action, body string, taken func() bool) <-chan UserView {
+		t.Helper()
+		ch := make(chan UserView, 1)
+		go func() {
+			var v UserView
+			control(t, http.MethodPost, hs.URL+"/emulator/users/"+itoa(chat)+"/"+action, body, &v)
+			ch <- v
+		}()
+		if err := s.Wait(ctxTimeout(t, 5*time.Second), taken); err != nil {
+			t.Fatal(err)
+		}
+		return ch
+	}
+
+	answer := act("press", `{"label":"A","expect":"Bước 2","timeout":"5s"}`,
+		func() bool { return len(s.CallbackAnswers(chat)) == 1 })
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chat, MessageID: prompt.ID,
+		Text: "A ✓\nBước 2: viết"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-answer; v.Reply == nil || v.Reply.MessageID != prompt.ID || !v.ReplyEdit || v.Reply.Text != "A ✓\nBước 2: viết" {
+		t.Fatalf("press answered by an edit = %+v (reply %+v), want the edited prompt", v, v.Reply)
+	}
+
+	answer = act("text", `{"text":"viết","expect":"Bước","timeout":"5s"}`,
+		func() bool { return s.MessageCount(chat) == 2 })
+	if _, err := b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: chat, MessageID: prompt.ID,
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "B", CallbackData: "b"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: chat, Text: "Bước 3: xong"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-answer; v.Reply == nil || v.Reply.Text != "Bước 3: xong" || v.ReplyEdit {
+		t.Errorf("text answered after a keyboard edit = %+v (reply %+v), want the new message", v, v.Reply)
+	}
+	var st Stats
+	control(t, http.MethodGet, hs.URL+"/emulator/stats", "", &st)
+	if st.MessagesSent != 2 || st.TooManyRequests != 0 {
+		t.Errorf("stats = %+v, want 2 messages sent and no 429", st)
+	}
+}

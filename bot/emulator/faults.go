@@ -94,6 +94,7 @@ func (s *Server) checkEarly(c *chat, method int, now time.Time) *apiError {
 // refuse answers 429 and remembers that the chat must wait retryAfter seconds — every chat, for a storm's 429,
 // though no longer than the storm lasts (under c.mu).
 func (s *Server) refuse(c *chat, now time.Time, retryAfter int, storm bool) *apiError {
+	s.tooMany.Add(1)
 	until := now.Add(time.Duration(retryAfter) * time.Second)
 	if until.After(c.notBefore) {
 		c.notBefore = until

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
 )
 
 // clock is a settable Options.Now.
@@ -112,6 +113,38 @@ func TestLimitsCountEdits(t *testing.T) {
 	var tooMany *bot.TooManyRequestsError
 	if !errors.As(err, &tooMany) || s.Violations() != 1 {
 		t.Errorf("edit right after a send = %v (violations %d), want 429", err, s.Violations())
+	}
+}
+
+// TestLimitsSpareAnswersAndActions: answering a callback query and showing "typing" are no messages, as on
+// Telegram: they take no token, and still go through with both buckets empty.
+func TestLimitsSpareAnswersAndActions(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: time.Unix(1_700_000_000, 0)}
+	s, _, b := setup(t, Options{Now: clk.Now, PerChatRate: 1, PerChatBurst: 1, GlobalRate: 30, GlobalBurst: 1})
+	ctx := t.Context()
+	msg, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "Chọn",
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "A", CallbackData: "a"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PressButton(alice.ID, alice, msg.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := b.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: alice.ID, Action: models.ChatActionTyping}); err != nil {
+			t.Fatalf("typing with no token left: %v", err)
+		}
+	}
+	answers := s.CallbackAnswers(alice.ID)
+	if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: answers[0].QueryID}); err != nil {
+		t.Fatalf("answering a press with no token left: %v", err)
+	}
+	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "tiếp"})
+	var tooMany *bot.TooManyRequestsError
+	if !errors.As(err, &tooMany) || s.Violations() != 1 || s.TooManyRequests() != 1 || s.MessagesSent() != 1 {
+		t.Errorf("second message = %v (violations %d, 429s %d, sent %d), want 429 and one message sent",
+			err, s.Violations(), s.TooManyRequests(), s.MessagesSent())
 	}
 }
 

@@ -124,6 +124,7 @@ func (s *Server) post(a *args, m markup, fill func(r *record)) (any, *apiError) 
 	fill(r)
 	c.setMarkup(r, m)
 	c.action = ""
+	s.sent.Add(1)
 	return s.wire(c, r), nil
 }
 
@@ -240,11 +241,15 @@ func (s *Server) edit(a *args, check func(r *record, m markup) *apiError, set fu
 	if aerr := s.admit(c, a.method); aerr != nil {
 		return nil, aerr
 	}
+	before := r.PlainText
 	set(r)
 	r.InlineKeyboard = m.rows
 	r.Edited = true
 	r.editDate = s.now().Unix()
 	c.touch()
+	if r.PlainText != before {
+		r.textVersion = c.version
+	}
 	return s.wire(c, r), nil
 }
 

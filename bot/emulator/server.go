@@ -56,6 +56,8 @@ type Server struct {
 	limitMu     sync.Mutex
 	global      bucket
 	violations  atomic.Int64
+	tooMany     atomic.Int64 // every 429 answered, whatever its cause
+	sent        atomic.Int64 // messages the bot has sent (sendMessage, sendPhoto, sendDocument answered ok)
 	notModified atomic.Int64 // edits refused as changing nothing
 
 	flood      floodState
@@ -273,6 +275,13 @@ func (s *Server) CallCount(method string) int {
 
 // Violations counts the requests refused with 429 because they broke Options' limits (not Set429Fraction's).
 func (s *Server) Violations() int { return int(s.violations.Load()) }
+
+// TooManyRequests counts every request answered 429: over Options' limits (Violations), early sends
+// (EarlySends), storms and Set429Fraction's.
+func (s *Server) TooManyRequests() int { return int(s.tooMany.Load()) }
+
+// MessagesSent counts the messages the bot has sent to every chat, refused sends not included.
+func (s *Server) MessagesSent() int { return int(s.sent.Load()) }
 
 // NotModified counts the edits refused with 400 "message is not modified": calls that changed nothing and still
 // counted against the limits.

@@ -15,9 +15,9 @@ import (
 // compact where the web chat's API returns whole transcripts.
 
 const (
-	// maxWait bounds a wait: long enough for a step of a loaded bot, short enough that a lost client frees
-	// its handler soon.
-	maxWait     = time.Minute
+	// maxWait bounds a wait: long enough for a step of a bot queued behind Telegram's limits (a training hall
+	// waits over a minute), while a client that hangs up frees its handler at once.
+	maxWait     = 5 * time.Minute
 	defaultWait = 10 * time.Second
 )
 
@@ -57,39 +57,46 @@ func (t *Texts) UnmarshalJSON(b []byte) error {
 // errAction is a user action missing what it needs.
 var errAction = errors.New("bad user action")
 
-// userActionFunc does one user action; it returns the update's id and the chat's last message id at the
-// action, after which the bot's answers come.
-type userActionFunc func(s *Server, chatID int64, from User, req UserAction) (updateID int64, mark int, err error)
+// userActionFunc does one user action; it returns the update's id and the chat's mark at the action, after
+// which the bot's answers come.
+type userActionFunc func(s *Server, chatID int64, from User, req UserAction) (updateID int64, m mark, err error)
 
-func textAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
-	if req.Text == "" {
-		return 0, 0, fmt.Errorf("text is empty: %w", errAction)
-	}
-	id, mark := s.userMessage(chatID, from, textFill(req.Text))
-	return id, mark, nil
+// mark is where a user's action left the chat: its last message id and its version. The bot's answer is a
+// message after the id, or an edit of an earlier one after the version.
+type mark struct {
+	msg     int
+	version uint64
 }
 
-func pressAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
+func textAction(s *Server, chatID int64, from User, req UserAction) (int64, mark, error) {
+	if req.Text == "" {
+		return 0, mark{}, fmt.Errorf("text is empty: %w", errAction)
+	}
+	id, m := s.userMessage(chatID, from, textFill(req.Text))
+	return id, m, nil
+}
+
+func pressAction(s *Server, chatID int64, from User, req UserAction) (int64, mark, error) {
 	switch {
 	case req.Label != "":
 		return s.pressLabel(chatID, from, req.Label)
 	case req.MessageID != 0 && req.Data != "":
 		return s.pressData(chatID, from, req.MessageID, req.Data)
 	}
-	return 0, 0, fmt.Errorf("press needs a label, or a message_id and data: %w", errAction)
+	return 0, mark{}, fmt.Errorf("press needs a label, or a message_id and data: %w", errAction)
 }
 
-func photoAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
-	id, mark := s.userMessage(chatID, from, s.photoFill([]byte(tinyPNG), req.Caption))
-	return id, mark, nil
+func photoAction(s *Server, chatID int64, from User, req UserAction) (int64, mark, error) {
+	id, m := s.userMessage(chatID, from, s.photoFill([]byte(tinyPNG), req.Caption))
+	return id, m, nil
 }
 
-func contactAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
+func contactAction(s *Server, chatID int64, from User, req UserAction) (int64, mark, error) {
 	if req.Phone == "" {
-		return 0, 0, fmt.Errorf("phone is empty: %w", errAction)
+		return 0, mark{}, fmt.Errorf("phone is empty: %w", errAction)
 	}
-	id, mark := s.userMessage(chatID, from, contactFill(req.Phone))
-	return id, mark, nil
+	id, m := s.userMessage(chatID, from, contactFill(req.Phone))
+	return id, m, nil
 }
 
 // UserView is what a user action or a wait of ControlHandler answers.
@@ -98,7 +105,8 @@ type UserView struct {
 	Version     uint64       `json:"version"`      // ChatVersion
 	BotMessages int          `json:"bot_messages"` // the bot's messages in the chat so far
 	Last        *MessageView `json:"last,omitempty"`
-	Reply       *MessageView `json:"reply,omitempty"` // the message that met "expect"
+	Reply       *MessageView `json:"reply,omitempty"`      // the message that met "expect"
+	ReplyEdit   bool         `json:"reply_edit,omitempty"` // Reply is a message shown before the action, edited since
 	Timeout     bool         `json:"timeout,omitempty"`
 }
 
@@ -132,20 +140,24 @@ func (v *UserView) fill(c *chat) {
 	}
 }
 
-// replyAfter returns the first bot message after message id mark whose text contains one of expect (under
-// c.mu).
-func (c *chat) replyAfter(mark int, expect []string) *record {
-	for _, r := range c.msgs[min(max(mark-c.dropped, 0), len(c.msgs)):] {
+// replyAfter returns the first bot message after the mark whose text contains one of expect: a message sent
+// after it, or an earlier one whose text or caption was edited after it (edit) (under c.mu).
+func (c *chat) replyAfter(m mark, expect []string) (r *record, edit bool) {
+	for _, r := range c.msgs {
 		if !r.FromBot || r.Deleted {
+			continue
+		}
+		earlier := r.ID <= m.msg
+		if earlier && r.textVersion <= m.version {
 			continue
 		}
 		for _, e := range expect {
 			if strings.Contains(r.PlainText, e) {
-				return r
+				return r, earlier
 			}
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // userAction serves one user action, and with "expect" waits for the bot's answer to it.
@@ -168,7 +180,7 @@ func (s *Server) userAction(do userActionFunc) http.HandlerFunc {
 		if req.Lang != "" {
 			from.LanguageCode = req.Lang
 		}
-		updateID, mark, err := do(s, chatID, from, req)
+		updateID, m, err := do(s, chatID, from, req)
 		switch {
 		case errors.Is(err, ErrButtonNotFound) || errors.Is(err, ErrMessageNotFound):
 			writeJSON(w, http.StatusNotFound, errorBody(err))
@@ -186,12 +198,12 @@ func (s *Server) userAction(do userActionFunc) http.HandlerFunc {
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		defer cancel()
 		err = s.waitChat(ctx, chatID, func(c *chat) bool {
-			m := c.replyAfter(mark, req.Expect)
-			if m != nil {
+			r, edit := c.replyAfter(m, req.Expect)
+			if r != nil {
 				v.fill(c)
-				v.Reply = viewOf(m)
+				v.Reply, v.ReplyEdit = viewOf(r), edit
 			}
-			return m != nil
+			return r != nil
 		})
 		s.answerWait(w, r, chatID, &v, err)
 	}

@@ -21,7 +21,8 @@ import (
 // process inject faults and play users (`ocopbot loadtest`).
 func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
-	limits := fs.Bool("limits", false, "apply Telegram's limits: 1 message/s per chat (bursts of 5), 30/s overall")
+	limits := fs.Bool("limits", false,
+		"apply Telegram's limits to sends and edits (429 with retry_after): 1/s per chat (bursts of 5), 30/s overall; callback answers and chat actions are free")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
 
@@ -41,12 +45,103 @@ func TestLoadtest(t *testing.T) {
 	if p, ok := rep.StepP99[doneRegister]; !ok || p <= 0 || len(rep.StepP99) != len(productSteps(0))+1 {
 		t.Errorf("p99 by step = %v, want the %d steps of a registration", rep.StepP99, len(productSteps(0))+1)
 	}
+	if rep.Actions != rep.Replies || rep.MessagesSent == 0 || rep.MessagesPerRegistration <= 0 || rep.CallsPerAction <= 0 ||
+		rep.Calls["sendMessage"] == 0 || rep.TooManyRequests != 0 {
+		t.Errorf("emulator figures = %+v, want messages and calls over the window, no 429", rep)
+	}
 	if _, stderr := loadtestRun("--phase", "warmup"); !strings.Contains(stderr, "3 producers known") {
 		t.Errorf("second warm-up said %q", stderr)
 	}
+	// A training hall: new producers arriving over a ramp, each registration
+	// measured from /dangky and finished past the deadline.
+	out, stderr = loadtestRun("--phase", "new", "--chat-base", "8000000100", "--ramp", "100ms", "--think", "30ms", "--duration", "150ms",
+		"--finish", "--out", "json")
+	var hall loadReport
+	if err := json.Unmarshal([]byte(out), &hall); err != nil {
+		t.Fatalf("decode %q: %v", out, err)
+	}
+	if hall.Errors != 0 || hall.Registrations != 3 || hall.StepP99[askConsent] <= 0 || hall.StepP99[doneRegister] <= 0 ||
+		hall.MessagesPerRegistration < float64(hall.Actions)/3 {
+		t.Errorf("training hall = %+v, want the 3 producers' registrations from the personal-data notice, a message per step at least\n%s",
+			hall, stderr)
+	}
 	var producers int
-	if err := svc.store.Pool().QueryRow(ctx, `SELECT count(*) FROM producers`).Scan(&producers); err != nil || producers != 3 {
-		t.Errorf("producers = %d (%v), want the 3 chats'", producers, err)
+	if err := svc.store.Pool().QueryRow(ctx, `SELECT count(*) FROM producers`).Scan(&producers); err != nil || producers != 6 {
+		t.Errorf("producers = %d (%v), want the 6 chats'", producers, err)
+	}
+}
+
+// TestLoadtestWaits: each step is timed from the user's action to the reply
+// it waited for, whether a new message or an edit of the prompt; users
+// arrive spread over the ramp; the emulator's counters over the window give
+// the calls per action and the messages per registration.
+func TestLoadtestWaits(t *testing.T) {
+	t.Parallel()
+	const delay = 20 * time.Millisecond
+	var (
+		mu    sync.Mutex
+		first = map[string]time.Time{} // each chat's first action
+		calls int
+	)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /emulator/users/{chat}/{action}", func(w http.ResponseWriter, r *http.Request) {
+		var a emulator.UserAction
+		if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		if _, ok := first[r.PathValue("chat")]; !ok {
+			first[r.PathValue("chat")] = time.Now()
+		}
+		calls += 2 // a message and a callback answer, say
+		mu.Unlock()
+		time.Sleep(delay)
+		// The bot answers what was expected: a press by editing the
+		// pressed prompt, a message by a new one.
+		_ = json.NewEncoder(w).Encode(emulator.UserView{Reply: &emulator.MessageView{Text: "… " + a.Expect[0]},
+			ReplyEdit: r.PathValue("action") == "press"})
+	})
+	mux.HandleFunc("GET /emulator/stats", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = json.NewEncoder(w).Encode(emulator.Stats{Calls: map[string]int{"sendMessage": calls / 2, "answerCallbackQuery": calls / 2},
+			MessagesSent: calls / 2, TooManyRequests: 1})
+	})
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+
+	var stdout, stderr bytes.Buffer
+	args := []string{"loadtest", "--emulator", hs.URL, "--chats", "2", "--phase", "measure", "--ramp", "100ms",
+		"--duration", "150ms", "--finish", "--out", "json"}
+	if err := run(t.Context(), args, env(nil), &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var rep loadReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	steps := 1 + len(productSteps(0)) // /dangky and the product's
+	presses := 0
+	for _, s := range productSteps(0) {
+		if s.action == "press" {
+			presses++
+		}
+	}
+	if rep.Registrations != 2 || rep.Actions != 2*steps || rep.Replies != 2*steps || rep.RepliesByEdit != 2*presses {
+		t.Fatalf("report = %+v, want 2 registrations of %d steps, %d presses each answered by an edit", rep, steps, presses)
+	}
+	if rep.P50 < ms(delay) || rep.P95 < rep.P50 || rep.P99 < rep.P95 || rep.Max < rep.P99 {
+		t.Errorf("waits p50 %v p95 %v p99 %v max %v, want at least the %v each reply took, in order", rep.P50, rep.P95, rep.P99, rep.Max, delay)
+	}
+	if rep.CallsPerAction != 2 || rep.MessagesPerRegistration != float64(steps) || rep.TooManyRequests != 0 {
+		t.Errorf("calls per action %v, messages per registration %v, 429s %d; want 2, %d, 0 (the window's)",
+			rep.CallsPerAction, rep.MessagesPerRegistration, rep.TooManyRequests, steps)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if gap := first["7000000001"].Sub(first["7000000000"]); gap < 40*time.Millisecond {
+		t.Errorf("second user began %v after the first, want half the 100 ms ramp", gap)
 	}
 }
 
@@ -78,11 +173,13 @@ func TestLoadFlags(t *testing.T) {
 	}{
 		{"defaults", nil, false},
 		{"all set", []string{"--chats", "200", "--think", "1s", "--duration", "30s", "--out", "json", "--phase", "measure"}, false},
+		{"training hall", []string{"--chats", "500", "--ramp", "10s", "--think", "10s", "--duration", "2m", "--finish", "--phase", "new", "--timeout", "3m"}, false},
+		{"negative ramp", []string{"--ramp", "-1s"}, true},
 		{"no chats", []string{"--chats", "0"}, true},
 		{"negative think", []string{"--think", "-1s"}, true},
 		{"unknown output", []string{"--out", "csv"}, true},
 		{"unknown phase", []string{"--phase", "cooldown"}, true},
-		{"long timeout", []string{"--timeout", "2m"}, true},
+		{"long timeout", []string{"--timeout", "6m"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

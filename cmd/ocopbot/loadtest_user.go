@@ -52,17 +52,79 @@ const (
 )
 
 // step is one action of a user and the reply it waits for: a bot message
-// after the action containing one of expect.
+// after the action containing one of expect, or one shown before it and
+// edited since (a pressed prompt edited into the next step, a search
+// answered in place).
 type step struct {
 	action string // the user API's: text, press, contact, photo
 	arg    string // the text, the button's label, the phone
 	expect []string
+	// next, when set, reads the step's reply and returns the steps that
+	// follow it: a registration's opening depends on who the user is.
+	next func(reply string) []step
 }
 
-func say(text string, expect ...string) step    { return step{"text", text, expect} }
-func press(label string, expect ...string) step { return step{"press", label, expect} }
-func share(phone string, expect ...string) step { return step{"contact", phone, expect} }
-func (s step) String() string                   { return s.action + " " + strconv.Quote(s.arg) }
+func say(text string, expect ...string) step { return step{action: "text", arg: text, expect: expect} }
+func press(label string, expect ...string) step {
+	return step{action: "press", arg: label, expect: expect}
+}
+func share(phone string, expect ...string) step {
+	return step{action: "contact", arg: phone, expect: expect}
+}
+func (s step) String() string { return s.action + " " + strconv.Quote(s.arg) }
+
+// then sets the step's next.
+func (s step) then(next func(reply string) []step) step {
+	s.next = next
+	return s
+}
+
+// matched is the expected text the reply holds: it names the step in the
+// figures by step.
+func (s step) matched(reply string) string {
+	for _, e := range s.expect {
+		if strings.Contains(reply, e) {
+			return e
+		}
+	}
+	return s.expect[0]
+}
+
+// plan is one registration of a simulated producer: /dangky, then what its
+// answer asks — the personal-data notice and the producer's steps for a
+// new producer, the question whether to go on with a registration left
+// unfinished, or the product's steps for a known producer.
+type plan struct {
+	chatID int64
+	n      int  // the product's number, in its name
+	warmUp bool // make the producer known only: a known producer's registration is cancelled
+}
+
+func (p plan) steps() []step {
+	return []step{say("/dangky", askProductOnly, askResume, askConsent, askKind).then(p.opening)}
+}
+
+// opening returns the steps that answer a registration's opening prompt.
+func (p plan) opening(reply string) []step {
+	switch {
+	case strings.Contains(reply, askConsent):
+		return []step{press(labelAgree, askKind, askProductOnly).then(p.opening)}
+	case strings.Contains(reply, askResume):
+		return []step{press(labelRestart, askKind, askProductOnly, askConsent).then(p.opening)}
+	case strings.Contains(reply, askKind):
+		tax, err := loadTaxCode(p.chatID)
+		if err != nil {
+			tax = "0" // refused by the bot: the step reports it
+		}
+		steps := producerSteps(p.chatID, tax)
+		last := len(steps) - 1
+		steps[last] = steps[last].then(func(reply string) []step { return append(addressSteps(reply), productSteps(p.n)...) })
+		return steps
+	case p.warmUp:
+		return []step{say("/huy", askCancel), press("Có, hủy", doneCancel)}
+	}
+	return productSteps(p.n)
+}
 
 // productSteps register a product, from its name to the submission; the
 // first registration and the measured ones share them.
@@ -152,10 +214,16 @@ type refusedError struct {
 
 func (e *refusedError) Error() string { return fmt.Sprintf("refused (%d): %s", e.status, e.msg) }
 
+// userReply is the bot's answer a step waited for.
+type userReply struct {
+	emulator.MessageView
+	edit bool // a message shown before the action, edited since
+}
+
 // do performs one step in a chat and returns the reply it expected. The
 // answer comes once that reply has come: the request's round trip is the
 // step's latency as the user sees it.
-func (c *userClient) do(ctx context.Context, chatID int64, s step) (emulator.MessageView, error) {
+func (c *userClient) do(ctx context.Context, chatID int64, s step) (userReply, error) {
 	a := emulator.UserAction{Expect: s.expect, Timeout: c.timeout.String()}
 	switch s.action {
 	case "text":
@@ -167,38 +235,38 @@ func (c *userClient) do(ctx context.Context, chatID int64, s step) (emulator.Mes
 	}
 	body, err := json.Marshal(a)
 	if err != nil {
-		return emulator.MessageView{}, fmt.Errorf("encode %s: %w", s, err)
+		return userReply{}, fmt.Errorf("encode %s: %w", s, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout+5*time.Second)
 	defer cancel()
 	url := c.base + "/emulator/users/" + strconv.FormatInt(chatID, 10) + "/" + s.action
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return emulator.MessageView{}, fmt.Errorf("%s: %w", s, err)
+		return userReply{}, fmt.Errorf("%s: %w", s, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return emulator.MessageView{}, fmt.Errorf("%s: %w", s, err)
+		return userReply{}, fmt.Errorf("%s: %w", s, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		var e struct{ Error string }
 		_ = json.NewDecoder(resp.Body).Decode(&e) // the status says enough without it
-		return emulator.MessageView{}, fmt.Errorf("%s: %w", s, &refusedError{resp.StatusCode, e.Error})
+		return userReply{}, fmt.Errorf("%s: %w", s, &refusedError{resp.StatusCode, e.Error})
 	}
 	var v emulator.UserView
 	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return emulator.MessageView{}, fmt.Errorf("%s: read answer: %w", s, err)
+		return userReply{}, fmt.Errorf("%s: read answer: %w", s, err)
 	}
 	if v.Timeout || v.Reply == nil {
 		last := "(none)"
 		if v.Last != nil {
 			last = strconv.Quote(firstLine(v.Last.Text))
 		}
-		return emulator.MessageView{}, fmt.Errorf("%s: want %q within %v, last bot message %s: %w", s, s.expect, c.timeout, last, errNoReply)
+		return userReply{}, fmt.Errorf("%s: want %q within %v, last bot message %s: %w", s, s.expect, c.timeout, last, errNoReply)
 	}
-	return *v.Reply, nil
+	return userReply{*v.Reply, v.ReplyEdit}, nil
 }
 
 func firstLine(s string) string {
@@ -212,14 +280,26 @@ type simUser struct {
 	c      *userClient
 }
 
-// run performs steps in order, stopping at the first that fails, and
-// returns the last reply.
-func (u *simUser) run(ctx context.Context, steps ...step) (emulator.MessageView, error) {
-	var reply emulator.MessageView
-	for _, s := range steps {
+// play performs steps in order, and those each step's next adds, until
+// they are done, pause says stop (false) or one fails; pause runs before
+// each step, done after each reply.
+func (u *simUser) play(ctx context.Context, steps []step, pause func(i int) bool,
+	done func(s step, reply userReply, took time.Duration)) (userReply, error) {
+	var reply userReply
+	for i := 0; i < len(steps); i++ {
+		if pause != nil && !pause(i) {
+			return reply, nil
+		}
+		sent := time.Now()
 		var err error
-		if reply, err = u.c.do(ctx, u.chatID, s); err != nil {
+		if reply, err = u.c.do(ctx, u.chatID, steps[i]); err != nil {
 			return reply, err
+		}
+		if done != nil {
+			done(steps[i], reply, time.Since(sent))
+		}
+		if steps[i].next != nil {
+			steps = append(steps[:i+1], steps[i].next(reply.Text)...)
 		}
 	}
 	return reply, nil
@@ -229,32 +309,8 @@ func (u *simUser) run(ctx context.Context, steps ...step) (emulator.MessageView,
 // unless it is known already, and leaves the chat with nothing in
 // progress: the measured registrations then ask the product only.
 func (u *simUser) ensureProducer(ctx context.Context) error {
-	reply, err := u.run(ctx, say("/dangky", askKind, askProductOnly, askResume, askConsent))
-	if err == nil && strings.Contains(reply.Text, askConsent) {
-		reply, err = u.run(ctx, press(labelAgree, askKind, askProductOnly))
-	}
-	if err == nil && strings.Contains(reply.Text, askResume) {
-		reply, err = u.run(ctx, press(labelRestart, askKind, askProductOnly))
-	}
-	if err != nil {
-		return fmt.Errorf("chat %d: start: %w", u.chatID, err)
-	}
-	if strings.Contains(reply.Text, askProductOnly) {
-		_, err := u.run(ctx, say("/huy", askCancel), press("Có, hủy", doneCancel))
-		return wrapChat(u.chatID, "cancel", err)
-	}
-	tax, err := loadTaxCode(u.chatID)
-	if err != nil {
-		return err
-	}
-	if reply, err = u.run(ctx, producerSteps(u.chatID, tax)...); err != nil {
-		return wrapChat(u.chatID, "producer", err)
-	}
-	if _, err = u.run(ctx, addressSteps(reply.Text)...); err != nil {
-		return wrapChat(u.chatID, "address", err)
-	}
-	_, err = u.run(ctx, productSteps(0)...)
-	return wrapChat(u.chatID, "first product", err)
+	_, err := u.play(ctx, plan{chatID: u.chatID, warmUp: true}.steps(), nil, nil)
+	return wrapChat(u.chatID, "warm-up", err)
 }
 
 func wrapChat(chatID int64, what string, err error) error {

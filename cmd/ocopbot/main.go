@@ -44,8 +44,10 @@ const usage = `usage:
                                            with its control API under /emulator/
   ocopbot loadtest [--chats 50]            simulated producers registering products through
          [--think 0s] [--duration 30s]     the emulator's user API while a separate serve
-         [--emulator URL] [--out json]     answers; prints replies/s, latency percentiles
-         [--chat-base ID] [--phase P]      and errors
+         [--emulator URL] [--out json]     answers; prints replies/s, the wait from an action
+         [--chat-base ID] [--phase P]      to its reply (p50…max), errors, messages per
+         [--ramp 10s] [--finish]           registration, calls per action and 429s;
+                                           --phase new: new producers, from /dangky
   ocopbot statusload --invite CODE         an official (the invitation redeemed in the chat)
          [--command /status] [--calls 50]  sending a command through the emulator again and
          [--chat ID] [--out json]          again; prints p50, p99, max from sent to reply
