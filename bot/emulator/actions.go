@@ -20,8 +20,8 @@ type pendingQuery struct {
 }
 
 // userMessage adds a user's message to the chat and queues the update carrying it. fill sets the content. It
-// returns the update's id and the message's.
-func (s *Server) userMessage(chatID int64, from User, fill func(r *record)) (updateID int64, msgID int) {
+// returns the update's id and the chat's version with the message: the bot's answers come after it.
+func (s *Server) userMessage(chatID int64, from User, fill func(r *record)) (updateID int64, mark uint64) {
 	defer s.notify()
 	c := s.chat(chatID)
 	c.mu.Lock()
@@ -29,7 +29,7 @@ func (s *Server) userMessage(chatID int64, from User, fill func(r *record)) (upd
 	c.userSent(from)
 	r := c.add(from, false, s.now(), s.opts.MaxMessagesPerChat)
 	fill(r)
-	return s.enqueue("message", mustJSON(s.wire(c, r))), r.ID
+	return s.enqueue("message", mustJSON(s.wire(c, r))), c.version
 }
 
 // The contents of a user's messages.
@@ -107,7 +107,7 @@ func (s *Server) PressButton(chatID int64, from User, messageID int, data string
 }
 
 // pressData is PressButton, returning the press's mark too (see press).
-func (s *Server) pressData(chatID int64, from User, messageID int, data string) (updateID int64, mark int, err error) {
+func (s *Server) pressData(chatID int64, from User, messageID int, data string) (updateID int64, mark uint64, err error) {
 	return s.press(chatID, from, func(c *chat) (*record, string, error) {
 		r := c.get(int64(messageID))
 		if r == nil || r.Deleted || !r.FromBot {
@@ -136,7 +136,7 @@ func (s *Server) ForgeButton(chatID int64, from User, messageID int, data string
 
 // pressLabel presses the inline button labelled label on the newest bot message that shows one, as a user
 // reading the chat would.
-func (s *Server) pressLabel(chatID int64, from User, label string) (updateID int64, mark int, err error) {
+func (s *Server) pressLabel(chatID int64, from User, label string) (updateID int64, mark uint64, err error) {
 	return s.press(chatID, from, func(c *chat) (*record, string, error) {
 		for i := len(c.msgs) - 1; i >= 0; i-- {
 			r := c.msgs[i]
@@ -152,8 +152,9 @@ func (s *Server) pressLabel(chatID int64, from User, label string) (updateID int
 }
 
 // press makes the user press the button find picks (under c.mu) and queues the callback_query. It returns the
-// update's id and the chat's last message id at the press: the bot's answers come after it.
-func (s *Server) press(chatID int64, from User, find func(c *chat) (*record, string, error)) (updateID int64, mark int, err error) {
+// update's id and the chat's version at the press: the bot's answers — new messages, or the pressed one edited —
+// come after it.
+func (s *Server) press(chatID int64, from User, find func(c *chat) (*record, string, error)) (updateID int64, mark uint64, err error) {
 	c := s.lookup(chatID)
 	if c == nil {
 		c = &chat{id: chatID} // finds nothing
@@ -181,7 +182,7 @@ func (s *Server) press(chatID int64, from User, find func(c *chat) (*record, str
 		ChatInstance: strconv.FormatUint(uint64(chatID)*0x9E3779B97F4A7C15>>1, 10),
 		Data:         data,
 	}
-	return s.enqueue("callback_query", mustJSON(q)), c.dropped + len(c.msgs), nil
+	return s.enqueue("callback_query", mustJSON(q)), c.version, nil
 }
 
 func hasButton(rows [][]Button, data string) bool {

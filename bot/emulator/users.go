@@ -34,7 +34,7 @@ type UserAction struct {
 	Caption   string `json:"caption,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	Lang      string `json:"lang,omitempty"`    // the user's language_code; default vi
-	Expect    Texts  `json:"expect,omitempty"`  // answer once a bot message after the action contains one of these
+	Expect    Texts  `json:"expect,omitempty"`  // answer once a bot message sent or edited after the action contains one of these
 	Timeout   string `json:"timeout,omitempty"` // how long to wait for it: "10s", "1.5"; default 10 s
 }
 
@@ -57,11 +57,11 @@ func (t *Texts) UnmarshalJSON(b []byte) error {
 // errAction is a user action missing what it needs.
 var errAction = errors.New("bad user action")
 
-// userActionFunc does one user action; it returns the update's id and the chat's last message id at the
-// action, after which the bot's answers come.
-type userActionFunc func(s *Server, chatID int64, from User, req UserAction) (updateID int64, mark int, err error)
+// userActionFunc does one user action; it returns the update's id and the chat's version at the action, after
+// which the bot's answers come.
+type userActionFunc func(s *Server, chatID int64, from User, req UserAction) (updateID int64, mark uint64, err error)
 
-func textAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
+func textAction(s *Server, chatID int64, from User, req UserAction) (int64, uint64, error) {
 	if req.Text == "" {
 		return 0, 0, fmt.Errorf("text is empty: %w", errAction)
 	}
@@ -69,7 +69,7 @@ func textAction(s *Server, chatID int64, from User, req UserAction) (int64, int,
 	return id, mark, nil
 }
 
-func pressAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
+func pressAction(s *Server, chatID int64, from User, req UserAction) (int64, uint64, error) {
 	switch {
 	case req.Label != "":
 		return s.pressLabel(chatID, from, req.Label)
@@ -79,12 +79,12 @@ func pressAction(s *Server, chatID int64, from User, req UserAction) (int64, int
 	return 0, 0, fmt.Errorf("press needs a label, or a message_id and data: %w", errAction)
 }
 
-func photoAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
+func photoAction(s *Server, chatID int64, from User, req UserAction) (int64, uint64, error) {
 	id, mark := s.userMessage(chatID, from, s.photoFill([]byte(tinyPNG), req.Caption))
 	return id, mark, nil
 }
 
-func contactAction(s *Server, chatID int64, from User, req UserAction) (int64, int, error) {
+func contactAction(s *Server, chatID int64, from User, req UserAction) (int64, uint64, error) {
 	if req.Phone == "" {
 		return 0, 0, fmt.Errorf("phone is empty: %w", errAction)
 	}
@@ -132,20 +132,23 @@ func (v *UserView) fill(c *chat) {
 	}
 }
 
-// replyAfter returns the first bot message after message id mark whose text contains one of expect (under
-// c.mu).
-func (c *chat) replyAfter(mark int, expect []string) *record {
-	for _, r := range c.msgs[min(max(mark-c.dropped, 0), len(c.msgs)):] {
-		if !r.FromBot || r.Deleted {
+// replyAfter returns the bot message sent or edited first after the chat's version mark whose text contains one
+// of expect (under c.mu): a new message, or the prompt the user answered edited into the next (editMessageText).
+func (c *chat) replyAfter(mark uint64, expect []string) *record {
+	var first *record
+	for i := len(c.msgs) - 1; i >= 0; i-- {
+		r := c.msgs[i]
+		if !r.FromBot || r.Deleted || r.Version <= mark || first != nil && r.Version > first.Version {
 			continue
 		}
 		for _, e := range expect {
 			if strings.Contains(r.PlainText, e) {
-				return r
+				first = r
+				break
 			}
 		}
 	}
-	return nil
+	return first
 }
 
 // userAction serves one user action, and with "expect" waits for the bot's answer to it.
