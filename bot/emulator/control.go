@@ -27,9 +27,9 @@ import (
 //	GET  /emulator/users/{chat}/wait?after=V&timeout=10s
 //
 // The user actions answer {"update_id":…,"version":…,"bot_messages":n,"last":{…}}. With "expect" (a text or a
-// list of texts) and "timeout", an action answers only once a bot message newer than the action contains one
-// of them — "" matches any — with that message as "reply", or {"timeout":true} when none came in time: one
-// round trip from a user's action to the bot's answer.
+// list of texts) and "timeout", an action answers only once a bot message sent or edited after the action (the
+// prompt pressed, edited into the next) contains one of them — "" matches any — with that message as "reply", or
+// {"timeout":true} when none came in time: one round trip from a user's action to the bot's answer.
 func (s *Server) ControlHandler(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", next)
