@@ -395,7 +395,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 			return fmt.Errorf("encode chat %d state: %w", ev.chatID, err)
 		}
 	}
-	es, err := entries(ev.chatID, ev.callbackID, res, q.StreamID, time.Now(), b.buttons)
+	es, err := entries(ev.chatID, ev.callbackID, ev.in.MessageID, res, q.StreamID, time.Now(), b.buttons)
 	if err != nil {
 		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
 		es = nil

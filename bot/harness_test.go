@@ -329,7 +329,7 @@ func (h *harness) waitDone(id int64) {
 type user struct {
 	h    *harness
 	u    emulator.User
-	seen int // bot messages already looked at
+	seen uint64 // the chat's version when its bot messages were last looked at
 }
 
 func (h *harness) user(id int64) *user {
@@ -405,11 +405,17 @@ func (c *user) find(label string) (msgID int, data string) {
 	return 0, ""
 }
 
-// replies returns the bot messages sent since the last call.
+// replies returns the bot messages sent or edited since the last call: new
+// messages, and prompts edited in place into the next step.
 func (c *user) replies() []emulator.Message {
-	msgs := c.h.emu.BotMessages(c.chatID())
-	out := msgs[min(c.seen, len(msgs)):]
-	c.seen = len(msgs)
+	var out []emulator.Message
+	seen := c.seen
+	for _, m := range c.h.emu.BotMessages(c.chatID()) {
+		if m.Version > seen {
+			out = append(out, m)
+			c.seen = max(c.seen, m.Version)
+		}
+	}
 	return out
 }
 

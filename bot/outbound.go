@@ -144,6 +144,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		}
 		e := c.queue[0]
 		skip := unchanged(c, e)
+		c.plan(e)
 		c.sending = true
 		o.mu.Unlock()
 
@@ -151,7 +152,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 		var err error
 		sentAt := time.Now()
 		if !skip {
-			msgID, err = o.b.post(ctx, e.method, e.ctype, e.body)
+			msgID, err = o.b.postEntry(ctx, chatID, e)
 			if notModified(err) {
 				err = nil
 			}
@@ -281,6 +282,8 @@ func (c *chatOut) remember(e *outEntry, msgID int) {
 		c.setShown(e.target, e.shows)
 	case kindClear:
 		c.setShown(e.target, shown{}) // same text, no buttons; the text's hash is not known here
+	case kindReplace:
+		c.replaced(e, msgID)
 	}
 }
 

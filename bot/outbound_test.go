@@ -38,6 +38,17 @@ func (h *harness) transcript(chatID int64) string {
 	return b.String()
 }
 
+// botChange is the chat's version when the bot last sent or edited a
+// message: it grows with each answer, a new message or a prompt edited in
+// place.
+func (h *harness) botChange(chatID int64) uint64 {
+	var v uint64
+	for _, m := range h.emu.BotMessages(chatID) {
+		v = max(v, m.Version)
+	}
+	return v
+}
+
 // lastHas reports whether the chat's newest bot message has a button
 // labelled label, and its message id and data.
 func (h *harness) lastHas(chatID int64, label string) (int, string, bool) {
@@ -72,7 +83,7 @@ func (h *harness) play(chatID int64, script []string, think, timeout time.Durati
 		if i > 0 && think > 0 {
 			time.Sleep(think)
 		}
-		before := len(h.emu.BotMessages(chatID))
+		before := h.botChange(chatID)
 		t0 := time.Now()
 		switch {
 		case step == "photo":
@@ -100,7 +111,7 @@ func (h *harness) play(chatID int64, script []string, think, timeout time.Durati
 				return ok && strings.Contains(m.Text, "Mã hồ sơ")
 			}
 		default:
-			ready = func() bool { return len(h.emu.BotMessages(chatID)) > before }
+			ready = func() bool { return h.botChange(chatID) > before }
 		}
 		if !h.await(timeout, ready) {
 			m, _ := h.emu.LastBotMessage(chatID)

@@ -19,6 +19,10 @@ const (
 	kindClear  = 'k' // editMessageReplyMarkup taking an inline keyboard away
 	kindEdit   = 'e' // editMessageText
 	kindSend   = 'm' // a new message: text, photo or document
+	// kindReplace is a reply taking the place of the prompt it answers:
+	// editMessageText of the prompt, or a new message, as the chat stands
+	// when its turn comes (see plan).
+	kindReplace = 'r'
 )
 
 // outEntry is one Bot API call a chat is owed, encoded once, when its
@@ -28,10 +32,16 @@ type outEntry struct {
 	method string
 	ctype  string    // "" for JSON
 	at     time.Time // when it became due
-	target int       // the message an edit changes
+	target int       // the message an edit changes; a replacing reply's pressed prompt (0: typed)
 	shows  shown     // what the message shows once the call is made
 	body   []byte
 	raw    []byte
+
+	// A replacing reply's plan, made when its turn comes: the message to
+	// edit (0: send a new one), and whether to take the target's buttons
+	// away first.
+	edit  int
+	clear bool
 }
 
 // durable reports whether the entry is kept in the outbox until sent:
@@ -42,16 +52,20 @@ type outEntry struct {
 // chat's order.
 func (e *outEntry) durable() bool { return e.kind != kindAnswer }
 
-// shown is what a bot message shows: a hash of its text and markup, and
-// whether it has buttons.
+// shown is what a bot message shows: a hash of its text and markup,
+// whether it has buttons, and whether it is a text editMessageText may
+// change (no photo or file, no reply keyboard, no notification).
 type shown struct {
 	hash    uint64
 	buttons bool
+	text    bool
 }
 
 // The stored form: one header line, then the request body as sent.
 //
-//	1 <kind> <method> <unix ms> <target> <hash> <buttons 0|1> <id> <content type>\n<body>
+//	1 <kind> <method> <unix ms> <target> <hash> <shows> <id> <content type>\n<body>
+//
+// shows is a digit: 1 for buttons, plus 2 for a text a reply may replace.
 func (e *outEntry) encode(id string) {
 	var buf bytes.Buffer
 	buf.Grow(len(e.body) + 96)
@@ -66,11 +80,14 @@ func (e *outEntry) encode(id string) {
 	buf.WriteByte(' ')
 	buf.WriteString(strconv.FormatUint(e.shows.hash, 16))
 	buf.WriteByte(' ')
+	flags := byte('0')
 	if e.shows.buttons {
-		buf.WriteByte('1')
-	} else {
-		buf.WriteByte('0')
+		flags++
 	}
+	if e.shows.text {
+		flags += 2
+	}
+	buf.WriteByte(flags)
 	buf.WriteByte(' ')
 	buf.WriteString(id)
 	buf.WriteByte(' ')
@@ -88,9 +105,10 @@ func decodeEntry(raw []byte) (*outEntry, error) {
 		return nil, errBadEntry
 	}
 	f := bytes.SplitN(head, []byte{' '}, 9)
-	if len(f) != 9 || string(f[0]) != "1" || len(f[1]) != 1 {
+	if len(f) != 9 || string(f[0]) != "1" || len(f[1]) != 1 || len(f[6]) != 1 || f[6][0] < '0' || f[6][0] > '3' {
 		return nil, errBadEntry
 	}
+	flags := f[6][0] - '0'
 	ms, err1 := strconv.ParseInt(string(f[3]), 10, 64)
 	target, err2 := strconv.Atoi(string(f[4]))
 	hash, err3 := strconv.ParseUint(string(f[5]), 16, 64)
@@ -99,7 +117,7 @@ func decodeEntry(raw []byte) (*outEntry, error) {
 	}
 	return &outEntry{
 		kind: f[1][0], method: string(f[2]), at: time.UnixMilli(ms), target: target,
-		shows: shown{hash: hash, buttons: string(f[6]) == "1"}, ctype: string(f[8]), body: body, raw: raw,
+		shows: shown{hash: hash, buttons: flags&1 != 0, text: flags&2 != 0}, ctype: string(f[8]), body: body, raw: raw,
 	}, nil
 }
 
@@ -120,8 +138,11 @@ type answerBody struct {
 
 // entries encodes what a flow's result asks to send to chatID, in the
 // order the user must see it: the press answered first, its keyboard taken
-// away, then the replies. id makes each entry unique in the outbox.
-func entries(chatID int64, callbackID string, res flows.Result, id string, now time.Time, s signer) ([]*outEntry, error) {
+// away, then the replies. With Result.Replace the first reply takes the
+// place of the prompt answered — pressed, the message of the button, else
+// the chat's newest prompt — and takes its keyboard away itself. id makes
+// each entry unique in the outbox.
+func entries(chatID int64, callbackID string, pressed int, res flows.Result, id string, now time.Time, s signer) ([]*outEntry, error) {
 	var out []*outEntry
 	add := func(e *outEntry) {
 		e.at = now
@@ -137,17 +158,22 @@ func entries(chatID int64, callbackID string, res flows.Result, id string, now t
 		}
 		add(&outEntry{kind: kindAnswer, method: "answerCallbackQuery", body: body})
 	}
-	if res.ClearKeyboardOf != 0 {
+	replies := res.Shown()
+	replace := res.Replace && len(replies) > 0 && replaces(replies[0])
+	if res.ClearKeyboardOf != 0 && (!replace || res.ClearKeyboardOf != pressed) {
 		body, err := json.Marshal(textBody{ChatID: chatID, MessageID: res.ClearKeyboardOf})
 		if err != nil {
 			return nil, err
 		}
 		add(&outEntry{kind: kindClear, method: "editMessageReplyMarkup", target: res.ClearKeyboardOf, body: body})
 	}
-	for _, r := range res.Replies {
+	for i, r := range replies {
 		e, err := replyEntry(chatID, r, s)
 		if err != nil {
 			return nil, err
+		}
+		if i == 0 && replace {
+			e.kind, e.target = kindReplace, pressed
 		}
 		add(e)
 	}
@@ -163,7 +189,8 @@ func replyEntry(chatID int64, r flows.Reply, s signer) (*outEntry, error) {
 			return nil, fmt.Errorf("encode markup: %w", err)
 		}
 	}
-	e := &outEntry{kind: kindSend, method: "sendMessage", shows: shown{hash: contentHash(r.Text, mk), buttons: len(r.Buttons) > 0}}
+	e := &outEntry{kind: kindSend, method: "sendMessage",
+		shows: shown{hash: contentHash(r.Text, mk), buttons: len(r.Buttons) > 0, text: replaces(r) || r.EditMessageID != 0}}
 	var err error
 	switch {
 	case r.EditMessageID != 0:

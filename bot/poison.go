@@ -98,7 +98,7 @@ func (b *Bot) setAside(ctx context.Context, mb *mailbox, q storage.QueuedUpdate,
 		return err
 	}
 	now := time.Now()
-	es, err := entries(q.ChatID, ev.callbackID, flows.Result{Replies: []flows.Reply{{Text: b.text.Printer(locale).T(key)}}}, q.StreamID, now, b.buttons)
+	es, err := entries(q.ChatID, ev.callbackID, 0, flows.Result{Replies: []flows.Reply{{Text: b.text.Printer(locale).T(key)}}}, q.StreamID, now, b.buttons)
 	if err != nil {
 		return fmt.Errorf("encode the set-aside notice: %w", err)
 	}

@@ -187,12 +187,17 @@ func TestRegistrationBadInput(t *testing.T) {
 		c.expect(tc.step)
 	}
 
-	// A button from an old message: the province list shown before the
-	// search is still on screen; its buttons must not act any more.
-	msgID, data := c.find("Tỉnh An Giang")
+	// A button from an old message: the province list asked before the
+	// search that found nothing is still on screen (the search's results
+	// took the place of the list asked again, the one the search answered);
+	// its buttons must not act any more.
 	c.say("ha noi")
 	c.press("Thành phố Hà Nội")
 	c.expect("Bước 7/15")
+	msgID, data := c.find("Tỉnh An Giang")
+	if msgID == c.last().ID {
+		t.Fatalf("the province list is still the last message:\n%s", c.lastText())
+	}
 	c.replies()
 	c.pressOn(msgID, data) // a button of the list shown before the search
 	c.expectSome("tin nhắn cũ")
@@ -240,8 +245,12 @@ func TestRegistrationBackEditCancel(t *testing.T) {
 	c.say("Lê Văn Cường")
 	c.expect("Bước 4/15")
 	c.say("Quay lại") // typed on the contact keyboard
-	c.expectSome("Đã đóng bàn phím")
-	c.expect("Bước 3/15")
+	// The question of the step before takes the contact keyboard away: it
+	// says how to go back instead of showing the button.
+	c.expect("Bước 3/15", "Muốn sửa bước trước, Anh/Chị gõ «Quay lại».")
+	if m := c.last(); !m.RemoveKeyboard || len(m.InlineKeyboard) != 0 || h.emu.Keyboard(c.chatID()) != nil {
+		t.Fatalf("the contact keyboard is still shown after leaving the phone step: %+v", m)
+	}
 	c.say("Lê Văn Cường")
 	c.say("0987654321")
 	c.say("0100109106")

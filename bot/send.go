@@ -48,6 +48,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 	if err != nil {
 		return 0, &SendError{Err: err, BadRequest: true}
 	}
+	e.shows.text = false // no prompt: a reply never takes its place (chatOut.plan)
 	msgID, err := s.b.post(ctx, e.method, e.ctype, e.body)
 	s.b.out.notified(chatID, e, msgID, err)
 	if err != nil {

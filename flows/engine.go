@@ -190,9 +190,46 @@ type turn struct {
 	res  Result
 
 	who *ocop.Identity // who the user is, read on first need (identity)
+
+	pre   string // said above the next reply (preface)
+	asked int    // the replies up to the conversation's prompt (ask); 0: none
 }
 
-func (t *turn) say(r Reply) { t.res.Replies = append(t.res.Replies, r) }
+// say adds a reply, with the preface above it.
+func (t *turn) say(r Reply) {
+	if t.pre != "" {
+		if r.textual() {
+			r.Text = joinText(t.pre, r.Text)
+		} else {
+			t.res.Replies = append(t.res.Replies, Reply{Text: t.pre})
+		}
+		t.pre = ""
+	}
+	t.res.Replies = append(t.res.Replies, r)
+}
+
+// preface says text above the next reply, in the same message: a
+// confirmation or an explanation and the question that follows it make one
+// message, not two.
+func (t *turn) preface(text string) { t.pre = joinText(t.pre, text) }
+
+// ask says the conversation's prompt: the question the next answer
+// answers.
+func (t *turn) ask(r Reply) {
+	t.say(r)
+	t.asked = len(t.res.Replies)
+}
+
+// finish ends the turn: a preface nothing followed is said alone, and the
+// state notes whether the prompt is the last thing said (State.Asked).
+func (t *turn) finish() {
+	if t.pre != "" {
+		t.say(Reply{})
+	}
+	if t.st != nil && len(t.res.Replies) > 0 {
+		t.st.Asked = t.asked == len(t.res.Replies)
+	}
+}
 
 // Handle answers one input. It returns the conversation state to store (nil
 // clears it) and what to send. It never changes st; chat.Locale may change.
@@ -218,6 +255,7 @@ func (e *Engine) Handle(ctx context.Context, chat *Chat, st *State, in Input) (*
 	if err := e.dispatch(t); err != nil {
 		return st, Result{Replies: []Reply{{Text: t.p.T("error.internal")}}}, err
 	}
+	t.finish()
 	if t.st != nil {
 		t.st.Updated = e.now()
 	}
@@ -238,10 +276,10 @@ func (e *Engine) dispatch(t *turn) error {
 		if cmd, ok := e.commands[t.in.Command]; ok {
 			return cmd(t)
 		}
-		t.say(Reply{Text: t.p.T("error.unknown_command")})
 		if t.st != nil {
-			return e.flow(t.st).prompt(t, 0)
+			return retry(t, e.flow(t.st), t.p.T("error.unknown_command"))
 		}
+		t.say(Reply{Text: t.p.T("error.unknown_command")})
 		return nil
 	case InputButton:
 		if t.in.Forged {

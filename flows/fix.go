@@ -91,7 +91,6 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 	}
 	if pr == nil {
 		t.st = nil
-		closeKeyboard(t, "")
 		t.say(Reply{Text: t.p.T("fix.no_producer"), RemoveKeyboard: true})
 		return nil
 	}
@@ -105,20 +104,21 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 			}})
 			return nil
 		}
-		closeKeyboard(t, "")
-		t.say(Reply{Text: t.p.T("fix.ask."+string(a.Field), "Value", current(t.p, pr, a.Field)), Buttons: [][]Button{
+		r := Reply{Text: t.p.T("fix.ask."+string(a.Field), "Value", current(t.p, pr, a.Field)), Buttons: [][]Button{
 			{{Label: t.p.T("button.back"), Data: stepData(st, "back", "")}},
-		}})
+		}}
+		closeKeyboard(t, &r)
+		t.say(r)
 	case fxConfirm:
-		closeKeyboard(t, "")
-		t.say(Reply{Text: t.p.T("fix.confirm", "Field", t.p.T("fix.field."+string(a.Field)),
+		r := Reply{Text: t.p.T("fix.confirm", "Field", t.p.T("fix.field."+string(a.Field)),
 			"Old", current(t.p, pr, a.Field), "New", a.Value), Buttons: [][]Button{
 			{{Label: t.p.T("fix.button_save"), Data: stepData(st, "save", "")}},
 			summaryFooter(t),
-		}})
+		}}
+		closeKeyboard(t, &r)
+		t.say(r)
 	default:
 		st.Step = fxField
-		closeKeyboard(t, "")
 		lines := []string{t.p.T("fix.choose", "Producer", pr.Name)}
 		rows := make([][]Button, 0, len(fixFields)+1)
 		for _, fl := range fixFields {
@@ -126,7 +126,9 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 			rows = append(rows, []Button{{Label: t.p.T("fix.button." + string(fl)), Data: stepData(st, "pick", string(fl))}})
 		}
 		rows = append(rows, []Button{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", "")}})
-		t.say(Reply{Text: strings.Join(lines, "\n"), Buttons: rows})
+		r := Reply{Text: strings.Join(lines, "\n"), Buttons: rows}
+		closeKeyboard(t, &r)
+		t.say(r)
 	}
 	return nil
 }

@@ -106,6 +106,8 @@ func summaryFooter(t *turn) []Button {
 // stepButton handles a press on a button of the prompt now shown: what
 // every flow does alike here, the rest by the flow.
 func (e *Engine) stepButton(t *turn, f Flow, action, arg string) error {
+	// The press answers the prompt now shown: what follows takes its place.
+	t.res.Replace = true
 	if action != "cancel" {
 		t.st.Cancel = false
 	}
@@ -161,30 +163,52 @@ func (e *Engine) oldButton(t *turn) error {
 	t.res.Toast = t.p.T("error.old_button")
 	t.res.ClearKeyboardOf = t.in.MessageID
 	if t.st != nil {
-		t.say(Reply{Text: t.p.T("error.old_button")})
-		return e.flow(t.st).prompt(t, 0)
+		return retry(t, e.flow(t.st), t.p.T("error.old_button"))
 	}
 	return nil
 }
 
-// retry explains what was wrong and asks the same step again.
+// retry explains what was wrong and asks the same step again, in one
+// message.
 func retry(t *turn, f Flow, msg string) error {
-	t.say(Reply{Text: msg})
+	t.preface(msg)
 	return f.prompt(t, 0)
 }
 
 // closeKeyboard takes away the contact-sharing keyboard of the phone step
-// once the conversation has moved on. Telegram removes a reply keyboard only
-// with a message of its own, so ack carries it ("" for a neutral notice).
-func closeKeyboard(t *turn, ack string) {
-	if t.st == nil || !t.st.Keyboard {
+// once the conversation has moved on, with r, the reply about to be said.
+// A message that takes a keyboard away shows no buttons (Telegram's have
+// one keyboard each): r does it when its only button is "back" — which the
+// user may type instead, as r then says —; otherwise a short notice goes
+// first, carrying what r was to say above it (the phone just saved).
+func closeKeyboard(t *turn, r *Reply) {
+	if t.st == nil || !t.st.Keyboard || len(r.Keyboard) > 0 {
 		return
 	}
 	t.st.Keyboard = false
-	if ack == "" {
-		ack = t.p.T("reg.keyboard_closed")
+	switch {
+	case len(r.Buttons) == 0:
+		r.RemoveKeyboard = true
+	case onlyBack(r.Buttons):
+		r.Buttons, r.RemoveKeyboard = nil, true
+		r.Text += "\n" + t.p.T("hint.back_typed", "Back", t.p.T("button.back"))
+	default:
+		ack := t.pre
+		if ack == "" {
+			ack = t.p.T("reg.keyboard_closed")
+		}
+		t.pre = ""
+		t.say(Reply{Text: ack, RemoveKeyboard: true})
 	}
-	t.say(Reply{Text: ack, RemoveKeyboard: true})
+}
+
+// onlyBack reports buttons that are the back button alone.
+func onlyBack(rows [][]Button) bool {
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		return false
+	}
+	_, _, action, _, _ := parseData(rows[0][0].Data)
+	return action == "back"
 }
 
 // pageRow is the navigation row of a list shown page by page: previous,

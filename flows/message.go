@@ -54,7 +54,7 @@ type Reply struct {
 	Text           string
 	Buttons        [][]Button    // inline keyboard under the message
 	Keyboard       [][]KeyButton // reply keyboard replacing the user's keyboard
-	RemoveKeyboard bool          // take a reply keyboard away
+	RemoveKeyboard bool          // take a reply keyboard away (Telegram: a message that does shows no Buttons)
 	EditMessageID  int           // edit this bot message in place instead of sending a new one
 	PhotoFileID    string        // send this photo with Text as its caption
 	Photo          *Upload       // send this image with Text as its caption
@@ -76,6 +76,19 @@ type Result struct {
 	// ClearKeyboardOf is a bot message whose inline keyboard the transport
 	// removes, so that buttons already answered are not pressed again.
 	ClearKeyboardOf int
+	// Replace says that the first reply is the conversation's next prompt
+	// and takes the place of the prompt the input answered: the message of
+	// the button pressed (Input.MessageID), or, for a typed answer (a search
+	// in a list), the question the chat shows last. A step then costs the
+	// chat one message, not one more under the last. A channel that can
+	// change a message it sent shows the reply there; one that cannot — or
+	// when that message is no longer the chat's last prompt — sends it as a
+	// new message. Either way Answered goes above it (Shown).
+	Replace bool
+	// Answered is what the input answered, in a short line ("Loại hình: Hợp
+	// tác xã ✓"), said above the first reply: where the prompt answered is
+	// replaced, the chat keeps the trail of the answers given.
+	Answered string
 	// Menu, when not nil, replaces the chat's command menu: an official's
 	// chat shows the commands of their role, not a producer's. The flows
 	// say what the menu holds; the transport says it to its chat service
@@ -94,4 +107,33 @@ type Menu struct {
 type Command struct {
 	Name        string // without the slash: "status"
 	Description string
+}
+
+// Shown is what the result says, in order: its replies, Answered above the
+// first (a new one when there is none).
+func (r Result) Shown() []Reply {
+	if r.Answered == "" {
+		return r.Replies
+	}
+	if len(r.Replies) == 0 || !r.Replies[0].textual() {
+		return append([]Reply{{Text: r.Answered}}, r.Replies...)
+	}
+	out := append([]Reply(nil), r.Replies...)
+	out[0].Text = joinText(r.Answered, out[0].Text)
+	return out
+}
+
+// textual reports a reply whose text is a message of its own, not a
+// caption: another text may go above it.
+func (r Reply) textual() bool { return r.Photo == nil && r.Document == nil && r.PhotoFileID == "" }
+
+// joinText puts two texts one above the other, a blank line between.
+func joinText(above, below string) string {
+	switch {
+	case above == "":
+		return below
+	case below == "":
+		return above
+	}
+	return above + "\n\n" + below
 }

@@ -151,7 +151,7 @@ func (e *Engine) consentButton(t *turn, arg string) error {
 		return err
 	}
 	t.changedIdentity()
-	t.say(Reply{Text: t.p.T("privacy.agreed")})
+	t.preface(t.p.T("privacy.agreed"))
 	switch {
 	case then == "claim":
 		return e.claimCommand(t)

@@ -165,7 +165,8 @@ func (r *registration) start(t *turn, _ string) error {
 }
 
 // intro finds the user's producer, if they have one (then only the product
-// is asked), and, when say, greets them with what the registration asks.
+// is asked), and, when say, greets them with what the registration asks,
+// above the first question.
 func (r *registration) intro(t *turn, a *RegistrationAnswers, say bool) error {
 	who, err := r.e.identity(t)
 	switch {
@@ -174,12 +175,12 @@ func (r *registration) intro(t *turn, a *RegistrationAnswers, say bool) error {
 	case who.Producer != nil:
 		a.ProducerID = who.Producer.ID
 		if say {
-			t.say(Reply{Text: t.p.T("reg.intro_product", "Producer", who.Producer.Name)})
+			t.preface(t.p.T("reg.intro_product", "Producer", who.Producer.Name))
 		}
 	default:
 		a.ProducerID = 0
 		if say {
-			t.say(Reply{Text: t.p.T("reg.intro")})
+			t.preface(t.p.T("reg.intro"))
 		}
 	}
 	return nil
@@ -187,7 +188,8 @@ func (r *registration) intro(t *turn, a *RegistrationAnswers, say bool) error {
 
 // consent answers the notice's buttons shown in place of a step: agreeing
 // records the consent and asks the step (greeting first when nothing is
-// answered yet); declining ends the conversation.
+// answered yet) in the notice's place, the thanks above; declining ends the
+// conversation.
 func (r *registration) consent(t *turn, arg string) error {
 	if arg != "yes" {
 		t.st = nil
@@ -200,7 +202,7 @@ func (r *registration) consent(t *turn, arg string) error {
 	t.changedIdentity()
 	st, a := t.st, t.st.Reg
 	a.Consent = ConsentVersion
-	t.say(Reply{Text: t.p.T("privacy.agreed")})
+	t.res.Answered = t.p.T("privacy.agreed")
 	if fresh := *a == (RegistrationAnswers{ProducerID: a.ProducerID, Consent: a.Consent}); fresh {
 		if err := r.intro(t, a, true); err != nil {
 			return err
@@ -230,17 +232,19 @@ func (r *registration) prompt(t *turn, editID int) error {
 	st, a := t.st, t.st.Reg
 	newPrompt(st)
 	if a.Consent != ConsentVersion {
-		closeKeyboard(t, "")
 		unit, err := r.e.noticeUnit(t)
 		if err != nil {
 			return err
 		}
-		t.say(r.e.consentNotice(t, noticeRegister, unit, stepData(st, "consent", "yes"), stepData(st, "consent", "no")))
+		notice := r.e.consentNotice(t, noticeRegister, unit, stepData(st, "consent", "yes"), stepData(st, "consent", "no"))
+		closeKeyboard(t, &notice)
+		t.ask(notice)
 		return nil
 	}
 	if st.Step == stSummary {
-		closeKeyboard(t, "")
-		t.say(r.summary(t))
+		summary := r.summary(t)
+		closeKeyboard(t, &summary)
+		t.ask(summary)
 		return nil
 	}
 	steps := r.steps(a)
@@ -257,7 +261,7 @@ func (r *registration) prompt(t *turn, editID int) error {
 		reply = r.textPrompt(t, header)
 	case stPhone:
 		st.Keyboard = true
-		t.say(Reply{Text: header + t.p.T("reg.ask.phone"), Keyboard: [][]KeyButton{
+		t.ask(Reply{Text: header + t.p.T("reg.ask.phone"), Keyboard: [][]KeyButton{
 			{{Label: t.p.T("button.share_phone"), RequestContact: true}},
 			{{Label: t.p.T("button.back")}},
 		}})
@@ -300,9 +304,9 @@ func (r *registration) prompt(t *turn, editID int) error {
 	}
 	reply.EditMessageID = editID
 	if editID == 0 {
-		closeKeyboard(t, "")
+		closeKeyboard(t, &reply)
 	}
-	t.say(reply)
+	t.ask(reply)
 	return nil
 }
 
@@ -368,8 +372,10 @@ func (r *registration) button(t *turn, action, arg string) error {
 		switch {
 		case st.Step == stPhoto:
 			st.Reg.Photo, st.Reg.NoPhoto = "", true
+			answered(t, "field.photo", t.p.T("field.photo_no"))
 		case st.Step == stAddrLine && st.Reg.Unaccented == "":
 			st.Reg.AddrLine, st.Reg.NoAddrLine = "", true
+			answered(t, "field.address", r.address(st.Reg))
 		default:
 			return r.e.oldButton(t)
 		}
@@ -410,7 +416,7 @@ func (r *registration) pickFormer(t *turn, arg string) error {
 		return r.e.oldButton(t)
 	}
 	r.setUnit(st.Reg, st.Step, now.ID)
-	t.say(Reply{Text: t.p.T("reg.unit_became", "Old", old.Name, "Now", now.Name)})
+	t.res.Answered = t.p.T("reg.unit_became", "Old", old.Name, "Now", now.Name)
 	return r.next(t, "")
 }
 
@@ -428,26 +434,31 @@ func (r *registration) pick(t *turn, arg string) error {
 			a.CitizenID = "" // only a household answers with a CCCD
 		}
 		a.Kind = k
+		answered(t, "field.kind", t.p.T("kind."+arg))
 	case stGroup:
-		if _, ok := r.e.group(arg); !ok {
+		g, ok := r.e.group(arg)
+		if !ok {
 			return r.e.oldButton(t)
 		}
 		if a.Group != arg {
 			a.Subgroup = ""
 		}
 		a.Group = arg
+		answered(t, "field.group", g.Name(t.p.Lang))
 	case stSubgroup:
-		g, _, ok := r.e.subgroup(arg)
+		g, sg, ok := r.e.subgroup(arg)
 		if !ok || g.Code != a.Group {
 			return r.e.oldButton(t)
 		}
 		a.Subgroup = arg
+		answered(t, "field.group", g.Name(t.p.Lang)+" › "+sg.Name(t.p.Lang))
 	case stStars:
 		n, err := strconv.Atoi(arg)
 		if err != nil || !ocop.IsOCOP(n) {
 			return r.e.oldButton(t)
 		}
 		a.Stars = n
+		answered(t, "field.stars", t.p.T("stars.wished", "Stars", n))
 	case stProvince, stDistrict, stCommune:
 		id, _ := strconv.ParseInt(arg, 10, 64)
 		parent, level := r.unitScope(st)
@@ -455,6 +466,7 @@ func (r *registration) pick(t *turn, arg string) error {
 			return r.e.oldButton(t)
 		}
 		r.setUnit(a, st.Step, id)
+		answered(t, "field.address", unitChain(r.picker.units.Get, id))
 	default:
 		return r.e.oldButton(t)
 	}
@@ -488,16 +500,32 @@ func (r *registration) setUnit(a *RegistrationAnswers, step string, id int64) {
 }
 
 // next moves on to the first step still unanswered: the next step when
-// going forward, the summary when editing from it. ack, when set, is said
-// as the contact keyboard closes.
+// going forward, the summary when editing from it. ack, when set, confirms
+// the answer above the next question.
 func (r *registration) next(t *turn, ack string) error {
 	st := t.st
 	st.Step, st.Page, st.Query = r.firstUnanswered(st.Reg), 0, ""
 	leaveStep(st)
-	if ack != "" {
-		closeKeyboard(t, ack)
-	}
+	t.preface(ack)
 	return r.prompt(t, 0)
+}
+
+// answered says what a press answered, above the question that follows:
+// "Loại hình: Hợp tác xã ✓" (field is the label's message id).
+func answered(t *turn, field, value string) {
+	t.res.Answered = t.p.T("reg.answered", "Field", t.p.T(field), "Value", value)
+}
+
+// address is the producer's address as answered so far: the thôn/ấp and
+// house number, if given, and the unit chosen last with its parents.
+func (r *registration) address(a *RegistrationAnswers) string {
+	unit := a.Commune
+	for _, id := range []int64{a.District, a.Province} {
+		if unit == 0 {
+			unit = id
+		}
+	}
+	return withAddressLine(a.AddrLine, unitChain(r.picker.units.Get, unit))
 }
 
 func (r *registration) back(t *turn) error {

@@ -51,6 +51,9 @@ func (r *registration) input(t *turn) error {
 		if msg, ok := r.picker.search(t, in.Text, parent, level); !ok {
 			return retry(t, r, msg)
 		}
+		// The results take the place of the list they narrow, when it is
+		// the last thing said.
+		t.res.Replace = st.Asked
 		return r.prompt(t, 0)
 	case stPhoto:
 		if in.Kind != InputPhoto {
@@ -99,6 +102,9 @@ func (r *registration) textInput(t *turn) error {
 	setTextAnswer(a, st.Step, v)
 	return r.next(t, "")
 }
+
+// textField labels the answer of a free-text step.
+var textField = map[string]string{stName: "field.name", stRep: "field.rep", stPName: "field.pname", stDesc: "field.desc"}
 
 // textAnswer is the answer of a free-text step.
 func textAnswer(a *RegistrationAnswers, step string) string {
@@ -179,6 +185,11 @@ func (r *registration) accentsButton(t *turn, action string) error {
 		return r.prompt(t, 0)
 	}
 	setTextAnswer(a, st.Step, a.Unaccented)
+	if st.Step == stAddrLine {
+		answered(t, "field.address", r.address(a))
+	} else {
+		answered(t, textField[st.Step], a.Unaccented)
+	}
 	return r.next(t, "")
 }
 

@@ -13,19 +13,40 @@ import (
 // summary shows every answer with a button to edit each, and the button
 // that submits.
 func (r *registration) summary(t *turn) Reply {
-	var b strings.Builder
 	st, a, p := t.st, t.st.Reg, t.p
-	b.WriteString(p.T("reg.summary.title"))
+	edit := func(step string) Button {
+		return Button{Label: "✏️ " + r.stepName(p, step), Data: stepData(st, "edit", step)}
+	}
+	var rows [][]Button
+	if a.ProducerID == 0 {
+		rows = append(rows,
+			[]Button{edit(stKind), edit(stName)},
+			[]Button{edit(stRep), edit(stPhone)},
+			[]Button{edit(stTax), edit(stProvince)},
+			[]Button{edit(stAddrLine)})
+	}
+	rows = append(rows,
+		[]Button{edit(stPName), edit(stGroup)},
+		[]Button{edit(stDesc), edit(stPhoto)},
+		[]Button{edit(stStars)},
+		[]Button{{Label: p.T("button.submit"), Data: stepData(st, "submit", "")}},
+		summaryFooter(t),
+	)
+	return Reply{Text: r.answers(t, "reg.summary.title") + "\n\n" + p.T("reg.summary.hint"), Buttons: rows}
+}
+
+// answers lists every answer under the title titleID: the summary to
+// check, and, once submitted, what was sent.
+func (r *registration) answers(t *turn, titleID string) string {
+	var b strings.Builder
+	a, p := t.st.Reg, t.p
+	b.WriteString(p.T(titleID))
 	line := func(labelID, value string) {
 		b.WriteString("\n• ")
 		b.WriteString(p.T(labelID))
 		b.WriteString(": ")
 		b.WriteString(value)
 	}
-	edit := func(step string) Button {
-		return Button{Label: "✏️ " + r.stepName(p, step), Data: stepData(st, "edit", step)}
-	}
-	var rows [][]Button
 	if a.ProducerID == 0 {
 		b.WriteString("\n\n" + p.T("reg.summary.producer"))
 		line("field.kind", p.T("kind."+string(a.Kind)))
@@ -38,11 +59,6 @@ func (r *registration) summary(t *turn) Reply {
 			line("field.tax", a.TaxCode)
 		}
 		line("field.address", withAddressLine(a.AddrLine, unitChain(r.picker.units.Get, a.Commune)))
-		rows = append(rows,
-			[]Button{edit(stKind), edit(stName)},
-			[]Button{edit(stRep), edit(stPhone)},
-			[]Button{edit(stTax), edit(stProvince)},
-			[]Button{edit(stAddrLine)})
 	}
 	b.WriteString("\n\n" + p.T("reg.summary.product"))
 	line("field.pname", a.ProductName)
@@ -55,15 +71,7 @@ func (r *registration) summary(t *turn) Reply {
 	}
 	line("field.photo", photo)
 	line("field.stars", p.T("stars.wished", "Stars", a.Stars))
-	b.WriteString("\n\n" + p.T("reg.summary.hint"))
-	rows = append(rows,
-		[]Button{edit(stPName), edit(stGroup)},
-		[]Button{edit(stDesc), edit(stPhoto)},
-		[]Button{edit(stStars)},
-		[]Button{{Label: p.T("button.submit"), Data: stepData(st, "submit", "")}},
-		summaryFooter(t),
-	)
-	return Reply{Text: b.String(), Buttons: rows}
+	return b.String()
 }
 
 // submit writes producer, product and registration in one transaction and
@@ -108,6 +116,8 @@ func (r *registration) submit(t *turn) error {
 	}
 	r.e.log.InfoContext(t.ctx, "registration submitted", slog.Int64("registration_id", reg.ID),
 		slog.Int64("producer_id", reg.ProducerID), slog.Int64("chat_id", t.chat.ID))
+	// The summary gives way to the answer, and stays above it as what was sent.
+	t.res.Answered = r.answers(t, "reg.summary.sent")
 	t.st = nil
 	t.say(Reply{Text: t.p.T("reg.done", "Code", reg.Code, "Product", reg.ProductName), Buttons: [][]Button{
 		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},

@@ -31,6 +31,10 @@ type State struct {
 	Cancel bool   `json:"c,omitempty"` // asking "really cancel?"
 	// Keyboard is set while the phone step's contact keyboard is shown.
 	Keyboard bool `json:"k,omitempty"`
+	// Asked says the prompt is the last thing the bot said in the chat: a
+	// typed answer that asks the step again (a search in a list) may take
+	// its place (Result.Replace).
+	Asked bool `json:"w,omitempty"`
 	// Submission identifies this conversation's registration, so that
 	// submitting it twice registers it once.
 	Submission string    `json:"id,omitempty"`

@@ -139,6 +139,7 @@ func (c *chat) add(from User, fromBot bool, now time.Time, limit int) *record {
 		c.botMsgs++
 	}
 	c.touch()
+	r.Version = c.version
 	return r
 }
 

@@ -128,13 +128,21 @@ func echoBot(t *testing.T, url string) {
 				if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID}); err != nil && ctx.Err() == nil {
 					t.Errorf("echo bot: %v", err)
 				}
+				if u.CallbackQuery.Data == "e" { // the pressed message becomes the answer
+					_, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chat, MessageID: u.CallbackQuery.Message.Message.ID,
+						Text: "Đã sửa thành e"})
+					if err != nil && ctx.Err() == nil {
+						t.Errorf("echo bot: %v", err)
+					}
+					return
+				}
 				send(ctx, b, &bot.SendMessageParams{ChatID: chat, Text: "Đã chọn " + u.CallbackQuery.Data})
 			case u.Message == nil:
 			case u.Message.Text == "/hi":
 				send(ctx, b, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "Xin chào"})
 				send(ctx, b, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "<b>Chọn</b> đi", ParseMode: models.ParseModeHTML,
 					ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
-						{{Text: "A", CallbackData: "a"}, {Text: "B", CallbackData: "b"}},
+						{{Text: "A", CallbackData: "a"}, {Text: "B", CallbackData: "b"}}, {{Text: "E", CallbackData: "e"}},
 					}}})
 			case len(u.Message.Photo) > 0:
 				send(ctx, b, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "Ảnh đẹp"})
@@ -185,6 +193,11 @@ func TestControlUsers(t *testing.T) {
 	msgs := s.BotMessages(7001)
 	if code, v = act("press", `{"message_id":`+itoa(int64(msgs[1].ID))+`,"data":"a","expect":"Đã chọn a"}`); code != http.StatusOK || v.Reply == nil {
 		t.Errorf("press by message_id and data = %d %+v", code, v)
+	}
+	// A reply may be the pressed message edited in place: expect sees it.
+	if code, v = act("press", `{"label":"E","expect":"Đã sửa"}`); code != http.StatusOK || v.Reply == nil ||
+		v.Reply.Text != "Đã sửa thành e" || v.Reply.MessageID != msgs[1].ID || v.BotMessages != len(msgs)+1 {
+		t.Errorf("press E = %d %+v (reply %+v), want message %d edited, no new message", code, v, v.Reply, msgs[1].ID)
 	}
 
 	// Without expect an action answers at once; wait then follows the chat's version.

@@ -213,7 +213,9 @@ func (s *Server) editTarget(a *args) (*chat, *record, *apiError) {
 	switch {
 	case r == nil || r.Deleted:
 		aerr = errEditNotFound
-	case !r.FromBot:
+	case !r.FromBot, r.ReplyKeyboard != nil, r.RemoveKeyboard, r.ForceReply:
+		// Telegram edits only messages with no reply_markup or an inline
+		// keyboard: not one sent with a reply keyboard, or taking it away.
 		aerr = errCantEdit
 	}
 	if aerr != nil {
@@ -247,6 +249,7 @@ func (s *Server) edit(a *args, check func(r *record, m markup) *apiError, set fu
 	r.Edited = true
 	r.editDate = s.now().Unix()
 	c.touch()
+	r.Version = c.version
 	if r.PlainText != before {
 		r.textVersion = c.version
 	}

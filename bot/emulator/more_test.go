@@ -141,6 +141,29 @@ func TestEdits(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "message can't be edited") {
 		t.Errorf("edit of a user message = %v", err)
 	}
+	// Telegram edits only messages with no reply_markup or an inline
+	// keyboard: not one that brought a reply keyboard, or took it away.
+	for _, mk := range []models.ReplyMarkup{
+		&models.ReplyKeyboardMarkup{Keyboard: [][]models.KeyboardButton{{{Text: "Chia sẻ số", RequestContact: true}}}},
+		&models.ReplyKeyboardRemove{RemoveKeyboard: true},
+	} {
+		m, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: 1, Text: "bàn phím", ReplyMarkup: mk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: 1, MessageID: m.ID, Text: "y", ReplyMarkup: kb("3")})
+		if err == nil || !strings.Contains(err.Error(), "message can't be edited") {
+			t.Errorf("edit of a message with %T = %v, want message can't be edited", mk, err)
+		}
+	}
+	// An edit is a change of the chat, and of the message's version.
+	before := s.Chat(1)[msg.ID-1].Version
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: 1, MessageID: msg.ID, Text: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := s.Chat(1)[msg.ID-1]; m.Version <= before || m.Version != s.ChatVersion(1) || m.PlainText != "c" {
+		t.Errorf("edited message = %+v, want version above %d, the chat's %d", m, before, s.ChatVersion(1))
+	}
 	photo, err := b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: 1, Photo: &models.InputFileUpload{Filename: "p.png", Data: bytes.NewReader(testPNG(t, 10, 10))}})
 	if err != nil {
 		t.Fatal(err)

@@ -62,6 +62,10 @@ type Message struct {
 
 	Edited  bool
 	Deleted bool
+	// Version is the chat's version (ChatVersion) when the message was sent
+	// or last edited: what changed after a moment the chat had version v
+	// has a greater one.
+	Version uint64
 }
 
 // clone copies the slices a caller could modify.

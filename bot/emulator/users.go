@@ -34,7 +34,7 @@ type UserAction struct {
 	Caption   string `json:"caption,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	Lang      string `json:"lang,omitempty"`    // the user's language_code; default vi
-	Expect    Texts  `json:"expect,omitempty"`  // answer once a bot message after the action contains one of these
+	Expect    Texts  `json:"expect,omitempty"`  // answer once a bot message sent or edited after the action contains one of these
 	Timeout   string `json:"timeout,omitempty"` // how long to wait for it: "10s", "1.5"; default 10 s
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -44,7 +45,10 @@ func chromium(t *testing.T) string {
 // from a directory with no shared/ anywhere above it, on a database that
 // does not exist yet. It registers a producer by clicking through the web
 // chat in headless Chromium, in today's two-level tree (province → commune,
-// 13 steps), then checks Postgres.
+// 14 steps with the address line) — each press edits the question pressed
+// into the answer and the next question, a search's results replace the
+// question they answer, and the chat shows at most 10 messages for the
+// registration —, then checks Postgres.
 func TestWebChatRegistration(t *testing.T) {
 	t.Parallel()
 	exe := chromium(t)
@@ -85,6 +89,12 @@ func TestWebChatRegistration(t *testing.T) {
 	press := func(label string) []action {
 		return []action{chromedp.Click(chromedp.Search(`(//*[@data-testid="inline-btn" and normalize-space(.)="` + label + `"])[last()]`))}
 	}
+	// inPlace waits for a bot message edited in place ("đã sửa") that
+	// shows what was answered above what comes next: one step, one message.
+	inPlace := func(answered, next string) []action {
+		return []action{chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="msg" and @data-from="bot" and contains(., "` +
+			answered + `") and contains(., "` + next + `") and contains(., "đã sửa")]`))}
+	}
 	say := func(text string) []action {
 		return []action{
 			chromedp.SendKeys(chromedp.CSS(`[data-testid="composer"]`), text),
@@ -102,9 +112,9 @@ func TestWebChatRegistration(t *testing.T) {
 		{"register", press("📝 Đăng ký sản phẩm OCOP")},
 		{"personal-data notice", botSays("Luật Bảo vệ dữ liệu cá nhân")},
 		{"agree", press("✅ Tôi đồng ý")},
-		{"kind asked", botSays("Bước 1/14")},
+		{"kind asked", inPlace("Cảm ơn Anh/Chị đã đồng ý.", "Bước 1/14")},
 		{"kind", press("Hợp tác xã")},
-		{"name asked", botSays("Bước 2/14")},
+		{"name asked", inPlace("Loại hình: Hợp tác xã ✓", "Bước 2/14")},
 		{"name", say("HTX Rau sạch An Nhơn Tây")},
 		{"rep asked", botSays("Bước 3/14")},
 		{"rep", say("Phạm Thị Hoa")},
@@ -115,36 +125,47 @@ func TestWebChatRegistration(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="dialog-ok"]`)),
 			chromedp.Click(chromedp.CSS(`[data-testid="dialog-ok"]`)),
 		}},
-		{"tax asked", botSays("Bước 5/14")},
+		{"tax asked", botSays("Đã lưu số điện thoại 0912345678")},
+		{"tax asked in the same message", botSays("Bước 5/14")},
 		{"tax", say("0100109106")},
 		{"province asked", botSays("Bước 6/14")},
 		{"province search", say("ho chi minh")},
 		// Today's first page of provinces has the city too: press the
 		// search's button, not the page's.
-		{"province found", botSays("Tìm «ho chi minh»")},
+		// The search's results take the place of the question it answers.
+		{"province found", inPlace("Bước 6/14", "Tìm «ho chi minh»")},
 		{"province", press("Thành phố Hồ Chí Minh")},
 		// No district: the two-level tree is in force.
-		{"commune asked", botSays("Bước 7/14")},
+		{"commune asked", inPlace("Địa chỉ: Thành phố Hồ Chí Minh ✓", "Bước 7/14")},
 		{"commune search", say("an nhon tay")},
-		{"commune found", botSays("Tìm «an nhon tay»")},
+		{"commune found", inPlace("Bước 7/14", "Tìm «an nhon tay»")},
 		{"commune", press("Xã An Nhơn Tây")},
-		{"address line asked", botSays("Bước 8/14")},
+		{"address line asked", inPlace("Địa chỉ: Xã An Nhơn Tây, Thành phố Hồ Chí Minh ✓", "Bước 8/14")},
 		{"address line", say("Ấp Chợ Cũ")},
 		{"product asked", botSays("Bước 9/14")},
 		{"product", say("Rau muống sạch An Nhơn Tây")},
 		{"group asked", botSays("Bước 10/14")},
 		{"group", press("1. Thực phẩm")},
-		{"subgroup asked", botSays("Bước 11/14")},
+		{"subgroup asked", inPlace("Nhóm: Thực phẩm ✓", "Bước 11/14")},
 		{"subgroup", press("Nông sản tươi sống (rau, củ, quả, hạt, thịt, trứng, sữa)")},
-		{"description asked", botSays("Bước 12/14")},
+		{"description asked", inPlace("Nhóm: Thực phẩm › Nông sản tươi sống", "Bước 12/14")},
 		{"description", say("Rau muống trồng theo VietGAP, tưới nước giếng khoan.")},
 		{"photo asked", botSays("Bước 13/14")},
 		{"photo", []action{chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="attach"]`), []string{photo})}},
 		{"stars asked", botSays("Bước 14/14")},
 		{"stars", press("4 ★")},
-		{"summary", botSays("Ấp Chợ Cũ, Xã An Nhơn Tây, Thành phố Hồ Chí Minh")},
+		{"summary", inPlace("Hạng sao: mong muốn 4★ ✓", "Ấp Chợ Cũ, Xã An Nhơn Tây, Thành phố Hồ Chí Minh")},
 		{"submit", press("✅ Gửi đăng ký")},
-		{"done", botSays("Mã hồ sơ: OCOP-")},
+		// The summary stays, as what was sent, above the answer.
+		{"done", inPlace("Rau muống sạch An Nhơn Tây", "Mã hồ sơ: OCOP-")},
+		// The greeting, then at most 10 messages for the whole registration.
+		{"one message per step", []action{chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			n, err := chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="msg"][data-from="bot"]').length`)(ctx, tg)
+			if err == nil && n > 1+10 {
+				err = fmt.Errorf("the chat shows %d bot messages, want the greeting and at most 10", n)
+			}
+			return err
+		})}},
 	}
 	for _, s := range steps {
 		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
