@@ -61,9 +61,9 @@ func TestLoadtest(t *testing.T) {
 		t.Fatalf("decode %q: %v", out, err)
 	}
 	if hall.Errors != 0 || hall.Registrations != 3 || hall.StepP99[askConsent] <= 0 || hall.StepP99[doneRegister] <= 0 ||
-		hall.MessagesPerRegistration < float64(hall.Actions)/3 {
-		t.Errorf("training hall = %+v, want the 3 producers' registrations from the personal-data notice, a message per step at least\n%s",
-			hall, stderr)
+		hall.Replies != hall.Actions || hall.MessagesPerRegistration <= 0 || hall.MessagesPerRegistration > 10 {
+		t.Errorf("training hall = %+v, want the 3 producers' registrations from the personal-data notice, a reply to every action, "+
+			"at most 10 messages each\n%s", hall, stderr)
 	}
 	var producers int
 	if err := svc.store.Pool().QueryRow(ctx, `SELECT count(*) FROM producers`).Scan(&producers); err != nil || producers != 6 {
