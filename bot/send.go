@@ -49,10 +49,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 		return 0, &SendError{Err: err, BadRequest: true}
 	}
 	e.shows.text = false // no prompt: a reply never takes its place (chatOut.plan)
-	// The job's deadline bounds the waits above, not the call: a call cut
-	// short by it may still have reached Telegram, and the job run again
-	// would send the message twice. The call has its own timeout.
-	msgID, err := s.b.post(context.WithoutCancel(ctx), e.method, e.ctype, e.body)
+	msgID, err := s.b.post(ctx, e.method, e.ctype, e.body)
 	s.b.out.notified(chatID, e, msgID, err)
 	if err != nil {
 		s.b.logSendError(ctx, chatID, e.method, err)
