@@ -76,17 +76,28 @@ func (l *limiter) take(ctx context.Context, chatID int64) (later time.Duration, 
 		return res.RetryAfter, nil
 	}
 	for {
-		res, err := l.rl.Allow(ctx, l.prefix+"global", l.global)
-		if err != nil {
-			return 0, fmt.Errorf("global rate: %w", err)
-		}
-		if res.Allowed > 0 {
-			return 0, nil
+		wait, err := l.takeGlobal(ctx)
+		if err != nil || wait == 0 {
+			return 0, err
 		}
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
-		case <-time.After(res.RetryAfter):
+		case <-time.After(wait):
 		}
 	}
+}
+
+// takeGlobal takes a permit of the bot's global rate if one is free now,
+// or returns how long until one is. Notifications and paced replies take
+// from the same rate, in every process.
+func (l *limiter) takeGlobal(ctx context.Context) (wait time.Duration, err error) {
+	res, err := l.rl.Allow(ctx, l.prefix+"global", l.global)
+	if err != nil {
+		return 0, fmt.Errorf("global rate: %w", err)
+	}
+	if res.Allowed > 0 {
+		return 0, nil
+	}
+	return max(res.RetryAfter, time.Millisecond), nil
 }
