@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -42,6 +43,7 @@ func (l Limits) withDefaults() Limits {
 // limiter takes send permits from GCRA buckets in Redis (redis_rate):
 // every process sharing Redis and the key prefix shares the rates.
 type limiter struct {
+	rdb             *redis.Client
 	rl              *redis_rate.Limiter
 	prefix          string
 	global, perChat redis_rate.Limit
@@ -50,6 +52,7 @@ type limiter struct {
 func newLimiter(state *storage.Redis, l Limits) *limiter {
 	l = l.withDefaults()
 	return &limiter{
+		rdb:     state.Client(),
 		rl:      redis_rate.NewLimiter(state.Client()),
 		prefix:  state.Prefix() + "send:",
 		global:  rateLimit(l.Global, l.GlobalBurst),
@@ -100,4 +103,17 @@ func (l *limiter) takeGlobal(ctx context.Context) (wait time.Duration, err error
 		return 0, nil
 	}
 	return max(res.RetryAfter, time.Millisecond), nil
+}
+
+// tellPaced tells every process that this one paces its replies under the
+// global rate, for the next d: a process sending freely meanwhile would
+// take from Telegram's limit what the shared rate does not know of.
+func (l *limiter) tellPaced(ctx context.Context, d time.Duration) error {
+	return l.rdb.Set(ctx, l.prefix+"paced", "1", d).Err()
+}
+
+// pacedElsewhere reports whether a process told so within the last while.
+func (l *limiter) pacedElsewhere(ctx context.Context) (bool, error) {
+	n, err := l.rdb.Exists(ctx, l.prefix+"paced").Result()
+	return n > 0, err
 }

@@ -50,6 +50,7 @@ type outbound struct {
 	paced       bool          // counted calls take turns and permits
 	limited     bool          // Telegram refused the bot for its global rate once
 	pressure    time.Time     // the last time a call queued for the rate or a pause
+	adopted     time.Time     // the last time another process told this one to pace
 	live        int           // processes sharing the rate
 	localNext   time.Time     // the local pacer's next permit (Redis out of reach)
 	limitWarned time.Time

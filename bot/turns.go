@@ -33,10 +33,12 @@ import (
 // reply; or a user back after half an hour, when the chat was forgotten),
 // then by the age of the chat's oldest due call, a chat counting as due
 // only from its last turn on — so no chat waits behind another chat's
-// second message, and chats with one due reply each go oldest first. Pacing ends once nothing
-// has queued for pacedLinger; a process refused once paces again by itself
-// as soon as its replies reach half its share of the rate, instead of
-// waiting for Telegram's next refusal.
+// second message, and chats with one due reply each go oldest first.
+// A process paced because its calls queue tells the others (sharePacing),
+// which pace too: what a process sends freely the shared rate does not
+// know of. Pacing ends once nothing has queued for pacedLinger; a process
+// refused once paces again by itself as soon as its replies reach half its
+// share of the rate, instead of waiting for Telegram's next refusal.
 //
 // A chat whose due call has waited its turn for typingAfter is shown
 // "typing…" (sendChatAction: costs no message; Telegram shows it for about
@@ -155,10 +157,32 @@ func (o *outbound) freeBudgetLocked() int {
 	return max(1, int(o.rate/2/float64(max(o.live, 1))))
 }
 
-// setLive tells the process how many processes share the bot's rate.
-func (o *outbound) setLive(n int) {
+// sharePacing runs with the partitions' heartbeat (every leaseEvery), live
+// being the processes sharing the bot's rate: a process paced because its
+// calls queue tells the others through Redis, and a process told so paces
+// too for pacedLinger — whatever a process sends freely the shared rate
+// does not know of. One round trip.
+func (o *outbound) sharePacing(ctx context.Context, live int) {
+	now := time.Now()
 	o.mu.Lock()
-	o.live = max(n, 1)
+	o.live = max(live, 1)
+	tell := o.paced && o.pressure.After(o.adopted) && now.Sub(o.pressure) < 2*leaseEvery
+	o.mu.Unlock()
+	if tell {
+		if err := o.limit.tellPaced(ctx, pacedLinger); err != nil && ctx.Err() == nil {
+			o.log.Warn("tell the other processes to pace", errAttr(err))
+		}
+		return
+	}
+	paced, err := o.limit.pacedElsewhere(ctx)
+	if err != nil || !paced {
+		return
+	}
+	o.mu.Lock()
+	if !o.paced {
+		o.log.Info("sends paced: another process reached Telegram's limit for the bot")
+	}
+	o.limited, o.paced, o.pressure, o.adopted = true, true, now, now
 	o.mu.Unlock()
 }
 

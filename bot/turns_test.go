@@ -211,6 +211,26 @@ func TestRepliesTakeTurnsUnderAQueue(t *testing.T) {
 	}
 }
 
+// wave has chats write /trogiup all at once and waits until each is
+// answered.
+func (h *harness) wave(first int64, chats int) {
+	h.t.Helper()
+	for i := range int64(chats) {
+		c := h.user(first + i)
+		h.emu.SendText(c.chatID(), c.u, "/trogiup")
+	}
+	if !h.await(60*time.Second, func() bool {
+		for i := range int64(chats) {
+			if len(h.emu.BotMessages(first+i)) == 0 {
+				return false
+			}
+		}
+		return true
+	}) {
+		h.t.Fatalf("not every chat of the wave from %d was answered", first)
+	}
+}
+
 // Telegram's limits enforced (30 messages a second, 1 a second per chat):
 // 80 chats write at once, twice. The first time, Telegram's line is found
 // (its 429s are honoured, every reply goes out); from then on the bot paces
@@ -219,31 +239,13 @@ func TestRepliesTakeTurnsUnderAQueue(t *testing.T) {
 func TestRepliesPacedUnderTelegramsLimits(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{limits: true, quiet: true})
-	wave := func(first int64) {
-		t.Helper()
-		const chats = 80
-		for i := range int64(chats) {
-			c := h.user(first + i)
-			h.emu.SendText(c.chatID(), c.u, "/trogiup")
-		}
-		if !h.await(60*time.Second, func() bool {
-			for i := range int64(chats) {
-				if len(h.emu.BotMessages(first+i)) == 0 {
-					return false
-				}
-			}
-			return true
-		}) {
-			t.Fatalf("not every chat of the wave from %d was answered", first)
-		}
-	}
-	wave(98_000_000)
+	h.wave(98_000_000, 80)
 	found := h.emu.Violations()
 	if found == 0 {
 		t.Fatal("the first wave never reached Telegram's limit: the test tests nothing")
 	}
 	time.Sleep(11 * time.Second) // pacing ends: nothing queues
-	wave(98_100_000)
+	h.wave(98_100_000, 80)
 	if v := h.emu.Violations() - found; v != 0 {
 		t.Errorf("%d sends crossed Telegram's limits after the bot had found them (%d while finding them)", v, found)
 	}
@@ -251,4 +253,26 @@ func TestRepliesPacedUnderTelegramsLimits(t *testing.T) {
 		t.Errorf("%d sends came before the retry_after Telegram gave (%v)", n, h.emu.EarlySendsByMethod())
 	}
 	t.Logf("429s while finding Telegram's limit: %d", found)
+}
+
+// Two processes share the bot's rate: once Telegram's line is found, both
+// pace under it together — the one that found it tells the other through
+// Redis — and the next wave, its chats split between them, crosses nothing.
+func TestProcessesPaceTogether(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{limits: true, quiet: true, workers: 4})
+	h.start(harnessOptions{limits: true, quiet: true, workers: 4, noPoll: true})
+	h.wave(98_200_000, 80)
+	found := h.emu.Violations()
+	if found == 0 {
+		t.Fatal("the first wave never reached Telegram's limit: the test tests nothing")
+	}
+	time.Sleep(5 * time.Second) // more than a heartbeat, less than pacing lingers
+	h.wave(98_300_000, 120)
+	if v := h.emu.Violations() - found; v != 0 {
+		t.Errorf("%d sends crossed Telegram's limits after the bot had found them (%d while finding them)", v, found)
+	}
+	if n := h.emu.EarlySends(); n != 0 {
+		t.Errorf("%d sends came before the retry_after Telegram gave (%v)", n, h.emu.EarlySendsByMethod())
+	}
 }
