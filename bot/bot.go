@@ -35,6 +35,11 @@ type Config struct {
 	PollTimeout time.Duration // long-polling timeout; default 50 s
 	HTTPClient  *http.Client
 	Metrics     Metrics // what the transport counts; zero counts nothing
+	// Limits are Telegram's rates the replies keep to, shared with every
+	// process through Redis, once Telegram refused the bot for going too
+	// fast (see turns.go); zero values take the defaults. Notifications
+	// keep to the Sender's.
+	Limits Limits
 
 	SendTimeout  time.Duration // one Bot API call; default 10 s, then it is tried again
 	StepTimeout  time.Duration // handling one update, before it is tried again (a try: see maxTries); default 30 s
@@ -177,7 +182,7 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		b.engine.SetBotName(me.Username)
 	}
 	// Replies owed since the last run go out first, in order.
-	b.out.ctx = ctx
+	go b.out.runTurns(ctx)
 	b.out.resume = func(chatID int64) { b.resumeChat(ctx, chatID) }
 	outCtx, stopOut := context.WithCancel(context.WithoutCancel(ctx))
 	flushed := make(chan struct{})

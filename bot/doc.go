@@ -9,4 +9,16 @@
 // a Redis lock per chat serialises handling and every state write is a
 // compare-and-set on the state's version, so two updates of one chat can
 // never interleave their read-modify-write.
+//
+// Every call to a chat goes through one outbound path (outbound.go): a
+// chat's calls in order, committed to its outbox in Redis before they are
+// sent, each retry_after Telegram gives honoured for the chat, or for
+// everyone when two chats in a row are told to wait. While Telegram takes
+// everything, a reply goes out at once from the worker that committed it.
+// Once Telegram refused the bot for its global rate, the calls it counts
+// (messages and edits) are paced under SEND_RATE with permits from Redis,
+// shared by every process and with the notifications, and chats take turns
+// (turns.go): a new user's first reply first, then round-robin by the age
+// of each chat's oldest due call; a chat whose reply waits its turn is
+// shown "typing…". Notifications never overtake a reply due.
 package bot

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -73,6 +74,8 @@ type harnessOptions struct {
 	notify   bool      // run the notification sender too
 	limits   bool      // the emulator applies Telegram's rate limits
 	sendRate float64   // the sender's global rate; 0: its default
+	// api wraps the emulator's handler: the bot's calls go through it.
+	api func(http.Handler) http.Handler
 	// controllers are the personal-data controllers the notice names.
 	controllers flows.Controllers
 
@@ -117,7 +120,11 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		h.redis = newPrivateRedis(t)
 		h.botRD = h.redis.client()
 	}
-	h.srv = httptest.NewServer(h.emu)
+	var api http.Handler = h.emu
+	if o.api != nil {
+		api = o.api(h.emu)
+	}
+	h.srv = httptest.NewServer(api)
 	t.Cleanup(h.srv.Close)
 	text, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ocopbot/ocopbot/storage"
 )
@@ -42,6 +43,7 @@ func (l Limits) withDefaults() Limits {
 // limiter takes send permits from GCRA buckets in Redis (redis_rate):
 // every process sharing Redis and the key prefix shares the rates.
 type limiter struct {
+	rdb             *redis.Client
 	rl              *redis_rate.Limiter
 	prefix          string
 	global, perChat redis_rate.Limit
@@ -50,6 +52,7 @@ type limiter struct {
 func newLimiter(state *storage.Redis, l Limits) *limiter {
 	l = l.withDefaults()
 	return &limiter{
+		rdb:     state.Client(),
 		rl:      redis_rate.NewLimiter(state.Client()),
 		prefix:  state.Prefix() + "send:",
 		global:  rateLimit(l.Global, l.GlobalBurst),
@@ -76,17 +79,41 @@ func (l *limiter) take(ctx context.Context, chatID int64) (later time.Duration, 
 		return res.RetryAfter, nil
 	}
 	for {
-		res, err := l.rl.Allow(ctx, l.prefix+"global", l.global)
-		if err != nil {
-			return 0, fmt.Errorf("global rate: %w", err)
-		}
-		if res.Allowed > 0 {
-			return 0, nil
+		wait, err := l.takeGlobal(ctx)
+		if err != nil || wait == 0 {
+			return 0, err
 		}
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
-		case <-time.After(res.RetryAfter):
+		case <-time.After(wait):
 		}
 	}
+}
+
+// takeGlobal takes a permit of the bot's global rate if one is free now,
+// or returns how long until one is. Notifications and paced replies take
+// from the same rate, in every process.
+func (l *limiter) takeGlobal(ctx context.Context) (wait time.Duration, err error) {
+	res, err := l.rl.Allow(ctx, l.prefix+"global", l.global)
+	if err != nil {
+		return 0, fmt.Errorf("global rate: %w", err)
+	}
+	if res.Allowed > 0 {
+		return 0, nil
+	}
+	return max(res.RetryAfter, time.Millisecond), nil
+}
+
+// tellPaced tells every process that this one paces its replies under the
+// global rate, for the next d: a process sending freely meanwhile would
+// take from Telegram's limit what the shared rate does not know of.
+func (l *limiter) tellPaced(ctx context.Context, d time.Duration) error {
+	return l.rdb.Set(ctx, l.prefix+"paced", "1", d).Err()
+}
+
+// pacedElsewhere reports whether a process told so within the last while.
+func (l *limiter) pacedElsewhere(ctx context.Context) (bool, error) {
+	n, err := l.rdb.Exists(ctx, l.prefix+"paced").Result()
+	return n > 0, err
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"log/slog"
@@ -22,40 +23,65 @@ import (
 // Replies are committed to the chat's outbox in Redis with the update that
 // caused them (storage.Redis.Save); once sent they leave it, in batches.
 // The worker that committed them sends them at once when the chat owes
-// nothing older; otherwise, or when Telegram asks to wait, the chat is
-// drained later in order.
+// nothing older and Telegram keeps up; otherwise, or when Telegram asks to
+// wait, the chat waits for its turn (turns.go), and its calls go in order.
 type outbound struct {
 	b          *Bot
 	state      *storage.Redis
 	log        *slog.Logger
 	staleAfter time.Duration
 	resume     func(chatID int64) // show the chat its current step (stale backlog)
+	limit      *limiter           // the bot's global rate, shared by every process
+	rate       float64            // its messages a second
 
 	mu          sync.Mutex
 	chats       map[int64]*chatOut
-	pausedUntil time.Time      // every send waits: a global 429
-	hits        []hit429       // 429s in a row, to tell a global one from a chat's
-	lastRefusal time.Time      // when the last 429 came
-	held        int            // chats waiting for their turn
-	replies     [2]replyWindow // reply sends in this and the previous second
+	pausedUntil time.Time // every send waits: a global 429
+	hits        []hit429  // 429s in a row, to tell a global one from a chat's
+	lastRefusal time.Time // when the last 429 came
+	sent        recent    // counted reply calls in the last second
+
+	// The turns (turns.go).
+	ready       chatHeap      // chats whose turn may come, the next first
+	held        int           // chats waiting for their turn: in ready, or for their own wait
+	turning     int           // turns under way
+	maxTurning  int           // turns at once
+	kick        chan struct{} // something changed for the turns
+	paced       bool          // counted calls take turns and permits
+	limited     bool          // Telegram refused the bot for its global rate once
+	pressure    time.Time     // the last time a call queued for the rate or a pause
+	adopted     time.Time     // the last time another process told this one to pace
+	live        int           // processes sharing the rate
+	localNext   time.Time     // the local pacer's next permit (Redis out of reach)
+	limitWarned time.Time
+	typingAt    time.Time // when to look for chats to show "typing…"
+	typingBusy  bool      // a batch of chat actions is under way
+	typingOff   time.Time // Telegram asked chat actions to wait
 
 	doneMu sync.Mutex
 	done   []storage.Delivered
 	wake   chan struct{}
-
-	ctx   context.Context // the process's: later drains run under it
-	slots chan struct{}   // later drains at once
 }
 
 type chatOut struct {
+	id        int64
 	queue     []*outEntry
-	busy      bool // a goroutine is sending the queue
+	busy      bool // a goroutine is sending the queue, or it waits for its turn
 	sending   bool // a call is under way
 	handed    bool // the chat's partition went to another process: its outbox is theirs
 	notBefore time.Time
 	backoff   time.Duration
 	shown     map[int]shown // what the chat's recent bot messages show
 	used      time.Time
+
+	answered bool      // this process sent it a message: no longer a newcomer
+	lastTurn time.Time // when its last counted call went out
+	// While it waits for its turn:
+	idx      int       // in outbound.ready; -1 when not there
+	newcomer bool      // never answered: goes first
+	turn     time.Time // its place: its oldest due call's time, or its last turn if later
+	since    time.Time // waiting since
+	typed    time.Time // last shown "typing…"
 }
 
 type hit429 struct {
@@ -63,9 +89,29 @@ type hit429 struct {
 	chat int64
 }
 
-type replyWindow struct {
-	sec int64
-	n   int
+// recent counts events in the last second, in tenths.
+type recent struct {
+	slot [10]int64 // which tenth of a second (Unix) each count is of
+	n    [10]int
+}
+
+func (r *recent) add(now time.Time) {
+	t := now.UnixMilli() / 100
+	i := t % 10
+	if r.slot[i] != t {
+		r.slot[i], r.n[i] = t, 0
+	}
+	r.n[i]++
+}
+
+func (r *recent) count(now time.Time) int {
+	t, n := now.UnixMilli()/100, 0
+	for i := range r.slot {
+		if t-r.slot[i] < 10 {
+			n += r.n[i]
+		}
+	}
+	return n
 }
 
 // globalHits is how many chats told to wait in a row — no send going
@@ -77,18 +123,20 @@ const globalHits = 2
 // shownKept bounds what a chat remembers of its messages.
 const shownKept = 32
 
-func newOutbound(b *Bot, staleAfter time.Duration, slots int) *outbound {
+func newOutbound(b *Bot, staleAfter time.Duration, turns int) *outbound {
+	l := b.cfg.Limits.withDefaults()
 	return &outbound{
 		b: b, state: b.state, log: b.log, staleAfter: staleAfter,
+		limit: newLimiter(b.state, l), rate: l.Global,
 		chats: make(map[int64]*chatOut), wake: make(chan struct{}, 1),
-		slots: make(chan struct{}, slots), ctx: context.Background(),
+		maxTurning: max(turns, 1), kick: make(chan struct{}, 1), live: 1,
 	}
 }
 
 func (o *outbound) chat(id int64) *chatOut {
 	c := o.chats[id]
 	if c == nil {
-		c = &chatOut{shown: make(map[int]shown)}
+		c = &chatOut{id: id, idx: -1, shown: make(map[int]shown)}
 		o.chats[id] = c
 	}
 	return c
@@ -106,17 +154,22 @@ func (o *outbound) submit(ctx context.Context, chatID int64, es []*outEntry) {
 	c.handed = false // this process handles the chat
 	c.queue = append(c.queue, es...)
 	if c.busy {
+		if c.idx >= 0 && len(c.queue) == len(es) { // waiting in line with nothing left (handed over and back)
+			placeLocked(c)
+			heap.Fix(&o.ready, c.idx)
+		}
 		o.mu.Unlock()
 		return
 	}
 	c.busy = true
 	o.mu.Unlock()
-	o.drain(ctx, chatID, c)
+	o.drain(ctx, chatID, c, false)
 }
 
 // drain sends a chat's queue in order until it is empty, or until the chat
-// must wait, when it schedules itself again.
-func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
+// must wait — for Telegram, or while paced for its turn — when it waits in
+// the turns. permit is a permit of the rate for its first counted call.
+func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut, permit bool) {
 	for {
 		now := time.Now()
 		o.mu.Lock()
@@ -128,12 +181,31 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 			o.mu.Unlock()
 			return
 		}
-		if wait := o.holdLocked(c, now); wait > 0 {
+		e := c.queue[0]
+		skip := unchanged(c, e)
+		counted := e.counted() && !skip
+		if o.holdLocked(c, now) > 0 || (counted && !permit && o.pacedLocked(now) && len(o.ready) > 0) {
+			o.waitTurnLocked(c, now)
 			o.mu.Unlock()
-			o.later(chatID, c, wait)
 			return
 		}
-		if now.Sub(c.queue[0].at) > o.staleAfter {
+		if counted && !permit && o.paced {
+			// Paced, and no chat waits: a permit free now is this chat's.
+			o.mu.Unlock()
+			if o.takePermit(ctx) > 0 {
+				o.mu.Lock()
+				o.pressure = time.Now()
+				o.waitTurnLocked(c, o.pressure)
+				o.mu.Unlock()
+				return
+			}
+			permit = true
+			continue
+		}
+		if counted {
+			permit = false // one call's
+		}
+		if now.Sub(e.at) > o.staleAfter {
 			stale := c.queue
 			c.queue, c.busy = nil, false
 			o.mu.Unlock()
@@ -142,8 +214,6 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 			o.resume(chatID)
 			return
 		}
-		e := c.queue[0]
-		skip := unchanged(c, e)
 		c.plan(e)
 		c.sending = true
 		o.mu.Unlock()
@@ -181,8 +251,9 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut) {
 			}
 			c.remember(e, msgID)
 			dropped, c.queue = c.queue[:1], c.queue[1:]
-			if !skip {
-				o.countReplyLocked(now)
+			if counted {
+				c.answered, c.lastTurn = true, now
+				o.sent.add(now)
 			}
 		case se != nil && se.Wait > 0:
 			o.toldToWaitLocked(chatID, c, se.Wait, now)
@@ -228,31 +299,20 @@ func (o *outbound) toldToWaitLocked(chatID int64, c *chatOut, wait time.Duration
 	}
 	o.hits = append(keep, hit429{at: now, chat: chatID})
 	o.lastRefusal = now
-	if len(o.hits) >= globalHits && until.After(o.pausedUntil) {
+	if len(o.hits) < globalHits {
+		return
+	}
+	if until.After(o.pausedUntil) {
 		if !o.pausedUntil.After(now) {
 			o.log.Warn("telegram asked every send to wait", slog.Duration("retry_after", wait))
 		}
 		o.pausedUntil = until
+		o.kickTurns()
 	}
-}
-
-// later drains the chat again once its wait is over.
-func (o *outbound) later(chatID int64, c *chatOut, wait time.Duration) {
-	o.mu.Lock()
-	o.held++
-	o.mu.Unlock()
-	time.AfterFunc(wait, func() {
-		o.mu.Lock()
-		o.held--
-		o.mu.Unlock()
-		select {
-		case o.slots <- struct{}{}:
-		case <-o.ctx.Done():
-			return
-		}
-		defer func() { <-o.slots }()
-		o.drain(o.ctx, chatID, c)
-	})
+	if !o.paced {
+		o.log.Info("sends paced: Telegram's limit for the bot reached", slog.Float64("per_second", o.rate))
+	}
+	o.limited, o.paced, o.pressure = true, true, now
 }
 
 // unchanged reports a call that would change nothing Telegram shows: an
@@ -299,25 +359,9 @@ func (c *chatOut) setShown(msgID int, s shown) {
 	delete(c.shown, oldest)
 }
 
-func (o *outbound) countReplyLocked(now time.Time) {
-	sec := now.Unix()
-	w := &o.replies[sec%2]
-	if w.sec != sec {
-		*w = replyWindow{sec: sec}
-	}
-	w.n++
-}
-
-// repliesLastSecond counts reply sends in the last second or two.
-func (o *outbound) repliesLastSecondLocked(now time.Time) int {
-	sec, n := now.Unix(), 0
-	for _, w := range o.replies {
-		if sec-w.sec <= 1 {
-			n += w.n
-		}
-	}
-	return n
-}
+// sentLastSecondLocked counts the reply calls Telegram counts sent in the
+// last second.
+func (o *outbound) sentLastSecondLocked(now time.Time) int { return o.sent.count(now) }
 
 // delivered queues sent (or given up) entries for removal from the outbox.
 func (o *outbound) delivered(chatID int64, es ...*outEntry) {
@@ -479,12 +523,15 @@ func (o *outbound) requeue(chatID int64, raws [][]byte) int {
 	}
 	o.mu.Lock()
 	c.queue = append(es, c.queue...)
-	start := !c.busy
-	c.busy = true
-	o.mu.Unlock()
-	if start {
-		o.later(chatID, c, 0)
+	switch {
+	case !c.busy:
+		c.busy = true
+		o.waitTurnLocked(c, time.Now())
+	case c.idx >= 0: // waiting in line: its oldest call is older now
+		placeLocked(c)
+		heap.Fix(&o.ready, c.idx)
 	}
+	o.mu.Unlock()
 	return len(es)
 }
 
@@ -533,7 +580,7 @@ func (o *outbound) mayNotify(chatID int64, budget int) time.Duration {
 	} else if wait := o.pausedUntil.Sub(now); wait > 0 {
 		return wait
 	}
-	if o.held > 0 || o.repliesLastSecondLocked(now) >= budget {
+	if o.held > 0 || o.sentLastSecondLocked(now) >= budget {
 		return time.Second
 	}
 	return 0

@@ -63,6 +63,7 @@ func (ps *partitions) balance(ctx context.Context) {
 		}
 		return
 	}
+	ps.b.out.sharePacing(ctx, live)
 	share := (storage.Partitions + max(live, 1) - 1) / max(live, 1)
 	before := len(ps.held)
 	defer func() {

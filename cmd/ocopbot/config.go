@@ -68,7 +68,7 @@ func (c *Config) options() []option {
 		{"LOG_FORMAT", "json", false, "json or text", oneOf(&c.LogFormat, "json", "text")},
 		{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", urlOf(&c.DemoDatabaseURL, "must be a postgres:// URL", "postgres", "postgresql")},
 		{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", whole(&c.Workers, 1, 4096, "a whole number")},
-		{"SEND_RATE", "29.5", false, "messages per second the notification sender allows the whole bot (all processes)", rate(&c.SendRate)},
+		{"SEND_RATE", "29.5", false, "messages per second the whole bot (all processes) keeps to: notifications always, replies once Telegram has refused the bot for going too fast", rate(&c.SendRate)},
 		{"SEND_WORKERS", "16", false, "notifications sent at once per process", whole(&c.SendWorkers, 1, 1024, "a whole number")},
 		{"JOB_TIMEOUT", "30s", false, "longest a notification send may take; a job left by a dead process is retried after twice this", duration(&c.JobTimeout)},
 		{"REMINDER_STAGES", "90,60,30,7", false, "days before a certificate expires that its producer is reminded", stages(&c.ReminderStages)},

@@ -99,7 +99,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
+	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
 	if err != nil {
 		return nil, err
 	}
