@@ -13,6 +13,17 @@ import (
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
+// unitlessDB is a test database without the template's unit lists: the
+// demo loads its own from the binary.
+func unitlessDB(t *testing.T) *storagetest.DB {
+	t.Helper()
+	db := storagetest.NewDB(t)
+	if _, err := db.Store.Pool().Exec(context.Background(), `TRUNCATE admin_units CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestSeedDemo loads Ho Chi Minh City in both trees from the units built
 // into the binary, its two officials, the sample producers and the city's
 // generated registry into an empty database once; a second start changes
@@ -20,10 +31,7 @@ import (
 func TestSeedDemo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	if _, err := db.Store.Pool().Exec(ctx, `TRUNCATE admin_units CASCADE`); err != nil {
-		t.Fatal(err)
-	}
+	db := unitlessDB(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for run := 1; run <= 2; run++ {
 		if err := seedDemo(ctx, db.Store, log); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
-	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 // TestUnlinkedDigestDemoRegistry measures what the first sweeps after the
@@ -24,10 +23,7 @@ import (
 func TestUnlinkedDigestDemoRegistry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storagetest.NewDB(t)
-	if _, err := db.Store.Pool().Exec(ctx, `TRUNCATE admin_units CASCADE`); err != nil {
-		t.Fatal(err)
-	}
+	db := unitlessDB(t)
 	if err := seedDemo(ctx, db.Store, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
