@@ -62,9 +62,9 @@ bench-serve: services
 
 ## bench-hall: the training hall (emulator with Telegram's limits, serve, loadtest): 500 new producers
 ## within 10 s, a step every 10 s, this tree against PREV; then 200 chats with 1 s pauses, uncongested:
-## make bench-hall PREV=main [RUNS=3] [CHATS=500] [RAMP=10s] [THINK=10s] [DURATION=2m] [CASES=all|hall]
+## make bench-hall PREV=main [RUNS=3] [CHATS=500] [RAMP=10s] [THINK=10s] [DURATION=2m] [CASES=all|hall|poll|hook|calm]
 bench-hall: services
-	@test -n "$(PREV)" || { echo "usage: make bench-hall PREV=ref [RUNS=3] [CHATS=500] [DURATION=2m] [CASES=hall]"; exit 2; }
+	@test -n "$(PREV)" || { echo "usage: make bench-hall PREV=ref [RUNS=3] [CHATS=500] [DURATION=2m] [CASES=hall|poll|hook|calm]"; exit 2; }
 	scripts/bench-hall.sh $(PREV) $(RUNS)
 
 ## bench-status: /status as an official sees it (emulator, serve, statusload) on the national

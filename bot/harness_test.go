@@ -68,6 +68,7 @@ type harnessOptions struct {
 	workers  int
 	quiet    bool      // discard logs (benchmarks)
 	noPoll   bool      // take updates from the stream only (a second replica, or webhook mode)
+	webhook  bool      // the emulator posts updates to the first process's webhook handler
 	twoLevel bool      // also import the two-level unit tree of 1/7/2025, which then is in force
 	merges   bool      // and the merges linking the two trees' communes
 	now      time.Time // a fixed clock; zero: time.Now
@@ -156,7 +157,23 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 			t.Fatal(err)
 		}
 	}
-	h.start(o)
+	if o.webhook {
+		o.noPoll = true
+	}
+	p := h.start(o)
+	if o.webhook {
+		const secret = "harness-webhook-secret-0123"
+		hook := httptest.NewServer(p.bot.WebhookHandler(secret))
+		t.Cleanup(hook.Close)
+		resp, err := http.PostForm(h.srv.URL+"/bot"+testToken+"/setWebhook", url.Values{"url": {hook.URL}, "secret_token": {secret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("setWebhook: %s", resp.Status)
+		}
+	}
 	return h
 }
 

@@ -29,6 +29,9 @@ type callbackQuery struct {
 	From    idOnly   `json:"from"`
 	Data    string   `json:"data,omitempty"`
 	Message *message `json:"message,omitempty"` // also an inaccessible message: its id and chat
+	// Answered is the bot's own mark, set in the intake when the webhook's
+	// response answered the press (Telegram sends no such field).
+	Answered bool `json:"ocopbot_answered,omitempty"`
 }
 
 type message struct {
@@ -102,6 +105,9 @@ func (m *message) private() bool { return m.Chat.Type == "private" || m.Chat.Typ
 func decode(u *update) (ev event, ok bool) {
 	if cq := u.CallbackQuery; cq != nil {
 		ev = event{chatID: u.chatID(), userID: cq.From.ID, callbackID: cq.ID}
+		if cq.Answered {
+			ev.callbackID = "" // answered already: no call to make
+		}
 		ev.in = flows.Input{Kind: flows.InputButton, Data: cq.Data}
 		if m := cq.Message; m != nil {
 			if !m.private() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -47,6 +48,10 @@ type limiter struct {
 	rl              *redis_rate.Limiter
 	prefix          string
 	global, perChat redis_rate.Limit
+	// globalFree is when (Unix ns) the global bucket holds a permit at the
+	// earliest, as its last answer here said: no one asks Redis before.
+	// Other processes only take permits, so it is never too late.
+	globalFree atomic.Int64
 }
 
 func newLimiter(state *storage.Redis, l Limits) *limiter {
@@ -95,14 +100,24 @@ func (l *limiter) take(ctx context.Context, chatID int64) (later time.Duration, 
 // or returns how long until one is. Notifications and paced replies take
 // from the same rate, in every process.
 func (l *limiter) takeGlobal(ctx context.Context) (wait time.Duration, err error) {
+	now := time.Now()
+	if free := time.Unix(0, l.globalFree.Load()); now.Before(free) {
+		return free.Sub(now), nil // the round trip would be refused: at 30 a second, one in two
+	}
 	res, err := l.rl.Allow(ctx, l.prefix+"global", l.global)
 	if err != nil {
 		return 0, fmt.Errorf("global rate: %w", err)
 	}
-	if res.Allowed > 0 {
+	switch {
+	case res.Allowed > 0 && res.Remaining > 0:
+		return 0, nil
+	case res.Allowed > 0: // the bucket is empty now: the next permit comes one interval on
+		l.globalFree.Store(now.Add(l.global.Period / time.Duration(max(l.global.Rate, 1))).UnixNano())
 		return 0, nil
 	}
-	return max(res.RetryAfter, time.Millisecond), nil
+	wait = max(res.RetryAfter, time.Millisecond)
+	l.globalFree.Store(now.Add(wait).UnixNano())
+	return wait, nil
 }
 
 // tellPaced tells every process that this one paces its replies under the

@@ -278,7 +278,7 @@ func TestReadWhoseAnswerWasLost(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	h.redis.start()
 
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	if err := h.emu.Wait(wctx, func() bool { return len(h.emu.BotMessages(c.chatID())) > before }); err != nil {
 		t.Fatalf("the update whose read lost its answer was never handled: %v", err)

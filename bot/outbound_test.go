@@ -247,7 +247,8 @@ func TestRepliesSurviveA429Storm(t *testing.T) {
 	if n := h.emu.EarlySends(); n != 0 {
 		t.Errorf("%d sends came before the retry_after Telegram gave (%v)", n, h.emu.EarlySendsByMethod())
 	}
-	t.Logf("%d registrations; step p99 %s", len(l.chats), percentileOf(l.steps, 99))
+	t.Logf("%d registrations; step p99 %s; %d sends raced the storm's wait", len(l.chats), percentileOf(l.steps, 99),
+		h.emu.RacedSends())
 }
 
 // The Bot API answers 502, or nothing at all, for 20 s: the replies of the

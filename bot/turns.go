@@ -42,11 +42,14 @@ import (
 //
 // A chat whose due call has waited its turn for typingAfter is shown
 // "typing…" (sendChatAction: costs no message; Telegram shows it for about
-// 5 seconds, or until the message), again every typingEvery while it waits.
+// 5 seconds, or until the message) once per wait, and again only every
+// typingEvery of a long wait: at a training hall every reply waits a few
+// seconds, and a chat action every 4 s doubled the bot's calls and more than
+// doubled its CPU for a sign the user had already seen.
 const (
 	pacedLinger  = 10 * time.Second
 	typingAfter  = time.Second
-	typingEvery  = 4 * time.Second
+	typingEvery  = 10 * time.Second
 	typingScan   = 250 * time.Millisecond
 	typingAtOnce = 8 // chat actions under way at once
 )
@@ -318,8 +321,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // typingLocked shows "typing…" to the chats whose due call has waited its
-// turn for typingAfter and that were not shown it in typingEvery; those
-// never shown it first. One batch at a time, looked for every typingScan.
+// turn for typingAfter and that were not shown it in this wait, or not in
+// typingEvery; those never shown it first. One batch at a time, looked for every typingScan.
 func (o *outbound) typingLocked(ctx context.Context, now time.Time) {
 	if len(o.ready) == 0 || now.Before(o.typingAt) {
 		return
@@ -330,7 +333,7 @@ func (o *outbound) typingLocked(ctx context.Context, now time.Time) {
 	}
 	var due []*chatOut
 	for _, c := range o.ready {
-		if now.Sub(c.since) >= typingAfter && now.Sub(c.typed) >= typingEvery && !c.notBefore.After(now) && !c.handed && len(c.queue) > 0 {
+		if now.Sub(c.since) >= typingAfter && (c.typed.Before(c.since) || now.Sub(c.typed) >= typingEvery) && !c.notBefore.After(now) && !c.handed && len(c.queue) > 0 {
 			due = append(due, c)
 		}
 	}

@@ -17,6 +17,14 @@ import (
 // secret token header matches (go-telegram/bot's own handler answers 200
 // either way), and 200 only once the update is stored, so Telegram retries
 // anything we could not keep.
+//
+// A button press is answered in the response itself (the Bot API runs a
+// method a webhook's response names): answerCallbackQuery without a text,
+// which stops the button's spinner, costs no request of the bot's own — a
+// press is then one call (the edit of the prompt), not two. The stored
+// update is marked so that its turn sends no answer. The toast a flow may
+// give is then not shown; every toast repeats what the reply says (an old
+// button's, the language changed), so nothing is lost.
 func (b *Bot) WebhookHandler(secret string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -34,13 +42,29 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
+		cq := u.CallbackQuery
+		if cq != nil {
+			cq.Answered = cq.ID != ""
+		}
 		if err := b.enqueue(r.Context(), u.ID, u.chatID(), u.compact(raw)); err != nil {
 			b.log.Error("webhook enqueue", slog.Int64("update_id", u.ID), errAttr(err))
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
-		w.WriteHeader(http.StatusOK)
+		if cq == nil || !cq.Answered {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		body, _ := json.Marshal(webhookAnswer{Method: "answerCallbackQuery", CallbackQueryID: cq.ID})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
 	})
+}
+
+// webhookAnswer is a Bot API call made in a webhook's response.
+type webhookAnswer struct {
+	Method          string `json:"method"`
+	CallbackQueryID string `json:"callback_query_id"`
 }
 
 // SetWebhook registers url with Telegram, with the secret it must echo.

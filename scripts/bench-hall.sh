@@ -21,6 +21,9 @@
 #                          bot's reply, registrations begun within DURATION
 #                          (2m) and each taken on to its submission
 #                          (--finish), the emulator with Telegram's limits
+#   hall, webhook          the same with updates posted to the bot's
+#                          webhook, as Telegram does (presses are answered
+#                          in the webhook's responses: no call of their own)
 #   200 chats, 1 s pauses  uncongested, no limits: 200 known producers (a
 #                          warm-up registers them, unmeasured) registering
 #                          products for 30 s, a step a second (the goal:
@@ -28,7 +31,8 @@
 #
 # It prints per run and case: registrations completed, messages sent per
 # registration (sendMessage, sendPhoto, sendDocument), Bot API calls per
-# user action (polling left out, 429s not counted), the reply wait from a
+# user action (polling and chat actions left out, 429s not counted), chat
+# actions ("typing…") per user action, the reply wait from a
 # user's action to the bot's reply it waited for (a new message or an edit:
 # p50, p95, p99, max), the 429s the emulator answered (and how many were
 # early sends, before a retry_after ended), steps that failed, and the CPU
@@ -37,8 +41,9 @@
 # IDLE seconds just before it); then medians per binary and the ratios
 # new/prev.
 #
-# Settings: CHATS, RAMP, THINK, DURATION (the hall's), CASES (all, or hall:
-# the training hall only), IDLE (10), EMU_PORT (8096), BOT_PORT (8097), REDIS_DB (15:
+# Settings: CHATS, RAMP, THINK, DURATION (the hall's), CASES (all; hall: the
+# two training halls; poll or hook: one of them; calm: the uncongested
+# case), IDLE (10), EMU_PORT (8096), BOT_PORT (8097), REDIS_DB (15:
 # flushed before each case; no test uses it), KEEP_LOGS=1. redis-server and
 # PostgreSQL are this machine's shared ones: run nothing else meanwhile.
 set -euo pipefail
@@ -49,12 +54,17 @@ source scripts/bench-lib.sh
 settings "$@"
 idle=${IDLE:-10}
 
-# The cases: name|chats|think|ramp|duration|emulator flags|loadtest phase.
-cases=("training hall|${CHATS:-500}|${THINK:-10s}|${RAMP:-10s}|${DURATION:-2m}|--limits|new")
+# The cases: name|chats|think|ramp|duration|emulator flags|loadtest phase|
+# updates (poll: long polling; hook: the emulator posts to the bot's webhook).
+hall="${CHATS:-500}|${THINK:-10s}|${RAMP:-10s}|${DURATION:-2m}|--limits|new"
+uncongested="200 chats, 1 s pauses|200|1s|0s|30s||products|poll"
 case ${CASES:-all} in
-  all) cases+=("200 chats, 1 s pauses|200|1s|0s|30s||products") ;;
-  hall) ;;
-  *) echo "bench-hall: CASES=${CASES}: want all or hall" >&2; exit 2 ;;
+  all) cases=("training hall|$hall|poll" "hall, webhook|$hall|hook" "$uncongested") ;;
+  hall) cases=("training hall|$hall|poll" "hall, webhook|$hall|hook") ;;
+  poll) cases=("training hall|$hall|poll") ;;
+  hook) cases=("hall, webhook|$hall|hook") ;;
+  calm) cases=("$uncongested") ;;
+  *) echo "bench-hall: CASES=${CASES}: want all, hall, poll, hook or calm" >&2; exit 2 ;;
 esac
 
 setup createdb dropdb redis-cli curl
@@ -62,24 +72,26 @@ setup createdb dropdb redis-cli curl
 redis_pid=$(redis_server_pid)
 
 # The columns of $work/results, after label, case and run (fields 4 on).
-fields=(registrations messages_per_registration calls_per_action p50_ms p95_ms p99_ms max_ms too_many_requests
-  early_sends errors)
+fields=(registrations messages_per_registration calls_per_action chat_actions_per_action p50_ms p95_ms p99_ms max_ms
+  too_many_requests early_sends errors)
 
 # bench BINARY LABEL RUN CASE: one case with one binary; appends a line to
 # $work/results (label, case, run, the report's fields, then the CPU ms per
 # registration of the bot and of redis-server) and prints it.
 bench() {
   local bin=$1 label=$2 run=$3 spec=$4
-  local name chats think ramp duration flags phase
-  IFS='|' read -r name chats think ramp duration flags phase <<<"$spec"
-  local tag="${label}_r${run}_c${chats}_t${think%s}_${phase}"
+  local name chats think ramp duration flags phase updates
+  IFS='|' read -r name chats think ramp duration flags phase updates <<<"$spec"
+  local tag="${label}_r${run}_c${chats}_t${think%s}_${phase}_${updates}"
   local db="bench_hall_$$_$tag"
   local emu="http://127.0.0.1:$emu_port"
   local emu_pid bot_pid
 
   fresh_db "$bin" "$db"
+  local hook=0
+  if [[ $updates == hook ]]; then hook=1; fi
   # shellcheck disable=SC2086 # no flags, or one
-  start_bot "$bin" "$db" "$tag" $flags
+  WEBHOOK=$hook start_bot "$bin" "$db" "$tag" $flags
   local load=(bin/ocopbot loadtest --emulator "$emu" --chats "$chats")
   if [[ $phase == products ]]; then
     "${load[@]}" --phase warmup 2>>"$work/loadtest-$tag.log"
@@ -115,21 +127,21 @@ bench() {
 wait_fmt='function wait(v) { return v >= 1000 ? sprintf("%.1fs", v / 1000) : sprintf("%.1fms", v) }'
 
 header() {
-  printf '%-5s %-22s %5s %8s %9s %8s %8s %8s %8s %6s %6s %6s %8s %8s\n' bin case regs msgs/reg calls/act \
-    p50 p95 p99 max 429s early errors "bot ms" "redis ms"
+  printf '%-5s %-22s %5s %8s %9s %10s %8s %8s %8s %8s %6s %6s %6s %8s %8s\n' bin case regs msgs/reg calls/act \
+    typing/act p50 p95 p99 max 429s early errors "bot ms" "redis ms"
 }
 
 # row LINE: a line of $work/results, as header shows it.
 row() {
-  awk -F'\t' "$wait_fmt"' {printf "%-5s %-22s %5d %8.1f %9.2f %8s %8s %8s %8s %6d %6d %6d %8.1f %8.1f\n",
-    $1, $2, $4, $5, $6, wait($7), wait($8), wait($9), wait($10), $11, $12, $13, $14, $15}' <<<"$1"
+  awk -F'\t' "$wait_fmt"' {printf "%-5s %-22s %5d %8.1f %9.2f %10.2f %8s %8s %8s %8s %6d %6d %6d %8.1f %8.1f\n",
+    $1, $2, $4, $5, $6, $7, wait($8), wait($9), wait($10), wait($11), $12, $13, $14, $15, $16}' <<<"$1"
 }
 
 # col LABEL CASE FIELD: the median of a field over the runs.
 col() { awk -F'\t' -v l="$1" -v c="$2" -v f="$3" '$1 == l && $2 == c {print $f}' "$work/results" | median; }
 
 # cpu LABEL CASE: the median over the runs of bot + redis CPU per registration.
-cpu() { awk -F'\t' -v l="$1" -v c="$2" '$1 == l && $2 == c {print $14 + $15}' "$work/results" | median; }
+cpu() { awk -F'\t' -v l="$1" -v c="$2" '$1 == l && $2 == c {print $15 + $16}' "$work/results" | median; }
 
 summary() {
   echo
@@ -140,7 +152,7 @@ summary() {
     name=${spec%%|*}
     for label in prev new; do
       line="$label"$'\t'"$name"$'\t'0
-      for ((f = 4; f <= 15; f++)); do line+=$'\t'$(col "$label" "$name" "$f"); done
+      for ((f = 4; f <= 16; f++)); do line+=$'\t'$(col "$label" "$name" "$f"); done
       row "$line"
     done
   done
@@ -150,7 +162,7 @@ summary() {
   for spec in "${cases[@]}"; do
     name=${spec%%|*}
     printf '%-22s' "$name"
-    for f in 5 6 7 8 9 10 11; do printf ' %9s' "$(ratio "$(col new "$name" $f)" "$(col prev "$name" $f)")"; done
+    for f in 5 6 8 9 10 11 12; do printf ' %9s' "$(ratio "$(col new "$name" $f)" "$(col prev "$name" $f)")"; done
     printf ' %9s\n' "$(ratio "$(cpu new "$name")" "$(cpu prev "$name")")"
   done
   echo "(CPU/conv: bot + redis-server CPU per registration, their idle CPU taken off)"
@@ -160,8 +172,8 @@ free_ports
 build "$prev_ref"
 for ((run = 1; run <= runs; run++)); do
   echo
-  echo "run $run of $runs; training hall: ${CHATS:-500} producers within ${RAMP:-10s}, a step every ${THINK:-10s}," \
-    "registrations begun within ${DURATION:-2m} and finished; CPU in ms per registration"
+  echo "run $run of $runs; CPU in ms per registration; training hall: ${CHATS:-500} producers within ${RAMP:-10s}," \
+    "a step every ${THINK:-10s}, registrations begun within ${DURATION:-2m} and finished"
   header
   for spec in "${cases[@]}"; do both "$run" "$spec"; done
 done

@@ -56,12 +56,14 @@ free_ports() {
 
 # both RUN ARG…: the sourcing script's bench BINARY LABEL RUN ARG… with each
 # binary, prev first in odd runs and new first in even ones, so that
-# neither always runs on a warmer machine.
+# neither always runs on a warmer machine. ONLY=new (or prev) runs one of
+# them: a profile, not a comparison.
 both() {
   local run=$1 label
   shift
   local order=(new prev)
   if ((run % 2)); then order=(prev new); fi
+  if [[ -n ${ONLY:-} ]]; then order=("$ONLY"); fi
   for label in "${order[@]}"; do
     if [[ $label == prev ]]; then bench bin/ocopbot-prev prev "$run" "$@"; else bench bin/ocopbot new "$run" "$@"; fi
   done
@@ -130,19 +132,25 @@ db_url() { echo "postgres://postgres@127.0.0.1:5432/$1?sslmode=disable"; }
 # start_bot BINARY DB TAG [EMULATOR_FLAG…]: this tree's emulator on
 # $emu_port (with the flags, e.g. --limits) and BINARY's bot on $bot_port
 # pointed at it, on database DB and Redis database $redis_db; returns once
-# the bot polls. Sets emu_pid and bot_pid; logs go to $work/*-TAG.log.
+# the bot polls, or with WEBHOOK=1 once it set its webhook (the emulator
+# then posts updates to it). Sets emu_pid and bot_pid; logs go to
+# $work/*-TAG.log. With PROFILE_DIR set, the bot writes its CPU profile to
+# PROFILE_DIR/bot-TAG.prof (go tool pprof BINARY FILE reads it).
 start_bot() {
-  local bin=$1 db=$2 tag=$3 emu="http://127.0.0.1:$emu_port"
+  local bin=$1 db=$2 tag=$3 emu="http://127.0.0.1:$emu_port" prof="" hook="" ready='"getUpdates"'
   shift 3
+  if [[ -n ${PROFILE_DIR:-} ]]; then prof=$PROFILE_DIR/bot-$tag.prof; fi
+  if [[ ${WEBHOOK:-} == 1 ]]; then hook=http://127.0.0.1:$bot_port/hook ready='"setWebhook"'; fi
   HTTP_ADDR=127.0.0.1:$emu_port TELEGRAM_BOT_TOKEN=$token bin/ocopbot emulator "$@" >"$work/emulator-$tag.log" 2>&1 &
   emu_pid=$!
   pids+=("$emu_pid")
   wait_until 10 "the emulator listening on $emu_port" listening "$emu_port"
   HTTP_ADDR=127.0.0.1:$bot_port TELEGRAM_BOT_TOKEN=$token TELEGRAM_API_URL=$emu DATABASE_URL=$(db_url "$db") \
-    REDIS_URL=redis://127.0.0.1:6379/$redis_db LOG_FORMAT=json "$bin" serve >"$work/serve-$tag.log" 2>&1 &
+    REDIS_URL=redis://127.0.0.1:6379/$redis_db LOG_FORMAT=json OCOPBOT_CPUPROFILE=$prof \
+    WEBHOOK_URL=$hook WEBHOOK_SECRET=${hook:+bench-webhook-secret-0123456789} "$bin" serve >"$work/serve-$tag.log" 2>&1 &
   bot_pid=$!
   pids+=("$bot_pid")
-  wait_until 30 "the bot polling the emulator" sh -c "curl -sf $emu/emulator/stats | grep -q '\"getUpdates\"'"
+  wait_until 30 "the bot taking updates from the emulator" sh -c "curl -sf $emu/emulator/stats | grep -q '$ready'"
 }
 
 # ticks PID…: a line "PID TICKS" per process alive, TICKS its utime+stime.

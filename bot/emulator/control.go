@@ -107,9 +107,11 @@ func (s *Server) postFaults(w http.ResponseWriter, r *http.Request) {
 // Stats are the emulator's counters, as GET /emulator/stats answers them.
 type Stats struct {
 	Calls           map[string]int `json:"calls"`
+	WebhookReplies  map[string]int `json:"webhook_replies"` // calls made in webhook responses, not requests
 	Violations      int            `json:"violations"`
 	EarlySends      int            `json:"early_sends"`
 	EarlyByMethod   map[string]int `json:"early_by_method"`
+	RacedSends      int            `json:"raced_sends"`       // during a storm's wait for all, to a chat not told yet
 	TooManyRequests int            `json:"too_many_requests"` // every 429 answered
 	MessagesSent    int            `json:"messages_sent"`     // the bot's messages, refused sends not included
 	OutageRefusals  int            `json:"outage_refusals"`
@@ -119,9 +121,11 @@ type Stats struct {
 func (s *Server) getStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, Stats{
 		Calls:           s.Calls(),
+		WebhookReplies:  s.WebhookReplies(),
 		Violations:      s.Violations(),
 		EarlySends:      s.EarlySends(),
 		EarlyByMethod:   s.EarlySendsByMethod(),
+		RacedSends:      s.RacedSends(),
 		TooManyRequests: s.TooManyRequests(),
 		MessagesSent:    s.MessagesSent(),
 		OutageRefusals:  s.OutageRefusals(),

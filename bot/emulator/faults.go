@@ -27,13 +27,16 @@ type floodState struct {
 
 	early   atomic.Int64
 	earlyBy []atomic.Int64 // by methodTable index
+	raced   atomic.Int64
 }
 
 // Storm answers every send (the methods Set429Fraction refuses) with 429 and retry_after = retryAfter for d, as
 // Telegram does when a bot floods it as a whole. Telegram's answer does not say which limit was crossed, so a
 // bot learns that the wait is global when two chats in a row are refused: from the storm's refusal of a second
 // chat on, a send to any chat before min(refusal + retry_after, the storm's end) is an early send (the refused
-// chats' own sends always are). Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not
+// chats' own sends always are) — unless the chat was not told to wait itself: that send raced the bot's learning
+// of the wait (it was under way, or the bot was slow to read the other chat's answer on a loaded machine) and is
+// counted in RacedSends; its 429 tells the chat itself, and a second send before that wait ends is early. Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not
 // Violations.
 func (s *Server) Storm(d time.Duration, retryAfter int) {
 	s.flood.mu.Lock()
@@ -52,9 +55,15 @@ func (s *Server) storming(now time.Time) (retryAfter int, ok bool) {
 	return 0, false
 }
 
-// EarlySends counts the requests that came for a chat before the end of a wait a 429 had told the bot (within
-// 50 ms): sends, edits and answerCallbackQuery. Each was answered 429 again with the seconds left.
+// EarlySends counts the requests that came for a chat before the end of a wait a 429 had told for that chat (by
+// more than earlySlack): sends, edits and answerCallbackQuery. Each was answered 429 again with the seconds left.
 func (s *Server) EarlySends() int { return int(s.flood.early.Load()) }
+
+// RacedSends counts the sends to a chat not told to wait itself that came during a storm's wait for every chat
+// (see Storm): a bot learns of that wait from other chats' answers, and a send under way meanwhile cannot know.
+// Each is answered 429 with the seconds left, which tells the chat: at most one per chat, as the chat's next send
+// before the wait ends is an early send.
+func (s *Server) RacedSends() int { return int(s.flood.raced.Load()) }
 
 // EarlySendsIn counts the early sends to one chat.
 func (s *Server) EarlySendsIn(chatID int64) (n int) {
@@ -76,18 +85,21 @@ func (s *Server) EarlySendsByMethod() map[string]int {
 
 // checkEarly refuses a request for the chat that comes before the end of its wait, counting it (under c.mu).
 func (s *Server) checkEarly(c *chat, method int, now time.Time) *apiError {
-	until := c.notBefore
-	s.flood.mu.Lock()
-	if s.flood.notBefore.After(until) && now.After(s.flood.globalFrom.Add(earlySlack)) {
-		until = s.flood.notBefore
+	if now.Add(earlySlack).Before(c.notBefore) { // a wait told to this chat
+		s.flood.early.Add(1)
+		s.flood.earlyBy[method].Add(1)
+		c.early++
+		return s.refuse(c, now, max(1, int(math.Ceil(c.notBefore.Sub(now).Seconds()))), false)
 	}
+	s.flood.mu.Lock()
+	until := s.flood.notBefore
+	global := now.Add(earlySlack).Before(until) && now.After(s.flood.globalFrom.Add(earlySlack))
 	s.flood.mu.Unlock()
-	if !now.Add(earlySlack).Before(until) {
+	if !global {
 		return nil
 	}
-	s.flood.early.Add(1)
-	s.flood.earlyBy[method].Add(1)
-	c.early++
+	s.flood.raced.Add(1)
+	c.raced++
 	return s.refuse(c, now, max(1, int(math.Ceil(until.Sub(now).Seconds()))), false)
 }
 

@@ -34,6 +34,7 @@ func TestEarlySends(t *testing.T) {
 		wantEarly      int
 		wantEarlyChat1 int
 		wantViolations int
+		wantRaced      int
 	}{
 		{
 			name: "an injected 429 makes its chat wait, and only it",
@@ -61,11 +62,12 @@ func TestEarlySends(t *testing.T) {
 			steps: []floodStep{
 				{do: storm(10*time.Second, 10), chat: 1, want: 10},
 				{advance: time.Second, chat: 2, want: 10},    // a second chat refused: the bot can tell it is global
-				{advance: 5 * time.Second, chat: 3, want: 4}, // never refused, but the storm was told
-				{advance: 4 * time.Second, chat: 3},
+				{advance: 5 * time.Second, chat: 3, want: 4}, // never refused, but the storm was told: raced
+				{advance: time.Second, chat: 3, want: 3},     // told now: early
+				{advance: 3 * time.Second, chat: 3},
 				{chat: 1},
 			},
-			wantEarly: 1,
+			wantEarly: 1, wantRaced: 1,
 		},
 		{
 			name: "a storm's shorter waits may be retried while it lasts",
@@ -109,6 +111,9 @@ func TestEarlySends(t *testing.T) {
 			}
 			if got := s.Violations(); got != tt.wantViolations {
 				t.Errorf("Violations = %d, want %d", got, tt.wantViolations)
+			}
+			if got := s.RacedSends(); got != tt.wantRaced {
+				t.Errorf("RacedSends = %d, want %d", got, tt.wantRaced)
 			}
 		})
 	}

@@ -71,9 +71,11 @@ type Server struct {
 	injRetry int
 	injOn    atomic.Bool
 
-	calls      []atomic.Int64 // by methodTable index
-	otherMu    sync.Mutex
-	otherCalls map[string]int
+	calls []atomic.Int64 // by methodTable index
+	// webhookReplies counts the methods run from webhooks' responses, by methodTable index.
+	webhookReplies []atomic.Int64
+	otherMu        sync.Mutex
+	otherCalls     map[string]int
 
 	waiters atomic.Int32
 	waitMu  sync.Mutex
@@ -86,15 +88,16 @@ type Server struct {
 // New returns a Server; serve it with net/http (httptest.NewServer(s) in tests).
 func New(opts Options) *Server {
 	s := &Server{
-		opts:       opts,
-		now:        opts.Now,
-		queries:    make(map[string]*pendingQuery),
-		commands:   make(map[commandKey][]BotCommand),
-		markups:    make(map[string]markup),
-		otherCalls: make(map[string]int),
-		calls:      make([]atomic.Int64, len(methodTable)),
-		changed:    make(chan struct{}),
-		closed:     make(chan struct{}),
+		opts:           opts,
+		now:            opts.Now,
+		queries:        make(map[string]*pendingQuery),
+		commands:       make(map[commandKey][]BotCommand),
+		markups:        make(map[string]markup),
+		otherCalls:     make(map[string]int),
+		calls:          make([]atomic.Int64, len(methodTable)),
+		webhookReplies: make([]atomic.Int64, len(methodTable)),
+		changed:        make(chan struct{}),
+		closed:         make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -132,37 +135,48 @@ type method struct {
 	fn   handlerFunc
 }
 
-// methodTable lists the implemented methods; Calls counts them by these names.
-var methodTable = [...]method{
-	{"getMe", (*Server).getMe},
-	{"getUpdates", (*Server).getUpdates},
-	{"setWebhook", (*Server).setWebhook},
-	{"deleteWebhook", (*Server).deleteWebhook},
-	{"getWebhookInfo", (*Server).getWebhookInfo},
-	{"setMyCommands", (*Server).setMyCommands},
-	{"getMyCommands", (*Server).getMyCommands},
-	{"deleteMyCommands", (*Server).deleteMyCommands},
-	{"sendMessage", (*Server).sendMessage},
-	{"editMessageText", (*Server).editMessageText},
-	{"editMessageCaption", (*Server).editMessageCaption},
-	{"editMessageReplyMarkup", (*Server).editMessageReplyMarkup},
-	{"deleteMessage", (*Server).deleteMessage},
-	{"answerCallbackQuery", (*Server).answerCallbackQuery},
-	{"sendChatAction", (*Server).sendChatAction},
-	{"sendPhoto", (*Server).sendPhoto},
-	{"sendDocument", (*Server).sendDocument},
-	{"getFile", (*Server).getFile},
+// methodTable lists the implemented methods; Calls counts them by these names. It is set in init: a webhook's
+// response runs methods too, so the table refers to itself.
+var methodTable []method
+
+func init() { methodTable = methodList() }
+
+func methodList() []method {
+	return []method{
+		{"getMe", (*Server).getMe},
+		{"getUpdates", (*Server).getUpdates},
+		{"setWebhook", (*Server).setWebhook},
+		{"deleteWebhook", (*Server).deleteWebhook},
+		{"getWebhookInfo", (*Server).getWebhookInfo},
+		{"setMyCommands", (*Server).setMyCommands},
+		{"getMyCommands", (*Server).getMyCommands},
+		{"deleteMyCommands", (*Server).deleteMyCommands},
+		{"sendMessage", (*Server).sendMessage},
+		{"editMessageText", (*Server).editMessageText},
+		{"editMessageCaption", (*Server).editMessageCaption},
+		{"editMessageReplyMarkup", (*Server).editMessageReplyMarkup},
+		{"deleteMessage", (*Server).deleteMessage},
+		{"answerCallbackQuery", (*Server).answerCallbackQuery},
+		{"sendChatAction", (*Server).sendChatAction},
+		{"sendPhoto", (*Server).sendPhoto},
+		{"sendDocument", (*Server).sendDocument},
+		{"getFile", (*Server).getFile},
+	}
 }
 
 // methodIndex finds a method by its exact name, then case-insensitively as Telegram does.
-var methodIndex = func() map[string]int {
+var methodIndex map[string]int
+
+func init() { methodIndex = indexMethods() }
+
+func indexMethods() map[string]int {
 	m := make(map[string]int, 2*len(methodTable))
 	for i, mt := range methodTable {
 		m[mt.name] = i
 		m[strings.ToLower(mt.name)] = i
 	}
 	return m
-}()
+}
 
 func lookupMethod(name string) (int, bool) {
 	if i, ok := methodIndex[name]; ok {
@@ -259,6 +273,17 @@ func (s *Server) Calls() map[string]int {
 	defer s.otherMu.Unlock()
 	for k, v := range s.otherCalls {
 		out[k] += v
+	}
+	return out
+}
+
+// WebhookReplies counts by method the calls the bot made in its webhook's responses rather than by requests.
+func (s *Server) WebhookReplies() map[string]int {
+	out := make(map[string]int)
+	for i := range methodTable {
+		if n := s.webhookReplies[i].Load(); n > 0 {
+			out[methodTable[i].name] = int(n)
+		}
 	}
 	return out
 }

@@ -141,7 +141,10 @@ func (s *Server) deliver(ctx context.Context, h *webhook) {
 		next := u.queue[0]
 		u.mu.Unlock()
 
-		failure := post(ctx, client, h, next.raw)
+		failure, reply := post(ctx, client, h, next.raw)
+		if failure == "" && reply != nil {
+			s.webhookReply(reply)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -168,11 +171,12 @@ func (s *Server) deliver(ctx context.Context, h *webhook) {
 	}
 }
 
-// post sends one update and returns "" on success, or the failure as getWebhookInfo's last_error_message.
-func post(ctx context.Context, client *http.Client, h *webhook, body []byte) string {
+// post sends one update and returns "" on success, or the failure as getWebhookInfo's last_error_message; and
+// a JSON response's body, which may name a method to run.
+func post(ctx context.Context, client *http.Client, h *webhook, body []byte) (failure string, reply []byte) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(body))
 	if err != nil {
-		return "Invalid webhook URL: " + err.Error()
+		return "Invalid webhook URL: " + err.Error(), nil
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if h.secret != "" {
@@ -180,12 +184,52 @@ func post(ctx context.Context, client *http.Client, h *webhook, body []byte) str
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "Connection error: " + err.Error()
+		return "Connection error: " + err.Error(), nil
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		reply, _ = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // drained to reuse the connection
 	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "Wrong response from the webhook: " + resp.Status
+		return "Wrong response from the webhook: " + resp.Status, nil
 	}
-	return ""
+	return "", reply
 }
+
+// webhookReply runs the method a webhook's response names
+// (https://core.telegram.org/bots/api#making-requests-when-getting-updates), as Telegram does: its result and
+// errors go nowhere. It is counted in WebhookReplies, not Calls: the bot made no request.
+func (s *Server) webhookReply(body []byte) {
+	var m struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.Method == "" {
+		return
+	}
+	i, ok := lookupMethod(m.Method)
+	if !ok || methodTable[i].name == "getUpdates" {
+		return
+	}
+	req, err := http.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	s.webhookReplies[i].Add(1)
+	defer s.notify()
+	a := getArgs()
+	defer putArgs(a)
+	a.method = i
+	if a.parse(discard{}, req) != nil {
+		return
+	}
+	_, _ = methodTable[i].fn(s, req, a)
+}
+
+// discard is a ResponseWriter for a request no one answers.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}

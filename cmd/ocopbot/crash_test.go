@@ -22,7 +22,7 @@ func TestKillLosesNoUpdate(t *testing.T) {
 	const chats = 100
 	env := newBinaryEnv(t, "11") // the memory benchmark uses 9
 	emu, rdb, start := env.emu, storage.NewRedis(env.rdb, storage.RedisOptions{}), env.serve
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	wait := func(what string, cond func() bool) {
 		t.Helper()
@@ -81,7 +81,7 @@ func TestKillLosesNoUpdate(t *testing.T) {
 		}
 		return true
 	}
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(4 * time.Minute)
 	for !done() {
 		if time.Now().After(deadline) {
 			break

@@ -287,7 +287,11 @@ type loadReport struct {
 	// calls settle after the last reply).
 	Calls                   map[string]int `json:"calls"` // by method, getUpdates left out
 	BotCalls                int            `json:"bot_calls"`
-	CallsPerAction          float64        `json:"calls_per_action"`
+	CallsPerAction          float64        `json:"calls_per_action"` // chat actions apart
+	ChatActionsPerAction    float64        `json:"chat_actions_per_action"`
+	// InWebhookResponses are calls the bot made in its webhook's
+	// responses (answers to presses): no request of its own.
+	InWebhookResponses int `json:"in_webhook_responses"`
 	MessagesSent            int            `json:"messages_sent"`
 	MessagesPerRegistration float64        `json:"messages_per_registration"`
 	TooManyRequests         int            `json:"too_many_requests"` // 429s answered
@@ -319,12 +323,17 @@ func (r *loadReport) count(before, after emulator.Stats) {
 		}
 	}
 	r.BotCalls -= refused
+	for m, n := range after.WebhookReplies {
+		r.InWebhookResponses += n - before.WebhookReplies[m]
+	}
 	r.TooManyRequests = refused
 	r.EarlySends = after.EarlySends - before.EarlySends
 	r.Violations = after.Violations - before.Violations
 	r.MessagesSent = after.MessagesSent - before.MessagesSent
 	if r.Actions > 0 {
-		r.CallsPerAction = math.Round(100*float64(r.BotCalls)/float64(r.Actions)) / 100
+		typing := r.Calls["sendChatAction"]
+		r.CallsPerAction = math.Round(100*float64(r.BotCalls-typing)/float64(r.Actions)) / 100
+		r.ChatActionsPerAction = math.Round(100*float64(typing)/float64(r.Actions)) / 100
 	}
 	if r.Registrations > 0 {
 		r.MessagesPerRegistration = math.Round(10*float64(r.MessagesSent)/float64(r.Registrations)) / 10
@@ -394,12 +403,12 @@ replies        %d (%.1f/s, %d by an edit) to %d actions, %d registrations
 latency ms     p50 %.1f  p90 %.1f  p95 %.1f  p99 %.1f  max %.1f
 errors         %d (no reply %d, refused %d, failed %d; %d registrations started again)
 messages       %d sent, %.1f per registration
-bot API calls  %d, %.2f per action: %s
+bot API calls  %d, %.2f per action besides %.2f chat actions: %s (and %d in webhook responses)
 emulator       %d 429s (%d over the limits, %d early sends)
 p99 by step    %s
 `, r.Chats, r.ThinkSeconds, r.RampSeconds, r.Seconds, r.WarmupSeconds, r.Replies, r.RepliesPerSec, r.RepliesByEdit,
 		r.Actions, r.Registrations, r.P50, r.P90, r.P95, r.P99, r.Max, r.Errors, r.Timeouts, r.Refused, r.Failed, r.Restarts,
-		r.MessagesSent, r.MessagesPerRegistration, r.BotCalls, r.CallsPerAction, callsByMethod(r.Calls),
+		r.MessagesSent, r.MessagesPerRegistration, r.BotCalls, r.CallsPerAction, r.ChatActionsPerAction, callsByMethod(r.Calls), r.InWebhookResponses,
 		r.TooManyRequests, r.Violations, r.EarlySends, stepsByP99(r.StepP99))
 	return err
 }
