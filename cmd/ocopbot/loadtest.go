@@ -285,18 +285,18 @@ type loadReport struct {
 	Restarts      int     `json:"restarts"`
 	// The emulator's counters over the measured window (until the bot's
 	// calls settle after the last reply).
-	Calls                   map[string]int `json:"calls"` // by method, getUpdates left out
-	BotCalls                int            `json:"bot_calls"`
-	CallsPerAction          float64        `json:"calls_per_action"` // chat actions apart
-	ChatActionsPerAction    float64        `json:"chat_actions_per_action"`
+	Calls                map[string]int `json:"calls"` // by method, getUpdates left out
+	BotCalls             int            `json:"bot_calls"`
+	CallsPerAction       float64        `json:"calls_per_action"` // chat actions apart
+	ChatActionsPerAction float64        `json:"chat_actions_per_action"`
 	// InWebhookResponses are calls the bot made in its webhook's
 	// responses (answers to presses): no request of its own.
-	InWebhookResponses int `json:"in_webhook_responses"`
-	MessagesSent            int            `json:"messages_sent"`
-	MessagesPerRegistration float64        `json:"messages_per_registration"`
-	TooManyRequests         int            `json:"too_many_requests"` // 429s answered
-	EarlySends              int            `json:"early_sends"`
-	Violations              int            `json:"violations"`
+	InWebhookResponses      int     `json:"in_webhook_responses"`
+	MessagesSent            int     `json:"messages_sent"`
+	MessagesPerRegistration float64 `json:"messages_per_registration"`
+	TooManyRequests         int     `json:"too_many_requests"` // 429s answered
+	EarlySends              int     `json:"early_sends"`
+	Violations              int     `json:"violations"`
 	// StepP99 is the p99 of each step, named by the reply it waits for:
 	// where a tail comes from.
 	StepP99 map[string]float64 `json:"step_p99_ms"`
