@@ -20,5 +20,7 @@
 // shared by every process and with the notifications, and chats take turns
 // (turns.go): a new user's first reply first, then round-robin by the age
 // of each chat's oldest due call; a chat whose reply waits its turn is
-// shown "typing…". Notifications never overtake a reply due.
+// shown "typing…" once per wait. Notifications never overtake a reply due.
+// In webhook mode a button press is answered in the webhook's HTTP response
+// (webhook.go), so that it costs no call of its own.
 package bot

@@ -322,7 +322,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // typingLocked shows "typing…" to the chats whose due call has waited its
 // turn for typingAfter and that were not shown it in this wait, or not in
-// typingEvery; those never shown it first. One batch at a time, looked for every typingScan.
+// typingEvery; those never shown it first. One batch at a time, looked for
+// every typingScan.
 func (o *outbound) typingLocked(ctx context.Context, now time.Time) {
 	if len(o.ready) == 0 || now.Before(o.typingAt) {
 		return
