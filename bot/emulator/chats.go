@@ -32,7 +32,6 @@ type chat struct {
 	bucket    bucket
 	notBefore time.Time // no request for the chat before this: the end of the wait its last 429 told
 	early     int       // requests that came before notBefore
-	raced     int       // requests that came during a storm's wait for every chat, before this chat was told
 
 	keyboard  [][]Button // the reply keyboard shown under the input field
 	kbOneTime bool

@@ -29,7 +29,8 @@
 //   - any chat id is a chat the bot may write to, until ForgetChat; there are no groups' or channels' rules;
 //   - an update is dropped by getUpdates' offset only once it has been returned at least once, so an update
 //     injected with an old update_id (a redelivery) still reaches the bot;
-//   - webhooks may use plain http and are called one update at a time, in order;
+//   - webhooks may use plain http and are called one update at a time, in order; a method a webhook's response
+//     names is run (counted in WebhookReplies, not Calls), except getUpdates and the webhook's own methods;
 //   - files are never fetched from URLs, and the small photo size holds the original bytes;
 //   - long polling and webhook retries use the real clock; Options.Now drives message dates and rate limits.
 package emulator

@@ -36,8 +36,8 @@ type floodState struct {
 // chat on, a send to any chat before min(refusal + retry_after, the storm's end) is an early send (the refused
 // chats' own sends always are) — unless the chat was not told to wait itself: that send raced the bot's learning
 // of the wait (it was under way, or the bot was slow to read the other chat's answer on a loaded machine) and is
-// counted in RacedSends; its 429 tells the chat itself, and a second send before that wait ends is early. Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not
-// Violations.
+// counted in RacedSends; its 429 tells the chat itself, and a second send before that wait ends is early.
+// Storm(0, 0) ends a storm; the waits already told stand. Storm refusals are not Violations.
 func (s *Server) Storm(d time.Duration, retryAfter int) {
 	s.flood.mu.Lock()
 	defer s.flood.mu.Unlock()
@@ -99,7 +99,6 @@ func (s *Server) checkEarly(c *chat, method int, now time.Time) *apiError {
 		return nil
 	}
 	s.flood.raced.Add(1)
-	c.raced++
 	return s.refuse(c, now, max(1, int(math.Ceil(until.Sub(now).Seconds()))), false)
 }
 

@@ -208,7 +208,11 @@ func (s *Server) webhookReply(body []byte) {
 		return
 	}
 	i, ok := lookupMethod(m.Method)
-	if !ok || methodTable[i].name == "getUpdates" {
+	if !ok {
+		return
+	}
+	switch methodTable[i].name {
+	case "getUpdates", "setWebhook", "deleteWebhook": // would wait for this delivery to end
 		return
 	}
 	req, err := http.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
