@@ -619,3 +619,45 @@ func post(ctx context.Context, client *http.Client, h *webhook, body []byte) boo
 	_ = resp.Body.Close()
 	return resp.StatusCode >= 200 && resp.StatusCode <= 299
 }
+
+// ControlHandler serves the users' side over HTTP for another process (a
+// load generator, a test of the binary), and the API itself otherwise:
+//
+//	POST /zalo/users/{id}/messages  {"name", "text"} or {"name", "photo", "caption"} → {"message_id"}
+//	GET  /zalo/chats/{id}           the chat's transcript
+//	GET  /zalo/stats                {"calls", "too_many_requests", "pending_updates"}
+//
+// It takes no token: serve it only on the emulator's own listener.
+func (s *Server) ControlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /zalo/users/{id}/messages", func(w http.ResponseWriter, r *http.Request) {
+		var m struct {
+			Name, Text, Photo, Caption string
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&m); err != nil {
+			badRequest("a JSON object is expected").write(w)
+			return
+		}
+		id := r.PathValue("id")
+		var msgID string
+		switch {
+		case m.Photo != "":
+			msgID = s.SendImage(id, m.Name, m.Photo, m.Caption)
+		case m.Text != "":
+			msgID = s.SendText(id, m.Name, m.Text)
+		default:
+			badRequest("text or photo is required").write(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"message_id": msgID})
+	})
+	mux.HandleFunc("GET /zalo/chats/{id}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Transcript(r.PathValue("id")))
+	})
+	mux.HandleFunc("GET /zalo/stats", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"calls": s.Calls(), "too_many_requests": s.TooManyRequests(),
+			"pending_updates": s.Pending()})
+	})
+	mux.Handle("/", s)
+	return mux
+}

@@ -4,6 +4,7 @@
 //	ocopbot serve                      run the bot (long polling, or webhook when WEBHOOK_URL is set)
 //	ocopbot demo                       run with no Telegram account: emulator, web chat, demo data
 //	ocopbot emulator [--limits]        the Bot API emulator and its web chat alone
+//	ocopbot emulator --zalo [--limits] the Zalo Bot API emulator alone
 //	ocopbot loadtest --chats N …       simulated producers against the emulator, timed
 //	ocopbot statusload --invite CODE   an official's /status against the emulator, timed
 //	ocopbot migrate                    apply database migrations; load the embedded units when missing
@@ -42,6 +43,8 @@ const usage = `usage:
                                            a web chat at HTTP_ADDR and demo data
   ocopbot emulator [--limits]              serve the Bot API emulator and its web chat alone,
                                            with its control API under /emulator/
+  ocopbot emulator --zalo [--limits]       serve the Zalo Bot API emulator alone, with its
+                                           users, chats and stats under /zalo/
   ocopbot loadtest [--chats 50]            simulated producers registering products through
          [--think 0s] [--duration 30s]     the emulator's user API while a separate serve
          [--emulator URL] [--out json]     answers; prints replies/s, the wait from an action
