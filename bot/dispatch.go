@@ -395,6 +395,11 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 			return fmt.Errorf("encode chat %d state: %w", ev.chatID, err)
 		}
 	}
+	if ev.answered && res.Toast != "" && len(res.Shown()) == 0 {
+		// The webhook's response answered the press without the toast, the
+		// only thing this result says: it goes as a message.
+		res.Replies = []flows.Reply{{Text: res.Toast}}
+	}
 	es, err := entries(ev.chatID, ev.callbackID, ev.in.MessageID, res, q.StreamID, time.Now(), b.buttons)
 	if err != nil {
 		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))

@@ -12,6 +12,7 @@ type event struct {
 	chatID     int64
 	userID     int64
 	callbackID string
+	answered   bool // a press the webhook's response answered: callbackID is ""
 	in         flows.Input
 }
 
@@ -106,7 +107,7 @@ func decode(u *update) (ev event, ok bool) {
 	if cq := u.CallbackQuery; cq != nil {
 		ev = event{chatID: u.chatID(), userID: cq.From.ID, callbackID: cq.ID}
 		if cq.Answered {
-			ev.callbackID = "" // answered already: no call to make
+			ev.callbackID, ev.answered = "", true // answered already: no call to make
 		}
 		ev.in = flows.Input{Kind: flows.InputButton, Data: cq.Data}
 		if m := cq.Message; m != nil {

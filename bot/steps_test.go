@@ -240,3 +240,25 @@ func TestStepBelowAnotherMessageIsNew(t *testing.T) {
 		t.Errorf("%d calls changed nothing", n)
 	}
 }
+
+// In webhook mode a press is answered in the webhook's response, without a
+// toast: a press on a button no step owns, whose answer is the old-button
+// toast alone, gets that notice as a message instead — not nothing.
+func TestWebhookAnswerLosesNoNotice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{webhook: true})
+	c := h.user(1408)
+	c.say("/trogiup")
+	help := c.last().ID
+	before := h.emu.MessageCount(c.chatID())
+	h.waitDone(mustForge(t, h, c, help, "x|zz|1"))
+	if got := h.emu.MessageCount(c.chatID()) - before; got != 1 || !strings.Contains(c.lastText(), "Nút này thuộc tin nhắn cũ") {
+		t.Errorf("an unsigned press got %d messages, the last %q; want the old-button notice", got, c.lastText())
+	}
+	if n := h.emu.Calls()["answerCallbackQuery"]; n != 0 {
+		t.Errorf("%d answerCallbackQuery requests, want the webhook's response only", n)
+	}
+	if n := h.emu.WebhookReplies()["answerCallbackQuery"]; n != 1 {
+		t.Errorf("%d presses answered in the webhook's responses, want 1", n)
+	}
+}

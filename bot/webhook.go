@@ -23,8 +23,9 @@ import (
 // which stops the button's spinner, costs no request of the bot's own — a
 // press is then one call (the edit of the prompt), not two. The stored
 // update is marked so that its turn sends no answer. The toast a flow may
-// give is then not shown; every toast repeats what the reply says (an old
-// button's, the language changed), so nothing is lost.
+// give is then not shown, and nothing is lost: an old button's is said again
+// above the step it asks anew (or, with no step, sent as a message), and
+// "language changed" by the reply coming in the new language.
 func (b *Bot) WebhookHandler(secret string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
