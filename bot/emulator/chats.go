@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ocopbot/ocopbot/bot/emulator/bucket"
 )
 
 const shardCount = 64
@@ -29,7 +31,7 @@ type chat struct {
 
 	blocked   bool
 	forgotten bool
-	bucket    bucket
+	bucket    bucket.Bucket
 	notBefore time.Time // no request for the chat before this: the end of the wait its last 429 told
 	early     int       // requests that came before notBefore
 

@@ -1,33 +1,8 @@
 package emulator
 
 import (
-	"math"
 	"time"
 )
-
-// bucket is a token bucket: rate tokens a second, up to burst, starting full.
-type bucket struct {
-	tokens float64
-	last   time.Time
-	primed bool
-}
-
-func (b *bucket) refill(now time.Time, rate float64, burst int) {
-	capacity := float64(max(burst, 1))
-	if !b.primed {
-		b.tokens, b.last, b.primed = capacity, now, true
-		return
-	}
-	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.tokens = min(capacity, b.tokens+dt*rate)
-	}
-	b.last = now
-}
-
-// retryAfter is how many whole seconds until the bucket holds a token; at least 1, like Telegram's retry_after.
-func (b *bucket) retryAfter(rate float64) int {
-	return max(1, int(math.Ceil((1-b.tokens)/rate)))
-}
 
 // admit lets a send through, or refuses it with 429 (under c.mu). A send that comes before the end of a wait a
 // 429 told is refused first, as an early send; then a storm's refusals, Set429Fraction's, and Options' limits,
@@ -62,24 +37,24 @@ func (s *Server) overLimit(c *chat, now time.Time) (retryAfter int) {
 	}
 	retry := 0
 	if chatRate > 0 {
-		c.bucket.refill(now, chatRate, s.opts.PerChatBurst)
-		if c.bucket.tokens < 1 {
-			retry = c.bucket.retryAfter(chatRate)
+		c.bucket.Refill(now, chatRate, s.opts.PerChatBurst)
+		if c.bucket.Empty() {
+			retry = c.bucket.RetryAfter(chatRate)
 		}
 	}
 	if globalRate > 0 {
 		s.limitMu.Lock()
-		s.global.refill(now, globalRate, s.opts.GlobalBurst)
+		s.global.Refill(now, globalRate, s.opts.GlobalBurst)
 		switch {
-		case s.global.tokens < 1:
-			retry = max(retry, s.global.retryAfter(globalRate))
+		case s.global.Empty():
+			retry = max(retry, s.global.RetryAfter(globalRate))
 		case retry == 0:
-			s.global.tokens--
+			s.global.Take()
 		}
 		s.limitMu.Unlock()
 	}
 	if retry == 0 && chatRate > 0 {
-		c.bucket.tokens--
+		c.bucket.Take()
 	}
 	return retry
 }

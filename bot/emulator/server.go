@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ocopbot/ocopbot/bot/emulator/bucket"
 )
 
 // Options configure a Server.
@@ -54,7 +56,7 @@ type Server struct {
 	commands map[commandKey][]BotCommand
 
 	limitMu     sync.Mutex
-	global      bucket
+	global      bucket.Bucket
 	violations  atomic.Int64
 	tooMany     atomic.Int64 // every 429 answered, whatever its cause
 	sent        atomic.Int64 // messages the bot has sent (sendMessage, sendPhoto, sendDocument answered ok)

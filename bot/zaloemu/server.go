@@ -28,7 +28,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +35,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ocopbot/ocopbot/bot/emulator/bucket"
 )
 
 // Options configure the emulated bot.
@@ -92,7 +93,7 @@ type chatID struct {
 type chat struct {
 	entries []Entry
 	typing  int
-	bucket  bucket
+	bucket  bucket.Bucket
 }
 
 // Server is the emulated API; serve it with net/http. Safe for concurrent
@@ -106,9 +107,10 @@ type Server struct {
 	queue   []update
 	ready   chan struct{} // closed when the queue grows or the webhook changes
 	chats   map[string]*chat
+	sent    map[string]update // users' updates by sender/message id, for Redeliver
 	calls   map[string]int
 	refused int // 429s
-	global  bucket
+	global  bucket.Bucket
 	hook    *webhook
 	closed  bool
 }
@@ -128,7 +130,8 @@ func New(o Options) *Server {
 	if o.AccountName == "" {
 		o.AccountName = "bot.ocop"
 	}
-	s := &Server{opts: o, now: o.Now, ready: make(chan struct{}), chats: map[string]*chat{}, calls: map[string]int{}}
+	s := &Server{opts: o, now: o.Now, ready: make(chan struct{}), chats: map[string]*chat{},
+		sent: map[string]update{}, calls: map[string]int{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -156,7 +159,9 @@ func (s *Server) wakeLocked() {
 
 func (s *Server) nextIDLocked() string {
 	s.seq++
-	return fmt.Sprintf("%020x", uint64(s.seq)*0x9e3779b97f4a7c15>>4)
+	// Random-looking hex like Zalo's, and unique: multiplying by an odd
+	// number is one-to-one on 64 bits.
+	return fmt.Sprintf("%020x", uint64(s.seq)*0x9e3779b97f4a7c15)
 }
 
 func (s *Server) chatLocked(id string) *chat {
@@ -177,10 +182,12 @@ func (s *Server) push(userID, name, event string, e Entry) string {
 	e.ID, e.Date = s.nextIDLocked(), now
 	c := s.chatLocked(userID)
 	c.entries = append(c.entries, e)
-	s.queue = append(s.queue, update{EventName: event, Message: &message{
+	u := update{EventName: event, Message: &message{
 		ID: e.ID, From: from{ID: userID, DisplayName: name}, Chat: chatID{ID: userID, Type: "PRIVATE"},
 		Date: now.UnixMilli(), Text: e.Text, Photo: e.Photo, Caption: e.Caption, Sticker: e.Sticker,
-	}})
+	}}
+	s.sent[userID+"/"+e.ID] = u
+	s.queue = append(s.queue, u)
 	s.wakeLocked()
 	return e.ID
 }
@@ -211,28 +218,12 @@ func (s *Server) SendUnsupported(userID, name string) string {
 func (s *Server) Redeliver(userID, messageID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.chats[userID]
-	if c == nil {
-		return false
+	u, ok := s.sent[userID+"/"+messageID]
+	if ok {
+		s.queue = append(s.queue, u)
+		s.wakeLocked()
 	}
-	for _, e := range c.entries {
-		if e.ID == messageID && !e.FromBot {
-			event := "message.text.received"
-			switch {
-			case e.Photo != "":
-				event = "message.image.received"
-			case e.Sticker != "":
-				event = "message.sticker.received"
-			}
-			s.queue = append(s.queue, update{EventName: event, Message: &message{
-				ID: e.ID, From: from{ID: userID}, Chat: chatID{ID: userID, Type: "PRIVATE"}, Date: e.Date.UnixMilli(),
-				Text: e.Text, Photo: e.Photo, Caption: e.Caption, Sticker: e.Sticker,
-			}})
-			s.wakeLocked()
-			return true
-		}
-	}
-	return false
+	return ok
 }
 
 // Transcript is the chat's messages, the user's and the bot's, in order.
@@ -485,44 +476,28 @@ func httpURL(raw string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
-// bucket is a token bucket: rate tokens a second up to burst, full at first.
-type bucket struct {
-	tokens float64
-	last   time.Time
-	primed bool
-}
-
-func (b *bucket) take(now time.Time, rate float64, burst int) (retry int) {
-	if rate <= 0 {
-		return 0
-	}
-	capacity := float64(max(burst, 1))
-	if !b.primed {
-		b.tokens, b.last, b.primed = capacity, now, true
-	}
-	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.tokens = min(capacity, b.tokens+dt*rate)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return max(1, int(math.Ceil((1-b.tokens)/rate)))
-	}
-	return 0
-}
-
 // overLimitLocked takes a token from the chat's bucket and the bot's, or
 // returns the seconds until both have one (taking neither).
 func (s *Server) overLimitLocked(c *chat, now time.Time) int {
-	retry := max(c.bucket.take(now, s.opts.PerChatRate, s.opts.PerChatBurst),
-		s.global.take(now, s.opts.GlobalRate, s.opts.GlobalBurst))
+	retry := 0
+	if r := s.opts.PerChatRate; r > 0 {
+		if c.bucket.Refill(now, r, s.opts.PerChatBurst); c.bucket.Empty() {
+			retry = c.bucket.RetryAfter(r)
+		}
+	}
+	if r := s.opts.GlobalRate; r > 0 {
+		if s.global.Refill(now, r, s.opts.GlobalBurst); s.global.Empty() {
+			retry = max(retry, s.global.RetryAfter(r))
+		}
+	}
 	if retry > 0 {
 		return retry
 	}
 	if s.opts.PerChatRate > 0 {
-		c.bucket.tokens--
+		c.bucket.Take()
 	}
 	if s.opts.GlobalRate > 0 {
-		s.global.tokens--
+		s.global.Take()
 	}
 	return 0
 }
