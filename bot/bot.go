@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/valyala/fasthttp"
 
+	"github.com/ocopbot/ocopbot/bot/zalo"
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
@@ -25,6 +27,13 @@ import (
 // Config tunes the transport; zero values take the defaults.
 type Config struct {
 	Token string
+	// ZaloToken, when set, also serves Zalo users through the Zalo Bot API
+	// at ZaloAPIURL ("" is Zalo's).
+	ZaloToken  string
+	ZaloAPIURL string
+	// ZaloPoll long-polls Zalo in Run; without, Zalo's updates come in
+	// through ZaloWebhookHandler.
+	ZaloPoll bool
 	// ButtonKey signs the data of the bot's buttons (at least 16 bytes; the
 	// same for every process: storage.Store.ButtonKey).
 	ButtonKey   []byte
@@ -56,6 +65,10 @@ type Records interface {
 	ChatLocale(ctx context.Context, chatID int64) (string, error)
 	// Ping tells an outage from a step's own fault (see fault).
 	Ping(ctx context.Context) error
+	// ZaloChat is the chat id of a Zalo user (allocated the first time);
+	// ZaloUser the Zalo user of such a chat id.
+	ZaloChat(ctx context.Context, zaloUserID string) (int64, error)
+	ZaloUser(ctx context.Context, chatID int64) (string, error)
 }
 
 // Hooks let tests and benchmarks observe the transport.
@@ -64,6 +77,8 @@ type Hooks struct {
 	// took from leaving the queue to the last reply sent; duplicate is true
 	// (and took 0) when it was dropped at intake as already seen.
 	Done func(updateID int64, duplicate bool, took time.Duration)
+	// ZaloDone is Done for a Zalo update, known by its key.
+	ZaloDone func(key string, duplicate bool, took time.Duration)
 }
 
 // Bot is the running transport.
@@ -84,6 +99,8 @@ type Bot struct {
 	polls   *longPoll        // getUpdates
 	commits *commits         // the workers' writes, in batches (set by dispatch)
 	buttons signer           // signs and checks buttons' data
+	zalo    *zalo.Client     // the Zalo Bot API; nil without ZaloToken
+	zaloURL string
 }
 
 // New connects the transport. It does not call Telegram.
@@ -158,13 +175,21 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		return nil, fmt.Errorf("create telegram client: %w", err)
 	}
 	b.api = api
+	if cfg.ZaloToken != "" {
+		b.zaloURL = strings.TrimRight(cfg.ZaloAPIURL, "/")
+		if b.zaloURL == "" {
+			b.zaloURL = zalo.DefaultAPIURL
+		}
+		b.zalo = zalo.New(b.zaloURL, cfg.ZaloToken, cfg.HTTPClient)
+	}
 	engine.SetFiles(b)
 	return b, nil
 }
 
 // Run handles updates until ctx is cancelled, then finishes the updates in
-// hand and returns. With poll set it also takes updates in by long polling;
-// without, updates arrive through WebhookHandler.
+// hand and returns. With poll set it also takes updates in by long polling
+// Telegram; without, its updates arrive through WebhookHandler. Zalo's
+// are polled with ZaloPoll, else they arrive through ZaloWebhookHandler.
 func (b *Bot) Run(ctx context.Context, poll bool) error {
 	if moved, err := b.state.MigrateKeys(ctx); err != nil {
 		return err
@@ -200,7 +225,17 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.pollWhileLeader(ctx)
+			b.whileLeader(ctx, b.state.LeasePoller, b.poll, &b.feeds.polling)
+		}()
+	}
+	if b.zalo != nil && b.cfg.ZaloPoll {
+		if err := b.zalo.DeleteWebhook(ctx); err != nil {
+			b.log.Warn("delete zalo webhook before polling", errAttr(err))
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.whileLeader(ctx, b.state.LeaseZaloPoller, b.pollZalo, nil)
 		}()
 	}
 	err := b.dispatch(ctx)
@@ -212,10 +247,12 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	return err
 }
 
-// pollWhileLeader long-polls Telegram while this process holds the
-// poller's lease: Telegram allows one reader, and the updates it reads go
-// to their partitions, read by whichever process holds each.
-func (b *Bot) pollWhileLeader(ctx context.Context) {
+// whileLeader runs poll (a long-polling loop) while this process holds
+// the poller's lease: Telegram and Zalo allow one reader, and the updates
+// it reads go to their partitions, read by whichever process holds each.
+// polling, if given, says when poll runs.
+func (b *Bot) whileLeader(ctx context.Context, lease func(ctx context.Context, owner string, ttl time.Duration) (bool, error),
+	poll func(ctx context.Context), polling *atomic.Bool) {
 	var (
 		stop func()
 		done chan struct{}
@@ -229,18 +266,22 @@ func (b *Bot) pollWhileLeader(ctx context.Context) {
 	t := time.NewTicker(leaseEvery)
 	defer t.Stop()
 	for {
-		ok, err := b.state.LeasePoller(ctx, b.cfg.Consumer, leaseTTL)
+		ok, err := lease(ctx, b.cfg.Consumer, leaseTTL)
 		switch {
 		case err != nil:
 			// Redis is out: a poll under way goes on; its stores wait.
 		case ok && stop == nil:
 			pctx, cancel := context.WithCancel(ctx)
 			stop, done = cancel, make(chan struct{})
-			b.feeds.polling.Store(true)
+			if polling != nil {
+				polling.Store(true)
+			}
 			go func() {
 				defer close(done)
-				defer b.feeds.polling.Store(false)
-				b.poll(pctx)
+				if polling != nil {
+					defer polling.Store(false)
+				}
+				poll(pctx)
 			}()
 		case !ok && stop != nil:
 			b.log.Warn("poller lease lost: another process polls")

@@ -157,6 +157,9 @@ func okAnswer(raw []byte) (messageID int, ok bool) {
 }
 
 func (b *Bot) methodURL(method string) string {
+	if name, ok := strings.CutPrefix(method, zaloPrefix); ok {
+		return b.zaloURL + "/bot" + b.cfg.ZaloToken + "/" + name
+	}
 	return b.apiURL + "/bot" + b.cfg.Token + "/" + method
 }
 

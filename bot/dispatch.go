@@ -291,9 +291,21 @@ func (d *dispatcher) forget(ctx context.Context, idle time.Duration) {
 func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) error {
 	start := time.Now()
 	var ev event
-	if q.Kind == kindResume {
+	switch q.Kind {
+	case kindResume:
 		ev = event{chatID: q.ChatID, userID: q.ChatID, in: flows.Input{Kind: flows.InputResume}}
-	} else {
+	case kindZalo:
+		var ok bool
+		if ev, ok = zaloEvent(q.ChatID, q.Payload); !ok {
+			b.log.Error("undecodable zalo update dropped", slog.String("stream_id", q.StreamID))
+			return b.ack(ctx, q)
+		}
+		defer func() {
+			if b.hooks.ZaloDone != nil {
+				b.hooks.ZaloDone(ev.key, false, time.Since(start))
+			}
+		}()
+	default:
 		var u update
 		if err := json.Unmarshal(q.Payload, &u); err != nil {
 			b.log.Error("undecodable update dropped", slog.String("stream_id", q.StreamID), errAttr(err))
@@ -358,6 +370,9 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		mb.sess, mb.cached, mb.st, mb.decoded = s, true, nil, false
 	}
 	sess := mb.sess
+	if ev.zalo {
+		ev.in = resolveZalo(ev.in, sess.Choices)
+	}
 	locale, err := b.chatLocale(ctx, mb, ev.chatID)
 	if err != nil {
 		return err
@@ -400,13 +415,29 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		// only thing this result says: it goes as a message.
 		res.Replies = []flows.Reply{{Text: res.Toast}}
 	}
-	es, err := entries(ev.chatID, ev.callbackID, ev.in.MessageID, res, q.StreamID, time.Now(), b.buttons)
-	if err != nil {
-		b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
-		es = nil
+	var (
+		es      []*outEntry
+		choices []byte
+	)
+	if storage.IsZaloChat(ev.chatID) {
+		to, err := b.records.ZaloUser(ctx, ev.chatID)
+		if err != nil {
+			return err
+		}
+		es, choices, err = zaloEntries(to, res, q.StreamID, time.Now(), b.text.Printer(chat.Locale))
+		if err != nil {
+			b.log.Error("encode zalo replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
+			es, choices = nil, nil
+		}
+	} else {
+		es, err = entries(ev.chatID, ev.callbackID, ev.in.MessageID, res, q.StreamID, time.Now(), b.buttons)
+		if err != nil {
+			b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
+			es = nil
+		}
 	}
 	entry := storage.StreamAck{Group: b.cfg.Group, StreamID: q.StreamID}
-	v, err := b.commits.save(ctx, storage.Write{Session: sess, Data: data, Locale: chat.Locale, Ack: entry, Out: durableRaws(es)})
+	v, err := b.commits.save(ctx, storage.Write{Session: sess, Data: data, Locale: chat.Locale, Ack: entry, Out: durableRaws(es), Choices: choices})
 	switch {
 	case errors.Is(err, storage.ErrHandled):
 		b.handledElsewhere(ctx, mb, ev.chatID)
@@ -415,10 +446,18 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		// ErrStale among them: the chat moved on under another writer.
 		return err
 	}
-	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale}
+	switch {
+	case choices == nil:
+		choices = sess.Choices
+	case len(choices) == 0:
+		choices = nil
+	}
+	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale, Choices: choices}
 	mb.st, mb.decoded = next, true
 	b.out.submit(ctx, ev.chatID, es)
-	b.applyMenu(ctx, ev.chatID, res.Menu)
+	if !ev.zalo {
+		b.applyMenu(ctx, ev.chatID, res.Menu)
+	}
 	return nil
 }
 
@@ -436,10 +475,9 @@ func (b *Bot) handledElsewhere(ctx context.Context, mb *mailbox, chatID int64) {
 // service that is out — and waits its turn behind the chat's replies.
 func (b *Bot) tellDelayed(ctx context.Context, mb *mailbox) {
 	locale := mb.sess.Locale
-	e, err := replyEntry(mb.chatID, flows.Reply{Text: b.text.Printer(locale).T("error.delayed")}, b.buttons)
+	es, err := b.noticeEntries(ctx, mb.chatID, locale, flows.Reply{Text: b.text.Printer(locale).T("error.delayed")})
 	if err != nil {
 		return
 	}
-	e.at = time.Now()
-	b.out.submit(ctx, mb.chatID, []*outEntry{e})
+	b.out.submit(ctx, mb.chatID, es)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/bot/jobs"
+	"github.com/ocopbot/ocopbot/bot/zaloemu"
 	"github.com/ocopbot/ocopbot/flows"
 	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
@@ -49,10 +50,17 @@ type harness struct {
 	procs []*process
 	opts  harnessOptions
 
+	// zemu is the Zalo Bot API emulator (option zalo).
+	zemu     *zaloemu.Server
+	zdone    map[string]bool
+	zwaiters map[string]chan struct{}
+
 	pg    *pgProxy      // with pgProxy
 	redis *privateRedis // with privateRedis
 	botDB string        // the bot's database URL (through pg)
 	botRD *storage.Redis
+
+	zaloURL string
 }
 
 // process is one running bot "process": stopping it and starting another
@@ -73,6 +81,7 @@ type harnessOptions struct {
 	merges   bool      // and the merges linking the two trees' communes
 	now      time.Time // a fixed clock; zero: time.Now
 	notify   bool      // run the notification sender too
+	zalo     bool      // also serve Zalo users, through the Zalo emulator (h.zemu)
 	limits   bool      // the emulator applies Telegram's rate limits
 	sendRate float64   // the sender's global rate; 0: its default
 	// api wraps the emulator's handler: the bot's calls go through it.
@@ -108,6 +117,8 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		waiters: map[int64]chan struct{}{},
 		changed: make(chan struct{}),
 		now:     time.Now,
+		zdone:    map[string]bool{},
+		zwaiters: map[string]chan struct{}{},
 	}
 	if o.pgProxy {
 		u, err := url.Parse(h.db.URL)
@@ -127,6 +138,13 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	}
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(h.srv.Close)
+	if o.zalo {
+		h.zemu = zaloemu.New(zaloemu.Options{Token: zaloTestToken})
+		zsrv := httptest.NewServer(h.zemu)
+		t.Cleanup(zsrv.Close)
+		t.Cleanup(h.zemu.Close)
+		h.zaloURL = zsrv.URL
+	}
 	text, err := locales.Load(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -222,13 +240,16 @@ func (h *harness) start(o harnessOptions) *process {
 	cfg := o.bot
 	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
+	if h.zemu != nil {
+		cfg.ZaloToken, cfg.ZaloAPIURL, cfg.ZaloPoll = zaloTestToken, h.zaloURL, !o.noPoll
+	}
 	if cfg.ButtonKey, err = h.db.Store.ButtonKey(ctx); err != nil {
 		h.t.Fatal(err)
 	}
 	if o.metrics != nil {
 		cfg.Metrics = o.metrics(store, rdb)
 	}
-	b, err := bot.New(cfg, engine, rdb, store, h.text, log, bot.Hooks{Done: h.markDone})
+	b, err := bot.New(cfg, engine, rdb, store, h.text, log, bot.Hooks{Done: h.markDone, ZaloDone: h.markZaloDone})
 	if err != nil {
 		h.t.Fatal(err)
 	}

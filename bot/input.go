@@ -14,6 +14,8 @@ type event struct {
 	callbackID string
 	answered   bool // a press the webhook's response answered: callbackID is ""
 	in         flows.Input
+	zalo       bool   // a Zalo update: a typed answer may pick a choice (resolveZalo)
+	key        string // a Zalo update's key (sender/message id)
 }
 
 // update is the part of a Telegram update the bot reads. Decoding into it

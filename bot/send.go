@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // Sender sends what the bot says on its own (notifications): through the
@@ -44,6 +46,9 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 	if later > 0 {
 		return 0, &SendError{Err: errChatRate, Wait: later}
 	}
+	if storage.IsZaloChat(chatID) {
+		return 0, s.sendZalo(ctx, chatID, reply)
+	}
 	e, err := replyEntry(chatID, reply, s.b.buttons)
 	if err != nil {
 		return 0, &SendError{Err: err, BadRequest: true}
@@ -56,4 +61,37 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 		return 0, err
 	}
 	return int64(msgID), nil
+}
+
+// sendZalo sends a notification to a Zalo user: its messages in order, and
+// its question's choices kept first, so that the answer typed to it is
+// read against them. Notifications fit one message as a rule; a long one
+// that fails halfway is sent again whole.
+func (s *Sender) sendZalo(ctx context.Context, chatID int64, reply flows.Reply) error {
+	to, err := s.b.records.ZaloUser(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	locale, err := s.b.records.ChatLocale(ctx, chatID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	es, choices, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{reply}}, "n", time.Now(), s.b.text.Printer(locale))
+	if err != nil {
+		return &SendError{Err: err, BadRequest: true}
+	}
+	if choices != nil {
+		if err := s.b.state.SetChoices(ctx, chatID, choices); err != nil {
+			return err
+		}
+	}
+	for _, e := range es {
+		_, err := s.b.post(ctx, e.method, e.ctype, e.body)
+		s.b.out.notified(chatID, e, 0, err)
+		if err != nil {
+			s.b.logSendError(ctx, chatID, e.method, err)
+			return err
+		}
+	}
+	return nil
 }

@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // Turns decide who is sent to next when Telegram is the bottleneck — more
@@ -57,7 +60,10 @@ const (
 // counted reports a call Telegram counts against its limits on messages
 // (about 30 a second per bot, one a second per chat): messages and edits.
 // A button's answer shows no message.
-func (e *outEntry) counted() bool { return e.kind != kindAnswer }
+//
+// A Zalo call is not Telegram's to count: it takes no permit of Telegram's
+// rate, and waits only as long as Zalo asks.
+func (e *outEntry) counted() bool { return e.kind != kindAnswer && !strings.HasPrefix(e.method, zaloPrefix) }
 
 // needsPermitLocked reports whether the chat's next call is one Telegram
 // counts and would make (not an edit that changes nothing).
@@ -363,6 +369,9 @@ func (o *outbound) showTyping(ctx context.Context, ids []int64) {
 	}()
 	sem := make(chan struct{}, typingAtOnce)
 	for _, id := range ids {
+		if storage.IsZaloChat(id) {
+			continue // the chat action is Telegram's
+		}
 		sem <- struct{}{}
 		o.mu.Lock()
 		off := time.Now().Before(o.typingOff)

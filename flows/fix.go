@@ -105,7 +105,7 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 			return nil
 		}
 		r := Reply{Text: t.p.T("fix.ask."+string(a.Field), "Value", current(t.p, pr, a.Field)), Buttons: [][]Button{
-			{{Label: t.p.T("button.back"), Data: stepData(st, "back", "")}},
+			{{Label: t.p.T("button.back"), Data: stepData(st, "back", ""), Nav: NavBack}},
 		}}
 		closeKeyboard(t, &r)
 		t.say(r)
@@ -125,7 +125,7 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 			lines = append(lines, "• "+t.p.T("fix.field."+string(fl))+": "+current(t.p, pr, fl))
 			rows = append(rows, []Button{{Label: t.p.T("fix.button." + string(fl)), Data: stepData(st, "pick", string(fl))}})
 		}
-		rows = append(rows, []Button{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", "")}})
+		rows = append(rows, []Button{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", ""), Nav: NavCancel}})
 		r := Reply{Text: strings.Join(lines, "\n"), Buttons: rows}
 		closeKeyboard(t, &r)
 		t.say(r)

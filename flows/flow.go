@@ -92,14 +92,14 @@ func backRow(t *turn, idx int) []Button {
 	if idx <= 0 {
 		return nil
 	}
-	return []Button{{Label: t.p.T("button.back"), Data: stepData(t.st, "back", "")}}
+	return []Button{{Label: t.p.T("button.back"), Data: stepData(t.st, "back", ""), Nav: NavBack}}
 }
 
 // summaryFooter is the last row of a summary: back and cancel.
 func summaryFooter(t *turn) []Button {
 	return []Button{
-		{Label: t.p.T("button.back"), Data: stepData(t.st, "back", "")},
-		{Label: t.p.T("button.cancel"), Data: stepData(t.st, "cancelask", "")},
+		{Label: t.p.T("button.back"), Data: stepData(t.st, "back", ""), Nav: NavBack},
+		{Label: t.p.T("button.cancel"), Data: stepData(t.st, "cancelask", ""), Nav: NavCancel},
 	}
 }
 

@@ -41,7 +41,20 @@ type Input struct {
 type Button struct {
 	Label string
 	Data  string // at most 52 bytes: Telegram takes 64, the transport's signature 12
+	// Nav marks a button that moves through the conversation rather than
+	// answering its question: a channel without buttons offers it as a
+	// word to type ("quay lại", "hủy") rather than a numbered choice.
+	Nav Nav
 }
+
+// Nav is what a navigation button does.
+type Nav uint8
+
+// The navigation buttons.
+const (
+	NavBack   Nav = iota + 1 // back to the previous step
+	NavCancel                // cancel the conversation (asks first)
+)
 
 // KeyButton is a reply-keyboard button.
 type KeyButton struct {

@@ -269,7 +269,7 @@ func (f *resultFlow) confirm(t *turn) error {
 			{Label: t.p.T("button.edit_decision_no"), Data: stepData(st, "edit", rsDecNo)},
 			{Label: t.p.T("button.edit_date"), Data: stepData(st, "edit", rsDecDate)},
 		},
-		{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", "")}},
+		{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", ""), Nav: NavCancel}},
 	}})
 	return nil
 }

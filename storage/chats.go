@@ -11,7 +11,11 @@ import (
 // reachable again.
 func (s *Store) SaveChat(ctx context.Context, chatID, userID int64, locale string) error {
 	const q = `
-WITH back AS (DELETE FROM unreachable_chats WHERE chat_id = $1)
+WITH back AS (DELETE FROM unreachable_chats WHERE chat_id = $1),
+account AS (
+    INSERT INTO accounts (channel, external_id, chat_id) SELECT 'telegram', ($1::bigint)::text, $1 WHERE $1::bigint > 0
+    ON CONFLICT (channel, external_id) DO NOTHING
+)
 INSERT INTO chats (chat_id, user_id, locale) VALUES ($1, $2, $3)
 ON CONFLICT (chat_id) DO UPDATE SET user_id = EXCLUDED.user_id, locale = EXCLUDED.locale, updated_at = now()
 WHERE chats.user_id <> EXCLUDED.user_id OR chats.locale <> EXCLUDED.locale`

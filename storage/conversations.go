@@ -24,13 +24,17 @@ type Session struct {
 	Version int64  // 0 when the chat has never been written
 	Data    []byte // the conversation, opaque to storage; nil when none
 	Locale  string // "" when unknown (the key expired or never existed)
+	// Choices are what the chat's newest question offers, as its channel
+	// keeps them (Zalo: the numbered lines a typed number picks); nil when
+	// none.
+	Choices []byte
 }
 
 // Load reads a chat's state. No lock is taken: a chat's updates are handled
 // in order by one worker, and Save's compare-and-set refuses a write made
 // from a state another writer has moved on since.
 func (r *Redis) Load(ctx context.Context, chatID int64) (Session, error) {
-	vals, err := r.rdb.HMGet(ctx, r.stateKey(chatID), "v", "d", "l").Result()
+	vals, err := r.rdb.HMGet(ctx, r.stateKey(chatID), "v", "d", "l", "c").Result()
 	if err != nil {
 		return Session{}, fmt.Errorf("load chat %d: %w", chatID, err)
 	}
@@ -44,6 +48,9 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (Session, error) {
 	if l, ok := vals[2].(string); ok {
 		s.Locale = l
 	}
+	if c, ok := vals[3].(string); ok {
+		s.Choices = []byte(c)
+	}
 	return s, nil
 }
 
@@ -52,7 +59,8 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (Session, error) {
 // (compare-and-set), with a new version and a fresh TTL; the intake entry's
 // acknowledgement; and the replies the update owes, appended to the chat's
 // outbox. An empty data argument clears the conversation but keeps the
-// version and locale. A refused compare-and-set (-1) changes nothing and
+// version and locale; the choices (ARGV[8]) are set, kept ('') or removed
+// ('-'). A refused compare-and-set (-1) changes nothing and
 // leaves the entry pending, to be handled again; an entry acknowledged
 // already (-2) — another worker handled a claimed copy — changes nothing.
 // So an update's effect, its leaving the queue and its replies becoming
@@ -72,9 +80,14 @@ if ARGV[2] == '' then
 else
   redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[2], 'l', ARGV[3])
 end
+if ARGV[8] == '-' then
+  redis.call('HDEL', KEYS[1], 'c')
+elseif ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[1], 'c', ARGV[8])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-if #ARGV > 7 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 8))
+if #ARGV > 8 then
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 9))
   redis.call('SADD', KEYS[4], ARGV[7])
 end
 return v
@@ -104,6 +117,9 @@ type Write struct {
 	Locale  string
 	Ack     StreamAck
 	Out     [][]byte
+	// Choices replace the chat's stored choices (Session.Choices): nil
+	// keeps them, an empty slice removes them.
+	Choices []byte
 }
 
 // Written is what became of a Write: as Save returns.
@@ -147,8 +163,16 @@ func (r *Redis) SaveAndRemove(ctx context.Context, ws []Write, done []Delivered)
 		}
 		cmds := make([]*redis.Cmd, len(ws))
 		for i, w := range ws {
-			args := make([]any, 0, 7+len(w.Out))
-			args = append(args, w.Session.Version, w.Data, w.Locale, int64(r.stateTTL.Seconds()), w.Ack.Group, w.Ack.StreamID, w.Session.ChatID)
+			args := make([]any, 0, 8+len(w.Out))
+			choices := "" // keep
+			switch {
+			case w.Choices == nil:
+			case len(w.Choices) == 0:
+				choices = "-"
+			default:
+				choices = string(w.Choices)
+			}
+			args = append(args, w.Session.Version, w.Data, w.Locale, int64(r.stateTTL.Seconds()), w.Ack.Group, w.Ack.StreamID, w.Session.ChatID, choices)
 			for _, o := range w.Out {
 				args = append(args, o)
 			}
@@ -183,4 +207,21 @@ func (r *Redis) SaveAndRemove(ctx context.Context, ws []Write, done []Delivered)
 		}
 		return res, nil
 	}
+}
+
+// SetChoices replaces the choices a chat's newest question offers
+// (Session.Choices) outside a step: a notification that asks a question.
+// An empty slice removes them. The state's version does not change: the
+// choices are what the user sees, not the conversation.
+func (r *Redis) SetChoices(ctx context.Context, chatID int64, choices []byte) error {
+	var err error
+	if len(choices) == 0 {
+		err = r.rdb.HDel(ctx, r.stateKey(chatID), "c").Err()
+	} else {
+		err = r.rdb.HSet(ctx, r.stateKey(chatID), "c", choices).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("set chat %d choices: %w", chatID, err)
+	}
+	return nil
 }

@@ -18,7 +18,7 @@ const seenTTL = 48 * time.Hour
 // intake stream in one step, so a crash can neither lose an update it
 // marked nor queue one twice. KEYS: each update's seen key, then the
 // stream; ARGV: the seen TTL, a consumer group and consumer (” for none)
-// and a count, then chat and payload of each update. It returns, for each
+// and a count, then chat, payload and kind of each update. It returns, for each
 // update, 1 if queued and 0 if seen before; with a consumer, then also
 // every entry of the stream the group has not read yet — these updates
 // among them — read for that consumer (id, chat, payload and kind each).
@@ -26,7 +26,12 @@ var enqueueScript = redis.NewScript(`
 local stream, fresh = KEYS[#KEYS], {}
 for i = 1, #KEYS - 1 do
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
-    redis.call('XADD', stream, '*', 'c', ARGV[3 + 2 * i], 'u', ARGV[4 + 2 * i])
+    local k = ARGV[5 + 3 * (i - 1) + 2]
+    if k == '' then
+      redis.call('XADD', stream, '*', 'c', ARGV[5 + 3 * (i - 1)], 'u', ARGV[5 + 3 * (i - 1) + 1])
+    else
+      redis.call('XADD', stream, '*', 'c', ARGV[5 + 3 * (i - 1)], 'u', ARGV[5 + 3 * (i - 1) + 1], 'k', k)
+    end
     fresh[i] = 1
   else
     fresh[i] = 0
@@ -64,6 +69,12 @@ type Incoming struct {
 	UpdateID int64
 	ChatID   int64
 	Payload  []byte
+	// Key, when set, identifies the update instead of UpdateID: a channel
+	// whose updates carry no number (Zalo: sender and message id).
+	Key string
+	// Kind is the channel's kind of update ("" for Telegram's); the
+	// dispatcher decodes Payload by it.
+	Kind string
 }
 
 // EnqueueUpdates stores a batch of updates as EnqueueUpdate does, in one
@@ -145,11 +156,16 @@ func (r *Redis) EnqueueAndRead(ctx context.Context, part int, batch []Incoming, 
 // for it.
 func (r *Redis) enqueue(ctx context.Context, pipe redis.Pipeliner, p int, batch []Incoming, idx []int, reader Reader, count int) *redis.Cmd {
 	keys := make([]string, 0, len(idx)+1)
-	args := make([]any, 0, 2*len(idx)+4)
+	args := make([]any, 0, 3*len(idx)+4)
 	args = append(args, int64(seenTTL.Seconds()), reader.Group, reader.Consumer, count)
 	for _, i := range idx {
-		keys = append(keys, r.seenKey(p, batch[i].UpdateID))
-		args = append(args, batch[i].ChatID, batch[i].Payload)
+		u := batch[i]
+		if u.Key != "" {
+			keys = append(keys, r.seenKeyOf(p, u.Kind, u.Key))
+		} else {
+			keys = append(keys, r.seenKey(p, u.UpdateID))
+		}
+		args = append(args, u.ChatID, u.Payload, u.Kind)
 	}
 	keys = append(keys, r.streamKey(p))
 	return enqueueScript.EvalSha(ctx, pipe, keys, args...)

@@ -64,6 +64,11 @@ func (r *Redis) LeasePoller(ctx context.Context, owner string, ttl time.Duration
 	return r.lease(ctx, r.prefix+"poller", owner, ttl)
 }
 
+// LeaseZaloPoller is LeasePoller for the Zalo Bot API's one reader.
+func (r *Redis) LeaseZaloPoller(ctx context.Context, owner string, ttl time.Duration) (bool, error) {
+	return r.lease(ctx, r.prefix+"zalo-poller", owner, ttl)
+}
+
 // Heartbeat records owner as alive and returns how many processes were
 // alive within ttl, itself included: the partitions are shared among them.
 func (r *Redis) Heartbeat(ctx context.Context, owner string, ttl time.Duration) (int, error) {

@@ -24,6 +24,8 @@ var ErrConflict = errors.New("conflict")
 type Store struct {
 	pool *pgxpool.Pool
 	jobs JobQueue // where notifications' jobs go; see SetJobQueue
+
+	accounts accountCache
 }
 
 // Open connects to Postgres and checks the connection.

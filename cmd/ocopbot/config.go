@@ -28,6 +28,12 @@ type Config struct {
 	RedisURL        string
 	WebhookURL      string
 	WebhookSecret   string
+	// Zalo (issue 28): the Zalo Bot Platform's token and API, and its
+	// webhook (empty URL: long polling).
+	ZaloToken         string
+	ZaloAPIURL        string
+	ZaloWebhookURL    string
+	ZaloWebhookSecret string
 	HTTPAddr        string
 	LogFormat       string
 	DemoDatabaseURL string
@@ -64,6 +70,10 @@ func (c *Config) options() []option {
 		{"REDIS_URL", "redis://127.0.0.1:6379/0", false, "Redis", urlOf(&c.RedisURL, "must be a redis:// URL", "redis", "rediss")},
 		{"WEBHOOK_URL", "", false, "public HTTPS URL for webhook mode; empty means long polling", urlOf(&c.WebhookURL, "must be an https:// URL (Telegram sends webhooks over HTTPS only)", "https", "http")},
 		{"WEBHOOK_SECRET", "", true, "secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token", matching(&c.WebhookSecret, secretPattern, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -")},
+		{"ZALO_BOT_TOKEN", "", true, "Zalo Bot Platform token; empty: no Zalo channel", text(&c.ZaloToken)},
+		{"ZALO_API_URL", "https://bot-api.zaloplatforms.com", false, "Zalo Bot API server", urlOf(&c.ZaloAPIURL, "is not an http(s) URL", "http", "https")},
+		{"ZALO_WEBHOOK_URL", "", false, "public HTTPS URL Zalo posts updates to; empty means long polling", urlOf(&c.ZaloWebhookURL, "must be an http(s) URL", "https", "http")},
+		{"ZALO_WEBHOOK_SECRET", "", true, "secret Zalo echoes in X-Bot-Api-Secret-Token (8–256 characters)", matching(&c.ZaloWebhookSecret, zaloSecretPattern, "must be 8–256 characters of A-Z, a-z, 0-9, _ and -")},
 		{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", text(&c.HTTPAddr)},
 		{"LOG_FORMAT", "json", false, "json or text", oneOf(&c.LogFormat, "json", "text")},
 		{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", urlOf(&c.DemoDatabaseURL, "must be a postgres:// URL", "postgres", "postgresql")},
@@ -82,6 +92,8 @@ func (c *Config) options() []option {
 var (
 	tokenPattern  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
 	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+	// Zalo takes secret tokens of 8 to 256 characters.
+	zaloSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,256}$`)
 )
 
 // loadConfig reads the environment through getenv, once, into typed
@@ -109,6 +121,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.WebhookURL != "" && c.WebhookSecret == "" {
 		errs = append(errs, errors.New("WEBHOOK_SECRET is required when WEBHOOK_URL is set"))
+	}
+	if c.ZaloWebhookURL != "" && (c.ZaloWebhookSecret == "" || c.ZaloToken == "") {
+		errs = append(errs, errors.New("ZALO_WEBHOOK_URL needs ZALO_BOT_TOKEN and ZALO_WEBHOOK_SECRET"))
 	}
 	if c.DemoDatabaseURL == c.DatabaseURL {
 		errs = append(errs, errors.New("DEMO_DATABASE_URL must differ from DATABASE_URL: demo data must not reach the real database"))

@@ -31,6 +31,7 @@ const sendGrace = 10 * time.Second
 type settings struct {
 	token       string
 	apiURL      string // the Bot API server; "" is this process's own HTTP server (demo's emulator)
+	zaloURL     string // the Zalo Bot API server, when not ZALO_API_URL (demo's emulator)
 	redisPrefix string
 	// prepare readies the database before anything reads it (demo:
 	// migrations and demo data).
@@ -57,13 +58,16 @@ type service struct {
 	url     string // base URL of the HTTP server
 	webhook string // WEBHOOK_URL; "" polls
 	secret  string
+	// zaloHook is ZALO_WEBHOOK_URL ("" polls Zalo, when it has a token).
+	zaloHook, zaloSecret string
 	stopped func()
 	log     *slog.Logger
 }
 
 // startService opens everything and listens on HTTP_ADDR; run runs it.
 func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger) (_ *service, err error) {
-	svc := &service{webhook: cfg.WebhookURL, secret: cfg.WebhookSecret, stopped: s.stopped, log: log}
+	svc := &service{webhook: cfg.WebhookURL, secret: cfg.WebhookSecret, zaloHook: cfg.ZaloWebhookURL, zaloSecret: cfg.ZaloWebhookSecret,
+		stopped: s.stopped, log: log}
 	defer func() {
 		if err != nil {
 			svc.close()
@@ -99,7 +103,12 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	svc.bot, err = bot.New(bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits()}, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
+	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(),
+		ZaloToken: cfg.ZaloToken, ZaloAPIURL: cfg.ZaloAPIURL, ZaloPoll: cfg.ZaloWebhookURL == ""}
+	if s.zaloURL != "" {
+		bc.ZaloAPIURL = s.zaloURL
+	}
+	svc.bot, err = bot.New(bc, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +137,14 @@ func (svc *service) handler(web http.Handler) http.Handler {
 		}
 		mux.Handle("POST "+path, svc.bot.WebhookHandler(svc.secret))
 		svc.log.Info("webhook mode", slog.String("path", path))
+	}
+	if svc.zaloHook != "" {
+		path := "/zalo/webhook"
+		if u, err := url.Parse(svc.zaloHook); err == nil && u.Path != "" && u.Path != "/" {
+			path = u.Path
+		}
+		mux.Handle("POST "+path, svc.bot.ZaloWebhookHandler(svc.zaloSecret))
+		svc.log.Info("zalo webhook mode", slog.String("path", path))
 	}
 	if web != nil {
 		mux.Handle("/", web)
@@ -187,6 +204,11 @@ func (svc *service) work(ctx context.Context) error {
 	g.Go(func() error {
 		if svc.webhook != "" {
 			if err := svc.bot.SetWebhook(gctx, svc.webhook, svc.secret); err != nil {
+				return err
+			}
+		}
+		if svc.zaloHook != "" {
+			if err := svc.bot.SetZaloWebhook(gctx, svc.zaloHook, svc.zaloSecret); err != nil {
 				return err
 			}
 		}

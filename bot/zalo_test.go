@@ -1,0 +1,112 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopbot/ocopbot/bot/emulator"
+	"github.com/ocopbot/ocopbot/flows/dates"
+)
+
+// transcript prints the chat as its user sees it.
+func (z *zuser) transcript() string {
+	var b strings.Builder
+	for _, e := range z.h.zemu.Transcript(z.id) {
+		who := "👤"
+		if e.FromBot {
+			who = "🤖"
+		}
+		b.WriteString(who + " " + text(e))
+		if e.Photo != "" {
+			b.WriteString(" [ảnh " + e.Photo + "]")
+		}
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+func TestZaloRegistration(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, zalo: true,
+		now: time.Date(2026, 12, 1, 9, 0, 0, 0, dates.Vietnam)})
+	z := h.zaloUser("8213645102938475610")
+	z.say("Xin chào")
+	z.choose("📝 Đăng ký sản phẩm OCOP")
+	z.expect("Luật Bảo vệ dữ liệu cá nhân")
+	z.choose("✅ Tôi đồng ý")
+	z.expect("Bước 1/14", "loại hình")
+	z.say("hop tac xa") // the choice typed, accents left out
+	z.expect("Bước 2/14")
+	z.say("Hợp tác xã Nông nghiệp Củ Chi")
+	z.expect("Bước 3/14")
+	z.say("quay lại")
+	z.expect("Bước 2/14")
+	z.say("Hợp tác xã Nông nghiệp Củ Chi")
+	z.say("Nguyễn Văn An")
+	z.expect("Bước 4/14", "Số điện thoại")
+	z.say("0912345678")
+	z.expect("Bước 5/14", "Mã số thuế")
+	z.say("0100109106")
+	z.expect("Bước 6/14", "tỉnh/thành phố")
+	z.say("ho chi minh")
+	z.choose("Thành phố Hồ Chí Minh")
+	z.expect("Bước 7/14", "Thành phố Hồ Chí Minh")
+	z.say("cu chi")
+	z.choose("Xã Củ Chi")
+	z.expect("Bước 8/14", "Địa chỉ chi tiết trong Xã Củ Chi")
+	z.say("Ấp Bàu Tre")
+	z.expect("Bước 9/14", "Tên sản phẩm")
+	z.say("Mật ong rừng Củ Chi")
+	z.choose("Thực phẩm")
+	z.choose("Mật ong và sản phẩm từ mật ong")
+	z.expect("Bước 12/14", "Mô tả ngắn")
+	z.say("Mật ong nguyên chất thu hoạch từ rừng tràm, không pha đường.")
+	z.expect("Bước 13/14", "ảnh")
+	z.sendImage("https://photo.zadn.vn/ocop/mat-ong.jpg")
+	z.expect("Bước 14/14", "mấy sao")
+	z.choose("4 ★")
+	z.expect("kiểm tra lại", "Mật ong rừng Củ Chi", "Hạng sao: mong muốn 4★", "Ảnh: có", "Ấp Bàu Tre, Xã Củ Chi")
+	// Edit from the summary: the product's name.
+	z.choose("✏️ Tên sản phẩm")
+	z.expect("Tên sản phẩm")
+	z.say("Mật ong tràm Củ Chi")
+	z.expect("kiểm tra lại", "Mật ong tràm Củ Chi")
+	// A redelivered message is handled once: the summary is not asked again.
+	before := len(z.messages())
+	last := z.h.zemu.Transcript(z.id)
+	var lastUser string
+	for _, e := range last {
+		if !e.FromBot {
+			lastUser = e.ID
+		}
+	}
+	z.h.zemu.Redeliver(z.id, lastUser)
+	h.waitDups(1)
+	if n := len(z.messages()); n != before {
+		t.Fatalf("a redelivered message was answered again: %d bot messages, want %d", n, before)
+	}
+	z.say("gui dang ky")
+	z.expect("Đã gửi đăng ký sản phẩm «Mật ong tràm Củ Chi»", "Mã hồ sơ: OCOP-")
+
+	var product, photo, owner string
+	err := h.db.Store.Pool().QueryRow(context.Background(), `
+SELECT pr.name, coalesce(pr.photo_file_id, ''), p.owner_user_id::text FROM registrations r JOIN producers p ON p.id = r.producer_id
+JOIN products pr ON pr.id = r.product_id WHERE p.owner_user_id = $1`, z.chatID()).Scan(&product, &photo, &owner)
+	if err != nil {
+		t.Fatalf("registration not stored: %v", err)
+	}
+	if product != "Mật ong tràm Củ Chi" || photo != "https://photo.zadn.vn/ocop/mat-ong.jpg" {
+		t.Errorf("stored product %q photo %q", product, photo)
+	}
+	storedInToday(t, h, &user{h: h, u: emulator.User{ID: z.chatID()}}, "Xã Củ Chi")
+
+	z.say("/hoso")
+	z.expect("Anh/Chị có 1 hồ sơ", "Mật ong tràm Củ Chi")
+	// Nothing went to Telegram.
+	if n := len(h.emu.BotMessages(z.chatID())); n != 0 {
+		t.Errorf("%d messages went to Telegram for a Zalo user", n)
+	}
+	t.Log(z.transcript())
+}

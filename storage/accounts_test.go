@@ -1,0 +1,186 @@
+package storage_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/storage"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
+)
+
+// A Zalo user gets one chat id, however many first messages race, far
+// from any Telegram chat; it maps back to the user.
+func TestZaloChatAllocation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	// Two stores, so that neither answers from its cache.
+	other, err := storage.Open(ctx, db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ids := make([]int64, 16)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := db.Store
+			if i%2 == 1 {
+				s = other
+			}
+			id, err := s.ZaloChat(ctx, "8213645102938475610")
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = id
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] || !storage.IsZaloChat(id) {
+			t.Fatalf("chat ids %v: want one id below %d", ids, storage.ZaloChatBase)
+		}
+	}
+	second, err := db.Store.ZaloChat(ctx, "1000000000000000001")
+	if err != nil || second == ids[0] || !storage.IsZaloChat(second) {
+		t.Fatalf("second user's chat %d (%v)", second, err)
+	}
+	if u, err := other.ZaloUser(ctx, ids[0]); err != nil || u != "8213645102938475610" {
+		t.Fatalf("ZaloUser = %q (%v)", u, err)
+	}
+	if storage.IsZaloChat(-1001234567890) || storage.IsZaloChat(987654321) {
+		t.Fatal("a Telegram chat taken for a Zalo one")
+	}
+}
+
+// Migration 018 from the schema today's main wrote: every Telegram chat
+// gets its account, under the same chat id, so that its producers,
+// officials, notifications and conversation — all keyed by that id —
+// carry over untouched; a chat that writes later gets one too.
+func TestMigrationAccountsFromTodaysSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	pool := db.Store.Pool()
+	// Back to version 17: 018 only adds.
+	for _, q := range []string{`DROP TABLE accounts`, `DROP SEQUENCE zalo_chat_seq`, `DELETE FROM schema_migrations WHERE version = 18`} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rows as today's main writes them: chats, a producer with its
+	// registration (and so an official's notice queued), a conversation
+	// in Redis.
+	if _, err := pool.Exec(ctx, `INSERT INTO chats (chat_id, user_id, locale) VALUES (42, 42, 'vi'), (77, 77, 'en')`); err != nil {
+		t.Fatal(err)
+	}
+	sub := ocop.Submission{ActorID: 42,
+		Producer: ocop.Producer{OwnerUserID: 42, ChatID: 42, Kind: ocop.KindFarm, Name: "Trang trại A",
+			Representative: "B", Phone: "0912345678", TaxCode: "0100109106", UnitID: someCommune(t, db.Store)},
+		Product: ocop.Product{Name: "Sữa bò", SubgroupCode: "1.1", Description: "Sữa tươi", TargetStars: 3}}
+	if _, err := db.Store.SubmitRegistration(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	v, err := r.Save(ctx, storage.Session{ChatID: 77}, []byte(`{"v":2,"f":"reg","s":"name"}`), "en", storage.StreamAck{}, [][]byte{[]byte("entry")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if n, err := db.Store.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("migrate applied %d (%v), want 1", n, err)
+	}
+	accs, err := db.Store.Accounts(ctx, 42)
+	if err != nil || len(accs) != 1 || accs[0] != (storage.Account{Channel: storage.ChannelTelegram, ExternalID: "42"}) {
+		t.Fatalf("accounts of chat 42 = %+v (%v)", accs, err)
+	}
+	if accs, _ := db.Store.Accounts(ctx, 77); len(accs) != 1 {
+		t.Fatalf("accounts of chat 77 = %+v", accs)
+	}
+	if p, err := db.Store.ProducerByOwner(ctx, 42); err != nil || p.ChatID != 42 {
+		t.Fatalf("producer of chat 42 = %+v (%v)", p, err)
+	}
+	s, err := r.Load(ctx, 77)
+	if err != nil || s.Version != v || string(s.Data) != `{"v":2,"f":"reg","s":"name"}` || s.Locale != "en" || s.Choices != nil {
+		t.Fatalf("conversation after migration = %+v (%v)", s, err)
+	}
+	// A chat that writes after the migration gets its account as it is saved.
+	if err := db.Store.SaveChat(ctx, 99, 99, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if accs, _ := db.Store.Accounts(ctx, 99); len(accs) != 1 || accs[0].Channel != storage.ChannelTelegram {
+		t.Fatalf("accounts of a new chat = %+v", accs)
+	}
+	// A Zalo user's id does not collide with any of them.
+	if id, err := db.Store.ZaloChat(ctx, "42"); err != nil || !storage.IsZaloChat(id) {
+		t.Fatalf("zalo chat %d (%v)", id, err)
+	}
+}
+
+// The choices kept with a chat's state: set with a step, kept by a step
+// that says nothing of them, removed by one that asks no question, and set
+// outside a step by a notification.
+func TestSessionChoices(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	save := func(s storage.Session, choices []byte) storage.Session {
+		t.Helper()
+		res := r.SaveMany(ctx, []storage.Write{{Session: s, Data: []byte("{}"), Locale: "vi", Choices: choices}})
+		if res[0].Err != nil {
+			t.Fatal(res[0].Err)
+		}
+		s, err := r.Load(ctx, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := save(storage.Session{ChatID: 5}, []byte(`[{"n":1}]`))
+	if string(s.Choices) != `[{"n":1}]` {
+		t.Fatalf("choices %q", s.Choices)
+	}
+	if s = save(s, nil); string(s.Choices) != `[{"n":1}]` {
+		t.Fatalf("choices after a step that keeps them: %q", s.Choices)
+	}
+	if s = save(s, []byte{}); s.Choices != nil {
+		t.Fatalf("choices after a step that removes them: %q", s.Choices)
+	}
+	if err := r.SetChoices(ctx, 5, []byte(`[{"n":2}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ = r.Load(ctx, 5); string(s.Choices) != `[{"n":2}]` || s.Version != 3 {
+		t.Fatalf("after SetChoices: %+v", s)
+	}
+}
+
+// An update keyed by its channel (Zalo: no update_id) is queued once, with
+// its kind, and a Telegram update of the same number is not taken for it.
+func TestEnqueueKeyedUpdates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := storagetest.NewRedis(t, storage.RedisOptions{})
+	if err := r.EnsureGroup(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	chat := storage.ZaloChatBase - 7
+	in := storage.Incoming{ChatID: chat, Payload: []byte(`{"event_name":"message.text.received"}`), Key: "u1/m1", Kind: "zalo"}
+	for i, want := range []bool{true, false} {
+		fresh, err := r.EnqueueUpdates(ctx, []storage.Incoming{in})
+		if err != nil || fresh[0] != want {
+			t.Fatalf("enqueue #%d: fresh %v (%v), want %v", i, fresh, err, want)
+		}
+	}
+	if fresh, err := r.EnqueueUpdate(ctx, 1, chat, []byte(`{}`)); err != nil || !fresh {
+		t.Fatalf("telegram update 1: fresh %v (%v)", fresh, err)
+	}
+	got, err := r.ReadUpdates(ctx, storage.PartitionOf(chat), "g", "c1", 10, 10*time.Millisecond)
+	if err != nil || len(got) != 2 || got[0].Kind != "zalo" || got[0].ChatID != chat || got[1].Kind != "" {
+		t.Fatalf("read %+v (%v)", got, err)
+	}
+}
