@@ -288,7 +288,7 @@ func (d *dispatcher) forget(ctx context.Context, idle time.Duration) {
 // process handles one queued update; an error means it must be tried
 // again (it stays in the stream meanwhile). An update that cannot be
 // decoded is dropped.
-func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) error {
+func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) (err error) {
 	start := time.Now()
 	var ev event
 	switch q.Kind {
@@ -301,7 +301,9 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 			return b.ack(ctx, q)
 		}
 		defer func() {
-			if b.hooks.ZaloDone != nil {
+			// Only once done: a step refused (another writer moved the
+			// chat on) is handled again.
+			if b.hooks.ZaloDone != nil && err == nil {
 				b.hooks.ZaloDone(ev.key, false, time.Since(start))
 			}
 		}()
@@ -324,7 +326,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 	}
 	step, cancel := context.WithTimeout(ctx, b.cfg.StepTimeout)
 	defer cancel()
-	err := b.handle(step, mb, ev, q)
+	err = b.handle(step, mb, ev, q)
 	if err != nil && ctx.Err() == nil && errors.Is(step.Err(), context.DeadlineExceeded) {
 		err = &overrunError{after: b.cfg.StepTimeout, err: err}
 	}
@@ -377,7 +379,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	if err != nil {
 		return err
 	}
-	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: locale}
+	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: locale, Typed: storage.IsZaloChat(ev.chatID)}
 	st := mb.st
 	if !mb.decoded {
 		var err error

@@ -108,15 +108,15 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		eo.PerChatRate, eo.PerChatBurst, eo.GlobalRate, eo.GlobalBurst = 1, 3, 30, 30
 	}
 	h := &harness{
-		t:       t,
-		opts:    o,
-		emu:     emulator.New(eo),
-		db:      storagetest.NewDB(t),
-		rdb:     storagetest.NewRedis(t, storage.RedisOptions{}),
-		done:    map[int64]bool{},
-		waiters: map[int64]chan struct{}{},
-		changed: make(chan struct{}),
-		now:     time.Now,
+		t:        t,
+		opts:     o,
+		emu:      emulator.New(eo),
+		db:       storagetest.NewDB(t),
+		rdb:      storagetest.NewRedis(t, storage.RedisOptions{}),
+		done:     map[int64]bool{},
+		waiters:  map[int64]chan struct{}{},
+		changed:  make(chan struct{}),
+		now:      time.Now,
 		zdone:    map[string]bool{},
 		zwaiters: map[string]chan struct{}{},
 	}

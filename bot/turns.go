@@ -63,7 +63,9 @@ const (
 //
 // A Zalo call is not Telegram's to count: it takes no permit of Telegram's
 // rate, and waits only as long as Zalo asks.
-func (e *outEntry) counted() bool { return e.kind != kindAnswer && !strings.HasPrefix(e.method, zaloPrefix) }
+func (e *outEntry) counted() bool {
+	return e.kind != kindAnswer && !strings.HasPrefix(e.method, zaloPrefix)
+}
 
 // needsPermitLocked reports whether the chat's next call is one Telegram
 // counts and would make (not an edit that changes nothing).

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows/dates"
+	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
 // transcript prints the chat as its user sees it.
@@ -108,5 +110,49 @@ JOIN products pr ON pr.id = r.product_id WHERE p.owner_user_id = $1`, z.chatID()
 	if n := len(h.emu.BotMessages(z.chatID())); n != 0 {
 		t.Errorf("%d messages went to Telegram for a Zalo user", n)
 	}
+	t.Log(z.transcript())
+}
+
+// A producer on Zalo hears the council's result, is reminded before the
+// certificate ends and answers by typing a number; the officials, on
+// Telegram, are told of the answer and count it in /status.
+func TestZaloProducerResultAndRenewal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC), notify: true, zalo: true})
+	ctx := context.Background()
+	registered := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	cuchi, anphu := unitOn(t, h, "783", 2, registered), unitOn(t, h, "27502", 3, registered)
+	district := bind(t, h, 9702, cuchi, ocop.RoleDistrict)
+	z := h.zaloUser("5550001112223334445")
+	z.say("Xin chào")
+	product := storagetest.AddProduct(t, h.db.Store, z.chatID(), anphu, "Mật ong Tràm")
+	var regID int64
+	if err := h.db.Store.Pool().QueryRow(ctx, `SELECT id FROM registrations WHERE product_id = $1`, product).Scan(&regID); err != nil {
+		t.Fatal(err)
+	}
+	decided := time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)
+	if _, err := h.db.Store.RecordResults(ctx, []ocop.Result{{RegistrationID: regID, ProductID: product, Code: h.codeOf(product),
+		Score: 68, Stars: 3, DecisionNo: "2388/QĐ-UBND", DecisionDate: decided, IssuerUnitID: cuchi, RecordedBy: 9702}}); err != nil {
+		t.Fatal(err)
+	}
+	h.settled("the result told")
+	z.expect("Mật ong Tràm", "68", "3 sao", "2388/QĐ-UBND", "28/06/2024")
+
+	// 31/05/2027: 27 days before the certificate's last day.
+	h.sweepOn(time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC), 1)
+	h.settled("the reminder sent")
+	z.expect("Nhắc đánh giá lại sản phẩm OCOP", "Sản phẩm: Mật ong Tràm", "1. Đăng ký đánh giá lại", "2. Đăng ký nâng hạng sao",
+		"3. Không đăng ký lại", "👉 Trả lời 1, 2 hoặc 3")
+	z.say("2")
+	z.expect("Đã ghi nhận: Anh/Chị đăng ký nâng hạng sản phẩm Mật ong Tràm", "lên 4 sao")
+	if n := h.count(`SELECT count(*) FROM renewal_requests WHERE answer = 'upgrade' AND product_id = $1`, product); n != 1 {
+		t.Fatalf("upgrade requests: %d, want 1", n)
+	}
+	h.settled("the answer told")
+	if texts := strings.Join(h.botTexts(district.chatID()), "\n---\n"); !containsAll(texts, "Trả lời nhắc đánh giá lại", "Mật ong Tràm", "Đăng ký nâng hạng lên 4 sao") {
+		t.Errorf("the district's notices:\n%s", texts)
+	}
+	district.say("/status")
+	district.expectSome("1 nâng hạng")
 	t.Log(z.transcript())
 }

@@ -266,7 +266,9 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 
 // webURL reports a photo given by its address (one a Zalo user sent),
 // not by a Telegram file id.
-func webURL(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") }
+func webURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
 
 // splitText cuts text into parts of at most limit characters, at line
 // ends where it can, else at spaces, else anywhere.

@@ -50,6 +50,9 @@ type Chat struct {
 	ID     int64
 	UserID int64
 	Locale string
+	// Typed says the chat's channel has no buttons (Zalo): every answer is
+	// typed, and no contact can be shared, so prompts ask to type.
+	Typed bool
 }
 
 // Engine runs the conversations: it routes each input to the command, the

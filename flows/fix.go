@@ -98,7 +98,7 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 	case fxValue:
 		if a.Field == ocop.FieldPhone {
 			st.Keyboard = true
-			t.say(Reply{Text: t.p.T("fix.ask.phone", "Value", current(t.p, pr, a.Field)), Keyboard: [][]KeyButton{
+			t.say(Reply{Text: t.p.T(phoneAsk(t, "fix.ask.phone"), "Value", current(t.p, pr, a.Field)), Keyboard: [][]KeyButton{
 				{{Label: t.p.T("button.share_phone"), RequestContact: true}},
 				{{Label: t.p.T("button.back")}},
 			}})

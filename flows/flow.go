@@ -263,3 +263,12 @@ func isBack(t *turn) bool {
 	f := vntext.Fold(t.in.Text)
 	return f == "quay lai" || f == vntext.Fold(t.p.T("button.back"))
 }
+
+// phoneAsk is the message asking for a phone number: with the button that
+// shares it, or, where the channel has none, to type it.
+func phoneAsk(t *turn, key string) string {
+	if t.chat.Typed {
+		return key + "_typed"
+	}
+	return key
+}

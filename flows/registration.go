@@ -261,7 +261,7 @@ func (r *registration) prompt(t *turn, editID int) error {
 		reply = r.textPrompt(t, header)
 	case stPhone:
 		st.Keyboard = true
-		t.ask(Reply{Text: header + t.p.T("reg.ask.phone"), Keyboard: [][]KeyButton{
+		t.ask(Reply{Text: header + t.p.T(phoneAsk(t, "reg.ask.phone")), Keyboard: [][]KeyButton{
 			{{Label: t.p.T("button.share_phone"), RequestContact: true}},
 			{{Label: t.p.T("button.back")}},
 		}})

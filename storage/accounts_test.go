@@ -154,7 +154,7 @@ func TestSessionChoices(t *testing.T) {
 	if err := r.SetChoices(ctx, 5, []byte(`[{"n":2}]`)); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ = r.Load(ctx, 5); string(s.Choices) != `[{"n":2}]` || s.Version != 3 {
+	if s, _ = r.Load(ctx, 5); string(s.Choices) != `[{"n":2}]` || s.Version != 4 {
 		t.Fatalf("after SetChoices: %+v", s)
 	}
 }

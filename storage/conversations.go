@@ -59,7 +59,7 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (Session, error) {
 // (compare-and-set), with a new version and a fresh TTL; the intake entry's
 // acknowledgement; and the replies the update owes, appended to the chat's
 // outbox. An empty data argument clears the conversation but keeps the
-// version and locale; the choices (ARGV[8]) are set, kept ('') or removed
+// version and locale; the choices (ARGV[8]) are set, kept (”) or removed
 // ('-'). A refused compare-and-set (-1) changes nothing and
 // leaves the entry pending, to be handled again; an entry acknowledged
 // already (-2) — another worker handled a claimed copy — changes nothing.
@@ -211,15 +211,21 @@ func (r *Redis) SaveAndRemove(ctx context.Context, ws []Write, done []Delivered)
 
 // SetChoices replaces the choices a chat's newest question offers
 // (Session.Choices) outside a step: a notification that asks a question.
-// An empty slice removes them. The state's version does not change: the
-// choices are what the user sees, not the conversation.
+// An empty slice removes them. The state's version moves on, so that a
+// step read before — whose typed answer was read against the old choices —
+// is refused by Save's compare-and-set and handled again.
 func (r *Redis) SetChoices(ctx context.Context, chatID int64, choices []byte) error {
-	var err error
-	if len(choices) == 0 {
-		err = r.rdb.HDel(ctx, r.stateKey(chatID), "c").Err()
-	} else {
-		err = r.rdb.HSet(ctx, r.stateKey(chatID), "c", choices).Err()
-	}
+	key := r.stateKey(chatID)
+	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, key, "v", 1)
+		if len(choices) == 0 {
+			p.HDel(ctx, key, "c")
+		} else {
+			p.HSet(ctx, key, "c", choices)
+		}
+		p.Expire(ctx, key, r.stateTTL)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("set chat %d choices: %w", chatID, err)
 	}

@@ -94,6 +94,7 @@ func (r *Redis) stateKey(chatID int64) string {
 func (r *Redis) seenKey(part int, updateID int64) string {
 	return r.tag(part) + "seen:" + strconv.FormatInt(updateID, 10)
 }
+
 // seenKeyOf marks an update of a channel whose updates carry a key, not a
 // number (LastSeenUpdateID reads the numbered ones only).
 func (r *Redis) seenKeyOf(part int, kind, key string) string {

@@ -22,28 +22,28 @@ import (
 // Config is every setting, read once from the environment and parsed into
 // the values the program uses.
 type Config struct {
-	BotToken        string
-	APIURL          string
-	DatabaseURL     string
-	RedisURL        string
-	WebhookURL      string
-	WebhookSecret   string
+	BotToken      string
+	APIURL        string
+	DatabaseURL   string
+	RedisURL      string
+	WebhookURL    string
+	WebhookSecret string
 	// Zalo (issue 28): the Zalo Bot Platform's token and API, and its
 	// webhook (empty URL: long polling).
 	ZaloToken         string
 	ZaloAPIURL        string
 	ZaloWebhookURL    string
 	ZaloWebhookSecret string
-	HTTPAddr        string
-	LogFormat       string
-	DemoDatabaseURL string
-	Workers         int // updates handled at once; 0: the transport's default
-	SendRate        float64
-	SendWorkers     int
-	JobTimeout      time.Duration
-	ReminderStages  []int
-	ReminderHour    int
-	DigestWeekday   time.Weekday
+	HTTPAddr          string
+	LogFormat         string
+	DemoDatabaseURL   string
+	Workers           int // updates handled at once; 0: the transport's default
+	SendRate          float64
+	SendWorkers       int
+	JobTimeout        time.Duration
+	ReminderStages    []int
+	ReminderHour      int
+	DigestWeekday     time.Weekday
 	// Controllers are the personal-data controllers the notice names
 	// (PRIVACY_CONTROLLER, PRIVACY_CONTROLLERS_FILE).
 	Controllers flows.Controllers

@@ -60,8 +60,8 @@ type service struct {
 	secret  string
 	// zaloHook is ZALO_WEBHOOK_URL ("" polls Zalo, when it has a token).
 	zaloHook, zaloSecret string
-	stopped func()
-	log     *slog.Logger
+	stopped              func()
+	log                  *slog.Logger
 }
 
 // startService opens everything and listens on HTTP_ADDR; run runs it.
