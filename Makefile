@@ -72,3 +72,8 @@ bench-hall: services
 bench-status: services
 	@test -n "$(PREV)" || { echo "usage: make bench-status PREV=ref [RUNS=3] [CALLS=50]"; exit 2; }
 	CALLS=$(or $(CALLS),50) scripts/bench-status.sh $(PREV) $(RUNS)
+
+## bench-zalo: the Zalo channel (both emulators, serve, loadtest --zalo): 200 chats pausing 1 s
+## make bench-zalo [RUNS=3] [DURATION=30s]
+bench-zalo: services
+	scripts/bench-zalo.sh $(RUNS)

@@ -34,6 +34,10 @@ type Config struct {
 	// ZaloPoll long-polls Zalo in Run; without, Zalo's updates come in
 	// through ZaloWebhookHandler.
 	ZaloPoll bool
+	// PublicURL is where users reach the bot's HTTP server: a chart or a
+	// workbook goes to Zalo as a signed link under it (FilesHandler); ""
+	// sends none, and says so.
+	PublicURL string
 	// ButtonKey signs the data of the bot's buttons (at least 16 bytes; the
 	// same for every process: storage.Store.ButtonKey).
 	ButtonKey   []byte
@@ -159,6 +163,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		feeds: newFeeds(), calls: newAPIClient(cfg), polls: newLongPoll(cfg), buttons: signer{key: cfg.ButtonKey}}
 	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
+	b.cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if b.apiURL == "" {
 		b.apiURL = "https://api.telegram.org"
 	}

@@ -82,7 +82,7 @@ FROM producers WHERE id = $1 AND claimed_at IS NOT NULL`, p).Scan(&chat, &audits
 	c.say("/hoso")
 	c.expect("Sản phẩm của HTX Mật ong Tân Thông: 4★")
 	c.say("/nhanhoso")
-	c.expect("Tài khoản Telegram này đã liên kết với một chủ thể OCOP")
+	c.expect("Tài khoản này đã liên kết với một chủ thể OCOP")
 
 	d := h.user(1502)
 	h.consent(d)
@@ -113,7 +113,7 @@ func TestClaimSeveralMatches(t *testing.T) {
 	e.press("✅ Hộ kinh doanh Bảy Lúa")
 	e.expect("Hồ sơ này đã được một tài khoản khác liên kết")
 	c.say("/nhanhoso")
-	c.expect("Tài khoản Telegram này đã liên kết với một chủ thể OCOP")
+	c.expect("Tài khoản này đã liên kết với một chủ thể OCOP")
 }
 
 // A number that matches nothing says whom to ask and offers registration;

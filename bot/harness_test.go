@@ -60,7 +60,8 @@ type harness struct {
 	botDB string        // the bot's database URL (through pg)
 	botRD *storage.Redis
 
-	zaloURL string
+	zaloURL   string
+	publicURL string // the bot's HTTP server (option zalo)
 }
 
 // process is one running bot "process": stopping it and starting another
@@ -240,8 +241,14 @@ func (h *harness) start(o harnessOptions) *process {
 	cfg := o.bot
 	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
+	var files *filesProxy
 	if h.zemu != nil {
 		cfg.ZaloToken, cfg.ZaloAPIURL, cfg.ZaloPoll = zaloTestToken, h.zaloURL, !o.noPoll
+		// The bot's own HTTP server, for the links of Zalo's files.
+		files = &filesProxy{}
+		srv := httptest.NewServer(files)
+		h.t.Cleanup(srv.Close)
+		cfg.PublicURL, h.publicURL = srv.URL, srv.URL
 	}
 	if cfg.ButtonKey, err = h.db.Store.ButtonKey(ctx); err != nil {
 		h.t.Fatal(err)
@@ -252,6 +259,11 @@ func (h *harness) start(o harnessOptions) *process {
 	b, err := bot.New(cfg, engine, rdb, store, h.text, log, bot.Hooks{Done: h.markDone, ZaloDone: h.markZaloDone})
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	if files != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /files/{id}/{name}", b.FilesHandler())
+		files.h.Store(mux)
 	}
 	if err := b.SetCommands(ctx); err != nil {
 		h.t.Fatal(err)

@@ -164,7 +164,7 @@ func TestRegistrationBadInput(t *testing.T) {
 		reply string // in the explanation
 		step  string // still asked afterwards
 	}{
-		{"text at a button step", func() { c.say("xin chào") }, "chọn một nút", "Bước 1/15"},
+		{"text at a button step", func() { c.say("xin chào") }, "chọn một mục", "Bước 1/15"},
 		{"typed label picks the button", func() { c.say("hop tac xa") }, "Tên đầy đủ của chủ thể (như trên giấy đăng ký)?", "Bước 2/15"},
 		{"sticker where text is expected", func() { c.sendSticker() }, "bằng chữ", "Bước 2/15"},
 		{"photo where text is expected", func() { c.sendPhoto() }, "bằng chữ", "Bước 2/15"},
@@ -225,7 +225,7 @@ func TestRegistrationBadInput(t *testing.T) {
 	c.press("5 ★")
 	c.replies()
 	c.say("ok")
-	c.expectSome("chọn một nút")
+	c.expectSome("chọn một mục")
 	c.expect("kiểm tra lại", "Ảnh: không", "0100109106-001")
 }
 

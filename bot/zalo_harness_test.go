@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"net/http"
+	"sync/atomic"
 	"regexp"
 	"strings"
 	"time"
@@ -153,4 +155,15 @@ func (z *zuser) number(label string) string {
 func (z *zuser) choose(label string) {
 	z.h.t.Helper()
 	z.say(z.number(label))
+}
+
+// filesProxy serves the bot's file links, once the bot exists.
+type filesProxy struct{ h atomic.Pointer[http.ServeMux] }
+
+func (f *filesProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := f.h.Load(); h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "not yet", http.StatusServiceUnavailable)
 }

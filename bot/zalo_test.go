@@ -1,7 +1,11 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +159,111 @@ func TestZaloProducerResultAndRenewal(t *testing.T) {
 	district.say("/status")
 	district.expectSome("1 nâng hạng")
 	t.Log(z.transcript())
+}
+
+// A producer of the registry claims its record on Zalo by typing the code
+// printed for it (Zalo opens no t.me link), then reads what the bot holds
+// about it (/dulieu) and erases it (/xoadulieu); the province's official,
+// on Telegram, sees the producer as linked in /status.
+func TestZaloClaimByCodeAndPrivacy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, zalo: true,
+		now: time.Date(2026, 12, 1, 9, 0, 0, 0, dates.Vietnam)})
+	ctx := context.Background()
+	commune := unitOn(t, h, "27556", 3, time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC))
+	p := storagetest.AddRegistryProducer(t, h.db.Store, commune, "HTX Mật ong Tân Thông", "0912345678",
+		storagetest.Cert{Stars: 4, Decided: "2024-06-28"})
+	codes, err := h.db.Store.CreateClaimLinks(ctx, []int64{p}, 0, 60*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := h.zaloUser("7770001112223334445")
+	z.say("Xin chào")
+	z.choose("🔗 Nhận hồ sơ OCOP đã có")
+	z.choose("✅ Tôi đồng ý")
+	z.expect("gõ mã nhận hồ sơ in trên giấy")
+	z.say("0912345678") // a phone proves nothing on Zalo
+	z.expect("bot không nhận hồ sơ theo số điện thoại")
+	// Typed as a phone's keyboard does: a capital first, a space inside.
+	code := codes[0]
+	z.say("C" + code[1:10] + " " + code[10:])
+	z.expect("Liên kết này dành cho hồ sơ sau", "🏷 HTX Mật ong Tân Thông", "4★, hiệu lực đến hết ngày 27/06/2027")
+	z.say("dung, day la toi")
+	if !strings.Contains(strings.Join(z.replies(), "\n"), "Đã liên kết hồ sơ «HTX Mật ong Tân Thông»") {
+		t.Fatalf("no claim confirmed; transcript:\n%s", z.transcript())
+	}
+	if got := owner(t, h, p); got != z.chatID() {
+		t.Fatalf("producer owner = %d, want the Zalo user's %d", got, z.chatID())
+	}
+
+	z.say("/dulieu")
+	z.expect("HTX Mật ong Tân Thông", "0912345678", "/xoadulieu")
+	z.say("/xoadulieu")
+	z.expect("Sẽ xóa ngay", "số điện thoại")
+	z.choose("🗑 Xóa dữ liệu của tôi")
+	z.expect("Đã xóa dữ liệu cá nhân", "Được giữ lại vì là hồ sơ công khai: tên chủ thể «HTX Mật ong Tân Thông»")
+	if got := owner(t, h, p); got != 0 {
+		t.Fatalf("producer still owned by %d after erasure", got)
+	}
+	if n := h.count(`SELECT count(*) FROM producers WHERE id = $1 AND phone = ''`, p); n != 1 {
+		t.Fatal("the phone was not erased")
+	}
+	t.Log(z.transcript())
+}
+
+// An official on Zalo: bound by the invitation code typed, /status, and
+// the chart and the workbook as signed links to the bot itself, which
+// expire and refuse any change.
+func TestZaloOfficialFilesAsSignedLinks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: statusDay, zalo: true})
+	u := seedCuChi(t, h)
+	code, err := h.db.Store.CreateInvite(context.Background(), u["cuchi"], ocop.RoleDistrict, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := h.zaloUser("6660001112223334445")
+	z.say("/start " + code)
+	z.expect("Anh/Chị đã được ghi nhận là cán bộ")
+	z.say("/status")
+	z.expect("Huyện Củ Chi")
+	z.choose("📈 Biểu đồ")
+	msgs := z.messages()
+	chart := msgs[len(msgs)-1]
+	if !strings.HasPrefix(chart.Photo, h.publicURL+"/files/") || !strings.Contains(chart.Caption, "Biểu đồ Huyện Củ Chi") {
+		t.Fatalf("chart message = %+v", chart)
+	}
+	if body := fetch(t, chart.Photo, http.StatusOK); !bytes.HasPrefix(body, []byte("\x89PNG")) {
+		t.Fatalf("the chart's link serves %q…", body[:min(8, len(body))])
+	}
+	z.choose("📄 Xuất Excel")
+	link := regexp.MustCompile(`https?://\S+`).FindString(z.lastText())
+	if !strings.Contains(z.lastText(), "Tải tệp") || !strings.HasPrefix(link, h.publicURL+"/files/") {
+		t.Fatalf("workbook message:\n%s", z.lastText())
+	}
+	if body := fetch(t, link, http.StatusOK); !bytes.HasPrefix(body, []byte("PK")) {
+		t.Fatal("the workbook's link serves no workbook")
+	}
+	// A link changed in any part is refused: another expiry, another file.
+	later := regexp.MustCompile(`exp=\d+`).ReplaceAllString(link, "exp=9999999999")
+	fetch(t, later, http.StatusForbidden)
+	other := strings.Replace(link, "/files/", "/files/0", 1)
+	fetch(t, other, http.StatusForbidden)
+}
+
+func fetch(t *testing.T, url string, status int) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: %s, want %d", url, resp.Status, status)
+	}
+	return body
 }

@@ -207,9 +207,11 @@ type zaloBody struct {
 // a button's notice (Toast) and each reply, split where Zalo's 2,000
 // characters end. Zalo edits nothing, so a reply that replaces a prompt is
 // a new message. choices are what the chat's newest question offers: nil
-// when the result says nothing (the chat keeps its choices), empty when
-// its replies ask no question.
-func zaloEntries(to string, res flows.Result, id string, now time.Time, p locales.Printer) (es []*outEntry, choices []byte, err error) {
+// when the result asks nothing (the chat keeps its choices).
+//
+// A photo or file the reply carries goes as a link (link; nil: none can).
+func zaloEntries(to string, res flows.Result, id string, now time.Time, p locales.Printer,
+	link func(*flows.Upload) (string, error)) (es []*outEntry, choices []byte, err error) {
 	replies := res.Shown()
 	if res.Toast != "" && (len(replies) == 0 || !strings.Contains(replies[0].Text, res.Toast)) {
 		replies = append([]flows.Reply{{Text: res.Toast}}, replies...)
@@ -237,15 +239,29 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 			}
 			continue
 		case r.Document != nil || r.Photo != nil:
-			// Signed links to the bot's files are not served yet: the user
-			// is told where to find the file rather than left waiting.
-			name := "file"
-			if r.Document != nil {
-				name = r.Document.Name
-			} else {
-				name = r.Photo.Name
+			f := r.Document
+			if f == nil {
+				f = r.Photo
 			}
-			text = strings.TrimSpace(text + "\n\n" + p.T("zalo.file_elsewhere", "Name", name))
+			url, lerr := "", errNoLinks
+			if link != nil {
+				url, lerr = link(f)
+			}
+			switch {
+			case lerr != nil && !errors.Is(lerr, errNoLinks):
+				return nil, nil, lerr
+			case lerr != nil:
+				// No PUBLIC_URL, or too big to keep: the user is told where
+				// to find the file rather than left waiting.
+				text = strings.TrimSpace(text + "\n\n" + p.T("zalo.file_elsewhere", "Name", f.Name))
+			case r.Photo != nil && utf8.RuneCountInString(text) <= zalo.MaxText:
+				if err := add(zaloBody{ChatID: to, Photo: url, Caption: text}, "sendPhoto"); err != nil {
+					return nil, nil, err
+				}
+				continue
+			default:
+				text = strings.TrimSpace(text + "\n\n" + p.T("zalo.file_link", "Name", f.Name, "URL", url, "Hours", int(linkTTL.Hours())))
+			}
 		}
 		for _, part := range splitText(text, zalo.MaxText) {
 			if err := add(zaloBody{ChatID: to, Text: part}, "sendMessage"); err != nil {
@@ -253,13 +269,13 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 			}
 		}
 	}
-	switch {
-	case asked != nil:
+	// A result that asks nothing (a chart, a notice) leaves the choices
+	// shown before in force, as Telegram leaves their buttons: the flows
+	// refuse a choice of a step passed since, as an old button.
+	if asked != nil {
 		if choices, err = json.Marshal(asked); err != nil {
 			return nil, nil, fmt.Errorf("encode choices: %w", err)
 		}
-	case len(replies) > 0:
-		choices = []byte{} // the chat's last question is no longer on screen
 	}
 	return es, choices, nil
 }
@@ -451,6 +467,11 @@ func (b *Bot) noticeEntries(ctx context.Context, chatID int64, locale string, r 
 	if err != nil {
 		return nil, err
 	}
-	es, _, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{r}}, "n", time.Now(), b.text.Printer(locale))
+	es, _, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{r}}, "n", time.Now(), b.text.Printer(locale), b.linker(ctx))
 	return es, err
+}
+
+// linker links the files of a Zalo reply, within ctx.
+func (b *Bot) linker(ctx context.Context) func(*flows.Upload) (string, error) {
+	return func(f *flows.Upload) (string, error) { return b.linkFile(ctx, f) }
 }

@@ -29,8 +29,23 @@ const claimListed = 8
 // characters) rather than an official's invitation (24 characters).
 func isClaimCode(s string) bool { return len(s) == 25 && s[0] == 'c' }
 
+// typedClaimCode reads a claim code a user typed from the printed sheet
+// (a channel with no links to open, such as Zalo): spaces dropped, and the
+// capital a phone's keyboard puts first undone. "" when it is none.
+func typedClaimCode(s string) string {
+	code := strings.Join(strings.Fields(s), "")
+	if strings.HasPrefix(code, "C") {
+		code = "c" + code[1:]
+	}
+	if !isClaimCode(code) {
+		return ""
+	}
+	return code
+}
+
 // claimCommand answers /nhanhoso and the menu's button: it asks for the
-// user's own phone through the contact button.
+// user's own phone through the contact button, or, on a channel that
+// shares no contact, for the code printed for them.
 func (e *Engine) claimCommand(t *turn) error {
 	if owns, err := e.records.OwnsProducer(t.ctx, t.chat.UserID); err != nil || owns {
 		if owns {
@@ -43,6 +58,10 @@ func (e *Engine) claimCommand(t *turn) error {
 			e.askClaimConsent(t)
 		}
 		return err
+	}
+	if t.chat.Typed {
+		t.say(Reply{Text: t.p.T("claim.ask_code")})
+		return nil
 	}
 	e.askContact(t, "claim.ask_contact")
 	return nil
@@ -113,6 +132,10 @@ func (e *Engine) claimContact(t *turn) error {
 // claimTyped refuses a phone number typed as text: only the contact button
 // proves the number belongs to the user.
 func (e *Engine) claimTyped(t *turn) error {
+	if t.chat.Typed {
+		t.say(Reply{Text: t.p.T("claim.typed_code")})
+		return nil
+	}
 	e.askContact(t, "claim.typed")
 	return nil
 }

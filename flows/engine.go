@@ -315,6 +315,8 @@ func (e *Engine) dispatch(t *turn) error {
 			return e.claimContact(t)
 		case t.in.Kind == InputText && looksLikePhone(t.in.Text):
 			return e.claimTyped(t)
+		case t.in.Kind == InputText && typedClaimCode(t.in.Text) != "":
+			return e.claimLinkStart(t, typedClaimCode(t.in.Text))
 		}
 		return e.menu(t, false)
 	}

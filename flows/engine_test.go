@@ -137,7 +137,7 @@ func TestTypedChoices(t *testing.T) {
 			if string(next.Reg.Kind) != tc.wantKind {
 				t.Fatalf("kind = %q, want %q", next.Reg.Kind, tc.wantKind)
 			}
-			if tc.wantKind == "" && !strings.Contains(res.Replies[0].Text, "chọn một nút") {
+			if tc.wantKind == "" && !strings.Contains(res.Replies[0].Text, "chọn một mục") {
 				t.Fatalf("no explanation: %q", res.Replies[0].Text)
 			}
 		})

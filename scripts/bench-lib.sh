@@ -135,7 +135,9 @@ db_url() { echo "postgres://postgres@127.0.0.1:5432/$1?sslmode=disable"; }
 # the bot polls, or with WEBHOOK=1 once it set its webhook (the emulator
 # then posts updates to it). Sets emu_pid and bot_pid; logs go to
 # $work/*-TAG.log. With PROFILE_DIR set, the bot writes its CPU profile to
-# PROFILE_DIR/bot-TAG.prof (go tool pprof BINARY FILE reads it).
+# PROFILE_DIR/bot-TAG.prof (go tool pprof BINARY FILE reads it). With
+# ZALO=1 the Zalo emulator runs too, on ZALO_PORT (8098; zemu_pid), and the
+# bot serves Zalo users through it.
 start_bot() {
   local bin=$1 db=$2 tag=$3 emu="http://127.0.0.1:$emu_port" prof="" hook="" ready='"getUpdates"'
   shift 3
@@ -145,8 +147,19 @@ start_bot() {
   emu_pid=$!
   pids+=("$emu_pid")
   wait_until 10 "the emulator listening on $emu_port" listening "$emu_port"
+  local zalo_url="" zalo_token=""
+  if [[ ${ZALO:-} == 1 ]]; then
+    # The Zalo emulator too, on ZALO_PORT: the bot serves both channels.
+    zalo_url=http://127.0.0.1:${ZALO_PORT:-8098}
+    zalo_token=1459232241454765289:DEMO-ocopbot-zalo-emulator-token
+    HTTP_ADDR=127.0.0.1:${ZALO_PORT:-8098} bin/ocopbot emulator --zalo >"$work/zalo-emulator-$tag.log" 2>&1 &
+    zemu_pid=$!
+    pids+=("$zemu_pid")
+    wait_until 10 "the Zalo emulator listening" listening "${ZALO_PORT:-8098}"
+  fi
   HTTP_ADDR=127.0.0.1:$bot_port TELEGRAM_BOT_TOKEN=$token TELEGRAM_API_URL=$emu DATABASE_URL=$(db_url "$db") \
     REDIS_URL=redis://127.0.0.1:6379/$redis_db LOG_FORMAT=json OCOPBOT_CPUPROFILE=$prof \
+    ZALO_BOT_TOKEN=$zalo_token ZALO_API_URL=$zalo_url \
     WEBHOOK_URL=$hook WEBHOOK_SECRET=${hook:+bench-webhook-secret-0123456789} "$bin" serve >"$work/serve-$tag.log" 2>&1 &
   bot_pid=$!
   pids+=("$bot_pid")

@@ -106,6 +106,7 @@ type Server struct {
 	seq     int
 	queue   []update
 	ready   chan struct{} // closed when the queue grows or the webhook changes
+	said    chan struct{} // closed when the bot sends a message
 	chats   map[string]*chat
 	sent    map[string]update // users' updates by sender/message id, for Redeliver
 	calls   map[string]int
@@ -130,7 +131,7 @@ func New(o Options) *Server {
 	if o.AccountName == "" {
 		o.AccountName = "bot.ocop"
 	}
-	s := &Server{opts: o, now: o.Now, ready: make(chan struct{}), chats: map[string]*chat{},
+	s := &Server{opts: o, now: o.Now, ready: make(chan struct{}), said: make(chan struct{}), chats: map[string]*chat{},
 		sent: map[string]update{}, calls: map[string]int{}}
 	if s.now == nil {
 		s.now = time.Now
@@ -454,6 +455,8 @@ func (s *Server) send(chatID string, e Entry, text bool) (any, *apiError) {
 	}
 	e.ID, e.Date, e.FromBot = s.nextIDLocked(), now, true
 	c.entries = append(c.entries, e)
+	close(s.said)
+	s.said = make(chan struct{})
 	return map[string]any{"message_id": e.ID, "date": now.UnixMilli()}, nil
 }
 
@@ -598,7 +601,8 @@ func post(ctx context.Context, client *http.Client, h *webhook, body []byte) boo
 // ControlHandler serves the users' side over HTTP for another process (a
 // load generator, a test of the binary), and the API itself otherwise:
 //
-//	POST /zalo/users/{id}/messages  {"name", "text"} or {"name", "photo", "caption"} → {"message_id"}
+//	POST /zalo/users/{id}/messages  {"name", "text"} or {"name", "photo", "caption"} → {"message_id"};
+//	                                with {"expect": […], "timeout"} it waits for the reply: {"message_id", "reply", "timeout"}
 //	GET  /zalo/chats/{id}           the chat's transcript
 //	GET  /zalo/stats                {"calls", "too_many_requests", "pending_updates"}
 //
@@ -608,6 +612,12 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("POST /zalo/users/{id}/messages", func(w http.ResponseWriter, r *http.Request) {
 		var m struct {
 			Name, Text, Photo, Caption string
+			// Expect, when given, makes the call wait (up to Timeout, at
+			// most a minute; default 10 s) for a bot message after this
+			// one holding one of these texts, and answer with it: a load
+			// generator's step, from the user's message to the reply.
+			Expect  []string
+			Timeout string
 		}
 		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&m); err != nil {
 			badRequest("a JSON object is expected").write(w)
@@ -624,7 +634,16 @@ func (s *Server) ControlHandler() http.Handler {
 			badRequest("text or photo is required").write(w)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"message_id": msgID})
+		if len(m.Expect) == 0 {
+			writeJSON(w, http.StatusOK, map[string]string{"message_id": msgID})
+			return
+		}
+		wait, err := time.ParseDuration(m.Timeout)
+		if err != nil || wait <= 0 {
+			wait = 10 * time.Second
+		}
+		reply, ok := s.awaitReply(r.Context(), id, msgID, m.Expect, min(wait, time.Minute))
+		writeJSON(w, http.StatusOK, map[string]any{"message_id": msgID, "reply": reply, "timeout": !ok})
 	})
 	mux.HandleFunc("GET /zalo/chats/{id}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Transcript(r.PathValue("id")))
@@ -635,4 +654,50 @@ func (s *Server) ControlHandler() http.Handler {
 	})
 	mux.Handle("/", s)
 	return mux
+}
+
+// awaitReply waits until the chat holds a bot message after the user's
+// message msgID that contains one of expect, and returns the first such.
+func (s *Server) awaitReply(ctx context.Context, chatID, msgID string, expect []string, wait time.Duration) (*Entry, bool) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		said := s.said
+		var found *Entry
+		if c := s.chats[chatID]; c != nil {
+			after := false
+			for i := range c.entries {
+				e := c.entries[i]
+				if e.ID == msgID {
+					after = true
+					continue
+				}
+				if after && e.FromBot && holdsAny(e.Text+e.Caption, expect) {
+					found = &e
+					break
+				}
+			}
+		}
+		s.mu.Unlock()
+		if found != nil {
+			return found, true
+		}
+		select {
+		case <-said:
+		case <-timer.C:
+			return nil, false
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+func holdsAny(text string, parts []string) bool {
+	for _, p := range parts {
+		if strings.Contains(text, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -34,6 +34,9 @@ type Config struct {
 	ZaloAPIURL        string
 	ZaloWebhookURL    string
 	ZaloWebhookSecret string
+	// PublicURL is where users reach HTTP_ADDR: Zalo's charts and
+	// workbooks go as signed links under it.
+	PublicURL string
 	HTTPAddr          string
 	LogFormat         string
 	DemoDatabaseURL   string
@@ -74,6 +77,7 @@ func (c *Config) options() []option {
 		{"ZALO_API_URL", "https://bot-api.zaloplatforms.com", false, "Zalo Bot API server", urlOf(&c.ZaloAPIURL, "is not an http(s) URL", "http", "https")},
 		{"ZALO_WEBHOOK_URL", "", false, "public HTTPS URL Zalo posts updates to; empty means long polling", urlOf(&c.ZaloWebhookURL, "must be an http(s) URL", "https", "http")},
 		{"ZALO_WEBHOOK_SECRET", "", true, "secret Zalo echoes in X-Bot-Api-Secret-Token (8–256 characters)", matching(&c.ZaloWebhookSecret, zaloSecretPattern, "must be 8–256 characters of A-Z, a-z, 0-9, _ and -")},
+		{"PUBLIC_URL", "", false, "public URL of HTTP_ADDR; charts and workbooks reach Zalo users as signed links under it (empty: Zalo is told to use Telegram)", urlOf(&c.PublicURL, "must be an http(s) URL", "https", "http")},
 		{"HTTP_ADDR", "127.0.0.1:8080", false, "address of the HTTP server (health, webhook)", text(&c.HTTPAddr)},
 		{"LOG_FORMAT", "json", false, "json or text", oneOf(&c.LogFormat, "json", "text")},
 		{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", urlOf(&c.DemoDatabaseURL, "must be a postgres:// URL", "postgres", "postgresql")},

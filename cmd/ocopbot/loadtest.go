@@ -28,6 +28,7 @@ type loadOptions struct {
 	finish   bool
 	timeout  time.Duration
 	emulator string
+	zalo     string // the Zalo emulator's URL: the users are on Zalo
 	out      string
 	chatBase int64
 	phase    string
@@ -46,6 +47,7 @@ func parseLoadFlags(cfg Config, args []string) (loadOptions, error) {
 	fs.BoolVar(&o.finish, "finish", false, "a registration under way at the end of --duration goes on to its submission")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "longest a reply may take before the step counts as an error")
 	fs.StringVar(&o.emulator, "emulator", "http://"+cfg.HTTPAddr, "URL of `ocopbot emulator`")
+	fs.StringVar(&o.zalo, "zalo", "", "URL of `ocopbot emulator --zalo`: the users write on Zalo (numbers for buttons)")
 	fs.StringVar(&o.out, "out", "text", "text or json")
 	fs.Int64Var(&o.chatBase, "chat-base", 7_000_000_000, "id of the first chat; runs on one database need apart ranges")
 	fs.StringVar(&o.phase, "phase", "all",
@@ -87,9 +89,13 @@ func loadtest(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	c := newUserClient(o.emulator, o.chats, o.timeout)
+	var act actor = c
+	if o.zalo != "" {
+		act = newZaloClient(o.zalo, o.chats, o.timeout)
+	}
 	users := make([]*simUser, o.chats)
 	for i := range users {
-		users[i] = &simUser{chatID: o.chatBase + int64(i), c: c}
+		users[i] = &simUser{chatID: o.chatBase + int64(i), c: act}
 	}
 	var warm time.Duration
 	if o.phase == "all" || o.phase == "warmup" {
@@ -103,13 +109,17 @@ func loadtest(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			return nil
 		}
 	}
-	before, err := c.stats(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+	var before emulator.Stats
+	if o.zalo == "" {
+		// The Bot API emulator's counts: calls and messages per reply.
+		before, err = c.stats(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		}
 	}
 	rep := measure(ctx, users, o)
 	rep.WarmupSeconds = warm.Seconds()
-	if err == nil {
+	if err == nil && o.zalo == "" {
 		var after emulator.Stats
 		if after, err = c.settled(ctx); err == nil {
 			rep.count(before, after)

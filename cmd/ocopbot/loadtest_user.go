@@ -277,7 +277,14 @@ func firstLine(s string) string {
 // simUser is one simulated producer: a private chat whose id is its user's.
 type simUser struct {
 	chatID int64
-	c      *userClient
+	c      actor
+}
+
+// actor performs a user's step and returns the reply it expected: on
+// Telegram through the Bot API emulator (userClient), on Zalo through the
+// Zalo emulator (zaloClient).
+type actor interface {
+	do(ctx context.Context, chatID int64, s step) (userReply, error)
 }
 
 // play performs steps in order, and those each step's next adds, until

@@ -104,7 +104,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 		return nil, err
 	}
 	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(),
-		ZaloToken: cfg.ZaloToken, ZaloAPIURL: cfg.ZaloAPIURL, ZaloPoll: cfg.ZaloWebhookURL == ""}
+		ZaloToken: cfg.ZaloToken, ZaloAPIURL: cfg.ZaloAPIURL, ZaloPoll: cfg.ZaloWebhookURL == "", PublicURL: cfg.PublicURL}
 	if s.zaloURL != "" {
 		bc.ZaloAPIURL = s.zaloURL
 	}
@@ -129,6 +129,7 @@ func (svc *service) handler(web http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", svc.readyz)
 	mux.Handle("GET /metrics", metrics.Handler(svc.metrics, svc.log))
+	mux.Handle("GET /files/{id}/{name}", svc.bot.FilesHandler())
 	if svc.webhook != "" {
 		// Telegram posts to WEBHOOK_URL: serve its path, whatever it is.
 		path := webhookPath

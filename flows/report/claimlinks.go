@@ -78,13 +78,13 @@ func ClaimLinks(rows []ClaimLinkRow, atlas *units.Atlas, day time.Time, expires 
 	if err != nil {
 		return nil, err
 	}
-	for col, w := range map[string]float64{"A": 6, "B": 34, "C": 28, "D": 16, "E": 44, "F": 18} {
+	for col, w := range map[string]float64{"A": 6, "B": 34, "C": 28, "D": 16, "E": 44, "F": 18, "G": 30} {
 		if err := f.SetColWidth(sheet, col, col, w); err != nil {
 			return nil, err
 		}
 	}
 	head := []any{}
-	for _, h := range []string{"xlsx.no_col", "xlsx.producer", "xlsx.commune", "xlsx.phone", "xlsx.claim_link", "xlsx.qr"} {
+	for _, h := range []string{"xlsx.no_col", "xlsx.producer", "xlsx.commune", "xlsx.phone", "xlsx.claim_link", "xlsx.qr", "xlsx.zalo_code"} {
 		head = append(head, p.T(h))
 	}
 	if err := f.SetSheetRow(sheet, "A1", &head); err != nil {
@@ -103,6 +103,11 @@ func ClaimLinks(rows []ClaimLinkRow, atlas *units.Atlas, day time.Time, expires 
 		if err := f.SetSheetRow(sheet, cell, &[]any{i + 1, r.Name, commune, r.Phone, r.URL}); err != nil {
 			return nil, err
 		}
+		// The code a Zalo user types (Zalo opens no t.me link), beside the picture.
+		code, _ := excelize.CoordinatesToCellName(7, row)
+		if err := f.SetCellValue(sheet, code, r.Code); err != nil {
+			return nil, err
+		}
 		if err := f.SetRowHeight(sheet, row, height); err != nil {
 			return nil, err
 		}
@@ -116,7 +121,7 @@ func ClaimLinks(rows []ClaimLinkRow, atlas *units.Atlas, day time.Time, expires 
 			return nil, fmt.Errorf("QR code of row %d: %w", row, err)
 		}
 	}
-	last, _ := excelize.CoordinatesToCellName(5, len(rows)+1)
+	last, _ := excelize.CoordinatesToCellName(7, len(rows)+1)
 	if err := f.SetCellStyle(sheet, "A2", last, wrap); err != nil {
 		return nil, err
 	}
