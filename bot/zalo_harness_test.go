@@ -3,9 +3,9 @@ package bot_test
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocopbot/ocopbot/bot/zaloemu"

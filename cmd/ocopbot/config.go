@@ -36,17 +36,17 @@ type Config struct {
 	ZaloWebhookSecret string
 	// PublicURL is where users reach HTTP_ADDR: Zalo's charts and
 	// workbooks go as signed links under it.
-	PublicURL string
-	HTTPAddr          string
-	LogFormat         string
-	DemoDatabaseURL   string
-	Workers           int // updates handled at once; 0: the transport's default
-	SendRate          float64
-	SendWorkers       int
-	JobTimeout        time.Duration
-	ReminderStages    []int
-	ReminderHour      int
-	DigestWeekday     time.Weekday
+	PublicURL       string
+	HTTPAddr        string
+	LogFormat       string
+	DemoDatabaseURL string
+	Workers         int // updates handled at once; 0: the transport's default
+	SendRate        float64
+	SendWorkers     int
+	JobTimeout      time.Duration
+	ReminderStages  []int
+	ReminderHour    int
+	DigestWeekday   time.Weekday
 	// Controllers are the personal-data controllers the notice names
 	// (PRIVACY_CONTROLLER, PRIVACY_CONTROLLERS_FILE).
 	Controllers flows.Controllers
