@@ -324,7 +324,7 @@ func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byt
 	if err != nil {
 		return err
 	}
-	b.cfg.Metrics.received(1)
+	b.cfg.Metrics.received(storage.ChannelTelegram, 1)
 	if !fresh {
 		b.duplicate(updateID)
 	}
@@ -333,7 +333,7 @@ func (b *Bot) enqueue(ctx context.Context, updateID, chatID int64, payload []byt
 
 func (b *Bot) duplicate(updateID int64) {
 	b.log.Info("duplicate update dropped", slog.Int64("update_id", updateID))
-	b.cfg.Metrics.duplicate()
+	b.cfg.Metrics.duplicate(storage.ChannelTelegram)
 	if b.hooks.Done != nil {
 		b.hooks.Done(updateID, true, 0)
 	}

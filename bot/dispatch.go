@@ -330,7 +330,7 @@ func (b *Bot) process(ctx context.Context, mb *mailbox, q storage.QueuedUpdate) 
 	if err != nil && ctx.Err() == nil && errors.Is(step.Err(), context.DeadlineExceeded) {
 		err = &overrunError{after: b.cfg.StepTimeout, err: err}
 	}
-	return b.stepDone(ev.in.Kind, start, err)
+	return b.stepDone(storage.ChannelOf(q.ChatID), ev.in.Kind, start, err)
 }
 
 // checkButton verifies a pressed button's data: what the bot did not sign

@@ -1,26 +1,39 @@
-// Package bot is ocopbot's Telegram transport. It takes updates in (long
-// polling through go-telegram/bot, or a webhook), makes their intake
-// durable and deduplicated in a Redis stream, handles them in order within
-// each chat and concurrently across chats, runs them through flows, and
-// renders the flows' replies as Bot API calls.
+// Package bot is ocopbot's transport: it carries the conversations of
+// package flows to Telegram and to Zalo. It takes updates in (Telegram:
+// long polling with getUpdates called directly, or a webhook; Zalo: its Bot
+// API's getUpdates or a webhook, zalochan.go), makes their intake durable
+// and deduplicated in Redis streams (Telegram by update_id, Zalo by sender
+// and message id), handles them in order within each chat and concurrently
+// across chats, runs them through flows, and renders the flows' replies as
+// calls to the chat's channel.
 //
-// Ordering has two layers. Within a process, every update of a chat goes to
-// the same worker (chat ID modulo the number of workers). Across processes,
-// a Redis lock per chat serialises handling and every state write is a
-// compare-and-set on the state's version, so two updates of one chat can
-// never interleave their read-modify-write.
+// Ordering has two layers. The intake is 16 partitions by chat, each one
+// Redis stream read by one live process at a time under a lease
+// (partitions.go), so every update of a chat reaches one process; there it
+// waits in the chat's mailbox, handled one at a time by whichever worker
+// holds the chat (dispatch.go). Every state write is a compare-and-set on
+// the state's version, committed together with the update's
+// acknowledgement and the replies it owes (storage.Redis.Save), so an
+// update is applied once even when a partition changes hands mid-step.
 //
 // Every call to a chat goes through one outbound path (outbound.go): a
 // chat's calls in order, committed to its outbox in Redis before they are
-// sent, each retry_after Telegram gives honoured for the chat, or for
-// everyone when two chats in a row are told to wait. While Telegram takes
-// everything, a reply goes out at once from the worker that committed it.
-// Once Telegram refused the bot for its global rate, the calls it counts
-// (messages and edits) are paced under SEND_RATE with permits from Redis,
-// shared by every process and with the notifications, and chats take turns
-// (turns.go): a new user's first reply first, then round-robin by the age
-// of each chat's oldest due call; a chat whose reply waits its turn is
-// shown "typing…" once per wait. Notifications never overtake a reply due.
-// In webhook mode a button press is answered in the webhook's HTTP response
-// (webhook.go), so that it costs no call of its own.
+// sent, each retry_after honoured for the chat, or for everyone when two
+// chats in a row are told to wait. While Telegram takes everything, a reply
+// goes out at once from the worker that committed it. Once Telegram refused
+// the bot for its global rate, the calls it counts (messages and edits) are
+// paced under SEND_RATE with permits from Redis, shared by every process and
+// with the notifications, and chats take turns (turns.go): a new user's
+// first reply first, then round-robin by the age of each chat's oldest due
+// call; a chat whose reply waits its turn is shown "typing…" once per wait.
+// Notifications never overtake a reply due. In webhook mode a button press
+// is answered in the webhook's HTTP response (webhook.go), so that it costs
+// no call of its own.
+//
+// A Zalo user's chat is an id the bot allocates (storage.ZaloChat), so the
+// intake, the outbox and the turns serve both channels alike; the replies
+// are rendered per channel (outmsg.go for Telegram, zalochan.go for Zalo:
+// numbered choices read back from the chat's state, no edits, texts split
+// at 2,000 characters, files as signed links served by links.go). Zalo's
+// calls take no permit of Telegram's rate.
 package bot

@@ -3,35 +3,41 @@ package bot
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // Metrics receives what the transport counts; package metrics fills it
 // with Prometheus collectors, and a nil field counts nothing. Labels are
-// small fixed sets — an input kind, a Bot API method, an outcome — never a
-// chat, a user or what they wrote.
+// small fixed sets — a channel (ChannelNames), an input kind, a Bot API
+// method, an outcome — never a chat, a user or what they wrote.
 type Metrics struct {
 	// Received counts updates stored in the intake, duplicates included.
-	Received func(n int)
+	Received func(channel string, n int)
 	// Duplicate counts updates dropped at intake as already seen.
-	Duplicate func()
+	Duplicate func(channel string)
 	// Step is one update handled (err nil) or to be tried again, with its
 	// input kind (KindNames) and how long the attempt took.
-	Step func(kind string, took time.Duration, err error)
-	// Call is one Bot API call on the outbound path, by method and outcome
-	// (ok, 429, 403, 4xx, 5xx, network), with the retry_after of a 429.
-	Call func(method, outcome string, retryAfter time.Duration)
+	Step func(channel, kind string, took time.Duration, err error)
+	// Call is one Bot API call on the outbound path, by channel, method and
+	// outcome (ok, 429, 403, 4xx, 5xx, network), with the retry_after of a
+	// 429.
+	Call func(channel, method, outcome string, retryAfter time.Duration)
 	// Forged counts button presses whose data the bot did not sign for
 	// their chat (refused before the flows see them).
 	Forged func()
 	// SetAside is one update set aside after its last try, by input kind
 	// (KindNames).
-	SetAside func(kind string)
+	SetAside func(channel, kind string)
 }
+
+// ChannelNames are the values of the metrics' channel.
+var ChannelNames = []string{storage.ChannelTelegram, storage.ChannelZalo}
 
 // KindNames are the values of Metrics.Step's kind.
 var KindNames = []string{"text", "command", "button", "contact", "photo", "document", "other"}
@@ -54,9 +60,9 @@ func kindName(k flows.InputKind) string {
 	return "other"
 }
 
-func (m *Metrics) received(n int) {
+func (m *Metrics) received(channel string, n int) {
 	if m.Received != nil && n > 0 {
-		m.Received(n)
+		m.Received(channel, n)
 	}
 }
 
@@ -66,25 +72,30 @@ func (m *Metrics) forged() {
 	}
 }
 
-func (m *Metrics) duplicate() {
+func (m *Metrics) duplicate(channel string) {
 	if m.Duplicate != nil {
-		m.Duplicate()
+		m.Duplicate(channel)
 	}
 }
 
-func (m *Metrics) setAside(kind string) {
+func (m *Metrics) setAside(channel, kind string) {
 	if m.SetAside != nil {
-		m.SetAside(kind)
+		m.SetAside(channel, kind)
 	}
 }
 
-// call records one Bot API call; err is post's.
+// call records one Bot API call; err is post's. A Zalo call is counted by
+// its method's own name ("zalo.sendMessage": "sendMessage" of "zalo").
 func (m *Metrics) call(method string, err error) {
 	if m.Call == nil {
 		return
 	}
 	outcome, wait := callOutcome(err)
-	m.Call(method, outcome, wait)
+	channel := storage.ChannelTelegram
+	if name, ok := strings.CutPrefix(method, zaloPrefix); ok {
+		channel, method = storage.ChannelZalo, name
+	}
+	m.Call(channel, method, outcome, wait)
 }
 
 // callOutcome classifies a call by what Telegram (or the network) said.
@@ -112,12 +123,12 @@ func callOutcome(err error) (outcome string, retryAfter time.Duration) {
 
 // stepDone records the end of one attempt at an update and returns its
 // error: dispatch's process wraps its last call in it.
-func (b *Bot) stepDone(kind flows.InputKind, start time.Time, err error) error {
+func (b *Bot) stepDone(channel string, kind flows.InputKind, start time.Time, err error) error {
 	if err == nil {
 		b.intake.progress.Store(time.Now().UnixNano())
 	}
 	if kind != flows.InputResume && b.cfg.Metrics.Step != nil {
-		b.cfg.Metrics.Step(kindName(kind), time.Since(start), err)
+		b.cfg.Metrics.Step(channel, kindName(kind), time.Since(start), err)
 	}
 	return err
 }

@@ -54,14 +54,14 @@ func TestIntakeStalled(t *testing.T) {
 	if stalled, n, since := b.IntakeStalled(time.Minute); !stalled || n != 3 || since < 2*time.Minute {
 		t.Errorf("IntakeStalled = %v, %d, %v; want stalled with 3 in hand for 2 min", stalled, n, since)
 	}
-	if err := b.stepDone(0, time.Now(), nil); err != nil {
+	if err := b.stepDone("telegram", 0, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if stalled, _, _ := b.IntakeStalled(time.Minute); stalled {
 		t.Error("stalled right after an update was handled")
 	}
 	want := errors.New("redis down")
-	if err := b.stepDone(0, time.Now(), want); !errors.Is(err, want) {
+	if err := b.stepDone("telegram", 0, time.Now(), want); !errors.Is(err, want) {
 		t.Errorf("stepDone returned %v, want the step's error", err)
 	}
 }

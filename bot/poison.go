@@ -83,9 +83,17 @@ func (b *Bot) servicesAnswer(ctx context.Context) bool {
 func (b *Bot) setAside(ctx context.Context, mb *mailbox, q storage.QueuedUpdate, reason string, tries int) error {
 	ev := event{chatID: q.ChatID, in: flows.Input{Kind: flows.InputResume}}
 	var u update
-	if q.Kind != kindResume && json.Unmarshal(q.Payload, &u) == nil {
-		if e, ok := decode(&u); ok {
+	switch q.Kind {
+	case kindResume:
+	case kindZalo:
+		if e, ok := zaloEvent(q.ChatID, q.Payload); ok {
 			ev = e
+		}
+	default:
+		if json.Unmarshal(q.Payload, &u) == nil {
+			if e, ok := decode(&u); ok {
+				ev = e
+			}
 		}
 	}
 	kind := kindName(ev.in.Kind)
@@ -98,7 +106,17 @@ func (b *Bot) setAside(ctx context.Context, mb *mailbox, q storage.QueuedUpdate,
 		return err
 	}
 	now := time.Now()
-	es, err := entries(q.ChatID, ev.callbackID, 0, flows.Result{Replies: []flows.Reply{{Text: b.text.Printer(locale).T(key)}}}, q.StreamID, now, b.buttons)
+	res := flows.Result{Replies: []flows.Reply{{Text: b.text.Printer(locale).T(key)}}}
+	var es []*outEntry
+	if storage.IsZaloChat(q.ChatID) {
+		var to string
+		if to, err = b.records.ZaloUser(ctx, q.ChatID); err != nil {
+			return err
+		}
+		es, _, err = zaloEntries(to, res, q.StreamID, now, b.text.Printer(locale), nil)
+	} else {
+		es, err = entries(q.ChatID, ev.callbackID, 0, res, q.StreamID, now, b.buttons)
+	}
 	if err != nil {
 		return fmt.Errorf("encode the set-aside notice: %w", err)
 	}
@@ -113,7 +131,7 @@ func (b *Bot) setAside(ctx context.Context, mb *mailbox, q storage.QueuedUpdate,
 		return err
 	}
 	b.out.submit(ctx, q.ChatID, es)
-	b.cfg.Metrics.setAside(kind)
+	b.cfg.Metrics.setAside(storage.ChannelOf(q.ChatID), kind)
 	// Never the payload: it may hold a phone, a tax code or an ID number.
 	b.log.Warn("update set aside after its last try", slog.Int64("chat_id", q.ChatID), slog.Int64("update_id", u.ID),
 		slog.String("kind", kind), slog.Int("tries", tries), slog.String("reason", reason))

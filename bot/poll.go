@@ -70,7 +70,7 @@ func (b *Bot) store(ctx context.Context, in []storage.Incoming) bool {
 		// A write under way finishes even when shutdown begins.
 		fresh, err := b.enqueueBatch(context.WithoutCancel(ctx), in)
 		if err == nil {
-			b.cfg.Metrics.received(len(in))
+			b.cfg.Metrics.received(storage.ChannelTelegram, len(in))
 			for i, ok := range fresh {
 				if !ok {
 					b.duplicate(in[i].UpdateID)

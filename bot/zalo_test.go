@@ -7,12 +7,18 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
+	"github.com/ocopbot/ocopbot/metrics"
+	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -35,8 +41,14 @@ func (z *zuser) transcript() string {
 
 func TestZaloRegistration(t *testing.T) {
 	t.Parallel()
+	var reg atomic.Pointer[prometheus.Registry]
 	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, zalo: true,
-		now: time.Date(2026, 12, 1, 9, 0, 0, 0, dates.Vietnam)})
+		now: time.Date(2026, 12, 1, 9, 0, 0, 0, dates.Vietnam),
+		metrics: func(store *storage.Store, _ *storage.Redis) bot.Metrics {
+			r := prometheus.NewRegistry()
+			reg.Store(r)
+			return metrics.New(r, store).Transport()
+		}})
 	z := h.zaloUser("8213645102938475610")
 	z.say("Xin chào")
 	z.choose("📝 Đăng ký sản phẩm OCOP")
@@ -110,9 +122,25 @@ JOIN products pr ON pr.id = r.product_id WHERE p.owner_user_id = $1`, z.chatID()
 
 	z.say("/hoso")
 	z.expect("Anh/Chị có 1 hồ sơ", "Mật ong tràm Củ Chi")
-	// Nothing went to Telegram.
+	// Nothing went to Telegram, and the metrics say Zalo.
 	if n := len(h.emu.BotMessages(z.chatID())); n != 0 {
 		t.Errorf("%d messages went to Telegram for a Zalo user", n)
+	}
+	for _, m := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		// 25 messages, and one of them again.
+		{"ocopbot_updates_received_total", map[string]string{"channel": "zalo"}, 26},
+		{"ocopbot_updates_received_total", map[string]string{"channel": "telegram"}, 0},
+		{"ocopbot_updates_duplicate_total", map[string]string{"channel": "zalo"}, 1},
+		// One message per step.
+		{"ocopbot_telegram_calls_total", map[string]string{"channel": "zalo", "method": "sendMessage", "outcome": "ok"}, 25},
+	} {
+		if got := metricValue(t, reg.Load(), m.name, m.labels); got != m.want {
+			t.Errorf("%s%v = %v, want %v", m.name, m.labels, got, m.want)
+		}
 	}
 	t.Log(z.transcript())
 }

@@ -373,10 +373,10 @@ func (b *Bot) takeZalo(ctx context.Context, u zalo.Update) error {
 	if err != nil {
 		return err
 	}
-	b.cfg.Metrics.received(1)
+	b.cfg.Metrics.received(storage.ChannelZalo, 1)
 	if !fresh[0] {
 		b.log.Info("duplicate zalo update dropped", slog.String("key", u.Key()))
-		b.cfg.Metrics.duplicate()
+		b.cfg.Metrics.duplicate(storage.ChannelZalo)
 		if b.hooks.ZaloDone != nil {
 			b.hooks.ZaloDone(u.Key(), true, 0)
 		}

@@ -29,14 +29,15 @@ var ImportKinds = []string{"results", "registry", "quotas"}
 type Metrics struct {
 	reg *prometheus.Registry
 
-	received, duplicate, handled, retried prometheus.Counter
-	setAside                              *prometheus.CounterVec
-	step                                  *prometheus.HistogramVec
-	calls                                 *prometheus.CounterVec
-	retryAfter                            prometheus.Counter
-	forged                                prometheus.Counter
-	registrations                         prometheus.Counter
-	imports                               *prometheus.CounterVec
+	received, duplicate *prometheus.CounterVec
+	handled, retried    prometheus.Counter
+	setAside            *prometheus.CounterVec
+	step                *prometheus.HistogramVec
+	calls               *prometheus.CounterVec
+	retryAfter          prometheus.Counter
+	forged              prometheus.Counter
+	registrations       prometheus.Counter
+	imports             *prometheus.CounterVec
 }
 
 // New registers the collectors on reg: ours, the Go runtime's and the
@@ -46,24 +47,26 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help})
 	}
 	m := &Metrics{
-		reg:       reg,
-		received:  counter("updates_received_total", "Updates stored in the intake, duplicates included."),
-		duplicate: counter("updates_duplicate_total", "Updates dropped at intake as already seen."),
-		handled:   counter("updates_handled_total", "Updates handled: state, acknowledgement and replies committed."),
-		retried:   counter("updates_retried_total", "Attempts at an update that failed and will be tried again (an outage, a concurrent writer)."),
+		reg: reg,
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "updates_received_total",
+			Help: "Updates stored in the intake, duplicates included, by channel (telegram, zalo)."}, []string{"channel"}),
+		duplicate: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "updates_duplicate_total",
+			Help: "Updates dropped at intake as already seen, by channel."}, []string{"channel"}),
+		handled: counter("updates_handled_total", "Updates handled: state, acknowledgement and replies committed."),
+		retried: counter("updates_retried_total", "Attempts at an update that failed and will be tried again (an outage, a concurrent writer)."),
 		setAside: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "updates_set_aside_total",
-			Help: "Updates set aside by this process after their last try failed by their own fault (not an outage), by the kind of input.",
-		}, []string{"kind"}),
+			Help: "Updates set aside by this process after their last try failed by their own fault (not an outage), by channel and the kind of input.",
+		}, []string{"channel", "kind"}),
 		step: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "step_duration_seconds",
-			Help:    "Time to handle one update, from leaving the queue to its replies sent, by the kind of input.",
+			Help:    "Time to handle one update, from leaving the queue to its replies sent, by channel and the kind of input.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"kind"}),
+		}, []string{"channel", "kind"}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "telegram_calls_total",
-			Help: "Bot API calls on the outbound path (replies, edits, notifications) by method and outcome: ok, 429, 403, 4xx, 5xx, network.",
-		}, []string{"method", "outcome"}),
+			Help: "Bot API calls on the outbound path (replies, edits, notifications) by channel (telegram, zalo), method and outcome: ok, 429, 403, 4xx, 5xx, network.",
+		}, []string{"channel", "method", "outcome"}),
 		retryAfter:    counter("telegram_retry_after_seconds_total", "Seconds Telegram asked the bot to wait (retry_after of 429 answers)."),
 		forged:        counter("buttons_refused_total", "Button presses whose data the bot did not sign for their chat: forged, or pressed from another chat."),
 		registrations: counter("registrations_submitted_total", "Registrations submitted by producers in the chat."),
@@ -72,9 +75,13 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 			Help: "Imports written from the chat by kind: registry and quotas files; results counts every batch of council results recorded (a file, or one result entered with /ketqua).",
 		}, []string{"kind"}),
 	}
-	for _, k := range bot.KindNames {
-		m.step.WithLabelValues(k)
-		m.setAside.WithLabelValues(k)
+	for _, c := range bot.ChannelNames {
+		m.received.WithLabelValues(c)
+		m.duplicate.WithLabelValues(c)
+		for _, k := range bot.KindNames {
+			m.step.WithLabelValues(c, k)
+			m.setAside.WithLabelValues(c, k)
+		}
 	}
 	for _, k := range ImportKinds {
 		m.imports.WithLabelValues(k)
@@ -88,19 +95,19 @@ func New(reg *prometheus.Registry, store *storage.Store) *Metrics {
 // Transport is what package bot counts through (bot.Config.Metrics).
 func (m *Metrics) Transport() bot.Metrics {
 	return bot.Metrics{
-		Received:  func(n int) { m.received.Add(float64(n)) },
-		Duplicate: m.duplicate.Inc,
-		Step: func(kind string, took time.Duration, err error) {
+		Received:  func(channel string, n int) { m.received.WithLabelValues(channel).Add(float64(n)) },
+		Duplicate: func(channel string) { m.duplicate.WithLabelValues(channel).Inc() },
+		Step: func(channel, kind string, took time.Duration, err error) {
 			if err != nil {
 				m.retried.Inc()
 				return
 			}
 			m.handled.Inc()
-			m.step.WithLabelValues(kind).Observe(took.Seconds())
+			m.step.WithLabelValues(channel, kind).Observe(took.Seconds())
 		},
-		SetAside: func(kind string) { m.setAside.WithLabelValues(kind).Inc() },
-		Call: func(method, outcome string, retryAfter time.Duration) {
-			m.calls.WithLabelValues(method, outcome).Inc()
+		SetAside: func(channel, kind string) { m.setAside.WithLabelValues(channel, kind).Inc() },
+		Call: func(channel, method, outcome string, retryAfter time.Duration) {
+			m.calls.WithLabelValues(channel, method, outcome).Inc()
 			if retryAfter > 0 {
 				m.retryAfter.Add(retryAfter.Seconds())
 			}

@@ -25,8 +25,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -49,6 +54,15 @@ type Options struct {
 	PerChatRate, GlobalRate   float64
 	PerChatBurst, GlobalBurst int
 	Now                       func() time.Time
+	// Users are the simulated Zalo users the chat page (GET /zalo/) offers.
+	Users []User
+}
+
+// User is a simulated Zalo user of the chat page.
+type User struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role,omitempty"` // who they are, under their name
 }
 
 // Entry is one message of a chat's transcript.
@@ -604,6 +618,8 @@ func post(ctx context.Context, client *http.Client, h *webhook, body []byte) boo
 //	POST /zalo/users/{id}/messages  {"name", "text"} or {"name", "photo", "caption"} → {"message_id"};
 //	                                with {"expect": […], "timeout"} it waits for the reply: {"message_id", "reply", "timeout"}
 //	GET  /zalo/chats/{id}           the chat's transcript
+//	GET  /zalo/                     a Zalo-styled chat page for Options.Users (GET /zalo/users), which sends
+//	                                /zalo/sample-photo.png as a photo
 //	GET  /zalo/stats                {"calls", "too_many_requests", "pending_updates"}
 //
 // It takes no token: serve it only on the emulator's own listener.
@@ -647,6 +663,22 @@ func (s *Server) ControlHandler() http.Handler {
 	})
 	mux.HandleFunc("GET /zalo/chats/{id}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Transcript(r.PathValue("id")))
+	})
+	mux.HandleFunc("GET /zalo/{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src * data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+		_, _ = w.Write(chatPage)
+	})
+	mux.HandleFunc("GET /zalo/users", func(w http.ResponseWriter, _ *http.Request) {
+		users := s.opts.Users
+		if users == nil {
+			users = []User{}
+		}
+		writeJSON(w, http.StatusOK, users)
+	})
+	mux.HandleFunc("GET /zalo/sample-photo.png", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(samplePhoto())
 	})
 	mux.HandleFunc("GET /zalo/stats", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"calls": s.Calls(), "too_many_requests": s.TooManyRequests(),
@@ -701,3 +733,19 @@ func holdsAny(text string, parts []string) bool {
 	}
 	return false
 }
+
+// chatPage is the simulated users' chat: plain text and numbered lines, as
+// Zalo shows the bot's messages.
+//
+//go:embed static/chat.html
+var chatPage []byte
+
+// samplePhoto is the picture the chat page sends as a product photo: a
+// honey-coloured square.
+var samplePhoto = sync.OnceValue(func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 96, 96))
+	draw.Draw(img, img.Bounds(), &image.Uniform{C: color.RGBA{R: 0xe8, G: 0xa3, B: 0x17, A: 0xff}}, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	return buf.Bytes()
+})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/bot/webchat"
+	"github.com/ocopbot/ocopbot/bot/zaloemu"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -38,7 +39,7 @@ func demo(ctx context.Context, cfg Config, args []string, log *slog.Logger, stdo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nocopbot chế độ demo (demo mode): mở %s để trò chuyện với bot.\nDữ liệu mẫu, không có Telegram thật. Ctrl+C để dừng.\n\n", d.URL)
+	fmt.Fprintf(stdout, "\nocopbot chế độ demo (demo mode): mở %s để trò chuyện với bot trên Telegram (giả lập),\n%s/zalo/ trên Zalo (giả lập).\nDữ liệu mẫu, không có Telegram hay Zalo thật. Ctrl+C để dừng.\n\n", d.URL, d.URL)
 	return d.wait()
 }
 
@@ -64,6 +65,10 @@ func startDemo(ctx context.Context, cfg Config, redisPrefix string, log *slog.Lo
 	emu := emulator.New(emulator.Options{Token: demoToken, BotID: 100000001, BotUsername: "ocopbot_demo", BotName: "OCOP (demo)",
 		PerChatRate: 1, PerChatBurst: 5, GlobalRate: 30, GlobalBurst: 30, MaxMessagesPerChat: 1000})
 	chat := webchat.New(emu, webchat.Options{Title: "ocopbot — chế độ demo", Users: demoUsers})
+	// Producers live on Zalo: the demo emulates it too, with its own chat
+	// page at /zalo/, beside the officials on Telegram.
+	zemu := zaloemu.New(zaloemu.Options{Token: zaloDemoToken, Users: demoZaloUsers})
+	closeAll := func() { emu.Close(); zemu.Close() }
 	svc, err := startService(ctx, cfg, settings{
 		token:       demoToken,
 		redisPrefix: redisPrefix,
@@ -73,11 +78,12 @@ func startDemo(ctx context.Context, cfg Config, redisPrefix string, log *slog.Lo
 			}
 			return seedDemo(ctx, store, log)
 		},
-		web:     emulatorHandler(emu, chat),
-		stopped: emu.Close,
+		web:     emulatorHandler(emu, chat, zemu),
+		zalo:    true,
+		stopped: closeAll,
 	}, log)
 	if err != nil {
-		emu.Close()
+		closeAll()
 		return nil, err
 	}
 	// Telegram numbers a bot's updates on from where it stood, and the
@@ -89,7 +95,7 @@ func startDemo(ctx context.Context, cfg Config, redisPrefix string, log *slog.Lo
 	last, err := svc.rdb.LastSeenUpdateID(ctx)
 	if err != nil {
 		svc.close()
-		emu.Close()
+		closeAll()
 		return nil, err
 	}
 	emu.ContinueUpdateIDs(last)
@@ -99,16 +105,42 @@ func startDemo(ctx context.Context, cfg Config, redisPrefix string, log *slog.Lo
 }
 
 // emulatorHandler serves the Bot API (/bot<token>/…, /file/bot<token>/…)
-// from the emulator and everything else from the web chat.
-func emulatorHandler(emu *emulator.Server, chat *webchat.Server) http.Handler {
+// from the emulator, the Zalo Bot API (/zalo/bot<token>/…) and its chat page
+// and users (/zalo/…) from the Zalo emulator, and everything else from the
+// web chat.
+//
+// The Zalo emulator's users' API (its chat page's) is the demo's web chat
+// for Zalo: like the Telegram one, it speaks for the demo's simulated users
+// to whoever opens the page, on demo data only. zemu may be nil: Telegram
+// alone.
+func emulatorHandler(emu *emulator.Server, chat *webchat.Server, zemu *zaloemu.Server) http.Handler {
+	var zalo http.Handler = http.NotFoundHandler()
+	if zemu != nil {
+		zalo = zemu.ControlHandler()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/bot") || strings.HasPrefix(r.URL.Path, "/file/bot") {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/bot") || strings.HasPrefix(p, "/file/bot"):
 			emu.ServeHTTP(w, r)
-			return
+		case zemu != nil && strings.HasPrefix(p, "/zalo/bot"):
+			http.StripPrefix("/zalo", zemu).ServeHTTP(w, r)
+		case zemu != nil && strings.HasPrefix(p, "/zalo/"):
+			zalo.ServeHTTP(w, r)
+		default:
+			chat.ServeHTTP(w, r)
 		}
-		chat.ServeHTTP(w, r)
 	})
 }
+
+// The demo's Zalo users (ids as long as Zalo's): a producer of the demo's
+// data who chats on Zalo, and someone new.
+var demoZaloUsers = []zaloemu.User{
+	{ID: demoZaloProducer, Name: "Anh Tuấn", Role: "Nhà sản xuất trên Zalo, HTX Trà Phú Hòa (demo)"},
+	{ID: "3000000000000000002", Name: "Chị Mai", Role: "Chưa đăng ký — gõ «xin chào» rồi trả lời bằng số"},
+}
+
+// demoZaloProducer is the Zalo user of a demo producer.
+const demoZaloProducer = "3000000000000000001"
 
 // The simulated users the web chat starts with. Their chat IDs are their
 // user IDs, as in Telegram's private chats.

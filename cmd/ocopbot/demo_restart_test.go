@@ -48,9 +48,17 @@ func TestDemoRestartAnswersAtOnce(t *testing.T) {
 	d = startDemoBinary(t, dir, bin, dbURL, redisURL)
 	again := webChat{t, d}
 	again.ask(9003, "/start", "Xin chào")
-	// Before 1/7/2025: the registry's 191 products and the 3 samples, every
+	// Before 1/7/2025: the registry's 191 products and the 4 samples, every
 	// certificate valid, counted once.
-	again.ask(9002, "/status Hồ Chí Minh 30/09/2024", "Sản phẩm OCOP còn hiệu lực: 194 (3★: 113 · 4★: 81 · 5★: 0)")
+	again.ask(9002, "/status Hồ Chí Minh 30/09/2024", "Sản phẩm OCOP còn hiệu lực: 195 (3★: 114 · 4★: 81 · 5★: 0)")
+	// The demo's producer on Zalo, through the Zalo emulator's page API.
+	if page := again.get("/zalo/"); !strings.Contains(page, "Zalo (giả lập)") {
+		t.Error("no Zalo chat page at /zalo/")
+	}
+	if users := again.get("/zalo/users"); !strings.Contains(users, demoZaloProducer) {
+		t.Errorf("/zalo/users = %s", users)
+	}
+	again.zalo(demoZaloProducer, "/hoso", "Trà mãng cầu Phú Hòa")
 	if out := d.out.String(); strings.Contains(out, "duplicate update dropped") {
 		t.Errorf("the restarted demo dropped updates as duplicates:\n%s", out)
 	}
@@ -147,5 +155,24 @@ func (w webChat) ask(chat int64, text, want string) {
 		if err := json.Unmarshal([]byte(w.get(fmt.Sprintf("/webchat/api/chats/%d?after=%d", chat, v.Version))), &v); err != nil {
 			w.t.Fatal(err)
 		}
+	}
+}
+
+// zalo sends text as a Zalo user of the demo and waits for a reply holding
+// want, as the Zalo chat page does.
+func (w webChat) zalo(user, text, want string) {
+	w.t.Helper()
+	body, _ := json.Marshal(map[string]any{"name": "Anh Tuấn", "text": text, "expect": []string{want}, "timeout": "60s"})
+	resp, err := http.Post(w.d.URL+"/zalo/users/"+user+"/messages", "application/json", bytes.NewReader(body))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Reply   *struct{ Text string }
+		Timeout bool
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.Timeout || v.Reply == nil {
+		w.t.Fatalf("zalo %s %q: no reply holding %q (%v); transcript:\n%s", user, text, want, err, w.get("/zalo/chats/"+user))
 	}
 }

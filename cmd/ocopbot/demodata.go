@@ -31,27 +31,33 @@ var demoOfficials = []struct {
 // demoProducer is a sample producer with one product, marked "(demo)".
 type demoProducer struct {
 	owner    int64
+	zalo     string // the Zalo user who owns it, instead of owner
 	unitCode string // a commune of the two-level tree
 	producer ocop.Producer
 	product  ocop.Product
 }
 
 var demoProducers = []demoProducer{
-	{9001, "27553", // Xã Củ Chi (from Tân Thông Hội, Tân Phú Trung, Phước Vĩnh An of the former Huyện Củ Chi)
+	{9001, "", "27553", // Xã Củ Chi (from Tân Thông Hội, Tân Phú Trung, Phước Vĩnh An of the former Huyện Củ Chi)
 		ocop.Producer{Kind: ocop.KindCooperative, Name: "HTX Mật ong Củ Chi (demo)", Representative: "Nguyễn Thị Lan",
 			Phone: "0912000001", TaxCode: "0100109106"},
 		ocop.Product{Name: "Mật ong rừng tràm Củ Chi", SubgroupCode: "1.4", TargetStars: 4,
 			Description: "Mật ong nguyên chất thu từ rừng tràm, không pha đường (dữ liệu mẫu)."}},
-	{9011, "27541", // Xã Phú Hòa Đông (from Phú Hòa Đông, Tân Thạnh Tây, Tân Thạnh Đông)
+	{9011, "", "27541", // Xã Phú Hòa Đông (from Phú Hòa Đông, Tân Thạnh Tây, Tân Thạnh Đông)
 		ocop.Producer{Kind: ocop.KindHousehold, Name: "Hộ kinh doanh Bánh tráng Phú Hòa Đông (demo)", Representative: "Trần Văn Tư",
 			Phone: "0912000002", CitizenID: "079070000001"},
 		ocop.Product{Name: "Bánh tráng phơi sương", SubgroupCode: "1.2", TargetStars: 3,
 			Description: "Bánh tráng tráng tay, phơi sương đêm (dữ liệu mẫu)."}},
-	{9012, "26800", // Phường Linh Xuân (from Linh Xuân, Linh Trung and part of Linh Tây of the former Thành phố Thủ Đức)
+	{9012, "", "26800", // Phường Linh Xuân (from Linh Xuân, Linh Trung and part of Linh Tây of the former Thành phố Thủ Đức)
 		ocop.Producer{Kind: ocop.KindEnterprise, Name: "Công ty TNHH Nông sản Thủ Đức (demo)", Representative: "Lê Minh Tâm",
 			Phone: "0912000003", TaxCode: "0100109106-001"},
 		ocop.Product{Name: "Rau mầm hữu cơ", SubgroupCode: "1.1", TargetStars: 4,
 			Description: "Rau mầm trồng thủy canh hữu cơ, thu hoạch trong ngày (dữ liệu mẫu)."}},
+	{0, demoZaloProducer, "27541", // Xã Phú Hòa Đông: its producer chats on Zalo
+		ocop.Producer{Kind: ocop.KindCooperative, Name: "HTX Trà Phú Hòa (demo)", Representative: "Phạm Văn Tuấn",
+			Phone: "0912000004", TaxCode: "0100109106-002"},
+		ocop.Product{Name: "Trà mãng cầu Phú Hòa", SubgroupCode: "1.6", TargetStars: 3,
+			Description: "Trà túi lọc từ lá mãng cầu xiêm (dữ liệu mẫu)."}},
 }
 
 // seedDemo loads, once, Ho Chi Minh City's units in both trees (today's
@@ -97,6 +103,11 @@ func seedDemo(ctx context.Context, store *storage.Store, log *slog.Logger) error
 		}
 	}
 	for _, d := range demoProducers {
+		if d.zalo != "" {
+			if d.owner, err = store.ZaloChat(ctx, d.zalo); err != nil {
+				return fmt.Errorf("demo producer %s: %w", d.producer.Name, err)
+			}
+		}
 		if _, err := store.ProducerByOwner(ctx, d.owner); err == nil {
 			continue
 		} else if !errors.Is(err, storage.ErrNotFound) {

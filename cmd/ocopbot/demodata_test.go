@@ -57,8 +57,8 @@ func TestSeedDemo(t *testing.T) {
 		if links < 273 {
 			t.Fatalf("run %d: %d merge links, want at least the old city's 273 communes", run, links)
 		}
-		// The three sample producers, registered in the chat, and the
-		// city's registry: its 67 producers, none linked to the bot yet.
+		// The four sample producers, registered in the chat (one on Zalo),
+		// and the city's registry: its 67 producers, none linked to the bot yet.
 		var producers, regs, demo, sample, imported, unlinked int
 		err = db.Store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM producers), (SELECT count(*) FROM registrations),
 			(SELECT count(*) FROM producers WHERE name LIKE '%(demo)'),
@@ -69,9 +69,16 @@ func TestSeedDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if producers != 3+67 || demo != producers || regs != 3 || sample != 3 || imported != 67 || unlinked != 67 {
+		if producers != 4+67 || demo != producers || regs != 4 || sample != 4 || imported != 67 || unlinked != 67 {
 			t.Fatalf("run %d: %d producers (%d marked demo; %d sample, %d imported of HCMC, %d unlinked), %d registrations; "+
-				"want 3 sample and 67 imported and unlinked, all marked, and 3 registrations", run, producers, demo, sample, imported, unlinked, regs)
+				"want 4 sample and 67 imported and unlinked, all marked, and 4 registrations", run, producers, demo, sample, imported, unlinked, regs)
+		}
+		zalo, err := db.Store.ZaloChat(ctx, demoZaloProducer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := db.Store.ProducerByOwner(ctx, zalo); err != nil || p.Name != "HTX Trà Phú Hòa (demo)" {
+			t.Fatalf("run %d: the Zalo user's producer: %+v (%v)", run, p, err)
 		}
 		// The registry: 191 products, 112 at 3★ and 79 at 4★, each with
 		// one certificate decided from 2022 to mid-2024, loaded once.
@@ -135,7 +142,7 @@ func TestSeedDemo(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"Phường Linh Xuân", "Xã Củ Chi", "Xã Phú Hòa Đông"}; !slices.Equal(communes, want) {
+	if want := []string{"Phường Linh Xuân", "Xã Củ Chi", "Xã Phú Hòa Đông", "Xã Phú Hòa Đông"}; !slices.Equal(communes, want) {
 		t.Fatalf("producers' communes in today's tree: %q, want %q", communes, want)
 	}
 

@@ -49,7 +49,7 @@ func emulatorCmd(ctx context.Context, cfg Config, args []string, stdout io.Write
 	}
 	// The control API takes no token: it is served here, on the emulator's
 	// own listener, and never by demo mode, whose listener is the bot's.
-	srv := &http.Server{Handler: emu.ControlHandler(emulatorHandler(emu, chat)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu.ControlHandler(emulatorHandler(emu, chat, nil)), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "Bot API emulator: TELEGRAM_API_URL=http://%s (token %s); web chat at http://%s; faults, stats and users at http://%s/emulator/\n",
 		ln.Addr(), token, ln.Addr(), ln.Addr())
 	return serveUntil(ctx, srv, ln, emu.Close)

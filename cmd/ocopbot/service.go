@@ -29,9 +29,11 @@ const sendGrace = 10 * time.Second
 
 // settings are what serve and demo wire differently.
 type settings struct {
-	token       string
-	apiURL      string // the Bot API server; "" is this process's own HTTP server (demo's emulator)
-	zaloURL     string // the Zalo Bot API server, when not ZALO_API_URL (demo's emulator)
+	token  string
+	apiURL string // the Bot API server; "" is this process's own HTTP server (demo's emulator)
+	// zalo serves Zalo users through the Zalo Bot API emulator this
+	// process serves at /zalo (demo mode), whatever ZALO_* say.
+	zalo        bool
 	redisPrefix string
 	// prepare readies the database before anything reads it (demo:
 	// migrations and demo data).
@@ -105,8 +107,11 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	}
 	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(),
 		ZaloToken: cfg.ZaloToken, ZaloAPIURL: cfg.ZaloAPIURL, ZaloPoll: cfg.ZaloWebhookURL == "", PublicURL: cfg.PublicURL}
-	if s.zaloURL != "" {
-		bc.ZaloAPIURL = s.zaloURL
+	if s.zalo {
+		bc.ZaloToken, bc.ZaloAPIURL, bc.ZaloPoll = zaloDemoToken, svc.url+"/zalo", true
+		if bc.PublicURL == "" {
+			bc.PublicURL = svc.url
+		}
 	}
 	svc.bot, err = bot.New(bc, app.engine, svc.rdb, svc.store, app.text, log, bot.Hooks{})
 	if err != nil {
