@@ -62,6 +62,7 @@ type harness struct {
 
 	zaloURL   string
 	publicURL string // the bot's HTTP server (option zalo)
+	zaloHook  string // the bot's Zalo webhook (option zaloWebhook)
 }
 
 // process is one running bot "process": stopping it and starting another
@@ -83,8 +84,14 @@ type harnessOptions struct {
 	now      time.Time // a fixed clock; zero: time.Now
 	notify   bool      // run the notification sender too
 	zalo     bool      // also serve Zalo users, through the Zalo emulator (h.zemu)
-	limits   bool      // the emulator applies Telegram's rate limits
-	sendRate float64   // the sender's global rate; 0: its default
+	// zaloWebhook: the Zalo emulator posts Zalo's updates to the first
+	// process's Zalo webhook handler (with zalo).
+	zaloWebhook bool
+	// zaloLimits: the Zalo emulator answers 429 past 1 message a second per
+	// chat (bursts of 2) and 30 overall.
+	zaloLimits bool
+	limits     bool    // the emulator applies Telegram's rate limits
+	sendRate   float64 // the sender's global rate; 0: its default
 	// api wraps the emulator's handler: the bot's calls go through it.
 	api func(http.Handler) http.Handler
 	// controllers are the personal-data controllers the notice names.
@@ -140,7 +147,11 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	h.srv = httptest.NewServer(api)
 	t.Cleanup(h.srv.Close)
 	if o.zalo {
-		h.zemu = zaloemu.New(zaloemu.Options{Token: zaloTestToken})
+		zo := zaloemu.Options{Token: zaloTestToken}
+		if o.zaloLimits {
+			zo.PerChatRate, zo.PerChatBurst, zo.GlobalRate, zo.GlobalBurst = 1, 2, 30, 30
+		}
+		h.zemu = zaloemu.New(zo)
 		zsrv := httptest.NewServer(h.zemu)
 		t.Cleanup(zsrv.Close)
 		t.Cleanup(h.zemu.Close)
@@ -180,6 +191,15 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		o.noPoll = true
 	}
 	p := h.start(o)
+	if o.zaloWebhook {
+		const secret = "harness-zalo-secret"
+		hook := httptest.NewServer(p.bot.ZaloWebhookHandler(secret))
+		t.Cleanup(hook.Close)
+		if err := p.bot.SetZaloWebhook(context.Background(), hook.URL, secret); err != nil {
+			t.Fatal(err)
+		}
+		h.zaloHook = hook.URL
+	}
 	if o.webhook {
 		const secret = "harness-webhook-secret-0123"
 		hook := httptest.NewServer(p.bot.WebhookHandler(secret))
@@ -243,7 +263,7 @@ func (h *harness) start(o harnessOptions) *process {
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
 	var files *filesProxy
 	if h.zemu != nil {
-		cfg.ZaloToken, cfg.ZaloAPIURL, cfg.ZaloPoll = zaloTestToken, h.zaloURL, !o.noPoll
+		cfg.ZaloToken, cfg.ZaloAPIURL, cfg.ZaloPoll = zaloTestToken, h.zaloURL, !o.noPoll && !o.zaloWebhook
 		// The bot's own HTTP server, for the links of Zalo's files.
 		files = &filesProxy{}
 		srv := httptest.NewServer(files)

@@ -41,8 +41,23 @@ func (z *zuser) transcript() string {
 
 func TestZaloRegistration(t *testing.T) {
 	t.Parallel()
+	for _, hook := range []bool{false, true} {
+		name := "polling"
+		if hook {
+			name = "webhook"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			zaloRegistration(t, hook)
+		})
+	}
+}
+
+// zaloRegistration is a producer's whole registration on Zalo, its updates
+// long-polled or posted to the bot's webhook.
+func zaloRegistration(t *testing.T, hook bool) {
 	var reg atomic.Pointer[prometheus.Registry]
-	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, zalo: true,
+	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, zalo: true, zaloWebhook: hook,
 		now: time.Date(2026, 12, 1, 9, 0, 0, 0, dates.Vietnam),
 		metrics: func(store *storage.Store, _ *storage.Redis) bot.Metrics {
 			r := prometheus.NewRegistry()
@@ -294,4 +309,55 @@ func fetch(t *testing.T, url string, status int) []byte {
 		t.Fatalf("GET %s: %s, want %d", url, resp.Status, status)
 	}
 	return body
+}
+
+// The Zalo webhook refuses a request without the secret Zalo was given,
+// and takes nothing from it.
+func TestZaloWebhookSecret(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{zalo: true, zaloWebhook: true})
+	body := `{"event_name":"message.text.received","message":{"message_id":"m1","from":{"id":"u1"},"chat":{"id":"u1","chat_type":"PRIVATE"},"date":1,"text":"/hoso"}}`
+	for _, secret := range []string{"", "wrong-secret"} {
+		req, _ := http.NewRequest(http.MethodPost, h.zaloHook, strings.NewReader(body))
+		if secret != "" {
+			req.Header.Set("X-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("secret %q: %s, want 401", secret, resp.Status)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM accounts WHERE channel = 'zalo'`); n != 0 {
+		t.Fatalf("a refused request made %d Zalo accounts", n)
+	}
+}
+
+// Zalo's 429s are honoured: a reply longer than a message goes out in its
+// parts, in order, each as soon as Zalo takes it, none lost, while Zalo
+// refuses the bot for going too fast.
+func TestZaloTooManyRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{now: statusDay, zalo: true, zaloLimits: true})
+	seedCuChi(t, h)
+	z := h.zaloUser("4440001112223334445")
+	for range 4 {
+		z.say("/trogiup")
+	}
+	h.waitFor("every reply", func() bool { return len(z.messages()) >= 4 })
+	if h.zemu.TooManyRequests() == 0 {
+		t.Fatal("Zalo never answered 429: the test shows nothing")
+	}
+	msgs := z.messages()
+	if len(msgs) != 4 {
+		t.Fatalf("%d replies, want 4", len(msgs))
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m.Text, "/dangky") {
+			t.Fatalf("a reply is not the help:\n%s", m.Text)
+		}
+	}
 }
