@@ -361,3 +361,39 @@ func TestZaloTooManyRequests(t *testing.T) {
 		}
 	}
 }
+
+// A Zalo user's messages sent at once are answered in their order, each
+// once; and a restart in the middle of a registration loses nothing: the
+// step and the numbered choices the user was shown carry over.
+func TestZaloOrderAndRestart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{twoLevel: true, merges: true, zalo: true,
+		now: time.Date(2026, 12, 1, 9, 0, 0, 0, dates.Vietnam)})
+	z := h.zaloUser("2220001112223334445")
+	sent := []string{"/trogiup", "/hoso", "/trogiup", "/hoso", "/trogiup", "/hoso"}
+	var keys []string
+	for _, s := range sent {
+		keys = append(keys, z.id+"/"+h.zemu.SendText(z.id, z.name, s))
+	}
+	for _, k := range keys {
+		h.waitZalo(k)
+	}
+	h.waitFor("six replies", func() bool { return len(z.messages()) >= 6 })
+	msgs := z.messages()
+	if len(msgs) != 6 {
+		t.Fatalf("%d replies to 6 messages", len(msgs))
+	}
+	for i, m := range msgs {
+		help := strings.Contains(m.Text, "/dangky")
+		if help != (sent[i] == "/trogiup") {
+			t.Fatalf("reply %d answers the wrong message (%s):\n%s", i+1, sent[i], m.Text)
+		}
+	}
+
+	z.say("/dangky")
+	z.choose("✅ Tôi đồng ý")
+	z.expect("Bước 1/14")
+	h.restart()
+	z.choose("Hợp tác xã") // read against the choices kept in Redis
+	z.expect("Loại hình: Hợp tác xã ✓", "Bước 2/14")
+}
