@@ -150,6 +150,11 @@ func New(o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Message ids go on from the clock's microseconds, not from 1: the
+	// bot remembers the ids of two days to drop redeliveries, and would
+	// drop as repeats the messages of an emulator started again (demo
+	// mode restarted) that numbered from 1 anew.
+	s.seq = int(time.Now().UnixMicro())
 	return s
 }
 
