@@ -97,7 +97,7 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 	switch st.Step {
 	case fxValue:
 		if a.Field == ocop.FieldPhone {
-			st.Keyboard = true
+			st.Keyboard = !t.chat.Typed
 			t.say(Reply{Text: t.p.T(phoneAsk(t, "fix.ask.phone"), "Value", current(t.p, pr, a.Field)), Keyboard: [][]KeyButton{
 				{{Label: t.p.T("button.share_phone"), RequestContact: true}},
 				{{Label: t.p.T("button.back")}},

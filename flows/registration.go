@@ -260,7 +260,7 @@ func (r *registration) prompt(t *turn, editID int) error {
 	case stName, stRep, stPName, stAddrLine:
 		reply = r.textPrompt(t, header)
 	case stPhone:
-		st.Keyboard = true
+		st.Keyboard = !t.chat.Typed // a typed-only channel shows no keyboard to take away
 		t.ask(Reply{Text: header + t.p.T(phoneAsk(t, "reg.ask.phone")), Keyboard: [][]KeyButton{
 			{{Label: t.p.T("button.share_phone"), RequestContact: true}},
 			{{Label: t.p.T("button.back")}},
