@@ -379,7 +379,8 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	if err != nil {
 		return err
 	}
-	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: locale, Typed: storage.IsZaloChat(ev.chatID)}
+	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: locale, Typed: storage.IsZaloChat(ev.chatID),
+		Channel: storage.ChannelOf(ev.chatID)}
 	st := mb.st
 	if !mb.decoded {
 		var err error

@@ -67,7 +67,11 @@ func zaloRegistration(t *testing.T, hook bool) {
 	z := h.zaloUser("8213645102938475610")
 	z.say("Xin chào")
 	z.choose("📝 Đăng ký sản phẩm OCOP")
-	z.expect("Luật Bảo vệ dữ liệu cá nhân")
+	// The notice names the channel the user is on.
+	z.expect("Luật Bảo vệ dữ liệu cá nhân", "mã tài khoản Zalo", "đi qua dịch vụ Zalo")
+	if strings.Contains(z.lastText(), "Telegram") {
+		t.Fatalf("the notice on Zalo speaks of Telegram:\n%s", z.lastText())
+	}
 	z.choose("✅ Tôi đồng ý")
 	z.expect("Bước 1/14", "loại hình")
 	z.say("hop tac xa") // the choice typed, accents left out

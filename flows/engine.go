@@ -53,6 +53,18 @@ type Chat struct {
 	// Typed says the chat's channel has no buttons (Zalo): every answer is
 	// typed, and no contact can be shared, so prompts ask to type.
 	Typed bool
+	// Channel names the messenger ("telegram", "zalo"): the personal-data
+	// notice says whose account and whose servers the messages pass.
+	Channel string
+}
+
+// channel is the chat's messenger, "telegram" when the transport did not
+// say (the flows' own tests).
+func (c *Chat) channel() string {
+	if c.Channel == "" {
+		return "telegram"
+	}
+	return c.Channel
 }
 
 // Engine runs the conversations: it routes each input to the command, the

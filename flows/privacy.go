@@ -94,7 +94,8 @@ const (
 func (e *Engine) consentNotice(t *turn, kind noticeKind, unit int64, agree, decline string) Reply {
 	c := e.controller(t.p, unit)
 	text := t.p.T(string(kind), "Controller", c.Name) + "\n\n" +
-		t.p.T("privacy.notice_body", "Controller", c.Name, "Contact", c.Contact, "Version", ConsentVersion)
+		t.p.T("privacy.notice_body", "Controller", c.Name, "Contact", c.Contact, "Version", ConsentVersion,
+			"Account", t.p.T("privacy.account."+t.chat.channel()), "Transfer", t.p.T("privacy.transfer."+t.chat.channel()))
 	return Reply{Text: text, Buttons: [][]Button{
 		{{Label: t.p.T("privacy.button_agree"), Data: agree}},
 		{{Label: t.p.T("privacy.button_decline"), Data: decline}},
