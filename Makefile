@@ -4,12 +4,12 @@ BIN      := bin/ocopbot
 
 .PHONY: run test build services browser migrate bench lint bench-serve bench-status bench-hall
 
-## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN serve the real bot (migrate loads the
-## unit lists built into the binary on first run), without it run demo mode: a Bot API emulator and a
-## web chat. Nothing outside the repository is needed.
+## run: start Postgres/Redis if needed; with TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN (or both) serve the real
+## bot (migrate loads the unit lists built into the binary on first run), without either run demo mode:
+## Telegram and Zalo emulators and their web chats. Nothing outside the repository is needed.
 run: services build
-	@if [ -z "$${TELEGRAM_BOT_TOKEN:-}" ]; then \
-	  echo "TELEGRAM_BOT_TOKEN is not set: starting demo mode (no Telegram account needed)."; \
+	@if [ -z "$${TELEGRAM_BOT_TOKEN:-}" ] && [ -z "$${ZALO_BOT_TOKEN:-}" ]; then \
+	  echo "Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set: starting demo mode (no account needed)."; \
 	  LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) demo; \
 	else \
 	  $(BIN) migrate && LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN) serve; \

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -175,11 +176,18 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		tgbot.WithServerURL(b.apiURL),
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram client", errAttr(err)) }),
 	}
-	api, err := tgbot.New(cfg.Token, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("create telegram client: %w", err)
+	if cfg.Token == "" && cfg.ZaloToken == "" {
+		return nil, errors.New("bot: a Telegram or a Zalo token is needed")
 	}
-	b.api = api
+	if cfg.Token != "" {
+		// Without a Telegram token the bot serves Zalo alone: b.api stays
+		// nil, and nothing polls or calls Telegram.
+		api, err := tgbot.New(cfg.Token, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("create telegram client: %w", err)
+		}
+		b.api = api
+	}
 	if cfg.ZaloToken != "" {
 		b.zaloURL = strings.TrimRight(cfg.ZaloAPIURL, "/")
 		if b.zaloURL == "" {
@@ -206,7 +214,9 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	}
 	// The username goes into invitation links; without it they fall back
 	// to "/start CODE", so a failure here is not fatal.
-	if me, err := b.api.GetMe(ctx); err != nil {
+	if b.api == nil {
+		poll = false // Zalo alone
+	} else if me, err := b.api.GetMe(ctx); err != nil {
 		b.log.Warn("get bot username", errAttr(err))
 	} else {
 		b.engine.SetBotName(me.Username)

@@ -16,6 +16,9 @@ import (
 // flows.DefaultMenu) in every language; Vietnamese is also the default for
 // users whose language has none. Officials' chats get their own (applyMenu).
 func (b *Bot) SetCommands(ctx context.Context) error {
+	if b.api == nil {
+		return nil // Zalo alone: it has no command menu
+	}
 	for _, lang := range append([]string{""}, locales.Languages...) {
 		if _, err := b.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: botCommands(flows.DefaultMenu(b.text.Printer(lang))),
 			LanguageCode: lang}); err != nil {
@@ -44,7 +47,7 @@ func botCommands(cmds []flows.Command) []models.BotCommand {
 // until the user's next /start sets it again; it is logged, and the step
 // stands.
 func (b *Bot) applyMenu(ctx context.Context, chatID int64, m *flows.Menu) {
-	if m == nil {
+	if m == nil || b.api == nil {
 		return
 	}
 	scope := &models.BotCommandScopeChat{ChatID: chatID}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,9 @@ import (
 // limit bytes after reading limit+1 of them: Telegram's file size may be
 // missing, and what a server sends is not bounded by what it announced.
 func (b *Bot) Fetch(ctx context.Context, fileID string, limit int64) ([]byte, error) {
+	if b.api == nil {
+		return nil, errors.New("get file: no Telegram token")
+	}
 	f, err := b.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
 	if err != nil {
 		return nil, fmt.Errorf("get file: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +71,9 @@ type webhookAnswer struct {
 
 // SetWebhook registers url with Telegram, with the secret it must echo.
 func (b *Bot) SetWebhook(ctx context.Context, url, secret string) error {
+	if b.api == nil {
+		return errors.New("set webhook: no Telegram token")
+	}
 	_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 		URL: url, SecretToken: secret, MaxConnections: 40,
 		AllowedUpdates: []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery},
