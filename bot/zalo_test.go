@@ -273,6 +273,14 @@ func TestZaloOfficialFilesAsSignedLinks(t *testing.T) {
 	z := h.zaloUser("6660001112223334445")
 	z.say("/start " + code)
 	z.expect("Anh/Chị đã được ghi nhận là cán bộ")
+	// Zalo carries no file: where a file is asked for, and when one is sent,
+	// the official is told where files go.
+	z.say("/ketqua")
+	z.expect("Chọn hồ sơ cần ghi kết quả", "Trên Zalo không gửi được tệp cho bot")
+	z.say("/huy")
+	z.say("1") // yes, cancel
+	z.h.waitZalo(z.id + "/" + h.zemu.SendUnsupported(z.id, z.name))
+	z.expect("trên Zalo, bot chỉ nhận chữ và ảnh")
 	z.say("/status")
 	z.expect("Huyện Củ Chi")
 	z.choose("📈 Biểu đồ")

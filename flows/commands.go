@@ -100,7 +100,7 @@ func (e *Engine) help(t *turn) error {
 		case "status":
 			line += "\n   " + t.p.T("help.status_example")
 		case "ketqua":
-			line += "\n   " + t.p.T("help.ketqua_file")
+			line += "\n   " + t.p.T("help.ketqua_file") + strings.ReplaceAll(filesElsewhere(t), "\n", "\n   ")
 		}
 		lines = append(lines, line)
 	}

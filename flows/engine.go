@@ -329,6 +329,10 @@ func (e *Engine) dispatch(t *turn) error {
 			return e.claimTyped(t)
 		case t.in.Kind == InputText && typedClaimCode(t.in.Text) != "":
 			return e.claimLinkStart(t, typedClaimCode(t.in.Text))
+		case t.in.Kind == InputUnsupported && t.chat.Typed:
+			// A file, a voice message, a location: what the channel
+			// passes on as unreadable. A file is the likely one.
+			t.preface(t.p.T("files.unreadable", "Channel", t.p.T("channel."+t.chat.channel())))
 		}
 		return e.menu(t, false)
 	}

@@ -272,3 +272,13 @@ func phoneAsk(t *turn, key string) string {
 	}
 	return key
 }
+
+// filesElsewhere is what a chat whose channel carries no files is told
+// where a file is asked for: send it on another channel, or have the OCOP
+// office import it with the command line. "" where files come in.
+func filesElsewhere(t *turn) string {
+	if !t.chat.Typed {
+		return ""
+	}
+	return "\n" + t.p.T("files.elsewhere", "Channel", t.p.T("channel."+t.chat.channel()))
+}

@@ -144,9 +144,9 @@ func (f *resultFlow) prompt(t *turn, _ int) error {
 		if err != nil {
 			return err
 		}
-		r.Text = header + t.p.T("results.ask.code")
+		r.Text = header + t.p.T("results.ask.code") + filesElsewhere(t)
 		if len(waiting) == 0 {
-			r.Text = header + t.p.T("results.ask.code_none")
+			r.Text = header + t.p.T("results.ask.code_none") + filesElsewhere(t)
 		}
 		for _, w := range waiting {
 			r.Buttons = append(r.Buttons, []Button{{Label: w.Code + " · " + short(w.ProductName, 28), Data: stepData(st, "pick", w.Code)}})
@@ -192,7 +192,7 @@ func (f *resultFlow) promptProposals(t *turn, off ocop.Official, office ocop.Off
 	if total > len(list) {
 		b.WriteString("\n" + t.p.T("results.proposals_more", "N", total-len(list)))
 	}
-	b.WriteString("\n\n" + t.p.T("results.ask.code"))
+	b.WriteString("\n\n" + t.p.T("results.ask.code") + filesElsewhere(t))
 	r.Text = b.String()
 	if back := backRow(t, idx); back != nil {
 		r.Buttons = append(r.Buttons, back)

@@ -87,7 +87,7 @@ var templateData = map[string]any{
 	"Example": "an nhon tay", "Former": "Huyện Củ Chi",
 	"ProducersNew": 67, "ProducersUpdated": 0, "Superseded": 2,
 	"Version": "2026-12", "Withdrawn": "01/12 09:00", "ChatID": 123456789,
-	"Encouraged": 4, "Back": "Quay lại", "List": "1, 2", "Account": "mã tài khoản Zalo", "Transfer": "Nơi lưu tin nhắn: …", "URL": "https://ocop.example.vn/files/ab", "Hours": 24, "Words": "«quay lại» để về bước trước · «hủy» để dừng",
+	"Encouraged": 4, "Back": "Quay lại", "List": "1, 2", "Channel": "Zalo", "Account": "mã tài khoản Zalo", "Transfer": "Nơi lưu tin nhắn: …", "URL": "https://ocop.example.vn/files/ab", "Hours": 24, "Words": "«quay lại» để về bước trước · «hủy» để dừng",
 	"Field": "Số điện thoại", "Scope": "Anh/Chị xem được tình hình OCOP của Xã An Phú.", "Own": "Xã An Phú",
 	"Controller": "Văn phòng Điều phối Chương trình OCOP Thành phố Hồ Chí Minh", "Contact": "028 3829 1234", "Soon": 12, "Days": 30,
 }
