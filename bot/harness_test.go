@@ -41,19 +41,17 @@ type harness struct {
 	clock atomic.Pointer[time.Time]
 
 	mu       sync.Mutex
-	done     map[int64]bool          // handled before anyone waited
-	waiters  map[int64]chan struct{} // waiting for an update
-	changed  chan struct{}           // closed on every dropped duplicate
-	handling []time.Duration         // how long each update took the bot
+	updates  handled[int64]  // Telegram's, by update_id
+	zupdates handled[string] // Zalo's, by sender/message id
+	changed  chan struct{}   // closed on every dropped duplicate
+	handling []time.Duration // how long each update took the bot
 	dups     atomic.Int64
 
 	procs []*process
 	opts  harnessOptions
 
 	// zemu is the Zalo Bot API emulator (option zalo).
-	zemu     *zaloemu.Server
-	zdone    map[string]bool
-	zwaiters map[string]chan struct{}
+	zemu *zaloemu.Server
 
 	pg    *pgProxy      // with pgProxy
 	redis *privateRedis // with privateRedis
@@ -121,12 +119,10 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		emu:      emulator.New(eo),
 		db:       storagetest.NewDB(t),
 		rdb:      storagetest.NewRedis(t, storage.RedisOptions{}),
-		done:     map[int64]bool{},
-		waiters:  map[int64]chan struct{}{},
+		updates:  newHandled[int64](),
+		zupdates: newHandled[string](),
 		changed:  make(chan struct{}),
 		now:      time.Now,
-		zdone:    map[string]bool{},
-		zwaiters: map[string]chan struct{}{},
 	}
 	if o.pgProxy {
 		u, err := url.Parse(h.db.URL)
@@ -345,10 +341,27 @@ func (h *harness) restart() {
 }
 
 func (h *harness) markDone(updateID int64, duplicate bool, took time.Duration) {
+	markHandled(h, &h.updates, updateID, duplicate, took)
+}
+
+func (h *harness) markZaloDone(key string, duplicate bool, took time.Duration) {
+	markHandled(h, &h.zupdates, key, duplicate, took)
+}
+
+// handled is what the bot finished of one channel's updates, by key, for
+// the test to wait on: a key done before anyone waited, or a waiter.
+type handled[K comparable] struct {
+	done    map[K]bool
+	waiters map[K]chan struct{}
+}
+
+func newHandled[K comparable]() handled[K] {
+	return handled[K]{done: map[K]bool{}, waiters: map[K]chan struct{}{}}
+}
+
+// markHandled records an update handled, or dropped as a duplicate.
+func markHandled[K comparable](h *harness, s *handled[K], key K, duplicate bool, took time.Duration) {
 	h.mu.Lock()
-	if !duplicate {
-		h.handling = append(h.handling, took)
-	}
 	defer h.mu.Unlock()
 	if duplicate {
 		h.dups.Add(1)
@@ -356,12 +369,32 @@ func (h *harness) markDone(updateID int64, duplicate bool, took time.Duration) {
 		h.changed = make(chan struct{})
 		return
 	}
-	if ch, ok := h.waiters[updateID]; ok {
+	h.handling = append(h.handling, took)
+	if ch, ok := s.waiters[key]; ok {
 		close(ch)
-		delete(h.waiters, updateID)
+		delete(s.waiters, key)
 		return
 	}
-	h.done[updateID] = true
+	s.done[key] = true
+}
+
+// waitHandled blocks until the bot has finished the update key.
+func waitHandled[K comparable](h *harness, s *handled[K], key K) {
+	h.t.Helper()
+	h.mu.Lock()
+	if s.done[key] {
+		delete(s.done, key)
+		h.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	s.waiters[key] = ch
+	h.mu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(20 * time.Second):
+		h.t.Fatalf("update %v not handled within 20 s", key)
+	}
 }
 
 // waitDups blocks until n duplicate updates were dropped at intake.
@@ -386,20 +419,13 @@ func (h *harness) waitDups(n int64) {
 // waitDone blocks until the bot has finished update id.
 func (h *harness) waitDone(id int64) {
 	h.t.Helper()
-	h.mu.Lock()
-	if h.done[id] {
-		delete(h.done, id)
-		h.mu.Unlock()
-		return
-	}
-	ch := make(chan struct{})
-	h.waiters[id] = ch
-	h.mu.Unlock()
-	select {
-	case <-ch:
-	case <-time.After(20 * time.Second):
-		h.t.Fatalf("update %d not handled within 20 s", id)
-	}
+	waitHandled(h, &h.updates, id)
+}
+
+// waitZalo blocks until the bot has finished the Zalo update key.
+func (h *harness) waitZalo(key string) {
+	h.t.Helper()
+	waitHandled(h, &h.zupdates, key)
 }
 
 // user is a simulated Telegram user in a private chat with the bot.

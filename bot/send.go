@@ -76,7 +76,7 @@ func (s *Sender) sendZalo(ctx context.Context, chatID int64, reply flows.Reply) 
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	es, choices, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{reply}}, "n", time.Now(), s.b.text.Printer(locale), s.b.linker(ctx))
+	es, choices, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{reply}}, "", time.Now(), s.b.text.Printer(locale), s.b.linker(ctx))
 	if err != nil {
 		return &SendError{Err: err, BadRequest: true}
 	}

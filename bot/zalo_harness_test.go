@@ -6,48 +6,11 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/ocopbot/ocopbot/bot/zaloemu"
 )
 
 const zaloTestToken = "zalo-test-token-for-the-emulator-0000"
-
-func (h *harness) markZaloDone(key string, duplicate bool, took time.Duration) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if duplicate {
-		h.dups.Add(1)
-		close(h.changed)
-		h.changed = make(chan struct{})
-		return
-	}
-	if ch, ok := h.zwaiters[key]; ok {
-		close(ch)
-		delete(h.zwaiters, key)
-		return
-	}
-	h.zdone[key] = true
-}
-
-// waitZalo blocks until the bot has handled the Zalo update key.
-func (h *harness) waitZalo(key string) {
-	h.t.Helper()
-	h.mu.Lock()
-	if h.zdone[key] {
-		delete(h.zdone, key)
-		h.mu.Unlock()
-		return
-	}
-	ch := make(chan struct{})
-	h.zwaiters[key] = ch
-	h.mu.Unlock()
-	select {
-	case <-ch:
-	case <-time.After(20 * time.Second):
-		h.t.Fatalf("zalo update %s not handled within 20 s", key)
-	}
-}
 
 // zuser is a simulated Zalo user writing to the bot.
 type zuser struct {

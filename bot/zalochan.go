@@ -207,7 +207,9 @@ type zaloBody struct {
 // a button's notice (Toast) and each reply, split where Zalo's 2,000
 // characters end. Zalo edits nothing, so a reply that replaces a prompt is
 // a new message. choices are what the chat's newest question offers: nil
-// when the result asks nothing (the chat keeps its choices).
+// when the result asks nothing (the chat keeps its choices). id makes each
+// entry unique in the outbox; "" encodes none, for what is sent from
+// memory only (a notice, a notification).
 //
 // A photo or file the reply carries goes as a link (link; nil: none can).
 func zaloEntries(to string, res flows.Result, id string, now time.Time, p locales.Printer,
@@ -223,7 +225,9 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 			return fmt.Errorf("encode %s: %w", method, err)
 		}
 		e := &outEntry{kind: kindSend, method: zaloPrefix + method, body: b, at: now}
-		e.encode(id + "." + strconv.Itoa(len(es)))
+		if id != "" {
+			e.encode(id + "." + strconv.Itoa(len(es)))
+		}
 		es = append(es, e)
 		return nil
 	}
@@ -467,7 +471,7 @@ func (b *Bot) noticeEntries(ctx context.Context, chatID int64, locale string, r 
 	if err != nil {
 		return nil, err
 	}
-	es, _, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{r}}, "n", time.Now(), b.text.Printer(locale), b.linker(ctx))
+	es, _, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{r}}, "", time.Now(), b.text.Printer(locale), b.linker(ctx))
 	return es, err
 }
 

@@ -233,31 +233,10 @@ func (c *userClient) do(ctx context.Context, chatID int64, s step) (userReply, e
 	case "contact":
 		a.Phone = s.arg
 	}
-	body, err := json.Marshal(a)
-	if err != nil {
-		return userReply{}, fmt.Errorf("encode %s: %w", s, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout+5*time.Second)
-	defer cancel()
-	url := c.base + "/emulator/users/" + strconv.FormatInt(chatID, 10) + "/" + s.action
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return userReply{}, fmt.Errorf("%s: %w", s, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return userReply{}, fmt.Errorf("%s: %w", s, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e struct{ Error string }
-		_ = json.NewDecoder(resp.Body).Decode(&e) // the status says enough without it
-		return userReply{}, fmt.Errorf("%s: %w", s, &refusedError{resp.StatusCode, e.Error})
-	}
 	var v emulator.UserView
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return userReply{}, fmt.Errorf("%s: read answer: %w", s, err)
+	url := c.base + "/emulator/users/" + strconv.FormatInt(chatID, 10) + "/" + s.action
+	if err := postStep(ctx, c.http, url, a, c.timeout, &v); err != nil {
+		return userReply{}, fmt.Errorf("%s: %w", s, err)
 	}
 	if v.Timeout || v.Reply == nil {
 		last := "(none)"
@@ -267,6 +246,36 @@ func (c *userClient) do(ctx context.Context, chatID int64, s step) (userReply, e
 		return userReply{}, fmt.Errorf("%s: want %q within %v, last bot message %s: %w", s, s.expect, c.timeout, last, errNoReply)
 	}
 	return userReply{*v.Reply, v.ReplyEdit}, nil
+}
+
+// postStep posts a user's action to an emulator's control API and reads
+// its answer into out: the reply the action waited for, up to timeout.
+func postStep(ctx context.Context, client *http.Client, url string, action any, timeout time.Duration, out any) error {
+	body, err := json.Marshal(action)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error, Description string }
+		_ = json.NewDecoder(resp.Body).Decode(&e) // the status says enough without it
+		return &refusedError{resp.StatusCode, e.Error + e.Description}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read answer: %w", err)
+	}
+	return nil
 }
 
 func firstLine(s string) string {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -69,33 +67,15 @@ func (c *zaloClient) do(ctx context.Context, chatID int64, s step) (userReply, e
 	if err != nil {
 		return userReply{}, err
 	}
-	body, err := json.Marshal(map[string]any{"name": "Nông dân " + strconv.FormatInt(chatID, 10), "text": text,
-		"expect": s.expect, "timeout": c.timeout.String()})
-	if err != nil {
-		return userReply{}, fmt.Errorf("encode %s: %w", s, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout+5*time.Second)
-	defer cancel()
-	url := c.base + "/zalo/users/" + strconv.FormatInt(chatID, 10) + "/messages"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return userReply{}, fmt.Errorf("%s: %w", s, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return userReply{}, fmt.Errorf("%s: %w", s, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return userReply{}, fmt.Errorf("%s: %w", s, &refusedError{resp.StatusCode, resp.Status})
-	}
+	action := map[string]any{"name": "Nông dân " + strconv.FormatInt(chatID, 10), "text": text,
+		"expect": s.expect, "timeout": c.timeout.String()}
 	var v struct {
 		Reply   *zaloemu.Entry
 		Timeout bool
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return userReply{}, fmt.Errorf("%s: read answer: %w", s, err)
+	url := c.base + "/zalo/users/" + strconv.FormatInt(chatID, 10) + "/messages"
+	if err := postStep(ctx, c.http, url, action, c.timeout, &v); err != nil {
+		return userReply{}, fmt.Errorf("%s: %w", s, err)
 	}
 	if v.Timeout || v.Reply == nil {
 		return userReply{}, fmt.Errorf("%s: want %q within %v: %w", s, s.expect, c.timeout, errNoReply)
