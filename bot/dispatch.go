@@ -433,7 +433,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 			es, choices = nil, nil
 		}
 	} else {
-		es, err = entries(ev.chatID, ev.callbackID, ev.in.MessageID, res, q.StreamID, time.Now(), b.buttons)
+		es, err = entries(ev.chatID, ev.callbackID, ev.in.MessageID, res, q.StreamID, time.Now(), b.buttons, b.text.Printer(chat.Locale))
 		if err != nil {
 			b.log.Error("encode replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
 			es = nil

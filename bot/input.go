@@ -133,7 +133,10 @@ func decode(u *update) (ev event, ok bool) {
 	case m.Text != "":
 		ev.in = flows.Input{Kind: flows.InputText, Text: m.Text}
 	case m.Contact != nil:
-		ev.in = flows.Input{Kind: flows.InputContact, Phone: m.Contact.PhoneNumber, ContactUserID: m.Contact.UserID}
+		// Telegram names the user a contact belongs to: the sender's own
+		// number is the one proof of a phone the bot takes.
+		ev.in = flows.Input{Kind: flows.InputContact, Phone: m.Contact.PhoneNumber,
+			OwnContact: m.Contact.UserID != 0 && m.Contact.UserID == m.From.ID}
 	case len(m.Photo) > 0:
 		ev.in = flows.Input{Kind: flows.InputPhoto, FileID: m.Photo[len(m.Photo)-1].FileID}
 	case m.Document != nil:

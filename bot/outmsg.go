@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
 // The kinds of outbox entry.
@@ -142,7 +143,7 @@ type answerBody struct {
 // place of the prompt answered — pressed, the message of the button, else
 // the chat's newest prompt — and takes its keyboard away itself. id makes
 // each entry unique in the outbox.
-func entries(chatID int64, callbackID string, pressed int, res flows.Result, id string, now time.Time, s signer) ([]*outEntry, error) {
+func entries(chatID int64, callbackID string, pressed int, res flows.Result, id string, now time.Time, s signer, p locales.Printer) ([]*outEntry, error) {
 	var out []*outEntry
 	add := func(e *outEntry) {
 		e.at = now
@@ -158,14 +159,14 @@ func entries(chatID int64, callbackID string, pressed int, res flows.Result, id 
 		}
 		add(&outEntry{kind: kindAnswer, method: "answerCallbackQuery", body: body})
 	}
-	replies := res.Shown()
+	replies := telegramReplies(res.Shown(), p)
 	replace := res.Replace && len(replies) > 0 && replaces(replies[0])
-	if res.ClearKeyboardOf != 0 && (!replace || res.ClearKeyboardOf != pressed) {
-		body, err := json.Marshal(textBody{ChatID: chatID, MessageID: res.ClearKeyboardOf})
+	if res.Closes != 0 && (!replace || res.Closes != pressed) {
+		body, err := json.Marshal(textBody{ChatID: chatID, MessageID: res.Closes})
 		if err != nil {
 			return nil, err
 		}
-		add(&outEntry{kind: kindClear, method: "editMessageReplyMarkup", target: res.ClearKeyboardOf, body: body})
+		add(&outEntry{kind: kindClear, method: "editMessageReplyMarkup", target: res.Closes, body: body})
 	}
 	for i, r := range replies {
 		e, err := replyEntry(chatID, r, s)
@@ -180,6 +181,21 @@ func entries(chatID int64, callbackID string, pressed int, res flows.Result, id 
 	return out, nil
 }
 
+// telegramEntries encodes replies, shaped to Telegram's limits, as sent
+// from memory.
+func telegramEntries(chatID int64, replies []flows.Reply, s signer, p locales.Printer) ([]*outEntry, error) {
+	replies = telegramReplies(replies, p)
+	out := make([]*outEntry, 0, len(replies))
+	for _, r := range replies {
+		e, err := replyEntry(chatID, r, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // replyEntry encodes one reply.
 func replyEntry(chatID int64, r flows.Reply, s signer) (*outEntry, error) {
 	var mk json.RawMessage
@@ -190,21 +206,21 @@ func replyEntry(chatID int64, r flows.Reply, s signer) (*outEntry, error) {
 		}
 	}
 	e := &outEntry{kind: kindSend, method: "sendMessage",
-		shows: shown{hash: contentHash(r.Text, mk), buttons: len(r.Buttons) > 0, text: replaces(r) || r.EditMessageID != 0}}
+		shows: shown{hash: contentHash(r.Text, mk), buttons: len(r.Choices) > 0, text: replaces(r) || r.Replaces != 0}}
 	var err error
 	switch {
-	case r.EditMessageID != 0:
-		e.kind, e.method, e.target = kindEdit, "editMessageText", r.EditMessageID
-		e.body, err = json.Marshal(textBody{ChatID: chatID, MessageID: r.EditMessageID, Text: r.Text, ReplyMarkup: mk})
+	case r.Replaces != 0:
+		e.kind, e.method, e.target = kindEdit, "editMessageText", r.Replaces
+		e.body, err = json.Marshal(textBody{ChatID: chatID, MessageID: r.Replaces, Text: r.Text, ReplyMarkup: mk})
 	case r.Photo != nil:
 		e.method = "sendPhoto"
 		e.ctype, e.body, err = upload(chatID, "photo", r.Photo, r.Text, mk)
 	case r.Document != nil:
 		e.method = "sendDocument"
 		e.ctype, e.body, err = upload(chatID, "document", r.Document, r.Text, mk)
-	case r.PhotoFileID != "":
+	case r.PhotoRef != "":
 		e.method = "sendPhoto"
-		e.body, err = json.Marshal(textBody{ChatID: chatID, Photo: r.PhotoFileID, Caption: r.Text, ReplyMarkup: mk})
+		e.body, err = json.Marshal(textBody{ChatID: chatID, Photo: r.PhotoRef, Caption: r.Text, ReplyMarkup: mk})
 	default:
 		e.body, err = json.Marshal(textBody{ChatID: chatID, Text: r.Text, ReplyMarkup: mk})
 	}

@@ -115,7 +115,7 @@ func (b *Bot) setAside(ctx context.Context, mb *mailbox, q storage.QueuedUpdate,
 		}
 		es, _, err = zaloEntries(to, res, q.StreamID, now, b.text.Printer(locale), nil)
 	} else {
-		es, err = entries(q.ChatID, ev.callbackID, 0, res, q.StreamID, now, b.buttons)
+		es, err = entries(q.ChatID, ev.callbackID, 0, res, q.StreamID, now, b.buttons, b.text.Printer(locale))
 	}
 	if err != nil {
 		return fmt.Errorf("encode the set-aside notice: %w", err)

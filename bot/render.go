@@ -10,17 +10,20 @@ import (
 // nil when it has none.
 func markup(chatID int64, r flows.Reply, s signer) models.ReplyMarkup {
 	switch {
-	case len(r.Buttons) > 0:
-		kb := keyboard(r.Buttons, func(b flows.Button) models.InlineKeyboardButton {
-			return models.InlineKeyboardButton{Text: b.Label, CallbackData: s.sign(chatID, b.Data)}
+	case len(r.Choices) > 0 && r.AskContact == "":
+		kb := keyboard(r.Choices, func(b flows.Choice) models.InlineKeyboardButton {
+			return models.InlineKeyboardButton{Text: b.Label, CallbackData: s.sign(chatID, b.ID)}
 		})
 		return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
-	case len(r.Keyboard) > 0:
-		kb := keyboard(r.Keyboard, func(b flows.KeyButton) models.KeyboardButton {
-			return models.KeyboardButton{Text: b.Label, RequestContact: b.RequestContact}
-		})
+	case r.AskContact != "":
+		// A reply keyboard: the contact key, then the choices as keys that
+		// send their label, which the flows read as typed.
+		kb := [][]models.KeyboardButton{{{Text: r.AskContact, RequestContact: true}}}
+		kb = append(kb, keyboard(r.Choices, func(b flows.Choice) models.KeyboardButton {
+			return models.KeyboardButton{Text: b.Label}
+		})...)
 		return &models.ReplyKeyboardMarkup{Keyboard: kb, ResizeKeyboard: true, OneTimeKeyboard: true}
-	case r.RemoveKeyboard:
+	case r.EndContact:
 		return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}
 	return nil

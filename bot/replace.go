@@ -32,8 +32,8 @@ import (
 // (with inline buttons or none) editMessageText can put in a text
 // message's place, with no edit of its own.
 func replaces(r flows.Reply) bool {
-	return r.EditMessageID == 0 && r.PhotoFileID == "" && r.Photo == nil && r.Document == nil &&
-		len(r.Keyboard) == 0 && !r.RemoveKeyboard
+	return r.Replaces == 0 && r.PhotoRef == "" && r.Photo == nil && r.Document == nil &&
+		r.AskContact == "" && !r.EndContact
 }
 
 // plan decides how a replacing reply is shown, as the chat stands now

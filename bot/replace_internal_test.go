@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocopbot/ocopbot/bot/emulator"
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/locales"
 )
 
 // TestPlanOfAReplacingReply: a reply replaces its prompt only where the
@@ -57,6 +58,10 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 	ctx := context.Background()
 	const chat = 42
 	s := signer{key: []byte("0123456789abcdef0123456789abcdef")}
+	text, err := locales.Load(b.log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	send := func(r flows.Reply) int {
 		t.Helper()
 		e, err := replyEntry(chat, r, s)
@@ -69,11 +74,11 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 		}
 		return id
 	}
-	buttons := [][]flows.Button{{{Label: "Hợp tác xã", Data: "1|pick|cooperative"}}}
-	next := flows.Reply{Text: "Loại hình: Hợp tác xã ✓\n\nBước 2/15", Buttons: [][]flows.Button{{{Label: "Quay lại", Data: "2|back|"}}}}
+	buttons := [][]flows.Choice{{{Label: "Hợp tác xã", ID: "1|pick|cooperative"}}}
+	next := flows.Reply{Text: "Loại hình: Hợp tác xã ✓\n\nBước 2/15", Choices: [][]flows.Choice{{{Label: "Quay lại", ID: "2|back|"}}}}
 	replace := func(target, edit int, clear bool) int {
 		t.Helper()
-		es, err := entries(chat, "", target, flows.Result{Replace: true, Replies: []flows.Reply{next}, ClearKeyboardOf: target}, "x", time.Now(), s)
+		es, err := entries(chat, "", target, flows.Result{Replace: true, Replies: []flows.Reply{next}, Closes: target}, "x", time.Now(), s, text.Printer("vi"))
 		if err != nil || len(es) != 1 || es[0].kind != kindReplace {
 			t.Fatalf("entries = %+v, %v; want one replacing reply, no keyboard cleared apart", es, err)
 		}
@@ -89,7 +94,7 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 		return id
 	}
 
-	p := send(flows.Reply{Text: "Bước 1/15", Buttons: buttons})
+	p := send(flows.Reply{Text: "Bước 1/15", Choices: buttons})
 	if id := replace(p, p, false); id != p {
 		t.Errorf("the edit answered message %d, want %d", id, p)
 	}
@@ -100,7 +105,7 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 	}
 
 	// A message with a reply keyboard cannot be edited: a new message.
-	kb := send(flows.Reply{Text: "Số điện thoại?", Keyboard: [][]flows.KeyButton{{{Label: "Chia sẻ", RequestContact: true}}}})
+	kb := send(flows.Reply{Text: "Số điện thoại?", AskContact: "Chia sẻ"})
 	if id := replace(kb, kb, false); id == kb || id == 0 {
 		t.Errorf("the refused edit answered message %d, want a new one", id)
 	}
@@ -109,7 +114,7 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 	}
 
 	// Not the newest: the pressed prompt's buttons go, the reply comes anew.
-	old := send(flows.Reply{Text: "Bước 1/15", Buttons: buttons})
+	old := send(flows.Reply{Text: "Bước 1/15", Choices: buttons})
 	send(flows.Reply{Text: "Trợ giúp"})
 	calls := emu.CallCount("editMessageReplyMarkup")
 	if id := replace(old, 0, true); id <= old+1 {

@@ -49,16 +49,24 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 	if storage.IsZaloChat(chatID) {
 		return 0, s.sendZalo(ctx, chatID, reply)
 	}
-	e, err := replyEntry(chatID, reply, s.b.buttons)
+	// A notification never ends a contact request, the one shaping that
+	// speaks: the default language's printer does.
+	es, err := telegramEntries(chatID, []flows.Reply{reply}, s.b.buttons, s.b.text.Printer(""))
 	if err != nil {
 		return 0, &SendError{Err: err, BadRequest: true}
 	}
-	e.shows.text = false // no prompt: a reply never takes its place (chatOut.plan)
-	msgID, err := s.b.post(ctx, e.method, e.ctype, e.body)
-	s.b.out.notified(chatID, e, msgID, err)
-	if err != nil {
-		s.b.logSendError(ctx, chatID, e.method, err)
-		return 0, err
+	// Notifications fit one message as a rule; a long one that fails
+	// halfway is sent again whole. The id returned is the last message's,
+	// which carries the buttons.
+	msgID := 0
+	for _, e := range es {
+		e.shows.text = false // no prompt: a reply never takes its place (chatOut.plan)
+		msgID, err = s.b.post(ctx, e.method, e.ctype, e.body)
+		s.b.out.notified(chatID, e, msgID, err)
+		if err != nil {
+			s.b.logSendError(ctx, chatID, e.method, err)
+			return 0, err
+		}
 	}
 	return int64(msgID), nil
 }

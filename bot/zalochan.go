@@ -40,11 +40,13 @@ const zaloPrefix = "zalo."
 
 // zaloChoice is one choice of the chat's newest question, as kept.
 type zaloChoice struct {
-	N     int       `json:"n,omitempty"` // its number; 0: a word
-	Label string    `json:"l"`
-	Data  string    `json:"d,omitempty"` // a button's data: typing it presses the button
-	Text  bool      `json:"t,omitempty"` // a keyboard key: typing it sends its label
-	Nav   flows.Nav `json:"v,omitempty"`
+	N     int    `json:"n,omitempty"` // its number; 0: a word
+	Label string `json:"l"`
+	Data  string `json:"d,omitempty"` // a button's data: typing it presses the button
+	// Text: typing it sends its label. Choices kept before 8/12/2026 hold
+	// the phone step's back key so; none is made now.
+	Text bool      `json:"t,omitempty"`
+	Nav  flows.Nav `json:"v,omitempty"`
 }
 
 // navWords are what a user may type for back and cancel, in any language.
@@ -105,11 +107,11 @@ func resolveZalo(in flows.Input, raw []byte) flows.Input {
 func zaloText(r flows.Reply, p locales.Printer) (text string, choices []zaloChoice) {
 	var lines, words []string
 	n := 0
-	for _, row := range r.Buttons {
+	for _, row := range r.Choices {
 		for _, b := range row {
 			switch {
 			case b.Nav != 0:
-				choices = append(choices, zaloChoice{Label: b.Label, Data: b.Data, Nav: b.Nav})
+				choices = append(choices, zaloChoice{Label: b.Label, Data: b.ID, Nav: b.Nav})
 				key := "zalo.word_back"
 				if b.Nav == flows.NavCancel {
 					key = "zalo.word_cancel"
@@ -121,24 +123,9 @@ func zaloText(r flows.Reply, p locales.Printer) (text string, choices []zaloChoi
 			default:
 				n++
 				label := unnumbered(b.Label)
-				choices = append(choices, zaloChoice{N: n, Label: label, Data: b.Data})
+				choices = append(choices, zaloChoice{N: n, Label: label, Data: b.ID})
 				lines = append(lines, strconv.Itoa(n)+". "+label)
 			}
-		}
-	}
-	for _, row := range r.Keyboard {
-		for _, k := range row {
-			if k.RequestContact {
-				continue // Zalo cannot share a contact: the number is typed
-			}
-			if vntext.Fold(k.Label) == vntext.Fold(p.T("button.back")) {
-				choices = append(choices, zaloChoice{Label: k.Label, Text: true, Nav: flows.NavBack})
-				words = append(words, p.T("zalo.word_back"))
-				continue
-			}
-			n++
-			choices = append(choices, zaloChoice{N: n, Label: k.Label, Text: true})
-			lines = append(lines, strconv.Itoa(n)+". "+k.Label)
 		}
 	}
 	parts := []string{r.Text}
@@ -149,7 +136,9 @@ func zaloText(r flows.Reply, p locales.Printer) (text string, choices []zaloChoi
 		parts = append(parts, p.T("zalo.words", "Words", strings.Join(words, " · ")))
 	}
 	text = strings.TrimSpace(strings.Join(parts, "\n\n"))
-	if len(r.Buttons) == 0 && len(r.Keyboard) == 0 {
+	// AskContact needs nothing here: Zalo shares no contact, and the
+	// flows' text asks a typed-only chat to type the number.
+	if len(r.Choices) == 0 {
 		return text, nil
 	}
 	if choices == nil {
@@ -237,8 +226,8 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 			asked = cs
 		}
 		switch {
-		case r.PhotoFileID != "" && webURL(r.PhotoFileID) && utf8.RuneCountInString(text) <= zalo.MaxText:
-			if err := add(zaloBody{ChatID: to, Photo: r.PhotoFileID, Caption: text}, "sendPhoto"); err != nil {
+		case r.PhotoRef != "" && webURL(r.PhotoRef) && utf8.RuneCountInString(text) <= zalo.MaxText:
+			if err := add(zaloBody{ChatID: to, Photo: r.PhotoRef, Caption: text}, "sendPhoto"); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -267,7 +256,7 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 				text = strings.TrimSpace(text + "\n\n" + p.T("zalo.file_link", "Name", f.Name, "URL", url, "Hours", int(linkTTL.Hours())))
 			}
 		}
-		for _, part := range splitText(text, zalo.MaxText) {
+		for _, part := range splitText(text, zalo.MaxText, runeWidth) {
 			if err := add(zaloBody{ChatID: to, Text: part}, "sendMessage"); err != nil {
 				return nil, nil, err
 			}
@@ -288,43 +277,6 @@ func zaloEntries(to string, res flows.Result, id string, now time.Time, p locale
 // not by a Telegram file id.
 func webURL(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
-}
-
-// splitText cuts text into parts of at most limit characters, at line
-// ends where it can, else at spaces, else anywhere.
-func splitText(text string, limit int) []string {
-	if text == "" {
-		return nil
-	}
-	var parts []string
-	for utf8.RuneCountInString(text) > limit {
-		cut := runeOffset(text, limit)
-		at := strings.LastIndexByte(text[:cut], '\n')
-		if at <= 0 {
-			at = strings.LastIndexByte(text[:cut], ' ')
-		}
-		if at <= 0 {
-			at = cut
-		}
-		parts = append(parts, strings.TrimRight(text[:at], " \n"))
-		text = strings.TrimLeft(text[at:], " \n")
-	}
-	if text != "" {
-		parts = append(parts, text)
-	}
-	return parts
-}
-
-// runeOffset is the byte offset of the n-th rune of s.
-func runeOffset(s string, n int) int {
-	i := 0
-	for j := range s {
-		if i == n {
-			return j
-		}
-		i++
-	}
-	return len(s)
 }
 
 // zaloEvent decodes a queued Zalo update. Its typed answer is read against
@@ -460,12 +412,11 @@ func (b *Bot) SetZaloWebhook(ctx context.Context, url, secret string) error {
 // chat, on the chat's channel, due now and kept only in memory.
 func (b *Bot) noticeEntries(ctx context.Context, chatID int64, locale string, r flows.Reply) ([]*outEntry, error) {
 	if !storage.IsZaloChat(chatID) {
-		e, err := replyEntry(chatID, r, b.buttons)
-		if err != nil {
-			return nil, err
+		es, err := telegramEntries(chatID, []flows.Reply{r}, b.buttons, b.text.Printer(locale))
+		for _, e := range es {
+			e.at = time.Now()
 		}
-		e.at = time.Now()
-		return []*outEntry{e}, nil
+		return es, err
 	}
 	to, err := b.records.ZaloUser(ctx, chatID)
 	if err != nil {

@@ -79,7 +79,7 @@ func (e *Engine) digestButton(t *turn, arg string) error {
 	t.changedIdentity()
 	r := digestSettings(t.p, off)
 	if t.in.MessageID != 0 {
-		r.EditMessageID, t.res.ClearKeyboardOf = t.in.MessageID, 0
+		r.Replaces, t.res.Closes = t.in.MessageID, 0
 	}
 	t.say(r)
 	return nil
@@ -96,7 +96,7 @@ func digestSettings(p locales.Printer, off ocop.Official) Reply {
 			text, button, next = "digest.on", "button.digest_off", "off"
 		}
 		r.Text += "\n\n" + p.T(text)
-		r.Buttons = append(r.Buttons, []Button{{Label: p.T(button), Data: globalData("dg", next)}})
+		r.Choices = append(r.Choices, []Choice{{Label: p.T(button), ID: globalData("dg", next)}})
 	}
 	if daily {
 		text, button, next := "digest.daily_full", "button.daily_brief", ocop.DigestBrief
@@ -104,7 +104,7 @@ func digestSettings(p locales.Printer, off ocop.Official) Reply {
 			text, button, next = "digest.daily_brief", "button.daily_full", ocop.DigestFull
 		}
 		r.Text += "\n\n" + p.T(text)
-		r.Buttons = append(r.Buttons, []Button{{Label: p.T(button), Data: globalData("dg", string(next))}})
+		r.Choices = append(r.Choices, []Choice{{Label: p.T(button), ID: globalData("dg", string(next))}})
 	}
 	return r
 }
@@ -156,7 +156,7 @@ func (e *Engine) unlinkedListButton(t *turn, arg string) error {
 	if err := e.recordExportOf(t, sc, ocop.Export{Kind: ocop.ExportUnreachable, Rows: len(d.Items), Digest: n.ID}); err != nil {
 		return err
 	}
-	t.res.ClearKeyboardOf = 0 // the digest's buttons stay
+	t.res.Closes = 0 // the digest's buttons stay
 	t.say(Reply{Text: t.p.T("notice.unlinked_digest_list", "Total", len(d.Items), "Date", day(d.Day)), Document: doc})
 	return nil
 }
@@ -175,20 +175,20 @@ func (e *Engine) dayOfTree(id int64, day time.Time) time.Time {
 // no producer named, with the button that sends the full list (id is the
 // digest's notification) and, for a province's official, the claim links'.
 func (e *Engine) unlinkedBrief(p locales.Printer, id int64, d ocop.UnlinkedDigestNotice, head, communes, answers []string) Reply {
-	rows := [][]Button{{{Label: p.T("button.unlinked_list"), Data: globalData("ul", idArg(id))}}}
+	rows := [][]Choice{{{Label: p.T("button.unlinked_list"), ID: globalData("ul", idArg(id))}}}
 	if d.Total > 0 {
 		rows = append(rows, e.claimLinksRows(p, d)...)
 	}
-	return Reply{Text: joinParts([][]string{head, communes, answers, {p.T("notice.unlinked_digest_brief")}}), Buttons: rows}
+	return Reply{Text: joinParts([][]string{head, communes, answers, {p.T("notice.unlinked_digest_brief")}}), Choices: rows}
 }
 
 // claimLinksRows is the claim links' button of a daily digest, for a
 // province's official (nil for others).
-func (e *Engine) claimLinksRows(p locales.Printer, d ocop.UnlinkedDigestNotice) [][]Button {
+func (e *Engine) claimLinksRows(p locales.Printer, d ocop.UnlinkedDigestNotice) [][]Choice {
 	if !d.Links {
 		return nil
 	}
-	return [][]Button{{{Label: p.T("button.claim_links"), Data: globalData("lk", idArg(d.UnitID), dates.Compact(e.today()))}}}
+	return [][]Choice{{{Label: p.T("button.claim_links"), ID: globalData("lk", idArg(d.UnitID), dates.Compact(e.today()))}}}
 }
 
 // unlinkedWorkbook is a daily digest's workbook of every producer, with

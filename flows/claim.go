@@ -10,8 +10,9 @@ import (
 )
 
 // Claiming a record (issue 15): a producer a province imported from its
-// registry links its Telegram account to it, by sharing its own phone with
-// the contact button (/nhanhoso, or the menu's button) or by opening a
+// registry links its chat account to it, by sharing its own phone with
+// the contact button (/nhanhoso, or the menu's button), by typing the
+// printed claim code where the channel shares no contact, or by opening a
 // single-use link an official printed for it (/start c<code>). Either way the
 // user first agrees to the personal-data notice, then sees the producer and
 // its products and confirms; the confirmation is accepted only from the user
@@ -68,27 +69,27 @@ func (e *Engine) claimCommand(t *turn) error {
 }
 
 func (e *Engine) askContact(t *turn, msgID string) {
-	t.say(Reply{Text: t.p.T(msgID), Keyboard: [][]KeyButton{{{Label: t.p.T("claim.button_contact"), RequestContact: true}}}})
+	t.say(Reply{Text: t.p.T(msgID), AskContact: t.p.T("claim.button_contact")})
 }
 
 // claimContact handles a contact shared outside a conversation: only the
 // user's own (the contact's user is the sender) proves the number is theirs.
 func (e *Engine) claimContact(t *turn) error {
-	if t.in.ContactUserID == 0 || t.in.ContactUserID != t.chat.UserID {
-		t.say(Reply{Text: t.p.T("claim.not_own_contact"), RemoveKeyboard: true})
+	if !t.in.OwnContact {
+		t.say(Reply{Text: t.p.T("claim.not_own_contact"), EndContact: true})
 		return nil
 	}
 	// The number is read only once the user agreed to the notice.
 	if ok, err := e.consented(t); err != nil || !ok {
 		if err == nil {
-			t.say(Reply{Text: t.p.T("privacy.before_contact"), RemoveKeyboard: true})
+			t.say(Reply{Text: t.p.T("privacy.before_contact"), EndContact: true})
 			e.askClaimConsent(t)
 		}
 		return err
 	}
 	if owns, err := e.records.OwnsProducer(t.ctx, t.chat.UserID); err != nil || owns {
 		if owns {
-			t.say(Reply{Text: t.p.T("claim.already_owner"), RemoveKeyboard: true})
+			t.say(Reply{Text: t.p.T("claim.already_owner"), EndContact: true})
 		}
 		return err
 	}
@@ -100,8 +101,8 @@ func (e *Engine) claimContact(t *turn) error {
 		}
 	}
 	if len(found) == 0 {
-		t.say(Reply{Text: t.p.T("claim.none"), RemoveKeyboard: true})
-		t.say(Reply{Text: t.p.T("claim.none_next"), Buttons: [][]Button{{{Label: t.p.T("button.register"), Data: globalData("reg")}}}})
+		t.say(Reply{Text: t.p.T("claim.none"), EndContact: true})
+		t.say(Reply{Text: t.p.T("claim.none_next"), Choices: [][]Choice{{{Label: t.p.T("button.register"), ID: globalData("reg")}}}})
 		return nil
 	}
 	found = found[:min(len(found), claimListed)]
@@ -113,18 +114,18 @@ func (e *Engine) claimContact(t *turn) error {
 	if err != nil {
 		return err
 	}
-	t.say(Reply{Text: t.p.T("claim.contact_ok"), RemoveKeyboard: true})
+	t.say(Reply{Text: t.p.T("claim.contact_ok"), EndContact: true})
 	if len(found) == 1 {
 		e.offerClaim(t, "claim.found", found[0], codes[0])
 		return nil
 	}
 	parts := []string{t.p.T("claim.found_several", "Count", len(found))}
-	rows := make([][]Button, 0, len(found)+1)
+	rows := make([][]Choice, 0, len(found)+1)
 	for i, c := range found {
 		parts = append(parts, e.describeCandidate(t, c))
-		rows = append(rows, []Button{{Label: t.p.T("claim.button_choose", "Name", shorten(c.Name, 40)), Data: globalData("cl", codes[i])}})
+		rows = append(rows, []Choice{{Label: t.p.T("claim.button_choose", "Name", shorten(c.Name, 40)), ID: globalData("cl", codes[i])}})
 	}
-	rows = append(rows, []Button{{Label: t.p.T("claim.button_not_me"), Data: globalData("menu")}})
+	rows = append(rows, []Choice{{Label: t.p.T("claim.button_not_me"), ID: globalData("menu")}})
 	sayParts(t, parts, "\n\n", rows)
 	return nil
 }
@@ -168,9 +169,9 @@ func (e *Engine) claimLinkStart(t *turn, code string) error {
 
 // offerClaim shows one producer and the buttons to confirm or decline.
 func (e *Engine) offerClaim(t *turn, msgID string, c ocop.ClaimCandidate, code string) {
-	t.say(Reply{Text: t.p.T(msgID) + "\n\n" + e.describeCandidate(t, c), Buttons: [][]Button{
-		{{Label: t.p.T("claim.button_confirm"), Data: globalData("cl", code)}},
-		{{Label: t.p.T("claim.button_not_me"), Data: globalData("menu")}},
+	t.say(Reply{Text: t.p.T(msgID) + "\n\n" + e.describeCandidate(t, c), Choices: [][]Choice{
+		{{Label: t.p.T("claim.button_confirm"), ID: globalData("cl", code)}},
+		{{Label: t.p.T("claim.button_not_me"), ID: globalData("menu")}},
 	}})
 }
 
@@ -258,6 +259,6 @@ func (e *Engine) showRegistryRecords(t *turn, regs []ocop.Registration, imported
 		lines = append(lines, t.p.T("records.item", "N", len(lines), "Product", r.ProductName, "Code", r.Code,
 			"Stars", r.TargetStars, "Status", t.p.T("status."+string(r.Status)), "Date", dates.Format(r.SubmittedAt.In(dates.Vietnam))))
 	}
-	sayParts(t, lines, "\n", [][]Button{{{Label: t.p.T("button.register_another"), Data: globalData("reg")}}})
+	sayParts(t, lines, "\n", [][]Choice{{{Label: t.p.T("button.register_another"), ID: globalData("reg")}}})
 	return nil
 }

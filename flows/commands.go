@@ -143,20 +143,20 @@ func (e *Engine) officialMenu(t *turn, off ocop.Official, greet bool) {
 // officialButtons says text with the buttons of an official's menu.
 func (e *Engine) officialButtons(t *turn, off ocop.Official, text string) {
 	cmds := e.officialCommands(off)
-	rows := [][]Button{{{Label: t.p.T("button.official_status"), Data: globalData("do", "status")}}}
+	rows := [][]Choice{{{Label: t.p.T("button.official_status"), ID: globalData("do", "status")}}}
 	if slices.Contains(cmds, "ketqua") {
-		rows = append(rows, []Button{{Label: t.p.T("button.official_results"), Data: globalData("kq")}})
+		rows = append(rows, []Choice{{Label: t.p.T("button.official_results"), ID: globalData("kq")}})
 	}
 	if slices.Contains(cmds, "moi") {
-		rows = append(rows, []Button{{Label: t.p.T("button.official_invite"), Data: globalData("do", "moi")}})
+		rows = append(rows, []Choice{{Label: t.p.T("button.official_invite"), ID: globalData("do", "moi")}})
 	}
-	rows = append(rows, []Button{{Label: t.p.T("button.official_renewals"), Data: globalData("do", "giahan")}})
+	rows = append(rows, []Choice{{Label: t.p.T("button.official_renewals"), ID: globalData("do", "giahan")}})
 	other := "en"
 	if t.chat.Locale == "en" {
 		other = "vi"
 	}
-	rows = append(rows, []Button{{Label: t.p.T("button.switch_lang"), Data: globalData("lang", other)}})
-	t.say(Reply{Text: text, Buttons: rows})
+	rows = append(rows, []Choice{{Label: t.p.T("button.switch_lang"), ID: globalData("lang", other)}})
+	t.say(Reply{Text: text, Choices: rows})
 }
 
 // doButton runs a command from a menu button ("x|do|<command>"), only one

@@ -44,8 +44,8 @@ type ChatRecords interface {
 	Identity(ctx context.Context, userID int64, consentVersion string) (ocop.Identity, error)
 }
 
-// Chat is who is talking: a private chat, its Telegram user and the
-// language they chose ("" when not known yet).
+// Chat is who is talking: a private chat, its user on the channel and
+// the language they chose ("" when not known yet).
 type Chat struct {
 	ID     int64
 	UserID int64
@@ -256,7 +256,7 @@ func (e *Engine) Handle(ctx context.Context, chat *Chat, st *State, in Input) (*
 	}
 	t := &turn{ctx: ctx, chat: chat, p: e.text.Printer(chat.Locale), st: st.clone(), in: in}
 	if in.Kind == InputButton && in.MessageID != 0 {
-		t.res.ClearKeyboardOf = in.MessageID
+		t.res.Closes = in.MessageID
 	}
 	if t.st != nil && e.flows[t.st.Flow] == nil {
 		t.st = nil // a flow this release no longer has

@@ -148,14 +148,14 @@ func TestOldButtonIsRefused(t *testing.T) {
 	t.Parallel()
 	e, _, c := setup(t)
 	st, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "dangky"})
-	old := res.Replies[len(res.Replies)-1].Buttons[0][0].Data // "Doanh nghiệp" on the first prompt
+	old := res.Replies[len(res.Replies)-1].Choices[0][0].ID // "Doanh nghiệp" on the first prompt
 	st, _ = handle(t, e, c, st, flows.Input{Kind: flows.InputText, Text: "trang trai"})
 	next, res := handle(t, e, c, st, flows.Input{Kind: flows.InputButton, Data: old, MessageID: 7})
 	if next.Reg.Kind != "farm" || next.Step != "name" {
 		t.Fatalf("an old button changed the state: %s %+v", next.Step, next.Reg)
 	}
-	if !strings.Contains(res.Toast, "tin nhắn cũ") || res.ClearKeyboardOf != 7 {
-		t.Fatalf("old button answered with toast %q, clearing %d", res.Toast, res.ClearKeyboardOf)
+	if !strings.Contains(res.Toast, "tin nhắn cũ") || res.Closes != 7 {
+		t.Fatalf("old button answered with toast %q, clearing %d", res.Toast, res.Closes)
 	}
 	// Forged data is refused the same way.
 	for _, data := range []string{"", "garbage", "x|nope|", "999|pick|enterprise"} {
@@ -208,15 +208,16 @@ func TestStateFromAnotherTreeIsRepaired(t *testing.T) {
 	if next.Step != "province" {
 		t.Fatalf("step = %q, want province", next.Step)
 	}
-	next, res = handle(t, e, c, next, flows.Input{Kind: flows.InputButton, Data: res.Replies[0].Buttons[0][0].Data})
+	next, res = handle(t, e, c, next, flows.Input{Kind: flows.InputButton, Data: res.Replies[0].Choices[0][0].ID})
 	if got := lastText(res); !strings.Contains(got, "Bước 6/15") {
 		t.Fatalf("after resuming: %q", got)
 	}
 }
 
-// TestLongRecordsListSplits checks that /hoso with many long product names
-// is sent as several messages, none over Telegram's 4,096 characters.
-func TestLongRecordsListSplits(t *testing.T) {
+// TestLongRecordsListWhole checks that /hoso with many long product names
+// says every record in one reply, the button under it: splitting it into
+// messages is each channel's (bot.TestLongTextsSplitByChannel).
+func TestLongRecordsListWhole(t *testing.T) {
 	t.Parallel()
 	e, store, c := setup(t)
 	ctx := context.Background()
@@ -236,18 +237,12 @@ func TestLongRecordsListSplits(t *testing.T) {
 		p.ID = reg.ProducerID
 	}
 	_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputCommand, Command: "hoso"})
-	if len(res.Replies) < 2 {
-		t.Fatalf("60 long registrations fit in %d message(s)", len(res.Replies))
+	if len(res.Replies) != 1 || len(res.Replies[0].Choices) != 1 {
+		t.Fatalf("/hoso says %d replies, want one with its button", len(res.Replies))
 	}
-	total := 0
-	for _, r := range res.Replies {
-		if n := len([]rune(r.Text)); n > 4096 {
-			t.Errorf("a message has %d characters", n)
-		}
-		total += strings.Count(r.Text, "OCOP-")
-	}
-	if total != 60 || !strings.Contains(res.Replies[0].Text, "60 hồ sơ") {
-		t.Fatalf("%d registrations listed; header %q", total, res.Replies[0].Text[:40])
+	text := res.Replies[0].Text
+	if n := strings.Count(text, "OCOP-"); n != 60 || !strings.HasPrefix(text, "Anh/Chị có 60 hồ sơ") {
+		t.Fatalf("%d registrations listed; header %q", n, text[:40])
 	}
 }
 

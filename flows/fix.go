@@ -91,28 +91,26 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 	}
 	if pr == nil {
 		t.st = nil
-		t.say(Reply{Text: t.p.T("fix.no_producer"), RemoveKeyboard: true})
+		t.say(Reply{Text: t.p.T("fix.no_producer"), EndContact: true})
 		return nil
 	}
 	switch st.Step {
 	case fxValue:
 		if a.Field == ocop.FieldPhone {
-			st.Keyboard = !t.chat.Typed
-			t.say(Reply{Text: t.p.T(phoneAsk(t, "fix.ask.phone"), "Value", current(t.p, pr, a.Field)), Keyboard: [][]KeyButton{
-				{{Label: t.p.T("button.share_phone"), RequestContact: true}},
-				{{Label: t.p.T("button.back")}},
-			}})
+			st.Keyboard = true
+			t.say(Reply{Text: t.p.T(phoneAsk(t, "fix.ask.phone"), "Value", current(t.p, pr, a.Field)),
+				AskContact: t.p.T("button.share_phone"), Choices: [][]Choice{backChoice(t)}})
 			return nil
 		}
-		r := Reply{Text: t.p.T("fix.ask."+string(a.Field), "Value", current(t.p, pr, a.Field)), Buttons: [][]Button{
-			{{Label: t.p.T("button.back"), Data: stepData(st, "back", ""), Nav: NavBack}},
+		r := Reply{Text: t.p.T("fix.ask."+string(a.Field), "Value", current(t.p, pr, a.Field)), Choices: [][]Choice{
+			{{Label: t.p.T("button.back"), ID: stepData(st, "back", ""), Nav: NavBack}},
 		}}
 		closeKeyboard(t, &r)
 		t.say(r)
 	case fxConfirm:
 		r := Reply{Text: t.p.T("fix.confirm", "Field", t.p.T("fix.field."+string(a.Field)),
-			"Old", current(t.p, pr, a.Field), "New", a.Value), Buttons: [][]Button{
-			{{Label: t.p.T("fix.button_save"), Data: stepData(st, "save", "")}},
+			"Old", current(t.p, pr, a.Field), "New", a.Value), Choices: [][]Choice{
+			{{Label: t.p.T("fix.button_save"), ID: stepData(st, "save", "")}},
 			summaryFooter(t),
 		}}
 		closeKeyboard(t, &r)
@@ -120,13 +118,13 @@ func (f *fixFlow) prompt(t *turn, _ int) error {
 	default:
 		st.Step = fxField
 		lines := []string{t.p.T("fix.choose", "Producer", pr.Name)}
-		rows := make([][]Button, 0, len(fixFields)+1)
+		rows := make([][]Choice, 0, len(fixFields)+1)
 		for _, fl := range fixFields {
 			lines = append(lines, "• "+t.p.T("fix.field."+string(fl))+": "+current(t.p, pr, fl))
-			rows = append(rows, []Button{{Label: t.p.T("fix.button." + string(fl)), Data: stepData(st, "pick", string(fl))}})
+			rows = append(rows, []Choice{{Label: t.p.T("fix.button." + string(fl)), ID: stepData(st, "pick", string(fl))}})
 		}
-		rows = append(rows, []Button{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", ""), Nav: NavCancel}})
-		r := Reply{Text: strings.Join(lines, "\n"), Buttons: rows}
+		rows = append(rows, []Choice{{Label: t.p.T("button.cancel"), ID: stepData(st, "cancelask", ""), Nav: NavCancel}})
+		r := Reply{Text: strings.Join(lines, "\n"), Choices: rows}
 		closeKeyboard(t, &r)
 		t.say(r)
 	}
@@ -242,7 +240,7 @@ func (f *fixFlow) save(t *turn) error {
 	if out.Officials > 0 {
 		text += "\n" + t.p.T("fix.officials_told")
 	}
-	t.say(Reply{Text: text, Buttons: [][]Button{{{Label: t.p.T("fix.button_data"), Data: globalData("data")}}}})
+	t.say(Reply{Text: text, Choices: [][]Choice{{{Label: t.p.T("fix.button_data"), ID: globalData("data")}}}})
 	return nil
 }
 

@@ -88,18 +88,23 @@ func progress(p locales.Printer, idx, total int) string {
 }
 
 // backRow is the row with the back button, or nil on the first step.
-func backRow(t *turn, idx int) []Button {
+func backRow(t *turn, idx int) []Choice {
 	if idx <= 0 {
 		return nil
 	}
-	return []Button{{Label: t.p.T("button.back"), Data: stepData(t.st, "back", ""), Nav: NavBack}}
+	return backChoice(t)
+}
+
+// backChoice is the back button of the step the chat is on.
+func backChoice(t *turn) []Choice {
+	return []Choice{{Label: t.p.T("button.back"), ID: stepData(t.st, "back", ""), Nav: NavBack}}
 }
 
 // summaryFooter is the last row of a summary: back and cancel.
-func summaryFooter(t *turn) []Button {
-	return []Button{
-		{Label: t.p.T("button.back"), Data: stepData(t.st, "back", ""), Nav: NavBack},
-		{Label: t.p.T("button.cancel"), Data: stepData(t.st, "cancelask", ""), Nav: NavCancel},
+func summaryFooter(t *turn) []Choice {
+	return []Choice{
+		{Label: t.p.T("button.back"), ID: stepData(t.st, "back", ""), Nav: NavBack},
+		{Label: t.p.T("button.cancel"), ID: stepData(t.st, "cancelask", ""), Nav: NavCancel},
 	}
 }
 
@@ -120,7 +125,7 @@ func (e *Engine) stepButton(t *turn, f Flow, action, arg string) error {
 	case "cancel":
 		if arg == "yes" {
 			t.st = nil
-			t.say(Reply{Text: t.p.T("cancel.done"), RemoveKeyboard: true})
+			t.say(Reply{Text: t.p.T("cancel.done"), EndContact: true})
 			return e.menu(t, false)
 		}
 		return f.prompt(t, 0)
@@ -136,23 +141,23 @@ func (e *Engine) stepButton(t *turn, f Flow, action, arg string) error {
 // start it again.
 func (e *Engine) offerResume(t *turn, f Flow) error {
 	newPrompt(t.st)
-	t.say(Reply{Text: f.resumeQuestion(t.p, t.st.Step), Buttons: [][]Button{
-		{{Label: t.p.T("button.continue"), Data: stepData(t.st, "resume", "")}},
-		{{Label: t.p.T("button.restart"), Data: stepData(t.st, "restart", "")}},
+	t.say(Reply{Text: f.resumeQuestion(t.p, t.st.Step), Choices: [][]Choice{
+		{{Label: t.p.T("button.continue"), ID: stepData(t.st, "resume", "")}},
+		{{Label: t.p.T("button.restart"), ID: stepData(t.st, "restart", "")}},
 	}})
 	return nil
 }
 
 func (e *Engine) askCancel(t *turn) error {
 	if t.st == nil {
-		t.say(Reply{Text: t.p.T("cancel.nothing"), RemoveKeyboard: true})
+		t.say(Reply{Text: t.p.T("cancel.nothing"), EndContact: true})
 		return nil
 	}
 	t.st.Seq++
 	t.st.Cancel = true
-	t.say(Reply{Text: t.p.T("cancel.confirm"), Buttons: [][]Button{{
-		{Label: t.p.T("button.cancel_yes"), Data: stepData(t.st, "cancel", "yes")},
-		{Label: t.p.T("button.cancel_no"), Data: stepData(t.st, "cancel", "no")},
+	t.say(Reply{Text: t.p.T("cancel.confirm"), Choices: [][]Choice{{
+		{Label: t.p.T("button.cancel_yes"), ID: stepData(t.st, "cancel", "yes")},
+		{Label: t.p.T("button.cancel_no"), ID: stepData(t.st, "cancel", "no")},
 	}}})
 	return nil
 }
@@ -161,7 +166,7 @@ func (e *Engine) askCancel(t *turn) error {
 // the current step again.
 func (e *Engine) oldButton(t *turn) error {
 	t.res.Toast = t.p.T("error.old_button")
-	t.res.ClearKeyboardOf = t.in.MessageID
+	t.res.Closes = t.in.MessageID
 	if t.st != nil {
 		return retry(t, e.flow(t.st), t.p.T("error.old_button"))
 	}
@@ -175,56 +180,31 @@ func retry(t *turn, f Flow, msg string) error {
 	return f.prompt(t, 0)
 }
 
-// closeKeyboard takes away the contact-sharing keyboard of the phone step
-// once the conversation has moved on, with r, the reply about to be said.
-// A message that takes a keyboard away shows no buttons (Telegram's have
-// one keyboard each): r does it when its only button is "back" — which the
-// user may type instead, as r then says —; otherwise a short notice goes
-// first, carrying what r was to say above it (the phone just saved).
+// closeKeyboard ends the phone step's contact request on r, the reply
+// about to be said, once the conversation has moved on: a channel that
+// showed a way to share the number takes it away.
 func closeKeyboard(t *turn, r *Reply) {
-	if t.st == nil || !t.st.Keyboard || len(r.Keyboard) > 0 {
+	if t.st == nil || !t.st.Keyboard || r.AskContact != "" {
 		return
 	}
 	t.st.Keyboard = false
-	switch {
-	case len(r.Buttons) == 0:
-		r.RemoveKeyboard = true
-	case onlyBack(r.Buttons):
-		r.Buttons, r.RemoveKeyboard = nil, true
-		r.Text += "\n" + t.p.T("hint.back_typed", "Back", t.p.T("button.back"))
-	default:
-		ack := t.pre
-		if ack == "" {
-			ack = t.p.T("reg.keyboard_closed")
-		}
-		t.pre = ""
-		t.say(Reply{Text: ack, RemoveKeyboard: true})
-	}
-}
-
-// onlyBack reports buttons that are the back button alone.
-func onlyBack(rows [][]Button) bool {
-	if len(rows) != 1 || len(rows[0]) != 1 {
-		return false
-	}
-	_, _, action, _, _ := parseData(rows[0][0].Data)
-	return action == "back"
+	r.EndContact = true
 }
 
 // pageRow is the navigation row of a list shown page by page: previous,
 // "2/5", next; nil when it fits one page.
-func pageRow(t *turn, page, total, size int) []Button {
+func pageRow(t *turn, page, total, size int) []Choice {
 	pages := (total + size - 1) / size
 	if pages <= 1 {
 		return nil
 	}
-	var nav []Button
+	var nav []Choice
 	if page > 0 {
-		nav = append(nav, Button{Label: t.p.T("button.prev"), Data: stepData(t.st, "page", strconv.Itoa(page-1))})
+		nav = append(nav, Choice{Label: t.p.T("button.prev"), ID: stepData(t.st, "page", strconv.Itoa(page-1))})
 	}
-	nav = append(nav, Button{Label: strconv.Itoa(page+1) + "/" + strconv.Itoa(pages), Data: stepData(t.st, "page", strconv.Itoa(page))})
+	nav = append(nav, Choice{Label: strconv.Itoa(page+1) + "/" + strconv.Itoa(pages), ID: stepData(t.st, "page", strconv.Itoa(page))})
 	if page+1 < pages {
-		nav = append(nav, Button{Label: t.p.T("button.next"), Data: stepData(t.st, "page", strconv.Itoa(page+1))})
+		nav = append(nav, Choice{Label: t.p.T("button.next"), ID: stepData(t.st, "page", strconv.Itoa(page+1))})
 	}
 	return nav
 }
@@ -257,8 +237,9 @@ func matchChoice(text string, cs []choice) (string, bool) {
 	return found, found != ""
 }
 
-// isBack reports whether the user typed "back" (the label of the contact
-// keyboard's back button, or "quay lai" in any language).
+// isBack reports whether the user typed "back" (the back choice's label,
+// as a channel with a contact keyboard shows it, or "quay lai" in any
+// language).
 func isBack(t *turn) bool {
 	f := vntext.Fold(t.in.Text)
 	return f == "quay lai" || f == vntext.Fold(t.p.T("button.back"))

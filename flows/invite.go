@@ -59,11 +59,11 @@ func (e *Engine) inviteCommand(t *turn) error {
 }
 
 func (e *Engine) inviteChoice(t *turn, units []units.Unit) error {
-	rows := make([][]Button, 0, len(units))
+	rows := make([][]Choice, 0, len(units))
 	for _, u := range units {
-		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData("iv", idArg(u.ID))}})
+		rows = append(rows, []Choice{{Label: e.unitLabel(u), ID: globalData("iv", idArg(u.ID))}})
 	}
-	t.say(Reply{Text: t.p.T("invite.choose"), Buttons: rows})
+	t.say(Reply{Text: t.p.T("invite.choose"), Choices: rows})
 	return nil
 }
 

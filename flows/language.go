@@ -4,9 +4,9 @@ package flows
 // menu's "English" button) switches the chat and carries on where it was.
 
 func (e *Engine) languageMenu(t *turn) error {
-	t.say(Reply{Text: t.p.T("lang.choose"), Buttons: [][]Button{{
-		{Label: "Tiếng Việt", Data: globalData("lang", "vi")},
-		{Label: "English", Data: globalData("lang", "en")},
+	t.say(Reply{Text: t.p.T("lang.choose"), Choices: [][]Choice{{
+		{Label: "Tiếng Việt", ID: globalData("lang", "vi")},
+		{Label: "English", ID: globalData("lang", "en")},
 	}}})
 	return nil
 }

@@ -3,7 +3,6 @@ package flows
 import (
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/report"
@@ -57,11 +56,11 @@ func (e *Engine) menu(t *turn, greet bool) error {
 	if t.chat.Locale == "en" {
 		other = "vi"
 	}
-	t.say(Reply{Text: text, Buttons: [][]Button{
-		{{Label: t.p.T("button.register"), Data: globalData("reg")}},
-		{{Label: t.p.T("button.my_records"), Data: globalData("hoso")}},
-		{{Label: t.p.T("button.claim"), Data: globalData("claim")}},
-		{{Label: t.p.T("button.switch_lang"), Data: globalData("lang", other)}},
+	t.say(Reply{Text: text, Choices: [][]Choice{
+		{{Label: t.p.T("button.register"), ID: globalData("reg")}},
+		{{Label: t.p.T("button.my_records"), ID: globalData("hoso")}},
+		{{Label: t.p.T("button.claim"), ID: globalData("claim")}},
+		{{Label: t.p.T("button.switch_lang"), ID: globalData("lang", other)}},
 	}})
 	return nil
 }
@@ -80,8 +79,8 @@ func (e *Engine) showRecords(t *turn) error {
 		return e.showRegistryRecords(t, regs, imported)
 	}
 	if len(regs) == 0 {
-		t.say(Reply{Text: t.p.T("records.none"), Buttons: [][]Button{
-			{{Label: t.p.T("button.register"), Data: globalData("reg")}},
+		t.say(Reply{Text: t.p.T("records.none"), Choices: [][]Choice{
+			{{Label: t.p.T("button.register"), ID: globalData("reg")}},
 		}})
 		return nil
 	}
@@ -111,48 +110,21 @@ func (e *Engine) showRecords(t *turn) error {
 		}
 		lines = append(lines, item)
 	}
-	sayParts(t, lines, "\n\n", [][]Button{
-		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},
+	sayParts(t, lines, "\n\n", [][]Choice{
+		{{Label: t.p.T("button.register_another"), ID: globalData("reg")}},
 	})
 	return nil
 }
 
-// maxMessage is Telegram's limit on a message's text, in UTF-16 code units.
-const maxMessage = 4096
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
+// sayLong says a text with the buttons under it. A channel splits a text
+// too long for one of its messages where lines end.
+func sayLong(t *turn, text string, buttons [][]Choice) {
+	t.say(Reply{Text: text, Choices: buttons})
 }
 
-// sayLong sends text, split at line ends into messages Telegram accepts,
-// with the buttons under the last.
-func sayLong(t *turn, text string, buttons [][]Button) {
-	sayParts(t, strings.Split(text, "\n"), "\n", buttons)
-}
-
-// sayParts sends parts joined by sep, as few messages as Telegram's limit
-// allows, never splitting a part; the buttons go under the last.
-func sayParts(t *turn, parts []string, sep string, buttons [][]Button) {
-	var b strings.Builder
-	n := 0 // UTF-16 length of b
-	for i, part := range parts {
-		l := utf16Len(part)
-		if i > 0 && n+utf16Len(sep)+l > maxMessage {
-			t.say(Reply{Text: b.String()})
-			b.Reset()
-			n = 0
-		} else if i > 0 {
-			b.WriteString(sep)
-			n += utf16Len(sep)
-		}
-		b.WriteString(part)
-		n += l
-	}
-	t.say(Reply{Text: b.String(), Buttons: buttons})
+// sayParts says parts joined by sep, the buttons under them.
+func sayParts(t *turn, parts []string, sep string, buttons [][]Choice) {
+	sayLong(t, strings.Join(parts, sep), buttons)
 }
 
 // unitChain writes a unit with its parents: "Xã Tân Thông Hội, Huyện Củ

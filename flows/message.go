@@ -7,14 +7,14 @@ type InputKind int
 const (
 	InputText        InputKind = iota + 1 // a plain text message
 	InputCommand                          // "/start", "/dangky"…; Command holds the name, Text the arguments
-	InputButton                           // an inline button press; Data holds its callback data
+	InputButton                           // a choice chosen; Data holds its ID
 	InputContact                          // a shared contact; Phone holds the number
 	InputPhoto                            // a photo; FileID holds the largest size
 	InputUnsupported                      // a sticker, voice, location… where the bot expects none
 	InputDocument                         // a file; FileID, FileName and FileSize describe it
 	// InputResume comes from the transport, not the user: replies the chat
-	// was owed went stale before Telegram would take them, so the chat is
-	// shown where it stands instead.
+	// was owed went stale before the channel would take them, so the chat
+	// is shown where it stands instead.
 	InputResume
 )
 
@@ -24,54 +24,64 @@ type Input struct {
 	Text    string
 	Command string
 	Data    string
-	// Forged is a button whose data the transport did not make for this
+	// Forged is a choice whose data the transport did not make for this
 	// chat (its signature failed): Data is empty, and it is refused.
 	Forged    bool
-	MessageID int // the bot message a button belongs to
+	MessageID int // the bot message a choice belongs to
 	Phone     string
-	// ContactUserID is the Telegram user of a shared contact (0: none):
-	// equal to the sender only when they shared their own number.
-	ContactUserID int64
-	FileID        string
-	FileName      string
-	FileSize      int64
+	// OwnContact says that a shared contact is the sender's own number,
+	// as the channel knows it, and not someone else's.
+	OwnContact bool
+	FileID     string
+	FileName   string
+	FileSize   int64
 }
 
-// Button is an inline button.
-type Button struct {
+// Choice is one answer a question offers: a channel shows it as a button,
+// a numbered line or a word to type, and sends its ID back when chosen.
+type Choice struct {
 	Label string
-	Data  string // at most 52 bytes: Telegram takes 64, the transport's signature 12
-	// Nav marks a button that moves through the conversation rather than
+	// ID comes back in Input.Data. It is short (at most 52 bytes, checked by
+	// the flows' tests): a channel carries it, signed, inside the button.
+	ID string
+	// Nav marks a choice that moves through the conversation rather than
 	// answering its question: a channel without buttons offers it as a
 	// word to type ("quay lại", "hủy") rather than a numbered choice.
 	Nav Nav
 }
 
-// Nav is what a navigation button does.
+// Nav is what a navigation choice does.
 type Nav uint8
 
-// The navigation buttons.
+// The navigation choices.
 const (
 	NavBack   Nav = iota + 1 // back to the previous step
 	NavCancel                // cancel the conversation (asks first)
 )
 
-// KeyButton is a reply-keyboard button.
-type KeyButton struct {
-	Label          string
-	RequestContact bool
-}
-
-// Reply is one thing the bot sends.
+// Reply is one thing the bot says. It says what, not how: each channel
+// renders it in its own way and within its own limits, splitting a text
+// too long for one of its messages.
 type Reply struct {
-	Text           string
-	Buttons        [][]Button    // inline keyboard under the message
-	Keyboard       [][]KeyButton // reply keyboard replacing the user's keyboard
-	RemoveKeyboard bool          // take a reply keyboard away (Telegram: a message that does shows no Buttons)
-	EditMessageID  int           // edit this bot message in place instead of sending a new one
-	PhotoFileID    string        // send this photo with Text as its caption
-	Photo          *Upload       // send this image with Text as its caption
-	Document       *Upload       // send this file with Text as its caption
+	Text string
+	// Choices answer the question Text asks, in rows.
+	Choices [][]Choice
+	// AskContact asks the user to share their own phone number; the label
+	// names the choice that does, on a channel that offers one (the
+	// answer is an InputContact). Text also says how to type the number.
+	AskContact string
+	// EndContact says that the contact request is over: a channel that
+	// showed a way to share the number takes it away.
+	EndContact bool
+	// Replaces is the prompt (an Input.MessageID) this reply takes the
+	// place of; a channel that cannot change a message it sent says it
+	// anew.
+	Replaces int
+	// PhotoRef shows again a photo the user sent (its Input.FileID), with
+	// Text as its caption.
+	PhotoRef string
+	Photo    *Upload // an image, with Text as its caption
+	Document *Upload // a file, with Text as its caption
 }
 
 // Upload is a file the bot sends from memory.
@@ -83,12 +93,13 @@ type Upload struct {
 // Result is a flow's answer to one input.
 type Result struct {
 	Replies []Reply
-	// Toast answers a button press (a short notice over the chat); the
-	// transport answers every press, with or without text.
+	// Toast answers a choice chosen with a short notice: over the chat on a
+	// channel that shows one, else above the replies.
 	Toast string
-	// ClearKeyboardOf is a bot message whose inline keyboard the transport
-	// removes, so that buttons already answered are not pressed again.
-	ClearKeyboardOf int
+	// Closes is a prompt (an Input.MessageID) whose choices are answered:
+	// a channel that shows choices under their message takes them away,
+	// so that they are not chosen again.
+	Closes int
 	// Replace says that the first reply is the conversation's next prompt
 	// and takes the place of the prompt the input answered: the message of
 	// the button pressed (Input.MessageID), or, for a typed answer (a search
@@ -105,7 +116,7 @@ type Result struct {
 	// Menu, when not nil, replaces the chat's command menu: an official's
 	// chat shows the commands of their role, not a producer's. The flows
 	// say what the menu holds; the transport says it to its chat service
-	// (Telegram: setMyCommands for the chat's scope).
+	// (a channel without a menu has the commands typed, as /help lists them).
 	Menu *Menu
 }
 
@@ -138,7 +149,7 @@ func (r Result) Shown() []Reply {
 
 // textual reports a reply whose text is a message of its own, not a
 // caption: another text may go above it.
-func (r Reply) textual() bool { return r.Photo == nil && r.Document == nil && r.PhotoFileID == "" }
+func (r Reply) textual() bool { return r.Photo == nil && r.Document == nil && r.PhotoRef == "" }
 
 // joinText puts two texts one above the other, a blank line between.
 func joinText(above, below string) string {

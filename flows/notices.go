@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
@@ -20,8 +21,8 @@ func (e *Engine) Notice(n ocop.Notification) (Reply, error) {
 	switch n.Kind {
 	case ocop.NoticeResult:
 		return render(n, func(r ocop.ResultNotice) Reply {
-			return Reply{Text: resultNoticeText(p, r, e.today()), Buttons: [][]Button{
-				{{Label: p.T("button.my_records"), Data: globalData("hoso")}},
+			return Reply{Text: resultNoticeText(p, r, e.today()), Choices: [][]Choice{
+				{{Label: p.T("button.my_records"), ID: globalData("hoso")}},
 			}}
 		})
 	case ocop.NoticeResultSummary:
@@ -139,7 +140,7 @@ func summaryNoticeText(p locales.Printer, s ocop.SummaryNotice) string {
 		if r.Proposed > 0 {
 			line += "; " + p.T("notice.summary_proposal", "To", proposalTo(p, r.ProposedTo), "Proposed", r.Proposed)
 		}
-		if utf16Len(b.String())+utf16Len(line)+80 > maxMessage {
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(line) > noticeMax {
 			b.WriteString("\n" + p.T("notice.summary_more", "N", len(s.Results)-i))
 			break
 		}
@@ -217,7 +218,12 @@ func (e *Engine) scopeUnits(off ocop.Official) []int64 {
 const (
 	unlinkedDigestCommunes = 8
 	unlinkedDigestUrgent   = 5
-	captionMax             = 1024
+	// digestMax is how long a digest's text may be, in characters: it is
+	// read at a glance, beside its workbook, as one caption.
+	digestMax = 1000
+	// noticeMax is how long a summary of results may be, in characters:
+	// one message on every channel; the rest is in /ketqua.
+	noticeMax = 3500
 )
 
 // unlinkedDigest renders an official's daily digest of producers not
@@ -280,13 +286,13 @@ func (e *Engine) unlinkedDigest(p locales.Printer, id int64, d ocop.UnlinkedDige
 		answers = appendMore(answers, p, len(d.Answers), min(len(d.Answers), unlinkedDigestUrgent))
 	}
 	tail := p.T("notice.unlinked_digest_file")
-	// A caption holds 1,024 characters: the counts by commune go first
-	// when the names are long, then the answers' lines.
+	// The counts by commune go first when the names are long, then the
+	// answers' lines.
 	text := joinParts([][]string{head, communes, urgent, answers, {tail}})
-	if utf16Len(text) > captionMax {
+	if utf8.RuneCountInString(text) > digestMax {
 		text = joinParts([][]string{head, urgent, answers, {tail}})
 	}
-	if utf16Len(text) > captionMax {
+	if utf8.RuneCountInString(text) > digestMax {
 		text = joinParts([][]string{head, answers[:min(len(answers), 1)], {tail}})
 	}
 	doc, err := unlinkedWorkbook(p, d)
@@ -295,7 +301,7 @@ func (e *Engine) unlinkedDigest(p locales.Printer, id int64, d ocop.UnlinkedDige
 	}
 	r := Reply{Text: text, Document: doc}
 	if d.Total > 0 {
-		r.Buttons = e.claimLinksRows(p, d)
+		r.Choices = e.claimLinksRows(p, d)
 	}
 	return r, nil
 }

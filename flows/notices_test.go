@@ -88,8 +88,8 @@ func TestNoticesRender(t *testing.T) {
 		r := reminder
 		r.Stars = stars
 		reply, err := e.Notice(ocop.Notification{ID: 3, Kind: ocop.NoticeReminder, Locale: "vi", Payload: raw(r)})
-		if err != nil || len(reply.Buttons) != want {
-			t.Errorf("%d★ reminder: %d answers (%v), want %d", stars, len(reply.Buttons), err, want)
+		if err != nil || len(reply.Choices) != want {
+			t.Errorf("%d★ reminder: %d answers (%v), want %d", stars, len(reply.Choices), err, want)
 		}
 	}
 	if _, err := e.Notice(ocop.Notification{ID: 2, Kind: "nonsense", Payload: raw(struct{}{})}); err == nil {

@@ -96,9 +96,9 @@ func (e *Engine) consentNotice(t *turn, kind noticeKind, unit int64, agree, decl
 	text := t.p.T(string(kind), "Controller", c.Name) + "\n\n" +
 		t.p.T("privacy.notice_body", "Controller", c.Name, "Contact", c.Contact, "Version", ConsentVersion,
 			"Account", t.p.T("privacy.account."+t.chat.channel()), "Transfer", t.p.T("privacy.transfer."+t.chat.channel()))
-	return Reply{Text: text, Buttons: [][]Button{
-		{{Label: t.p.T("privacy.button_agree"), Data: agree}},
-		{{Label: t.p.T("privacy.button_decline"), Data: decline}},
+	return Reply{Text: text, Choices: [][]Choice{
+		{{Label: t.p.T("privacy.button_agree"), ID: agree}},
+		{{Label: t.p.T("privacy.button_decline"), ID: decline}},
 	}}
 }
 
@@ -115,7 +115,7 @@ func (e *Engine) noticeUnit(t *turn) (int64, error) {
 // declineConsent answers "I do not agree": nothing starts, and the user is
 // told how to come back.
 func declineConsent(t *turn) {
-	t.say(Reply{Text: t.p.T("privacy.declined"), RemoveKeyboard: true})
+	t.say(Reply{Text: t.p.T("privacy.declined"), EndContact: true})
 }
 
 // askClaimConsent shows the notice before the claim's contact question;
@@ -282,9 +282,9 @@ func (e *Engine) showData(t *turn) error {
 // confirmation button that works for eraseConfirmTTL.
 func (e *Engine) askErase(t *turn) error {
 	stamp := strconv.FormatInt(e.now().Unix(), 10)
-	t.say(Reply{Text: t.p.T("privacy.erase.ask"), Buttons: [][]Button{
-		{{Label: t.p.T("privacy.erase.button_yes"), Data: globalData("erase", stamp)}},
-		{{Label: t.p.T("privacy.erase.button_no"), Data: globalData("menu")}},
+	t.say(Reply{Text: t.p.T("privacy.erase.ask"), Choices: [][]Choice{
+		{{Label: t.p.T("privacy.erase.button_yes"), ID: globalData("erase", stamp)}},
+		{{Label: t.p.T("privacy.erase.button_no"), ID: globalData("menu")}},
 	}})
 	return nil
 }
@@ -307,7 +307,7 @@ func (e *Engine) eraseButton(t *turn, arg string) error {
 	e.log.InfoContext(t.ctx, "personal data erased", "chat_id", t.chat.ID, "officials_told", out.Officials,
 		"notifications_cancelled", out.Cancelled)
 	if out.Producer == "" {
-		t.say(Reply{Text: t.p.T("privacy.erase.done_none"), RemoveKeyboard: true})
+		t.say(Reply{Text: t.p.T("privacy.erase.done_none"), EndContact: true})
 		return nil
 	}
 	lines := []string{t.p.T("privacy.erase.done"),
@@ -320,6 +320,6 @@ func (e *Engine) eraseButton(t *turn, arg string) error {
 	if out.Officials > 0 {
 		lines = append(lines, t.p.T("privacy.erase.officials_told"))
 	}
-	t.say(Reply{Text: strings.Join(lines, "\n\n"), RemoveKeyboard: true})
+	t.say(Reply{Text: strings.Join(lines, "\n\n"), EndContact: true})
 	return nil
 }

@@ -57,10 +57,10 @@ func TestEraseButtonExpires(t *testing.T) {
 func lastReplyButton(t *testing.T, res flows.Result, label string) string {
 	t.Helper()
 	for i := len(res.Replies) - 1; i >= 0; i-- {
-		for _, row := range res.Replies[i].Buttons {
+		for _, row := range res.Replies[i].Choices {
 			for _, b := range row {
 				if b.Label == label {
-					return b.Data
+					return b.ID
 				}
 			}
 		}

@@ -74,7 +74,7 @@ type RegistrationAnswers struct {
 	Group       string            `json:"group,omitempty"`
 	Subgroup    string            `json:"subgroup,omitempty"`
 	Desc        string            `json:"desc,omitempty"`
-	Photo       string            `json:"photo,omitempty"` // Telegram's file id
+	Photo       string            `json:"photo,omitempty"` // the channel's reference (Input.FileID)
 	NoPhoto     bool              `json:"nophoto,omitempty"`
 	Stars       int               `json:"stars,omitempty"`
 	// Consent is the version of the personal-data notice the user agreed
@@ -255,16 +255,14 @@ func (r *registration) prompt(t *turn, editID int) error {
 	case stKind:
 		reply.Text = header + t.p.T("reg.ask.kind")
 		for _, c := range r.choices(t) {
-			reply.Buttons = append(reply.Buttons, []Button{{Label: c.label, Data: stepData(st, "pick", c.value)}})
+			reply.Choices = append(reply.Choices, []Choice{{Label: c.label, ID: stepData(st, "pick", c.value)}})
 		}
 	case stName, stRep, stPName, stAddrLine:
 		reply = r.textPrompt(t, header)
 	case stPhone:
-		st.Keyboard = !t.chat.Typed // a typed-only channel shows no keyboard to take away
-		t.ask(Reply{Text: header + t.p.T(phoneAsk(t, "reg.ask.phone")), Keyboard: [][]KeyButton{
-			{{Label: t.p.T("button.share_phone"), RequestContact: true}},
-			{{Label: t.p.T("button.back")}},
-		}})
+		st.Keyboard = true
+		t.ask(Reply{Text: header + t.p.T(phoneAsk(t, "reg.ask.phone")),
+			AskContact: t.p.T("button.share_phone"), Choices: [][]Choice{backChoice(t)}})
 		return nil
 	case stTax:
 		if a.Kind == ocop.KindHousehold {
@@ -278,31 +276,31 @@ func (r *registration) prompt(t *turn, editID int) error {
 	case stGroup:
 		reply.Text = header + t.p.T("reg.ask.group")
 		for _, g := range r.e.groups {
-			reply.Buttons = append(reply.Buttons, []Button{{Label: g.Code + ". " + g.Name(t.p.Lang), Data: stepData(st, "pick", g.Code)}})
+			reply.Choices = append(reply.Choices, []Choice{{Label: g.Code + ". " + g.Name(t.p.Lang), ID: stepData(st, "pick", g.Code)}})
 		}
 	case stSubgroup:
 		g, _ := r.e.group(a.Group)
 		reply.Text = header + t.p.T("reg.ask.subgroup", "Group", g.Name(t.p.Lang))
 		for _, sg := range g.Subgroups {
-			reply.Buttons = append(reply.Buttons, []Button{{Label: sg.Name(t.p.Lang), Data: stepData(st, "pick", sg.Code)}})
+			reply.Choices = append(reply.Choices, []Choice{{Label: sg.Name(t.p.Lang), ID: stepData(st, "pick", sg.Code)}})
 		}
 	case stDesc:
 		reply.Text = header + t.p.T("reg.ask.desc", "Max", maxDesc)
 	case stPhoto:
 		reply.Text = header + t.p.T("reg.ask.photo")
-		reply.Buttons = append(reply.Buttons, []Button{{Label: t.p.T("button.skip_photo"), Data: stepData(st, "skip", "")}})
+		reply.Choices = append(reply.Choices, []Choice{{Label: t.p.T("button.skip_photo"), ID: stepData(st, "skip", "")}})
 	case stStars:
 		reply.Text = header + t.p.T("reg.ask.stars")
-		var row []Button
+		var row []Choice
 		for _, s := range []string{"3", "4", "5"} {
-			row = append(row, Button{Label: s + " ★", Data: stepData(st, "pick", s)})
+			row = append(row, Choice{Label: s + " ★", ID: stepData(st, "pick", s)})
 		}
-		reply.Buttons = append(reply.Buttons, row)
+		reply.Choices = append(reply.Choices, row)
 	}
 	if back := backRow(t, idx); back != nil {
-		reply.Buttons = append(reply.Buttons, back)
+		reply.Choices = append(reply.Choices, back)
 	}
-	reply.EditMessageID = editID
+	reply.Replaces = editID
 	if editID == 0 {
 		closeKeyboard(t, &reply)
 	}
@@ -366,7 +364,7 @@ func (r *registration) button(t *turn, action, arg string) error {
 		if !r.picker.turnPage(t, action, arg) {
 			return r.e.oldButton(t)
 		}
-		t.res.ClearKeyboardOf = 0
+		t.res.Closes = 0
 		return r.prompt(t, t.in.MessageID)
 	case "skip":
 		switch {

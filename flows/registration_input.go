@@ -145,9 +145,9 @@ func setTextAnswer(a *RegistrationAnswers, step, v string) {
 func (r *registration) textPrompt(t *turn, header string) Reply {
 	st, a, p := t.st, t.st.Reg, t.p
 	if a.Unaccented != "" {
-		return Reply{Text: header + p.T("reg.accents.ask", "Name", a.Unaccented), Buttons: [][]Button{
-			{{Label: p.T("button.keep_as_typed"), Data: stepData(st, "keep", "")}},
-			{{Label: p.T("button.retype_accents"), Data: stepData(st, "retype", "")}},
+		return Reply{Text: header + p.T("reg.accents.ask", "Name", a.Unaccented), Choices: [][]Choice{
+			{{Label: p.T("button.keep_as_typed"), ID: stepData(st, "keep", "")}},
+			{{Label: p.T("button.retype_accents"), ID: stepData(st, "retype", "")}},
 		}}
 	}
 	var q string
@@ -167,7 +167,7 @@ func (r *registration) textPrompt(t *turn, header string) Reply {
 	}
 	reply := Reply{Text: header + q}
 	if st.Step == stAddrLine {
-		reply.Buttons = [][]Button{{{Label: p.T("button.skip_address_line"), Data: stepData(st, "skip", "")}}}
+		reply.Choices = [][]Choice{{{Label: p.T("button.skip_address_line"), ID: stepData(st, "skip", "")}}}
 	}
 	return reply
 }

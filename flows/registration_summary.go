@@ -14,25 +14,25 @@ import (
 // that submits.
 func (r *registration) summary(t *turn) Reply {
 	st, a, p := t.st, t.st.Reg, t.p
-	edit := func(step string) Button {
-		return Button{Label: "✏️ " + r.stepName(p, step), Data: stepData(st, "edit", step)}
+	edit := func(step string) Choice {
+		return Choice{Label: "✏️ " + r.stepName(p, step), ID: stepData(st, "edit", step)}
 	}
-	var rows [][]Button
+	var rows [][]Choice
 	if a.ProducerID == 0 {
 		rows = append(rows,
-			[]Button{edit(stKind), edit(stName)},
-			[]Button{edit(stRep), edit(stPhone)},
-			[]Button{edit(stTax), edit(stProvince)},
-			[]Button{edit(stAddrLine)})
+			[]Choice{edit(stKind), edit(stName)},
+			[]Choice{edit(stRep), edit(stPhone)},
+			[]Choice{edit(stTax), edit(stProvince)},
+			[]Choice{edit(stAddrLine)})
 	}
 	rows = append(rows,
-		[]Button{edit(stPName), edit(stGroup)},
-		[]Button{edit(stDesc), edit(stPhoto)},
-		[]Button{edit(stStars)},
-		[]Button{{Label: p.T("button.submit"), Data: stepData(st, "submit", "")}},
+		[]Choice{edit(stPName), edit(stGroup)},
+		[]Choice{edit(stDesc), edit(stPhoto)},
+		[]Choice{edit(stStars)},
+		[]Choice{{Label: p.T("button.submit"), ID: stepData(st, "submit", "")}},
 		summaryFooter(t),
 	)
-	return Reply{Text: r.answers(t, "reg.summary.title") + "\n\n" + p.T("reg.summary.hint"), Buttons: rows}
+	return Reply{Text: r.answers(t, "reg.summary.title") + "\n\n" + p.T("reg.summary.hint"), Choices: rows}
 }
 
 // answers lists every answer under the title titleID: the summary to
@@ -119,9 +119,9 @@ func (r *registration) submit(t *turn) error {
 	// The summary gives way to the answer, and stays above it as what was sent.
 	t.res.Answered = r.answers(t, "reg.summary.sent")
 	t.st = nil
-	t.say(Reply{Text: t.p.T("reg.done", "Code", reg.Code, "Product", reg.ProductName), Buttons: [][]Button{
-		{{Label: t.p.T("button.register_another"), Data: globalData("reg")}},
-		{{Label: t.p.T("button.my_records"), Data: globalData("hoso")}},
+	t.say(Reply{Text: t.p.T("reg.done", "Code", reg.Code, "Product", reg.ProductName), Choices: [][]Choice{
+		{{Label: t.p.T("button.register_another"), ID: globalData("reg")}},
+		{{Label: t.p.T("button.my_records"), ID: globalData("hoso")}},
 	}})
 	return nil
 }

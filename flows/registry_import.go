@@ -37,7 +37,7 @@ type RegistryReport struct {
 
 // Run checks every row of a registry file and writes them all in one
 // transaction, or none when any is wrong. inScope (nil: every unit) says
-// which communes the importer may write; actor is its Telegram user (0:
+// which communes the importer may write; actor is its chat user (0:
 // the command line).
 func (ri RegistryImport) Run(ctx context.Context, actor int64, inScope func(int64) bool, name string, data []byte, p locales.Printer) (RegistryReport, error) {
 	rows, refusal, err := ri.readTable(ctx, name, data, p, "registry.error.type")

@@ -31,8 +31,8 @@ type answerCode struct {
 	answer ocop.RenewalAnswer
 }
 
-func answerButton(p locales.Printer, certificateID int64, c answerCode) Button {
-	return Button{Label: p.T("button.renewal." + string(c.answer)), Data: globalData("rn", idArg(certificateID), c.code)}
+func answerButton(p locales.Printer, certificateID int64, c answerCode) Choice {
+	return Choice{Label: p.T("button.renewal." + string(c.answer)), ID: globalData("rn", idArg(certificateID), c.code)}
 }
 
 // answerOf is the answer a button's code stands for.
@@ -48,11 +48,11 @@ func answerOf(code string) (ocop.RenewalAnswer, bool) {
 // answerRows are the buttons of the answers a producer may give for a
 // certificate of stars, one per row, but except (the answer already given)
 // and an upgrade of 5★.
-func answerRows(p locales.Printer, certificateID int64, stars int, except ocop.RenewalAnswer) [][]Button {
-	var rows [][]Button
+func answerRows(p locales.Printer, certificateID int64, stars int, except ocop.RenewalAnswer) [][]Choice {
+	var rows [][]Choice
 	for _, c := range answerCodes {
 		if c.answer != except && (c.answer != ocop.AnswerUpgrade || ocop.CanUpgrade(stars)) {
-			rows = append(rows, []Button{answerButton(p, certificateID, c)})
+			rows = append(rows, []Choice{answerButton(p, certificateID, c)})
 		}
 	}
 	return rows
@@ -72,15 +72,15 @@ func (e *Engine) reminderText(p locales.Printer, r ocop.ReminderNotice) Reply {
 	}
 	args := []any{"Product", r.Product, "Code", r.Code, "Stars", r.Stars, "DecisionNo", r.DecisionNo, "End", certEnd(p, r.ValidUntil, today)}
 	if r.Stage == 0 {
-		return Reply{Text: p.T("notice.expired", args...), Buttons: [][]Button{{answerButton(p, r.CertificateID, answerCodes[0])}}} // re-evaluate
+		return Reply{Text: p.T("notice.expired", args...), Choices: [][]Choice{{answerButton(p, r.CertificateID, answerCodes[0])}}} // re-evaluate
 	}
-	// Days left when it is sent, which a queue held back by Telegram may
+	// Days left when it is sent, which a queue held back by the channel may
 	// have made fewer than the stage.
 	left := int(r.ValidUntil.Sub(today).Hours() / 24)
 	if left <= 0 || left > r.Stage {
 		left = r.Stage
 	}
-	return Reply{Text: p.N("notice.reminder", left, args...), Buttons: answerRows(p, r.CertificateID, r.Stars, "")}
+	return Reply{Text: p.N("notice.reminder", left, args...), Choices: answerRows(p, r.CertificateID, r.Stars, "")}
 }
 
 // renewalButton records the producer's answer to a reminder:
@@ -101,7 +101,7 @@ func (e *Engine) renewalButton(t *turn, arg string) error {
 		t.say(Reply{Text: t.p.T("renewal.settled")})
 		return nil
 	case errors.Is(err, ocop.ErrNoUpgrade):
-		t.res.ClearKeyboardOf = 0 // the other answers stay open
+		t.res.Closes = 0 // the other answers stay open
 		t.say(Reply{Text: t.p.T("renewal.no_upgrade")})
 		return nil
 	case err != nil:
@@ -120,7 +120,7 @@ func (e *Engine) renewalButton(t *turn, arg string) error {
 	b.WriteString(t.p.T("renewal.recorded."+string(r.Answer), "Product", r.Product, "Code", r.Code,
 		"Target", r.TargetStars, "End", certEnd(t.p, r.ValidUntil, e.today())))
 	// The other answers stay under the confirmation, for a change of mind.
-	t.say(Reply{Text: b.String(), Buttons: answerRows(t.p, r.CertificateID, r.Stars, r.Answer)})
+	t.say(Reply{Text: b.String(), Choices: answerRows(t.p, r.CertificateID, r.Stars, r.Answer)})
 	return nil
 }
 

@@ -149,7 +149,7 @@ func (f *resultFlow) prompt(t *turn, _ int) error {
 			r.Text = header + t.p.T("results.ask.code_none") + filesElsewhere(t)
 		}
 		for _, w := range waiting {
-			r.Buttons = append(r.Buttons, []Button{{Label: w.Code + " · " + short(w.ProductName, 28), Data: stepData(st, "pick", w.Code)}})
+			r.Choices = append(r.Choices, []Choice{{Label: w.Code + " · " + short(w.ProductName, 28), ID: stepData(st, "pick", w.Code)}})
 		}
 	case rsScore:
 		r.Text = header + t.p.T("results.ask.score", "Applicant", applicantLine(t.p, a))
@@ -157,10 +157,10 @@ func (f *resultFlow) prompt(t *turn, _ int) error {
 		r.Text = header + t.p.T("results.ask.decision_no")
 	case rsDecDate:
 		r.Text = header + t.p.T("results.ask.decision_date")
-		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.today"), Data: stepData(st, "pick", dates.Compact(f.e.today()))}})
+		r.Choices = append(r.Choices, []Choice{{Label: t.p.T("button.today"), ID: stepData(st, "pick", dates.Compact(f.e.today()))}})
 	}
 	if back := backRow(t, idx); back != nil {
-		r.Buttons = append(r.Buttons, back)
+		r.Choices = append(r.Choices, back)
 	}
 	t.say(r)
 	return nil
@@ -187,7 +187,7 @@ func (f *resultFlow) promptProposals(t *turn, off ocop.Official, office ocop.Off
 		b.WriteString("\n" + t.p.T("results.proposal_item", "Code", w.Code, "Product", w.ProductName, "Producer", w.ProducerName,
 			"Proposer", w.Proposer, "Proposed", w.Stars, "Last", t.p.T("results.last", "Score", scoreText(t.p, w.LastScore),
 				"Stars", w.LastStars, "DecisionNo", w.LastDecisionNo, "Date", dates.Format(w.LastDecisionDate))))
-		r.Buttons = append(r.Buttons, []Button{{Label: w.Code + " · " + short(w.ProductName, 28), Data: stepData(st, "pick", w.Code)}})
+		r.Choices = append(r.Choices, []Choice{{Label: w.Code + " · " + short(w.ProductName, 28), ID: stepData(st, "pick", w.Code)}})
 	}
 	if total > len(list) {
 		b.WriteString("\n" + t.p.T("results.proposals_more", "N", total-len(list)))
@@ -195,7 +195,7 @@ func (f *resultFlow) promptProposals(t *turn, off ocop.Official, office ocop.Off
 	b.WriteString("\n\n" + t.p.T("results.ask.code") + filesElsewhere(t))
 	r.Text = b.String()
 	if back := backRow(t, idx); back != nil {
-		r.Buttons = append(r.Buttons, back)
+		r.Choices = append(r.Choices, back)
 	}
 	t.say(r)
 	return nil
@@ -262,14 +262,14 @@ func (f *resultFlow) confirm(t *turn) error {
 		text += "\n" + t.p.T("results.confirm_replaces", "Last", t.p.T("results.last", "Score", scoreText(t.p, last.LastScore),
 			"Stars", last.LastStars, "DecisionNo", last.LastDecisionNo, "Date", dates.Format(last.LastDecisionDate)))
 	}
-	t.say(Reply{Text: text, Buttons: [][]Button{
-		{{Label: t.p.T("button.record_result"), Data: stepData(st, "submit", "")}},
+	t.say(Reply{Text: text, Choices: [][]Choice{
+		{{Label: t.p.T("button.record_result"), ID: stepData(st, "submit", "")}},
 		{
-			{Label: t.p.T("button.edit_score"), Data: stepData(st, "edit", rsScore)},
-			{Label: t.p.T("button.edit_decision_no"), Data: stepData(st, "edit", rsDecNo)},
-			{Label: t.p.T("button.edit_date"), Data: stepData(st, "edit", rsDecDate)},
+			{Label: t.p.T("button.edit_score"), ID: stepData(st, "edit", rsScore)},
+			{Label: t.p.T("button.edit_decision_no"), ID: stepData(st, "edit", rsDecNo)},
+			{Label: t.p.T("button.edit_date"), ID: stepData(st, "edit", rsDecDate)},
 		},
-		{{Label: t.p.T("button.cancel"), Data: stepData(st, "cancelask", ""), Nav: NavCancel}},
+		{{Label: t.p.T("button.cancel"), ID: stepData(st, "cancelask", ""), Nav: NavCancel}},
 	}})
 	return nil
 }
@@ -501,8 +501,8 @@ func (f *resultFlow) submit(t *turn) error {
 	if r.Proposed > 0 {
 		text += "\n" + t.p.T("results.recorded_proposal", "To", proposalTo(t.p, r.ProposedTo), "Proposed", r.Proposed)
 	}
-	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Buttons: [][]Button{
-		{{Label: t.p.T("button.next_result"), Data: globalData("kq")}},
+	t.say(Reply{Text: text + "\n" + t.p.T("results.notified"), Choices: [][]Choice{
+		{{Label: t.p.T("button.next_result"), ID: globalData("kq")}},
 	}})
 	return nil
 }

@@ -158,11 +158,11 @@ func exactUnits(us []units.Unit, name string) []units.Unit {
 
 // chooseUnit asks which of several units the official means.
 func (e *Engine) chooseUnit(t *turn, units []units.Unit, action string, day time.Time) error {
-	rows := make([][]Button, 0, len(units))
+	rows := make([][]Choice, 0, len(units))
 	for _, u := range units {
-		rows = append(rows, []Button{{Label: e.unitLabel(u), Data: globalData(action, idArg(u.ID), dates.Compact(day))}})
+		rows = append(rows, []Choice{{Label: e.unitLabel(u), ID: globalData(action, idArg(u.ID), dates.Compact(day))}})
 	}
-	t.say(Reply{Text: t.p.T("status.choose"), Buttons: rows})
+	t.say(Reply{Text: t.p.T("status.choose"), Choices: rows})
 	return nil
 }
 

@@ -222,7 +222,7 @@ func answerText(t *testing.T, res flows.Result) string {
 	b.WriteString(res.Toast)
 	for _, r := range res.Replies {
 		b.WriteString("\n" + r.Text)
-		for _, row := range r.Buttons {
+		for _, row := range r.Choices {
 			for _, btn := range row {
 				b.WriteString("\n[" + btn.Label + "]")
 			}

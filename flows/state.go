@@ -29,7 +29,7 @@ type State struct {
 	Page   int    `json:"p,omitempty"` // page of a list of choices
 	Query  string `json:"q,omitempty"` // search text typed at a list step
 	Cancel bool   `json:"c,omitempty"` // asking "really cancel?"
-	// Keyboard is set while the phone step's contact keyboard is shown.
+	// Keyboard is set while the phone step's contact request is open.
 	Keyboard bool `json:"k,omitempty"`
 	// Asked says the prompt is the last thing the bot said in the chat: a
 	// typed answer that asks the step again (a search in a list) may take

@@ -121,7 +121,7 @@ func (e *Engine) statusButton(t *turn, action, arg string) error {
 	if !ok || err != nil {
 		return err
 	}
-	t.res.ClearKeyboardOf = 0 // the status above stays usable
+	t.res.Closes = 0 // the status above stays usable
 	switch action {
 	case "st":
 		return e.showStatus(t, off, sc)
@@ -230,10 +230,10 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	line(p.N("status.pending", d.Pending))
 	line(p.T("status.linked", "Linked", d.Links.Linked, "Unlinked", d.Links.Unlinked))
 
-	var rows [][]Button
-	var row []Button
+	var rows [][]Choice
+	var row []Choice
 	for _, c := range st.Children[:min(len(st.Children), statusDrillDown)] {
-		row = append(row, Button{Label: c.Unit.Name, Data: globalData("st", idArg(c.Unit.ID), dates.Compact(day))})
+		row = append(row, Choice{Label: c.Unit.Name, ID: globalData("st", idArg(c.Unit.ID), dates.Compact(day))})
 		if len(row) == 2 {
 			rows, row = append(rows, row), nil
 		}
@@ -243,15 +243,15 @@ func (e *Engine) showStatus(t *turn, off ocop.Official, sc scoped) error {
 	}
 	arg := []string{idArg(id), dates.Compact(day)}
 	if len(st.Children) > 0 {
-		rows = append(rows, []Button{
-			{Label: p.T("button.chart"), Data: globalData("ch", arg...)},
-			{Label: p.T("button.excel"), Data: globalData("xl", arg...)},
+		rows = append(rows, []Choice{
+			{Label: p.T("button.chart"), ID: globalData("ch", arg...)},
+			{Label: p.T("button.excel"), ID: globalData("xl", arg...)},
 		})
 	} else {
-		rows = append(rows, []Button{{Label: p.T("button.excel"), Data: globalData("xl", arg...)}})
+		rows = append(rows, []Choice{{Label: p.T("button.excel"), ID: globalData("xl", arg...)}})
 	}
 	if d.Links.Unlinked > 0 && mayPrintLinks(off, st) {
-		rows = append(rows, []Button{{Label: p.T("button.claim_links"), Data: globalData("lk", arg...)}})
+		rows = append(rows, []Choice{{Label: p.T("button.claim_links"), ID: globalData("lk", arg...)}})
 	}
 	sayLong(t, b.String(), rows)
 	return nil

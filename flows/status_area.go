@@ -120,14 +120,14 @@ func (e *Engine) areaIndex(p locales.Printer, tree *units.Tree, d units.Unit) (*
 
 // chooseAreas asks which former district's area the official means.
 func (e *Engine) chooseAreas(t *turn, districts []units.Unit, day time.Time) error {
-	rows := make([][]Button, 0, len(districts))
+	rows := make([][]Choice, 0, len(districts))
 	for _, d := range districts {
 		label := areaName(t.p, d)
 		if p, ok := e.atlas.Unit(d.ParentID); ok {
 			label += ", " + p.Name
 		}
-		rows = append(rows, []Button{{Label: label, Data: globalData("st", idArg(-d.ID), dates.Compact(day))}})
+		rows = append(rows, []Choice{{Label: label, ID: globalData("st", idArg(-d.ID), dates.Compact(day))}})
 	}
-	t.say(Reply{Text: t.p.T("status.choose"), Buttons: rows})
+	t.say(Reply{Text: t.p.T("status.choose"), Choices: rows})
 	return nil
 }

@@ -65,16 +65,16 @@ func statusReply(t *testing.T, e *flows.Engine, c *flows.Chat, args string) flow
 	r := res.Replies[0]
 	// On a day before 1/7/2025 the city's official answers for the three
 	// provinces it took in: the test asks for Ho Chi Minh City's.
-	for _, row := range r.Buttons {
+	for _, row := range r.Choices {
 		if b := row[0]; b.Label == "Thành phố Hồ Chí Minh" && strings.Contains(r.Text, "chọn đơn vị") {
-			_, res = handle(t, e, c, nil, flows.Input{Kind: flows.InputButton, Data: b.Data, MessageID: 1})
+			_, res = handle(t, e, c, nil, flows.Input{Kind: flows.InputButton, Data: b.ID, MessageID: 1})
 			r = res.Replies[0]
 		}
 	}
 	for _, more := range res.Replies[1:] { // a long status comes in parts
 		r.Text += "\n" + more.Text
-		if more.Buttons != nil {
-			r.Buttons = more.Buttons
+		if more.Choices != nil {
+			r.Choices = more.Choices
 		}
 	}
 	return r
@@ -84,12 +84,12 @@ func statusReply(t *testing.T, e *flows.Engine, c *flows.Chat, args string) flow
 // sheet's rows.
 func workbookOf(t *testing.T, e *flows.Engine, c *flows.Chat, status flows.Reply) [][]string {
 	t.Helper()
-	for _, row := range status.Buttons {
+	for _, row := range status.Choices {
 		for _, b := range row {
-			if !strings.Contains(b.Data, "|xl|") {
+			if !strings.Contains(b.ID, "|xl|") {
 				continue
 			}
-			_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputButton, Data: b.Data, MessageID: 1})
+			_, res := handle(t, e, c, nil, flows.Input{Kind: flows.InputButton, Data: b.ID, MessageID: 1})
 			for _, r := range res.Replies {
 				if r.Document == nil {
 					continue
@@ -108,7 +108,7 @@ func workbookOf(t *testing.T, e *flows.Engine, c *flows.Chat, status flows.Reply
 			t.Fatalf("workbook button: no document in %+v", res.Replies)
 		}
 	}
-	t.Fatalf("no workbook button under %q %+v", status.Text, status.Buttons)
+	t.Fatalf("no workbook button under %q %+v", status.Text, status.Choices)
 	return nil
 }
 

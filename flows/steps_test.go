@@ -18,10 +18,10 @@ func step(t *testing.T, e *flows.Engine, c *flows.Chat, st *flows.State, in flow
 // press is the press of the button labelled label on the last reply shown.
 func press(t *testing.T, shown []flows.Reply, label string) flows.Input {
 	t.Helper()
-	for _, row := range shown[len(shown)-1].Buttons {
+	for _, row := range shown[len(shown)-1].Choices {
 		for _, b := range row {
 			if b.Label == label {
-				return flows.Input{Kind: flows.InputButton, Data: b.Data, MessageID: 7}
+				return flows.Input{Kind: flows.InputButton, Data: b.ID, MessageID: 7}
 			}
 		}
 	}
@@ -50,14 +50,14 @@ func TestOneMessagePerStep(t *testing.T) {
 	}
 	st, _, _ = step(t, e, c, st, text("Hợp tác xã Tân Thông"))
 	st, _, shown = step(t, e, c, st, text("Nguyễn Văn An"))
-	if len(shown) != 1 || len(shown[0].Keyboard) == 0 {
+	if len(shown) != 1 || shown[0].AskContact == "" {
 		t.Fatalf("the phone step: %+v", shown)
 	}
-	// The phone saved, the contact keyboard taken away, the next question:
-	// one message, which for that cannot show the back button.
+	// The phone saved, the contact request ended, the next question with
+	// its back choice: one reply (how a channel shows it is its own).
 	st, res, shown = step(t, e, c, st, flows.Input{Kind: flows.InputContact, Phone: "84912345678"})
-	if res.Replace || len(shown) != 1 || !shown[0].RemoveKeyboard || len(shown[0].Buttons) != 0 ||
-		!strings.HasPrefix(shown[0].Text, "Đã lưu số điện thoại 0912345678.\n\nBước 5/15\n") || !strings.Contains(shown[0].Text, "gõ «Quay lại»") {
+	if res.Replace || len(shown) != 1 || !shown[0].EndContact || len(shown[0].Choices) != 1 || shown[0].Choices[0][0].Nav != flows.NavBack ||
+		!strings.HasPrefix(shown[0].Text, "Đã lưu số điện thoại 0912345678.\n\nBước 5/15\n") {
 		t.Fatalf("the phone shared shows %+v", shown)
 	}
 	// A refusal and the question asked again: one message.
@@ -88,9 +88,9 @@ func TestOneMessagePerStep(t *testing.T) {
 	}
 	// A button of an older prompt: refused in a new message, the step asked again with it.
 	_, res, shown = step(t, e, c, next, flows.Input{Kind: flows.InputButton, Data: "1|pick|kind", MessageID: 3})
-	if res.Replace || res.ClearKeyboardOf != 3 || len(shown) != 1 || !strings.Contains(shown[0].Text, "tin nhắn cũ") ||
+	if res.Replace || res.Closes != 3 || len(shown) != 1 || !strings.Contains(shown[0].Text, "tin nhắn cũ") ||
 		!strings.Contains(shown[0].Text, "Bước 6/15") {
-		t.Fatalf("an old button: replace %v, clear %d, shows %+v", res.Replace, res.ClearKeyboardOf, shown)
+		t.Fatalf("an old button: replace %v, clear %d, shows %+v", res.Replace, res.Closes, shown)
 	}
 }
 

@@ -124,38 +124,38 @@ func (u unitPicker) prompt(t *turn, header string, parent int64, level int) Repl
 	if st.Query != "" {
 		r.Text += "\n" + t.p.N("reg.unit_results", total, "Query", st.Query)
 	}
-	var pair []Button
+	var pair []Choice
 	for _, m := range matches {
 		if m.Former.ID != 0 && !m.Area {
 			if pair != nil {
-				r.Buttons, pair = append(r.Buttons, pair), nil
+				r.Choices, pair = append(r.Choices, pair), nil
 			}
-			r.Buttons = append(r.Buttons, []Button{{Label: u.formerLabel(t, m), Data: stepData(st, "was", formerArg(m.Former.ID, m.ID))}})
+			r.Choices = append(r.Choices, []Choice{{Label: u.formerLabel(t, m), ID: stepData(st, "was", formerArg(m.Former.ID, m.ID))}})
 			continue
 		}
-		b := Button{Label: m.Name, Data: stepData(st, "pick", idArg(m.ID))}
+		b := Choice{Label: m.Name, ID: stepData(st, "pick", idArg(m.ID))}
 		if m.Area {
 			// A commune of a former district's area is today's: an ordinary
 			// pick, its label says where it lies.
 			b.Label = t.p.T("reg.unit_area", "Now", m.Name, "District", lowerFirst(m.Former.Name), "Former", m.Former.Name)
 			if pair != nil {
-				r.Buttons, pair = append(r.Buttons, pair), nil
+				r.Choices, pair = append(r.Choices, pair), nil
 			}
-			r.Buttons = append(r.Buttons, []Button{b})
+			r.Choices = append(r.Choices, []Choice{b})
 			continue
 		}
 		if pair = append(pair, b); len(pair) == 2 {
-			r.Buttons, pair = append(r.Buttons, pair), nil
+			r.Choices, pair = append(r.Choices, pair), nil
 		}
 	}
 	if pair != nil {
-		r.Buttons = append(r.Buttons, pair)
+		r.Choices = append(r.Choices, pair)
 	}
 	if nav := pageRow(t, st.Page, total, unitPageSize); nav != nil {
-		r.Buttons = append(r.Buttons, nav)
+		r.Choices = append(r.Choices, nav)
 	}
 	if st.Query != "" {
-		r.Buttons = append(r.Buttons, []Button{{Label: t.p.T("button.show_all"), Data: stepData(st, "all", "")}})
+		r.Choices = append(r.Choices, []Choice{{Label: t.p.T("button.show_all"), ID: stepData(st, "all", "")}})
 	}
 	return r
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestFormerArgFits: a former unit's button fits Button.Data's 52 bytes
+// TestFormerArgFits: a former unit's button fits Choice.ID's 52 bytes
 // with the largest IDs and prompt number, and reads back.
 func TestFormerArgFits(t *testing.T) {
 	for _, ids := range [][2]int64{{1, 2}, {27556, 1027553}, {math.MaxInt64, math.MaxInt64}} {

@@ -90,15 +90,15 @@ func TestFormerUnitButtonsAreChecked(t *testing.T) {
 	// does what it says.
 	for _, q := range []string{"cu chi", "phuong 1", "son ky", "tan thong hoi"} {
 		st, res := handle(t, e, c, at("commune", hcm), flows.Input{Kind: flows.InputText, Text: q})
-		for _, row := range res.Replies[len(res.Replies)-1].Buttons {
+		for _, row := range res.Replies[len(res.Replies)-1].Choices {
 			for _, b := range row {
-				if len(b.Data) > 52 {
-					t.Errorf("%q: button %q carries %d bytes: %q", q, b.Label, len(b.Data), b.Data)
+				if len(b.ID) > 52 {
+					t.Errorf("%q: button %q carries %d bytes: %q", q, b.Label, len(b.ID), b.ID)
 				}
-				if !strings.Contains(b.Data, "|was|") {
+				if !strings.Contains(b.ID, "|was|") {
 					continue
 				}
-				next, _ := handle(t, e, c, st, flows.Input{Kind: flows.InputButton, Data: b.Data})
+				next, _ := handle(t, e, c, st, flows.Input{Kind: flows.InputButton, Data: b.ID})
 				if next.Reg.Commune == 0 || !strings.HasSuffix(b.Label, " "+unitName(t, f, next.Reg.Commune)) {
 					t.Errorf("%q: button %q recorded commune %d", q, b.Label, next.Reg.Commune)
 				}
