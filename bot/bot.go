@@ -54,6 +54,10 @@ type Config struct {
 	// fast (see turns.go); zero values take the defaults. Notifications
 	// keep to the Sender's.
 	Limits Limits
+	// ZaloLimits are the rates notifications to Zalo users keep to, their
+	// own: Zalo's limits are not Telegram's, and its documentation names
+	// none, so the defaults are Telegram's.
+	ZaloLimits Limits
 
 	SendTimeout  time.Duration // one Bot API call; default 10 s, then it is tried again
 	StepTimeout  time.Duration // handling one update, before it is tried again (a try: see maxTries); default 30 s

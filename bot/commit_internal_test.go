@@ -168,3 +168,53 @@ func (h countPipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 		return next(ctx, cmds)
 	}
 }
+
+// TestFloodPerChannel: two Zalo chats told to wait in a row make every
+// Zalo chat wait, and no Telegram chat: each channel's limit is its own,
+// and Telegram's replies are not paced for Zalo's refusals. The other way
+// round, too.
+func TestFloodPerChannel(t *testing.T) {
+	t.Parallel()
+	o := newOutbound(&Bot{state: testRedis(t), log: slog.New(slog.DiscardHandler)}, time.Minute, 1)
+	now := time.Now()
+	z1, z2, z3 := storage.ZaloChatBase-1, storage.ZaloChatBase-2, storage.ZaloChatBase-3
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.toldToWaitLocked(z1, o.chat(z1), 5*time.Second, now)
+	o.toldToWaitLocked(z2, o.chat(z2), 5*time.Second, now)
+	if o.holdLocked(o.chat(z3), now) <= 0 {
+		t.Error("a third Zalo chat does not wait after two were told to in a row")
+	}
+	if w := o.holdLocked(o.chat(42), now); w > 0 || o.paced || o.limited {
+		t.Errorf("a Telegram chat waits %v (paced %v) for Zalo's refusals", w, o.paced)
+	}
+	o.toldToWaitLocked(41, o.chat(41), 3*time.Second, now)
+	o.toldToWaitLocked(43, o.chat(43), 3*time.Second, now)
+	if w := o.holdLocked(o.chat(42), now); w <= 0 || !o.paced {
+		t.Errorf("a Telegram chat waits %v (paced %v) after two were told to in a row", w, o.paced)
+	}
+	if w := o.holdLocked(o.chat(z3), now); w != 5*time.Second {
+		t.Errorf("a Zalo chat waits %v, want Zalo's own 5s", w)
+	}
+}
+
+// TestZaloRatesOwn: notifications to Zalo users keep to Zalo's rates, in
+// buckets of their own: Zalo's spent, Telegram's still give.
+func TestZaloRatesOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := &Bot{state: testRedis(t), log: slog.New(slog.DiscardHandler),
+		cfg: Config{ZaloLimits: Limits{Global: 0.1, GlobalBurst: 1}}}
+	s := b.Sender(Limits{})
+	if w, err := s.zlimit.takeGlobal(ctx); err != nil || w != 0 {
+		t.Fatalf("Zalo's first permit: wait %v, %v", w, err)
+	}
+	if w, err := s.zlimit.takeGlobal(ctx); err != nil || w < time.Second {
+		t.Fatalf("Zalo's second permit at 0.1/s: wait %v, %v", w, err)
+	}
+	for range 3 {
+		if w, err := s.limit.takeGlobal(ctx); err != nil || w != 0 {
+			t.Fatalf("Telegram's permit waits %v, %v, for Zalo's spent rate", w, err)
+		}
+	}
+}

@@ -54,12 +54,13 @@ type limiter struct {
 	globalFree atomic.Int64
 }
 
-func newLimiter(state *storage.Redis, l Limits) *limiter {
+// newLimiter keeps to l under the keys that start with prefix.
+func newLimiter(state *storage.Redis, l Limits, prefix string) *limiter {
 	l = l.withDefaults()
 	return &limiter{
 		rdb:     state.Client(),
 		rl:      redis_rate.NewLimiter(state.Client()),
-		prefix:  state.Prefix() + "send:",
+		prefix:  state.Prefix() + prefix,
 		global:  rateLimit(l.Global, l.GlobalBurst),
 		perChat: rateLimit(l.PerChat, l.PerChatBurst),
 	}

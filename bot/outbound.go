@@ -34,12 +34,12 @@ type outbound struct {
 	limit      *limiter           // the bot's global rate, shared by every process
 	rate       float64            // its messages a second
 
-	mu          sync.Mutex
-	chats       map[int64]*chatOut
-	pausedUntil time.Time // every send waits: a global 429
-	hits        []hit429  // 429s in a row, to tell a global one from a chat's
-	lastRefusal time.Time // when the last 429 came
-	sent        recent    // counted reply calls in the last second
+	mu    sync.Mutex
+	chats map[int64]*chatOut
+	// Each channel's 429s: Telegram's and Zalo's limits are their own, so
+	// one refusing the bot pauses only its chats.
+	tg, zl flood
+	sent   recent // counted reply calls in the last second
 
 	// The turns (turns.go).
 	ready       chatHeap      // chats whose turn may come, the next first
@@ -82,6 +82,21 @@ type chatOut struct {
 	turn     time.Time // its place: its oldest due call's time, or its last turn if later
 	since    time.Time // waiting since
 	typed    time.Time // last shown "typing…"
+}
+
+// flood is what a channel's 429s said: a wait for every chat on it.
+type flood struct {
+	pausedUntil time.Time // every send waits: a global 429
+	hits        []hit429  // 429s in a row, to tell a global one from a chat's
+	lastRefusal time.Time // when the last 429 came
+}
+
+// floodOf is the 429 record of chatID's channel.
+func (o *outbound) floodOf(chatID int64) *flood {
+	if storage.IsZaloChat(chatID) {
+		return &o.zl
+	}
+	return &o.tg
 }
 
 type hit429 struct {
@@ -127,7 +142,7 @@ func newOutbound(b *Bot, staleAfter time.Duration, turns int) *outbound {
 	l := b.cfg.Limits.withDefaults()
 	return &outbound{
 		b: b, state: b.state, log: b.log, staleAfter: staleAfter,
-		limit: newLimiter(b.state, l), rate: l.Global,
+		limit: newLimiter(b.state, l, "send:"), rate: l.Global,
 		chats: make(map[int64]*chatOut), wake: make(chan struct{}, 1),
 		maxTurning: max(turns, 1), kick: make(chan struct{}, 1), live: 1,
 	}
@@ -243,11 +258,11 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut, permit b
 		switch {
 		case err == nil:
 			c.backoff = 0
-			if sentAt.After(o.lastRefusal) {
+			if f := o.floodOf(chatID); sentAt.After(f.lastRefusal) {
 				// Sent after the last refusal came and still taken: the
 				// refusals were the chats' own. (A send already under way
 				// then says nothing.)
-				o.hits = o.hits[:0]
+				f.hits = f.hits[:0]
 			}
 			c.remember(e, msgID)
 			dropped, c.queue = c.queue[:1], c.queue[1:]
@@ -278,8 +293,8 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut, permit b
 // holdLocked is how long the chat must still wait: for itself or for all.
 func (o *outbound) holdLocked(c *chatOut, now time.Time) time.Duration {
 	until := c.notBefore
-	if o.pausedUntil.After(until) {
-		until = o.pausedUntil
+	if f := o.floodOf(c.id); f.pausedUntil.After(until) {
+		until = f.pausedUntil
 	}
 	return until.Sub(now)
 }
@@ -291,23 +306,28 @@ func (o *outbound) toldToWaitLocked(chatID int64, c *chatOut, wait time.Duration
 	if c != nil && until.After(c.notBefore) {
 		c.notBefore = until
 	}
-	keep := o.hits[:0]
-	for _, h := range o.hits {
+	f := o.floodOf(chatID)
+	keep := f.hits[:0]
+	for _, h := range f.hits {
 		if now.Sub(h.at) < time.Second && h.chat != chatID {
 			keep = append(keep, h)
 		}
 	}
-	o.hits = append(keep, hit429{at: now, chat: chatID})
-	o.lastRefusal = now
-	if len(o.hits) < globalHits {
+	f.hits = append(keep, hit429{at: now, chat: chatID})
+	f.lastRefusal = now
+	if len(f.hits) < globalHits {
 		return
 	}
-	if until.After(o.pausedUntil) {
-		if !o.pausedUntil.After(now) {
-			o.log.Warn("telegram asked every send to wait", slog.Duration("retry_after", wait))
+	if until.After(f.pausedUntil) {
+		if !f.pausedUntil.After(now) {
+			o.log.Warn("the channel asked every send to wait", slog.String("channel", storage.ChannelOf(chatID)),
+				slog.Duration("retry_after", wait))
 		}
-		o.pausedUntil = until
+		f.pausedUntil = until
 		o.kickTurns()
+	}
+	if f == &o.zl {
+		return // Zalo's calls take no turn nor permit of Telegram's rate
 	}
 	if !o.paced {
 		o.log.Info("sends paced: Telegram's limit for the bot reached", slog.Float64("per_second", o.rate))
@@ -577,7 +597,7 @@ func (o *outbound) mayNotify(chatID int64, budget int) time.Duration {
 		if len(c.queue) > 0 || c.busy {
 			return time.Second
 		}
-	} else if wait := o.pausedUntil.Sub(now); wait > 0 {
+	} else if wait := o.floodOf(chatID).pausedUntil.Sub(now); wait > 0 {
 		return wait
 	}
 	if o.held > 0 || o.sentLastSecondLocked(now) >= budget {

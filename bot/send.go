@@ -16,8 +16,9 @@ import (
 // went wrong in a *SendError; the job that asked decides what to record.
 type Sender struct {
 	b      *Bot
-	limit  *limiter
-	budget int // reply sends a second above which notifications wait
+	limit  *limiter // Telegram's rates
+	zlimit *limiter // Zalo's
+	budget int      // reply sends a second above which notifications wait
 	log    *slog.Logger
 }
 
@@ -27,7 +28,8 @@ var errChatRate = errors.New("chat's send rate spent")
 // Sender returns the rate-limited sender of b.
 func (b *Bot) Sender(l Limits) *Sender {
 	l = l.withDefaults()
-	return &Sender{b: b, limit: newLimiter(b.state, l), budget: max(1, int(l.Global/2)), log: b.log}
+	return &Sender{b: b, limit: newLimiter(b.state, l, "send:"), zlimit: newLimiter(b.state, b.cfg.ZaloLimits, "send:zalo:"),
+		budget: max(1, int(l.Global/2)), log: b.log}
 }
 
 // Send sends reply to chatID and returns Telegram's id of the message.
@@ -39,7 +41,11 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 	if wait := s.b.out.mayNotify(chatID, s.budget); wait > 0 {
 		return 0, &SendError{Err: errHeldBack, Wait: wait}
 	}
-	later, err := s.limit.take(ctx, chatID)
+	limit := s.limit
+	if storage.IsZaloChat(chatID) {
+		limit = s.zlimit
+	}
+	later, err := limit.take(ctx, chatID)
 	if err != nil {
 		return 0, err
 	}

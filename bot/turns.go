@@ -213,9 +213,9 @@ func (o *outbound) runTurns(ctx context.Context) {
 		switch {
 		case len(o.ready) == 0:
 			o.pacedLocked(now) // may end pacing
-		case o.pausedUntil.After(now):
+		case o.tg.pausedUntil.After(now) && !storage.IsZaloChat(o.ready[0].id):
 			o.pressure = now
-			wait = o.pausedUntil.Sub(now)
+			wait = o.tg.pausedUntil.Sub(now)
 		case o.turning >= o.maxTurning:
 			// A turn ending kicks.
 		default:

@@ -42,6 +42,8 @@ type Config struct {
 	DemoDatabaseURL string
 	Workers         int // updates handled at once; 0: the transport's default
 	SendRate        float64
+	ZaloSendRate    float64
+	ZaloChatRate    float64
 	SendWorkers     int
 	JobTimeout      time.Duration
 	ReminderStages  []int
@@ -83,6 +85,8 @@ func (c *Config) options() []option {
 		{"DEMO_DATABASE_URL", demoDatabase, false, "database of demo mode (ocopbot demo); never DATABASE_URL's", urlOf(&c.DemoDatabaseURL, "must be a postgres:// URL", "postgres", "postgresql")},
 		{"WORKERS", "", false, "updates handled at once per process; empty: 4 per CPU", whole(&c.Workers, 1, 4096, "a whole number")},
 		{"SEND_RATE", "29.5", false, "messages per second the whole bot (all processes) keeps to: notifications always, replies once Telegram has refused the bot for going too fast", rate(&c.SendRate)},
+		{"ZALO_SEND_RATE", "29.5", false, "messages per second the whole bot keeps to on Zalo: notifications (Zalo names no limit; Telegram's is taken)", rate(&c.ZaloSendRate)},
+		{"ZALO_CHAT_RATE", "1", false, "notifications per second to one Zalo user", rate(&c.ZaloChatRate)},
 		{"SEND_WORKERS", "16", false, "notifications sent at once per process", whole(&c.SendWorkers, 1, 1024, "a whole number")},
 		{"JOB_TIMEOUT", "30s", false, "longest a notification send may take; a job left by a dead process is retried after twice this", duration(&c.JobTimeout)},
 		{"REMINDER_STAGES", "90,60,30,7", false, "days before a certificate expires that its producer is reminded", stages(&c.ReminderStages)},
@@ -137,6 +141,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 // limits returns the sender's rates.
 func (c Config) limits() bot.Limits { return bot.Limits{Global: c.SendRate} }
+
+// zaloLimits returns the sender's rates on Zalo.
+func (c Config) zaloLimits() bot.Limits {
+	return bot.Limits{Global: c.ZaloSendRate, PerChat: c.ZaloChatRate}
+}
 
 // jobs returns the settings of the background work.
 func (c Config) jobs(log *slog.Logger) jobs.Config {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
@@ -158,8 +159,17 @@ func TestConfigTypedValues(t *testing.T) {
 		c.SendRate != 29.5 || c.SendWorkers != 16 || c.JobTimeout != 30*time.Second || c.ReminderHour != 8 {
 		t.Fatalf("config = %+v", c)
 	}
-	if c, _ := loadConfig(env(nil)); c.Workers != 0 || c.DigestWeekday != time.Monday {
-		t.Fatalf("defaults: workers %d, digest on %v; want the transport's default and Monday", c.Workers, c.DigestWeekday)
+	if c, _ := loadConfig(env(nil)); c.Workers != 0 || c.DigestWeekday != time.Monday ||
+		c.zaloLimits() != (bot.Limits{Global: 29.5, PerChat: 1}) {
+		t.Fatalf("defaults: workers %d, digest on %v, Zalo %+v; want the transport's default, Monday and Telegram's rates",
+			c.Workers, c.DigestWeekday, c.zaloLimits())
+	}
+	c, err = loadConfig(env(map[string]string{"ZALO_SEND_RATE": "5", "ZALO_CHAT_RATE": "0.5"}))
+	if err != nil || c.zaloLimits() != (bot.Limits{Global: 5, PerChat: 0.5}) || c.limits().Global != 29.5 {
+		t.Fatalf("Zalo's rates set: %+v (Telegram %+v), %v", c.zaloLimits(), c.limits(), err)
+	}
+	if _, err := loadConfig(env(map[string]string{"ZALO_SEND_RATE": "0"})); err == nil || !strings.Contains(err.Error(), "ZALO_SEND_RATE") {
+		t.Fatalf("ZALO_SEND_RATE=0 accepted: %v", err)
 	}
 }
 

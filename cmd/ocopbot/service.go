@@ -105,7 +105,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(),
+	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(), ZaloLimits: cfg.zaloLimits(),
 		ZaloToken: cfg.ZaloToken, ZaloAPIURL: cfg.ZaloAPIURL, ZaloPoll: cfg.ZaloWebhookURL == "", PublicURL: cfg.PublicURL}
 	if s.zalo {
 		bc.ZaloToken, bc.ZaloAPIURL, bc.ZaloPoll = zaloDemoToken, svc.url+"/zalo", true
