@@ -199,7 +199,6 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		}
 		b.zalo = zalo.New(b.zaloURL, cfg.ZaloToken, cfg.HTTPClient)
 	}
-	engine.SetFiles(b)
 	return b, nil
 }
 

@@ -2,10 +2,11 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 
@@ -13,22 +14,47 @@ import (
 	"github.com/ocopbot/ocopbot/flows/report"
 )
 
-// Fetch downloads a file a user sent (flows.Files), refusing one over
-// limit bytes after reading limit+1 of them: Telegram's file size may be
-// missing, and what a server sends is not bounded by what it announced.
-func (b *Bot) Fetch(ctx context.Context, fileID string, limit int64) ([]byte, error) {
-	if b.api == nil {
-		return nil, errors.New("get file: no Telegram token")
+// TelegramFiles fetches the files users send on Telegram (flows.Files).
+// It is made apart from the Bot, before the flows that read the files, so
+// that neither points back to the other.
+type TelegramFiles struct {
+	api    *tgbot.Bot
+	client *http.Client
+}
+
+// NewTelegramFiles fetches files through the Bot API at apiURL (""
+// Telegram's) with token; with no token it returns nil: no files come in.
+func NewTelegramFiles(token, apiURL string, client *http.Client) (*TelegramFiles, error) {
+	if token == "" {
+		return nil, nil
 	}
-	f, err := b.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+	if apiURL == "" {
+		apiURL = "https://api.telegram.org"
+	}
+	if client == nil {
+		client = &http.Client{Timeout: time.Minute}
+	}
+	api, err := tgbot.New(token, tgbot.WithSkipGetMe(), tgbot.WithServerURL(strings.TrimRight(apiURL, "/")),
+		tgbot.WithHTTPClient(time.Minute, client))
+	if err != nil {
+		return nil, fmt.Errorf("create telegram file client: %w", err)
+	}
+	return &TelegramFiles{api: api, client: client}, nil
+}
+
+// Fetch downloads a file a user sent, refusing one over limit bytes after
+// reading limit+1 of them: Telegram's file size may be missing, and what a
+// server sends is not bounded by what it announced.
+func (tf *TelegramFiles) Fetch(ctx context.Context, fileID string, limit int64) ([]byte, error) {
+	f, err := tf.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
 	if err != nil {
 		return nil, fmt.Errorf("get file: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.api.FileDownloadLink(f), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tf.api.FileDownloadLink(f), nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := b.cfg.HTTPClient.Do(req)
+	resp, err := tf.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("download file: %w", err)
 	}
@@ -46,4 +72,4 @@ func (b *Bot) Fetch(ctx context.Context, fileID string, limit int64) ([]byte, er
 	return data, nil
 }
 
-var _ flows.Files = (*Bot)(nil)
+var _ flows.Files = (*TelegramFiles)(nil)

@@ -252,8 +252,12 @@ func (h *harness) start(o harnessOptions) *process {
 	if h.botRD != nil {
 		rdb = h.botRD
 	}
+	tgFiles, err := bot.NewTelegramFiles(testToken, h.srv.URL, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	engine := flows.New(flows.Config{Records: store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now,
-		Controllers: o.controllers})
+		Controllers: o.controllers, Files: tgFiles})
 	cfg := o.bot
 	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))

@@ -180,10 +180,6 @@ func New(cfg Config) *Engine {
 	return e
 }
 
-// SetFiles sets how documents users send are fetched (the transport,
-// which is created after the engine).
-func (e *Engine) SetFiles(f Files) { e.files = f }
-
 // SetBotName gives the bot's username, for the links of invitations.
 func (e *Engine) SetBotName(name string) { e.botName.Store(&name) }
 

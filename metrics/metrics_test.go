@@ -21,7 +21,6 @@ func TestDatabaseMetrics(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.NewDB(t)
-	storagetest.Queue(t, db.Store)
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, db.Store)
 

@@ -53,7 +53,7 @@ RETURNING n.id, h.meaningful`
 // running meanwhile wait for the claim and send to the new chat rather
 // than hold a reminder nobody releases (see recordReminders). It
 // gives the producer's held notifications that chat, queues those still
-// meaningful with their jobs (through the JobQueue, in tx: they go out when
+// meaningful with their jobs (inserted in tx: they go out when
 // tx commits, and not at all if it rolls back), settles the others as
 // failed (see releaseHeld for which), and returns how many it queued. A
 // second call finds nothing held and returns 0.

@@ -92,7 +92,6 @@ func TestRemindersOverThreeYears(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(other.Close)
-	storagetest.Queue(t, other)
 	commune, err := db.Store.UnitIDByCode(ctx, "27502", 3, date("2025-03-01"))
 	if err != nil {
 		t.Fatal(err)

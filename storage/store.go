@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/ocopbot/ocopbot/flows/ocop"
 )
@@ -23,7 +24,7 @@ var ErrConflict = errors.New("conflict")
 // Store is the Postgres side of storage.
 type Store struct {
 	pool *pgxpool.Pool
-	jobs JobQueue // where notifications' jobs go; see SetJobQueue
+	jobs *river.Client[pgx.Tx] // inserts the jobs of notifications (jobs.go)
 
 	accounts accountCache
 }
@@ -61,7 +62,12 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("ping postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	jobs, err := newInserter(pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool, jobs: jobs}, nil
 }
 
 // Close releases every connection.

@@ -5,30 +5,22 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // The kinds and options below are stored in river_job: rows written by an
 // earlier release must still be worked, so they do not change.
 
 // NotifyQueue is the queue of everything the bot sends on its own.
-const NotifyQueue = "notify"
+const NotifyQueue = storage.NotifyQueue
 
 // SweepQueue holds the daily and weekly sweeps, one at a time.
 const SweepQueue = "sweep"
 
-// NotifyArgs sends one row of notifications.
-type NotifyArgs struct {
-	ID int64 `json:"id"`
-}
-
-// Kind names the job in river_job.
-func (NotifyArgs) Kind() string { return "notify" }
-
-// InsertOpts: a notification is one job, whatever retries or re-inserts
-// happen; twelve attempts with River's backoff span about a day.
-func (NotifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: NotifyQueue, MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// NotifyArgs sends one row of notifications: the store inserts them with
+// the rows (storage.NotifyArgs).
+type NotifyArgs = storage.NotifyArgs
 
 // SweepArgs queues the reminders due on Day (yyyy-mm-dd, Vietnam's date).
 type SweepArgs struct {

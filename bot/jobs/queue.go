@@ -60,16 +60,15 @@ func (c *Config) defaults() {
 // RescueStuckJobsAfter has passed.
 type Queue struct {
 	client *river.Client[pgx.Tx]
-	worker bool // has a sender and a renderer: Start may run it
 	log    *slog.Logger
 }
 
-// New prepares the background work of store. send and render may both be
-// nil in a process that only queues (a command-line import): then the
-// queue inserts jobs, and Start refuses to work them.
+// New prepares the background work of store: what is sent goes through
+// send, said as render says it. (A process that only records — a
+// command-line import — needs no Queue: the store inserts the jobs.)
 func New(store *storage.Store, send *bot.Sender, render *flows.Engine, cfg Config) (*Queue, error) {
-	if (send == nil) != (render == nil) {
-		return nil, errors.New("jobs: a sender needs a renderer, and the other way round")
+	if send == nil || render == nil {
+		return nil, errors.New("jobs: a queue needs a sender and a renderer")
 	}
 	cfg.defaults()
 	workers := river.NewWorkers()
@@ -99,7 +98,7 @@ func New(store *storage.Store, send *bot.Sender, render *flows.Engine, cfg Confi
 	if err != nil {
 		return nil, fmt.Errorf("create job client: %w", err)
 	}
-	return &Queue{client: client, worker: send != nil, log: cfg.Log}, nil
+	return &Queue{client: client, log: cfg.Log}, nil
 }
 
 // quietRiver passes River's warnings and errors on, not its chatter.
@@ -116,31 +115,8 @@ func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= f.min && f.Handler.Enabled(ctx, l)
 }
 
-// InsertNotifyTx enqueues the jobs of notifications just inserted in tx
-// (storage.JobQueue).
-func (q *Queue) InsertNotifyTx(ctx context.Context, tx pgx.Tx, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: NotifyArgs{ID: id}}
-	}
-	// COPY, not one INSERT per job: the ids are new notifications' rows, so
-	// no unique conflict can arise (the fast path cannot skip one).
-	if _, err := q.client.InsertManyFastTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("enqueue notifications: %w", err)
-	}
-	return nil
-}
-
-var _ storage.JobQueue = (*Queue)(nil)
-
 // Start works jobs until Stop.
 func (q *Queue) Start(ctx context.Context) error {
-	if !q.worker {
-		return errors.New("start job client: this queue has no sender; it only inserts jobs")
-	}
 	// River stops abruptly, cancelling the sends in flight, when the
 	// context given to Start ends: Stop is what ends the work, gracefully.
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {

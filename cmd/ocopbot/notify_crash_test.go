@@ -31,7 +31,6 @@ func TestKillLosesNoNotification(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	storagetest.Queue(t, store)
 	storagetest.SeedResults(t, store, n, 40_000_000)
 
 	first := env.serve()

@@ -97,7 +97,15 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	svc.metrics = prometheus.NewRegistry()
 	m := metrics.New(svc.metrics, svc.store)
 	m.WatchSetAside(svc.rdb)
-	app, err := newApp(ctx, svc.store, m.Records(svc.store), log, time.Now, cfg.Controllers)
+	// The files users send on Telegram are fetched by a client of their
+	// own, made before the flows that read them.
+	var files flows.Files // none without Telegram: Zalo carries no files
+	if tf, err := bot.NewTelegramFiles(s.token, apiURL, nil); err != nil {
+		return nil, err
+	} else if tf != nil {
+		files = tf
+	}
+	app, err := newApp(ctx, svc.store, m.Records(svc.store), files, log, time.Now, cfg.Controllers)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +132,6 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	svc.store.SetJobQueue(svc.jobs)
 	svc.srv = &http.Server{Handler: svc.handler(s.web), ReadHeaderTimeout: 10 * time.Second}
 	return svc, nil
 }
@@ -233,7 +240,7 @@ type app struct {
 
 // newApp reads with store and gives the engine records, which is store
 // itself or a wrapper of it (metrics.Records).
-func newApp(ctx context.Context, store *storage.Store, records flows.Records, log *slog.Logger, now func() time.Time, controllers flows.Controllers) (*app, error) {
+func newApp(ctx context.Context, store *storage.Store, records flows.Records, files flows.Files, log *slog.Logger, now func() time.Time, controllers flows.Controllers) (*app, error) {
 	if err := checkSchema(ctx, store); err != nil {
 		return nil, err
 	}
@@ -254,6 +261,7 @@ func newApp(ctx context.Context, store *storage.Store, records flows.Records, lo
 	}
 	engine := flows.New(flows.Config{
 		Records: records, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now, Controllers: controllers,
+		Files: files,
 	})
 	return &app{engine: engine, text: text}, nil
 }
@@ -270,12 +278,6 @@ func openStore(ctx context.Context, cfg Config) (*storage.Store, error) {
 		store.Close()
 		return nil, err
 	}
-	q, err := jobs.New(store, nil, nil, jobs.Config{})
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	store.SetJobQueue(q)
 	return store, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -23,7 +22,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ocopbot/ocopbot/bot/jobs"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/units/unitstest"
 	"github.com/ocopbot/ocopbot/storage"
@@ -93,7 +91,6 @@ func CloneDB(t testing.TB, tmpl string) *DB {
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
-	Queue(t, store)
 	t.Cleanup(func() {
 		store.Close()
 		c := connect(t, AdminURL())
@@ -120,19 +117,6 @@ func AbsentDB(t testing.TB) string {
 		}
 	})
 	return withDatabase(t, AdminURL(), name)
-}
-
-// Queue gives store a job queue that inserts the jobs its writes cause and
-// works none, as a command-line import has: tests that send start a
-// queue of their own with a sender. It returns the queue.
-func Queue(t testing.TB, store *storage.Store) *jobs.Queue {
-	t.Helper()
-	q, err := jobs.New(store, nil, nil, jobs.Config{Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("job queue: %v", err)
-	}
-	store.SetJobQueue(q)
-	return q
 }
 
 // NewRedis returns a Redis store under a prefix of the test's own, whose
