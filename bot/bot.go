@@ -78,6 +78,13 @@ type Records interface {
 	// ZaloUser the Zalo user of such a chat id.
 	ZaloChat(ctx context.Context, zaloUserID string) (int64, error)
 	ZaloUser(ctx context.Context, chatID int64) (string, error)
+	// Person is the chat id a chat's records carry (its own, or the
+	// person's its account is linked to); Reach the chats a person is
+	// reached at, the one that wrote last first; Seen records a chat's
+	// writing.
+	Person(ctx context.Context, chatID int64) (int64, error)
+	Reach(ctx context.Context, person int64) ([]int64, error)
+	Seen(ctx context.Context, chatID int64, at time.Time) error
 }
 
 // Hooks let tests and benchmarks observe the transport.
@@ -92,6 +99,7 @@ type Hooks struct {
 
 // Bot is the running transport.
 type Bot struct {
+	seenAt  seenChats // when each chat's writing was last recorded (people.go)
 	api     *tgbot.Bot
 	cfg     Config
 	engine  *flows.Engine

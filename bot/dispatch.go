@@ -379,8 +379,17 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	if err != nil {
 		return err
 	}
-	chat := flows.Chat{ID: ev.chatID, UserID: ev.userID, Locale: locale, Typed: storage.IsZaloChat(ev.chatID),
+	person, err := b.person(ctx, mb, ev.chatID)
+	if err != nil {
+		return err
+	}
+	// The flows speak to the person — their records, consent, data —
+	// whichever of their accounts wrote; the replies go to this one.
+	chat := flows.Chat{ID: person, UserID: person, Account: ev.chatID, Locale: locale, Typed: storage.IsZaloChat(ev.chatID),
 		Channel: storage.ChannelOf(ev.chatID)}
+	if person == ev.chatID {
+		chat.UserID = ev.userID
+	}
 	st := mb.st
 	if !mb.decoded {
 		var err error
@@ -455,8 +464,18 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 	case len(choices) == 0:
 		choices = nil
 	}
-	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale, Choices: choices}
+	if res.Person != 0 && res.Person != person {
+		// The account was linked to a person, or unlinked: its next
+		// updates speak for them.
+		if err := b.state.SetPerson(ctx, ev.chatID, res.Person); err != nil {
+			b.log.Error("keep the chat's person", slog.Int64("chat_id", ev.chatID), errAttr(err))
+			mb.cached = false // read again, from Postgres if need be
+		}
+		person = res.Person
+	}
+	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale, Choices: choices, Person: person}
 	mb.st, mb.decoded = next, true
+	b.seen(ctx, ev.chatID)
 	b.out.submit(ctx, ev.chatID, es)
 	if !ev.zalo {
 		b.applyMenu(ctx, ev.chatID, res.Menu)

@@ -37,7 +37,28 @@ func (b *Bot) Sender(l Limits) *Sender {
 // go first — it does not wait but returns a *SendError with Wait set, so
 // the caller frees its worker meanwhile. An error that is no *SendError
 // came before the message reached Telegram.
+//
+// chatID names a person: the reply goes to the account they wrote from
+// last, and, when that one refuses the bot (403), to the next.
 func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int64, error) {
+	reach, err := s.b.reach(ctx, chatID)
+	if err != nil {
+		return 0, err
+	}
+	for i, to := range reach {
+		id, err := s.sendTo(ctx, to, reply)
+		var se *SendError
+		if errors.As(err, &se) && se.Chat && i+1 < len(reach) {
+			s.log.InfoContext(ctx, "account refuses the bot: the next of the person's", slog.Int64("chat_id", to))
+			continue
+		}
+		return id, err
+	}
+	return 0, errors.New("send: the person has no account")
+}
+
+// sendTo sends reply to one account's chat.
+func (s *Sender) sendTo(ctx context.Context, chatID int64, reply flows.Reply) (int64, error) {
 	if wait := s.b.out.mayNotify(chatID, s.budget); wait > 0 {
 		return 0, &SendError{Err: errHeldBack, Wait: wait}
 	}

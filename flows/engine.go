@@ -29,6 +29,7 @@ type Records interface {
 	DigestRecords
 	NoticeRecords
 	ClaimRecords
+	LinkRecords
 	RegistryRecords
 	ExportRecords
 	PrivacyRecords
@@ -45,10 +46,12 @@ type ChatRecords interface {
 }
 
 // Chat is who is talking: a private chat, its user on the channel and
-// the language they chose ("" when not known yet).
+// the language they chose ("" when not known yet). ID and UserID name the
+// person, whichever of their accounts wrote; Account the account (0: ID).
 type Chat struct {
-	ID     int64
-	UserID int64
+	ID      int64
+	UserID  int64
+	Account int64
 	Locale string
 	// Typed says the chat's channel has no buttons (Zalo): every answer is
 	// typed, and no contact can be shared, so prompts ask to type.
@@ -146,11 +149,12 @@ func New(cfg Config) *Engine {
 		"dulieu":      e.showData,
 		"xoadulieu":   e.askErase,
 		"suathongtin": start(fix),
+		"lienket":     e.linkCommand,
 	}
 	// English names of the same commands.
 	for en, vi := range map[string]string{"language": "ngonngu", "tinhhinh": "status", "invite": "moi", "results": "ketqua",
 		"undelivered": "thongbao", "renewals": "giahan", "digest": "bantin", "help": "trogiup", "claim": "nhanhoso",
-		"mydata": "dulieu", "erase": "xoadulieu", "correct": "suathongtin"} {
+		"mydata": "dulieu", "erase": "xoadulieu", "correct": "suathongtin", "link": "lienket"} {
 		e.commands[en] = e.commands[vi]
 	}
 	startButton := func(f Flow) func(t *turn, _ string) error {
@@ -325,6 +329,8 @@ func (e *Engine) dispatch(t *turn) error {
 			return e.claimTyped(t)
 		case t.in.Kind == InputText && typedClaimCode(t.in.Text) != "":
 			return e.claimLinkStart(t, typedClaimCode(t.in.Text))
+		case t.in.Kind == InputText && ocop.LinkCode(t.in.Text) != "":
+			return e.linkTyped(t, ocop.LinkCode(t.in.Text))
 		case t.in.Kind == InputUnsupported && t.chat.Typed:
 			// A file, a voice message, a location: what the channel
 			// passes on as unreadable. A file is the likely one.

@@ -118,6 +118,10 @@ type Result struct {
 	// say what the menu holds; the transport says it to its chat service
 	// (a channel without a menu has the commands typed, as /help lists them).
 	Menu *Menu
+	// Person, when not zero, is the person the chat's account now belongs
+	// to — linked to another's records (/lienket), or on its own again:
+	// the transport speaks for them from the chat's next input on.
+	Person int64
 }
 
 // Menu is a chat's command menu, in the chat's language.

@@ -272,6 +272,13 @@ func (e *Engine) showData(t *turn) error {
 		parts = append(parts, p.T("privacy.data.chat_known", "ChatID", t.chat.ID,
 			"Date", dates.Format(d.ChatSince.In(dates.Vietnam))))
 	}
+	if len(d.Accounts) > 0 {
+		names := make([]string, len(d.Accounts))
+		for i, a := range d.Accounts {
+			names[i] = p.T("channel." + a.Channel)
+		}
+		parts = append(parts, p.T("privacy.data.accounts", "Accounts", strings.Join(names, ", ")))
+	}
 	c := e.controller(p, d.Producer.UnitID)
 	parts = append(parts, p.T("privacy.data.footer", "Controller", c.Name, "Contact", c.Contact))
 	sayParts(t, parts, "\n\n", nil)

@@ -2,8 +2,16 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"strconv"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopbot/ocopbot/flows/ocop"
 )
 
 // Channels a person reaches the bot through.
@@ -118,4 +126,155 @@ func (c *accountCache) put(user string, chatID int64) {
 		c.byUser, c.byChat = make(map[string]int64), make(map[int64]string)
 	}
 	c.byUser[user], c.byChat[chatID] = chatID, user
+}
+
+// Person is the chat id a chat's records carry: the person its account is
+// linked to, or the chat itself.
+func (s *Store) Person(ctx context.Context, chatID int64) (int64, error) {
+	var p *int64
+	err := s.pool.QueryRow(ctx, `SELECT person FROM accounts WHERE chat_id = $1 AND person IS NOT NULL LIMIT 1`, chatID).Scan(&p)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return chatID, nil
+	case err != nil:
+		return 0, fmt.Errorf("person of chat %d: %w", chatID, err)
+	}
+	return *p, nil
+}
+
+// Reach lists the chats a person is reached at: their own and every
+// account linked to them, the one that wrote last first.
+func (s *Store) Reach(ctx context.Context, person int64) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT chat_id FROM accounts WHERE chat_id = $1 OR person = $1
+GROUP BY chat_id ORDER BY max(last_seen) DESC, chat_id`, person)
+	if err != nil {
+		return nil, fmt.Errorf("accounts of person %d: %w", person, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("accounts of person %d: %w", person, err)
+	}
+	if len(out) == 0 {
+		out = []int64{person} // a chat from before accounts, or erased: its own
+	}
+	return out, nil
+}
+
+// Seen records that a chat wrote now: notifications go to the account its
+// person used last.
+func (s *Store) Seen(ctx context.Context, chatID int64, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE accounts SET last_seen = $2 WHERE chat_id = $1 AND last_seen < $2`, chatID, at); err != nil {
+		return fmt.Errorf("chat %d seen: %w", chatID, err)
+	}
+	return nil
+}
+
+// LinkedAccounts lists a person's accounts, the one used last first.
+func (s *Store) LinkedAccounts(ctx context.Context, person int64) ([]ocop.Account, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT channel, last_seen FROM accounts WHERE chat_id = $1 OR person = $1 ORDER BY last_seen DESC`, person)
+	if err != nil {
+		return nil, fmt.Errorf("accounts of person %d: %w", person, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ocop.Account, error) {
+		var a ocop.Account
+		err := r.Scan(&a.Channel, &a.LastSeen)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accounts of person %d: %w", person, err)
+	}
+	return out, nil
+}
+
+// NewLinkCode makes a single-use code that links another account to
+// person until expires; the person's earlier unused codes stop working.
+// It reads "LK-XXXX-XXXX" (ocop.LinkCode): 31^8 codes, against a few
+// guesses a second. (A byte modulo 31 favours a few letters slightly:
+// still above 2^39 codes.)
+func (s *Store) NewLinkCode(ctx context.Context, person int64, now, expires time.Time) (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	code := make([]byte, 0, 8)
+	for _, c := range b {
+		code = append(code, ocop.LinkCodeAlphabet[int(c)%len(ocop.LinkCodeAlphabet)])
+	}
+	err := s.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE link_codes SET expires_at = $2 WHERE person = $1 AND used_at IS NULL AND expires_at > $2`, person, now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO link_codes (code, person, created_at, expires_at) VALUES ($1, $2, $3, $4)`, string(code), person, now, expires)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("new link code: %w", err)
+	}
+	return "LK-" + string(code[:4]) + "-" + string(code[4:]), nil
+}
+
+// Why a link is refused: the domain's sentinels.
+var (
+	ErrLinkSelf       = ocop.ErrLinkSelf
+	ErrLinkOwnRecords = ocop.ErrLinkOwnRecords
+)
+
+// Link links the account of chatID to the person whose code it typed
+// (ocop.LinkCode's letters), once: ErrNotFound for a code unknown, used or
+// expired.
+func (s *Store) Link(ctx context.Context, code string, chatID int64, now time.Time) (person int64, err error) {
+	err = s.WithTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+SELECT person FROM link_codes WHERE code = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE`, code, now).Scan(&person)
+		if err != nil {
+			return notFound(err)
+		}
+		var own int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT person FROM accounts WHERE chat_id = $1 AND person IS NOT NULL LIMIT 1), $1)`,
+			chatID).Scan(&own); err != nil {
+			return err
+		}
+		if own == person {
+			return ErrLinkSelf
+		}
+		var records bool
+		if err := tx.QueryRow(ctx, `SELECT
+    EXISTS (SELECT 1 FROM producers WHERE owner_user_id = $1)
+ OR EXISTS (SELECT 1 FROM officials WHERE user_id = $1 AND revoked_at IS NULL)
+ OR EXISTS (SELECT 1 FROM accounts WHERE person = $1)
+ OR $2::bigint <> $1`, chatID, own).Scan(&records); err != nil {
+			return err
+		}
+		if records {
+			return ErrLinkOwnRecords
+		}
+		if _, err := tx.Exec(ctx, `UPDATE link_codes SET used_by = $2, used_at = $3 WHERE code = $1`, code, chatID, now); err != nil {
+			return err
+		}
+		channel, external := ChannelOf(chatID), strconv.FormatInt(chatID, 10)
+		if channel == ChannelZalo {
+			if err := tx.QueryRow(ctx, `SELECT external_id FROM accounts WHERE chat_id = $1 LIMIT 1`, chatID).Scan(&external); err != nil {
+				return notFound(err)
+			}
+		}
+		_, err = tx.Exec(ctx, `
+INSERT INTO accounts (channel, external_id, chat_id, person) VALUES ($1, $2, $3, $4)
+ON CONFLICT (channel, external_id) DO UPDATE SET person = EXCLUDED.person, last_seen = now()`,
+			channel, external, chatID, person)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("link chat %d: %w", chatID, err)
+	}
+	return person, nil
+}
+
+// Unlink makes the account of chatID its own person again.
+func (s *Store) Unlink(ctx context.Context, chatID int64) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE accounts SET person = NULL WHERE chat_id = $1`, chatID); err != nil {
+		return fmt.Errorf("unlink chat %d: %w", chatID, err)
+	}
+	return nil
 }

@@ -28,13 +28,17 @@ type Session struct {
 	// keeps them (Zalo: the numbered lines a typed number picks); nil when
 	// none.
 	Choices []byte
+	// Person is the chat id the chat's records carry: its own, or the
+	// person's its account is linked to; 0 when not known here. Postgres
+	// holds it (accounts.person); this copy spares every update a query.
+	Person int64
 }
 
 // Load reads a chat's state. No lock is taken: a chat's updates are handled
 // in order by one worker, and Save's compare-and-set refuses a write made
 // from a state another writer has moved on since.
 func (r *Redis) Load(ctx context.Context, chatID int64) (Session, error) {
-	vals, err := r.rdb.HMGet(ctx, r.stateKey(chatID), "v", "d", "l", "c").Result()
+	vals, err := r.rdb.HMGet(ctx, r.stateKey(chatID), "v", "d", "l", "c", "p").Result()
 	if err != nil {
 		return Session{}, fmt.Errorf("load chat %d: %w", chatID, err)
 	}
@@ -51,14 +55,54 @@ func (r *Redis) Load(ctx context.Context, chatID int64) (Session, error) {
 	if c, ok := vals[3].(string); ok {
 		s.Choices = []byte(c)
 	}
+	if p, ok := vals[4].(string); ok {
+		s.Person, _ = strconv.ParseInt(p, 10, 64)
+	}
 	return s, nil
+}
+
+// LastWrote returns when each chat last wrote (Unix ms; 0: not known
+// here), in one round trip.
+func (r *Redis) LastWrote(ctx context.Context, chatIDs []int64) ([]int64, error) {
+	cmds := make([]*redis.StringCmd, len(chatIDs))
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range chatIDs {
+			cmds[i] = p.HGet(ctx, r.stateKey(id), "t")
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("chats' last writes: %w", err)
+	}
+	out := make([]int64, len(chatIDs))
+	for i, c := range cmds {
+		out[i], _ = c.Int64()
+	}
+	return out, nil
+}
+
+// SetPerson keeps the person a chat's account belongs to (the chat itself
+// when unlinked) with its state. The version does not move: the
+// conversation is unchanged.
+func (r *Redis) SetPerson(ctx context.Context, chatID, person int64) error {
+	key := r.stateKey(chatID)
+	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, "p", person)
+		p.Expire(ctx, key, r.stateTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set chat %d person: %w", chatID, err)
+	}
+	return nil
 }
 
 // saveScript commits what one update did to its chat, in one step: the
 // state, written only if its version is still the one read
 // (compare-and-set), with a new version and a fresh TTL; the intake entry's
 // acknowledgement; and the replies the update owes, appended to the chat's
-// outbox. An empty data argument clears the conversation but keeps the
+// outbox; and when the chat last wrote ('t', Unix milliseconds), which tells a
+// person's account used last. An empty data argument clears the conversation but keeps the
 // version and locale; the choices (ARGV[8]) are set, kept (”) or removed
 // ('-'). A refused compare-and-set (-1) changes nothing and
 // leaves the entry pending, to be handled again; an entry acknowledged
@@ -74,11 +118,13 @@ if ARGV[6] ~= '' then
   redis.call('XDEL', KEYS[2], ARGV[6])
 end
 v = v + 1
+local tm = redis.call('TIME')
+local t = tm[1] * 1000 + math.floor(tm[2] / 1000)
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], 'd')
-  redis.call('HSET', KEYS[1], 'v', v, 'l', ARGV[3])
+  redis.call('HSET', KEYS[1], 'v', v, 'l', ARGV[3], 't', t)
 else
-  redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[2], 'l', ARGV[3])
+  redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[2], 'l', ARGV[3], 't', t)
 end
 if ARGV[8] == '-' then
   redis.call('HDEL', KEYS[1], 'c')

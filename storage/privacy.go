@@ -119,6 +119,9 @@ WHERE pr.producer_id = $1 ORDER BY c.decision_date, c.id`
 		return d, fmt.Errorf("read chat %d: %w", chatID, err)
 	}
 	d.ChatLinked = d.ChatLinked || p.ChatID == chatID && p.ID != 0
+	if d.Accounts, err = s.LinkedAccounts(ctx, chatID); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

@@ -1,6 +1,7 @@
 package ocop
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
@@ -30,6 +31,7 @@ type PersonalData struct {
 	ChatLinked    bool      // the chats table knows this chat
 	ChatLocale    string    // its language, when linked
 	ChatSince     time.Time // when the bot first recorded it
+	Accounts      []Account // the person's accounts, the one used last first
 }
 
 // ProductData is a product as /dulieu shows it.
@@ -115,3 +117,40 @@ type CorrectedNotice struct {
 	Value       string        `json:"value"`
 	CorrectedOn time.Time     `json:"corrected_on"`
 }
+
+// Account is one messenger account a person reaches the bot through.
+type Account struct {
+	Channel  string // "telegram", "zalo"
+	LastSeen time.Time
+}
+
+// LinkCodeAlphabet makes the codes that link a second account to a
+// person (/lienket): no letters or digits read alike (0 O, 1 I L).
+const LinkCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// LinkCode reads a typed link code, "LK-XXXX-XXXX", in any case, with or
+// without its dashes and spaces, into its eight letters; "" when it is
+// none.
+func LinkCode(typed string) string {
+	c := strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(typed)))
+	c, ok := strings.CutPrefix(c, "LK")
+	if !ok || len(c) != 8 {
+		return ""
+	}
+	for _, r := range c {
+		if !strings.ContainsRune(LinkCodeAlphabet, r) {
+			return ""
+		}
+	}
+	return c
+}
+
+// Why a link is refused.
+var (
+	// ErrLinkSelf: the code was typed in an account of its own person.
+	ErrLinkSelf = errors.New("account already the person's")
+	// ErrLinkOwnRecords: the account has records of its own (a producer,
+	// an official, accounts linked to it) or is linked to another person:
+	// linking would orphan them.
+	ErrLinkOwnRecords = errors.New("account has records of its own")
+)
