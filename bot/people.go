@@ -3,8 +3,8 @@ package bot
 import (
 	"cmp"
 	"context"
-	"slices"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )

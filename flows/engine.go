@@ -52,7 +52,7 @@ type Chat struct {
 	ID      int64
 	UserID  int64
 	Account int64
-	Locale string
+	Locale  string
 	// Typed says the chat's channel has no buttons (Zalo): every answer is
 	// typed, and no contact can be shared, so prompts ask to type.
 	Typed bool
