@@ -17,7 +17,6 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"github.com/valyala/fasthttp"
 
 	"github.com/ocopbot/ocopbot/bot/zalo"
 	"github.com/ocopbot/ocopbot/flows"
@@ -112,7 +111,7 @@ type Bot struct {
 	out     *outbound
 	intake  intakeWatch
 	feeds   *feeds
-	calls   *fasthttp.Client // the outbound path's Bot API calls (post)
+	calls   *caller // the outbound path's Bot API calls
 	polls   *longPoll        // getUpdates
 	commits *commits         // the workers' writes, in batches (set by dispatch)
 	buttons signer           // signs and checks buttons' data
@@ -173,13 +172,18 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: tr}
 	}
 	b := &Bot{cfg: cfg, engine: engine, state: state, records: records, text: text, log: log, hooks: hooks,
-		feeds: newFeeds(), calls: newAPIClient(cfg), polls: newLongPoll(cfg), buttons: signer{key: cfg.ButtonKey}}
-	b.out = newOutbound(b, cfg.StaleAfter, cfg.Workers)
+		feeds: newFeeds(), polls: newLongPoll(cfg), buttons: signer{key: cfg.ButtonKey}}
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	b.cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if b.apiURL == "" {
 		b.apiURL = "https://api.telegram.org"
 	}
+	b.zaloURL = strings.TrimRight(cfg.ZaloAPIURL, "/")
+	if b.zaloURL == "" {
+		b.zaloURL = zalo.DefaultAPIURL
+	}
+	b.calls = newCaller(cfg, b.apiURL, b.zaloURL, log)
+	b.out = newOutbound(b.calls, state, log, cfg.Limits, cfg.StaleAfter, cfg.Workers)
 	// The library sends; updates come in through poll (or the webhook),
 	// never through the library's own polling (see poll).
 	opts := []tgbot.Option{
@@ -201,10 +205,6 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		b.api = api
 	}
 	if cfg.ZaloToken != "" {
-		b.zaloURL = strings.TrimRight(cfg.ZaloAPIURL, "/")
-		if b.zaloURL == "" {
-			b.zaloURL = zalo.DefaultAPIURL
-		}
 		b.zalo = zalo.New(b.zaloURL, cfg.ZaloToken, cfg.HTTPClient)
 	}
 	return b, nil

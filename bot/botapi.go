@@ -52,6 +52,23 @@ type apiAnswer struct {
 	} `json:"parameters"`
 }
 
+// caller makes the outbound path's calls to the channels' Bot APIs: made
+// apart, so that the outbound path holds it rather than the Bot.
+type caller struct {
+	client   *fasthttp.Client
+	telegram string // the Bot API's base, token included: <url>/bot<token>/
+	zalo     string // Zalo's, the same way
+	timeout  time.Duration
+	metrics  Metrics
+	log      *slog.Logger
+}
+
+// newCaller is the caller of cfg's Bot APIs at telegramURL and zaloURL.
+func newCaller(cfg Config, telegramURL, zaloURL string, log *slog.Logger) *caller {
+	return &caller{client: newAPIClient(cfg), telegram: telegramURL + "/bot" + cfg.Token + "/",
+		zalo: zaloURL + "/bot" + cfg.ZaloToken + "/", timeout: cfg.SendTimeout, metrics: cfg.Metrics, log: log}
+}
+
 // newAPIClient is the client of the outbound path's calls: fasthttp rather
 // than net/http, because a call then runs in its caller's goroutine over a
 // pooled connection, where net/http hands every request to two goroutines
@@ -87,26 +104,26 @@ func apiDialer(timeout time.Duration) fasthttp.DialFunc {
 // retry can change, neither for the rest (network, 5xx, timeouts), which
 // may pass if tried again. A call under way when ctx ends runs to its
 // answer or to SendTimeout: its reply may already be on the user's screen.
-func (b *Bot) post(ctx context.Context, method, contentType string, body []byte) (_ int, err error) {
-	defer func() { b.cfg.Metrics.call(method, err) }()
+func (c *caller) post(ctx context.Context, method, contentType string, body []byte) (_ int, err error) {
+	defer func() { c.metrics.call(method, err) }()
 	if err := ctx.Err(); err != nil {
 		return 0, &SendError{Err: fmt.Errorf("%s: %w", method, err)}
 	}
-	deadline := time.Now().Add(b.cfg.SendTimeout)
+	deadline := time.Now().Add(c.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(b.methodURL(method))
+	req.SetRequestURI(c.methodURL(method))
 	req.Header.SetMethod(fasthttp.MethodPost)
 	if contentType == "" {
 		contentType = "application/json"
 	}
 	req.Header.SetContentType(contentType)
 	req.SetBodyRaw(body)
-	if err := b.calls.DoDeadline(req, resp, deadline); err != nil {
+	if err := c.client.DoDeadline(req, resp, deadline); err != nil {
 		// fasthttp's errors do not hold the URL, and with it the token.
 		return 0, &SendError{Err: fmt.Errorf("%s: %w", method, err)}
 	}
@@ -156,11 +173,11 @@ func okAnswer(raw []byte) (messageID int, ok bool) {
 	return n, digits > 0
 }
 
-func (b *Bot) methodURL(method string) string {
+func (c *caller) methodURL(method string) string {
 	if name, ok := strings.CutPrefix(method, zaloPrefix); ok {
-		return b.zaloURL + "/bot" + b.cfg.ZaloToken + "/" + name
+		return c.zalo + name
 	}
-	return b.apiURL + "/bot" + b.cfg.Token + "/" + method
+	return c.telegram + method
 }
 
 // refusal classifies an answer with ok false.
@@ -187,11 +204,11 @@ func notModified(err error) bool {
 }
 
 // logSendError logs a failed call at the level it deserves.
-func (b *Bot) logSendError(ctx context.Context, chatID int64, method string, err error) {
+func (c *caller) logSendError(ctx context.Context, chatID int64, method string, err error) {
 	level := slog.LevelWarn
 	var se *SendError
 	if errors.As(err, &se) && (se.Chat || se.Wait > 0) {
 		level = slog.LevelInfo // a user who blocked the bot, or Telegram pacing us: expected
 	}
-	b.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), errAttr(err))
+	c.log.Log(ctx, level, "bot api call", slog.String("method", method), slog.Int64("chat_id", chatID), errAttr(err))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -79,8 +80,8 @@ func TestCallsGoThroughTheProxy(t *testing.T) {
 	t.Setenv("no_proxy", "")
 
 	b := &Bot{cfg: Config{Token: "123:abc", Workers: 1, SendTimeout: 5 * time.Second}, apiURL: api.URL}
-	b.calls = newAPIClient(b.cfg)
-	id, err := b.post(context.Background(), "sendMessage", "", []byte(`{"chat_id":1,"text":"Xin chào"}`))
+	b.calls = newCaller(b.cfg, api.URL, "", slog.New(slog.DiscardHandler))
+	id, err := b.calls.post(context.Background(), "sendMessage", "", []byte(`{"chat_id":1,"text":"Xin chào"}`))
 	if err != nil || id != 77 {
 		t.Fatalf("post = %d, %v; want message 77", id, err)
 	}
@@ -113,6 +114,7 @@ func TestLongPollEndsWithItsContext(t *testing.T) {
 	}))
 	defer api.Close()
 	b := &Bot{cfg: Config{Token: "123:abc", SendTimeout: 5 * time.Second, PollTimeout: 25 * time.Second}, apiURL: api.URL}
+	b.calls = newCaller(b.cfg, api.URL, "", slog.New(slog.DiscardHandler))
 	b.polls = newLongPoll(b.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -154,7 +156,7 @@ func TestLongPollEndedWhileDialling(t *testing.T) {
 	defer api.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := Config{Token: "123:abc", SendTimeout: 5 * time.Second, PollTimeout: 25 * time.Second}
-	b := &Bot{cfg: cfg, apiURL: api.URL}
+	b := &Bot{cfg: cfg, apiURL: api.URL, calls: newCaller(cfg, api.URL, "", slog.New(slog.DiscardHandler))}
 	b.polls = newLongPollDial(cfg, func(addr string) (net.Conn, error) {
 		cancel() // shutdown begins mid-dial
 		time.Sleep(100 * time.Millisecond)

@@ -70,7 +70,7 @@ func TestWritesGoInBatches(t *testing.T) {
 	hook := &heldPipelines{release: make(chan struct{})}
 	r.Client().AddHook(hook)
 	stop := make(chan struct{})
-	c := startCommits(r, newOutbound(&Bot{state: r, log: slog.New(slog.DiscardHandler)}, time.Minute, 1), stop)
+	c := startCommits(r, newOutbound(nil, r, slog.New(slog.DiscardHandler), Limits{}, time.Minute, 1), stop)
 	defer func() {
 		close(stop)
 		c.wg.Wait()
@@ -116,7 +116,7 @@ func TestWritesTakeDeliveriesAlong(t *testing.T) {
 	r := testRedis(t)
 	var pipelines atomic.Int64
 	r.Client().AddHook(countPipelines{&pipelines})
-	o := newOutbound(&Bot{state: r, log: slog.New(slog.DiscardHandler)}, time.Minute, 1)
+	o := newOutbound(nil, r, slog.New(slog.DiscardHandler), Limits{}, time.Minute, 1)
 	stop := make(chan struct{})
 	c := startCommits(r, o, stop)
 	defer func() {
@@ -175,7 +175,7 @@ func (h countPipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 // round, too.
 func TestFloodPerChannel(t *testing.T) {
 	t.Parallel()
-	o := newOutbound(&Bot{state: testRedis(t), log: slog.New(slog.DiscardHandler)}, time.Minute, 1)
+	o := newOutbound(nil, testRedis(t), slog.New(slog.DiscardHandler), Limits{}, time.Minute, 1)
 	now := time.Now()
 	z1, z2, z3 := storage.ZaloChatBase-1, storage.ZaloChatBase-2, storage.ZaloChatBase-3
 	o.mu.Lock()

@@ -31,9 +31,26 @@
 // no call of its own.
 //
 // A Zalo user's chat is an id the bot allocates (storage.ZaloChat), so the
-// intake, the outbox and the turns serve both channels alike; the replies
-// are rendered per channel (outmsg.go for Telegram, zalochan.go for Zalo:
-// numbered choices read back from the chat's state, no edits, texts split
-// at 2,000 characters, files as signed links served by links.go). Zalo's
-// calls take no permit of Telegram's rate.
+// intake, the outbox and the turns serve both channels alike. The flows say
+// what, not how (flows.Reply); each channel renders it within its limits:
+// Telegram (outmsg.go, shape.go: inline keyboards, edits in place, the
+// contact keyboard, texts split at 4,096 UTF-16 units and long captions set
+// above their file) and Zalo (zalochan.go: numbered choices read back from
+// the chat's state, no edits, texts split at 2,000 characters, files as
+// signed links served by links.go). Each channel's 429s pause its own chats;
+// Zalo's calls take no permit of Telegram's rate, and its notifications
+// keep to rates of their own.
+//
+// A person may write from several accounts (people.go): each account keeps
+// its own conversation, and the flows speak to the person its account is
+// linked to (kept with the state, read from Postgres when missing). A
+// notification names the person and goes to the account that wrote last,
+// then to the next when one refuses the bot (send.go).
+//
+// The parts are made with what they need: the Bot API calls (caller, in
+// botapi.go) are made apart and handed to the outbound path; the files
+// users send on Telegram are fetched by TelegramFiles, made before the
+// flows that read them; the jobs (package bot/jobs) take the Sender; the
+// store inserts the jobs of its notifications itself. cmd/ocopbot wires
+// and starts them (service.go).
 package bot

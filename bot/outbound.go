@@ -26,7 +26,7 @@ import (
 // nothing older and Telegram keeps up; otherwise, or when Telegram asks to
 // wait, the chat waits for its turn (turns.go), and its calls go in order.
 type outbound struct {
-	b          *Bot
+	calls      *caller
 	state      *storage.Redis
 	log        *slog.Logger
 	staleAfter time.Duration
@@ -138,11 +138,14 @@ const globalHits = 2
 // shownKept bounds what a chat remembers of its messages.
 const shownKept = 32
 
-func newOutbound(b *Bot, staleAfter time.Duration, turns int) *outbound {
-	l := b.cfg.Limits.withDefaults()
+// newOutbound sends through calls, keeping its outboxes in state and to
+// limits once Telegram refuses the bot for its rate; turns is how many
+// chats take their turn at once.
+func newOutbound(calls *caller, state *storage.Redis, log *slog.Logger, limits Limits, staleAfter time.Duration, turns int) *outbound {
+	l := limits.withDefaults()
 	return &outbound{
-		b: b, state: b.state, log: b.log, staleAfter: staleAfter,
-		limit: newLimiter(b.state, l, "send:"), rate: l.Global,
+		calls: calls, state: state, log: log, staleAfter: staleAfter,
+		limit: newLimiter(state, l, "send:"), rate: l.Global,
 		chats: make(map[int64]*chatOut), wake: make(chan struct{}, 1),
 		maxTurning: max(turns, 1), kick: make(chan struct{}, 1), live: 1,
 	}
@@ -237,7 +240,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut, permit b
 		var err error
 		sentAt := time.Now()
 		if !skip {
-			msgID, err = o.b.postEntry(ctx, chatID, e)
+			msgID, err = o.calls.postEntry(ctx, chatID, e)
 			if notModified(err) {
 				err = nil
 			}
@@ -284,7 +287,7 @@ func (o *outbound) drain(ctx context.Context, chatID int64, c *chatOut, permit b
 		}
 		o.mu.Unlock()
 		if err != nil {
-			o.b.logSendError(ctx, chatID, e.method, err)
+			o.calls.logSendError(ctx, chatID, e.method, err)
 		}
 		o.delivered(chatID, dropped...)
 	}

@@ -105,7 +105,7 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]polled, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(b.methodURL("getUpdates"))
+	req.SetRequestURI(b.calls.methodURL("getUpdates"))
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType("application/json")
 	req.SetBodyRaw(body)

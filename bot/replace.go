@@ -71,16 +71,16 @@ func (c *chatOut) replaced(e *outEntry, msgID int) {
 // Telegram refuses — the prompt is gone, or can no longer be edited — is
 // followed by the reply as a new message, so that the next question always
 // reaches the user.
-func (b *Bot) postEntry(ctx context.Context, chatID int64, e *outEntry) (int, error) {
+func (c *caller) postEntry(ctx context.Context, chatID int64, e *outEntry) (int, error) {
 	if e.kind != kindReplace {
-		return b.post(ctx, e.method, e.ctype, e.body)
+		return c.post(ctx, e.method, e.ctype, e.body)
 	}
 	if e.edit != 0 {
-		_, err := b.post(ctx, "editMessageText", "", withMessageID(e.body, e.edit))
+		_, err := c.post(ctx, "editMessageText", "", withMessageID(e.body, e.edit))
 		if err == nil || notModified(err) || !badRequest(err) {
 			return e.edit, err
 		}
-		b.log.WarnContext(ctx, "prompt not edited; its reply goes as a new message", slog.Int64("chat_id", chatID),
+		c.log.WarnContext(ctx, "prompt not edited; its reply goes as a new message", slog.Int64("chat_id", chatID),
 			slog.Int("message_id", e.edit), errAttr(err))
 		e.edit = 0
 	}
@@ -90,11 +90,11 @@ func (b *Bot) postEntry(ctx context.Context, chatID int64, e *outEntry) (int, er
 			return 0, err
 		}
 		// A message gone, or its buttons already gone: nothing to take away.
-		if _, err := b.post(ctx, "editMessageReplyMarkup", "", body); err != nil && !badRequest(err) {
+		if _, err := c.post(ctx, "editMessageReplyMarkup", "", body); err != nil && !badRequest(err) {
 			return 0, err
 		}
 	}
-	return b.post(ctx, e.method, e.ctype, e.body)
+	return c.post(ctx, e.method, e.ctype, e.body)
 }
 
 // badRequest reports a call Telegram refused for good (400).

@@ -54,7 +54,7 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 	defer srv.Close()
 	b := &Bot{cfg: Config{Token: "123:abc", Workers: 1, SendTimeout: 5 * time.Second}, apiURL: srv.URL,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	b.calls = newAPIClient(b.cfg)
+	b.calls = newCaller(b.cfg, srv.URL, "", b.log)
 	ctx := context.Background()
 	const chat = 42
 	s := signer{key: []byte("0123456789abcdef0123456789abcdef")}
@@ -68,7 +68,7 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, err := b.postEntry(ctx, chat, e)
+		id, err := b.calls.postEntry(ctx, chat, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestReplacingReplyThroughTheBotAPI(t *testing.T) {
 			t.Fatalf("decoded %+v, %v", e, err)
 		}
 		e.edit, e.clear = edit, clear
-		id, err := b.postEntry(ctx, chat, e)
+		id, err := b.calls.postEntry(ctx, chat, e)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -88,10 +88,10 @@ func (s *Sender) sendTo(ctx context.Context, chatID int64, reply flows.Reply) (i
 	msgID := 0
 	for _, e := range es {
 		e.shows.text = false // no prompt: a reply never takes its place (chatOut.plan)
-		msgID, err = s.b.post(ctx, e.method, e.ctype, e.body)
+		msgID, err = s.b.calls.post(ctx, e.method, e.ctype, e.body)
 		s.b.out.notified(chatID, e, msgID, err)
 		if err != nil {
-			s.b.logSendError(ctx, chatID, e.method, err)
+			s.b.calls.logSendError(ctx, chatID, e.method, err)
 			return 0, err
 		}
 	}
@@ -121,10 +121,10 @@ func (s *Sender) sendZalo(ctx context.Context, chatID int64, reply flows.Reply) 
 		}
 	}
 	for _, e := range es {
-		_, err := s.b.post(ctx, e.method, e.ctype, e.body)
+		_, err := s.b.calls.post(ctx, e.method, e.ctype, e.body)
 		s.b.out.notified(chatID, e, 0, err)
 		if err != nil {
-			s.b.logSendError(ctx, chatID, e.method, err)
+			s.b.calls.logSendError(ctx, chatID, e.method, err)
 			return err
 		}
 	}

@@ -386,7 +386,7 @@ func (o *outbound) showTyping(ctx context.Context, ids []int64) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			body := []byte(`{"chat_id":` + strconv.FormatInt(id, 10) + `,"action":"typing"}`)
-			_, err := o.b.post(ctx, "sendChatAction", "", body)
+			_, err := o.calls.post(ctx, "sendChatAction", "", body)
 			var se *SendError
 			if errors.As(err, &se) && se.Wait > 0 {
 				o.mu.Lock()
