@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,21 +69,26 @@ func TestMigrationAccountsFromTodaysSchema(t *testing.T) {
 	ctx := context.Background()
 	db := storagetest.NewDB(t)
 	pool := db.Store.Pool()
-	// Back to version 17: 018 only adds.
-	for _, q := range []string{`DROP TABLE accounts`, `DROP SEQUENCE zalo_chat_seq`, `DELETE FROM schema_migrations WHERE version = 18`} {
+	// Back to version 17: 018 and 019 only add.
+	for _, q := range []string{`DROP TABLE accounts`, `DROP SEQUENCE zalo_chat_seq`, `DROP TABLE link_codes`,
+		`DELETE FROM schema_migrations WHERE version IN (18, 19)`} {
 		if _, err := pool.Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Rows as today's main writes them: chats, a producer with its
-	// registration (and so an official's notice queued), a conversation
-	// in Redis.
-	if _, err := pool.Exec(ctx, `INSERT INTO chats (chat_id, user_id, locale) VALUES (42, 42, 'vi'), (77, 77, 'en')`); err != nil {
+	// Rows as today's main writes them: chats, an official, a producer
+	// with its registration, a notification queued to the official, a
+	// conversation in Redis.
+	commune := someCommune(t, db.Store)
+	if _, err := pool.Exec(ctx, `INSERT INTO chats (chat_id, user_id, locale) VALUES (42, 42, 'vi'), (77, 77, 'en'), (55, 55, 'vi')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO officials (user_id, chat_id, unit_id, role) VALUES (55, 55, $1, 'commune')`, commune); err != nil {
 		t.Fatal(err)
 	}
 	sub := ocop.Submission{ActorID: 42,
 		Producer: ocop.Producer{OwnerUserID: 42, ChatID: 42, Kind: ocop.KindFarm, Name: "Trang trại A",
-			Representative: "B", Phone: "0912345678", TaxCode: "0100109106", UnitID: someCommune(t, db.Store)},
+			Representative: "B", Phone: "0912345678", TaxCode: "0100109106", UnitID: commune},
 		Product: ocop.Product{Name: "Sữa bò", SubgroupCode: "1.1", Description: "Sữa tươi", TargetStars: 3}}
 	if _, err := db.Store.SubmitRegistration(ctx, sub); err != nil {
 		t.Fatal(err)
@@ -92,8 +99,34 @@ func TestMigrationAccountsFromTodaysSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if n, err := db.Store.Migrate(ctx); err != nil || n != 1 {
-		t.Fatalf("migrate applied %d (%v), want 1", n, err)
+	if _, err := pool.Exec(ctx, `INSERT INTO notifications (kind, chat_id, unit_id, payload) VALUES ('renewal_answer', 55, $1, '{}')`, commune); err != nil {
+		t.Fatal(err)
+	}
+	queued := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE chat_id = 55 AND status = 'queued'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	notices := queued()
+	if n, err := db.Store.Migrate(ctx); err != nil || n != 2 {
+		t.Fatalf("migrate applied %d (%v), want 2", n, err)
+	}
+	if n := queued(); n != notices {
+		t.Fatalf("queued notices after the migration: %d, want %d", n, notices)
+	}
+	if off, err := db.Store.OfficialByUser(ctx, 55); err != nil || off.UnitID != commune {
+		t.Fatalf("official 55 after the migration = %+v (%v)", off, err)
+	}
+	// Every chat is its own person, and is reached at itself.
+	for _, chat := range []int64{42, 55, 77} {
+		if p, err := db.Store.Person(ctx, chat); err != nil || p != chat {
+			t.Fatalf("person of chat %d = %d (%v)", chat, p, err)
+		}
+		if r, err := db.Store.Reach(ctx, chat); err != nil || len(r) != 1 || r[0] != chat {
+			t.Fatalf("chat %d reached at %v (%v)", chat, r, err)
+		}
 	}
 	accs, err := db.Store.Accounts(ctx, 42)
 	if err != nil || len(accs) != 1 || accs[0] != (storage.Account{Channel: storage.ChannelTelegram, ExternalID: "42"}) {
@@ -182,5 +215,62 @@ func TestEnqueueKeyedUpdates(t *testing.T) {
 	got, err := r.ReadUpdates(ctx, storage.PartitionOf(chat), "g", "c1", 10, 10*time.Millisecond)
 	if err != nil || len(got) != 2 || got[0].Kind != "zalo" || got[0].ChatID != chat || got[1].Kind != "" {
 		t.Fatalf("read %+v (%v)", got, err)
+	}
+}
+
+// Link codes: single-use, void after their time and once a newer one is
+// asked for; read however typed; an account is not linked to itself.
+func TestLinkCodes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	s := db.Store
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+	for _, chat := range []int64{10, 11, 12} {
+		if err := s.SaveChat(ctx, chat, chat, "vi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, err := s.NewLinkCode(ctx, 10, now, now.Add(15*time.Minute))
+	if err != nil || len(code) != len("LK-XXXX-XXXX") {
+		t.Fatalf("code %q (%v)", code, err)
+	}
+	letters := ocop.LinkCode(code)
+	for typed, want := range map[string]string{strings.ToLower(code): letters, strings.ReplaceAll(code, "-", " "): letters,
+		" " + code + " ": letters, code[3:]: "", code + "X": ""} {
+		if got := ocop.LinkCode(typed); got != want {
+			t.Errorf("LinkCode(%q) = %q, want %q", typed, got, want)
+		}
+	}
+	if _, err := s.Link(ctx, letters, 11, now.Add(16*time.Minute)); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("an expired code links: %v", err)
+	}
+	if _, err := s.Link(ctx, letters, 10, now); !errors.Is(err, storage.ErrLinkSelf) {
+		t.Fatalf("a code typed in its own account: %v", err)
+	}
+	newer, err := s.NewLinkCode(ctx, 10, now.Add(time.Minute), now.Add(16*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Link(ctx, letters, 11, now.Add(2*time.Minute)); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a code replaced by a newer one links: %v", err)
+	}
+	if p, err := s.Link(ctx, ocop.LinkCode(newer), 11, now.Add(2*time.Minute)); err != nil || p != 10 {
+		t.Fatalf("link = %d (%v)", p, err)
+	}
+	if _, err := s.Link(ctx, ocop.LinkCode(newer), 12, now.Add(3*time.Minute)); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a used code links again: %v", err)
+	}
+	if p, _ := s.Person(ctx, 11); p != 10 {
+		t.Fatalf("person of the linked chat = %d", p)
+	}
+	if r, _ := s.Reach(ctx, 10); len(r) != 2 {
+		t.Fatalf("person 10 reached at %v", r)
+	}
+	if err := s.Unlink(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Person(ctx, 11); p != 11 {
+		t.Fatalf("person of the unlinked chat = %d", p)
 	}
 }
