@@ -57,6 +57,9 @@ type Config struct {
 	// own: Zalo's limits are not Telegram's, and its documentation names
 	// none, so the defaults are Telegram's.
 	ZaloLimits Limits
+	// Links, when given, learn the bot's username at start: the flows'
+	// invitations and claim sheets link to it.
+	Links *TelegramLinks
 
 	SendTimeout  time.Duration // one Bot API call; default 10 s, then it is tried again
 	StepTimeout  time.Duration // handling one update, before it is tried again (a try: see maxTries); default 30 s
@@ -111,11 +114,11 @@ type Bot struct {
 	out     *outbound
 	intake  intakeWatch
 	feeds   *feeds
-	calls   *caller // the outbound path's Bot API calls
-	polls   *longPoll        // getUpdates
-	commits *commits         // the workers' writes, in batches (set by dispatch)
-	buttons signer           // signs and checks buttons' data
-	zalo    *zalo.Client     // the Zalo Bot API; nil without ZaloToken
+	calls   *caller      // the outbound path's Bot API calls
+	polls   *longPoll    // getUpdates
+	commits *commits     // the workers' writes, in batches (set by dispatch)
+	buttons signer       // signs and checks buttons' data
+	zalo    *zalo.Client // the Zalo Bot API; nil without ZaloToken
 	zaloURL string
 }
 
@@ -229,8 +232,8 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		poll = false // Zalo alone
 	} else if me, err := b.api.GetMe(ctx); err != nil {
 		b.log.Warn("get bot username", errAttr(err))
-	} else {
-		b.engine.SetBotName(me.Username)
+	} else if b.cfg.Links != nil {
+		b.cfg.Links.learn(me.Username)
 	}
 	// Replies owed since the last run go out first, in order.
 	go b.out.runTurns(ctx)

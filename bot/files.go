@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -73,3 +74,36 @@ func (tf *TelegramFiles) Fetch(ctx context.Context, fileID string, limit int64) 
 }
 
 var _ flows.Files = (*TelegramFiles)(nil)
+
+// TelegramLinks makes the deep links that open the bot on Telegram with a
+// start code (flows.StartLinks): https://t.me/<bot>?start=<code>. The
+// bot's username is learned when it starts (getMe); until then, and
+// without Telegram, there is none and the code is typed.
+type TelegramLinks struct {
+	name atomic.Pointer[string]
+}
+
+// NewTelegramLinks knows the bot's username already ("" when not).
+func NewTelegramLinks(username string) *TelegramLinks {
+	l := &TelegramLinks{}
+	if username != "" {
+		l.learn(username)
+	}
+	return l
+}
+
+// StartLink is the deep link of code, "" while the username is unknown.
+func (l *TelegramLinks) StartLink(code string) string {
+	if l == nil {
+		return ""
+	}
+	name := l.name.Load()
+	if name == nil || *name == "" {
+		return ""
+	}
+	return "https://t.me/" + *name + "?start=" + code
+}
+
+func (l *TelegramLinks) learn(username string) { l.name.Store(&username) }
+
+var _ flows.StartLinks = (*TelegramLinks)(nil)

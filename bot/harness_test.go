@@ -256,9 +256,11 @@ func (h *harness) start(o harnessOptions) *process {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	links := bot.NewTelegramLinks("")
 	engine := flows.New(flows.Config{Records: store, Atlas: atlas, Groups: groups, Text: h.text, Log: log, Now: h.now,
-		Controllers: o.controllers, Files: tgFiles})
+		Controllers: o.controllers, Files: tgFiles, Links: links})
 	cfg := o.bot
+	cfg.Links = links
 	cfg.Token, cfg.APIURL, cfg.Workers, cfg.PollTimeout = testToken, h.srv.URL, o.workers, 2*time.Second
 	cfg.Consumer = fmt.Sprintf("test-%d", len(h.procs))
 	var files *filesProxy

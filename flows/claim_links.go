@@ -39,13 +39,21 @@ func mayPrintLinks(off ocop.Official, st ocop.Status) bool {
 	return (off.Role == ocop.RoleProvince || off.Role == ocop.RoleAdmin) && st.Unit.ID != 0 && st.Unit.Level == 1
 }
 
-// ClaimLinkURL is the deep link that opens a claim code in the bot; "/start
-// <code>" to type when the bot's name is not known.
-func ClaimLinkURL(botName, code string) string {
-	if botName == "" {
-		return "/start " + code
+// StartLinks makes the links that open the bot with a start code (an
+// invitation, a claim): the channel's deep link, or "" when it has none
+// and the user types "/start <code>".
+type StartLinks interface {
+	StartLink(code string) string
+}
+
+// startLink is the link that opens code in the bot, or what to type.
+func (e *Engine) startLink(code string) string {
+	if e.links != nil {
+		if l := e.links.StartLink(code); l != "" {
+			return l
+		}
 	}
-	return "https://t.me/" + botName + "?start=" + code
+	return "/start " + code
 }
 
 // sendClaimLinks answers the /status button of a province: a workbook with
@@ -70,7 +78,7 @@ func (e *Engine) sendClaimLinks(t *turn, off ocop.Official, sc scoped) error {
 	}
 	rows := make([]report.ClaimLinkRow, len(links))
 	for i, l := range links {
-		rows[i] = report.ClaimLinkRow{ClaimLink: l, URL: ClaimLinkURL(e.BotName(), l.Code)}
+		rows[i] = report.ClaimLinkRow{ClaimLink: l, URL: e.startLink(l.Code)}
 	}
 	until := dates.Format(dates.LocalDay(e.now().Add(ClaimLinkTTL)))
 	// The links are used from today, whatever day the status was of: the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows/dates"
@@ -80,7 +79,7 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 	files   Files
-	botName atomic.Pointer[string]
+	links   StartLinks
 
 	controllers Controllers // who the personal-data notice names
 
@@ -104,6 +103,7 @@ type Config struct {
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
 	Files   Files            // fetches documents users send; nil: none can be read
+	Links   StartLinks       // the channel's links that open the bot with a code; nil: "/start <code>" typed
 	// Controllers are the personal-data controllers the notice names, by
 	// province; zero: "the OCOP office of your province".
 	Controllers Controllers
@@ -111,7 +111,7 @@ type Config struct {
 
 // New returns an Engine.
 func New(cfg Config) *Engine {
-	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now, files: cfg.Files,
+	e := &Engine{records: cfg.Records, atlas: cfg.Atlas, groups: cfg.Groups, text: cfg.Text, log: cfg.Log, now: cfg.Now, files: cfg.Files, links: cfg.Links,
 		controllers: cfg.Controllers}
 	if e.now == nil {
 		e.now = time.Now
@@ -182,17 +182,6 @@ func New(cfg Config) *Engine {
 		"data":  func(t *turn, _ string) error { return e.showData(t) },
 	}
 	return e
-}
-
-// SetBotName gives the bot's username, for the links of invitations.
-func (e *Engine) SetBotName(name string) { e.botName.Store(&name) }
-
-// BotName is the bot's username, "" until known.
-func (e *Engine) BotName() string {
-	if p := e.botName.Load(); p != nil {
-		return *p
-	}
-	return ""
 }
 
 // turn is one input being handled.

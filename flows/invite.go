@@ -93,10 +93,7 @@ func (e *Engine) createInvite(t *turn, u units.Unit) error {
 	if err != nil {
 		return err
 	}
-	link := "/start " + code
-	if name := e.BotName(); name != "" {
-		link = "https://t.me/" + name + "?start=" + code
-	}
+	link := e.startLink(code)
 	t.say(Reply{Text: t.p.T("invite.created", "Role", t.p.T("role."+string(role)), "Unit", u.Name, "Link", link,
 		"Date", e.now().Add(inviteTTL).In(dates.Vietnam).Format("02/01/2006 15:04"))})
 	return nil

@@ -10,7 +10,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 
-	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/bot"
 	"github.com/ocopbot/ocopbot/flows/dates"
 	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/flows/report"
@@ -63,7 +63,7 @@ func writeClaimLinks(ctx context.Context, store *storage.Store, province, out, b
 	if err != nil {
 		return 0, "", err
 	}
-	links, err := store.ClaimLinksForCommunes(ctx, atlas.Sources(atlas.At(dates.LocalDay(now)), unitID), province, 0, ttl)
+	claims, err := store.ClaimLinksForCommunes(ctx, atlas.Sources(atlas.At(dates.LocalDay(now)), unitID), province, 0, ttl)
 	if err != nil {
 		return 0, "", err
 	}
@@ -74,9 +74,14 @@ func writeClaimLinks(ctx context.Context, store *storage.Store, province, out, b
 			}
 		}
 	}
-	rows := make([]report.ClaimLinkRow, len(links))
-	for i, l := range links {
-		rows[i] = report.ClaimLinkRow{ClaimLink: l, URL: flows.ClaimLinkURL(botName, l.Code)}
+	links := bot.NewTelegramLinks(botName)
+	rows := make([]report.ClaimLinkRow, len(claims))
+	for i, l := range claims {
+		url := links.StartLink(l.Code)
+		if url == "" {
+			url = "/start " + l.Code
+		}
+		rows[i] = report.ClaimLinkRow{ClaimLink: l, URL: url}
 	}
 	p, err := printer(stderr, "vi")
 	if err != nil {
@@ -89,12 +94,12 @@ func writeClaimLinks(ctx context.Context, store *storage.Store, province, out, b
 	if out == "" {
 		out = "lien-ket-ocop-" + province + ".xlsx"
 	}
-	if err := store.RecordExport(ctx, ocop.Export{Kind: ocop.ExportClaimLinks, Operator: operator(), UnitID: unitID, Rows: len(links)}); err != nil {
+	if err := store.RecordExport(ctx, ocop.Export{Kind: ocop.ExportClaimLinks, Operator: operator(), UnitID: unitID, Rows: len(claims)}); err != nil {
 		return 0, "", err
 	}
 	// The file holds phone numbers: readable by its owner only.
 	if err := os.WriteFile(out, xlsx, 0o600); err != nil {
 		return 0, "", fmt.Errorf("write claim links: %w", err)
 	}
-	return len(links), out, nil
+	return len(claims), out, nil
 }

@@ -105,7 +105,10 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	} else if tf != nil {
 		files = tf
 	}
-	app, err := newApp(ctx, svc.store, m.Records(svc.store), files, log, time.Now, cfg.Controllers)
+	// The bot learns its username when it starts; invitations and claim
+	// sheets link to it.
+	links := bot.NewTelegramLinks("")
+	app, err := newApp(ctx, svc.store, m.Records(svc.store), files, links, log, time.Now, cfg.Controllers)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +116,7 @@ func startService(ctx context.Context, cfg Config, s settings, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(), ZaloLimits: cfg.zaloLimits(),
+	bc := bot.Config{Token: s.token, APIURL: apiURL, ButtonKey: key, Workers: cfg.Workers, Metrics: m.Transport(), Limits: cfg.limits(), ZaloLimits: cfg.zaloLimits(), Links: links,
 		ZaloToken: cfg.ZaloToken, ZaloAPIURL: cfg.ZaloAPIURL, ZaloPoll: cfg.ZaloWebhookURL == "", PublicURL: cfg.PublicURL}
 	if s.zalo {
 		bc.ZaloToken, bc.ZaloAPIURL, bc.ZaloPoll = zaloDemoToken, svc.url+"/zalo", true
@@ -240,7 +243,7 @@ type app struct {
 
 // newApp reads with store and gives the engine records, which is store
 // itself or a wrapper of it (metrics.Records).
-func newApp(ctx context.Context, store *storage.Store, records flows.Records, files flows.Files, log *slog.Logger, now func() time.Time, controllers flows.Controllers) (*app, error) {
+func newApp(ctx context.Context, store *storage.Store, records flows.Records, files flows.Files, links flows.StartLinks, log *slog.Logger, now func() time.Time, controllers flows.Controllers) (*app, error) {
 	if err := checkSchema(ctx, store); err != nil {
 		return nil, err
 	}
@@ -261,7 +264,7 @@ func newApp(ctx context.Context, store *storage.Store, records flows.Records, fi
 	}
 	engine := flows.New(flows.Config{
 		Records: records, Atlas: atlas, Groups: groups, Text: text, Log: log, Now: now, Controllers: controllers,
-		Files: files,
+		Files: files, Links: links,
 	})
 	return &app{engine: engine, text: text}, nil
 }
