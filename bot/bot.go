@@ -115,6 +115,7 @@ type Bot struct {
 	intake  intakeWatch
 	feeds   *feeds
 	calls   *caller      // the outbound path's Bot API calls
+	files   *fileLinks   // files linked for Zalo
 	polls   *longPoll    // getUpdates
 	commits *commits     // the workers' writes, in batches (set by dispatch)
 	buttons signer       // signs and checks buttons' data
@@ -186,6 +187,7 @@ func New(cfg Config, engine *flows.Engine, state *storage.Redis, records Records
 		b.zaloURL = zalo.DefaultAPIURL
 	}
 	b.calls = newCaller(cfg, b.apiURL, b.zaloURL, log)
+	b.files = &fileLinks{state: state, publicURL: b.cfg.PublicURL, key: cfg.ButtonKey, log: log}
 	b.out = newOutbound(b.calls, state, log, cfg.Limits, cfg.StaleAfter, cfg.Workers)
 	// The library sends; updates come in through poll (or the webhook),
 	// never through the library's own polling (see poll).

@@ -436,7 +436,7 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		if err != nil {
 			return err
 		}
-		es, choices, err = zaloEntries(to, res, q.StreamID, time.Now(), b.text.Printer(chat.Locale), b.linker(ctx))
+		es, choices, err = zaloEntries(to, res, q.StreamID, time.Now(), b.text.Printer(chat.Locale), b.files.linker(ctx))
 		if err != nil {
 			b.log.Error("encode zalo replies", slog.Int64("chat_id", ev.chatID), errAttr(err))
 			es, choices = nil, nil

@@ -48,9 +48,12 @@
 // then to the next when one refuses the bot (send.go).
 //
 // The parts are made with what they need: the Bot API calls (caller, in
-// botapi.go) are made apart and handed to the outbound path; the files
-// users send on Telegram are fetched by TelegramFiles, made before the
-// flows that read them; the jobs (package bot/jobs) take the Sender; the
-// store inserts the jobs of its notifications itself. cmd/ocopbot wires
-// and starts them (service.go).
+// botapi.go) are made apart and handed to the outbound path and the Sender,
+// which hold them rather than the Bot; the files users send on Telegram are
+// fetched by TelegramFiles and the bot's deep links made by TelegramLinks,
+// both made before the flows that use them; the jobs (package bot/jobs)
+// take the Sender; the store inserts the jobs of its notifications itself.
+// cmd/ocopbot wires and starts them (service.go). The Telegram and Zalo
+// adapters (poll.go, webhook.go, zalochan.go) are still parts of the Bot,
+// started by Bot.Run.
 package bot

@@ -37,9 +37,22 @@ const maxLinkedFile = 16 << 20
 // errNoLinks: files cannot be linked (no PUBLIC_URL) or this one is too big.
 var errNoLinks = errors.New("no link for the file")
 
-// linkFile keeps f and returns its signed link.
-func (b *Bot) linkFile(ctx context.Context, f *flows.Upload) (string, error) {
-	if b.cfg.PublicURL == "" || len(f.Data) > maxLinkedFile {
+// fileLinks keeps files for their links and serves them.
+type fileLinks struct {
+	state     *storage.Redis
+	publicURL string // "": no links
+	key       []byte // signs them: the button key, which every process shares
+	log       *slog.Logger
+}
+
+// linker links files for a request's context (zaloEntries).
+func (l *fileLinks) linker(ctx context.Context) func(*flows.Upload) (string, error) {
+	return func(f *flows.Upload) (string, error) { return l.link(ctx, f) }
+}
+
+// link keeps f and returns its signed link.
+func (l *fileLinks) link(ctx context.Context, f *flows.Upload) (string, error) {
+	if l.publicURL == "" || len(f.Data) > maxLinkedFile {
 		return "", errNoLinks
 	}
 	var raw [16]byte
@@ -47,25 +60,27 @@ func (b *Bot) linkFile(ctx context.Context, f *flows.Upload) (string, error) {
 		return "", fmt.Errorf("file id: %w", err)
 	}
 	id := hex.EncodeToString(raw[:])
-	if err := b.state.PutFile(ctx, id, f.Name, f.Data, linkTTL+time.Minute); err != nil {
+	if err := l.state.PutFile(ctx, id, f.Name, f.Data, linkTTL+time.Minute); err != nil {
 		return "", err
 	}
 	exp := strconv.FormatInt(time.Now().Add(linkTTL).Unix(), 10)
-	q := url.Values{"exp": {exp}, "sig": {b.fileSig(id, exp)}}
-	return b.cfg.PublicURL + "/files/" + id + "/" + url.PathEscape(f.Name) + "?" + q.Encode(), nil
+	q := url.Values{"exp": {exp}, "sig": {l.sig(id, exp)}}
+	return l.publicURL + "/files/" + id + "/" + url.PathEscape(f.Name) + "?" + q.Encode(), nil
 }
 
-func (b *Bot) fileSig(id, exp string) string {
-	m := hmac.New(sha256.New, b.cfg.ButtonKey)
+func (l *fileLinks) sig(id, exp string) string {
+	m := hmac.New(sha256.New, l.key)
 	m.Write([]byte("file|" + id + "|" + exp))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// FilesHandler serves the files linked by linkFile: GET /files/{id}/{name}.
-func (b *Bot) FilesHandler() http.Handler {
+// FilesHandler serves the files linked for Zalo: GET /files/{id}/{name}.
+func (b *Bot) FilesHandler() http.Handler { return b.files.handler() }
+
+func (l *fileLinks) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, exp, sig := r.PathValue("id"), r.URL.Query().Get("exp"), r.URL.Query().Get("sig")
-		if len(id) != 32 || !hmac.Equal([]byte(sig), []byte(b.fileSig(id, exp))) {
+		if len(id) != 32 || !hmac.Equal([]byte(sig), []byte(l.sig(id, exp))) {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
@@ -73,13 +88,13 @@ func (b *Bot) FilesHandler() http.Handler {
 			http.Error(w, "this link has expired", http.StatusGone)
 			return
 		}
-		name, data, err := b.state.File(r.Context(), id)
+		name, data, err := l.state.File(r.Context(), id)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
 			http.Error(w, "this link has expired", http.StatusGone)
 			return
 		case err != nil:
-			b.log.Warn("serve linked file", errAttr(err))
+			l.log.Warn("serve linked file", errAttr(err))
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
@@ -91,6 +106,6 @@ func (b *Bot) FilesHandler() http.Handler {
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 		w.Header().Set("Cache-Control", "private, no-store")
 		_, _ = w.Write(data)
-		b.log.Debug("linked file served", slog.String("id", id))
+		l.log.Debug("linked file served", slog.String("id", id))
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/ocopbot/ocopbot/storage"
 )
 
 // person is the chat id the flows speak to for chatID: the person its
@@ -30,12 +32,12 @@ func (b *Bot) person(ctx context.Context, mb *mailbox, chatID int64) (int64, err
 // reach lists the chats a person is reached at, the one that wrote last
 // first: as the chats' states in Redis say (every write keeps its time),
 // else as Postgres recorded (Seen, now and then).
-func (b *Bot) reach(ctx context.Context, person int64) ([]int64, error) {
-	chats, err := b.records.Reach(ctx, person)
+func reach(ctx context.Context, records Records, state *storage.Redis, person int64) ([]int64, error) {
+	chats, err := records.Reach(ctx, person)
 	if err != nil || len(chats) < 2 {
 		return chats, err
 	}
-	wrote, err := b.state.LastWrote(ctx, chats)
+	wrote, err := state.LastWrote(ctx, chats)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/flows"
+	"github.com/ocopbot/ocopbot/locales"
 	"github.com/ocopbot/ocopbot/storage"
 )
 
@@ -14,12 +15,22 @@ import (
 // one outbound path, after the replies users are waiting for, within
 // Telegram's limits shared by every process through Redis. It tells what
 // went wrong in a *SendError; the job that asked decides what to record.
+//
+// It is made of the transport's parts, not of the Bot: the calls and the
+// outbound path it shares with the replies, the records and state it
+// reads, the texts, the buttons' signer and the files' links.
 type Sender struct {
-	b      *Bot
-	limit  *limiter // Telegram's rates
-	zlimit *limiter // Zalo's
-	budget int      // reply sends a second above which notifications wait
-	log    *slog.Logger
+	calls   *caller
+	out     *outbound
+	records Records
+	state   *storage.Redis
+	text    *locales.Catalog
+	buttons signer
+	files   *fileLinks
+	limit   *limiter // Telegram's rates
+	zlimit  *limiter // Zalo's
+	budget  int      // reply sends a second above which notifications wait
+	log     *slog.Logger
 }
 
 // errChatRate: the chat's own notification rate is spent for now.
@@ -28,7 +39,8 @@ var errChatRate = errors.New("chat's send rate spent")
 // Sender returns the rate-limited sender of b.
 func (b *Bot) Sender(l Limits) *Sender {
 	l = l.withDefaults()
-	return &Sender{b: b, limit: newLimiter(b.state, l, "send:"), zlimit: newLimiter(b.state, b.cfg.ZaloLimits, "send:zalo:"),
+	return &Sender{calls: b.calls, out: b.out, records: b.records, state: b.state, text: b.text, buttons: b.buttons, files: b.files,
+		limit: newLimiter(b.state, l, "send:"), zlimit: newLimiter(b.state, b.cfg.ZaloLimits, "send:zalo:"),
 		budget: max(1, int(l.Global/2)), log: b.log}
 }
 
@@ -41,7 +53,7 @@ func (b *Bot) Sender(l Limits) *Sender {
 // chatID names a person: the reply goes to the account they wrote from
 // last, and, when that one refuses the bot (403), to the next.
 func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int64, error) {
-	reach, err := s.b.reach(ctx, chatID)
+	reach, err := reach(ctx, s.records, s.state, chatID)
 	if err != nil {
 		return 0, err
 	}
@@ -59,7 +71,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, reply flows.Reply) (int
 
 // sendTo sends reply to one account's chat.
 func (s *Sender) sendTo(ctx context.Context, chatID int64, reply flows.Reply) (int64, error) {
-	if wait := s.b.out.mayNotify(chatID, s.budget); wait > 0 {
+	if wait := s.out.mayNotify(chatID, s.budget); wait > 0 {
 		return 0, &SendError{Err: errHeldBack, Wait: wait}
 	}
 	limit := s.limit
@@ -78,7 +90,7 @@ func (s *Sender) sendTo(ctx context.Context, chatID int64, reply flows.Reply) (i
 	}
 	// A notification never ends a contact request, the one shaping that
 	// speaks: the default language's printer does.
-	es, err := telegramEntries(chatID, []flows.Reply{reply}, s.b.buttons, s.b.text.Printer(""))
+	es, err := telegramEntries(chatID, []flows.Reply{reply}, s.buttons, s.text.Printer(""))
 	if err != nil {
 		return 0, &SendError{Err: err, BadRequest: true}
 	}
@@ -88,10 +100,10 @@ func (s *Sender) sendTo(ctx context.Context, chatID int64, reply flows.Reply) (i
 	msgID := 0
 	for _, e := range es {
 		e.shows.text = false // no prompt: a reply never takes its place (chatOut.plan)
-		msgID, err = s.b.calls.post(ctx, e.method, e.ctype, e.body)
-		s.b.out.notified(chatID, e, msgID, err)
+		msgID, err = s.calls.post(ctx, e.method, e.ctype, e.body)
+		s.out.notified(chatID, e, msgID, err)
 		if err != nil {
-			s.b.calls.logSendError(ctx, chatID, e.method, err)
+			s.calls.logSendError(ctx, chatID, e.method, err)
 			return 0, err
 		}
 	}
@@ -103,28 +115,28 @@ func (s *Sender) sendTo(ctx context.Context, chatID int64, reply flows.Reply) (i
 // read against them. Notifications fit one message as a rule; a long one
 // that fails halfway is sent again whole.
 func (s *Sender) sendZalo(ctx context.Context, chatID int64, reply flows.Reply) error {
-	to, err := s.b.records.ZaloUser(ctx, chatID)
+	to, err := s.records.ZaloUser(ctx, chatID)
 	if err != nil {
 		return err
 	}
-	locale, err := s.b.records.ChatLocale(ctx, chatID)
+	locale, err := s.records.ChatLocale(ctx, chatID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	es, choices, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{reply}}, "", time.Now(), s.b.text.Printer(locale), s.b.linker(ctx))
+	es, choices, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{reply}}, "", time.Now(), s.text.Printer(locale), s.files.linker(ctx))
 	if err != nil {
 		return &SendError{Err: err, BadRequest: true}
 	}
 	if choices != nil {
-		if err := s.b.state.SetChoices(ctx, chatID, choices); err != nil {
+		if err := s.state.SetChoices(ctx, chatID, choices); err != nil {
 			return err
 		}
 	}
 	for _, e := range es {
-		_, err := s.b.calls.post(ctx, e.method, e.ctype, e.body)
-		s.b.out.notified(chatID, e, 0, err)
+		_, err := s.calls.post(ctx, e.method, e.ctype, e.body)
+		s.out.notified(chatID, e, 0, err)
 		if err != nil {
-			s.b.calls.logSendError(ctx, chatID, e.method, err)
+			s.calls.logSendError(ctx, chatID, e.method, err)
 			return err
 		}
 	}

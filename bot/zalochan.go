@@ -422,11 +422,6 @@ func (b *Bot) noticeEntries(ctx context.Context, chatID int64, locale string, r 
 	if err != nil {
 		return nil, err
 	}
-	es, _, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{r}}, "", time.Now(), b.text.Printer(locale), b.linker(ctx))
+	es, _, err := zaloEntries(to, flows.Result{Replies: []flows.Reply{r}}, "", time.Now(), b.text.Printer(locale), b.files.linker(ctx))
 	return es, err
-}
-
-// linker links the files of a Zalo reply, within ctx.
-func (b *Bot) linker(ctx context.Context) func(*flows.Upload) (string, error) {
-	return func(f *flows.Upload) (string, error) { return b.linkFile(ctx, f) }
 }
