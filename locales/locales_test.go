@@ -75,7 +75,7 @@ var templateData = map[string]any{
 	"Input": "31/02/2025", "Name": "cu chi", "Three": 3, "Four": 1, "Five": 0, "Target": "≥ 3 sản phẩm OCOP",
 	"Value": "2", "Gap": "còn thiếu 1 sản phẩm", "Kinds": "Quận, thành phố", "Met": 9, "Units": 17,
 	"Names": "Xã An Phú, Xã Trung Lập Hạ", "Communes": 21, "Products": 5, "Link": "https://t.me/ocopbot?start=abc",
-	"Previous": 3, "MB": 5, "Score": "72,5", "DecisionNo": "2388/QĐ-UBND",
+	"Previous": 3, "MB": 5, "Score": "72,5", "DecisionNo": "2388/QĐ-UBND", "Minutes": 15, "Accounts": "Zalo, Telegram",
 	"End":    "hiệu lực đến hết ngày 27/06/2027",
 	"Regime": "148/QĐ-TTg", "By": "cấp tỉnh", "Office": "cấp huyện", "Mine": "3★", "Line": 4, "Error": "thiếu mã hồ sơ",
 	"Proposed": 5, "To": "cấp Trung ương", "Proposer": "Thành phố Hồ Chí Minh",
