@@ -473,6 +473,11 @@ func (b *Bot) handle(ctx context.Context, mb *mailbox, ev event, q storage.Queue
 		}
 		person = res.Person
 	}
+	for _, other := range res.Forget {
+		if err := b.state.Forget(ctx, other); err != nil {
+			b.log.Error("drop a conversation", slog.Int64("chat_id", other), errAttr(err))
+		}
+	}
 	mb.sess = storage.Session{ChatID: ev.chatID, Version: v, Data: data, Locale: chat.Locale, Choices: choices, Person: person}
 	mb.st, mb.decoded = next, true
 	b.seen(ctx, ev.chatID)

@@ -122,6 +122,9 @@ type Result struct {
 	// to — linked to another's records (/lienket), or on its own again:
 	// the transport speaks for them from the chat's next input on.
 	Person int64
+	// Forget are other chats whose conversation under way the transport
+	// drops: a person's other accounts, when their data is erased.
+	Forget []int64
 }
 
 // Menu is a chat's command menu, in the chat's language.

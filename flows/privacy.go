@@ -310,6 +310,12 @@ func (e *Engine) eraseButton(t *turn, arg string) error {
 	if err != nil {
 		return err
 	}
+	// The person's other accounts: their conversations under way go too.
+	for _, chat := range append(out.Accounts, t.chat.ID) {
+		if chat != t.chat.account() {
+			t.res.Forget = append(t.res.Forget, chat)
+		}
+	}
 	t.st = nil
 	e.log.InfoContext(t.ctx, "personal data erased", "chat_id", t.chat.ID, "officials_told", out.Officials,
 		"notifications_cancelled", out.Cancelled)

@@ -81,6 +81,22 @@ func (r *Redis) LastWrote(ctx context.Context, chatIDs []int64) ([]int64, error)
 	return out, nil
 }
 
+// Forget drops a chat's conversation under way (and the choices it shows),
+// moving its version on so that a step read before is handled again.
+func (r *Redis) Forget(ctx context.Context, chatID int64) error {
+	key := r.stateKey(chatID)
+	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, key, "v", 1)
+		p.HDel(ctx, key, "d", "c")
+		p.Expire(ctx, key, r.stateTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget chat %d conversation: %w", chatID, err)
+	}
+	return nil
+}
+
 // SetPerson keeps the person a chat's account belongs to (the chat itself
 // when unlinked) with its state. The version does not move: the
 // conversation is unchanged.

@@ -175,6 +175,13 @@ DELETE FROM chats WHERE chat_id = $1 AND NOT EXISTS (SELECT 1 FROM officials WHE
 		if _, err := tx.Exec(ctx, `DELETE FROM unreachable_chats WHERE chat_id = $1`, chatID); err != nil {
 			return fmt.Errorf("forget unreachable chat %d: %w", chatID, err)
 		}
+		rows, err := tx.Query(ctx, `SELECT chat_id FROM accounts WHERE person = $1 ORDER BY chat_id`, chatID)
+		if err != nil {
+			return fmt.Errorf("accounts of chat %d: %w", chatID, err)
+		}
+		if out.Accounts, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return fmt.Errorf("accounts of chat %d: %w", chatID, err)
+		}
 		return audit(ctx, tx, userID, "personal_data.erased", "producer", producerID, map[string]any{
 			"kept_tax_code": out.KeptTaxCode, "certificates_kept": out.Certificates,
 			"officials_told": out.Officials, "notifications_cancelled": out.Cancelled,

@@ -61,6 +61,9 @@ type Erasure struct {
 	Certificates int    // certificates kept as public records
 	Officials    int    // officials told
 	Cancelled    int    // notifications to the chat not sent
+	// Accounts are the chats of the person's other accounts (linked to
+	// it): their conversations under way hold personal data too.
+	Accounts []int64
 }
 
 // ErasedNotice is the payload of an officials' notice of an erasure.
