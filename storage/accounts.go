@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -155,8 +156,10 @@ GROUP BY chat_id ORDER BY max(last_seen) DESC, chat_id`, person)
 	if err != nil {
 		return nil, fmt.Errorf("accounts of person %d: %w", person, err)
 	}
-	if len(out) == 0 {
-		out = []int64{person} // a chat from before accounts, or erased: its own
+	if !slices.Contains(out, person) {
+		// A chat with no account row (saved before it had one): still
+		// the person's own, last.
+		out = append(out, person)
 	}
 	return out, nil
 }

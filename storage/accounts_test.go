@@ -267,6 +267,13 @@ func TestLinkCodes(t *testing.T) {
 	if r, _ := s.Reach(ctx, 10); len(r) != 2 {
 		t.Fatalf("person 10 reached at %v", r)
 	}
+	// A person whose own chat has no account row is still reached there.
+	if _, err := db.Store.Pool().Exec(ctx, `DELETE FROM accounts WHERE chat_id = 10`); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Reach(ctx, 10); len(r) != 2 || r[0] != 11 || r[1] != 10 {
+		t.Fatalf("person 10 without its own row reached at %v", r)
+	}
 	if err := s.Unlink(ctx, 11); err != nil {
 		t.Fatal(err)
 	}
