@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocopbot/ocopbot/flows/ocop"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -42,15 +41,7 @@ func TestLinkedAccounts(t *testing.T) {
 
 	// Zalo wrote last: the council's result goes there, not to Telegram.
 	before := len(h.emu.BotMessages(c.chatID()))
-	var regID int64
-	if err := h.db.Store.Pool().QueryRow(ctx, `SELECT id FROM registrations WHERE product_id = $1`, product).Scan(&regID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.db.Store.RecordResults(ctx, []ocop.Result{{RegistrationID: regID, ProductID: product, Code: h.codeOf(product),
-		Score: 68, Stars: 3, DecisionNo: "2388/QĐ-UBND", DecisionDate: time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC),
-		IssuerUnitID: cuchi, RecordedBy: 9702}}); err != nil {
-		t.Fatal(err)
-	}
+	h.recordResult(product, 68, 3, "2388/QĐ-UBND", time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC), cuchi, 9702)
 	h.settled("the result told")
 	z.expect("Mật ong Tràm", "68", "3 sao", "2388/QĐ-UBND")
 	if n := len(h.emu.BotMessages(c.chatID())); n != before {

@@ -62,6 +62,22 @@ func (h *harness) text1(q string, args ...any) string {
 	return *s
 }
 
+// recordResult records the council's result of product's registration:
+// score, stars, the decision number, issued by issuer on decided and
+// recorded by official.
+func (h *harness) recordResult(product int64, score float64, stars int, decisionNo string, decided time.Time, issuer, official int64) {
+	h.t.Helper()
+	ctx := context.Background()
+	var regID int64
+	if err := h.db.Store.Pool().QueryRow(ctx, `SELECT id FROM registrations WHERE product_id = $1`, product).Scan(&regID); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.db.Store.RecordResults(ctx, []ocop.Result{{RegistrationID: regID, ProductID: product, Code: h.codeOf(product),
+		Score: score, Stars: stars, DecisionNo: decisionNo, DecisionDate: decided, IssuerUnitID: issuer, RecordedBy: official}}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // codeOf is the registration code of a product.
 func (h *harness) codeOf(product int64) string {
 	h.t.Helper()

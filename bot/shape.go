@@ -40,12 +40,12 @@ func telegramReplies(replies []flows.Reply, p locales.Printer) []flows.Reply {
 		}
 		media := r.Photo != nil || r.Document != nil || r.PhotoRef != ""
 		switch {
-		case media && utf16Len(r.Text) > tgMaxCaption:
+		case media && over(r.Text, tgMaxCaption):
 			for _, part := range splitText(r.Text, tgMaxText, utf16Width) {
 				out = append(out, flows.Reply{Text: part})
 			}
 			r.Text = ""
-		case !media && utf16Len(r.Text) > tgMaxText:
+		case !media && over(r.Text, tgMaxText):
 			parts := splitText(r.Text, tgMaxText, utf16Width)
 			last := len(parts) - 1
 			for i, part := range parts[:last] {
@@ -74,6 +74,11 @@ func utf16Width(r rune) int { return utf16.RuneLen(r) }
 func runeWidth(rune) int    { return 1 }
 
 func utf16Len(s string) int { return textLen(s, utf16Width) }
+
+// over reports s longer than limit UTF-16 units. A character takes no more
+// units than UTF-8 bytes, so a text of few bytes — most replies, and every
+// reply passes here — is not counted.
+func over(s string, limit int) bool { return len(s) > limit && utf16Len(s) > limit }
 
 func textLen(s string, width func(rune) int) int {
 	n := 0

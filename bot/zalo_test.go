@@ -171,22 +171,13 @@ JOIN products pr ON pr.id = r.product_id WHERE p.owner_user_id = $1`, z.chatID()
 func TestZaloProducerResultAndRenewal(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{now: time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC), notify: true, zalo: true})
-	ctx := context.Background()
 	registered := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	cuchi, anphu := unitOn(t, h, "783", 2, registered), unitOn(t, h, "27502", 3, registered)
 	district := bind(t, h, 9702, cuchi, ocop.RoleDistrict)
 	z := h.zaloUser("5550001112223334445")
 	z.say("Xin chào")
 	product := storagetest.AddProduct(t, h.db.Store, z.chatID(), anphu, "Mật ong Tràm")
-	var regID int64
-	if err := h.db.Store.Pool().QueryRow(ctx, `SELECT id FROM registrations WHERE product_id = $1`, product).Scan(&regID); err != nil {
-		t.Fatal(err)
-	}
-	decided := time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC)
-	if _, err := h.db.Store.RecordResults(ctx, []ocop.Result{{RegistrationID: regID, ProductID: product, Code: h.codeOf(product),
-		Score: 68, Stars: 3, DecisionNo: "2388/QĐ-UBND", DecisionDate: decided, IssuerUnitID: cuchi, RecordedBy: 9702}}); err != nil {
-		t.Fatal(err)
-	}
+	h.recordResult(product, 68, 3, "2388/QĐ-UBND", time.Date(2024, 6, 28, 0, 0, 0, 0, time.UTC), cuchi, 9702)
 	h.settled("the result told")
 	z.expect("Mật ong Tràm", "68", "3 sao", "2388/QĐ-UBND", "28/06/2024")
 

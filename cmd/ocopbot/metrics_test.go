@@ -157,6 +157,30 @@ func scrape(t *testing.T, url string) (string, map[string]*dto.MetricFamily) {
 	return body, families
 }
 
+// serveInTest runs serve's wiring with cfg and set, under a Redis prefix of
+// the test's own, until cleanup: then cancel stops it, it is checked to
+// have stopped cleanly, and closers run.
+func serveInTest(t *testing.T, ctx context.Context, cancel context.CancelFunc, cfg Config, set settings, closers ...func()) *service {
+	t.Helper()
+	set.redisPrefix = storagetest.NewRedis(t, storage.RedisOptions{}).Prefix() // deleted at cleanup
+	svc, err := startService(ctx, cfg, set, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		for _, c := range closers {
+			c()
+		}
+	})
+	return svc
+}
+
 // runService starts serve's wiring in the test, against an emulator of its
 // own served over HTTP with its control API (the load generator's); both
 // stop at cleanup. It returns the emulator's URL.
@@ -170,22 +194,7 @@ func runService(t *testing.T, token string) (*service, *emulator.Server, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prefix := storagetest.NewRedis(t, storage.RedisOptions{}).Prefix() // deleted at cleanup
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := startService(ctx, cfg, settings{token: token, apiURL: hs.URL, redisPrefix: prefix}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		emu.Close()
-		hs.Close()
-	})
+	svc := serveInTest(t, ctx, cancel, cfg, settings{token: token, apiURL: hs.URL}, emu.Close, hs.Close)
 	return svc, emu, hs.URL
 }
 

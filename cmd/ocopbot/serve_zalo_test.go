@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ocopbot/ocopbot/bot/zaloemu"
-	"github.com/ocopbot/ocopbot/storage"
 	"github.com/ocopbot/ocopbot/storage/storagetest"
 )
 
@@ -27,23 +25,8 @@ func TestServeZaloOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prefix := storagetest.NewRedis(t, storage.RedisOptions{}).Prefix()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// No Telegram: the Bot API URL names nothing that answers.
-	svc, err := startService(ctx, cfg, settings{apiURL: "http://127.0.0.1:1", redisPrefix: prefix}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		zemu.Close()
-		hs.Close()
-	})
+	serveInTest(t, ctx, cancel, cfg, settings{apiURL: "http://127.0.0.1:1"}, zemu.Close, hs.Close)
 
 	zemu.SendText("5000000000000000009", "Chị Mai", "xin chào")
 	deadline := time.Now().Add(20 * time.Second)
